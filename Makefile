@@ -1,0 +1,38 @@
+# Two commands a newcomer needs: `make run` (demo against the embedded sandbox) and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test lint serve sandbox bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/unified-order-api demo $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+serve: $(STAMP)
+	$(BIN)/unified-order-api serve $(ARGS)
+
+sandbox: $(STAMP)
+	$(BIN)/unified-order-api sandbox $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/orders_per_call.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

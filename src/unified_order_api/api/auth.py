@@ -1,0 +1,47 @@
+"""Who is calling: an API key in `Authorization: Bearer` or `X-API-Key`, compared in constant time."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import Request
+
+from ..config import ApiClient
+
+
+class Unauthenticated(Exception):
+    """No key, or a key no client has."""
+
+
+class ApiKeys:
+    def __init__(self, clients: list[ApiClient], admin_key: str | None = None) -> None:
+        self._clients = [(client.api_key.get_secret_value().encode(), client) for client in clients]
+        self._admin_key = admin_key.encode() if admin_key else None
+
+    def client_for(self, presented: str | None) -> ApiClient:
+        if not presented:
+            raise Unauthenticated("An API key is required (Authorization: Bearer <key> or X-API-Key)")
+        candidate = presented.encode()
+        found = None
+        # Compare against every key so the time taken does not tell which client came close.
+        for key, client in self._clients:
+            if hmac.compare_digest(candidate, key):
+                found = client
+        if found is None:
+            raise Unauthenticated("The API key is not valid")
+        return found
+
+    def check_admin(self, presented: str | None) -> None:
+        if self._admin_key is None:
+            raise Unauthenticated("The admin API is disabled (no admin key is configured)")
+        if not presented or not hmac.compare_digest(presented.encode(), self._admin_key):
+            raise Unauthenticated("The admin API key is not valid")
+
+
+def presented_key(request: Request) -> str | None:
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    return request.headers.get("x-api-key") or None

@@ -1,0 +1,81 @@
+"""POST /api/orders and GET /api/orders/{reference}: parse, call the order service, answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from ..config import ApiClient
+from .auth import presented_key
+from .problems import problem_response, problem_responses
+from .schemas import OrderOut, OrderRequest, OrderStatusOut
+
+if TYPE_CHECKING:
+    from ..bootstrap import Container
+
+router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+def container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+def api_client(request: Request) -> ApiClient:
+    return container(request).api_keys.client_for(presented_key(request))
+
+
+def _location(reference: str) -> str:
+    return f"/api/orders/{quote(reference, safe='')}"
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderOut,
+    summary="Create a released Xentral sales order from one request",
+    responses={
+        200: {"model": OrderOut, "description": "The order already existed in Xentral and is returned"},
+        **problem_responses(400, 401, 409, 413, 415, 422, 502, 503, 504),
+    },
+)
+async def create_order(
+    order: OrderRequest,
+    request: Request,
+    client: Annotated[ApiClient, Depends(api_client)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", min_length=1, max_length=255,
+               description="Optional; defaults to the order's reference"),
+    ] = None,
+) -> JSONResponse:
+    service = container(request).orders
+    command = order.to_command()
+    outcome = await service.place_order(
+        command, client=client.name, key=service.idempotency_key(command, idempotency_key)
+    )
+    body = OrderOut.from_receipt(outcome.receipt)
+    headers = {"Location": _location(command.reference)}
+    if outcome.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    status = 201 if outcome.receipt.outcome == "created" else 200
+    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+@router.get(
+    "/{reference}",
+    response_model=OrderStatusOut,
+    summary="The state of an order sent earlier: processing, completed or failed, with its steps",
+    responses=problem_responses(401, 404),
+)
+async def order_status(
+    reference: str, request: Request, client: Annotated[ApiClient, Depends(api_client)]
+) -> OrderStatusOut | JSONResponse:
+    attempt = await container(request).orders.order_status(client=client.name, reference=reference)
+    if attempt is None:
+        return problem_response(404, "order_not_found", "Order not found",
+                                f"No order with reference '{reference}' was sent by this client",
+                                instance=request.url.path)
+    return OrderStatusOut.from_attempt(attempt)

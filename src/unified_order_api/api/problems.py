@@ -1,0 +1,94 @@
+"""RFC 9457 problem details: the one shape every error of this service takes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    pointer: str = Field(description="JSON pointer (RFC 6901) into the request body", examples=["/items/1/quantity"])
+    code: str = Field(description="Stable machine-readable code", examples=["item_not_found"])
+    detail: str = Field(description="What is wrong, for people", examples=["Item ART-999 not found"])
+
+
+class Problem(BaseModel):
+    type: str = Field(examples=["/problems/order_invalid"])
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable code of the whole problem")
+    errors: list[FieldError] | None = None
+    request_id: str | None = None
+    retry_after: float | None = Field(default=None, description="Seconds to wait before retrying, when known")
+    customer: dict[str, Any] | None = Field(
+        default=None, description="The customer Xentral already holds when an order failed after creating it"
+    )
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: Sequence[dict[str, str]] | None = None,
+    instance: str | None = None,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = list(errors)
+    if request_id:
+        body["request_id"] = request_id
+    all_headers = dict(headers or {})
+    if retry_after is not None:
+        seconds = max(1, int(retry_after + 0.999))
+        body["retry_after"] = seconds
+        all_headers["Retry-After"] = str(seconds)
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=all_headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json answers."""
+    descriptions = {
+        400: "Malformed request",
+        401: "Missing or wrong API key",
+        404: "Not found",
+        409: "Conflict: the same order is being processed, or several customers match",
+        413: "Request body too large",
+        415: "Content-Type is not application/json",
+        422: "The order is invalid; `errors` lists every problem with its JSON pointer",
+        502: "Xentral rejected our credentials or answered unexpectedly",
+        503: "Xentral is unavailable or rate-limited; see Retry-After",
+        504: "Xentral did not answer in time; retrying with the same key is safe",
+    }
+    return {status: {"model": Problem, "description": descriptions.get(status, "Problem")} for status in statuses}
+
+
+def use_problem_media_type(openapi: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents every model response as application/json; ours are problem+json."""
+    ref = "#/components/schemas/Problem"
+    for path_item in openapi.get("paths", {}).values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                json_content = content.get("application/json")
+                if json_content and json_content.get("schema", {}).get("$ref") == ref:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    return openapi

@@ -1,0 +1,147 @@
+"""Every knob of the service, read from `UOA_*` environment variables and an optional TOML file.
+
+Nested settings use `__` in environment names, e.g. `UOA_DEFAULTS__PROJECT_ID=1`;
+mappings and client lists are JSON there, e.g. `UOA_SHIPPING_MAP='{"dhl_standard": "4"}'`.
+The file named by `UOA_CONFIG_FILE` (TOML) is read first; the environment wins over it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "UOA_CONFIG_FILE"
+
+
+class ApiClient(BaseModel):
+    """One caller of the API (a shop, a middleware): its key, and where its callbacks go."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    api_key: SecretStr
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks secret, `whsec_` + base64; required with webhook_url."
+    )
+    callback_hosts: list[str] = Field(
+        default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
+    )
+    respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
+
+
+class OrderDefaults(BaseModel):
+    """What an order gets when the request does not say."""
+
+    project_id: str | None = Field(default=None, description="Xentral project id; None = first project.")
+    payment_method_id: str | None = None
+    shipping_method_id: str | None = None
+    currency: str = "EUR"
+    sales_channel_id: str | None = None
+    auto_shipping: bool = False
+    language: str | None = None
+    shipping_cost_product_id: str | None = Field(
+        default=None, description="Xentral product that carries a shipping cost sent with the order."
+    )
+    internal_designation: str | None = "Unified Order API"
+
+
+class CustomerPolicy(BaseModel):
+    lookup_fields: list[Literal["number", "email"]] = Field(
+        default_factory=lambda: ["number", "email"],
+        description="Tried in this order; a field the request does not carry is skipped.",
+    )
+    create_missing: bool = True
+    on_several_matches: Literal["oldest", "reject"] = Field(
+        default="oldest",
+        description="oldest: take the customer with the lowest Xentral id; reject: answer 409.",
+    )
+
+
+class IdempotencyPolicy(BaseModel):
+    key_source: Literal["header_or_reference", "reference"] = "header_or_reference"
+    upstream_check: Literal["always", "when_unsure"] = Field(
+        default="always",
+        description=(
+            "always: before every import, look for an order with externalOrderNumber = reference in Xentral "
+            "(one call); when_unsure: only when our own store cannot know (resumed or unknown-outcome attempts)."
+        ),
+    )
+    lease_seconds: float = Field(default=60.0, gt=0, description="How long a running attempt owns its key.")
+    retention_days: float = Field(default=30.0, gt=0)
+
+
+class Limits(BaseModel):
+    max_items: int = Field(default=250, ge=1, le=10_000)
+    max_quantity: int = Field(default=100_000, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="UOA_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    xentral_url: str | None = Field(default=None, description="e.g. https://acme.xentral.biz")
+    xentral_token: SecretStr | None = None
+    xentral_timeout_seconds: float = Field(default=15.0, gt=0)
+    xentral_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    database_url: str = "sqlite+aiosqlite:///./var/unified-order-api.db"
+    redis_url: str | None = None
+
+    clients: list[ApiClient] = Field(default_factory=list)
+    admin_api_key: SecretStr | None = None
+
+    defaults: OrderDefaults = Field(default_factory=OrderDefaults)
+    shipping_map: dict[str, str] = Field(
+        default_factory=dict, description="Caller's shipping code → Xentral shipping method id."
+    )
+    payment_map: dict[str, str] = Field(
+        default_factory=dict, description="Caller's payment code → Xentral payment method id."
+    )
+    customers: CustomerPolicy = Field(default_factory=CustomerPolicy)
+    idempotency: IdempotencyPolicy = Field(default_factory=IdempotencyPolicy)
+    limits: Limits = Field(default_factory=Limits)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("shipping_map", "payment_map")
+    @classmethod
+    def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
+        return {code.strip().lower(): xentral_id for code, xentral_id in value.items()}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"{CONFIG_FILE_ENV} names {path}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    def client_by_key(self) -> dict[str, ApiClient]:
+        return {client.api_key.get_secret_value(): client for client in self.clients}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

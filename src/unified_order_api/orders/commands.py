@@ -1,0 +1,81 @@
+"""What a caller asks of the order service, after the HTTP edge has checked its shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from .model import Address
+
+PaymentStatus = Literal["paid", "pending", "authorized", "refunded", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerDetails:
+    name: str
+    address: Address
+    email: str | None = None
+    number: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    vat_id: str | None = None
+
+    @property
+    def identity(self) -> str:
+        """What makes two requests name the same customer (used to reuse a customer on retry)."""
+        return f"{(self.number or '').strip()}|{(self.email or '').strip().lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRequest:
+    sku: str
+    quantity: Decimal
+    unit_price: Decimal | None = None
+    name: str | None = None
+    line_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    reference: str
+    customer: CustomerDetails
+    items: tuple[ItemRequest, ...]
+    shipping: str | None = None
+    payment: str | None = None
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    currency: str | None = None
+    order_date: dt.date | None = None
+    payment_status: PaymentStatus | None = None
+    transaction_id: str | None = None
+    shipping_cost: Decimal | None = None
+    custom_fields: dict[str, str] = field(default_factory=dict)
+    internal_note: str | None = None
+    customer_order_number: str | None = None
+    external_order_id: str | None = None
+    project_id: str | None = None
+    auto_shipping: bool | None = None
+    language: str | None = None
+    callback_url: str | None = None
+
+    def fingerprint(self) -> str:
+        """A stable digest of the request, so a reused idempotency key with another body is caught."""
+        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=_canonical)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = json.loads(json.dumps(asdict(self), default=_canonical))
+        return result
+
+
+def _canonical(value: object) -> str:
+    if isinstance(value, Decimal):
+        normalized = value.normalize()
+        return format(normalized, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")

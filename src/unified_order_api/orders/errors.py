@@ -1,0 +1,124 @@
+"""The ways an order can fail, in the service's words; the HTTP edge maps each to a status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with the request, and where (a JSON pointer into the request body)."""
+
+    pointer: str
+    code: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "code": self.code, "detail": self.detail}
+
+
+class OrderError(Exception):
+    """Base of every failure the order service reports to its caller."""
+
+    code = "order_error"
+    title = "The order could not be processed"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra: dict[str, Any] = extra or {}
+
+
+class OrderRejected(OrderError):
+    """The request is well-formed but cannot become an order as it stands; nothing was created."""
+
+    code = "order_invalid"
+    title = "The order is invalid"
+
+    def __init__(self, problems: list[FieldProblem], *, extra: dict[str, Any] | None = None) -> None:
+        detail = "; ".join(problem.detail for problem in problems)
+        super().__init__(detail, extra=extra)
+        self.problems = problems
+
+
+class CustomerNotFound(OrderRejected):
+    code = "customer_not_found"
+    title = "Customer not found"
+
+
+class AmbiguousCustomer(OrderError):
+    code = "customer_ambiguous"
+    title = "Several customers match"
+
+
+class IdempotencyKeyReused(OrderError):
+    code = "idempotency_key_reused"
+    title = "Idempotency key already used for another request"
+
+
+class OrderInProgress(OrderError):
+    code = "order_in_progress"
+    title = "The same order is being processed right now"
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class XentralRejectedOrder(OrderError):
+    """Xentral refused a write; its own violations are kept, with what we had already done."""
+
+    code = "xentral_rejected"
+    title = "Xentral rejected the order"
+
+    def __init__(self, detail: str, *, violations: list[FieldProblem], extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail, extra=extra)
+        self.violations = violations
+
+
+class XentralUnavailable(OrderError):
+    """Xentral could not be reached or answered with an error of its own; retrying later may work."""
+
+    code = "xentral_unavailable"
+    title = "Xentral is unavailable"
+
+    def __init__(
+        self, detail: str, *, retry_after: float | None = None, extra: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(detail, extra=extra)
+        self.retry_after = retry_after
+
+
+class XentralFailed(XentralUnavailable):
+    """Xentral answered with a server error of its own."""
+
+    code = "xentral_error"
+    title = "Xentral answered with an error"
+
+
+class XentralTimedOut(XentralUnavailable):
+    code = "xentral_timeout"
+    title = "Xentral did not answer in time"
+
+
+class XentralOutcomeUnknown(XentralTimedOut):
+    """The import may or may not have landed; a retry reconciles before anything is re-sent."""
+
+    code = "xentral_outcome_unknown"
+    title = "Xentral did not confirm the order"
+
+
+class XentralRateLimited(XentralUnavailable):
+    code = "xentral_rate_limited"
+    title = "Xentral's request limit is reached"
+
+
+class XentralAccessDenied(OrderError):
+    code = "xentral_access_denied"
+    title = "Xentral refused our credentials"
+
+
+class XentralMisbehaved(OrderError):
+    code = "xentral_bad_response"
+    title = "Xentral answered in a way we do not understand"

@@ -1,0 +1,138 @@
+"""What the order service knows about Xentral's world, free of its wire format.
+
+The gateway adapter translates between these types and Xentral's JSON, so the
+service reads as business rules and the wire details stay in `xentral/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+CustomerLookupField = Literal["number", "email"]
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    id: str
+    sku: str
+    name: str
+    is_locked: bool = False
+    locked_reason: str | None = None
+    sales_price_net: Money | None = None
+    sales_price_gross: Money | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    name: str
+    street: str
+    zip: str
+    city: str
+    country: str
+    company: str | None = None
+    salutation: Literal["mr", "mrs", "company", "other"] | None = None
+    title: str | None = None
+    address_supplement: str | None = None
+    state: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    number: str | None
+    email: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewCustomer:
+    """A customer we are about to create; the number range assigns the number."""
+
+    kind: Literal["person", "company"]
+    name: str
+    email: str
+    address: Address
+    project_id: str | None = None
+    phone: str | None = None
+    vat_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingMethod:
+    id: str
+    type: str
+    module: str
+    designation: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMethod:
+    id: str
+    type: str
+    designation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: str
+    name: str
+    key_name: str
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    product_id: str
+    sku: str
+    quantity: Decimal
+    unit_price: Money | None = None
+    name: str | None = None
+    line_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDraft:
+    """Everything the import needs, with every code already resolved to a Xentral id."""
+
+    order_date: dt.date
+    reference: str
+    customer_id: str
+    project_id: str
+    payment_method_id: str
+    shipping_method_id: str
+    currency: str
+    lines: tuple[OrderLine, ...]
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    sales_channel_id: str | None = None
+    external_order_id: str | None = None
+    transaction_number: str | None = None
+    customer_order_number: str | None = None
+    internal_note: str | None = None
+    internal_designation: str | None = None
+    language: str | None = None
+    auto_shipping: bool = False
+    shipping_cost: Money | None = None
+    shipping_cost_product_id: str | None = None
+    custom_fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SalesOrder:
+    id: str
+    document_number: str | None
+    status: str
+    reference: str | None
+    customer_id: str | None = None
+    customer_number: str | None = None

@@ -1,0 +1,524 @@
+"""The order flow: one command in, one released Xentral order out — exactly once per key.
+
+Reads run first and concurrently (items, existing order, customer); nothing is written to
+Xentral until all of them agree the order is valid. Every write is preceded by a persisted
+state, so a crashed or timed-out attempt is resumed by reconciling, never by guessing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
+
+import structlog
+
+from ..config import Settings
+from ..xentral import errors as upstream
+from .attempts import (
+    Attempt,
+    AttemptState,
+    AttemptStore,
+    Claim,
+    OrderReceipt,
+    WebhookMessage,
+)
+from .commands import PlaceOrder
+from .customers import customer_not_found, find_customer, new_customer, new_customer_problems
+from .errors import (
+    FieldProblem,
+    IdempotencyKeyReused,
+    OrderError,
+    OrderInProgress,
+    OrderRejected,
+    XentralAccessDenied,
+    XentralFailed,
+    XentralMisbehaved,
+    XentralOutcomeUnknown,
+    XentralRateLimited,
+    XentralRejectedOrder,
+    XentralTimedOut,
+    XentralUnavailable,
+)
+from .items import resolve_items
+from .model import Address, CustomerLookupField, Money, OrderDraft, SalesOrder
+from .ports import XentralGateway
+from .reference_data import ReferenceData, match_code
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class CallbackPolicy(Protocol):
+    def target_for(self, client: str, requested_url: str | None) -> str | None:
+        """The callback URL for this order, or None; raises ValueError when `requested_url` is not allowed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    """A finished order as the service reports it; `replayed` when an earlier attempt produced it."""
+
+    receipt: OrderReceipt
+    replayed: bool = False
+
+
+class OrderService:
+    def __init__(
+        self,
+        *,
+        gateway: XentralGateway,
+        store: AttemptStore,
+        settings: Settings,
+        reference_data: ReferenceData | None = None,
+        callbacks: CallbackPolicy | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._gateway = gateway
+        self._store = store
+        self._settings = settings
+        self._reference = reference_data or ReferenceData(gateway)
+        self._callbacks = callbacks
+        self._clock = clock
+
+    # -- public -------------------------------------------------------------------------------
+
+    def idempotency_key(self, command: PlaceOrder, header_key: str | None) -> str:
+        if header_key and self._settings.idempotency.key_source == "header_or_reference":
+            return header_key
+        return command.reference
+
+    async def place_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> OrderOutcome:
+        key = key or command.reference
+        callback_url = self._callback_target(client, command)
+        claim = await self._claim(command, client=client, key=key)
+        if claim.kind == "replay":
+            assert claim.attempt.receipt is not None
+            return OrderOutcome(claim.attempt.receipt, replayed=True)
+        if claim.kind == "key_reused":
+            raise IdempotencyKeyReused(
+                f"Idempotency key '{key}' was used for a different request (reference "
+                f"'{claim.attempt.reference}'); send a new key or the identical body"
+            )
+        if claim.kind == "in_progress":
+            remaining = (claim.attempt.lease_until - self._clock()).total_seconds()
+            raise OrderInProgress(
+                f"Order '{claim.attempt.reference}' is being processed by an earlier request; retry shortly",
+                retry_after=max(1.0, min(remaining, 30.0)),
+            )
+        attempt = claim.attempt
+        bound = log.bind(reference=command.reference, client=client, resumed=claim.kind == "resumed")
+        try:
+            receipt = await self._run(command, attempt, callback_url)
+        except XentralOutcomeUnknown as error:
+            # Keep the state (importing) but give the key back soon: the retry reconciles first.
+            attempt.lease_until = self._clock() + dt.timedelta(seconds=error.retry_after or 5)
+            attempt.record("outcome_unknown", self._clock(), error.detail)
+            await self._store.save(attempt)
+            bound.warning("order.outcome_unknown", detail=error.detail)
+            raise
+        except OrderError as error:
+            await self._fail(attempt, error)
+            bound.info("order.failed", code=error.code, detail=error.detail)
+            raise
+        bound.info("order.completed", order_id=receipt.order_id, outcome=receipt.outcome)
+        return OrderOutcome(receipt)
+
+    async def order_status(self, *, client: str, reference: str) -> Attempt | None:
+        return await self._store.find(client, reference)
+
+    # -- the flow -------------------------------------------------------------------------------
+
+    async def _claim(self, command: PlaceOrder, *, client: str, key: str) -> Claim:
+        now = self._clock()
+        return await self._store.claim(
+            client=client,
+            key=key,
+            reference=command.reference,
+            fingerprint=command.fingerprint(),
+            owner=uuid.uuid4().hex,
+            now=now,
+            lease_until=now + dt.timedelta(seconds=self._settings.idempotency.lease_seconds),
+            request=command.to_json(),
+        )
+
+    async def _run(self, command: PlaceOrder, attempt: Attempt, callback_url: str | None) -> OrderReceipt:
+        resumed_import = attempt.state == AttemptState.IMPORTING
+        check_upstream = self._settings.idempotency.upstream_check == "always" or resumed_import
+        reuse_customer = attempt.customer_id is not None and attempt.customer_identity == command.customer.identity
+
+        existing_lookup = self._find_existing(command.reference) if check_upstream else _none()
+        customer_lookup = (
+            _none() if reuse_customer else find_customer(self._gateway, command.customer, self._settings.customers)
+        )
+        existing, draft, lookup = await _gather_first_error(
+            existing_lookup, self._resolve(command), customer_lookup
+        )
+        if existing is not None:
+            receipt = self._receipt_for_existing(command, existing, attempt)
+            await self._finish(attempt, receipt, command, callback_url)
+            return receipt
+
+        if reuse_customer:
+            assert attempt.customer_id is not None
+            customer_id = attempt.customer_id
+        elif lookup is not None and lookup.customer is not None:
+            customer_id = lookup.customer.id
+            attempt.customer_number = lookup.customer.number
+            attempt.customer_created = False
+        else:
+            customer_id = await self._create_customer(command, attempt, draft.project_id,
+                                                      lookup.searched if lookup else ())
+        attempt.customer_id = customer_id
+        attempt.customer_identity = command.customer.identity
+        attempt.state = AttemptState.CUSTOMER_RESOLVED
+        attempt.record("customer_resolved", self._clock(), f"customer {customer_id}")
+        await self._store.save(attempt)
+
+        order_id = await self._import(replace(draft, customer_id=customer_id), attempt)
+        order = await self._read_back(order_id)
+        receipt = OrderReceipt(
+            reference=command.reference,
+            order_id=order.id,
+            order_number=order.document_number,
+            order_status=order.status,
+            customer_id=customer_id,
+            customer_number=attempt.customer_number,
+            customer_created=attempt.customer_created,
+            outcome="created",
+        )
+        await self._finish(attempt, receipt, command, callback_url)
+        return receipt
+
+    async def _resolve(self, command: PlaceOrder) -> OrderDraft:
+        """Every check that needs no write, with every problem collected before raising."""
+        defaults = self._settings.defaults
+        currency = (command.currency or defaults.currency).upper()
+        skus = list(dict.fromkeys(item.sku for item in command.items))
+        products, shipping_methods, payment_methods, projects = await _gather_first_error(
+            self._call(self._gateway.products_by_sku(skus)),
+            self._call(self._reference.shipping_methods.get()),
+            self._call(self._reference.payment_methods.get()),
+            self._call(self._reference.projects.get()),
+        )
+        lines, problems = resolve_items(command.items, products, currency)
+
+        shipping_id = self._method_id(
+            command.shipping, defaults.shipping_method_id, self._settings.shipping_map,
+            shipping_methods, "/shipping", "shipping", problems,
+        )
+        payment_id = self._method_id(
+            command.payment, defaults.payment_method_id, self._settings.payment_map,
+            payment_methods, "/payment", "payment", problems,
+        )
+        project_id = command.project_id or defaults.project_id
+        if project_id is None and projects:
+            project_id = projects[0].id
+        if project_id is None or not any(p.id == project_id for p in projects):
+            pointer = "/project" if command.project_id else "/"
+            problems.append(FieldProblem(pointer, "unknown_project",
+                                         f"Project '{project_id}' does not exist in Xentral"))
+        if problems:
+            raise OrderRejected(problems)
+
+        assert shipping_id is not None and payment_id is not None and project_id is not None
+        billing = command.billing_address or _customer_address(command)
+        draft = OrderDraft(
+            order_date=command.order_date or self._clock().date(),
+            reference=command.reference,
+            customer_id="",
+            project_id=project_id,
+            payment_method_id=payment_id,
+            shipping_method_id=shipping_id,
+            currency=currency,
+            lines=tuple(lines),
+            billing_address=billing,
+            shipping_address=command.shipping_address or billing,
+            sales_channel_id=defaults.sales_channel_id,
+            external_order_id=command.external_order_id,
+            transaction_number=command.transaction_id,
+            customer_order_number=command.customer_order_number,
+            internal_note=_internal_note(command),
+            internal_designation=defaults.internal_designation,
+            language=command.language or defaults.language,
+            auto_shipping=defaults.auto_shipping if command.auto_shipping is None else command.auto_shipping,
+            shipping_cost=(
+                Money(command.shipping_cost, currency) if command.shipping_cost is not None else None
+            ),
+            shipping_cost_product_id=defaults.shipping_cost_product_id,
+            custom_fields=dict(command.custom_fields),
+        )
+        if draft.shipping_cost is not None and draft.shipping_cost_product_id is None and command.shipping_cost:
+            raise OrderRejected([FieldProblem(
+                "/shipping_cost", "shipping_cost_unsupported",
+                "A shipping cost was sent, but no shipping cost product is configured "
+                "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)")])
+        return draft
+
+    def _method_id(
+        self,
+        code: str | None,
+        default_id: str | None,
+        mapping: Mapping[str, str],
+        methods: Sequence[Any],
+        pointer: str,
+        what: str,
+        problems: list[FieldProblem],
+    ) -> str | None:
+        if code is None:
+            if default_id is None:
+                problems.append(FieldProblem(pointer, "required",
+                                             f"Required field '{what}' is missing (no default is configured)"))
+            elif not any(method.id == default_id for method in methods):
+                problems.append(FieldProblem(pointer, f"unknown_{what}_method",
+                                             f"The default {what} method id '{default_id}' does not exist in Xentral"))
+            return default_id
+        match = match_code(code, mapping, methods)
+        if match.id is None:
+            if len(match.candidates) > 1:
+                detail = (f"{what.capitalize()} code '{code}' matches several Xentral methods "
+                          f"(ids {', '.join(match.candidates)}); configure a mapping")
+            elif match.candidates:
+                detail = (f"{what.capitalize()} code '{code}' is mapped to Xentral id "
+                          f"'{match.candidates[0]}', which does not exist")
+            else:
+                detail = f"Unknown {what} code '{code}'"
+            problems.append(FieldProblem(pointer, f"unknown_{what}_method", detail))
+        return match.id
+
+    async def _find_existing(self, reference: str) -> SalesOrder | None:
+        orders = await self._call(self._gateway.find_orders_by_reference(reference))
+        live = [order for order in orders if order.status != "canceled"]
+        if not live:
+            return None
+        return min(live, key=lambda order: (len(order.id), order.id))
+
+    def _receipt_for_existing(self, command: PlaceOrder, order: SalesOrder, attempt: Attempt) -> OrderReceipt:
+        # Found while resuming an import of ours: it is the order we created, not someone else's.
+        created_here = attempt.state == AttemptState.IMPORTING
+        attempt.order_id = order.id
+        return OrderReceipt(
+            reference=command.reference,
+            order_id=order.id,
+            order_number=order.document_number,
+            order_status=order.status,
+            customer_id=order.customer_id or attempt.customer_id or "",
+            customer_number=order.customer_number or attempt.customer_number,
+            customer_created=attempt.customer_created,
+            outcome="created" if created_here else "existing",
+        )
+
+    async def _create_customer(
+        self, command: PlaceOrder, attempt: Attempt, project_id: str, searched: Sequence[CustomerLookupField]
+    ) -> str:
+        if not self._settings.customers.create_missing:
+            raise customer_not_found(command.customer, searched)
+        problems = new_customer_problems(command.customer)
+        if problems:
+            raise OrderRejected(problems)
+        attempt.record("creating_customer", self._clock())
+        await self._store.save(attempt)
+        try:
+            customer_id = await self._call(
+                self._gateway.create_customer(new_customer(command.customer, project_id)), write=True
+            )
+        except XentralRejectedOrder as error:
+            raise XentralRejectedOrder(
+                f"Xentral rejected the new customer: {error.detail}",
+                violations=[replace(v, pointer=_customer_pointer(v.pointer)) for v in error.violations],
+            ) from error
+        attempt.customer_created = True
+        attempt.customer_id = customer_id
+        attempt.customer_identity = command.customer.identity
+        try:
+            created = await self._call(self._gateway.get_customer(customer_id))
+            attempt.customer_number = created.number
+        except OrderError:
+            attempt.customer_number = None  # the number is a nicety; the order does not depend on it
+        attempt.record("customer_created", self._clock(), f"customer {customer_id}")
+        return customer_id
+
+    async def _import(self, draft: OrderDraft, attempt: Attempt) -> str:
+        attempt.state = AttemptState.IMPORTING
+        attempt.record("importing", self._clock())
+        await self._store.save(attempt)
+        try:
+            order_id = await self._call(self._gateway.import_order(draft), write=True)
+        except XentralOutcomeUnknown:
+            found = await self._find_existing(draft.reference)
+            if found is None:
+                raise
+            order_id = found.id
+            attempt.record("reconciled", self._clock(), f"order {order_id} found after an unconfirmed import")
+        except XentralRejectedOrder as error:
+            raise XentralRejectedOrder(
+                f"Xentral rejected the order: {error.detail}",
+                violations=error.violations,
+                extra=self._customer_extra(attempt),
+            ) from error
+        except OrderError as error:
+            error.extra.update(self._customer_extra(attempt))
+            raise
+        attempt.order_id = order_id
+        attempt.record("imported", self._clock(), f"order {order_id}")
+        return order_id
+
+    async def _read_back(self, order_id: str) -> SalesOrder:
+        try:
+            return await self._call(self._gateway.get_order(order_id))
+        except OrderError:
+            # The order exists; its number is what we could not read. Report it without one
+            # rather than fail an order that was created. Assumption: status is `released` (FACTS §10).
+            return SalesOrder(id=order_id, document_number=None, status="released", reference=None)
+
+    async def _finish(
+        self, attempt: Attempt, receipt: OrderReceipt, command: PlaceOrder, callback_url: str | None
+    ) -> None:
+        attempt.state = AttemptState.COMPLETED
+        attempt.receipt = receipt
+        attempt.order_id = receipt.order_id
+        attempt.error = None
+        attempt.record("completed", self._clock(), f"order {receipt.order_id} ({receipt.outcome})")
+        webhook = None
+        if callback_url:
+            event_id = f"evt_{uuid.uuid4().hex}"
+            webhook = WebhookMessage(
+                client=attempt.client,
+                url=callback_url,
+                event_type="order.created",
+                event_id=event_id,
+                payload={
+                    "type": "order.created",
+                    "id": event_id,
+                    "timestamp": self._clock().isoformat(),
+                    "data": receipt.to_json(),
+                },
+            )
+        await self._store.complete(attempt, webhook)
+
+    async def _fail(self, attempt: Attempt, error: OrderError) -> None:
+        attempt.state = AttemptState.FAILED
+        attempt.error = {"code": error.code, "detail": error.detail}
+        attempt.record("failed", self._clock(), error.code)
+        await self._store.save(attempt)
+
+    def _customer_extra(self, attempt: Attempt) -> dict[str, Any]:
+        if not attempt.customer_created:
+            return {}
+        return {"customer": {"id": attempt.customer_id, "number": attempt.customer_number, "created": True,
+                             "note": "The customer was created and is kept; a retry reuses it."}}
+
+    def _callback_target(self, client: str, command: PlaceOrder) -> str | None:
+        if self._callbacks is None:
+            if command.callback_url:
+                raise OrderRejected([FieldProblem("/callback_url", "callback_not_allowed",
+                                                  "Callbacks are not enabled on this service")])
+            return None
+        try:
+            return self._callbacks.target_for(client, command.callback_url)
+        except ValueError as error:
+            raise OrderRejected([FieldProblem("/callback_url", "callback_not_allowed", str(error))]) from error
+
+    async def _call(self, call: Awaitable[T], *, write: bool = False) -> T:
+        """Await a gateway call, translating Xentral's failures into the service's words."""
+        try:
+            return await call
+        except upstream.XentralValidationError as error:
+            violations = [FieldProblem(pointer, "xentral_violation", message)
+                          for pointer, message in error.violations]
+            violations += [FieldProblem("/", "xentral_violation", message) for message in error.messages]
+            raise XentralRejectedOrder(str(error.title or "validation failed"), violations=violations) from error
+        except upstream.XentralAuthError as error:
+            raise XentralAccessDenied(
+                f"Xentral answered {error.status_code} to {error.operation}: check the configured API token "
+                "and its scopes"
+            ) from error
+        except upstream.XentralRateLimited as error:
+            raise XentralRateLimited(
+                "Xentral's request limit is reached; retry later", retry_after=error.retry_after
+            ) from error
+        except upstream.XentralTimeout as error:
+            if write:
+                raise XentralOutcomeUnknown(
+                    f"Xentral did not answer {error.operation} in time; the write may have landed", retry_after=5
+                ) from error
+            raise XentralTimedOut(f"Xentral did not answer {error.operation} in time", retry_after=5) from error
+        except upstream.XentralConnectionLost as error:
+            if write:
+                raise XentralOutcomeUnknown(
+                    f"The connection to Xentral broke during {error.operation}; the write may have landed",
+                    retry_after=5,
+                ) from error
+            raise XentralUnavailable(f"The connection to Xentral broke during {error.operation}",
+                                     retry_after=5) from error
+        except upstream.XentralConnectError as error:
+            raise XentralUnavailable(f"Xentral is unreachable ({error.operation})", retry_after=10) from error
+        except upstream.XentralServerError as error:
+            if write:
+                raise XentralOutcomeUnknown(
+                    f"Xentral answered {error.status_code} to {error.operation}; the write may have landed",
+                    retry_after=5,
+                ) from error
+            raise XentralFailed(f"Xentral answered {error.status_code} to {error.operation}",
+                                retry_after=5) from error
+        except upstream.XentralStatusError as error:
+            raise XentralMisbehaved(
+                f"Xentral answered {error.status_code} to {error.operation}"
+            ) from error
+        except upstream.XentralError as error:
+            raise XentralMisbehaved(f"Unexpected answer from Xentral: {error}") from error
+
+
+def _customer_address(command: PlaceOrder) -> Address | None:
+    details = command.customer
+    address = details.address
+    if not (address.street and address.zip and address.city and address.country):
+        return None  # Xentral then fills the address from the customer's master data (FACTS §10)
+    return replace(address, email=address.email or details.email, company=address.company or details.company)
+
+
+def _customer_pointer(pointer: str) -> str:
+    return "/customer" + pointer if pointer != "/" else "/customer"
+
+
+def _internal_note(command: PlaceOrder) -> str | None:
+    """The internal comment; it also carries what Xentral's import has no field for.
+
+    The import has no paid flag (FACTS §5, §11.13), so the payment status is written here, where
+    a clerk sees it on the order; the transaction id goes to `transactionNumber`.
+    """
+    parts = []
+    if command.internal_note:
+        parts.append(command.internal_note)
+    if command.payment_status:
+        parts.append(f"Payment status: {command.payment_status}")
+    return "\n".join(parts) or None
+
+
+async def _none() -> None:
+    return None
+
+
+async def _gather_first_error(*calls: Awaitable[Any]) -> Any:
+    """Run reads concurrently; report an invalid order before an unavailable Xentral.
+
+    Validation problems tell the caller what to fix, so they win over transport errors
+    from a sibling read; all tasks are awaited so none is left running.
+    """
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        rejected = [e for e in errors if isinstance(e, OrderRejected)]
+        if len(rejected) > 1:
+            raise OrderRejected([p for e in rejected for p in e.problems])
+        raise (rejected or errors)[0]
+    return results

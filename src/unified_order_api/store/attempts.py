@@ -1,0 +1,269 @@
+"""The SQLAlchemy attempt store: atomic key claims, fenced progress, completion with its outbox row.
+
+Claims never read-then-write: a new key is an INSERT guarded by unique constraints on
+(client, key) and (client, reference); taking over a failed or expired attempt is an UPDATE
+conditional on the row's version. Progress writes are conditional on the owner token, so a
+worker whose lease was taken over cannot overwrite its successor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..orders.attempts import (
+    Attempt,
+    AttemptState,
+    Claim,
+    LeaseLost,
+    OrderReceipt,
+    Step,
+    WebhookMessage,
+)
+from .tables import order_attempts, webhook_deliveries
+
+_CLAIM_ROUNDS = 8
+
+
+def _steps_from_json(data: list[dict[str, Any]]) -> list[Step]:
+    return [Step(item["name"], dt.datetime.fromisoformat(item["at"]), item.get("detail")) for item in data]
+
+
+def _attempt_from_row(row: Row[Any]) -> Attempt:
+    values = row._mapping
+    return Attempt(
+        id=values["id"],
+        client=values["client"],
+        key=values["idempotency_key"],
+        reference=values["reference"],
+        fingerprint=values["fingerprint"],
+        state=AttemptState(values["state"]),
+        owner=values["owner"],
+        lease_until=values["lease_until"],
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
+        customer_identity=values["customer_identity"],
+        customer_id=values["customer_id"],
+        customer_number=values["customer_number"],
+        customer_created=values["customer_created"],
+        order_id=values["order_id"],
+        receipt=OrderReceipt.from_json(values["receipt"]) if values["receipt"] else None,
+        error=values["error"],
+        steps=_steps_from_json(values["steps"] or []),
+        request=values["request"],
+        queued=values["queued"],
+    )
+
+
+def _progress_values(attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "state": attempt.state.value,
+        "lease_until": attempt.lease_until,
+        "customer_identity": attempt.customer_identity,
+        "customer_id": attempt.customer_id,
+        "customer_number": attempt.customer_number,
+        "customer_created": attempt.customer_created,
+        "order_id": attempt.order_id,
+        "receipt": attempt.receipt.to_json() if attempt.receipt else None,
+        "error": attempt.error,
+        "steps": [step.to_json() for step in attempt.steps],
+        "queued": attempt.queued,
+        "updated_at": now,
+    }
+
+
+class SqlAttemptStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def claim(
+        self,
+        *,
+        client: str,
+        key: str,
+        reference: str,
+        fingerprint: str,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        request: dict[str, Any] | None = None,
+        queued: bool = False,
+    ) -> Claim:
+        fresh = Attempt(
+            client=client,
+            key=key,
+            reference=reference,
+            fingerprint=fingerprint,
+            state=AttemptState.RECEIVED,
+            owner=owner,
+            lease_until=lease_until,
+            created_at=now,
+            updated_at=now,
+            request=request,
+            queued=queued,
+        )
+        fresh.record("received", now)
+        for _ in range(_CLAIM_ROUNDS):
+            try:
+                async with self._engine.begin() as connection:
+                    result = await connection.execute(
+                        insert(order_attempts).values(
+                            client=client,
+                            idempotency_key=key,
+                            reference=reference,
+                            fingerprint=fingerprint,
+                            owner=owner,
+                            version=1,
+                            request=request,
+                            created_at=now,
+                            **_progress_values(fresh, now),
+                        )
+                    )
+                    fresh.id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+                    return Claim("new", fresh)
+            except IntegrityError:
+                pass
+            async with self._engine.begin() as connection:
+                claim = await self._claim_existing(connection, fresh)
+            if claim is not None:
+                return claim
+        raise RuntimeError(f"could not claim idempotency key {key!r} after {_CLAIM_ROUNDS} rounds")
+
+    async def _claim_existing(self, connection: AsyncConnection, fresh: Attempt) -> Claim | None:
+        row = (
+            await connection.execute(
+                select(order_attempts, order_attempts.c.version)
+                .where(order_attempts.c.client == fresh.client)
+                .where(
+                    or_(
+                        order_attempts.c.idempotency_key == fresh.key,
+                        order_attempts.c.reference == fresh.reference,
+                    )
+                )
+                .order_by(order_attempts.c.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None  # purged between our insert and this read: insert again
+        existing = _attempt_from_row(row)
+        version: int = row._mapping["version"]
+        same_request = existing.fingerprint == fresh.fingerprint and existing.reference == fresh.reference
+        if existing.state == AttemptState.COMPLETED:
+            return Claim("replay" if same_request else "key_reused", existing)
+        if existing.state == AttemptState.FAILED:
+            if existing.reference != fresh.reference:
+                return Claim("key_reused", existing)
+            # A failed attempt does not lock its key: the caller may fix the body and resend.
+            # What it created (a customer) stays on the record for the new attempt to reuse.
+            takeover = replace(
+                existing,
+                key=fresh.key,
+                fingerprint=fresh.fingerprint,
+                state=AttemptState.RECEIVED,
+                owner=fresh.owner,
+                lease_until=fresh.lease_until,
+                error=None,
+                request=fresh.request,
+                queued=fresh.queued,
+                order_id=None,
+                steps=[*existing.steps, Step("retried", fresh.created_at)],
+            )
+            return await self._take_over(connection, takeover, version, "new")
+        if not same_request:
+            return Claim("key_reused", existing)
+        if existing.lease_until > fresh.created_at:
+            return Claim("in_progress", existing)
+        existing.owner = fresh.owner
+        existing.lease_until = fresh.lease_until
+        existing.record("resumed", fresh.created_at, "the previous attempt's lease expired")
+        return await self._take_over(connection, existing, version, "resumed")
+
+    async def _take_over(
+        self, connection: AsyncConnection, attempt: Attempt, version: int, kind: str
+    ) -> Claim | None:
+        result = await connection.execute(
+            update(order_attempts)
+            .where(and_(order_attempts.c.id == attempt.id, order_attempts.c.version == version))
+            .values(
+                idempotency_key=attempt.key,
+                fingerprint=attempt.fingerprint,
+                owner=attempt.owner,
+                version=version + 1,
+                request=attempt.request,
+                **_progress_values(attempt, attempt.steps[-1].at),
+            )
+        )
+        if result.rowcount != 1:
+            return None  # someone else changed it first; look again
+        return Claim("new" if kind == "new" else "resumed", attempt)
+
+    async def save(self, attempt: Attempt) -> None:
+        now = attempt.steps[-1].at if attempt.steps else dt.datetime.now(dt.UTC)
+        async with self._engine.begin() as connection:
+            await self._save(connection, attempt, now)
+
+    async def _save(self, connection: AsyncConnection, attempt: Attempt, now: dt.datetime) -> None:
+        result = await connection.execute(
+            update(order_attempts)
+            .where(and_(order_attempts.c.id == attempt.id, order_attempts.c.owner == attempt.owner))
+            .values(version=order_attempts.c.version + 1, **_progress_values(attempt, now))
+        )
+        if result.rowcount != 1:
+            raise LeaseLost(f"attempt {attempt.reference!r} was taken over by another worker")
+
+    async def complete(self, attempt: Attempt, webhook: WebhookMessage | None) -> None:
+        now = attempt.steps[-1].at if attempt.steps else dt.datetime.now(dt.UTC)
+        async with self._engine.begin() as connection:
+            await self._save(connection, attempt, now)
+            if webhook is not None:
+                await connection.execute(
+                    insert(webhook_deliveries).values(
+                        event_id=webhook.event_id,
+                        client=webhook.client,
+                        url=webhook.url,
+                        event_type=webhook.event_type,
+                        payload=webhook.payload,
+                        state="pending",
+                        attempt_count=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+
+    async def find(self, client: str, reference: str) -> Attempt | None:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(order_attempts)
+                    .where(order_attempts.c.client == client)
+                    .where(
+                        or_(
+                            order_attempts.c.reference == reference,
+                            order_attempts.c.idempotency_key == reference,
+                        )
+                    )
+                    .order_by(order_attempts.c.reference != reference)
+                    .limit(1)
+                )
+            ).first()
+        return _attempt_from_row(row) if row is not None else None
+
+    async def purge(self, older_than: dt.datetime) -> int:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(order_attempts).where(
+                    and_(
+                        order_attempts.c.state.in_([AttemptState.COMPLETED.value, AttemptState.FAILED.value]),
+                        order_attempts.c.updated_at < older_than,
+                    )
+                )
+            )
+        return int(result.rowcount)

@@ -1,0 +1,34 @@
+"""Alembic environment: runs with the synchronous URL that `store.migrate` puts in the config."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from unified_order_api.store.tables import metadata
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+if not url:
+    raise RuntimeError("sqlalchemy.url is not set; run migrations through unified_order_api.store.migrate")
+
+
+def run_offline() -> None:
+    context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

@@ -1,0 +1,122 @@
+"""The database schema: order attempts (idempotency + progress), the webhook outbox and its attempts.
+
+Alembic migrations in `migrations/` create exactly these tables; this module is what the
+repositories query. Times are stored in UTC and always read back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is UTC-aware in Python on every backend (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s_%(column_1_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+order_attempts = Table(
+    "order_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("customer_identity", String(512)),
+    Column("customer_id", String(32)),
+    Column("customer_number", String(64)),
+    Column("customer_created", Boolean, nullable=False, default=False),
+    Column("order_id", String(32)),
+    Column("receipt", JSON),
+    Column("error", JSON),
+    Column("steps", JSON, nullable=False),
+    Column("request", JSON),
+    Column("queued", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("client", "idempotency_key"),
+    UniqueConstraint("client", "reference"),
+    Index("ix_order_attempts_state_updated", "state", "updated_at"),
+    Index("ix_order_attempts_queue", "queued", "state", "id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("client", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempt_count", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claim_until", UtcDateTime()),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),
+    Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), nullable=False),
+    Column("attempted_at", UtcDateTime(), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_webhook_attempts_delivery", "delivery_id"),
+)
