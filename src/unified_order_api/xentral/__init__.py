@@ -1,0 +1,53 @@
+"""Our Xentral client: HTTP access, wire models, filter encoding, error mapping.
+
+The order service sees only `XentralHttpGateway` (through the `orders.ports` protocol) and
+the exceptions below; everything else is the client's own business.
+"""
+
+from .client import DEFAULT_USER_AGENT, ResponseHook, XentralClient
+from .customer_payload import customer_create_v1
+from .errors import (
+    XentralAuthError,
+    XentralConflict,
+    XentralConnectError,
+    XentralConnectionLost,
+    XentralError,
+    XentralNotFound,
+    XentralRateLimited,
+    XentralServerError,
+    XentralStatusError,
+    XentralTimeout,
+    XentralTransportError,
+    XentralUnexpectedResponse,
+    XentralValidationError,
+)
+from .filters import MAX_PAGE_SIZE, Cursor, Filter, FilterOp, Page
+from .gateway import XentralHttpGateway
+from .import_payload import build_import_payload
+
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "MAX_PAGE_SIZE",
+    "Cursor",
+    "Filter",
+    "FilterOp",
+    "Page",
+    "ResponseHook",
+    "XentralAuthError",
+    "XentralClient",
+    "XentralConflict",
+    "XentralConnectError",
+    "XentralConnectionLost",
+    "XentralError",
+    "XentralHttpGateway",
+    "XentralNotFound",
+    "XentralRateLimited",
+    "XentralServerError",
+    "XentralStatusError",
+    "XentralTimeout",
+    "XentralTransportError",
+    "XentralUnexpectedResponse",
+    "XentralValidationError",
+    "build_import_payload",
+    "customer_create_v1",
+]

@@ -1,0 +1,205 @@
+"""`XentralHttpGateway`: the order service's `XentralGateway` port over `XentralClient`.
+
+Translation only — wire models in, domain dataclasses out, plus the few lookups that need
+more than one call (SKU batches). Errors pass through unchanged from `xentral.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+
+from ..orders.model import (
+    Customer,
+    CustomerLookupField,
+    Money,
+    NewCustomer,
+    OrderDraft,
+    PaymentMethod,
+    Product,
+    Project,
+    SalesOrder,
+    ShippingMethod,
+)
+from .client import XentralClient
+from .customer_payload import customer_create_v1
+from .errors import XentralNotFound
+from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
+from .import_payload import build_import_payload
+from .wire import (
+    CustomerItem,
+    PaymentMethodItem,
+    ProductItem,
+    ProjectItem,
+    SalesOrderItem,
+    ShippingMethodItem,
+    WireMoney,
+)
+
+__all__ = ["SKU_BATCH_SIZE", "XentralHttpGateway"]
+
+logger = logging.getLogger(__name__)
+
+# One `number in [...]` call per this many SKUs (FACTS §4: at most 50 per call).
+SKU_BATCH_SIZE = MAX_PAGE_SIZE
+_CUSTOMER_PAGE_SIZE = 10
+
+
+class XentralHttpGateway:
+    """Implements `orders.ports.XentralGateway` against the real (or sandbox) Xentral API."""
+
+    def __init__(self, client: XentralClient) -> None:
+        self._client = client
+
+    async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
+        """Products keyed by the SKU as the caller wrote it; SKUs Xentral lacks are absent.
+
+        Assumption (FACTS §4, §11.1): whether Xentral's `number` match ignores case or
+        surrounding whitespace is undocumented. A returned `number` is matched to the
+        requested SKU exactly first; failing that, to the one requested SKU that equals it
+        after `strip().casefold()` — Xentral returned it for our filter, so Xentral deems it
+        the same SKU. `Product.sku` keeps Xentral's spelling.
+        """
+        wanted = list(dict.fromkeys(skus))
+        found: dict[str, Product] = {}
+        for start in range(0, len(wanted), SKU_BATCH_SIZE):
+            batch = wanted[start : start + SKU_BATCH_SIZE]
+            for item in await self._products_with_numbers(batch):
+                requested = _requested_sku(item.number, batch, found)
+                if requested is not None:
+                    found[requested] = _product(item)
+        return found
+
+    async def _products_with_numbers(self, numbers: list[str]) -> list[ProductItem]:
+        # One page normally suffices (≤ 50 SKUs → ≤ 50 products); a lenient match could
+        # return more, so follow the pages while they come back full.
+        statement = Filter("number", "in", numbers)
+        page = Page(1, MAX_PAGE_SIZE)
+        items: list[ProductItem] = []
+        while True:
+            result = await self._client.list_products([statement], page)
+            items.extend(result.data)
+            total = result.extra.total_count if result.extra is not None else None
+            if len(result.data) < page.size or total is None or len(items) >= total:
+                return items
+            page = page.next()
+
+    async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
+        """Customers whose `email` or `number` equals `value` (first 10; Xentral has no uniqueness).
+
+        Assumption (FACTS §11.4): it is unclear whether the `number` filter matches
+        `general.number` or `general.customerNumber`; we send it as is and trust the result.
+        """
+        result = await self._client.list_customers(
+            [Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE)
+        )
+        return [_customer(item) for item in result.data]
+
+    async def create_customer(self, customer: NewCustomer) -> str:
+        return await self._client.create_customer_v1(customer_create_v1(customer))
+
+    async def get_customer(self, customer_id: str) -> Customer:
+        """Read through the list filtered by id: the view (`/customers/{id}`) has no e-mail.
+
+        An empty list is reported as `XentralNotFound`, as the view would answer 404.
+        """
+        result = await self._client.list_customers(
+            [Filter("id", "equals", customer_id)], Cursor(size=_CUSTOMER_PAGE_SIZE)
+        )
+        for item in result.data:
+            if item.id == customer_id:
+                return _customer(item)
+        raise XentralNotFound(404, None, "get_customer", detail=f"no customer with id {customer_id!r}")
+
+    async def import_order(self, draft: OrderDraft) -> str:
+        return await self._client.import_sales_order(build_import_payload(draft))
+
+    async def get_order(self, order_id: str) -> SalesOrder:
+        return _sales_order(await self._client.get_sales_order(order_id))
+
+    async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
+        """Orders with `externalOrderNumber` equal to `reference` (the duplicate check).
+
+        Not re-filtered locally: if Xentral's `equals` is lenient about case (FACTS §11.1),
+        a false "already exists" is the safer mistake than a second order.
+        """
+        result = await self._client.list_sales_orders(
+            [Filter("externalOrderNumber", "equals", reference)], Page(1, MAX_PAGE_SIZE)
+        )
+        return [_sales_order(item) for item in result.data]
+
+    async def shipping_methods(self) -> Sequence[ShippingMethod]:
+        return [_shipping_method(item) for item in await self._client.list_shipping_methods()]
+
+    async def payment_methods(self) -> Sequence[PaymentMethod]:
+        return [_payment_method(item) for item in await self._client.list_payment_methods()]
+
+    async def projects(self) -> Sequence[Project]:
+        return [_project(item) for item in await self._client.list_projects()]
+
+
+def _requested_sku(number: str, batch: list[str], found: Mapping[str, Product]) -> str | None:
+    if number in batch:
+        return None if number in found else number
+    key = number.strip().casefold()
+    candidates = [sku for sku in batch if sku.strip().casefold() == key and sku not in found]
+    if len(candidates) == 1:
+        return candidates[0]
+    logger.debug("xentral returned product number %r matching no single requested SKU", number)
+    return None
+
+
+def _money(money: WireMoney | None) -> Money | None:
+    if money is None:
+        return None
+    try:
+        return Money(amount=Decimal(money.amount), currency=money.currency)
+    except InvalidOperation:
+        # A price we cannot read is treated as no price rather than failing the lookup.
+        return None
+
+
+def _product(item: ProductItem) -> Product:
+    return Product(
+        id=item.id,
+        sku=item.number,
+        name=item.name or "",
+        is_locked=item.is_disabled,
+        locked_reason=item.disabled_reason or None,
+        sales_price_net=_money(item.sales_price_net),
+        sales_price_gross=_money(item.sales_price_gross),
+    )
+
+
+def _customer(item: CustomerItem) -> Customer:
+    general = item.general
+    # Assumption (FACTS §11.4): `customerNumber` is the customer number shown to people;
+    # `general.number` is the fallback when it is empty. The spec examples differ.
+    number = general.customer_number or general.number or None
+    return Customer(id=item.id, number=number, email=general.email or None, name=general.name or "")
+
+
+def _sales_order(item: SalesOrderItem) -> SalesOrder:
+    return SalesOrder(
+        id=item.id,
+        # Assumption (FACTS §11.6): documentNumber may still be empty right after the import.
+        document_number=item.document_number or None,
+        status=item.status,
+        reference=item.external_order_number or None,
+        customer_id=item.customer.id if item.customer is not None else None,
+    )
+
+
+def _shipping_method(item: ShippingMethodItem) -> ShippingMethod:
+    return ShippingMethod(
+        id=item.id, type=item.type or "", module=item.module or "", designation=item.designation or ""
+    )
+
+
+def _payment_method(item: PaymentMethodItem) -> PaymentMethod:
+    return PaymentMethod(id=item.id, type=item.type or "", designation=item.designation or "")
+
+
+def _project(item: ProjectItem) -> Project:
+    return Project(id=item.id, name=item.name or "", key_name=item.key_name or "", currency=item.currency)

@@ -1,0 +1,192 @@
+"""`OrderDraft` → the body of `POST /api/v1/salesOrders/actions/import` (FACTS §5).
+
+A pure function, so the exact wire shape is unit-tested without HTTP. Every key written
+here exists in the spec's import schema (`additionalProperties:false` on the root,
+financials, addresses and positions): an unknown key would turn the whole order into a 400.
+
+Where custom fields go: the import schema has no free-field slot for the order (the only
+`freeFields` sit on `positions[].product` and describe the product, not the order), so
+`OrderDraft.custom_fields` are appended to the internal `comment`, one `key: value` line
+each under a "Custom fields:" heading, after the internal note. They stay visible to staff
+on the order and never print on customer documents (unlike bodyIntroduction/Outroduction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from ..orders.model import Address, Money, OrderDraft, OrderLine
+from .wire import (
+    AddressType,
+    BillingAddressBody,
+    ImportDelivery,
+    ImportFinancials,
+    ImportPosition,
+    MoneyBody,
+    SalesOrderImport,
+    ShippingAddressBody,
+)
+
+__all__ = ["CUSTOM_FIELDS_HEADING", "build_import_payload", "money_body", "wire_number"]
+
+CUSTOM_FIELDS_HEADING = "Custom fields:"
+
+
+def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
+    """The import body for `draft`; optional parts are left out rather than sent empty.
+
+    Left out on purpose so Xentral fills them from the customer master data (FACTS §10):
+    `billingAddress` and `shippingAddress` when the draft has none, and `paymentTerms`
+    and `tax` always. `shippingCosts` is only sent when both the cost and the shipping-cost
+    product are known: a cost without a product has no valid wire form.
+    """
+    financials: ImportFinancials = {
+        "paymentMethod": {"id": draft.payment_method_id},
+        "currency": draft.currency,
+    }
+    if draft.billing_address is not None:
+        financials["billingAddress"] = billing_address(draft.billing_address)
+
+    delivery: ImportDelivery = {
+        "shippingMethod": {"id": draft.shipping_method_id},
+        # Always explicit: False holds the order back from auto-dispatch (FACTS §10).
+        "autoShipping": draft.auto_shipping,
+    }
+    if draft.shipping_address is not None:
+        delivery["shippingAddress"] = shipping_address(draft.shipping_address)
+    if draft.shipping_cost is not None and draft.shipping_cost_product_id is not None:
+        delivery["shippingCosts"] = [
+            {
+                "shippingCostProduct": {"id": draft.shipping_cost_product_id},
+                "quantity": 1,
+                "price": money_body(draft.shipping_cost),
+            }
+        ]
+
+    payload: SalesOrderImport = {
+        "date": draft.order_date.isoformat(),
+        "externalOrderNumber": draft.reference,
+        "customer": {"id": draft.customer_id},
+        "project": {"id": draft.project_id},
+        "financials": financials,
+        "delivery": delivery,
+        "positions": [position(line) for line in draft.lines],
+    }
+    if draft.external_order_id is not None:
+        payload["externalOrderId"] = draft.external_order_id
+    if draft.transaction_number is not None:
+        payload["transactionNumber"] = draft.transaction_number
+    if draft.customer_order_number is not None:
+        payload["customerOrderNumber"] = draft.customer_order_number
+    if draft.internal_designation is not None:
+        payload["internalDesignation"] = draft.internal_designation
+    comment = _comment(draft.internal_note, draft.custom_fields)
+    if comment is not None:
+        payload["comment"] = comment
+    if draft.sales_channel_id is not None:
+        # Assumption (FACTS §11.10): this is an externalReferenceTargets id.
+        payload["salesChannel"] = {"id": draft.sales_channel_id}
+    if draft.language is not None:
+        payload["language"] = {"iso2": draft.language}
+    return payload
+
+
+def position(line: OrderLine) -> ImportPosition:
+    """One position, keyed by product id (Xentral ignores SKUs here, FACTS §5).
+
+    Without `price` Xentral is said to use the product's master price ([3P], FACTS §10).
+    Assumption (FACTS §11.8): `price.amount` is read as net or gross per the order's tax
+    display, which we leave to Xentral's default.
+    """
+    body: ImportPosition = {"product": {"id": line.product_id}, "quantity": wire_number(line.quantity)}
+    if line.unit_price is not None:
+        body["price"] = money_body(line.unit_price)
+    if line.line_id is not None:
+        body["webId"] = line.line_id
+    return body
+
+
+def billing_address(address: Address) -> BillingAddressBody:
+    """Billing address; it has no phone slot, so `Address.phone` is not sent.
+
+    Assumption: for a company address Xentral's `name` holds the company and
+    `contactPerson` the person, as on its printed documents.
+    """
+    name, contact_person = _name_and_contact(address)
+    body: BillingAddressBody = {"name": name, "country": address.country}
+    address_type = _address_type(address)
+    if address_type is not None:
+        body["type"] = address_type
+    if contact_person is not None:
+        body["contactPerson"] = contact_person
+    if address.title is not None:
+        body["title"] = address.title
+    body["street"] = address.street
+    body["zipCode"] = address.zip
+    body["city"] = address.city
+    if address.state is not None:
+        body["state"] = address.state
+    if address.address_supplement is not None:
+        body["addressSupplement"] = address.address_supplement
+    if address.email is not None:
+        body["email"] = address.email
+    return body
+
+
+def shipping_address(address: Address) -> ShippingAddressBody:
+    """Shipping address; the schema has no title or phone slot, so those are not sent."""
+    name, contact_person = _name_and_contact(address)
+    body: ShippingAddressBody = {
+        "name": name,
+        "street": address.street,
+        "zipCode": address.zip,
+        "city": address.city,
+        "country": address.country,
+    }
+    address_type = _address_type(address)
+    if address_type is not None:
+        body["type"] = address_type
+    if contact_person is not None:
+        body["contactPerson"] = contact_person
+    if address.state is not None:
+        body["state"] = address.state
+    if address.address_supplement is not None:
+        body["addressSupplement"] = address.address_supplement
+    if address.email is not None:
+        body["email"] = address.email
+    return body
+
+
+def money_body(money: Money) -> MoneyBody:
+    """Money as Xentral writes it: the amount as a plain decimal string ("19.99", never 1E+1)."""
+    return {"amount": format(money.amount, "f"), "currency": money.currency}
+
+
+def wire_number(value: Decimal) -> float:
+    """A JSON number for a quantity: int when whole (2, not 2.0), else float."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _name_and_contact(address: Address) -> tuple[str, str | None]:
+    if address.company:
+        return address.company, address.name
+    return address.name, None
+
+
+def _address_type(address: Address) -> AddressType | None:
+    if address.salutation is not None:
+        return address.salutation
+    return "company" if address.company else None
+
+
+def _comment(internal_note: str | None, custom_fields: Mapping[str, str]) -> str | None:
+    parts: list[str] = []
+    if internal_note:
+        parts.append(internal_note)
+    if custom_fields:
+        lines = "\n".join(f"{key}: {value}" for key, value in custom_fields.items())
+        parts.append(f"{CUSTOM_FIELDS_HEADING}\n{lines}")
+    return "\n\n".join(parts) if parts else None

@@ -1,0 +1,57 @@
+"""Reading successful Xentral answers: JSON envelopes and the id behind a 201 `Location`.
+
+A success we cannot use (no JSON, wrong shape, no Location) becomes
+`XentralUnexpectedResponse`, never a pydantic or JSON error leaking out of the client.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .errors import XentralUnexpectedResponse
+
+__all__ = ["id_from_location", "parse_json"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_TRAILING_ID = re.compile(r"(\d+)/?$")
+
+
+def parse_json(response: httpx.Response, model: type[M], operation: str) -> M:
+    """Validate the response body as `model`, mapping every failure to one error type."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        # The errors name fields and types only (`include_input=False`): no payload echoes.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '<body>'}: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)[:3]
+        )
+        raise XentralUnexpectedResponse(
+            response.status_code, None, operation, detail=f"unreadable response body ({problems})"
+        ) from None
+
+
+def id_from_location(response: httpx.Response, operation: str) -> str:
+    """The new resource's id: the trailing digits of the `Location` header (FACTS §3, §5).
+
+    Assumption (FACTS §11.5): the Location path shape is not documented (the spec example is
+    `https://example.xentral.biz/api/users/17`), so only its trailing `\\d+` is trusted; a
+    trailing slash is tolerated, query and fragment are ignored.
+    """
+    location = response.headers.get("location")
+    if not location:
+        raise XentralUnexpectedResponse(
+            response.status_code, None, operation, detail="created, but no Location header"
+        )
+    match = _TRAILING_ID.search(urlsplit(location).path)
+    if match is None:
+        raise XentralUnexpectedResponse(
+            response.status_code, None, operation, detail=f"no id at the end of Location {location!r}"
+        )
+    return match.group(1)

@@ -1,0 +1,378 @@
+"""Xentral's JSON as we read it and as we write it.
+
+Responses are pydantic models holding only the fields we use, lenient on purpose
+(`extra="ignore"`, nullable where Xentral might send null, numbers accepted for ids):
+a new field or a looser value upstream must not break order intake.
+
+Request bodies are TypedDicts, not models: Xentral sets `additionalProperties:false`
+almost everywhere and distinguishes "absent" from "null", so we build exactly the keys
+the spec allows and mypy checks the shape. Optional keys are left out rather than sent
+as null unless the spec marks them nullable.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, Required, TypedDict, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+__all__ = [
+    "AddressType",
+    "BillingAddressBody",
+    "CursorInfo",
+    "CustomerAddressV1",
+    "CustomerContactV1",
+    "CustomerContactV2",
+    "CustomerCreateV1",
+    "CustomerCreateV2",
+    "CustomerGeneral",
+    "CustomerGeneralV1",
+    "CustomerItem",
+    "CustomerView",
+    "CustomerViewGeneral",
+    "ExternalReferenceTarget",
+    "IdRef",
+    "ImportDelivery",
+    "ImportFinancials",
+    "ImportLanguage",
+    "ImportPosition",
+    "ItemResponse",
+    "ListExtra",
+    "ListResponse",
+    "MoneyBody",
+    "PageInfo",
+    "PaymentMethodItem",
+    "ProductItem",
+    "ProductView",
+    "ProjectItem",
+    "SalesOrderCustomer",
+    "SalesOrderImport",
+    "SalesOrderItem",
+    "SalesOrderView",
+    "ShippingAddressBody",
+    "ShippingCostBody",
+    "ShippingMethodItem",
+    "WireMoney",
+    "WireRef",
+]
+
+# --- responses -------------------------------------------------------------------------
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(
+        extra="ignore",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        # Ids are digit strings per spec; accept a bare number too rather than fail an order.
+        coerce_numbers_to_str=True,
+    )
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+class PageInfo(_Wire):
+    number: int | None = None
+    size: int | None = None
+
+
+class CursorInfo(_Wire):
+    # Assumption (FACTS §11.3): the end of the customer list may be marked by an empty,
+    # null or missing nextCursor; all three read as None here.
+    next_cursor: str | None = None
+    size: int | None = None
+
+
+class ListExtra(_Wire):
+    total_count: int | None = None
+    page: PageInfo | None = None
+    cursor: CursorInfo | None = None
+
+
+class ListResponse(_Wire, Generic[T]):
+    """The list envelope `{data: [...], extra: {...}}`; externalReferenceTargets has no extra."""
+
+    data: list[T]
+    extra: ListExtra | None = None
+
+
+class ItemResponse(_Wire, Generic[T]):
+    """The single-resource envelope `{data: {...}}`."""
+
+    data: T
+
+
+class WireRef(_Wire):
+    id: str
+
+
+class WireMoney(_Wire):
+    amount: str
+    currency: str
+
+
+class ProductItem(_Wire):
+    """Products list item; the only place prices appear (the view has none, FACTS §4)."""
+
+    id: str
+    number: str
+    name: str | None = None
+    is_disabled: bool = False
+    disabled_reason: str | None = None
+    sales_price_net: WireMoney | None = None
+    sales_price_gross: WireMoney | None = None
+
+
+class ProductView(_Wire):
+    id: str
+    number: str
+    name: str | None = None
+    is_disabled: bool = False
+    disabled_reason: str | None = None
+    mark_as_inactive: bool = False
+    is_deleted: bool = False
+
+
+class CustomerGeneral(_Wire):
+    name: str | None = None
+    email: str | None = None
+    number: str | None = None
+    customer_number: str | None = None
+
+
+class CustomerItem(_Wire):
+    """Customers list item: the only customer shape that carries the email (FACTS §3)."""
+
+    id: str
+    type: str | None = None
+    general: CustomerGeneral = Field(default_factory=CustomerGeneral)
+
+
+class CustomerViewGeneral(_Wire):
+    name: str | None = None
+
+
+class CustomerView(_Wire):
+    """`GET /customers/{id}`: number on top level, no email or contact fields."""
+
+    id: str
+    type: str | None = None
+    number: str | None = None
+    general: CustomerViewGeneral = Field(default_factory=CustomerViewGeneral)
+
+
+class SalesOrderCustomer(_Wire):
+    id: str | None = None
+    number: str | None = None
+
+
+class SalesOrderItem(_Wire):
+    id: str
+    document_number: str | None = None
+    external_order_number: str | None = None
+    external_order_id: str | None = None
+    status: str = "unknown"
+    customer: SalesOrderCustomer | None = None
+
+
+class SalesOrderView(SalesOrderItem):
+    internal_designation: str | None = None
+
+
+class ShippingMethodItem(_Wire):
+    id: str
+    module: str | None = None
+    type: str | None = None
+    designation: str | None = None
+    project: WireRef | None = None
+
+
+class PaymentMethodItem(_Wire):
+    id: str
+    type: str | None = None
+    designation: str | None = None
+    project: WireRef | None = None
+
+
+class ProjectItem(_Wire):
+    id: str
+    name: str | None = None
+    key_name: str | None = None
+    currency: str | None = None
+
+
+class ExternalReferenceTarget(_Wire):
+    """Stands in for the sales-channel list (FACTS intro): the configured shops."""
+
+    id: str
+    name: str | None = None
+    is_active: bool | None = None
+
+
+# --- request bodies --------------------------------------------------------------------
+
+
+AddressType = Literal["mr", "mrs", "company", "other"]
+
+
+class IdRef(TypedDict):
+    id: str
+
+
+class MoneyBody(TypedDict):
+    amount: str  # decimal string, e.g. "19.99"
+    currency: str  # spec enum on positions: EUR|PLN|CHF|USD|GBP
+
+
+class CustomerAddressV1(TypedDict):
+    """Once `address` is sent, all six keys are required; only `state` may be null."""
+
+    street: str
+    zip: str
+    city: str
+    state: str | None
+    country: str
+    note: str
+
+
+class CustomerGeneralV1(TypedDict, total=False):
+    name: Required[str]
+    title: str | None
+    birthday: str
+    address: CustomerAddressV1
+
+
+class CustomerContactV1(TypedDict, total=False):
+    phone: str | None
+    fax: str | None
+    mobile: str | None
+    email: str
+    website: str | None
+    marketingMails: bool
+    trackingMails: bool
+
+
+class CustomerCreateV1(TypedDict, total=False):
+    """`POST /api/v1/customers` body (bankAccount and tags left out: we never set them)."""
+
+    type: Required[Literal["company", "person"]]
+    general: Required[CustomerGeneralV1]
+    contact: CustomerContactV1
+    project: IdRef
+    tags: list[IdRef]
+
+
+class CustomerContactV2(TypedDict, total=False):
+    phone: str | None
+    mobile: str | None
+    fax: str | None
+    email: str | None
+    website: str | None
+
+
+class CustomerCreateV2(TypedDict, total=False):
+    """`POST /api/v2/customers` body; no address fields exist in v2 (FACTS §3)."""
+
+    type: Literal["company", "person"]
+    firstname: str
+    lastname: str
+    name: str
+    title: str | None
+    birthdate: str | None
+    number: str
+    salutation: Literal["mr", "mrs", "company", "other"] | None
+    department: str | None
+    subDepartment: str | None
+    project: IdRef
+    contact: CustomerContactV2
+
+
+class BillingAddressBody(TypedDict, total=False):
+    type: AddressType
+    name: Required[str]
+    title: str
+    contactPerson: str
+    department: str
+    subDepartment: str
+    street: str
+    zipCode: str
+    city: str
+    fax: str
+    state: str
+    country: Required[str]
+    addressSupplement: str
+    gln: str
+    salutation: str
+    email: str
+
+
+class ShippingAddressBody(TypedDict, total=False):
+    """No `title`, `salutation` or phone slot here, unlike the billing address."""
+
+    type: AddressType
+    name: Required[str]
+    department: str
+    contactPerson: str
+    subDepartment: str
+    street: Required[str]
+    zipCode: Required[str]
+    city: Required[str]
+    state: str
+    country: Required[str]
+    addressSupplement: str
+    gln: str
+    email: str
+
+
+class ShippingCostBody(TypedDict, total=False):
+    shippingCostProduct: Required[IdRef]
+    quantity: Required[float]
+    price: MoneyBody
+    comment: str
+
+
+class ImportPosition(TypedDict, total=False):
+    product: Required[IdRef]
+    quantity: Required[float]
+    price: MoneyBody
+    comment: str
+    webId: str
+
+
+class ImportFinancials(TypedDict, total=False):
+    paymentMethod: Required[IdRef]
+    currency: Required[str]
+    billingAddress: BillingAddressBody
+
+
+class ImportDelivery(TypedDict, total=False):
+    shippingMethod: Required[IdRef]
+    autoShipping: bool
+    shippingAddress: ShippingAddressBody
+    shippingCosts: list[ShippingCostBody]
+
+
+class ImportLanguage(TypedDict):
+    iso2: str | None
+
+
+class SalesOrderImport(TypedDict, total=False):
+    """`POST /api/v1/salesOrders/actions/import` body: the keys we fill."""
+
+    date: Required[str]
+    externalOrderNumber: str
+    externalOrderId: str
+    transactionNumber: str
+    customerOrderNumber: str
+    internalDesignation: str
+    comment: str
+    customer: Required[IdRef]
+    project: Required[IdRef]
+    salesChannel: IdRef
+    language: ImportLanguage
+    financials: Required[ImportFinancials]
+    delivery: Required[ImportDelivery]
+    positions: Required[list[ImportPosition]]

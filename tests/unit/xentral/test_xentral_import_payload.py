@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine
+from unified_order_api.xentral import build_import_payload, customer_create_v1
+
+
+def _draft(**overrides: object) -> OrderDraft:
+    fields: dict[str, object] = {
+        "order_date": dt.date(2025, 1, 15),
+        "reference": "SHOP-1001",
+        "customer_id": "394",
+        "project_id": "4",
+        "payment_method_id": "1",
+        "shipping_method_id": "2",
+        "currency": "EUR",
+        "lines": (
+            OrderLine(
+                product_id="241",
+                sku="SKU-1",
+                quantity=Decimal("2"),
+                unit_price=Money(Decimal("19.99"), "EUR"),
+                line_id="l1",
+            ),
+            OrderLine(product_id="242", sku="SKU-2", quantity=Decimal("1.5")),
+        ),
+    }
+    fields.update(overrides)
+    return OrderDraft(**fields)  # type: ignore[arg-type]
+
+
+def test_minimal_draft_leaves_optional_parts_out() -> None:
+    assert build_import_payload(_draft()) == {
+        "date": "2025-01-15",
+        "externalOrderNumber": "SHOP-1001",
+        "customer": {"id": "394"},
+        "project": {"id": "4"},
+        "financials": {"paymentMethod": {"id": "1"}, "currency": "EUR"},
+        "delivery": {"shippingMethod": {"id": "2"}, "autoShipping": False},
+        "positions": [
+            {
+                "product": {"id": "241"},
+                "quantity": 2,
+                "price": {"amount": "19.99", "currency": "EUR"},
+                "webId": "l1",
+            },
+            {"product": {"id": "242"}, "quantity": 1.5},
+        ],
+    }
+
+
+def test_full_draft() -> None:
+    billing = Address(
+        name="Max Muster",
+        street="Musterstr. 1",
+        zip="12345",
+        city="Berlin",
+        country="DE",
+        company="ACME GmbH",
+        title="Dr.",
+        address_supplement="Hinterhaus",
+        email="max@ex.de",
+        phone="+49 1",
+    )
+    shipping = Address(
+        name="Erika Muster",
+        street="Weg 2",
+        zip="54321",
+        city="Köln",
+        country="DE",
+        salutation="mrs",
+        title="Prof.",
+        state="NRW",
+        phone="+49 2",
+    )
+    payload = build_import_payload(
+        _draft(
+            billing_address=billing,
+            shipping_address=shipping,
+            sales_channel_id="3",
+            external_order_id="987654321",
+            transaction_number="PAYPAL-TX-1",
+            customer_order_number="PO-77",
+            internal_note="call before delivery",
+            internal_designation="unified-api",
+            language="de",
+            auto_shipping=True,
+            shipping_cost=Money(Decimal("4.9"), "EUR"),
+            shipping_cost_product_id="453",
+            custom_fields={"gift": "yes", "channel": "web"},
+        )
+    )
+    assert payload["externalOrderId"] == "987654321"
+    assert payload["transactionNumber"] == "PAYPAL-TX-1"
+    assert payload["customerOrderNumber"] == "PO-77"
+    assert payload["internalDesignation"] == "unified-api"
+    assert payload["comment"] == "call before delivery\n\nCustom fields:\ngift: yes\nchannel: web"
+    assert payload["salesChannel"] == {"id": "3"}
+    assert payload["language"] == {"iso2": "de"}
+    assert payload["financials"]["billingAddress"] == {
+        "type": "company",
+        "name": "ACME GmbH",
+        "contactPerson": "Max Muster",
+        "title": "Dr.",
+        "street": "Musterstr. 1",
+        "zipCode": "12345",
+        "city": "Berlin",
+        "country": "DE",
+        "addressSupplement": "Hinterhaus",
+        "email": "max@ex.de",
+    }
+    assert payload["delivery"] == {
+        "shippingMethod": {"id": "2"},
+        "autoShipping": True,
+        "shippingAddress": {
+            "type": "mrs",
+            "name": "Erika Muster",
+            "street": "Weg 2",
+            "zipCode": "54321",
+            "city": "Köln",
+            "state": "NRW",
+            "country": "DE",
+        },
+        "shippingCosts": [
+            {
+                "shippingCostProduct": {"id": "453"},
+                "quantity": 1,
+                "price": {"amount": "4.9", "currency": "EUR"},
+            }
+        ],
+    }
+
+
+def test_custom_fields_alone_make_the_comment() -> None:
+    assert build_import_payload(_draft(custom_fields={"a": "1"}))["comment"] == "Custom fields:\na: 1"
+
+
+def test_shipping_cost_without_product_is_not_sent() -> None:
+    payload = build_import_payload(_draft(shipping_cost=Money(Decimal("4.90"), "EUR")))
+    assert "shippingCosts" not in payload["delivery"]
+
+
+def test_amounts_are_plain_decimal_strings_and_json_serialisable() -> None:
+    line = OrderLine(
+        product_id="1", sku="S", quantity=Decimal("1E+1"), unit_price=Money(Decimal("1E+1"), "EUR")
+    )
+    payload = build_import_payload(_draft(lines=(line,)))
+    assert payload["positions"][0] == {
+        "product": {"id": "1"},
+        "quantity": 10,
+        "price": {"amount": "10", "currency": "EUR"},
+    }
+    json.dumps(payload)
+
+
+def test_no_none_values_anywhere() -> None:
+    payload = build_import_payload(_draft())
+
+    def walk(node: object) -> None:
+        assert node is not None
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(payload)
+
+
+def test_customer_v1_body() -> None:
+    customer = NewCustomer(
+        kind="person",
+        name="Max Muster",
+        email="max@ex.de",
+        address=Address(name="Max Muster", street="Musterstr. 1", zip="12345", city="Berlin", country="DE"),
+        project_id="1",
+        phone="+49 30 1",
+        vat_id="DE123",
+    )
+    assert customer_create_v1(customer) == {
+        "type": "person",
+        "general": {
+            "name": "Max Muster",
+            "address": {
+                "street": "Musterstr. 1",
+                "zip": "12345",
+                "city": "Berlin",
+                "state": None,
+                "country": "DE",
+                "note": "",
+            },
+        },
+        "contact": {"email": "max@ex.de", "phone": "+49 30 1"},
+        "project": {"id": "1"},
+    }
+
+
+def test_customer_v1_body_without_project() -> None:
+    customer = NewCustomer(
+        kind="company",
+        name="ACME",
+        email="a@ex.de",
+        address=Address(
+            name="ACME", street="S 1", zip="1", city="C", country="AT", state="W", address_supplement="Tor 3"
+        ),
+    )
+    body = customer_create_v1(customer)
+    assert "project" not in body
+    assert body["general"]["address"]["note"] == "Tor 3"
+    assert body["general"]["address"]["state"] == "W"
