@@ -1,0 +1,106 @@
+"""App factory: API routes behind the gateway, admin routes beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import catalog, customers, orders, products
+from .admin import ADMIN_PREFIX, create_admin_app
+from .calllog import CallLog
+from .config import SandboxConfig
+from .context import RequestContext
+from .faults import FaultInjector
+from .gateway import NEGOTIATED, Gateway, Receive, Scope, Send
+from .operations import JSON
+from .problems import ProblemError
+from .querystring import parse_nested
+from .ratelimit import FixedWindowLimiter
+from .state import SandboxState
+
+Handler = Callable[[RequestContext], Response]
+
+
+class SandboxApp:
+    """The ASGI app plus the objects a test steers it with."""
+
+    def __init__(
+        self, state: SandboxState, config: SandboxConfig, faults: FaultInjector, calls: CallLog
+    ) -> None:
+        self.state = state
+        self.config = config
+        self.faults = faults
+        self.calls = calls
+        self.limiter = (
+            FixedWindowLimiter(config.rate_limit, config.rate_window_seconds)
+            if config.rate_limit is not None
+            else None
+        )
+        self.api = Starlette(routes=_routes(state, config))
+        self.gateway = Gateway(self.api, config, faults, calls, self.limiter)
+        self.admin = create_admin_app(state, config, faults, calls, self.limiter)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")):
+            await self.admin(scope, receive, send)
+        elif scope["type"] == "http":
+            await self.gateway(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+def _endpoint(handler: Handler, state: SandboxState, config: SandboxConfig) -> Callable[[Request], object]:
+    async def endpoint(request: Request) -> Response:
+        base = config.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
+        ctx = RequestContext(
+            state=state,
+            config=config,
+            query=parse_nested(request.url.query),
+            path_params=request.path_params,
+            body=await request.body(),
+            media_type=request.scope.get("state", {}).get(NEGOTIATED, JSON),
+            base_url=base,
+        )
+        try:
+            return handler(ctx)
+        except ProblemError as problem:
+            return problem.response()
+
+    return endpoint
+
+
+def _routes(state: SandboxState, config: SandboxConfig) -> list[Route]:
+    table: list[tuple[str, str, Handler]] = [
+        ("GET", "/api/v1/customers", customers.list_customers),
+        ("POST", "/api/v1/customers", customers.create_customer_v1),
+        ("GET", "/api/v1/customers/{id}", customers.get_customer),
+        ("POST", "/api/v2/customers", customers.create_customer_v2),
+        ("GET", "/api/v1/products", products.list_products),
+        ("GET", "/api/v1/products/{id}", products.get_product),
+        ("GET", "/api/v1/salesOrders", orders.list_sales_orders),
+        ("GET", "/api/v1/salesOrders/{id}", orders.get_sales_order),
+        ("POST", "/api/v1/salesOrders/actions/import", orders.import_sales_order),
+        ("GET", "/api/v1/shippingMethods", catalog.list_shipping_methods),
+        ("GET", "/api/v1/paymentMethods", catalog.list_payment_methods),
+        ("GET", "/api/v1/projects", catalog.list_projects),
+        ("GET", "/api/v1/externalReferenceTargets", catalog.list_external_reference_targets),
+    ]
+    return [
+        Route(path, _endpoint(handler, state, config), methods=[method]) for method, path, handler in table
+    ]
+
+
+def create_app(
+    state: SandboxState | None = None,
+    config: SandboxConfig | None = None,
+    faults: FaultInjector | None = None,
+    calls: CallLog | None = None,
+) -> SandboxApp:
+    config = config or SandboxConfig()
+    state = state or SandboxState(config.seed_path)
+    return SandboxApp(state, config, faults or FaultInjector(), calls or CallLog())

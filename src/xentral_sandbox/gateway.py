@@ -1,0 +1,168 @@
+"""The raw ASGI layer in front of the API routes: call log, faults, rate limit, auth, content negotiation.
+
+It is raw ASGI (not Starlette middleware) because a dropped connection must never start a response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+
+from .calllog import CallLog, CallRecord
+from .config import SandboxConfig
+from .faults import FaultInjector, FaultKind
+from .operations import find_operation, negotiate, path_known
+from .problems import empty, unauthorized
+from .ratelimit import Decision, FixedWindowLimiter
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+NEGOTIATED = "xentral_sandbox.media_type"
+
+
+class ConnectionDropped(Exception):
+    """Raised when no transport could be reached to drop; uvicorn then answers 500 instead."""
+
+
+async def drop_connection(send: Send) -> None:
+    """Close the client socket without a byte of response.
+
+    uvicorn hands the app `RequestResponseCycle.send`, a bound method whose owner holds the transport;
+    aborting it makes the client see "Server disconnected without sending a response".
+    """
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        raise ConnectionDropped("no transport to drop")
+    transport.abort()
+    await asyncio.sleep(0)  # let connection_lost run so uvicorn marks the cycle as disconnected
+
+
+class Gateway:
+    def __init__(
+        self,
+        api: ASGIApp,
+        config: SandboxConfig,
+        faults: FaultInjector,
+        calls: CallLog,
+        limiter: FixedWindowLimiter | None,
+    ) -> None:
+        self.api = api
+        self.config = config
+        self.faults = faults
+        self.calls = calls
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.api(scope, receive, send)
+            return
+        started, wall = time.perf_counter(), time.time()
+        status: list[int | None] = [None]
+        logged = [False]
+
+        def log(seen: int | None) -> None:
+            if logged[0]:
+                return
+            logged[0] = True
+            operation = find_operation(scope["method"], scope["path"])
+            self.calls.append(
+                CallRecord(
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=seen,
+                    timestamp=wall,
+                    operation=operation.name if operation else None,
+                    duration=time.perf_counter() - started,
+                )
+            )
+
+        async def logging_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                log(status[0])  # before the last byte leaves, so a client never races its own record
+            await send(message)
+
+        drop = await self._handle(scope, receive, logging_send)
+        # A drop is logged before the socket dies, with status None: the client saw no status.
+        log(None if drop else status[0])
+        if drop:
+            await drop_connection(send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request, or return True when the connection must be dropped instead."""
+        method, path = scope["method"], scope["path"]
+        headers = Headers(scope=scope)
+        delay, fault = self.faults.plan(method, path)
+        if delay:
+            await asyncio.sleep(delay)
+        if fault is not None and fault.kind is FaultKind.DROP:
+            return True
+        if fault is not None and fault.kind is FaultKind.STATUS:
+            await empty(fault.status)(scope, receive, send)
+            return False
+
+        decision: Decision | None = None
+        if fault is not None and fault.kind is FaultKind.RATE_LIMIT:
+            limit = self.limiter.limit if self.limiter is not None else self.config.rate_limit or 0
+            decision = Decision(False, limit, 0, time.time() + fault.retry_after, fault.retry_after)
+        elif self.limiter is not None:
+            # Assumption: the budget is keyed by the Authorization header value + client IP, and every API
+            # request counts, including ones answered 401/406/415.
+            client = (scope.get("client") or ("?", 0))[0]
+            decision = self.limiter.hit(f"{headers.get('authorization', '')}|{client}")
+        extra_headers = decision.headers() if decision is not None else {}
+
+        response = self._precheck(method, path, headers, decision, scope)
+        if response is not None:
+            response.headers.update(extra_headers)
+            await response(scope, receive, send)
+            return False
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                raw = list(message.get("headers", []))
+                raw += [(k.lower().encode(), v.encode()) for k, v in extra_headers.items()]
+                message = {**message, "headers": raw}
+            await send(message)
+
+        if fault is not None and fault.kind is FaultKind.COMMIT_THEN_DROP:
+
+            async def swallow(message: Message) -> None:
+                return None
+
+            await self.api(scope, receive, swallow)
+            return True
+        await self.api(scope, receive, send_with_headers)
+        return False
+
+    def _precheck(
+        self, method: str, path: str, headers: Headers, decision: Decision | None, scope: Scope
+    ) -> Response | None:
+        """Everything that answers before a handler runs, in Xentral's apparent order."""
+        if decision is not None and not decision.allowed:
+            return empty(429)
+        if headers.get("authorization", "") != f"Bearer {self.config.token}":
+            return unauthorized()
+        operation = find_operation(method, path)
+        if operation is None:
+            return empty(405 if path_known(path) else 404)
+        media = negotiate(headers.get("accept"), operation.produces)
+        if media is None:
+            return empty(406)
+        if method == "POST":
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type != "application/json":
+                return empty(415)
+        scope.setdefault("state", {})[NEGOTIATED] = media
+        return None

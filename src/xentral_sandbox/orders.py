@@ -1,0 +1,338 @@
+"""Sales order import, list and view (FACTS §5, §6, §10)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from starlette.responses import Response
+
+from .context import RequestContext, created, json_response, paged, select
+from .filters import FilterSpec
+from .operations import MINIMAL
+from .problems import empty, put_violation, request_validation
+from .representations import order_item, order_minimal, order_view
+from .state import Record, SandboxState
+from .validation import SalesOrderImport, strict_json_validate
+
+STATUSES = frozenset({"created", "released", "canceled", "completed"})
+CENT = Decimal("0.01")
+
+
+def _not_found(kind: str, ident: str) -> str:
+    return f"{kind} with id `{ident}` not found."
+
+
+def _check_references(ctx: RequestContext, data: dict[str, Any]) -> dict[str, Any]:
+    """Unknown ids become violations at the path where the id was sent."""
+    state = ctx.state
+    violations: dict[str, Any] = {}
+    checks: list[tuple[tuple[str | int, ...], str, Mapping[str, Record], str]] = [
+        (("customer", "id"), data["customer"]["id"], state.customers, "Customer"),
+        (("project", "id"), data["project"]["id"], state.projects, "Project"),
+        (
+            ("financials", "paymentMethod", "id"),
+            data["financials"]["paymentMethod"]["id"],
+            state.payment_methods,
+            "Payment method",
+        ),
+        (
+            ("delivery", "shippingMethod", "id"),
+            data["delivery"]["shippingMethod"]["id"],
+            state.shipping_methods,
+            "Shipping method",
+        ),
+    ]
+    if data.get("salesChannel"):
+        # Assumption (FACTS §11.10): salesChannel ids are externalReferenceTargets ids.
+        checks.append(
+            (
+                ("salesChannel", "id"),
+                data["salesChannel"]["id"],
+                state.external_reference_targets,
+                "Sales channel",
+            )
+        )
+    for path, ident, collection, kind in checks:
+        if ident not in collection:
+            put_violation(violations, path, _not_found(kind, ident))
+    lines: list[tuple[str, str]] = [("positions", "product")]
+    lines += [("delivery.shippingCosts", "shippingCostProduct"), ("discountPositions", "discountProduct")]
+    for where, member in lines:
+        container: Any = data
+        for part in where.split("."):
+            container = (container or {}).get(part)
+        for index, line in enumerate(container or []):
+            ident = line[member]["id"]
+            path = (*where.split("."), index, member, "id")
+            product = state.products.get(ident)
+            if product is None:
+                put_violation(violations, path, _not_found("Product", ident))
+            elif product.get("isDisabled") and ctx.config.refuse_locked_products:
+                put_violation(violations, path, f"Product with id `{ident}` is locked and cannot be ordered.")
+    for index, line in enumerate(data["positions"]):
+        if line["quantity"] <= 0:
+            put_violation(violations, ("positions", index, "quantity"), "This value should be positive.")
+        price = (line.get("price") or {}).get("amount")
+        product = state.products.get(line["product"]["id"])
+        if price is not None and _decimal(price) is None:
+            put_violation(violations, ("positions", index, "price", "amount"), "This value is not valid.")
+        elif price is None and product is not None and product.get("salesPriceGross") is None:
+            # [3P, FACTS §10] a position without price takes the master price and fails when there is none.
+            put_violation(violations, ("positions", index, "price"), "No price found for this product.")
+    if not data["positions"]:
+        put_violation(violations, ("positions",), "This collection should contain 1 element or more.")
+    return violations
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _clean(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Drop nulls and empty emails, which the response schema (non-nullable, format email) cannot carry."""
+    if address is None:
+        return None
+    return {k: v for k, v in address.items() if v is not None and not (k == "email" and v == "")}
+
+
+def _customer_address(customer: Record, shipping: bool) -> dict[str, Any]:
+    """FACTS §10 (changelog 23.12.5): addresses left out are filled from the customer master data."""
+    addr = customer.get("address") or {}
+    result = {
+        "type": "company" if customer.get("type") == "company" else "other",
+        "name": customer.get("name") or "",
+        "street": addr.get("street") or "",
+        "zipCode": addr.get("zip") or "",
+        "city": addr.get("city") or "",
+        "country": addr.get("country") or "",
+    }
+    if customer.get("email"):
+        result["email"] = customer["email"]
+    return result
+
+
+def _rate(
+    tax: Mapping[str, Any] | None, product: Record, rates: Mapping[str, float]
+) -> tuple[str | None, float]:
+    tax = tax or {}
+    if tax.get("rate") is not None:
+        return tax.get("vatCategory"), float(tax["rate"])
+    category = tax.get("vatCategory") or {"reduced": "reduced", "free": "exempt"}.get(
+        product.get("salesTax", ""), "normal"
+    )
+    return category, {"normal": rates["normal"], "reduced": rates["reduced"]}.get(category, 0.0)
+
+
+def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str) -> Record:
+    customer = state.customers[data["customer"]["id"]]
+    project = state.projects[data["project"]["id"]]
+    financials = dict(data["financials"])
+    tax = financials.get("tax") or {}
+    rates = {
+        "normal": float(tax.get("normalTaxRate") or project.get("normalTaxRate") or 19),
+        "reduced": float(tax.get("reducedTaxRate") or project.get("reducedTaxRate") or 7),
+    }
+    net_prices = (
+        tax.get("taxDisplay") == "net"
+    )  # Assumption (FACTS §11.8): prices follow taxDisplay; default gross
+    currency = financials["currency"]
+    net_total, gross_total = Decimal(0), Decimal(0)
+
+    def add(amount: Decimal, rate: float) -> None:
+        nonlocal net_total, gross_total
+        factor = 1 + Decimal(str(rate)) / 100
+        net, gross = (amount, amount * factor) if net_prices else (amount / factor, amount)
+        net_total += net
+        gross_total += gross
+
+    positions = []
+    for sort, line in enumerate(data["positions"], start=1):
+        product = state.products[line["product"]["id"]]
+        price = line.get("price") or {}
+        amount = _decimal(price.get("amount")) if price.get("amount") is not None else None
+        if amount is None:
+            master = product.get("salesPriceNet" if net_prices else "salesPriceGross")
+            amount = Decimal(str(master if master is not None else 0))
+        category, rate = _rate(line.get("tax"), product, rates)
+        # Assumption (FACTS §11.8): `discount` is a percentage (the spec example sends 10).
+        discount = float(line.get("discount") or 0)
+        add(amount * Decimal(str(line["quantity"])) * (1 - Decimal(str(discount)) / 100), rate)
+        positions.append(
+            {
+                "id": str(int(order_id) * 1000 + sort),
+                "quantity": line["quantity"],
+                "sort": sort,
+                "hasChildren": False,
+                "parent": None,
+                "comment": line.get("comment") or "",
+                "product": {
+                    "id": product["id"],
+                    "name": product.get("name", ""),
+                    "number": product.get("number"),
+                },
+                "tax": {
+                    "effectiveVatRate": rate,
+                    "vatCategory": category,
+                    "rate": (line.get("tax") or {}).get("rate"),
+                    "taxText": (line.get("tax") or {}).get("taxText"),
+                },
+                "price": {
+                    "amount": str(amount.quantize(CENT)),
+                    "currency": price.get("currency") or currency,
+                },
+                "discount": discount,
+                "webId": line.get("webId") or "",
+            }
+        )
+    delivery = dict(data["delivery"])
+    shipping_costs = []
+    for line in delivery.get("shippingCosts") or []:
+        product = state.products[line["shippingCostProduct"]["id"]]
+        price = line.get("price") or {"amount": product.get("salesPriceGross") or "0", "currency": currency}
+        _, rate = _rate(line.get("tax"), product, rates)
+        add((_decimal(price.get("amount")) or Decimal(0)) * Decimal(str(line["quantity"])), rate)
+        cost = {k: v for k, v in line.items() if v is not None}
+        cost["shippingCostProduct"] = {
+            "id": product["id"],
+            "name": product.get("name", ""),
+            "number": product.get("number"),
+        }
+        cost["price"] = {k: v for k, v in price.items() if v is not None}
+        shipping_costs.append(cost)
+    for line in data.get("discountPositions") or []:
+        product = state.products[line["discountProduct"]["id"]]
+        _, rate = _rate(line.get("tax"), product, rates)
+        # Assumption (FACTS §11.8): discount values are positive amounts that are subtracted.
+        value = _decimal((line.get("value") or {}).get("amount") or 0) or Decimal(0)
+        add(-abs(value) * Decimal(str(line["quantity"])), rate)
+
+    billing = _clean(financials.get("billingAddress")) or _customer_address(customer, shipping=False)
+    shipping = _clean(delivery.get("shippingAddress")) or _customer_address(customer, shipping=True)
+    financials["billingAddress"] = billing
+    for member in ("tax", "paymentTerms"):
+        if financials.get(member) is not None:
+            financials[member] = _clean(financials[member])
+    financials = {k: v for k, v in financials.items() if v is not None}
+    delivery_out: dict[str, Any] = {
+        "autoShipping": bool(delivery.get("autoShipping", False)),
+        "fastLane": bool(delivery.get("fastLane", False)),
+        "shippingCosts": shipping_costs,
+        "shippingAddress": shipping,
+        "shippingMethod": {"id": delivery["shippingMethod"]["id"]},
+        "deliveryTerms": delivery.get("deliveryTerms"),
+    }
+    if shipping.get("email"):
+        delivery_out["email"] = shipping["email"]
+    channel = state.external_reference_targets.get((data.get("salesChannel") or {}).get("id", ""))
+    order: Record = {
+        "id": order_id,
+        "documentNumber": number,
+        "externalOrderNumber": data.get("externalOrderNumber") or "",
+        "externalOrderId": data.get("externalOrderId") or "",
+        "transactionNumber": data.get("transactionNumber") or "",
+        "customerOrderNumber": data.get("customerOrderNumber") or "",
+        "salesChannel": {"id": channel["id"], "name": channel["name"]} if channel else None,
+        "bodyIntroduction": data.get("bodyIntroduction") or "",
+        "bodyOutroduction": data.get("bodyOutroduction") or "",
+        "internalDesignation": data.get("internalDesignation") or "",
+        "date": data["date"],
+        "earliestFulfillmentDate": data.get("desiredDeliveryDate"),
+        # FACTS §10: the import releases the order at once and numbers it from the central number range.
+        "status": "released",
+        "netSales": float(net_total.quantize(CENT, ROUND_HALF_UP)),
+        "total": float(gross_total.quantize(CENT, ROUND_HALF_UP)),
+        "customer": {"id": customer["id"], "number": customer.get("number")},
+        "comment": data.get("comment") or "",
+        "project": {"id": project["id"]},
+        "language": {"iso2": (data.get("language") or {}).get("iso2", "de")},
+        "autoCreateDocuments": data.get("autoCreateDocuments") or "deliveryNote+invoice",
+        "log": {
+            "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
+            "createdBy": {"id": "1", "name": data.get("editor") or "api"},
+        },
+        "financials": financials,
+        "delivery": delivery_out,
+        "tags": [{"id": t["id"], "type": None} for t in data.get("tags") or [] if t.get("id")],
+        "positions": positions,
+    }
+    return order
+
+
+def import_sales_order(ctx: RequestContext) -> Response:
+    data = strict_json_validate(SalesOrderImport, ctx.body)
+    state = ctx.state
+    with state.lock:
+        violations = _check_references(ctx, data)
+        external = data.get("externalOrderNumber")
+        if (
+            ctx.config.reject_duplicate_external_order_number
+            and external
+            and any(
+                o["externalOrderNumber"].casefold() == external.casefold()
+                for o in state.sales_orders.values()
+            )
+        ):
+            put_violation(
+                violations,
+                ("externalOrderNumber",),
+                f"A sales order with external order number `{external}` already exists.",
+            )
+        if violations:
+            raise request_validation(violations)
+        order_id = state.next_id(state.sales_orders)
+        number = state.take_number("salesOrder", 200001)
+        state.sales_orders[order_id] = _build(state, data, order_id, number)
+    return created(ctx.location(f"/api/v1/salesOrders/{order_id}"))
+
+
+def _billing(o: Mapping[str, Any], key: str) -> Any:
+    return (o["financials"].get("billingAddress") or {}).get(key)
+
+
+def _shipping(o: Mapping[str, Any], key: str) -> Any:
+    return (o["delivery"].get("shippingAddress") or {}).get(key)
+
+
+_SPEC = FilterSpec(
+    keys={
+        "orderDate": lambda o: o["date"],
+        "status": lambda o: o["status"],
+        "documentNumber": lambda o: o["documentNumber"],
+        "transactionNumber": lambda o: o["transactionNumber"],
+        "externalOrderNumber": lambda o: o["externalOrderNumber"],
+        "customerOrderNumber": lambda o: o["customerOrderNumber"],
+        "externalOrderId": lambda o: o["externalOrderId"],
+        "customerId": lambda o: o["customer"]["id"],
+        "customerNumber": lambda o: o["customer"].get("number"),
+        "email": lambda o: _billing(o, "email"),
+        "zipCode": lambda o: _billing(o, "zipCode"),
+        "shippingEmail": lambda o: _shipping(o, "email"),
+        "shippingZip": lambda o: _shipping(o, "zipCode"),
+    },
+    ops=frozenset({"greaterThan", "lessThan", "equals", "notEquals", "in", "notIn"}),
+    value_choices={"status": STATUSES},
+)
+# The spec's order enum is the single literal "id, documentNumber" (a spec bug, FACTS §2): read as two fields.
+_ORDER_FIELDS = {"id": lambda o: int(o["id"]), "documentNumber": lambda o: o["documentNumber"]}
+
+
+def list_sales_orders(ctx: RequestContext) -> Response:
+    render = order_minimal if ctx.media_type == MINIMAL else order_item
+    with ctx.state.lock:
+        items = select(ctx, list(ctx.state.sales_orders.values()), _SPEC, _ORDER_FIELDS)
+        return json_response(paged(ctx, items, render), ctx.media_type)
+
+
+def get_sales_order(ctx: RequestContext) -> Response:
+    with ctx.state.lock:
+        order = ctx.state.sales_orders.get(ctx.path_params["id"])
+        if order is None:
+            return empty(404)
+        data = order_minimal(order) if ctx.media_type == MINIMAL else order_view(order)
+        return json_response({"data": data}, ctx.media_type)

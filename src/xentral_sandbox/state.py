@@ -1,0 +1,85 @@
+"""The in-memory Xentral: every collection, the number ranges, and one lock around all of it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+
+
+def load_seed(path: Path | None = None) -> dict[str, Any]:
+    """The packaged seed.json unless a path is given (tests may bring their own fixture)."""
+    text = (
+        path.read_text("utf-8")
+        if path
+        else resources.files(__package__).joinpath("seed.json").read_text("utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _by_id(items: list[Record]) -> dict[str, Record]:
+    return {str(item["id"]): item for item in items}
+
+
+class SandboxState:
+    """Collections are `id → record` dicts in insertion (= id) order. Hold `lock` while reading or writing."""
+
+    def __init__(self, seed_path: Path | None = None) -> None:
+        self.lock = threading.RLock()
+        self._seed = load_seed(seed_path)
+        self.customers: dict[str, Record] = {}
+        self.products: dict[str, Record] = {}
+        self.sales_orders: dict[str, Record] = {}
+        self.shipping_methods: dict[str, Record] = {}
+        self.payment_methods: dict[str, Record] = {}
+        self.projects: dict[str, Record] = {}
+        self.external_reference_targets: dict[str, Record] = {}
+        self.number_ranges: dict[str, int] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seed: tests call this between cases instead of restarting the server."""
+        seed = copy.deepcopy(self._seed)
+        with self.lock:
+            self.customers = _by_id(seed.get("customers", []))
+            self.products = _by_id(seed.get("products", []))
+            self.sales_orders = _by_id(seed.get("salesOrders", []))
+            self.shipping_methods = _by_id(seed.get("shippingMethods", []))
+            self.payment_methods = _by_id(seed.get("paymentMethods", []))
+            self.projects = _by_id(seed.get("projects", []))
+            self.external_reference_targets = _by_id(seed.get("externalReferenceTargets", []))
+            self.number_ranges = {k: int(v) for k, v in seed.get("numberRanges", {}).items()}
+
+    @staticmethod
+    def next_id(collection: dict[str, Record]) -> str:
+        """Auto-increment like MySQL: one above the highest id so far."""
+        return str(max((int(k) for k in collection), default=0) + 1)
+
+    def take_number(self, name: str, start: int = 1) -> str:
+        """Hand out the next number of a number range (customer numbers, document numbers)."""
+        with self.lock:
+            value = self.number_ranges.get(name, start)
+            self.number_ranges[name] = value + 1
+            return str(value)
+
+    # Convenience for tests that want to arrange data directly.
+    def add_customer(self, record: Record) -> str:
+        with self.lock:
+            record = dict(record)
+            record.setdefault("id", self.next_id(self.customers))
+            record.setdefault("number", self.take_number("customer", 10000))
+            self.customers[str(record["id"])] = record
+            return str(record["id"])
+
+    def add_product(self, record: Record) -> str:
+        with self.lock:
+            record = dict(record)
+            record.setdefault("id", self.next_id(self.products))
+            self.products[str(record["id"])] = record
+            return str(record["id"])

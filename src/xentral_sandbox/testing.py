@@ -1,0 +1,51 @@
+"""`running_sandbox()`: a real HTTP sandbox on loopback for one test (or one session), cleaned up on exit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .admin import ADMIN_HEADER
+from .app import create_app
+from .calllog import CallLog
+from .config import SandboxConfig
+from .faults import FaultInjector
+from .server import Background
+from .state import SandboxState
+
+
+@dataclass(frozen=True)
+class SandboxHandle:
+    base_url: str  # e.g. "http://127.0.0.1:54321", no trailing slash
+    token: str  # send as "Authorization: Bearer <token>"
+    state: SandboxState
+    faults: FaultInjector
+    calls: CallLog
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Auth + Accept headers a well-behaved client sends."""
+        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {ADMIN_HEADER: self.token}
+
+    def reset(self) -> None:
+        """Seed data back, faults and call log cleared (rate-limit windows are kept; see /_sandbox/reset)."""
+        self.state.reset()
+        self.faults.clear()
+        self.calls.clear()
+
+
+@contextmanager
+def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxHandle]:
+    config = config or SandboxConfig()
+    app = create_app(SandboxState(config.seed_path), config)
+    server = Background(app)
+    server.start()
+    try:
+        yield SandboxHandle(server.base_url, config.token, app.state, app.faults, app.calls)
+    finally:
+        server.stop()
