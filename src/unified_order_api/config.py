@@ -79,9 +79,7 @@ class IdempotencyPolicy(BaseModel):
 
 
 class Limits(BaseModel):
-    max_items: int = Field(default=250, ge=1, le=10_000)
-    max_quantity: int = Field(default=100_000, ge=1)
-    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413")
 
 
 class Settings(BaseSettings):

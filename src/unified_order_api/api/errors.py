@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..orders import errors as order_errors
 from .auth import Unauthenticated
-from .problems import problem_response
+from .problems import problem_response, request_id_of
 from .schemas import cross_field_problems
 
 log = structlog.get_logger(__name__)
@@ -31,11 +31,6 @@ _STATUS: list[tuple[type[order_errors.OrderError], int]] = [
     (order_errors.XentralTimedOut, 504),
     (order_errors.XentralUnavailable, 503),
 ]
-
-
-def _request_id(request: Request) -> str | None:
-    value = request.scope.get("state", {}).get("request_id")
-    return value if isinstance(value, str) else None
 
 
 def _pointer(loc: tuple[Any, ...]) -> str:
@@ -66,7 +61,7 @@ async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
     errors = [_field_error(dict(error)) for error in exc.errors()]
     if any(error["code"] == "invalid_json" for error in errors):
         return problem_response(400, "invalid_json", "Malformed request", errors[0]["detail"],
-                                errors=errors, instance=request.url.path, request_id=_request_id(request))
+                                errors=errors, instance=request.url.path, request_id=request_id_of(request))
     body = exc.body
     if isinstance(body, bytes | str):
         try:
@@ -77,7 +72,7 @@ async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
     errors += [p.to_json() for p in cross_field_problems(body) if p.pointer not in seen]
     detail = "; ".join(error["detail"] for error in errors)
     return problem_response(422, "request_invalid", "The request is invalid", detail,
-                            errors=errors, instance=request.url.path, request_id=_request_id(request))
+                            errors=errors, instance=request.url.path, request_id=request_id_of(request))
 
 
 async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
@@ -90,12 +85,12 @@ async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
         errors = [problem.to_json() for problem in exc.violations]
     retry_after = getattr(exc, "retry_after", None)
     return problem_response(status, exc.code, exc.title, exc.detail, errors=errors, instance=request.url.path,
-                            request_id=_request_id(request), retry_after=retry_after, extra=exc.extra)
+                            request_id=request_id_of(request), retry_after=retry_after, extra=exc.extra)
 
 
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(401, "unauthenticated", "Authentication required", str(exc),
-                            instance=request.url.path, request_id=_request_id(request),
+                            instance=request.url.path, request_id=request_id_of(request),
                             headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -107,7 +102,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             415: "unsupported_media_type"}.get(exc.status_code, f"http_{exc.status_code}")
     return problem_response(exc.status_code, code, titles.get(exc.status_code, "Request failed"),
                             str(exc.detail) if exc.detail else None, instance=request.url.path,
-                            request_id=_request_id(request), headers=dict(exc.headers or {}))
+                            request_id=request_id_of(request), headers=dict(exc.headers or {}))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -115,7 +110,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(500, "internal_error", "Internal error",
                             "Something went wrong on our side; nothing about it depends on your request. "
                             "Quote the request id when you contact support.",
-                            instance=request.url.path, request_id=_request_id(request))
+                            instance=request.url.path, request_id=request_id_of(request))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..config import ApiClient
 from .auth import presented_key
-from .problems import problem_response, problem_responses
+from .problems import problem_response, problem_responses, request_id_of
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
 if TYPE_CHECKING:
@@ -77,5 +77,5 @@ async def order_status(
     if attempt is None:
         return problem_response(404, "order_not_found", "Order not found",
                                 f"No order with reference '{reference}' was sent by this client",
-                                instance=request.url.path)
+                                instance=request.url.path, request_id=request_id_of(request))
     return OrderStatusOut.from_attempt(attempt)

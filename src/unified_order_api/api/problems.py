@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -30,6 +31,12 @@ class Problem(BaseModel):
     customer: dict[str, Any] | None = Field(
         default=None, description="The customer Xentral already holds when an order failed after creating it"
     )
+
+
+def request_id_of(request: Request) -> str | None:
+    """The id `RequestContext` gave this request, for the problem body."""
+    value = request.scope.get("state", {}).get("request_id")
+    return value if isinstance(value, str) else None
 
 
 def problem_response(

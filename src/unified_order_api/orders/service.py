@@ -192,7 +192,7 @@ class OrderService:
             order_number=order.document_number,
             order_status=order.status,
             customer_id=customer_id,
-            customer_number=attempt.customer_number,
+            customer_number=attempt.customer_number or order.customer_number,
             customer_created=attempt.customer_created,
             outcome="created",
         )
@@ -339,11 +339,7 @@ class OrderService:
         attempt.customer_created = True
         attempt.customer_id = customer_id
         attempt.customer_identity = command.customer.identity
-        try:
-            created = await self._call(self._gateway.get_customer(customer_id))
-            attempt.customer_number = created.number
-        except OrderError:
-            attempt.customer_number = None  # the number is a nicety; the order does not depend on it
+        attempt.customer_number = None  # the number range assigned one; the order read-back tells it
         attempt.record("customer_created", self._clock(), f"customer {customer_id}")
         return customer_id
 
@@ -470,6 +466,14 @@ class OrderService:
                 ) from error
             raise XentralFailed(f"Xentral answered {error.status_code} to {error.operation}",
                                 retry_after=5) from error
+        except upstream.XentralUnexpectedResponse as error:
+            if write:
+                # e.g. a 201 whose Location we could not read: the write most likely landed.
+                raise XentralOutcomeUnknown(
+                    f"Xentral's answer to {error.operation} could not be read; the write may have landed",
+                    retry_after=5,
+                ) from error
+            raise XentralMisbehaved(f"Xentral answered {error.operation} unexpectedly: {error}") from error
         except upstream.XentralStatusError as error:
             raise XentralMisbehaved(
                 f"Xentral answered {error.status_code} to {error.operation}"

@@ -188,6 +188,7 @@ def _sales_order(item: SalesOrderItem) -> SalesOrder:
         status=item.status,
         reference=item.external_order_number or None,
         customer_id=item.customer.id if item.customer is not None else None,
+        customer_number=item.customer.number if item.customer is not None else None,
     )
 
 

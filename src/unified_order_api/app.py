@@ -1,0 +1,57 @@
+"""The FastAPI application: routers, middleware, error handlers, and the container's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from . import __version__
+from .api import health, orders
+from .api.errors import install_error_handlers
+from .api.middleware import BodyGuard, RequestContext
+from .api.problems import use_problem_media_type
+from .bootstrap import Container, bootstrap
+from .config import Settings
+
+ContainerFactory = Callable[[Settings], Awaitable[Container]]
+
+DESCRIPTION = """
+One request creates a complete, released sales order in Xentral: the customer is found
+or created, every item is checked first, and the same reference never makes a second order.
+Errors are RFC 9457 problem+json with every problem listed at once.
+"""
+
+
+def create_app(settings: Settings, container_factory: ContainerFactory = bootstrap) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await container_factory(settings)
+        app.state.container = container
+        container.start_background()
+        try:
+            yield
+        finally:
+            await container.aclose()
+
+    app = FastAPI(
+        title="Unified Order API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.include_router(orders.router)
+    app.include_router(health.router)
+    install_error_handlers(app)
+    app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(RequestContext)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = use_problem_media_type(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,125 @@
+"""The composition root: settings in, adapters built, services wired. Nothing else builds adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .api.auth import ApiKeys
+from .config import Settings
+from .orders.reference_data import ReferenceData
+from .orders.service import OrderService, utc_now
+from .store import migrate
+from .store.attempts import SqlAttemptStore
+from .store.database import create_engine
+from .xentral import XentralClient, XentralHttpGateway
+
+log = structlog.get_logger(__name__)
+
+PURGE_INTERVAL_SECONDS = 3600.0
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run a production service; the message says what to set."""
+
+
+def check_production_settings(settings: Settings) -> None:
+    missing = []
+    if not settings.xentral_url:
+        missing.append("UOA_XENTRAL_URL (your Xentral instance, e.g. https://acme.xentral.biz)")
+    if settings.xentral_token is None or not settings.xentral_token.get_secret_value():
+        missing.append("UOA_XENTRAL_TOKEN (a Xentral Personal Access Token)")
+    if not settings.clients:
+        missing.append('UOA_CLIENTS (at least one API client, e.g. [{"name": "shop", "api_key": "…"}])')
+    if missing:
+        raise ConfigurationError("Cannot start: set " + "; ".join(missing))
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    xentral: XentralClient
+    orders: OrderService
+    api_keys: ApiKeys
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        started = time.perf_counter()
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = {"ok": True}
+        except Exception as error:  # any failure means "not ready"; the kind is all we report
+            checks["database"] = {"ok": False, "error": type(error).__name__}
+        started = time.perf_counter()
+        try:
+            await self.xentral.list_projects()
+            checks["xentral"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        except Exception as error:
+            checks["xentral"] = {"ok": False, "error": str(error)}
+        return checks
+
+    def start_background(self) -> None:
+        self._tasks.append(asyncio.create_task(self._purge_forever(), name="purge-attempts"))
+
+    async def _purge_forever(self) -> None:
+        retention = dt.timedelta(days=self.settings.idempotency.retention_days)
+        store = SqlAttemptStore(self.engine)
+        while True:
+            try:
+                purged = await store.purge(utc_now() - retention)
+                if purged:
+                    log.info("attempts.purged", count=purged)
+            except Exception:
+                log.exception("attempts.purge_failed")
+            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+    async def aclose(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.xentral.aclose()
+        await self.engine.dispose()
+
+
+def xentral_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> XentralClient:
+    assert settings.xentral_url and settings.xentral_token
+    return XentralClient(
+        settings.xentral_url,
+        settings.xentral_token.get_secret_value(),
+        timeout=httpx.Timeout(settings.xentral_timeout_seconds, connect=settings.xentral_connect_timeout_seconds),
+        transport=transport,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+    )
+
+
+async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTransport | None = None) -> Container:
+    check_production_settings(settings)
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    client = xentral_client(settings, xentral_transport)
+    gateway = XentralHttpGateway(client)
+    service = OrderService(
+        gateway=gateway,
+        store=SqlAttemptStore(engine),
+        settings=settings,
+        reference_data=ReferenceData(gateway),
+    )
+    admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+    return Container(
+        settings=settings,
+        engine=engine,
+        xentral=client,
+        orders=service,
+        api_keys=ApiKeys(settings.clients, admin_key),
+    )

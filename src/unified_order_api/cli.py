@@ -1,0 +1,131 @@
+"""`unified-order-api serve | demo | sandbox | migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from .app import create_app
+from .bootstrap import ConfigurationError, check_production_settings
+from .config import ApiClient, Settings, load_settings
+from .logging_setup import configure_logging
+from .store import migrate
+
+DEMO_DATABASE = "sqlite+aiosqlite:///./var/demo.db"
+
+
+def _run(settings: Settings, host: str, port: int) -> None:
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
+                proxy_headers=False, server_header=False)
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        check_production_settings(settings)
+    except ConfigurationError as error:
+        print(f"unified-order-api serve: {error}", file=sys.stderr)
+        print("(To try the service without a Xentral, run `unified-order-api demo`.)", file=sys.stderr)
+        return 2
+    _run(settings, args.host, args.port)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from xentral_sandbox.config import SandboxConfig
+    from xentral_sandbox.testing import running_sandbox
+
+    api_key = args.api_key or f"demo-{secrets.token_urlsafe(16)}"
+    with running_sandbox(SandboxConfig()) as sandbox:
+        settings = load_settings(
+            xentral_url=sandbox.base_url,
+            xentral_token=sandbox.token,
+            database_url=args.database_url,
+            clients=[ApiClient(name="demo", api_key=api_key)],
+            shipping_map={"dhl_standard": "1", "dhl": "1", "gls": "2", "pickup": "3", "dpd": "4"},
+            payment_map={"paypal": "2", "invoice": "1", "prepayment": "3", "amazon": "6"},
+            log_json=False,
+        )
+        configure_logging(settings.log_level, json_lines=False)
+        base = f"http://{args.host}:{args.port}"
+        print(_demo_banner(base, api_key, sandbox.base_url, args.database_url), flush=True)
+        _run(settings, args.host, args.port)
+    return 0
+
+
+def _demo_banner(base: str, api_key: str, sandbox_url: str, database_url: str) -> str:
+    body = (
+        '{"reference": "SHOP-12345", "customer": {"email": "kunde@example.com", "name": "Max Mustermann", '
+        '"street": "Musterstraße 1", "zip": "12345", "city": "Musterstadt", "country": "DE"}, '
+        '"items": [{"sku": "ART-001", "quantity": 2}, {"sku": "ART-002", "quantity": 1}], '
+        '"shipping": "dhl_standard", "payment": "paypal"}'
+    )
+    return f"""
+Unified Order API — demo mode (embedded Xentral sandbox at {sandbox_url}, store {database_url})
+
+  API docs:  {base}/docs
+  API key:   {api_key}
+
+Create an order:
+
+  curl -sS -X POST {base}/api/orders \\
+    -H 'Authorization: Bearer {api_key}' -H 'Content-Type: application/json' \\
+    -d '{body}'
+
+Then look it up:  curl -sS {base}/api/orders/SHOP-12345 -H 'Authorization: Bearer {api_key}'
+"""
+
+
+def sandbox(args: argparse.Namespace) -> int:
+    from xentral_sandbox.config import SandboxConfig
+    from xentral_sandbox.server import serve as serve_sandbox
+
+    config = SandboxConfig(token=args.token, rate_limit=None if args.no_rate_limit else args.rate_limit)
+    print(f"Xentral sandbox on http://{args.host}:{args.port} (token: {args.token})", flush=True)
+    serve_sandbox(args.host, args.port, config)
+    return 0
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    migrate.upgrade(settings.database_url)
+    print("database is at the newest schema")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="unified-order-api", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help_text: str, port: int) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--host", default="127.0.0.1")
+        sub.add_argument("--port", type=int, default=port)
+        return sub
+
+    add("serve", "run the service against the configured Xentral (UOA_* settings)", 8000).set_defaults(run=serve)
+    demo_parser = add("demo", "run the service against an embedded Xentral sandbox with seed data", 8000)
+    demo_parser.add_argument("--api-key", default=None, help="demo API key (default: a random one)")
+    demo_parser.add_argument("--database-url", default=DEMO_DATABASE)
+    demo_parser.set_defaults(run=demo)
+    sandbox_parser = add("sandbox", "run the Xentral sandbox alone", 8765)
+    sandbox_parser.add_argument("--token", default="sandbox-token")
+    sandbox_parser.add_argument("--rate-limit", type=int, default=100, help="requests per minute")
+    sandbox_parser.add_argument("--no-rate-limit", action="store_true")
+    sandbox_parser.set_defaults(run=sandbox)
+    commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=migrate_command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

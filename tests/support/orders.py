@@ -1,0 +1,52 @@
+"""Order bodies and sandbox queries shared by the integration tests."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from typing import Any
+
+from xentral_sandbox.testing import SandboxHandle
+
+_counter = itertools.count(1)
+
+BRIEF_ORDER: dict[str, Any] = {
+    "customer": {
+        "email": "kunde@example.com",
+        "name": "Max Mustermann",
+        "street": "Musterstraße 1",
+        "zip": "12345",
+        "city": "Musterstadt",
+        "country": "DE",
+    },
+    "items": [{"sku": "ART-001", "quantity": 2}, {"sku": "ART-002", "quantity": 1}],
+    "shipping": "dhl_standard",
+    "payment": "paypal",
+    "reference": "SHOP-12345",
+}
+
+
+def order_body(**changes: Any) -> dict[str, Any]:
+    """The brief's order with a fresh reference and new-customer email, then `changes` applied."""
+    n = next(_counter)
+    body = copy.deepcopy(BRIEF_ORDER)
+    body["reference"] = f"SHOP-{n:05d}"
+    body["customer"]["email"] = f"kunde{n}@example.com"
+    for key, value in changes.items():
+        body[key] = value
+    return body
+
+
+def orders_with_reference(sandbox: SandboxHandle, reference: str) -> list[dict[str, Any]]:
+    with sandbox.state.lock:
+        return [o for o in sandbox.state.sales_orders.values() if o.get("externalOrderNumber") == reference]
+
+
+def customer_count(sandbox: SandboxHandle) -> int:
+    with sandbox.state.lock:
+        return len(sandbox.state.customers)
+
+
+def order_count(sandbox: SandboxHandle) -> int:
+    with sandbox.state.lock:
+        return len(sandbox.state.sales_orders)

@@ -1,0 +1,54 @@
+"""Run our service under uvicorn on loopback, in a thread, for tests that speak real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from unified_order_api.app import create_app
+from unified_order_api.config import Settings
+
+
+class ServerThread:
+    def __init__(self, app: object) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on",  # type: ignore[arg-type]
+                                timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("service failed to start (see the log above)")
+            if time.monotonic() > deadline:
+                raise RuntimeError("service did not start in time")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+@contextmanager
+def running_service(settings: Settings) -> Iterator[str]:
+    server = ServerThread(create_app(settings))
+    server.start()
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
