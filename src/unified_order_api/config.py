@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -35,6 +35,10 @@ class ApiClient(BaseModel):
         default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
     )
     respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
+    notify_failures: bool = Field(
+        default=False,
+        description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
+    )
 
 
 class OrderDefaults(BaseModel):
@@ -74,8 +78,50 @@ class IdempotencyPolicy(BaseModel):
             "(one call); when_unsure: only when our own store cannot know (resumed or unknown-outcome attempts)."
         ),
     )
-    lease_seconds: float = Field(default=60.0, gt=0, description="How long a running attempt owns its key.")
+    lease_seconds: float = Field(
+        default=60.0, gt=0,
+        description="How long a running attempt owns its key; longer than the slowest Xentral round-trip.",
+    )
+    unknown_outcome_retry_seconds: float = Field(
+        default=5.0, gt=0,
+        description="After a write whose outcome is unknown, the key is free for a reconciling retry this soon.",
+    )
     retention_days: float = Field(default=30.0, gt=0)
+
+
+TargetKind = Literal[
+    "loopback", "private", "link_local", "unique_local", "unspecified", "multicast", "reserved"
+]
+
+
+class WebhookPolicy(BaseModel):
+    """How callbacks are delivered: when to retry, how long to wait, and which targets are refused."""
+
+    schedule_seconds: list[float] = Field(
+        default_factory=lambda: [10, 60, 300, 1800, 7200, 21600, 43200],
+        min_length=1,
+        description="Delay before each retry after a failed attempt; one attempt more than entries (~21h).",
+    )
+    jitter: float = Field(default=0.1, ge=0, lt=1, description="Each delay is spread by ± this fraction.")
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Per attempt: connect, send and answer.")
+    claim_seconds: float = Field(
+        default=60.0, gt=0, description="How long a dispatcher owns a claimed delivery before others may take it."
+    )
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    batch_size: int = Field(default=20, ge=1, le=500)
+    run_in_service: bool = Field(
+        default=True, description="Run the dispatcher inside `serve`; false when `dispatcher` runs on its own."
+    )
+    allow_private_targets: list[TargetKind] = Field(
+        default_factory=list,
+        description="Address kinds a webhook target may resolve to besides public ones, e.g. [\"loopback\"].",
+    )
+
+    @model_validator(mode="after")
+    def _claim_outlives_attempt(self) -> WebhookPolicy:
+        if self.claim_seconds <= self.timeout_seconds:
+            raise ValueError("claim_seconds must be longer than timeout_seconds")
+        return self
 
 
 class Limits(BaseModel):
@@ -110,6 +156,7 @@ class Settings(BaseSettings):
     customers: CustomerPolicy = Field(default_factory=CustomerPolicy)
     idempotency: IdempotencyPolicy = Field(default_factory=IdempotencyPolicy)
     limits: Limits = Field(default_factory=Limits)
+    webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy)
 
     log_level: str = "INFO"
     log_json: bool = True
