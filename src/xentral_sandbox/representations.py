@@ -207,7 +207,8 @@ _LIST_ONLY_DROPS = (
 
 
 def order_view(o: Record) -> dict[str, Any]:
-    return o
+    """The view schema has no netSales/total (only the list item carries them)."""
+    return {k: v for k, v in o.items() if k not in {"netSales", "total"}}
 
 
 def order_item(o: Record) -> dict[str, Any]:
