@@ -28,6 +28,7 @@ _STATUS: list[tuple[type[order_errors.OrderError], int]] = [
     (order_errors.XentralAccessDenied, 502),
     (order_errors.XentralMisbehaved, 502),
     (order_errors.XentralFailed, 502),
+    (order_errors.XentralFailedOutcomeUnknown, 502),
     (order_errors.XentralTimedOut, 504),
     (order_errors.XentralUnavailable, 503),
 ]

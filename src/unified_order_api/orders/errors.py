@@ -122,3 +122,10 @@ class XentralAccessDenied(OrderError):
 class XentralMisbehaved(OrderError):
     code = "xentral_bad_response"
     title = "Xentral answered in a way we do not understand"
+
+
+class XentralFailedOutcomeUnknown(XentralOutcomeUnknown):
+    """Xentral answered a write with a server error: it may still have applied it."""
+
+    code = "xentral_outcome_unknown"
+    title = "Xentral answered the order with an error"

@@ -36,6 +36,7 @@ from .errors import (
     OrderRejected,
     XentralAccessDenied,
     XentralFailed,
+    XentralFailedOutcomeUnknown,
     XentralMisbehaved,
     XentralOutcomeUnknown,
     XentralRateLimited,
@@ -121,7 +122,9 @@ class OrderService:
             receipt = await self._run(command, attempt, callback_url)
         except XentralOutcomeUnknown as error:
             # Keep the state (importing) but give the key back soon: the retry reconciles first.
-            attempt.lease_until = self._clock() + dt.timedelta(seconds=error.retry_after or 5)
+            retry_after = self._settings.idempotency.unknown_outcome_retry_seconds
+            error.retry_after = retry_after
+            attempt.lease_until = self._clock() + dt.timedelta(seconds=retry_after)
             attempt.record("outcome_unknown", self._clock(), error.detail)
             await self._store.save(attempt)
             bound.warning("order.outcome_unknown", detail=error.detail)
@@ -349,9 +352,10 @@ class OrderService:
         await self._store.save(attempt)
         try:
             order_id = await self._call(self._gateway.import_order(draft), write=True)
-        except XentralOutcomeUnknown:
+        except XentralOutcomeUnknown as error:
             found = await self._find_existing(draft.reference)
             if found is None:
+                error.extra.update(self._customer_extra(attempt))
                 raise
             order_id = found.id
             attempt.record("reconciled", self._clock(), f"order {order_id} found after an unconfirmed import")
@@ -432,7 +436,8 @@ class OrderService:
             violations = [FieldProblem(pointer, "xentral_violation", message)
                           for pointer, message in error.violations]
             violations += [FieldProblem("/", "xentral_violation", message) for message in error.messages]
-            raise XentralRejectedOrder(str(error.title or "validation failed"), violations=violations) from error
+            title = (error.problem or {}).get("title") or f"HTTP {error.status_code} on {error.operation}"
+            raise XentralRejectedOrder(str(title), violations=violations) from error
         except upstream.XentralAuthError as error:
             raise XentralAccessDenied(
                 f"Xentral answered {error.status_code} to {error.operation}: check the configured API token "
@@ -460,7 +465,7 @@ class OrderService:
             raise XentralUnavailable(f"Xentral is unreachable ({error.operation})", retry_after=10) from error
         except upstream.XentralServerError as error:
             if write:
-                raise XentralOutcomeUnknown(
+                raise XentralFailedOutcomeUnknown(
                     f"Xentral answered {error.status_code} to {error.operation}; the write may have landed",
                     retry_after=5,
                 ) from error

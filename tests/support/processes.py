@@ -1,0 +1,77 @@
+"""Run `unified-order-api serve` as a real child process, for crash (SIGKILL) and multi-instance tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def service_env(*, xentral_url: str, token: str, database_url: str, api_key: str,
+                extra: dict[str, Any] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UOA_")}
+    env.update({
+        "UOA_XENTRAL_URL": xentral_url,
+        "UOA_XENTRAL_TOKEN": token,
+        "UOA_DATABASE_URL": database_url,
+        "UOA_CLIENTS": json.dumps([{"name": "shop", "api_key": api_key}]),
+        "UOA_SHIPPING_MAP": json.dumps({"dhl_standard": "1"}),
+        "UOA_PAYMENT_MAP": json.dumps({"paypal": "2"}),
+        "UOA_LOG_LEVEL": "WARNING",
+    })
+    for key, value in (extra or {}).items():
+        env[key] = value if isinstance(value, str) else json.dumps(value)
+    return env
+
+
+class ServiceProcess:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._log = log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", str(self.port)],
+            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 30.0) -> ServiceProcess:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"service exited with {self._process.returncode}; see {self._log.name}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("service did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing; what is on disk is all that survives."""
+        self._process.send_signal(signal.SIGKILL)
+        self._process.wait(10)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(5)
+        self._log.close()
