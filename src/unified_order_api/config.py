@@ -98,7 +98,7 @@ class WebhookPolicy(BaseModel):
     """How callbacks are delivered: when to retry, how long to wait, and which targets are refused."""
 
     schedule_seconds: list[float] = Field(
-        default_factory=lambda: [10, 60, 300, 1800, 7200, 21600, 43200],
+        default_factory=lambda: [10.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0, 43200.0],
         min_length=1,
         description="Delay before each retry after a failed attempt; one attempt more than entries (~21h).",
     )
