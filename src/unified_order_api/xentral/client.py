@@ -1,15 +1,17 @@
 """`XentralClient`: typed async access to the Xentral REST operations we use.
 
 One pooled `httpx.AsyncClient` per client; every request passes through `_send`, the single
-place where timing, logging, the metrics hook and error mapping happen — and where a
-later rate limiter and retry policy will plug in. This module does not retry.
+place where timing, logging, the metrics hooks, error mapping, rate limiting
+(`limiter.RateLimiter`) and retries (`retry.RetryPolicy`) happen. Without a policy the
+client tries once; without a limiter it does not pace.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 from urllib.parse import quote
@@ -17,7 +19,8 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from .error_mapping import status_error, transport_error
+from .error_mapping import retry_after_seconds, status_error, transport_error
+from .errors import XentralError, XentralStatusError
 from .filters import (
     MAX_PAGE_SIZE,
     Cursor,
@@ -28,7 +31,9 @@ from .filters import (
     filter_params,
     page_params,
 )
+from .limiter import RateBudgetExhausted, RateLimiter
 from .responses import id_from_location, parse_json
+from .retry import NO_RETRY, RetryPolicy
 from .wire import (
     CustomerCreateV1,
     CustomerCreateV2,
@@ -47,7 +52,14 @@ from .wire import (
     ShippingMethodItem,
 )
 
-__all__ = ["DEFAULT_USER_AGENT", "ResponseHook", "XentralClient"]
+__all__ = [
+    "DEFAULT_USER_AGENT",
+    "LimiterWaitHook",
+    "ResponseHook",
+    "RetryHook",
+    "TransportErrorHook",
+    "XentralClient",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +67,12 @@ DEFAULT_USER_AGENT: Final = "unified-order-api/0.1 (+xentral-client)"
 
 ResponseHook = Callable[[str, int, float], None]
 """Called as `hook(operation, status_code, seconds)` for every HTTP answer (not for transport errors)."""
+TransportErrorHook = Callable[[str, str], None]
+"""Called as `hook(operation, error_kind)` when an attempt got no HTTP answer, e.g. `XentralTimeout`."""
+RetryHook = Callable[[str, str], None]
+"""Called as `hook(operation, reason)` before another attempt; reason is a status or an error kind."""
+LimiterWaitHook = Callable[[float], None]
+"""Called with the seconds an attempt waited for a rate-limit slot (0 when none was needed)."""
 
 Method = Literal["GET", "POST"]
 T = TypeVar("T", bound=BaseModel)
@@ -81,11 +99,25 @@ class XentralClient:
         limits: httpx.Limits | None = None,
         on_response: ResponseHook | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy = NO_RETRY,
+        on_transport_error: TransportErrorHook | None = None,
+        on_retry: RetryHook | None = None,
+        on_limiter_wait: LimiterWaitHook | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if not token:
             raise ValueError("a Xentral token is required")
         self._token = token
         self._on_response = on_response
+        self._on_transport_error = on_transport_error
+        self._on_retry = on_retry
+        self._on_limiter_wait = on_limiter_wait
+        self._limiter = limiter
+        self._retry = retry
+        self._clock = clock
+        self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers={
@@ -222,12 +254,52 @@ class XentralClient:
         json: Any = None,
         is_write: bool = False,
     ) -> httpx.Response:
-        """Send one request and return a 2xx response, or raise a `XentralError`.
+        """Send a request and return a 2xx response, or raise a `XentralError`.
 
-        `is_write` marks requests that change Xentral (creates, import): their transport
-        failures carry `outcome_unknown`. Logs and messages name the path without the query,
-        which may hold e-mail addresses.
+        Every attempt first takes a slot from the rate limiter; failed attempts are retried
+        as the retry policy allows (writes only when they surely did not land) until the wait
+        budget is spent. The last error is raised as it is, or `RateBudgetExhausted` when no
+        slot came free in time. `is_write` marks requests that change Xentral (creates,
+        import): their transport failures carry `outcome_unknown`. Logs and messages name
+        the path without the query, which may hold e-mail addresses.
         """
+        deadline = self._clock() + self._retry.wait_budget
+        attempt = 0
+        while True:
+            attempt += 1
+            await self._take_slot(operation, deadline)
+            try:
+                return await self._send_once(operation, method, path, params, json, is_write)
+            except XentralError as error:
+                delay = self._retry.next_delay(error, attempt=attempt, is_write=is_write)
+                if delay is None or self._clock() + delay > deadline:
+                    raise
+                reason = _reason(error)
+                logger.info("xentral %s %s: %s, attempt %d, retrying in %.2fs",
+                            method, path, reason, attempt, delay)
+                self._hook(self._on_retry, operation, reason)
+                await self._sleep(delay)
+
+    async def _take_slot(self, operation: str, deadline: float) -> None:
+        if self._limiter is None:
+            return
+        started = self._clock()
+        try:
+            await self._limiter.acquire(deadline)
+        except RateBudgetExhausted as exhausted:
+            self._hook(self._on_limiter_wait, self._clock() - started)
+            raise RateBudgetExhausted(exhausted.retry_after, operation=operation) from None
+        self._hook(self._on_limiter_wait, self._clock() - started)
+
+    async def _send_once(
+        self,
+        operation: str,
+        method: Method,
+        path: str,
+        params: QueryParams | None,
+        json: Any,
+        is_write: bool,
+    ) -> httpx.Response:
         started = time.perf_counter()
         try:
             query = httpx.QueryParams(tuple(params)) if params else None
@@ -235,16 +307,42 @@ class XentralClient:
         except httpx.TransportError as exc:
             seconds = time.perf_counter() - started
             logger.debug("xentral %s %s failed after %.3fs: %s", method, path, seconds, type(exc).__name__)
-            raise transport_error(
+            failure = transport_error(
                 exc, operation=operation, method=method, path=path, is_write=is_write, redact=self._redact
-            ) from exc
+            )
+            self._hook(self._on_transport_error, operation, type(failure).__name__)
+            raise failure from exc
         seconds = time.perf_counter() - started
         logger.debug("xentral %s %s -> %d in %.3fs", method, path, response.status_code, seconds)
         self._report(operation, response.status_code, seconds)
+        await self._observe(response)
         error = status_error(response, operation, redact=self._redact)
         if error is not None:
             raise error
         return response
+
+    async def _observe(self, response: httpx.Response) -> None:
+        """Tell the limiter what Xentral said about our budget (FACTS §9)."""
+        if self._limiter is None:
+            return
+        retry_after = retry_after_seconds(response.headers) if response.status_code == 429 else None
+        try:
+            await self._limiter.observe(
+                _int_header(response, "x-ratelimit-remaining"),
+                _int_header(response, "x-ratelimit-limit"),
+                retry_after,
+            )
+        except Exception:
+            # Pacing is a courtesy; it must not turn a completed write into a failure.
+            logger.exception("xentral rate limiter could not observe the answer")
+
+    def _hook(self, hook: Callable[..., None] | None, *args: Any) -> None:
+        if hook is None:
+            return
+        try:
+            hook(*args)
+        except Exception:
+            logger.exception("xentral metrics hook failed")
 
     def _report(self, operation: str, status: int, seconds: float) -> None:
         if self._on_response is None:
@@ -257,6 +355,21 @@ class XentralClient:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***")
+
+
+def _reason(error: XentralError) -> str:
+    """A short label for metrics and logs: the status code, or the kind of transport error."""
+    return str(error.status_code) if isinstance(error, XentralStatusError) else type(error).__name__
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
 
 
 def _segment(resource_id: str) -> str:

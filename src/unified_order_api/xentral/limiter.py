@@ -1,0 +1,303 @@
+"""Client-side pacing for Xentral's 100 requests/minute (FACTS §9).
+
+Xentral counts per instance and client IP, so every process that calls one instance from
+the same address shares one budget. `RateLimiter` is the port the client talks to; two
+adapters sit beside it:
+
+- `InProcessRateLimiter`: a sliding-window log with reservations, for one process.
+- `RedisRateLimiter`: the same window kept in Redis by an atomic Lua script, for several
+  processes or instances; a pause from `Retry-After` is shared there too.
+
+Both never wait past the caller's deadline: when no slot frees up in time they raise
+`RateBudgetExhausted`, carrying how long until one would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from redis.exceptions import RedisError
+
+from .errors import XentralError
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "DEFAULT_WINDOW_SECONDS",
+    "Clock",
+    "InProcessRateLimiter",
+    "RateBudgetExhausted",
+    "RateLimiter",
+    "RedisRateLimiter",
+    "Sleep",
+]
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+DEFAULT_LIMIT: Final = 100
+DEFAULT_WINDOW_SECONDS: Final = 60.0
+
+# When Xentral says fewer than this share of the budget is left (others share our IP, or a
+# restart forgot what we sent), requests are spread evenly over the window instead of bursting.
+_LOW_REMAINING_SHARE: Final = 0.1
+# Our window is this much longer than Xentral's, so latency jitter at the edge of a window
+# cannot put one request too many into Xentral's count.
+_WINDOW_PADDING_SHARE: Final = 0.01
+
+
+class RateBudgetExhausted(XentralError):
+    """No request slot frees up before the deadline; nothing was sent.
+
+    `retry_after` is the number of seconds until one is expected, so the caller can tell
+    its own client when to come back.
+    """
+
+    def __init__(self, retry_after: float, *, operation: str = "rate_limiter") -> None:
+        self.retry_after = max(0.0, retry_after)
+        super().__init__(
+            f"Xentral {operation}: no request slot within the wait budget "
+            f"(next in {self.retry_after:.1f}s)",
+            operation=operation,
+        )
+
+
+class RateLimiter(ABC):
+    """The port: wait for a slot before every request; learn from every answer's headers."""
+
+    @abstractmethod
+    async def acquire(self, deadline: float) -> None:
+        """Return when a request may be sent; raise `RateBudgetExhausted` if that is after `deadline`.
+
+        `deadline` is on the limiter's clock (`time.monotonic` unless one was injected).
+        """
+
+    @abstractmethod
+    async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
+        """Adjust to Xentral's `X-RateLimit-Remaining`/`-Limit` and a 429's `Retry-After`.
+
+        Async because a shared limiter writes the pause where the other processes see it.
+        """
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
+        """Release connections, if the adapter holds any."""
+
+
+class _Adjustments:
+    """What the headers taught us: a smaller limit than configured, and whether to spread out."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        if limit < 1:
+            raise ValueError("the rate limit must be at least 1 request per window")
+        if window <= 0:
+            raise ValueError("the window must be positive")
+        self.configured_limit = limit
+        self.limit = limit
+        self.window = window * (1 + _WINDOW_PADDING_SHARE)
+        self.spread = False
+
+    @property
+    def spacing(self) -> float:
+        """Minimum gap between two requests: none normally, an even share of the window when low."""
+        return self.window / self.limit if self.spread else 0.0
+
+    def learn(self, remaining: int | None, limit: int | None) -> None:
+        if limit is not None and limit > 0:
+            self.limit = min(self.configured_limit, limit)
+        if remaining is not None:
+            self.spread = remaining <= max(1, math.floor(self.limit * _LOW_REMAINING_SHARE))
+
+
+class InProcessRateLimiter(RateLimiter):
+    """A sliding-window log of send times for one process; asyncio-safe without a lock.
+
+    Each caller reserves the earliest time that keeps at most `limit` sends in any
+    `window`, in arrival order, and sleeps until then. Reserving and checking happen with
+    no `await` in between, so concurrent tasks cannot take the same slot.
+    """
+
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        window: float = DEFAULT_WINDOW_SECONDS,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._rules = _Adjustments(limit, window)
+        self._clock = clock
+        self._sleep = sleep
+        self._sends: deque[float] = deque()  # sorted; entries in the future are reservations
+        self._paused_until = 0.0
+
+    @property
+    def window(self) -> float:
+        """The window actually enforced (the configured one, slightly padded)."""
+        return self._rules.window
+
+    async def acquire(self, deadline: float) -> None:
+        while True:
+            now = self._clock()
+            slot = self._next_slot(now)
+            if slot > deadline:
+                raise RateBudgetExhausted(slot - now)
+            self._sends.append(slot)
+            if slot <= now:
+                return
+            try:
+                await self._sleep(slot - now)
+            except BaseException:
+                self._sends.remove(slot)
+                raise
+            if self._paused_until <= slot:
+                return
+            # A 429 arrived while we slept: give the reservation back and queue again.
+            self._sends.remove(slot)
+
+    async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
+        self._rules.learn(remaining, limit)
+        if retry_after is not None and retry_after > 0:
+            self._paused_until = max(self._paused_until, self._clock() + retry_after)
+
+    def _next_slot(self, now: float) -> float:
+        rules = self._rules
+        while self._sends and self._sends[0] <= now - rules.window:
+            self._sends.popleft()
+        slot = max(now, self._paused_until)
+        if self._sends:
+            slot = max(slot, self._sends[-1] + rules.spacing)
+        if len(self._sends) >= rules.limit:
+            slot = max(slot, self._sends[-rules.limit] + rules.window)
+        return slot
+
+
+# KEYS[1]: sorted set of send times (ms, Redis clock); KEYS[2]: pause-until (ms); KEYS[3]: spacing (ms)
+# ARGV: limit, window_ms, member. Returns {1, 0} when a slot was taken, else {0, ms to wait}.
+_ACQUIRE: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
+if paused > now then
+  return {0, paused - now}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count >= limit then
+  local edge = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+  return {0, math.max(1, tonumber(edge[2]) + window - now)}
+end
+local spacing = tonumber(redis.call('GET', KEYS[3]) or '0')
+if spacing > 0 and count > 0 then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  local next_at = tonumber(last[2]) + spacing
+  if next_at > now then
+    return {0, next_at - now}
+  end
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return {1, 0}
+"""
+
+# KEYS[1]: pause-until (ms). ARGV: pause ms. Only ever extends the pause.
+_PAUSE: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local until_ms = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ms > current then
+  redis.call('SET', KEYS[1], until_ms, 'PX', tonumber(ARGV[1]))
+end
+return until_ms
+"""
+
+# Poll at least this often while waiting, since another process may take the slot we wait for;
+# a little jitter keeps waiting processes from asking in lockstep.
+_MIN_POLL_SECONDS: Final = 0.005
+_POLL_JITTER_SECONDS: Final = 0.01
+
+
+class RedisRateLimiter(RateLimiter):
+    """The sliding window kept in Redis, shared by every process using the same `key`.
+
+    Times come from Redis (`TIME` inside the script), so the processes' clocks need not
+    agree. `key` should name the Xentral instance (its base URL), since that is what Xentral
+    counts. If Redis fails, the limiter falls back to pacing this process alone and logs it:
+    better a local limit than none, or an outage.
+    """
+
+    def __init__(
+        self,
+        redis: Any,
+        key: str,
+        limit: int = DEFAULT_LIMIT,
+        window: float = DEFAULT_WINDOW_SECONDS,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        owns_connection: bool = False,
+    ) -> None:
+        self._redis = redis
+        self._keys = (f"{key}:sends", f"{key}:paused-until", f"{key}:spacing")
+        self._rules = _Adjustments(limit, window)
+        self._clock = clock
+        self._sleep = sleep
+        self._owns_connection = owns_connection
+        self._acquire_script = redis.register_script(_ACQUIRE)
+        self._pause_script = redis.register_script(_PAUSE)
+        self._fallback = InProcessRateLimiter(limit, window, clock=clock, sleep=sleep)
+
+    async def acquire(self, deadline: float) -> None:
+        window_ms = max(1, round(self._rules.window * 1000))
+        while True:
+            member = uuid.uuid4().hex
+            try:
+                taken, wait_ms = await self._acquire_script(
+                    keys=list(self._keys), args=[self._rules.limit, window_ms, member]
+                )
+            except RedisError as error:
+                logger.warning("rate limiter: Redis failed (%s); pacing this process alone",
+                               type(error).__name__)
+                await self._fallback.acquire(deadline)
+                return
+            if int(taken) == 1:
+                return
+            wait = int(wait_ms) / 1000
+            now = self._clock()
+            if now + wait > deadline:
+                raise RateBudgetExhausted(wait)
+            pause = max(_MIN_POLL_SECONDS, wait) + random.uniform(0, _POLL_JITTER_SECONDS)
+            await self._sleep(min(pause, max(0.0, deadline - now)))
+
+    async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
+        was_spread = self._rules.spread
+        self._rules.learn(remaining, limit)
+        await self._fallback.observe(remaining, limit, retry_after)
+        try:
+            if retry_after is not None and retry_after > 0:
+                await self._pause_script(keys=[self._keys[1]], args=[max(1, math.ceil(retry_after * 1000))])
+            if self._rules.spread:
+                window_ms = max(1, round(self._rules.window * 1000))
+                spacing_ms = max(1, round(self._rules.spacing * 1000))
+                await self._redis.set(self._keys[2], spacing_ms, px=window_ms)
+            elif was_spread:
+                await self._redis.delete(self._keys[2])
+        except RedisError as error:
+            logger.warning("rate limiter: could not share Xentral's rate headers via Redis (%s)",
+                           type(error).__name__)
+
+    async def aclose(self) -> None:
+        if self._owns_connection:
+            await self._redis.aclose()
