@@ -107,7 +107,7 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class WebhookMessage:
-    """A callback to send once the order is completed; written in the same transaction."""
+    """A callback to send (order completed, or failed); written in the same transaction as the state."""
 
     client: str
     url: str
@@ -137,8 +137,9 @@ class AttemptStore(Protocol):
         """Atomically take the key: a new attempt, a takeover of a failed or expired one, or why not."""
         ...
 
-    async def save(self, attempt: Attempt) -> None:
-        """Persist progress; raises LeaseLost when the attempt is no longer ours."""
+    async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
+        """Persist progress (and enqueue `webhook` in the same transaction); raises LeaseLost when
+        the attempt is no longer ours."""
         ...
 
     async def complete(self, attempt: Attempt, webhook: WebhookMessage | None) -> None:

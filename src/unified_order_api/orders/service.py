@@ -130,7 +130,7 @@ class OrderService:
             bound.warning("order.outcome_unknown", detail=error.detail)
             raise
         except OrderError as error:
-            await self._fail(attempt, error)
+            await self._fail(attempt, error, callback_url)
             bound.info("order.failed", code=error.code, detail=error.detail)
             raise
         bound.info("order.completed", order_id=receipt.order_id, outcome=receipt.outcome)
@@ -390,26 +390,35 @@ class OrderService:
         attempt.record("completed", self._clock(), f"order {receipt.order_id} ({receipt.outcome})")
         webhook = None
         if callback_url:
-            event_id = f"evt_{uuid.uuid4().hex}"
-            webhook = WebhookMessage(
-                client=attempt.client,
-                url=callback_url,
-                event_type="order.created",
-                event_id=event_id,
-                payload={
-                    "type": "order.created",
-                    "id": event_id,
-                    "timestamp": self._clock().isoformat(),
-                    "data": receipt.to_json(),
-                },
-            )
+            webhook = self._webhook("order.created", attempt.client, callback_url, receipt.to_json())
         await self._store.complete(attempt, webhook)
 
-    async def _fail(self, attempt: Attempt, error: OrderError) -> None:
+    async def _fail(self, attempt: Attempt, error: OrderError, callback_url: str | None = None) -> None:
         attempt.state = AttemptState.FAILED
         attempt.error = {"code": error.code, "detail": error.detail}
         attempt.record("failed", self._clock(), error.code)
-        await self._store.save(attempt)
+        webhook = None
+        # Only a failure that left something behind in Xentral (a customer) is worth a callback.
+        if callback_url and attempt.created_anything and self._notifies_failures(attempt.client):
+            webhook = self._webhook("order.failed", attempt.client, callback_url, {
+                "reference": attempt.reference,
+                "order_id": attempt.order_id,
+                "order_number": None,
+                "customer_id": attempt.customer_id,
+                "customer_number": attempt.customer_number,
+                "customer_created": attempt.customer_created,
+                "error": attempt.error,
+            })
+        await self._store.save(attempt, webhook=webhook)
+
+    def _notifies_failures(self, client: str) -> bool:
+        return any(c.name == client and c.notify_failures for c in self._settings.clients)
+
+    def _webhook(self, event_type: str, client: str, url: str, data: dict[str, Any]) -> WebhookMessage:
+        event_id = f"evt_{uuid.uuid4().hex}"
+        payload = {"type": event_type, "id": event_id, "timestamp": self._clock().isoformat(), "data": data}
+        return WebhookMessage(client=client, url=url, event_type=event_type, event_id=event_id,
+                              payload=payload)
 
     def _customer_extra(self, attempt: Attempt) -> dict[str, Any]:
         if not attempt.customer_created:

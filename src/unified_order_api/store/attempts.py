@@ -204,10 +204,12 @@ class SqlAttemptStore:
             return None  # someone else changed it first; look again
         return Claim("new" if kind == "new" else "resumed", attempt)
 
-    async def save(self, attempt: Attempt) -> None:
+    async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
         now = attempt.steps[-1].at if attempt.steps else dt.datetime.now(dt.UTC)
         async with self._engine.begin() as connection:
             await self._save(connection, attempt, now)
+            if webhook is not None:
+                await self._enqueue(connection, webhook, now)
 
     async def _save(self, connection: AsyncConnection, attempt: Attempt, now: dt.datetime) -> None:
         result = await connection.execute(
@@ -223,20 +225,23 @@ class SqlAttemptStore:
         async with self._engine.begin() as connection:
             await self._save(connection, attempt, now)
             if webhook is not None:
-                await connection.execute(
-                    insert(webhook_deliveries).values(
-                        event_id=webhook.event_id,
-                        client=webhook.client,
-                        url=webhook.url,
-                        event_type=webhook.event_type,
-                        payload=webhook.payload,
-                        state="pending",
-                        attempt_count=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                await self._enqueue(connection, webhook, now)
+
+    async def _enqueue(self, connection: AsyncConnection, webhook: WebhookMessage, now: dt.datetime) -> None:
+        await connection.execute(
+            insert(webhook_deliveries).values(
+                event_id=webhook.event_id,
+                client=webhook.client,
+                url=webhook.url,
+                event_type=webhook.event_type,
+                payload=webhook.payload,
+                state="pending",
+                attempt_count=0,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     async def find(self, client: str, reference: str) -> Attempt | None:
         async with self._engine.connect() as connection:
