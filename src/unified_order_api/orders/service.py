@@ -456,6 +456,11 @@ class OrderService:
             raise XentralRateLimited(
                 "Xentral's request limit is reached; retry later", retry_after=error.retry_after
             ) from error
+        except upstream.RateBudgetExhausted as error:
+            # Our own pacing found no slot in time; nothing was sent, so writes are safe to retry too.
+            raise XentralRateLimited(
+                "Xentral's request limit is reached; retry later", retry_after=max(1.0, error.retry_after)
+            ) from error
         except upstream.XentralTimeout as error:
             if write:
                 raise XentralOutcomeUnknown(

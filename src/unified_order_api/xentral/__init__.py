@@ -7,6 +7,7 @@ the exceptions below; everything else is the client's own business.
 from .client import DEFAULT_USER_AGENT, ResponseHook, XentralClient
 from .customer_payload import customer_create_v1
 from .errors import (
+    RateBudgetExhausted,
     XentralAuthError,
     XentralConflict,
     XentralConnectError,
@@ -24,6 +25,8 @@ from .errors import (
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, FilterOp, Page
 from .gateway import XentralHttpGateway
 from .import_payload import build_import_payload
+from .limiter import InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from .retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_USER_AGENT",
@@ -31,8 +34,13 @@ __all__ = [
     "Cursor",
     "Filter",
     "FilterOp",
+    "InProcessRateLimiter",
     "Page",
+    "RateBudgetExhausted",
+    "RateLimiter",
+    "RedisRateLimiter",
     "ResponseHook",
+    "RetryPolicy",
     "XentralAuthError",
     "XentralClient",
     "XentralConflict",

@@ -14,6 +14,7 @@ from typing import Any
 from .problems import problem_messages, problem_title, violation_pairs
 
 __all__ = [
+    "RateBudgetExhausted",
     "XentralAuthError",
     "XentralConflict",
     "XentralConnectError",
@@ -177,3 +178,22 @@ class XentralServerError(XentralStatusError):
 
 class XentralUnexpectedResponse(XentralStatusError):
     """An answer we cannot use: 201 without Location, a body that is not JSON, 406/415, …"""
+
+
+# --- nothing was sent ------------------------------------------------------------------
+
+
+class RateBudgetExhausted(XentralError):
+    """No request slot frees up before the deadline; nothing was sent.
+
+    `retry_after` is the number of seconds until one is expected, so the caller can tell
+    its own client when to come back.
+    """
+
+    def __init__(self, retry_after: float, *, operation: str = "rate_limiter") -> None:
+        self.retry_after = max(0.0, retry_after)
+        super().__init__(
+            f"Xentral {operation}: no request slot within the wait budget "
+            f"(next in {self.retry_after:.1f}s)",
+            operation=operation,
+        )

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from redis.exceptions import RedisError
 
-from .errors import XentralError
+from .errors import RateBudgetExhausted
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -54,22 +54,6 @@ _LOW_REMAINING_SHARE: Final = 0.1
 # Our window is this much longer than Xentral's, so latency jitter at the edge of a window
 # cannot put one request too many into Xentral's count.
 _WINDOW_PADDING_SHARE: Final = 0.01
-
-
-class RateBudgetExhausted(XentralError):
-    """No request slot frees up before the deadline; nothing was sent.
-
-    `retry_after` is the number of seconds until one is expected, so the caller can tell
-    its own client when to come back.
-    """
-
-    def __init__(self, retry_after: float, *, operation: str = "rate_limiter") -> None:
-        self.retry_after = max(0.0, retry_after)
-        super().__init__(
-            f"Xentral {operation}: no request slot within the wait budget "
-            f"(next in {self.retry_after:.1f}s)",
-            operation=operation,
-        )
 
 
 class RateLimiter(ABC):
