@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from . import __version__
-from .api import health, orders
+from .api import admin, health, orders
 from .api.errors import install_error_handlers
 from .api.middleware import BodyGuard, RequestContext
 from .api.problems import use_problem_media_type
@@ -44,6 +44,7 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
     )
     app.include_router(orders.router)
     app.include_router(health.router)
+    app.include_router(admin.router)
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(RequestContext)

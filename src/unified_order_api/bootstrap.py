@@ -20,6 +20,10 @@ from .orders.service import OrderService, utc_now
 from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
+from .store.deliveries import SqlDeliveryStore
+from .webhooks.callbacks import ClientCallbacks, WebhookConfigError, check_clients
+from .webhooks.dispatcher import Clock, Dispatcher, dispatcher_http_client
+from .webhooks.targets import TargetGuard
 from .xentral import XentralClient, XentralHttpGateway
 
 log = structlog.get_logger(__name__)
@@ -43,6 +47,14 @@ def check_production_settings(settings: Settings) -> None:
         raise ConfigurationError("Cannot start: set " + "; ".join(missing))
 
 
+async def check_webhook_settings(settings: Settings) -> None:
+    """Every client's webhook_url resolves to an allowed address and has a usable secret."""
+    try:
+        await check_clients(settings.clients, TargetGuard(settings.webhooks.allow_private_targets))
+    except WebhookConfigError as error:
+        raise ConfigurationError(f"Cannot start: {error}") from error
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -51,6 +63,8 @@ class Container:
     orders: OrderService
     api_keys: ApiKeys
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    deliveries: SqlDeliveryStore | None = None
+    dispatcher: Dispatcher | None = None
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -71,6 +85,8 @@ class Container:
 
     def start_background(self) -> None:
         self._tasks.append(asyncio.create_task(self._purge_forever(), name="purge-attempts"))
+        if self.dispatcher is not None:
+            self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
 
     async def _purge_forever(self) -> None:
         retention = dt.timedelta(days=self.settings.idempotency.retention_days)
@@ -88,6 +104,8 @@ class Container:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.dispatcher is not None:
+            await self.dispatcher.aclose()
         await self.xentral.aclose()
         await self.engine.dispose()
 
@@ -103,8 +121,42 @@ def xentral_client(settings: Settings, transport: httpx.AsyncBaseTransport | Non
     )
 
 
+def build_dispatcher(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    clock: Clock = utc_now,
+    transport: httpx.AsyncBaseTransport | None = None,
+    worker: str | None = None,
+) -> Dispatcher:
+    """The webhook dispatcher on this engine; tests pass a clock and run `run_once()` themselves."""
+    return Dispatcher(
+        store=SqlDeliveryStore(engine),
+        clients=settings.clients,
+        policy=settings.webhooks,
+        guard=TargetGuard(settings.webhooks.allow_private_targets),
+        http=dispatcher_http_client(settings.webhooks, transport),
+        clock=clock,
+        worker=worker,
+    )
+
+
+async def run_dispatcher(settings: Settings) -> None:
+    """`unified-order-api dispatcher`: deliver webhooks until cancelled, without the HTTP API."""
+    await check_webhook_settings(settings)
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    engine = create_engine(settings.database_url)
+    dispatcher = build_dispatcher(settings, engine)
+    try:
+        await dispatcher.run_forever()
+    finally:
+        await dispatcher.aclose()
+        await engine.dispose()
+
+
 async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTransport | None = None) -> Container:
     check_production_settings(settings)
+    await check_webhook_settings(settings)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     engine = create_engine(settings.database_url)
     client = xentral_client(settings, xentral_transport)
@@ -114,6 +166,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         store=SqlAttemptStore(engine),
         settings=settings,
         reference_data=ReferenceData(gateway),
+        callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
     )
     admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     return Container(
@@ -122,4 +175,6 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         xentral=client,
         orders=service,
         api_keys=ApiKeys(settings.clients, admin_key),
+        deliveries=SqlDeliveryStore(engine),
+        dispatcher=build_dispatcher(settings, engine) if settings.webhooks.run_in_service else None,
     )

@@ -1,8 +1,9 @@
-"""`unified-order-api serve | demo | sandbox | migrate`."""
+"""`unified-order-api serve | demo | sandbox | migrate | dispatcher`."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import secrets
 import sys
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 import uvicorn
 
 from .app import create_app
-from .bootstrap import ConfigurationError, check_production_settings
+from .bootstrap import ConfigurationError, check_production_settings, check_webhook_settings, run_dispatcher
 from .config import ApiClient, Settings, load_settings
 from .logging_setup import configure_logging
 from .store import migrate
@@ -31,6 +32,11 @@ def serve(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"unified-order-api serve: {error}", file=sys.stderr)
         print("(To try the service without a Xentral, run `unified-order-api demo`.)", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(check_webhook_settings(settings))
+    except ConfigurationError as error:
+        print(f"unified-order-api serve: {error}", file=sys.stderr)
         return 2
     _run(settings, args.host, args.port)
     return 0
@@ -98,6 +104,19 @@ def migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def dispatcher(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        asyncio.run(run_dispatcher(settings))
+    except ConfigurationError as error:
+        print(f"unified-order-api dispatcher: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="unified-order-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox_parser.add_argument("--no-rate-limit", action="store_true")
     sandbox_parser.set_defaults(run=sandbox)
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=migrate_command)
+    commands.add_parser(
+        "dispatcher", help="deliver webhooks from the outbox (with UOA_WEBHOOKS__RUN_IN_SERVICE=false)"
+    ).set_defaults(run=dispatcher)
     return parser
 
 

@@ -1,0 +1,63 @@
+"""Which URL an order's callbacks go to: the client's webhook_url, or an allowed per-request one.
+
+Implements the order service's `CallbackPolicy`. A per-request `callback_url` must name a host
+on the client's `callback_hosts` list *and* pass the SSRF guard; a client's configured
+webhook_url is checked once at start-up by `check_clients`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..config import ApiClient
+from .signing import SigningError, check_secret
+from .targets import TargetGuard, TargetRefused, host_of
+
+
+class WebhookConfigError(ValueError):
+    """A client's webhook settings cannot work; the message names the client and the setting."""
+
+
+class ClientCallbacks:
+    def __init__(self, clients: Iterable[ApiClient], guard: TargetGuard) -> None:
+        self._clients = {client.name: client for client in clients}
+        self._guard = guard
+
+    def target_for(self, client: str, requested_url: str | None) -> str | None:
+        settings = self._clients.get(client)
+        if requested_url is None:
+            return settings.webhook_url if settings is not None else None
+        if settings is None or settings.webhook_secret is None:
+            raise ValueError("Callbacks are not set up for this client (no webhook secret is configured)")
+        host = host_of(requested_url)
+        allowed = {name.lower() for name in settings.callback_hosts}
+        if host not in allowed:
+            raise ValueError(f"Host '{host}' is not on this client's callback host allow-list")
+        # Blocking DNS lookup: the port is synchronous. It is one lookup of an allow-listed host.
+        self._guard.check(requested_url)
+        return requested_url
+
+    def notifies_failures(self, client: str) -> bool:
+        settings = self._clients.get(client)
+        return settings is not None and settings.notify_failures
+
+
+async def check_clients(clients: Iterable[ApiClient], guard: TargetGuard) -> None:
+    """Refuse to start with a webhook URL that could never be delivered to, or a missing secret."""
+    problems = []
+    for client in clients:
+        wants_callbacks = client.webhook_url is not None or bool(client.callback_hosts)
+        if wants_callbacks and client.webhook_secret is None:
+            problems.append(f"client '{client.name}': webhook_url/callback_hosts need a webhook_secret")
+        if client.webhook_secret is not None:
+            try:
+                check_secret(client.webhook_secret.get_secret_value())
+            except SigningError as error:
+                problems.append(f"client '{client.name}': webhook_secret {error}")
+        if client.webhook_url is not None:
+            try:
+                await guard.acheck(client.webhook_url)
+            except TargetRefused as error:
+                problems.append(f"client '{client.name}': webhook_url refused: {error}")
+    if problems:
+        raise WebhookConfigError("; ".join(problems))
