@@ -139,6 +139,23 @@ class Settings(BaseSettings):
     xentral_token: SecretStr | None = None
     xentral_timeout_seconds: float = Field(default=15.0, gt=0)
     xentral_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    xentral_rate_limit_per_minute: int = Field(
+        default=100, ge=1,
+        description="Xentral's budget per instance and client IP (FACTS §9); ask Xentral before raising it.",
+    )
+    xentral_rate_limit_reserve: int = Field(
+        default=0, ge=0,
+        description="Requests per minute left unused for other integrations calling from the same IP.",
+    )
+    xentral_wait_budget_seconds: float = Field(
+        default=10.0, ge=0,
+        description="Longest one Xentral call waits for a rate-limit slot and between retries; then 503.",
+    )
+    xentral_max_attempts: int = Field(
+        default=4, ge=1,
+        description="Tries per Xentral call (reads on 429/502/503/504/network errors; writes only on 429 "
+        "and connect errors).",
+    )
 
     database_url: str = "sqlite+aiosqlite:///./var/unified-order-api.db"
     redis_url: str | None = None
