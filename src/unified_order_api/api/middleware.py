@@ -61,6 +61,10 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
+        has_body = headers.get(b"content-length", b"0") != b"0" or b"transfer-encoding" in headers
+        if not has_body:
+            await self.app(scope, receive, send)  # nothing to guard; the route says what it lacks
+            return
         request_id = scope.get("state", {}).get("request_id")
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         if not _JSON_TYPE.match(content_type):
