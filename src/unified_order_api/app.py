@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from . import __version__
-from .api import admin, health, orders
+from .api import admin, health, metrics, orders
 from .api.errors import install_error_handlers
+from .api.metrics_middleware import RequestMetrics
 from .api.middleware import BodyGuard, RequestContext
 from .api.problems import use_problem_media_type
 from .bootstrap import Container, bootstrap
@@ -45,9 +46,11 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
     app.include_router(orders.router)
     app.include_router(health.router)
     app.include_router(admin.router)
+    app.include_router(metrics.router)
     install_error_handlers(app)
     app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(RequestContext)
+    app.add_middleware(RequestMetrics)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import structlog
+from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api.auth import ApiKeys
 from .config import Settings
+from .metrics import Metrics
 from .orders.reference_data import ReferenceData
 from .orders.service import OrderService, utc_now
 from .store import migrate
@@ -24,7 +26,14 @@ from .store.deliveries import SqlDeliveryStore
 from .webhooks.callbacks import ClientCallbacks, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Clock, Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
-from .xentral import XentralClient, XentralHttpGateway
+from .xentral import (
+    InProcessRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+    RetryPolicy,
+    XentralClient,
+    XentralHttpGateway,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -65,6 +74,8 @@ class Container:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     deliveries: SqlDeliveryStore | None = None
     dispatcher: Dispatcher | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    limiter: RateLimiter | None = None
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -107,10 +118,19 @@ class Container:
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
         await self.xentral.aclose()
+        if self.limiter is not None:
+            await self.limiter.aclose()
         await self.engine.dispose()
 
 
-def xentral_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> XentralClient:
+def xentral_client(
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    limiter: RateLimiter | None = None,
+    metrics: Metrics | None = None,
+) -> XentralClient:
+    """The Xentral client with retries; paced by `limiter` and reporting to `metrics` when given."""
     assert settings.xentral_url and settings.xentral_token
     return XentralClient(
         settings.xentral_url,
@@ -118,7 +138,30 @@ def xentral_client(settings: Settings, transport: httpx.AsyncBaseTransport | Non
         timeout=httpx.Timeout(settings.xentral_timeout_seconds, connect=settings.xentral_connect_timeout_seconds),
         transport=transport,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+        limiter=limiter,
+        retry=RetryPolicy(
+            max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds
+        ),
+        on_response=metrics.xentral_response if metrics else None,
+        on_transport_error=metrics.xentral_transport_error if metrics else None,
+        on_retry=metrics.xentral_retry if metrics else None,
+        on_limiter_wait=metrics.limiter_wait if metrics else None,
     )
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """Pacing for Xentral's per-minute budget: shared through Redis when `redis_url` is set.
+
+    Xentral counts per instance and client IP, so the Redis key names the instance: every
+    process of ours calling it shares one window.
+    """
+    limit = max(1, settings.xentral_rate_limit_per_minute - settings.xentral_rate_limit_reserve)
+    if settings.redis_url:
+        instance = (settings.xentral_url or "").rstrip("/")
+        return RedisRateLimiter(
+            Redis.from_url(settings.redis_url), f"uoa:xentral-rate:{instance}", limit, owns_connection=True
+        )
+    return InProcessRateLimiter(limit)
 
 
 def build_dispatcher(
@@ -159,7 +202,9 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     await check_webhook_settings(settings)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     engine = create_engine(settings.database_url)
-    client = xentral_client(settings, xentral_transport)
+    metrics = Metrics()
+    limiter = rate_limiter(settings)
+    client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
     gateway = XentralHttpGateway(client)
     service = OrderService(
         gateway=gateway,
@@ -177,4 +222,6 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         api_keys=ApiKeys(settings.clients, admin_key),
         deliveries=SqlDeliveryStore(engine),
         dispatcher=build_dispatcher(settings, engine) if settings.webhooks.run_in_service else None,
+        metrics=metrics,
+        limiter=limiter,
     )

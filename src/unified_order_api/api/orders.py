@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from ..config import ApiClient
+from ..metrics import OrderOutcomeLabel
+from ..orders import errors as order_errors
 from .auth import presented_key
 from .problems import problem_response, problem_responses, request_id_of
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
@@ -53,15 +55,28 @@ async def create_order(
 ) -> JSONResponse:
     service = container(request).orders
     command = order.to_command()
-    outcome = await service.place_order(
-        command, client=client.name, key=service.idempotency_key(command, idempotency_key)
-    )
+    metrics = container(request).metrics
+    try:
+        outcome = await service.place_order(
+            command, client=client.name, key=service.idempotency_key(command, idempotency_key)
+        )
+    except order_errors.OrderError as error:
+        metrics.order(_failure_outcome(error))
+        raise
+    metrics.order("replayed" if outcome.replayed else outcome.receipt.outcome)
     body = OrderOut.from_receipt(outcome.receipt)
     headers = {"Location": _location(command.reference)}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
     status = 201 if outcome.receipt.outcome == "created" else 200
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:
+    """`failed` when Xentral let us down (5xx to the caller), `rejected` when the request was refused."""
+    xentral_side = (order_errors.XentralUnavailable, order_errors.XentralAccessDenied,
+                    order_errors.XentralMisbehaved)
+    return "failed" if isinstance(error, xentral_side) else "rejected"
 
 
 @router.get(

@@ -23,8 +23,9 @@ import uuid
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Final
 
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .errors import RateBudgetExhausted
@@ -224,7 +225,7 @@ class RedisRateLimiter(RateLimiter):
 
     def __init__(
         self,
-        redis: Any,
+        redis: Redis,
         key: str,
         limit: int = DEFAULT_LIMIT,
         window: float = DEFAULT_WINDOW_SECONDS,

@@ -1,0 +1,125 @@
+"""Prometheus metrics: one `Metrics` per container, each with its own `CollectorRegistry`.
+
+A registry per app (instead of prometheus-client's global one) lets tests run several
+apps in one process without "Duplicated timeseries" errors. The methods are the only way
+the rest of the code touches metrics, so label names and values are decided here.
+Exposed by `GET /metrics` (`api/metrics.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, Literal
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+__all__ = ["CONTENT_TYPE", "Metrics", "OrderOutcomeLabel"]
+
+CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
+
+OrderOutcomeLabel = Literal["created", "existing", "replayed", "rejected", "failed"]
+
+_LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_WAIT_BUCKETS: Final = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    """Every series the service exports, and one method per thing that happens."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self._orders = Counter(
+            "orders", "Order requests by outcome: created, existing, replayed, rejected, failed.",
+            ["outcome"], registry=r,
+        )
+        self._xentral_requests = Counter(
+            "xentral_requests", "HTTP answers from Xentral by operation and status (every attempt).",
+            ["operation", "status"], registry=r,
+        )
+        self._xentral_duration = Histogram(
+            "xentral_request_duration_seconds", "Time until Xentral answered, by operation.",
+            ["operation"], buckets=_LATENCY_BUCKETS, registry=r,
+        )
+        self._xentral_transport_errors = Counter(
+            "xentral_transport_errors", "Xentral attempts that got no HTTP answer, by operation and kind.",
+            ["operation", "kind"], registry=r,
+        )
+        self._xentral_retries = Counter(
+            "xentral_retries", "Xentral attempts repeated by the client, by operation and reason.",
+            ["operation", "reason"], registry=r,
+        )
+        self._limiter_wait = Histogram(
+            "xentral_rate_limiter_wait_seconds", "Time an attempt waited for a Xentral rate-limit slot.",
+            buckets=_WAIT_BUCKETS, registry=r,
+        )
+        self._cache_hits = Counter("cache_hits", "Cache lookups answered from the cache.",
+                                   ["cache"], registry=r)
+        self._cache_misses = Counter("cache_misses", "Cache lookups that had to go to the source.",
+                                     ["cache"], registry=r)
+        self._queue_depth = Gauge("queue_depth", "Items waiting in a queue.", ["queue"], registry=r)
+        self._webhook_deliveries = Counter(
+            "webhook_deliveries", "Webhook delivery attempts by resulting state.", ["state"], registry=r,
+        )
+        self._http_duration = Histogram(
+            "http_request_duration_seconds", "Time to answer an API request, by route template and status.",
+            ["method", "route", "status"], buckets=_LATENCY_BUCKETS, registry=r,
+        )
+
+    # --- orders ------------------------------------------------------------------------
+
+    def order(self, outcome: OrderOutcomeLabel) -> None:
+        self._orders.labels(outcome=outcome).inc()
+
+    # --- Xentral client hooks (see `XentralClient`'s on_* arguments) --------------------
+
+    def xentral_response(self, operation: str, status: int, seconds: float) -> None:
+        self._xentral_requests.labels(operation=operation, status=str(status)).inc()
+        self._xentral_duration.labels(operation=operation).observe(seconds)
+
+    def xentral_transport_error(self, operation: str, kind: str) -> None:
+        self._xentral_transport_errors.labels(operation=operation, kind=kind).inc()
+
+    def xentral_retry(self, operation: str, reason: str) -> None:
+        self._xentral_retries.labels(operation=operation, reason=reason).inc()
+
+    def limiter_wait(self, seconds: float) -> None:
+        self._limiter_wait.observe(max(0.0, seconds))
+
+    # --- caches, queues, webhooks ------------------------------------------------------
+
+    def cache_hit(self, name: str) -> None:
+        self._cache_hits.labels(cache=name).inc()
+
+    def cache_miss(self, name: str) -> None:
+        self._cache_misses.labels(cache=name).inc()
+
+    def set_queue_depth(self, queue: str, depth: float) -> None:
+        """Set the depth now, for code that knows it when it changes."""
+        self._queue_depth.labels(queue=queue).set(depth)
+
+    def track_queue_depth(self, queue: str, read_depth: Callable[[], float]) -> None:
+        """Read the depth at every scrape; `read_depth` must be cheap and must not block."""
+        self._queue_depth.labels(queue=queue).set_function(read_depth)
+
+    def webhook_delivery(self, state: str) -> None:
+        """One delivery attempt ended in `state`, e.g. delivered, retrying, failed."""
+        self._webhook_deliveries.labels(state=state).inc()
+
+    # --- HTTP edge ---------------------------------------------------------------------
+
+    def http_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self._http_duration.labels(method=method, route=route, status=str(status)).observe(seconds)
+
+    # --- exposition --------------------------------------------------------------------
+
+    def exposition(self) -> bytes:
+        """The registry in Prometheus' text format."""
+        return generate_latest(self.registry)
