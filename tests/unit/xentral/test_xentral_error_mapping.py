@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from xentral_mock import BASE_URL, TOKEN, Recorder
+from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 
 from unified_order_api.xentral import (
     XentralAuthError,
