@@ -20,8 +20,15 @@ DEMO_DATABASE = "sqlite+aiosqlite:///./var/demo.db"
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False,
-                proxy_headers=False, server_header=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def serve(args: argparse.Namespace) -> int:

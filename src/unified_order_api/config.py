@@ -57,9 +57,16 @@ class OrderDefaults(BaseModel):
     internal_designation: str | None = "Unified Order API"
 
 
+LookupField = Literal["number", "email"]
+
+
+def _default_lookup_fields() -> list[LookupField]:
+    return ["number", "email"]
+
+
 class CustomerPolicy(BaseModel):
-    lookup_fields: list[Literal["number", "email"]] = Field(
-        default_factory=lambda: ["number", "email"],
+    lookup_fields: list[LookupField] = Field(
+        default_factory=_default_lookup_fields,
         description="Tried in this order; a field the request does not carry is skipped.",
     )
     create_missing: bool = True

@@ -9,13 +9,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from xentral_sandbox.config import SandboxConfig
-from xentral_sandbox.testing import running_sandbox
 
 from tests.integration.conftest import API_KEY, service_settings
 from tests.support.servers import running_service
 from unified_order_api.app import create_app
 from unified_order_api.config import Settings
+from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.testing import running_sandbox
 
 # The document is what the running service serves; building it needs no Xentral and no database.
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
@@ -24,9 +24,11 @@ schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 @pytest.fixture(scope="module")
 def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    with running_sandbox(SandboxConfig(rate_limit=None)) as sandbox:
-        with running_service(service_settings(sandbox, tmp)) as url:
-            yield url
+    with (
+        running_sandbox(SandboxConfig(rate_limit=None)) as sandbox,
+        running_service(service_settings(sandbox, tmp)) as url,
+    ):
+        yield url
 
 
 @schema.parametrize()
@@ -34,5 +36,6 @@ def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_no_input_breaks_the_api(case: schemathesis.Case, service_url: str) -> None:
     # Valid-looking orders with invented SKUs are rightly refused (422), so "schema-valid data
     # must be accepted" does not hold for this API; every other check does.
-    case.call_and_validate(base_url=service_url, headers={"X-API-Key": API_KEY},
-                           excluded_checks=[positive_data_acceptance])
+    case.call_and_validate(
+        base_url=service_url, headers={"X-API-Key": API_KEY}, excluded_checks=[positive_data_acceptance]
+    )

@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from xentral_sandbox.config import SandboxConfig
-from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
 from tests.support.servers import running_service
 from unified_order_api.config import ApiClient, Settings
+from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
 API_KEY = "shop-key-0123456789"
 OTHER_KEY = "other-key-0123456789"

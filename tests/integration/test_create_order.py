@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from xentral_sandbox.testing import SandboxHandle
 
 from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
 from tests.support.servers import running_service
+from xentral_sandbox.testing import SandboxHandle
 
 from .conftest import API_KEY, service_settings
 
@@ -22,8 +22,12 @@ def _codes(response: httpx.Response) -> list[tuple[str, str]]:
 
 def test_new_customer_gets_created_and_order_released(api: httpx.Client, sandbox: SandboxHandle) -> None:
     customers_before = customer_count(sandbox)
-    body = order_body(transaction_id="PAYPAL-TX-1", payment_status="paid", internal_note="Gift wrap",
-                      custom_fields={"campaign": "BF26"})
+    body = order_body(
+        transaction_id="PAYPAL-TX-1",
+        payment_status="paid",
+        internal_note="Gift wrap",
+        custom_fields={"campaign": "BF26"},
+    )
     response = api.post("/api/orders", json=body)
 
     assert response.status_code == 201, response.text
@@ -60,9 +64,7 @@ def test_existing_customer_found_by_email(api: httpx.Client, sandbox: SandboxHan
     assert customer_count(sandbox) == before
 
 
-def test_existing_customer_found_by_number_without_email_or_address(
-    api: httpx.Client, sandbox: SandboxHandle
-) -> None:
+def test_existing_customer_found_by_number_without_email_or_address(api: httpx.Client, sandbox: SandboxHandle) -> None:
     body = order_body(customer={"name": "Beispiel GmbH", "customer_number": "10001"})
     before = customer_count(sandbox)
     response = api.post("/api/orders", json=body)
@@ -72,8 +74,7 @@ def test_existing_customer_found_by_number_without_email_or_address(
 
 
 def test_item_price_and_name_are_sent(api: httpx.Client, sandbox: SandboxHandle) -> None:
-    body = order_body(items=[{"sku": "ART-001", "quantity": 1, "price": "17.50", "line_id": "L1"}],
-                      currency="EUR")
+    body = order_body(items=[{"sku": "ART-001", "quantity": 1, "price": "17.50", "line_id": "L1"}], currency="EUR")
     response = api.post("/api/orders", json=body)
     assert response.status_code == 201, response.text
     [order] = orders_with_reference(sandbox, body["reference"])
@@ -82,9 +83,7 @@ def test_item_price_and_name_are_sent(api: httpx.Client, sandbox: SandboxHandle)
     assert position["webId"] == "L1"
 
 
-def test_creation_disabled_gives_customer_not_found_and_creates_nothing(
-    sandbox: SandboxHandle, tmp_path: Path
-) -> None:
+def test_creation_disabled_gives_customer_not_found_and_creates_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
     settings = service_settings(sandbox, tmp_path, customers={"create_missing": False})
     with running_service(settings) as url:
         before_customers, before_orders = customer_count(sandbox), order_count(sandbox)
@@ -172,8 +171,7 @@ def test_transport_level_problems(api: httpx.Client) -> None:
     assert not_json.status_code == 415 and not_json.headers["content-type"] == PROBLEM
     broken = api.post("/api/orders", content=b"{", headers={"Content-Type": "application/json"})
     assert broken.status_code == 400 and broken.json()["code"] == "invalid_json"
-    huge = api.post("/api/orders", content=b"[" + b"1," * 600_000 + b"1]",
-                    headers={"Content-Type": "application/json"})
+    huge = api.post("/api/orders", content=b"[" + b"1," * 600_000 + b"1]", headers={"Content-Type": "application/json"})
     assert huge.status_code == 413 and huge.headers["content-type"] == PROBLEM
     missing = api.get("/api/nothing")
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
@@ -191,7 +189,7 @@ def test_order_status_lookup(api: httpx.Client) -> None:
     data = status.json()
     assert data["state"] == "completed"
     assert data["order"]["order_id"] == created["order_id"]
-    assert [step["name"] for step in data["steps"]][0] == "received"
+    assert data["steps"][0]["name"] == "received"
     assert data["steps"][-1]["name"] == "completed"
     unknown = api.get("/api/orders/NOPE-1")
     assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM

@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from xentral_sandbox.testing import SandboxHandle
 
 from tests.support.databases import postgres_schema
 from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.servers import running_service
+from xentral_sandbox.testing import SandboxHandle
 
 from .conftest import API_KEY, service_settings
 
@@ -68,9 +68,7 @@ def test_failed_validation_does_not_lock_the_key(api: httpx.Client, sandbox: San
     assert len(orders_with_reference(sandbox, body["reference"])) == 1
 
 
-def test_unreachable_xentral_before_any_write_does_not_lock_the_key(
-    api: httpx.Client, sandbox: SandboxHandle
-) -> None:
+def test_unreachable_xentral_before_any_write_does_not_lock_the_key(api: httpx.Client, sandbox: SandboxHandle) -> None:
     body = order_body()
     sandbox.faults.server_error(status=503, count=20, method="GET")
     failed = api.post("/api/orders", json=body)
@@ -86,8 +84,11 @@ def test_order_already_in_xentral_is_returned_not_duplicated(api: httpx.Client, 
         f"{sandbox.base_url}/api/v1/salesOrders/actions/import",
         headers=sandbox.headers,
         json={
-            "date": "2026-11-01", "externalOrderNumber": body["reference"], "customer": {"id": "1"},
-            "project": {"id": "1"}, "financials": {"paymentMethod": {"id": "2"}, "currency": "EUR"},
+            "date": "2026-11-01",
+            "externalOrderNumber": body["reference"],
+            "customer": {"id": "1"},
+            "project": {"id": "1"},
+            "financials": {"paymentMethod": {"id": "2"}, "currency": "EUR"},
             "delivery": {"shippingMethod": {"id": "1"}},
             "positions": [{"product": {"id": "1"}, "quantity": 1}],
         },
@@ -104,9 +105,7 @@ def test_order_already_in_xentral_is_returned_not_duplicated(api: httpx.Client, 
     assert customer_count(sandbox) == customers_before
 
 
-def test_commit_then_drop_on_import_yields_one_order_and_its_number(
-    api: httpx.Client, sandbox: SandboxHandle
-) -> None:
+def test_commit_then_drop_on_import_yields_one_order_and_its_number(api: httpx.Client, sandbox: SandboxHandle) -> None:
     body = order_body()
     sandbox.faults.commit_then_drop(count=1, **IMPORT)
     response = api.post("/api/orders", json=body)
@@ -116,9 +115,7 @@ def test_commit_then_drop_on_import_yields_one_order_and_its_number(
     assert api.post("/api/orders", json=body).json()["order_id"] == order["id"]
 
 
-def test_customer_kept_when_import_is_rejected_and_reused_on_retry(
-    api: httpx.Client, sandbox: SandboxHandle
-) -> None:
+def test_customer_kept_when_import_is_rejected_and_reused_on_retry(api: httpx.Client, sandbox: SandboxHandle) -> None:
     body = order_body()
     customers_before = customer_count(sandbox)
     sandbox.faults.server_error(status=400, count=1, **IMPORT)
@@ -173,9 +170,7 @@ def test_timeout_on_import_that_landed_late_is_not_duplicated(sandbox: SandboxHa
 
 async def _race(urls: list[str], body: dict[str, Any], n: int) -> list[httpx.Response]:
     async with httpx.AsyncClient(headers={"X-API-Key": API_KEY}, timeout=60) as client:
-        return await asyncio.gather(
-            *(client.post(f"{urls[i % len(urls)]}/api/orders", json=body) for i in range(n))
-        )
+        return await asyncio.gather(*(client.post(f"{urls[i % len(urls)]}/api/orders", json=body) for i in range(n)))
 
 
 def _assert_race_outcome(responses: list[httpx.Response], sandbox: SandboxHandle, reference: str) -> None:
@@ -203,14 +198,11 @@ def test_fifty_concurrent_identical_requests_make_one_order(api: httpx.Client, s
 
 
 @pytest.mark.postgres
-def test_fifty_concurrent_requests_across_two_processes_on_postgres(
-    sandbox: SandboxHandle, tmp_path: Path
-) -> None:
+def test_fifty_concurrent_requests_across_two_processes_on_postgres(sandbox: SandboxHandle, tmp_path: Path) -> None:
     body = order_body()
     sandbox.faults.latency(0.3, count=None, **IMPORT)
     with postgres_schema() as database_url:
-        env = service_env(xentral_url=sandbox.base_url, token=sandbox.token, database_url=database_url,
-                          api_key=API_KEY)
+        env = service_env(xentral_url=sandbox.base_url, token=sandbox.token, database_url=database_url, api_key=API_KEY)
         services = [ServiceProcess(env, tmp_path / f"service{i}.log") for i in range(2)]
         try:
             for service in services:
@@ -228,8 +220,11 @@ def test_fifty_concurrent_requests_across_two_processes_on_postgres(
 def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHandle, tmp_path: Path) -> None:
     body = order_body()
     env = service_env(
-        xentral_url=sandbox.base_url, token=sandbox.token, database_url=f"sqlite:///{tmp_path}/crash.db",
-        api_key=API_KEY, extra={"UOA_IDEMPOTENCY__LEASE_SECONDS": "3"},
+        xentral_url=sandbox.base_url,
+        token=sandbox.token,
+        database_url=f"sqlite:///{tmp_path}/crash.db",
+        api_key=API_KEY,
+        extra={"UOA_IDEMPOTENCY__LEASE_SECONDS": "3"},
     )
     sandbox.faults.latency(1.5, count=1, **IMPORT)
     service = ServiceProcess(env, tmp_path / "first.log").wait_ready()
@@ -237,8 +232,9 @@ def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHan
 
     def send() -> None:
         try:
-            outcome["response"] = httpx.post(f"{service.base_url}/api/orders", json=body,
-                                             headers={"X-API-Key": API_KEY}, timeout=30)
+            outcome["response"] = httpx.post(
+                f"{service.base_url}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=30
+            )
         except httpx.TransportError as error:
             outcome["error"] = error
 

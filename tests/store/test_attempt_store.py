@@ -14,10 +14,24 @@ from unified_order_api.store.attempts import SqlAttemptStore
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 
-async def _claim(store: SqlAttemptStore, *, key: str = "K", reference: str = "R", fingerprint: str = "F",
-                 now: dt.datetime = NOW, lease: float = 60):
-    return await store.claim(client="shop", key=key, reference=reference, fingerprint=fingerprint,
-                             owner=uuid.uuid4().hex, now=now, lease_until=now + dt.timedelta(seconds=lease))
+async def _claim(
+    store: SqlAttemptStore,
+    *,
+    key: str = "K",
+    reference: str = "R",
+    fingerprint: str = "F",
+    now: dt.datetime = NOW,
+    lease: float = 60,
+):
+    return await store.claim(
+        client="shop",
+        key=key,
+        reference=reference,
+        fingerprint=fingerprint,
+        owner=uuid.uuid4().hex,
+        now=now,
+        lease_until=now + dt.timedelta(seconds=lease),
+    )
 
 
 def _receipt() -> OrderReceipt:

@@ -19,8 +19,9 @@ POSTGRES_ENV = "UOA_TEST_DATABASE_URL"
 def postgres_server_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test); "
-                    ".ci/run sets it")
+        pytest.skip(
+            f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1/test); .ci/run sets it"
+        )
     return url
 
 

@@ -21,18 +21,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def service_env(*, xentral_url: str, token: str, database_url: str, api_key: str,
-                extra: dict[str, Any] | None = None) -> dict[str, str]:
+def service_env(
+    *, xentral_url: str, token: str, database_url: str, api_key: str, extra: dict[str, Any] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("UOA_")}
-    env.update({
-        "UOA_XENTRAL_URL": xentral_url,
-        "UOA_XENTRAL_TOKEN": token,
-        "UOA_DATABASE_URL": database_url,
-        "UOA_CLIENTS": json.dumps([{"name": "shop", "api_key": api_key}]),
-        "UOA_SHIPPING_MAP": json.dumps({"dhl_standard": "1"}),
-        "UOA_PAYMENT_MAP": json.dumps({"paypal": "2"}),
-        "UOA_LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "UOA_XENTRAL_URL": xentral_url,
+            "UOA_XENTRAL_TOKEN": token,
+            "UOA_DATABASE_URL": database_url,
+            "UOA_CLIENTS": json.dumps([{"name": "shop", "api_key": api_key}]),
+            "UOA_SHIPPING_MAP": json.dumps({"dhl_standard": "1"}),
+            "UOA_PAYMENT_MAP": json.dumps({"paypal": "2"}),
+            "UOA_LOG_LEVEL": "WARNING",
+        }
+    )
     for key, value in (extra or {}).items():
         env[key] = value if isinstance(value, str) else json.dumps(value)
     return env
@@ -45,7 +48,9 @@ class ServiceProcess:
         self._log = log_path.open("ab")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", str(self.port)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, timeout: float = 30.0) -> ServiceProcess:

@@ -61,8 +61,15 @@ async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [_field_error(dict(error)) for error in exc.errors()]
     if any(error["code"] == "invalid_json" for error in errors):
-        return problem_response(400, "invalid_json", "Malformed request", errors[0]["detail"],
-                                errors=errors, instance=request.url.path, request_id=request_id_of(request))
+        return problem_response(
+            400,
+            "invalid_json",
+            "Malformed request",
+            errors[0]["detail"],
+            errors=errors,
+            instance=request.url.path,
+            request_id=request_id_of(request),
+        )
     body = exc.body
     if isinstance(body, bytes | str):
         try:
@@ -72,8 +79,15 @@ async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
     seen = {error["pointer"] for error in errors}
     errors += [p.to_json() for p in cross_field_problems(body) if p.pointer not in seen]
     detail = "; ".join(error["detail"] for error in errors)
-    return problem_response(422, "request_invalid", "The request is invalid", detail,
-                            errors=errors, instance=request.url.path, request_id=request_id_of(request))
+    return problem_response(
+        422,
+        "request_invalid",
+        "The request is invalid",
+        detail,
+        errors=errors,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+    )
 
 
 async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
@@ -85,33 +99,59 @@ async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
     elif isinstance(exc, order_errors.XentralRejectedOrder):
         errors = [problem.to_json() for problem in exc.violations]
     retry_after = getattr(exc, "retry_after", None)
-    return problem_response(status, exc.code, exc.title, exc.detail, errors=errors, instance=request.url.path,
-                            request_id=request_id_of(request), retry_after=retry_after, extra=exc.extra)
+    return problem_response(
+        status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        errors=errors,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        retry_after=retry_after,
+        extra=exc.extra,
+    )
 
 
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(401, "unauthenticated", "Authentication required", str(exc),
-                            instance=request.url.path, request_id=request_id_of(request),
-                            headers={"WWW-Authenticate": "Bearer"})
+    return problem_response(
+        401,
+        "unauthenticated",
+        "Authentication required",
+        str(exc),
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large",
-              415: "Unsupported media type"}
-    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
-            415: "unsupported_media_type"}.get(exc.status_code, f"http_{exc.status_code}")
-    return problem_response(exc.status_code, code, titles.get(exc.status_code, "Request failed"),
-                            str(exc.detail) if exc.detail else None, instance=request.url.path,
-                            request_id=request_id_of(request), headers=dict(exc.headers or {}))
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large", 415: "Unsupported media type"}
+    code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type"}.get(
+        exc.status_code, f"http_{exc.status_code}"
+    )
+    return problem_response(
+        exc.status_code,
+        code,
+        titles.get(exc.status_code, "Request failed"),
+        str(exc.detail) if exc.detail else None,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        headers=dict(exc.headers or {}),
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("request.unhandled_error", path=request.url.path)
-    return problem_response(500, "internal_error", "Internal error",
-                            "Something went wrong on our side; nothing about it depends on your request. "
-                            "Quote the request id when you contact support.",
-                            instance=request.url.path, request_id=request_id_of(request))
+    return problem_response(
+        500,
+        "internal_error",
+        "Internal error",
+        "Something went wrong on our side; nothing about it depends on your request. "
+        "Quote the request id when you contact support.",
+        instance=request.url.path,
+        request_id=request_id_of(request),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

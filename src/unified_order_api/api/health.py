@@ -23,5 +23,6 @@ async def readyz(request: Request) -> JSONResponse:
     container: Container = request.app.state.container
     checks: dict[str, Any] = await container.readiness()
     ready = all(check["ok"] for check in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503
+    )

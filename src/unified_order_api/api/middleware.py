@@ -45,8 +45,13 @@ class RequestContext:
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
-                log.info("request", method=scope["method"], path=scope["path"], status=status,
-                         duration_ms=round((time.perf_counter() - started) * 1000, 1))
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                )
 
 
 class BodyGuard:
@@ -68,9 +73,14 @@ class BodyGuard:
         request_id = scope.get("state", {}).get("request_id")
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         if not _JSON_TYPE.match(content_type):
-            response = problem_response(415, "unsupported_media_type", "Unsupported media type",
-                                        "Send the body as JSON with Content-Type: application/json",
-                                        instance=scope["path"], request_id=request_id)
+            response = problem_response(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                "Send the body as JSON with Content-Type: application/json",
+                instance=scope["path"],
+                request_id=request_id,
+            )
             await response(scope, receive, send)
             return
         declared = headers.get(b"content-length")
@@ -105,7 +115,12 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str | None) -> None:
-        response = problem_response(413, "body_too_large", "Request body too large",
-                                    f"The body may be at most {self.max_bytes} bytes",
-                                    instance=scope["path"], request_id=request_id)
+        response = problem_response(
+            413,
+            "body_too_large",
+            "Request body too large",
+            f"The body may be at most {self.max_bytes} bytes",
+            instance=scope["path"],
+            request_id=request_id,
+        )
         await response(scope, receive, send)

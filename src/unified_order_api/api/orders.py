@@ -49,8 +49,12 @@ async def create_order(
     client: Annotated[ApiClient, Depends(api_client)],
     idempotency_key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", min_length=1, max_length=255,
-               description="Optional; defaults to the order's reference"),
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Optional; defaults to the order's reference",
+        ),
     ] = None,
 ) -> JSONResponse:
     service = container(request).orders
@@ -74,8 +78,7 @@ async def create_order(
 
 def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:
     """`failed` when Xentral let us down (5xx to the caller), `rejected` when the request was refused."""
-    xentral_side = (order_errors.XentralUnavailable, order_errors.XentralAccessDenied,
-                    order_errors.XentralMisbehaved)
+    xentral_side = (order_errors.XentralUnavailable, order_errors.XentralAccessDenied, order_errors.XentralMisbehaved)
     return "failed" if isinstance(error, xentral_side) else "rejected"
 
 
@@ -90,7 +93,12 @@ async def order_status(
 ) -> OrderStatusOut | JSONResponse:
     attempt = await container(request).orders.order_status(client=client.name, reference=reference)
     if attempt is None:
-        return problem_response(404, "order_not_found", "Order not found",
-                                f"No order with reference '{reference}' was sent by this client",
-                                instance=request.url.path, request_id=request_id_of(request))
+        return problem_response(
+            404,
+            "order_not_found",
+            "Order not found",
+            f"No order with reference '{reference}' was sent by this client",
+            instance=request.url.path,
+            request_id=request_id_of(request),
+        )
     return OrderStatusOut.from_attempt(attempt)

@@ -19,7 +19,8 @@ MAX_QUANTITY = Decimal(100_000)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Country = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
     Field(description="ISO 3166-1 alpha-2 country code", examples=["DE"]),
 ]
 Email = Annotated[
@@ -131,8 +132,9 @@ ORDER_EXAMPLE: dict[str, Any] = {
 
 
 class OrderRequest(_Strict):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
-                              json_schema_extra={"examples": [ORDER_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [ORDER_EXAMPLE]}
+    )
 
     reference: Reference
     customer: CustomerIn
@@ -149,8 +151,10 @@ class OrderRequest(_Strict):
     order_date: dt.date | None = None
     shipping_cost: Annotated[Decimal, Field(ge=0, le=Decimal(100_000), decimal_places=4)] | None = None
     custom_fields: Annotated[
-        dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
-             Annotated[str, StringConstraints(max_length=1000)]],
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=64)],
+            Annotated[str, StringConstraints(max_length=1000)],
+        ],
         Field(max_length=50),
     ] = Field(default_factory=dict)
     internal_note: Annotated[str, StringConstraints(max_length=2000)] | None = None
@@ -225,8 +229,9 @@ class OrderOut(BaseModel):
             order_id=receipt.order_id,
             order_number=receipt.order_number,
             status=receipt.order_status,
-            customer=CustomerOut(id=receipt.customer_id, number=receipt.customer_number,
-                                 created=receipt.customer_created),
+            customer=CustomerOut(
+                id=receipt.customer_id, number=receipt.customer_number, created=receipt.customer_created
+            ),
             outcome=receipt.outcome,
         )
 
@@ -250,8 +255,10 @@ class OrderStatusOut(BaseModel):
     @classmethod
     def from_attempt(cls, attempt: Attempt) -> OrderStatusOut:
         state: Literal["processing", "completed", "failed"] = (
-            "completed" if attempt.state == AttemptState.COMPLETED
-            else "failed" if attempt.state == AttemptState.FAILED
+            "completed"
+            if attempt.state == AttemptState.COMPLETED
+            else "failed"
+            if attempt.state == AttemptState.FAILED
             else "processing"
         )
         return cls(

@@ -35,9 +35,7 @@ def _pick(matches: Sequence[Customer], field: CustomerLookupField, value: str, p
     return min(matches, key=lambda customer: (len(customer.id), customer.id))
 
 
-async def find_customer(
-    gateway: XentralGateway, details: CustomerDetails, policy: CustomerPolicy
-) -> CustomerLookup:
+async def find_customer(gateway: XentralGateway, details: CustomerDetails, policy: CustomerPolicy) -> CustomerLookup:
     searched: list[CustomerLookupField] = []
     for field in policy.lookup_fields:
         value = _lookup_value(details, field)
@@ -57,22 +55,32 @@ def new_customer_problems(details: CustomerDetails) -> list[FieldProblem]:
     """What a customer we would have to create is missing."""
     problems = []
     address = details.address
-    for name, value in (("street", address.street), ("zip", address.zip), ("city", address.city),
-                        ("country", address.country)):
+    for name, value in (
+        ("street", address.street),
+        ("zip", address.zip),
+        ("city", address.city),
+        ("country", address.country),
+    ):
         if not value:
-            problems.append(FieldProblem(f"/customer/{name}", "required",
-                                         f"Required field '{name}' is missing (needed to create the customer)"))
+            problems.append(
+                FieldProblem(
+                    f"/customer/{name}",
+                    "required",
+                    f"Required field '{name}' is missing (needed to create the customer)",
+                )
+            )
     return problems
 
 
 def customer_not_found(details: CustomerDetails, searched: Sequence[CustomerLookupField]) -> CustomerNotFound:
-    said = " or ".join(
-        f"{field} '{_lookup_value(details, field)}'" for field in searched
-    ) or "the given data"
+    said = " or ".join(f"{field} '{_lookup_value(details, field)}'" for field in searched) or "the given data"
     pointer = "/customer/number" if "number" in searched and not details.email else "/customer/email"
     return CustomerNotFound(
-        [FieldProblem(pointer, "customer_not_found",
-                      f"No Xentral customer with {said}, and creating customers is disabled")]
+        [
+            FieldProblem(
+                pointer, "customer_not_found", f"No Xentral customer with {said}, and creating customers is disabled"
+            )
+        ]
     )
 
 

@@ -83,9 +83,7 @@ class XentralUnavailable(OrderError):
     code = "xentral_unavailable"
     title = "Xentral is unavailable"
 
-    def __init__(
-        self, detail: str, *, retry_after: float | None = None, extra: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, detail: str, *, retry_after: float | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail, extra=extra)
         self.retry_after = retry_after
 

@@ -32,9 +32,7 @@ def resolve_items(
             continue
         if product.is_locked:
             reason = f": {product.locked_reason}" if product.locked_reason else ""
-            problems.append(
-                FieldProblem(pointer, "item_not_sellable", f"Item {item.sku} is locked in Xentral{reason}")
-            )
+            problems.append(FieldProblem(pointer, "item_not_sellable", f"Item {item.sku} is locked in Xentral{reason}"))
             continue
         price = Money(item.unit_price, currency) if item.unit_price is not None else None
         lines.append(

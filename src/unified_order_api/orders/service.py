@@ -163,9 +163,7 @@ class OrderService:
         customer_lookup = (
             _none() if reuse_customer else find_customer(self._gateway, command.customer, self._settings.customers)
         )
-        existing, draft, lookup = await _gather_first_error(
-            existing_lookup, self._resolve(command), customer_lookup
-        )
+        existing, draft, lookup = await _gather_first_error(existing_lookup, self._resolve(command), customer_lookup)
         if existing is not None:
             receipt = self._receipt_for_existing(command, existing, attempt)
             await self._finish(attempt, receipt, command, callback_url)
@@ -179,8 +177,9 @@ class OrderService:
             attempt.customer_number = lookup.customer.number
             attempt.customer_created = False
         else:
-            customer_id = await self._create_customer(command, attempt, draft.project_id,
-                                                      lookup.searched if lookup else ())
+            customer_id = await self._create_customer(
+                command, attempt, draft.project_id, lookup.searched if lookup else ()
+            )
         attempt.customer_id = customer_id
         attempt.customer_identity = command.customer.identity
         attempt.state = AttemptState.CUSTOMER_RESOLVED
@@ -216,20 +215,31 @@ class OrderService:
         lines, problems = resolve_items(command.items, products, currency)
 
         shipping_id = self._method_id(
-            command.shipping, defaults.shipping_method_id, self._settings.shipping_map,
-            shipping_methods, "/shipping", "shipping", problems,
+            command.shipping,
+            defaults.shipping_method_id,
+            self._settings.shipping_map,
+            shipping_methods,
+            "/shipping",
+            "shipping",
+            problems,
         )
         payment_id = self._method_id(
-            command.payment, defaults.payment_method_id, self._settings.payment_map,
-            payment_methods, "/payment", "payment", problems,
+            command.payment,
+            defaults.payment_method_id,
+            self._settings.payment_map,
+            payment_methods,
+            "/payment",
+            "payment",
+            problems,
         )
         project_id = command.project_id or defaults.project_id
         if project_id is None and projects:
             project_id = projects[0].id
         if project_id is None or not any(p.id == project_id for p in projects):
             pointer = "/project" if command.project_id else "/"
-            problems.append(FieldProblem(pointer, "unknown_project",
-                                         f"Project '{project_id}' does not exist in Xentral"))
+            problems.append(
+                FieldProblem(pointer, "unknown_project", f"Project '{project_id}' does not exist in Xentral")
+            )
         if problems:
             raise OrderRejected(problems)
 
@@ -254,17 +264,21 @@ class OrderService:
             internal_designation=defaults.internal_designation,
             language=command.language or defaults.language,
             auto_shipping=defaults.auto_shipping if command.auto_shipping is None else command.auto_shipping,
-            shipping_cost=(
-                Money(command.shipping_cost, currency) if command.shipping_cost is not None else None
-            ),
+            shipping_cost=(Money(command.shipping_cost, currency) if command.shipping_cost is not None else None),
             shipping_cost_product_id=defaults.shipping_cost_product_id,
             custom_fields=dict(command.custom_fields),
         )
         if draft.shipping_cost is not None and draft.shipping_cost_product_id is None and command.shipping_cost:
-            raise OrderRejected([FieldProblem(
-                "/shipping_cost", "shipping_cost_unsupported",
-                "A shipping cost was sent, but no shipping cost product is configured "
-                "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)")])
+            raise OrderRejected(
+                [
+                    FieldProblem(
+                        "/shipping_cost",
+                        "shipping_cost_unsupported",
+                        "A shipping cost was sent, but no shipping cost product is configured "
+                        "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)",
+                    )
+                ]
+            )
         return draft
 
     def _method_id(
@@ -279,20 +293,30 @@ class OrderService:
     ) -> str | None:
         if code is None:
             if default_id is None:
-                problems.append(FieldProblem(pointer, "required",
-                                             f"Required field '{what}' is missing (no default is configured)"))
+                problems.append(
+                    FieldProblem(pointer, "required", f"Required field '{what}' is missing (no default is configured)")
+                )
             elif not any(method.id == default_id for method in methods):
-                problems.append(FieldProblem(pointer, f"unknown_{what}_method",
-                                             f"The default {what} method id '{default_id}' does not exist in Xentral"))
+                problems.append(
+                    FieldProblem(
+                        pointer,
+                        f"unknown_{what}_method",
+                        f"The default {what} method id '{default_id}' does not exist in Xentral",
+                    )
+                )
             return default_id
         match = match_code(code, mapping, methods)
         if match.id is None:
             if len(match.candidates) > 1:
-                detail = (f"{what.capitalize()} code '{code}' matches several Xentral methods "
-                          f"(ids {', '.join(match.candidates)}); configure a mapping")
+                detail = (
+                    f"{what.capitalize()} code '{code}' matches several Xentral methods "
+                    f"(ids {', '.join(match.candidates)}); configure a mapping"
+                )
             elif match.candidates:
-                detail = (f"{what.capitalize()} code '{code}' is mapped to Xentral id "
-                          f"'{match.candidates[0]}', which does not exist")
+                detail = (
+                    f"{what.capitalize()} code '{code}' is mapped to Xentral id "
+                    f"'{match.candidates[0]}', which does not exist"
+                )
             else:
                 detail = f"Unknown {what} code '{code}'"
             problems.append(FieldProblem(pointer, f"unknown_{what}_method", detail))
@@ -400,15 +424,20 @@ class OrderService:
         webhook = None
         # Only a failure that left something behind in Xentral (a customer) is worth a callback.
         if callback_url and attempt.created_anything and self._notifies_failures(attempt.client):
-            webhook = self._webhook("order.failed", attempt.client, callback_url, {
-                "reference": attempt.reference,
-                "order_id": attempt.order_id,
-                "order_number": None,
-                "customer_id": attempt.customer_id,
-                "customer_number": attempt.customer_number,
-                "customer_created": attempt.customer_created,
-                "error": attempt.error,
-            })
+            webhook = self._webhook(
+                "order.failed",
+                attempt.client,
+                callback_url,
+                {
+                    "reference": attempt.reference,
+                    "order_id": attempt.order_id,
+                    "order_number": None,
+                    "customer_id": attempt.customer_id,
+                    "customer_number": attempt.customer_number,
+                    "customer_created": attempt.customer_created,
+                    "error": attempt.error,
+                },
+            )
         await self._store.save(attempt, webhook=webhook)
 
     def _notifies_failures(self, client: str) -> bool:
@@ -417,20 +446,26 @@ class OrderService:
     def _webhook(self, event_type: str, client: str, url: str, data: dict[str, Any]) -> WebhookMessage:
         event_id = f"evt_{uuid.uuid4().hex}"
         payload = {"type": event_type, "id": event_id, "timestamp": self._clock().isoformat(), "data": data}
-        return WebhookMessage(client=client, url=url, event_type=event_type, event_id=event_id,
-                              payload=payload)
+        return WebhookMessage(client=client, url=url, event_type=event_type, event_id=event_id, payload=payload)
 
     def _customer_extra(self, attempt: Attempt) -> dict[str, Any]:
         if not attempt.customer_created:
             return {}
-        return {"customer": {"id": attempt.customer_id, "number": attempt.customer_number, "created": True,
-                             "note": "The customer was created and is kept; a retry reuses it."}}
+        return {
+            "customer": {
+                "id": attempt.customer_id,
+                "number": attempt.customer_number,
+                "created": True,
+                "note": "The customer was created and is kept; a retry reuses it.",
+            }
+        }
 
     def _callback_target(self, client: str, command: PlaceOrder) -> str | None:
         if self._callbacks is None:
             if command.callback_url:
-                raise OrderRejected([FieldProblem("/callback_url", "callback_not_allowed",
-                                                  "Callbacks are not enabled on this service")])
+                raise OrderRejected(
+                    [FieldProblem("/callback_url", "callback_not_allowed", "Callbacks are not enabled on this service")]
+                )
             return None
         try:
             return self._callbacks.target_for(client, command.callback_url)
@@ -442,8 +477,7 @@ class OrderService:
         try:
             return await call
         except upstream.XentralValidationError as error:
-            violations = [FieldProblem(pointer, "xentral_violation", message)
-                          for pointer, message in error.violations]
+            violations = [FieldProblem(pointer, "xentral_violation", message) for pointer, message in error.violations]
             violations += [FieldProblem("/", "xentral_violation", message) for message in error.messages]
             title = (error.problem or {}).get("title") or f"HTTP {error.status_code} on {error.operation}"
             raise XentralRejectedOrder(str(title), violations=violations) from error
@@ -473,8 +507,9 @@ class OrderService:
                     f"The connection to Xentral broke during {error.operation}; the write may have landed",
                     retry_after=5,
                 ) from error
-            raise XentralUnavailable(f"The connection to Xentral broke during {error.operation}",
-                                     retry_after=5) from error
+            raise XentralUnavailable(
+                f"The connection to Xentral broke during {error.operation}", retry_after=5
+            ) from error
         except upstream.XentralConnectError as error:
             raise XentralUnavailable(f"Xentral is unreachable ({error.operation})", retry_after=10) from error
         except upstream.XentralServerError as error:
@@ -483,8 +518,7 @@ class OrderService:
                     f"Xentral answered {error.status_code} to {error.operation}; the write may have landed",
                     retry_after=5,
                 ) from error
-            raise XentralFailed(f"Xentral answered {error.status_code} to {error.operation}",
-                                retry_after=5) from error
+            raise XentralFailed(f"Xentral answered {error.status_code} to {error.operation}", retry_after=5) from error
         except upstream.XentralUnexpectedResponse as error:
             if write:
                 # e.g. a 201 whose Location we could not read: the write most likely landed.
@@ -494,9 +528,7 @@ class OrderService:
                 ) from error
             raise XentralMisbehaved(f"Xentral answered {error.operation} unexpectedly: {error}") from error
         except upstream.XentralStatusError as error:
-            raise XentralMisbehaved(
-                f"Xentral answered {error.status_code} to {error.operation}"
-            ) from error
+            raise XentralMisbehaved(f"Xentral answered {error.status_code} to {error.operation}") from error
         except upstream.XentralError as error:
             raise XentralMisbehaved(f"Unexpected answer from Xentral: {error}") from error
 

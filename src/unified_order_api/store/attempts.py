@@ -185,9 +185,7 @@ class SqlAttemptStore:
         existing.record("resumed", fresh.created_at, "the previous attempt's lease expired")
         return await self._take_over(connection, existing, version, "resumed")
 
-    async def _take_over(
-        self, connection: AsyncConnection, attempt: Attempt, version: int, kind: str
-    ) -> Claim | None:
+    async def _take_over(self, connection: AsyncConnection, attempt: Attempt, version: int, kind: str) -> Claim | None:
         result = await connection.execute(
             update(order_attempts)
             .where(and_(order_attempts.c.id == attempt.id, order_attempts.c.version == version))

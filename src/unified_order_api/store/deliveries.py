@@ -57,12 +57,8 @@ class SqlDeliveryStore:
         self._engine = engine
         self._skip_locked = engine.dialect.name == "postgresql"
 
-    async def claim_due(
-        self, *, worker: str, now: dt.datetime, until: dt.datetime, limit: int
-    ) -> list[Delivery]:
-        query = (
-            select(webhook_deliveries).where(_claimable(now)).order_by(_D.next_attempt_at, _D.id).limit(limit)
-        )
+    async def claim_due(self, *, worker: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[Delivery]:
+        query = select(webhook_deliveries).where(_claimable(now)).order_by(_D.next_attempt_at, _D.id).limit(limit)
         if self._skip_locked:
             query = query.with_for_update(skip_locked=True)
         claimed: list[Delivery] = []
@@ -106,15 +102,11 @@ class SqlDeliveryStore:
                 )
             )
             result = await connection.execute(
-                update(webhook_deliveries)
-                .where(and_(_D.id == delivery.id, _D.claimed_by == worker))
-                .values(**values)
+                update(webhook_deliveries).where(and_(_D.id == delivery.id, _D.claimed_by == worker)).values(**values)
             )
         return bool(result.rowcount == 1)
 
-    async def page(
-        self, *, state: DeliveryState | None, limit: int, before: int | None = None
-    ) -> list[Delivery]:
+    async def page(self, *, state: DeliveryState | None, limit: int, before: int | None = None) -> list[Delivery]:
         query = select(webhook_deliveries).order_by(_D.id.desc()).limit(limit)
         if state is not None:
             query = query.where(_D.state == state.value)
@@ -137,8 +129,9 @@ class SqlDeliveryStore:
                 .order_by(webhook_attempts.c.id)
             )
             delivery.attempts = [
-                DeliveryAttempt(attempted_at=a.attempted_at, duration_ms=a.duration_ms,
-                                status_code=a.status_code, error=a.error)
+                DeliveryAttempt(
+                    attempted_at=a.attempted_at, duration_ms=a.duration_ms, status_code=a.status_code, error=a.error
+                )
                 for a in attempts
             ]
         return delivery

@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, pool
 from unified_order_api.store.tables import metadata
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url: str = config.get_main_option("sqlalchemy.url") or ""
 if not url:
     raise RuntimeError("sqlalchemy.url is not set; run migrations through unified_order_api.store.migrate")
 

@@ -82,7 +82,9 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_attempts"),
         sa.ForeignKeyConstraint(
-            ["delivery_id"], ["webhook_deliveries.id"], ondelete="CASCADE",
+            ["delivery_id"],
+            ["webhook_deliveries.id"],
+            ondelete="CASCADE",
             name="fk_webhook_attempts_delivery_id_webhook_deliveries",
         ),
     )
