@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api.auth import ApiKeys
+from .cache import Cache, CachingGateway, MemoryCache, RedisCache
 from .config import Settings
 from .metrics import Metrics
 from .orders.reference_data import ReferenceData
@@ -164,6 +165,13 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     return InProcessRateLimiter(limit)
 
 
+def lookup_cache(settings: Settings) -> Cache:
+    """Products and customers: in this process, or in Redis so every instance shares one cache."""
+    if settings.redis_url:
+        return RedisCache(Redis.from_url(settings.redis_url))
+    return MemoryCache()
+
+
 def build_dispatcher(
     settings: Settings,
     engine: AsyncEngine,
@@ -205,12 +213,17 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     metrics = Metrics()
     limiter = rate_limiter(settings)
     client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
-    gateway = XentralHttpGateway(client)
+    gateway = CachingGateway(
+        XentralHttpGateway(client),
+        lookup_cache(settings),
+        on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
+    )
     service = OrderService(
         gateway=gateway,
         store=SqlAttemptStore(engine),
         settings=settings,
         reference_data=ReferenceData(gateway),
+        cache=gateway,
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
     )
     admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None

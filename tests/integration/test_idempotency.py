@@ -118,7 +118,8 @@ def test_commit_then_drop_on_import_yields_one_order_and_its_number(api: httpx.C
 def test_customer_kept_when_import_is_rejected_and_reused_on_retry(api: httpx.Client, sandbox: SandboxHandle) -> None:
     body = order_body()
     customers_before = customer_count(sandbox)
-    sandbox.faults.server_error(status=400, count=1, **IMPORT)
+    # Twice: the service retries a rejected import once with fresh lookups (stale-cache guard).
+    sandbox.faults.server_error(status=400, count=2, **IMPORT)
     failed = api.post("/api/orders", json=body)
     assert failed.status_code == 422, failed.text
     problem = failed.json()

@@ -27,7 +27,7 @@ from .attempts import (
     WebhookMessage,
 )
 from .commands import PlaceOrder
-from .customers import customer_not_found, find_customer, new_customer, new_customer_problems
+from .customers import CustomerLookup, customer_not_found, find_customer, new_customer, new_customer_problems
 from .errors import (
     FieldProblem,
     IdempotencyKeyReused,
@@ -46,7 +46,7 @@ from .errors import (
 )
 from .items import resolve_items
 from .model import Address, CustomerLookupField, Money, OrderDraft, SalesOrder
-from .ports import XentralGateway
+from .ports import LookupCache, XentralGateway
 from .reference_data import ReferenceData, match_code
 
 log = structlog.get_logger(__name__)
@@ -82,9 +82,11 @@ class OrderService:
         settings: Settings,
         reference_data: ReferenceData | None = None,
         callbacks: CallbackPolicy | None = None,
+        cache: LookupCache | None = None,
         clock: Clock = utc_now,
     ) -> None:
         self._gateway = gateway
+        self._cache = cache
         self._store = store
         self._settings = settings
         self._reference = reference_data or ReferenceData(gateway)
@@ -169,24 +171,20 @@ class OrderService:
             await self._finish(attempt, receipt, command, callback_url)
             return receipt
 
-        if reuse_customer:
-            assert attempt.customer_id is not None
-            customer_id = attempt.customer_id
-        elif lookup is not None and lookup.customer is not None:
-            customer_id = lookup.customer.id
-            attempt.customer_number = lookup.customer.number
-            attempt.customer_created = False
-        else:
-            customer_id = await self._create_customer(
-                command, attempt, draft.project_id, lookup.searched if lookup else ()
-            )
-        attempt.customer_id = customer_id
-        attempt.customer_identity = command.customer.identity
-        attempt.state = AttemptState.CUSTOMER_RESOLVED
-        attempt.record("customer_resolved", self._clock(), f"customer {customer_id}")
-        await self._store.save(attempt)
-
-        order_id = await self._import(replace(draft, customer_id=customer_id), attempt)
+        order_id = None
+        for refreshed in (False, True):
+            customer_id = await self._settle_customer(command, attempt, draft, lookup)
+            try:
+                order_id = await self._import(replace(draft, customer_id=customer_id), attempt)
+                break
+            except XentralRejectedOrder:
+                if refreshed or self._cache is None:
+                    raise
+                # A cached product or customer id may be stale: forget them, resolve again from
+                # Xentral, and try once more. An import Xentral rejected created nothing.
+                attempt.record("cache_refreshed", self._clock(), "Xentral rejected the import; resolving again")
+                draft, lookup = await self._resolve_fresh(command, attempt)
+        assert order_id is not None
         order = await self._read_back(order_id)
         receipt = OrderReceipt(
             reference=command.reference,
@@ -200,6 +198,43 @@ class OrderService:
         )
         await self._finish(attempt, receipt, command, callback_url)
         return receipt
+
+    async def _settle_customer(
+        self, command: PlaceOrder, attempt: Attempt, draft: OrderDraft, lookup: CustomerLookup | None
+    ) -> str:
+        """The customer id for this order: reused from an earlier try, found, or created now."""
+        if attempt.customer_id is not None and attempt.customer_identity == command.customer.identity:
+            customer_id = attempt.customer_id
+        elif lookup is not None and lookup.customer is not None:
+            customer_id = lookup.customer.id
+            attempt.customer_number = lookup.customer.number
+            attempt.customer_created = False
+        else:
+            searched = lookup.searched if lookup else ()
+            customer_id = await self._create_customer(command, attempt, draft.project_id, searched)
+        attempt.customer_id = customer_id
+        attempt.customer_identity = command.customer.identity
+        attempt.state = AttemptState.CUSTOMER_RESOLVED
+        attempt.record("customer_resolved", self._clock(), f"customer {customer_id}")
+        await self._store.save(attempt)
+        return customer_id
+
+    async def _resolve_fresh(self, command: PlaceOrder, attempt: Attempt) -> tuple[OrderDraft, CustomerLookup | None]:
+        assert self._cache is not None
+        await self._cache.forget_products([item.sku for item in command.items])
+        details = command.customer
+        for field, value in (("number", details.number), ("email", details.email)):
+            if value:
+                await self._cache.forget_customer(field, value)  # type: ignore[arg-type]
+        if attempt.customer_created:
+            # We created this customer moments ago; its id is not a cached guess.
+            draft: OrderDraft = await self._resolve(command)
+            return draft, None
+        attempt.customer_id = None
+        draft, lookup = await _gather_first_error(
+            self._resolve(command), find_customer(self._gateway, details, self._settings.customers)
+        )
+        return draft, lookup
 
     async def _resolve(self, command: PlaceOrder) -> OrderDraft:
         """Every check that needs no write, with every problem collected before raising."""
