@@ -16,8 +16,8 @@ import pytest
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.response.exceptions import MissingData
-from tests.sandbox.sandbox_payloads import order_payload
 
+from tests.sandbox.sandbox_payloads import order_payload
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 

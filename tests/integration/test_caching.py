@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from xentral_sandbox.testing import SandboxHandle
 
 from tests.support.orders import customer_count, order_body, orders_with_reference
+from xentral_sandbox.testing import SandboxHandle
 
 
 def _calls(sandbox: SandboxHandle) -> dict[str, int]:

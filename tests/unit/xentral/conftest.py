@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 
+from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 from unified_order_api.xentral import XentralClient
 
 

@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 
+from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 from unified_order_api.xentral import Cursor, Filter, Page, XentralClient
 
 

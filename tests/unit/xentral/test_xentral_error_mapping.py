@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 
+from tests.unit.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
 from unified_order_api.xentral import (
     XentralAuthError,
     XentralClient,

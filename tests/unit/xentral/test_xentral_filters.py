@@ -3,8 +3,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 import pytest
-from tests.unit.xentral.xentral_mock import Recorder
 
+from tests.unit.xentral.xentral_mock import Recorder
 from unified_order_api.xentral import Cursor, Filter, Page, XentralClient
 from unified_order_api.xentral.filters import cursor_params, filter_params, page_params
 

@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from tests.unit.xentral.xentral_mock import Recorder
 
+from tests.unit.xentral.xentral_mock import Recorder
 from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine, Product
 from unified_order_api.orders.ports import XentralGateway
 from unified_order_api.xentral import XentralClient, XentralHttpGateway, XentralNotFound

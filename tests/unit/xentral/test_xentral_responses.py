@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.unit.xentral.xentral_mock import Recorder
 
+from tests.unit.xentral.xentral_mock import Recorder
 from unified_order_api.xentral import XentralClient, XentralUnexpectedResponse
 from unified_order_api.xentral.responses import id_from_location
 
