@@ -86,7 +86,8 @@ class XentralClient:
     """Async client for one Xentral instance, authenticated with a Personal Access Token.
 
     Use as `async with XentralClient(...) as client:` or call `aclose()`. `transport` lets
-    tests plug in `httpx.MockTransport`.
+    tests plug in `httpx.MockTransport`; `clock` and `sleep` let them run retries in virtual
+    time — `clock` must be the limiter's clock too, since the wait deadline is passed to it.
     """
 
     def __init__(

@@ -1,0 +1,136 @@
+"""The Redis-shared limiter: several processes together stay under one limit; a pause is shared.
+
+Runs when UOA_TEST_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from tests.ratelimit.clock import max_in_window
+from unified_order_api.xentral import RateBudgetExhausted, RedisRateLimiter
+
+REDIS_URL = os.environ.get("UOA_TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL, reason="Redis tests need UOA_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+)
+WORKER = Path(__file__).with_name("redis_worker.py")
+
+
+@pytest.fixture
+async def key() -> AsyncIterator[str]:
+    """A key prefix of this test's own, deleted afterwards."""
+    prefix = f"uoa-test:ratelimit:{uuid.uuid4().hex}"
+    yield prefix
+    if REDIS_URL:
+        redis = Redis.from_url(REDIS_URL)
+        keys = [k async for k in redis.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await redis.delete(*keys)
+        await redis.aclose()
+
+
+@needs_redis
+@pytest.mark.redis
+@pytest.mark.slow
+def test_two_processes_together_stay_under_the_limit(key: str) -> None:
+    assert REDIS_URL
+    limit, window, per_process = 10, 1.0, 15
+    start_at = time.time() + 1.0  # both interpreters are up and connected by then
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), REDIS_URL, key, str(limit), str(window), str(per_process), str(start_at)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(2)
+    ]
+    times: list[float] = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=60)
+        assert worker.returncode == 0, err
+        times += [float(line) for line in out.split()]
+    assert len(times) == 2 * per_process
+    # At most `limit` in any window; the 5% trim absorbs the moment between Redis deciding and the
+    # child printing, which is the children's speed, not the limiter's.
+    assert max_in_window(times, window * 0.95) <= limit
+    # 30 slots at 10 per window need two more windows after the first burst.
+    assert max(times) - min(times) >= 2 * window * 0.95
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_retry_after_seen_by_one_process_pauses_the_other(key: str) -> None:
+    assert REDIS_URL
+    first = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 100, 60.0, owns_connection=True)
+    second = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 100, 60.0, owns_connection=True)
+    try:
+        await first.acquire(time.monotonic() + 1)
+        await first.observe(remaining=0, limit=100, retry_after=2.0)
+        with pytest.raises(RateBudgetExhausted) as raised:
+            await second.acquire(time.monotonic() + 0.5)
+        assert 1.0 < raised.value.retry_after <= 2.0
+        started = time.monotonic()
+        await second.acquire(time.monotonic() + 5)
+        assert time.monotonic() - started >= 1.0
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_the_shared_window_refuses_beyond_the_budget(key: str) -> None:
+    assert REDIS_URL
+    pacers = [RedisRateLimiter(Redis.from_url(REDIS_URL), key, 3, 60.0, owns_connection=True) for _ in range(2)]
+    try:
+        await pacers[0].acquire(time.monotonic() + 1)
+        await pacers[1].acquire(time.monotonic() + 1)
+        await pacers[0].acquire(time.monotonic() + 1)
+        with pytest.raises(RateBudgetExhausted) as raised:
+            await pacers[1].acquire(time.monotonic() + 1)
+        assert 59.0 < raised.value.retry_after <= 61.0
+    finally:
+        for pacer in pacers:
+            await pacer.aclose()
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_low_remaining_is_shared_as_spacing(key: str) -> None:
+    assert REDIS_URL
+    first = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 100, 10.0, owns_connection=True)
+    second = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 100, 10.0, owns_connection=True)
+    try:
+        await first.observe(remaining=2, limit=100, retry_after=None)
+        await first.acquire(time.monotonic() + 1)
+        with pytest.raises(RateBudgetExhausted) as raised:
+            await second.acquire(time.monotonic() + 0.01)
+        assert 0.05 < raised.value.retry_after <= 0.11  # one share of the window: 10.1 s / 100
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_without_redis_it_falls_back_to_pacing_this_process(caplog: pytest.LogCaptureFixture) -> None:
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    pacer = RedisRateLimiter(unreachable, "uoa-test:unreachable", 2, 60.0, owns_connection=True)
+    try:
+        with caplog.at_level(logging.WARNING):
+            await pacer.acquire(time.monotonic() + 1)
+            await pacer.acquire(time.monotonic() + 1)
+            with pytest.raises(RateBudgetExhausted):
+                await pacer.acquire(time.monotonic() + 1)
+            await pacer.observe(remaining=0, limit=2, retry_after=5.0)  # logged, not raised
+        assert "pacing this process alone" in caplog.text
+    finally:
+        await pacer.aclose()
