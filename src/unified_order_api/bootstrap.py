@@ -18,6 +18,7 @@ from .api.auth import ApiKeys
 from .cache import Cache, CachingGateway, MemoryCache, RedisCache
 from .config import Settings
 from .metrics import Metrics
+from .orders.queue import QueueWorker
 from .orders.reference_data import ReferenceData
 from .orders.service import OrderService, utc_now
 from .store import migrate
@@ -39,6 +40,7 @@ from .xentral import (
 log = structlog.get_logger(__name__)
 
 PURGE_INTERVAL_SECONDS = 3600.0
+QUEUE_DEPTH_INTERVAL_SECONDS = 5.0
 
 
 class ConfigurationError(Exception):
@@ -76,6 +78,7 @@ class Container:
     deliveries: SqlDeliveryStore | None = None
     dispatcher: Dispatcher | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    queue_worker: QueueWorker | None = None
     limiter: RateLimiter | None = None
 
     async def readiness(self) -> dict[str, Any]:
@@ -97,8 +100,20 @@ class Container:
 
     def start_background(self) -> None:
         self._tasks.append(asyncio.create_task(self._purge_forever(), name="purge-attempts"))
+        self._tasks.append(asyncio.create_task(self._watch_queue_depth(), name="queue-depth"))
+        if self.queue_worker is not None:
+            self._tasks.append(asyncio.create_task(self.queue_worker.run_forever(), name="order-queue"))
         if self.dispatcher is not None:
             self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
+
+    async def _watch_queue_depth(self) -> None:
+        store = SqlAttemptStore(self.engine)
+        while True:
+            try:
+                self.metrics.set_queue_depth("orders", await store.queue_depth())
+            except Exception:
+                log.exception("queue.depth_failed")
+            await asyncio.sleep(QUEUE_DEPTH_INTERVAL_SECONDS)
 
     async def _purge_forever(self) -> None:
         retention = dt.timedelta(days=self.settings.idempotency.retention_days)
@@ -226,8 +241,18 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         cache=gateway,
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
     )
+    queue_worker = None
+    if settings.queue.run_in_service:
+        queue_worker = QueueWorker(
+            service=service,
+            store=SqlAttemptStore(engine),
+            concurrency=settings.queue.concurrency,
+            poll_seconds=settings.queue.poll_seconds,
+            lease_seconds=settings.idempotency.lease_seconds,
+        )
     admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     return Container(
+        queue_worker=queue_worker,
         settings=settings,
         engine=engine,
         xentral=client,

@@ -131,6 +131,14 @@ class WebhookPolicy(BaseModel):
         return self
 
 
+class QueuePolicy(BaseModel):
+    """The async lane (`Prefer: respond-async`): queued orders worked off at Xentral's pace."""
+
+    run_in_service: bool = Field(default=True, description="Run the queue worker inside `serve`.")
+    concurrency: int = Field(default=4, ge=1, le=64, description="Orders in flight at once per instance.")
+    poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle worker looks for work.")
+
+
 class Limits(BaseModel):
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413")
 
@@ -180,6 +188,7 @@ class Settings(BaseSettings):
     customers: CustomerPolicy = Field(default_factory=CustomerPolicy)
     idempotency: IdempotencyPolicy = Field(default_factory=IdempotencyPolicy)
     limits: Limits = Field(default_factory=Limits)
+    queue: QueuePolicy = Field(default_factory=QueuePolicy)
     webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy)
 
     log_level: str = "INFO"

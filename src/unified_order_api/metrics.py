@@ -24,7 +24,7 @@ __all__ = ["CONTENT_TYPE", "Metrics", "OrderOutcomeLabel"]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 
-OrderOutcomeLabel = Literal["created", "existing", "replayed", "rejected", "failed"]
+OrderOutcomeLabel = Literal["created", "existing", "replayed", "queued", "rejected", "failed"]
 
 _LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _WAIT_BUCKETS: Final = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from ..config import ApiClient
 from ..metrics import OrderOutcomeLabel
 from ..orders import errors as order_errors
+from ..orders.commands import PlaceOrder
+from ..orders.service import OrderOutcome
 from .auth import presented_key
 from .problems import problem_response, problem_responses, request_id_of
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
@@ -40,6 +42,7 @@ def _location(reference: str) -> str:
     summary="Create a released Xentral sales order from one request",
     responses={
         200: {"model": OrderOut, "description": "The order already existed in Xentral and is returned"},
+        202: {"model": OrderStatusOut, "description": "Accepted for the async lane (Prefer: respond-async)"},
         **problem_responses(400, 401, 409, 413, 415, 422, 502, 503, 504),
     },
 )
@@ -56,24 +59,55 @@ async def create_order(
             description="Optional; defaults to the order's reference",
         ),
     ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="`respond-async`: answer 202 at once and create the order in the background",
+        ),
+    ] = None,
 ) -> JSONResponse:
     service = container(request).orders
     command = order.to_command()
     metrics = container(request).metrics
+    key = service.idempotency_key(command, idempotency_key)
+    if _wants_async(prefer, client):
+        return await _accept(request, command, client, key)
     try:
-        outcome = await service.place_order(
-            command, client=client.name, key=service.idempotency_key(command, idempotency_key)
-        )
+        outcome = await service.place_order(command, client=client.name, key=key)
     except order_errors.OrderError as error:
         metrics.order(_failure_outcome(error))
         raise
     metrics.order("replayed" if outcome.replayed else outcome.receipt.outcome)
+    return _finished(outcome, command.reference)
+
+
+def _finished(outcome: OrderOutcome, reference: str) -> JSONResponse:
     body = OrderOut.from_receipt(outcome.receipt)
-    headers = {"Location": _location(command.reference)}
+    headers = {"Location": _location(reference)}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"
     status = 201 if outcome.receipt.outcome == "created" else 200
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+def _wants_async(prefer: str | None, client: ApiClient) -> bool:
+    """RFC 7240: `Prefer: respond-async` (among other preferences); else the client's default."""
+    if prefer:
+        preferences = {part.split("=", 1)[0].strip().lower() for part in prefer.split(",")}
+        if "respond-async" in preferences:
+            return True
+    return client.respond_async
+
+
+async def _accept(request: Request, command: PlaceOrder, client: ApiClient, key: str) -> JSONResponse:
+    accepted = await container(request).orders.accept_order(command, client=client.name, key=key)
+    if accepted.outcome is not None:
+        return _finished(accepted.outcome, command.reference)
+    container(request).metrics.order("queued")
+    body = OrderStatusOut.from_attempt(accepted.attempt)
+    headers = {"Location": _location(command.reference), "Preference-Applied": "respond-async"}
+    return JSONResponse(body.model_dump(mode="json"), status_code=202, headers=headers)
 
 
 def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:

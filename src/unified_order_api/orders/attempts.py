@@ -153,3 +153,13 @@ class AttemptStore(Protocol):
     async def purge(self, older_than: dt.datetime) -> int:
         """Delete finished attempts last touched before `older_than`; returns how many."""
         ...
+
+    async def claim_queued(
+        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        """Take up to `limit` queued attempts that are due, oldest first; each is claimed by one worker only."""
+        ...
+
+    async def queue_depth(self) -> int:
+        """Queued attempts not finished yet."""
+        ...

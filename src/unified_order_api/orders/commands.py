@@ -71,6 +71,36 @@ class PlaceOrder:
         result: dict[str, Any] = json.loads(json.dumps(asdict(self), default=_canonical))
         return result
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlaceOrder:
+        """The command back from `to_json()`, as the queue worker reads it from the store."""
+        customer = dict(data["customer"])
+        customer["address"] = Address(**customer["address"])
+        return cls(
+            **{
+                **data,
+                "customer": CustomerDetails(**customer),
+                "items": tuple(
+                    ItemRequest(
+                        sku=item["sku"],
+                        quantity=Decimal(item["quantity"]),
+                        unit_price=_decimal(item["unit_price"]),
+                        name=item["name"],
+                        line_id=item["line_id"],
+                    )
+                    for item in data["items"]
+                ),
+                "billing_address": Address(**data["billing_address"]) if data["billing_address"] else None,
+                "shipping_address": Address(**data["shipping_address"]) if data["shipping_address"] else None,
+                "order_date": dt.date.fromisoformat(data["order_date"]) if data["order_date"] else None,
+                "shipping_cost": _decimal(data["shipping_cost"]),
+            }
+        )
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
 
 def _canonical(value: object) -> str:
     if isinstance(value, Decimal):

@@ -23,6 +23,7 @@ class OrderError(Exception):
 
     code = "order_error"
     title = "The order could not be processed"
+    retry_after: float | None = None
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)

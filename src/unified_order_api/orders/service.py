@@ -65,12 +65,24 @@ class CallbackPolicy(Protocol):
         ...
 
 
+MAX_REQUEUES = 12
+QUEUE_BACKOFF_CAP = 900.0
+
+
 @dataclass(frozen=True, slots=True)
 class OrderOutcome:
     """A finished order as the service reports it; `replayed` when an earlier attempt produced it."""
 
     receipt: OrderReceipt
     replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A queued order: its attempt, and the finished outcome when the key had completed before."""
+
+    attempt: Attempt
+    outcome: OrderOutcome | None
 
 
 class OrderService:
@@ -107,19 +119,69 @@ class OrderService:
         if claim.kind == "replay":
             assert claim.attempt.receipt is not None
             return OrderOutcome(claim.attempt.receipt, replayed=True)
-        if claim.kind == "key_reused":
-            raise IdempotencyKeyReused(
-                f"Idempotency key '{key}' was used for a different request (reference "
-                f"'{claim.attempt.reference}'); send a new key or the identical body"
-            )
+        self._refuse_unusable_claim(claim, key)
         if claim.kind == "in_progress":
             remaining = (claim.attempt.lease_until - self._clock()).total_seconds()
             raise OrderInProgress(
                 f"Order '{claim.attempt.reference}' is being processed by an earlier request; retry shortly",
                 retry_after=max(1.0, min(remaining, 30.0)),
             )
-        attempt = claim.attempt
-        bound = log.bind(reference=command.reference, client=client, resumed=claim.kind == "resumed")
+        receipt = await self._execute(command, claim.attempt, callback_url, resumed=claim.kind == "resumed")
+        return OrderOutcome(receipt)
+
+    async def accept_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> Accepted:
+        """Queue the order for the worker (the async lane): nothing is sent to Xentral here.
+
+        A queued attempt is due at once (its lease ends now); the worker processes the queue in
+        arrival order, at the pace the Xentral limiter allows.
+        """
+        key = key or command.reference
+        self._callback_target(client, command)
+        now = self._clock()
+        claim = await self._store.claim(
+            client=client,
+            key=key,
+            reference=command.reference,
+            fingerprint=command.fingerprint(),
+            owner=uuid.uuid4().hex,
+            now=now,
+            lease_until=now,
+            request=command.to_json(),
+            queued=True,
+        )
+        if claim.kind == "replay":
+            assert claim.attempt.receipt is not None
+            return Accepted(claim.attempt, OrderOutcome(claim.attempt.receipt, replayed=True))
+        self._refuse_unusable_claim(claim, key)
+        return Accepted(claim.attempt, None)
+
+    async def process_queued(self, attempt: Attempt) -> None:
+        """Run one claimed queued order; a transient failure puts it back with a delay instead of failing it."""
+        assert attempt.request is not None
+        command = PlaceOrder.from_json(attempt.request)
+        try:
+            callback_url = self._callback_target(attempt.client, command)
+        except OrderRejected as error:
+            await self._fail(attempt, error, None)
+            return
+        try:
+            await self._execute(command, attempt, callback_url, resumed=len(attempt.steps) > 1)
+        except (XentralUnavailable, XentralAccessDenied, XentralMisbehaved) as error:
+            requeues = sum(1 for step in attempt.steps if step.name == "requeued")
+            if requeues >= MAX_REQUEUES:
+                await self._fail(attempt, error, callback_url)
+                return
+            delay = min(QUEUE_BACKOFF_CAP, max(error.retry_after or 0, 2.0 * 2**requeues))
+            attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)
+            attempt.record("requeued", self._clock(), f"{error.code}: retry in {delay:.0f}s")
+            await self._store.save(attempt)
+        except OrderError:
+            pass  # already recorded as failed (and notified) by _execute
+
+    async def _execute(
+        self, command: PlaceOrder, attempt: Attempt, callback_url: str | None, *, resumed: bool
+    ) -> OrderReceipt:
+        bound = log.bind(reference=command.reference, client=attempt.client, resumed=resumed)
         try:
             receipt = await self._run(command, attempt, callback_url)
         except XentralOutcomeUnknown as error:
@@ -131,12 +193,25 @@ class OrderService:
             await self._store.save(attempt)
             bound.warning("order.outcome_unknown", detail=error.detail)
             raise
+        except (XentralUnavailable, XentralAccessDenied, XentralMisbehaved) as error:
+            if attempt.queued:
+                raise  # the queue worker decides: requeue or, after many tries, fail
+            await self._fail(attempt, error, callback_url)
+            bound.info("order.failed", code=error.code, detail=error.detail)
+            raise
         except OrderError as error:
             await self._fail(attempt, error, callback_url)
             bound.info("order.failed", code=error.code, detail=error.detail)
             raise
         bound.info("order.completed", order_id=receipt.order_id, outcome=receipt.outcome)
-        return OrderOutcome(receipt)
+        return receipt
+
+    def _refuse_unusable_claim(self, claim: Claim, key: str) -> None:
+        if claim.kind == "key_reused":
+            raise IdempotencyKeyReused(
+                f"Idempotency key '{key}' was used for a different request (reference "
+                f"'{claim.attempt.reference}'); send a new key or the identical body"
+            )
 
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
         return await self._store.find(client, reference)
@@ -457,8 +532,9 @@ class OrderService:
         attempt.error = {"code": error.code, "detail": error.detail}
         attempt.record("failed", self._clock(), error.code)
         webhook = None
-        # Only a failure that left something behind in Xentral (a customer) is worth a callback.
-        if callback_url and attempt.created_anything and self._notifies_failures(attempt.client):
+        # A failure is worth a callback when it left something behind in Xentral (a customer) or
+        # when the caller was answered 202 and waits to hear the end.
+        if callback_url and (attempt.created_anything or attempt.queued) and self._notifies_failures(attempt.client):
             webhook = self._webhook(
                 "order.failed",
                 attempt.client,

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -29,6 +29,7 @@ from ..orders.attempts import (
 from .tables import order_attempts, webhook_deliveries
 
 _CLAIM_ROUNDS = 8
+_RUNNING_STATES = [state.value for state in AttemptState if state.in_progress]
 
 
 def _steps_from_json(data: list[dict[str, Any]]) -> list[Step]:
@@ -258,6 +259,45 @@ class SqlAttemptStore:
                 )
             ).first()
         return _attempt_from_row(row) if row is not None else None
+
+    async def claim_queued(
+        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        due = (
+            select(order_attempts.c.id)
+            .where(order_attempts.c.queued.is_(True))
+            .where(order_attempts.c.state.in_(_RUNNING_STATES))
+            .where(order_attempts.c.lease_until <= now)
+            .order_by(order_attempts.c.id)
+            .limit(limit)
+        )
+        async with self._engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several instances poll the same queue: each row goes to exactly one of them.
+                due = due.with_for_update(skip_locked=True)
+            ids = list((await connection.execute(due)).scalars())
+            if not ids:
+                return []
+            rows = (
+                await connection.execute(
+                    update(order_attempts)
+                    .where(order_attempts.c.id.in_(ids))
+                    .where(order_attempts.c.lease_until <= now)
+                    .values(owner=owner, lease_until=lease_until, version=order_attempts.c.version + 1)
+                    .returning(*order_attempts.c)
+                )
+            ).all()
+        return sorted((_attempt_from_row(row) for row in rows), key=lambda attempt: attempt.id or 0)
+
+    async def queue_depth(self) -> int:
+        async with self._engine.connect() as connection:
+            count = await connection.execute(
+                select(func.count())
+                .select_from(order_attempts)
+                .where(order_attempts.c.queued.is_(True))
+                .where(order_attempts.c.state.in_(_RUNNING_STATES))
+            )
+            return int(count.scalar_one())
 
     async def purge(self, older_than: dt.datetime) -> int:
         async with self._engine.begin() as connection:

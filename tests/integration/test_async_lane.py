@@ -1,0 +1,96 @@
+"""`Prefer: respond-async`: 202 at once, the order created by the queue worker, exactly once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.integration.conftest import API_KEY, service_settings
+from tests.support.orders import customer_count, order_body, orders_with_reference
+from tests.support.servers import running_service
+from xentral_sandbox.testing import SandboxHandle
+
+ASYNC = {"Prefer": "respond-async", "X-API-Key": API_KEY}
+
+
+def _wait_until_finished(client: httpx.Client, reference: str, timeout: float = 20) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(f"/api/orders/{reference}").json()
+        if status["state"] != "processing":
+            return status  # type: ignore[no-any-return]
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+
+
+def test_async_order_is_accepted_then_created(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    body = order_body()
+    response = api.post("/api/orders", json=body, headers={"Prefer": "respond-async"})
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/api/orders/{body['reference']}"
+    assert response.headers["preference-applied"] == "respond-async"
+    assert response.json()["state"] == "processing"
+
+    status = _wait_until_finished(api, body["reference"])
+    assert status["state"] == "completed", status
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert status["order"]["order_id"] == order["id"]
+
+    again = api.post("/api/orders", json=body, headers={"Prefer": "respond-async"})
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+
+
+def test_async_order_that_is_invalid_ends_failed(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    body = order_body(items=[{"sku": "ART-999", "quantity": 1}])
+    assert api.post("/api/orders", json=body, headers={"Prefer": "respond-async"}).status_code == 202
+    status = _wait_until_finished(api, body["reference"])
+    assert status["state"] == "failed"
+    assert status["error"]["code"] == "order_invalid"
+    assert "ART-999" in status["error"]["detail"]
+
+
+def test_async_order_waits_out_an_unavailable_xentral(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    settings = service_settings(sandbox, tmp_path, queue={"poll_seconds": 0.05})
+    body = order_body()
+    sandbox.faults.server_error(status=503, count=6, method="GET", path="/api/v1/products")
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        assert api.post("/api/orders", json=body, headers={"Prefer": "respond-async"}).status_code == 202
+        status = _wait_until_finished(api, body["reference"], timeout=40)
+    assert status["state"] == "completed", status
+    assert "requeued" in [step["name"] for step in status["steps"]]
+    assert len(orders_with_reference(sandbox, body["reference"])) == 1
+
+
+def test_queued_orders_survive_a_restart_and_finish_once(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    bodies = [order_body() for _ in range(5)]
+    customers_before = customer_count(sandbox)
+    without_worker = service_settings(sandbox, tmp_path, queue={"run_in_service": False})
+    with running_service(without_worker) as url:
+        for body in bodies:
+            assert httpx.post(f"{url}/api/orders", json=body, headers=ASYNC).status_code == 202
+    assert all(orders_with_reference(sandbox, body["reference"]) == [] for body in bodies)
+
+    # One lane: strictly one after the other (more lanes claim in arrival order but overlap).
+    with_worker = service_settings(sandbox, tmp_path, queue={"poll_seconds": 0.05, "concurrency": 1})
+    with running_service(with_worker) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        for body in bodies:
+            assert _wait_until_finished(api, body["reference"])["state"] == "completed"
+    for body in bodies:
+        assert len(orders_with_reference(sandbox, body["reference"])) == 1
+    assert customer_count(sandbox) == customers_before + len(bodies)
+    ids = [int(orders_with_reference(sandbox, body["reference"])[0]["id"]) for body in bodies]
+    assert ids == sorted(ids), "the queue is worked off in arrival order"
+
+
+def test_client_default_async(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    from unified_order_api.config import ApiClient
+
+    settings = service_settings(
+        sandbox, tmp_path, clients=[ApiClient(name="bulk", api_key=API_KEY, respond_async=True)]
+    )
+    with running_service(settings) as url:
+        response = httpx.post(f"{url}/api/orders", json=order_body(), headers={"X-API-Key": API_KEY})
+    assert response.status_code == 202
