@@ -32,7 +32,7 @@ sandbox: $(STAMP)
 	$(BIN)/unified-order-api sandbox $(ARGS)
 
 bench: $(STAMP)
-	$(BIN)/python bench/orders_per_call.py
+	$(BIN)/python bench/orders_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

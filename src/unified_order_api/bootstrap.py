@@ -175,9 +175,13 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     if settings.redis_url:
         instance = (settings.xentral_url or "").rstrip("/")
         return RedisRateLimiter(
-            Redis.from_url(settings.redis_url), f"uoa:xentral-rate:{instance}", limit, owns_connection=True
+            Redis.from_url(settings.redis_url),
+            f"uoa:xentral-rate:{instance}",
+            limit,
+            settings.xentral_rate_window_seconds,
+            owns_connection=True,
         )
-    return InProcessRateLimiter(limit)
+    return InProcessRateLimiter(limit, settings.xentral_rate_window_seconds)
 
 
 def lookup_cache(settings: Settings) -> Cache:

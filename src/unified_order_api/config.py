@@ -135,7 +135,7 @@ class QueuePolicy(BaseModel):
     """The async lane (`Prefer: respond-async`): queued orders worked off at Xentral's pace."""
 
     run_in_service: bool = Field(default=True, description="Run the queue worker inside `serve`.")
-    concurrency: int = Field(default=4, ge=1, le=64, description="Orders in flight at once per instance.")
+    concurrency: int = Field(default=8, ge=1, le=64, description="Orders in flight at once per instance.")
     poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle worker looks for work.")
 
 
@@ -157,6 +157,10 @@ class Settings(BaseSettings):
     xentral_rate_limit_per_minute: int = Field(
         default=100, ge=1,
         description="Xentral's budget per instance and client IP (FACTS §9); ask Xentral before raising it.",
+    )
+    xentral_rate_window_seconds: float = Field(
+        default=60.0, gt=0,
+        description="The window the rate limit counts in; Xentral's is a minute (benchmarks scale it down).",
     )
     xentral_rate_limit_reserve: int = Field(
         default=0, ge=0,

@@ -26,7 +26,7 @@ class QueueWorker:
         *,
         service: OrderService,
         store: AttemptStore,
-        concurrency: int = 4,
+        concurrency: int = 8,
         poll_seconds: float = 0.5,
         lease_seconds: float = 60.0,
         clock: Callable[[], dt.datetime] = utc_now,
