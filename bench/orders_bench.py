@@ -103,7 +103,7 @@ def _stack(sandbox_config: SandboxConfig, **overrides: Any) -> Iterator[tuple[Sa
 
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def calls_per_order(orders: int, upstream_check: str, seed: int = 7) -> dict[str, Any]:
@@ -112,44 +112,46 @@ def calls_per_order(orders: int, upstream_check: str, seed: int = 7) -> dict[str
     rows: list[dict[str, Any]] = []
     # The sandbox has no limit here and neither do we: this scenario counts calls, not pacing.
     overrides = {"idempotency": {"upstream_check": upstream_check}, "xentral_rate_limit_per_minute": 1_000_000}
-    with _stack(SandboxConfig(rate_limit=None), **overrides) as (sandbox, url, skus):
-        with httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=60) as client:
-            # Warm-up: one order that names every SKU, so "warm" below means every product is cached.
-            warm_up = _order(-1, skus, rng, "warmup@example.com")
-            warm_up["items"] = [{"sku": sku, "quantity": 1} for sku in skus]
+    with (
+        _stack(SandboxConfig(rate_limit=None), **overrides) as (sandbox, url, skus),
+        httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=60) as client,
+    ):
+        # Warm-up: one order that names every SKU, so "warm" below means every product is cached.
+        warm_up = _order(-1, skus, rng, "warmup@example.com")
+        warm_up["items"] = [{"sku": sku, "quantity": 1} for sku in skus]
+        sandbox.calls.clear()
+        started = time.perf_counter()
+        assert client.post("/api/orders", json=warm_up).status_code == 201
+        cold = {
+            "returning": False,
+            "calls": len(sandbox.calls),
+            "naive": 3 + len(skus),
+            "items": len(skus),
+            "seconds": time.perf_counter() - started,
+            "warm": False,
+        }
+        for n in range(orders):
+            returning = bool(known_emails) and rng.random() < 0.5
+            email = rng.choice(known_emails) if returning else f"bench{n}@example.com"
+            body = _order(n, skus, rng, email)
             sandbox.calls.clear()
             started = time.perf_counter()
-            assert client.post("/api/orders", json=warm_up).status_code == 201
-            cold = {
-                "returning": False,
-                "calls": len(sandbox.calls),
-                "naive": 3 + len(skus),
-                "items": len(skus),
-                "seconds": time.perf_counter() - started,
-                "warm": False,
-            }
-            for n in range(orders):
-                returning = bool(known_emails) and rng.random() < 0.5
-                email = rng.choice(known_emails) if returning else f"bench{n}@example.com"
-                body = _order(n, skus, rng, email)
-                sandbox.calls.clear()
-                started = time.perf_counter()
-                response = client.post("/api/orders", json=body)
-                elapsed = time.perf_counter() - started
-                if response.status_code != 201:
-                    raise SystemExit(f"order {n} failed: {response.status_code} {response.text}")
-                known_emails.append(email)
-                items = len(body["items"])
-                rows.append(
-                    {
-                        "returning": returning,
-                        "calls": len(sandbox.calls),
-                        "naive": 1 + (0 if returning else 1) + items + 1,
-                        "items": items,
-                        "seconds": elapsed,
-                        "warm": True,
-                    }
-                )
+            response = client.post("/api/orders", json=body)
+            elapsed = time.perf_counter() - started
+            if response.status_code != 201:
+                raise SystemExit(f"order {n} failed: {response.status_code} {response.text}")
+            known_emails.append(email)
+            items = len(body["items"])
+            rows.append(
+                {
+                    "returning": returning,
+                    "calls": len(sandbox.calls),
+                    "naive": 1 + (0 if returning else 1) + items + 1,
+                    "items": items,
+                    "seconds": elapsed,
+                    "warm": True,
+                }
+            )
     return {"upstream_check": upstream_check, "rows": rows, "cold": cold}
 
 
@@ -172,12 +174,9 @@ def _print_calls(result: dict[str, Any]) -> None:
             f"{name:<34}{len(group):>7}{ours:>8.2f}{naive:>8.2f}{naive + 1:>16.2f}"
             f"{(1 - ours / (naive + 1)) * 100:>7.0f}%"
         )
-    print(
-        f"max calls for one warm returning order: {max((r['calls'] for r in rows if r['warm'] and r['returning']), default=0)}"
-    )
-    print(
-        f"max calls for one warm new-customer order: {max((r['calls'] for r in rows if r['warm'] and not r['returning']), default=0)}"
-    )
+    most_returning = max((r["calls"] for r in rows if r["returning"]), default=0)
+    most_new = max((r["calls"] for r in rows if not r["returning"]), default=0)
+    print(f"most calls for one warm order: returning customer {most_returning}, new customer {most_new}")
     latencies = [r["seconds"] * 1000 for r in rows]
     print(
         f"service latency (sequential, sandbox on loopback): median {statistics.median(latencies):.1f} ms, "
