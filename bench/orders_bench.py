@@ -34,8 +34,7 @@ import structlog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.servers import running_service
-from unified_order_api.config import ApiClient, Settings
+from tests.support.processes import ServiceProcess, service_env
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
@@ -61,18 +60,18 @@ def _add_products(sandbox: SandboxHandle) -> list[str]:
     return skus
 
 
-def _settings(sandbox: SandboxHandle, tmp: Path, **overrides: Any) -> Settings:
+def _service_env(sandbox: SandboxHandle, tmp: Path, **overrides: Any) -> dict[str, str]:
+    """The service's configuration as the environment of its own process."""
     values: dict[str, Any] = {
-        "xentral_url": sandbox.base_url,
-        "xentral_token": sandbox.token,
         "database_url": f"sqlite+aiosqlite:///{tmp}/bench-{time.monotonic_ns()}.db",
-        "clients": [ApiClient(name="bench", api_key=API_KEY)],
-        "shipping_map": {"dhl_standard": "1"},
-        "payment_map": {"paypal": "2"},
         "log_level": "WARNING",
+        **overrides,
     }
-    values.update(overrides)
-    return Settings(**values)
+    database_url = values.pop("database_url")
+    extra = {f"UOA_{key.upper()}": value for key, value in values.items()}
+    return service_env(
+        xentral_url=sandbox.base_url, token=sandbox.token, database_url=database_url, api_key=API_KEY, extra=extra
+    )
 
 
 def _order(n: int, skus: list[str], rng: random.Random, email: str) -> dict[str, Any]:
@@ -95,10 +94,16 @@ def _order(n: int, skus: list[str], rng: random.Random, email: str) -> dict[str,
 
 @contextmanager
 def _stack(sandbox_config: SandboxConfig, **overrides: Any) -> Iterator[tuple[SandboxHandle, str, list[str]]]:
+    """The sandbox in this process (its call log is read directly), the service in a process of its own,
+    so the load generator here does not share the service's interpreter lock."""
     with tempfile.TemporaryDirectory() as tmp, running_sandbox(sandbox_config) as sandbox:
         skus = _add_products(sandbox)
-        with running_service(_settings(sandbox, Path(tmp), **overrides)) as url:
-            yield sandbox, url, skus
+        service = ServiceProcess(_service_env(sandbox, Path(tmp), **overrides), Path(tmp) / "service.log")
+        try:
+            service.wait_ready()
+            yield sandbox, service.base_url, skus
+        finally:
+            service.stop()
 
 
 def _percentile(values: list[float], share: float) -> float:
