@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -218,3 +219,66 @@ def test_health_and_readiness(api: httpx.Client, sandbox: SandboxHandle) -> None
     not_ready = api.get("/readyz")
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"]["xentral"]["ok"] is False
+
+
+def _duplicate_max(sandbox: SandboxHandle) -> str:
+    with sandbox.state.lock:
+        twin = dict(sandbox.state.customers["1"])
+    twin.pop("id")
+    twin.pop("number")
+    return sandbox.state.add_customer(twin)
+
+
+def test_several_customers_with_one_email_take_the_oldest(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    _duplicate_max(sandbox)
+    body = order_body()
+    body["customer"]["email"] = "max@example.com"
+    response = api.post("/api/orders", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["customer"]["id"] == "1"
+
+
+def test_several_customers_with_one_email_can_be_refused(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    twin = _duplicate_max(sandbox)
+    settings = service_settings(sandbox, tmp_path, customers={"on_several_matches": "reject"})
+    body = order_body()
+    body["customer"]["email"] = "max@example.com"
+    with running_service(settings) as url:
+        response = httpx.post(f"{url}/api/orders", json=body, headers={"X-API-Key": API_KEY})
+    assert response.status_code == 409
+    assert response.json()["code"] == "customer_ambiguous"
+    assert f"ids 1, {twin}" in response.json()["detail"]
+    assert orders_with_reference(sandbox, body["reference"]) == []
+
+
+def test_xentral_refusing_our_token_is_a_502_with_a_hint(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    settings = service_settings(sandbox, tmp_path, xentral_token="expired-token")
+    with running_service(settings) as url:
+        response = httpx.post(f"{url}/api/orders", json=order_body(), headers={"X-API-Key": API_KEY})
+    assert response.status_code == 502
+    assert response.json()["code"] == "xentral_access_denied"
+    assert "check the configured API token" in response.json()["detail"]
+    assert "expired-token" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ({"kind": "status", "status": 503}, 502, "xentral_error"),
+        ({"kind": "rate_limit", "retry_after": 30}, 503, "xentral_rate_limited"),
+        ({"kind": "drop"}, 503, "xentral_unavailable"),
+        ({"kind": "latency", "seconds": 2.5}, 504, "xentral_timeout"),
+    ],
+)
+def test_xentral_failures_before_any_write_map_to_5xx_and_create_nothing(
+    api: httpx.Client, sandbox: SandboxHandle, fault: dict[str, Any], status: int, code: str
+) -> None:
+    before = customer_count(sandbox), order_count(sandbox)
+    sandbox.faults.add(method="GET", path="/api/v1/products", count=None, **fault)
+    response = api.post("/api/orders", json=order_body())
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["code"] == code
+    if status in (503, 504):
+        assert int(response.headers["retry-after"]) >= 1
+    assert (customer_count(sandbox), order_count(sandbox)) == before
