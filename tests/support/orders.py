@@ -6,24 +6,12 @@ import copy
 import itertools
 from typing import Any
 
+from unified_order_api.api.schemas import ORDER_EXAMPLE
 from xentral_sandbox.testing import SandboxHandle
 
 _counter = itertools.count(1)
 
-BRIEF_ORDER: dict[str, Any] = {
-    "customer": {
-        "email": "kunde@example.com",
-        "name": "Max Mustermann",
-        "street": "Musterstraße 1",
-        "zip": "12345",
-        "city": "Musterstadt",
-        "country": "DE",
-    },
-    "items": [{"sku": "ART-001", "quantity": 2}, {"sku": "ART-002", "quantity": 1}],
-    "shipping": "dhl_standard",
-    "payment": "paypal",
-    "reference": "SHOP-12345",
-}
+BRIEF_ORDER: dict[str, Any] = ORDER_EXAMPLE  # the brief's example, as /docs shows it
 
 
 def order_body(**changes: Any) -> dict[str, Any]:
