@@ -106,6 +106,9 @@ class Gateway:
         headers = Headers(scope=scope)
         delay, fault = self.faults.plan(method, path)
         if delay:
+            # Like a web server in front of PHP, take the whole body first: a slow request then still
+            # completes after its client has gone (what an "in flight" write means for a caller).
+            receive = await _buffered(receive)
             await asyncio.sleep(delay)
         if fault is not None and fault.kind is FaultKind.DROP:
             return True
@@ -167,3 +170,26 @@ class Gateway:
                 return empty(415)
         scope.setdefault("state", {})[NEGOTIATED] = media
         return None
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the request body now and replay it later; afterwards the client is reported as gone."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -218,6 +219,17 @@ def test_fifty_concurrent_requests_across_two_processes_on_postgres(sandbox: San
                 service.stop()
 
 
+def _attempt_state(database: Path, reference: str) -> str | None:
+    if not database.exists():
+        return None
+    with sqlite3.connect(database) as connection:
+        try:
+            row = connection.execute("SELECT state FROM order_attempts WHERE reference = ?", (reference,)).fetchone()
+        except sqlite3.OperationalError:
+            return None  # not migrated yet
+    return row[0] if row else None
+
+
 def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHandle, tmp_path: Path) -> None:
     body = order_body()
     env = service_env(
@@ -242,9 +254,10 @@ def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHan
     sender = threading.Thread(target=send)
     sender.start()
     deadline = time.monotonic() + 10
-    while not any(call.path.endswith("/actions/import") for call in sandbox.calls.records()):
+    while _attempt_state(tmp_path / "crash.db", body["reference"]) != "importing":
         assert time.monotonic() < deadline, "the import never started"
         time.sleep(0.02)
+    time.sleep(0.2)  # the import request is on its way to the (slow) sandbox
     service.kill()  # the import is in flight: Xentral will create the order, we never hear of it
     sender.join(10)
     assert "error" in outcome

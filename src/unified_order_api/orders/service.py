@@ -291,7 +291,7 @@ class OrderService:
         attempt.customer_identity = command.customer.identity
         attempt.state = AttemptState.CUSTOMER_RESOLVED
         attempt.record("customer_resolved", self._clock(), f"customer {customer_id}")
-        await self._store.save(attempt)
+        await self._checkpoint(attempt)
         return customer_id
 
     async def _resolve_fresh(self, command: PlaceOrder, attempt: Attempt) -> tuple[OrderDraft, CustomerLookup | None]:
@@ -463,7 +463,7 @@ class OrderService:
         if problems:
             raise OrderRejected(problems)
         attempt.record("creating_customer", self._clock())
-        await self._store.save(attempt)
+        await self._checkpoint(attempt)
         try:
             customer_id = await self._call(
                 self._gateway.create_customer(new_customer(command.customer, project_id)), write=True
@@ -480,10 +480,16 @@ class OrderService:
         attempt.record("customer_created", self._clock(), f"customer {customer_id}")
         return customer_id
 
+    async def _checkpoint(self, attempt: Attempt) -> None:
+        """Persist progress before a Xentral write, renewing the lease so the write has a full lease
+        to finish in: no other worker can resume this attempt while its write may be in flight."""
+        attempt.lease_until = self._clock() + dt.timedelta(seconds=self._settings.idempotency.lease_seconds)
+        await self._store.save(attempt)
+
     async def _import(self, draft: OrderDraft, attempt: Attempt) -> str:
         attempt.state = AttemptState.IMPORTING
         attempt.record("importing", self._clock())
-        await self._store.save(attempt)
+        await self._checkpoint(attempt)
         try:
             order_id = await self._call(self._gateway.import_order(draft), write=True)
         except XentralOutcomeUnknown as error:
