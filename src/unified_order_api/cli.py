@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import secrets
 import sys
+import tempfile
 from collections.abc import Sequence
 
 import uvicorn
@@ -15,8 +16,6 @@ from .bootstrap import ConfigurationError, check_production_settings, check_webh
 from .config import ApiClient, Settings, load_settings
 from .logging_setup import configure_logging
 from .store import migrate
-
-DEMO_DATABASE = "sqlite+aiosqlite:///./var/demo.db"
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
@@ -54,11 +53,15 @@ def demo(args: argparse.Namespace) -> int:
     from xentral_sandbox.testing import running_sandbox
 
     api_key = args.api_key or f"demo-{secrets.token_urlsafe(16)}"
-    with running_sandbox(SandboxConfig()) as sandbox:
+    # The sandbox starts from its seed every time, so the order store must start empty too:
+    # a store kept from an earlier run would replay orders the new sandbox never saw.
+    scratch = tempfile.TemporaryDirectory(prefix="uoa-demo-")
+    database_url = args.database_url or f"sqlite+aiosqlite:///{scratch.name}/demo.db"
+    with scratch, running_sandbox(SandboxConfig()) as sandbox:
         settings = load_settings(
             xentral_url=sandbox.base_url,
             xentral_token=sandbox.token,
-            database_url=args.database_url,
+            database_url=database_url,
             clients=[ApiClient(name="demo", api_key=api_key)],
             shipping_map={"dhl_standard": "1", "dhl": "1", "gls": "2", "pickup": "3", "dpd": "4"},
             payment_map={"paypal": "2", "invoice": "1", "prepayment": "3", "amazon": "6"},
@@ -66,7 +69,7 @@ def demo(args: argparse.Namespace) -> int:
         )
         configure_logging(settings.log_level, json_lines=False)
         base = f"http://{args.host}:{args.port}"
-        print(_demo_banner(base, api_key, sandbox.base_url, args.database_url), flush=True)
+        print(_demo_banner(base, api_key, sandbox.base_url, database_url), flush=True)
         _run(settings, args.host, args.port)
     return 0
 
@@ -137,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     add("serve", "run the service against the configured Xentral (UOA_* settings)", 8000).set_defaults(run=serve)
     demo_parser = add("demo", "run the service against an embedded Xentral sandbox with seed data", 8000)
     demo_parser.add_argument("--api-key", default=None, help="demo API key (default: a random one)")
-    demo_parser.add_argument("--database-url", default=DEMO_DATABASE)
+    demo_parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file per run")
     demo_parser.set_defaults(run=demo)
     sandbox_parser = add("sandbox", "run the Xentral sandbox alone", 8765)
     sandbox_parser.add_argument("--token", default="sandbox-token")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
+import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
@@ -69,6 +70,7 @@ async def create_order(
 ) -> JSONResponse:
     service = container(request).orders
     command = order.to_command()
+    structlog.contextvars.bind_contextvars(reference=command.reference, client=client.name)
     metrics = container(request).metrics
     key = service.idempotency_key(command, idempotency_key)
     if _wants_async(prefer, client):
