@@ -79,6 +79,7 @@ class Container:
     dispatcher: Dispatcher | None = None
     metrics: Metrics = field(default_factory=Metrics)
     queue_worker: QueueWorker | None = None
+    cache: Cache | None = None
     limiter: RateLimiter | None = None
 
     async def readiness(self) -> dict[str, Any]:
@@ -136,6 +137,8 @@ class Container:
         await self.xentral.aclose()
         if self.limiter is not None:
             await self.limiter.aclose()
+        if self.cache is not None:
+            await self.cache.aclose()
         await self.engine.dispose()
 
 
@@ -155,9 +158,7 @@ def xentral_client(
         transport=transport,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
         limiter=limiter,
-        retry=RetryPolicy(
-            max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds
-        ),
+        retry=RetryPolicy(max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds),
         on_response=metrics.xentral_response if metrics else None,
         on_transport_error=metrics.xentral_transport_error if metrics else None,
         on_retry=metrics.xentral_retry if metrics else None,
@@ -187,7 +188,7 @@ def rate_limiter(settings: Settings) -> RateLimiter:
 def lookup_cache(settings: Settings) -> Cache:
     """Products and customers: in this process, or in Redis so every instance shares one cache."""
     if settings.redis_url:
-        return RedisCache(Redis.from_url(settings.redis_url))
+        return RedisCache.from_url(settings.redis_url)
     return MemoryCache()
 
 
@@ -232,9 +233,10 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     metrics = Metrics()
     limiter = rate_limiter(settings)
     client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
+    cache = lookup_cache(settings)
     gateway = CachingGateway(
         XentralHttpGateway(client),
-        lookup_cache(settings),
+        cache,
         on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
     )
     service = OrderService(
@@ -257,6 +259,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     return Container(
         queue_worker=queue_worker,
+        cache=cache,
         settings=settings,
         engine=engine,
         xentral=client,

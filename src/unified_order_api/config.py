@@ -35,6 +35,14 @@ class ApiClient(BaseModel):
         default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
     )
     respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
+    reference_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.:-]{0,16}$",
+        description=(
+            "Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several "
+            "clients, give each one, so equal references of two shops never meet in Xentral's duplicate check."
+        ),
+    )
     notify_failures: bool = Field(
         default=False,
         description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
@@ -86,19 +94,23 @@ class IdempotencyPolicy(BaseModel):
         ),
     )
     lease_seconds: float = Field(
-        default=60.0, gt=0,
+        default=60.0,
+        gt=0,
         description="How long a running attempt owns its key; longer than the slowest Xentral round-trip.",
     )
     unknown_outcome_retry_seconds: float = Field(
-        default=5.0, gt=0,
-        description="After a write whose outcome is unknown, the key is free for a reconciling retry this soon.",
+        default=60.0,
+        gt=0,
+        description=(
+            "After a write whose outcome is unknown (timeout, lost connection, 5xx), the key stays locked this long "
+            "before a retry looks the order up and, if absent, imports again. Xentral may still finish a request it "
+            "stopped answering, so keep this above its longest request time (PHP's max_execution_time)."
+        ),
     )
     retention_days: float = Field(default=30.0, gt=0)
 
 
-TargetKind = Literal[
-    "loopback", "private", "link_local", "unique_local", "unspecified", "multicast", "reserved"
-]
+TargetKind = Literal["loopback", "private", "link_local", "unique_local", "unspecified", "multicast", "reserved"]
 
 
 class WebhookPolicy(BaseModel):
@@ -121,7 +133,7 @@ class WebhookPolicy(BaseModel):
     )
     allow_private_targets: list[TargetKind] = Field(
         default_factory=list,
-        description="Address kinds a webhook target may resolve to besides public ones, e.g. [\"loopback\"].",
+        description='Address kinds a webhook target may resolve to besides public ones, e.g. ["loopback"].',
     )
 
     @model_validator(mode="after")
@@ -155,23 +167,28 @@ class Settings(BaseSettings):
     xentral_timeout_seconds: float = Field(default=15.0, gt=0)
     xentral_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     xentral_rate_limit_per_minute: int = Field(
-        default=100, ge=1,
+        default=100,
+        ge=1,
         description="Xentral's budget per instance and client IP (FACTS §9); ask Xentral before raising it.",
     )
     xentral_rate_window_seconds: float = Field(
-        default=60.0, gt=0,
+        default=60.0,
+        gt=0,
         description="The window the rate limit counts in; Xentral's is a minute (benchmarks scale it down).",
     )
     xentral_rate_limit_reserve: int = Field(
-        default=0, ge=0,
+        default=0,
+        ge=0,
         description="Requests per minute left unused for other integrations calling from the same IP.",
     )
     xentral_wait_budget_seconds: float = Field(
-        default=10.0, ge=0,
+        default=10.0,
+        ge=0,
         description="Longest one Xentral call waits for a rate-limit slot and between retries; then 503.",
     )
     xentral_max_attempts: int = Field(
-        default=4, ge=1,
+        default=4,
+        ge=1,
         description="Tries per Xentral call (reads on 429/502/503/504/network errors; writes only on 429 "
         "and connect errors).",
     )

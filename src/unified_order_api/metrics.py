@@ -37,40 +37,59 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         r = self.registry
         self._orders = Counter(
-            "orders", "Order requests by outcome: created, existing, replayed, rejected, failed.",
-            ["outcome"], registry=r,
+            "orders",
+            "Order requests by outcome: created, existing, replayed, rejected, failed.",
+            ["outcome"],
+            registry=r,
         )
         self._xentral_requests = Counter(
-            "xentral_requests", "HTTP answers from Xentral by operation and status (every attempt).",
-            ["operation", "status"], registry=r,
+            "xentral_requests",
+            "HTTP answers from Xentral by operation and status (every attempt).",
+            ["operation", "status"],
+            registry=r,
         )
         self._xentral_duration = Histogram(
-            "xentral_request_duration_seconds", "Time until Xentral answered, by operation.",
-            ["operation"], buckets=_LATENCY_BUCKETS, registry=r,
+            "xentral_request_duration_seconds",
+            "Time until Xentral answered, by operation.",
+            ["operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self._xentral_transport_errors = Counter(
-            "xentral_transport_errors", "Xentral attempts that got no HTTP answer, by operation and kind.",
-            ["operation", "kind"], registry=r,
+            "xentral_transport_errors",
+            "Xentral attempts that got no HTTP answer, by operation and kind.",
+            ["operation", "kind"],
+            registry=r,
         )
         self._xentral_retries = Counter(
-            "xentral_retries", "Xentral attempts repeated by the client, by operation and reason.",
-            ["operation", "reason"], registry=r,
+            "xentral_retries",
+            "Xentral attempts repeated by the client, by operation and reason.",
+            ["operation", "reason"],
+            registry=r,
         )
         self._limiter_wait = Histogram(
-            "xentral_rate_limiter_wait_seconds", "Time an attempt waited for a Xentral rate-limit slot.",
-            buckets=_WAIT_BUCKETS, registry=r,
+            "xentral_rate_limiter_wait_seconds",
+            "Time an attempt waited for a Xentral rate-limit slot.",
+            buckets=_WAIT_BUCKETS,
+            registry=r,
         )
-        self._cache_hits = Counter("cache_hits", "Cache lookups answered from the cache.",
-                                   ["cache"], registry=r)
-        self._cache_misses = Counter("cache_misses", "Cache lookups that had to go to the source.",
-                                     ["cache"], registry=r)
+        self._cache_hits = Counter("cache_hits", "Cache lookups answered from the cache.", ["cache"], registry=r)
+        self._cache_misses = Counter(
+            "cache_misses", "Cache lookups that had to go to the source.", ["cache"], registry=r
+        )
         self._queue_depth = Gauge("queue_depth", "Items waiting in a queue.", ["queue"], registry=r)
         self._webhook_deliveries = Counter(
-            "webhook_deliveries", "Webhook delivery attempts by resulting state.", ["state"], registry=r,
+            "webhook_deliveries",
+            "Webhook delivery attempts by resulting state.",
+            ["state"],
+            registry=r,
         )
         self._http_duration = Histogram(
-            "http_request_duration_seconds", "Time to answer an API request, by route template and status.",
-            ["method", "route", "status"], buckets=_LATENCY_BUCKETS, registry=r,
+            "http_request_duration_seconds",
+            "Time to answer an API request, by route template and status.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
 
     # --- orders ------------------------------------------------------------------------

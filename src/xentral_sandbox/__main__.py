@@ -9,9 +9,7 @@ from .server import serve
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="xentral_sandbox", description="Local stand-in for Xentral's REST API"
-    )
+    parser = argparse.ArgumentParser(prog="xentral_sandbox", description="Local stand-in for Xentral's REST API")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--token", default=DEFAULT_TOKEN)

@@ -28,17 +28,13 @@ Handler = Callable[[RequestContext], Response]
 class SandboxApp:
     """The ASGI app plus the objects a test steers it with."""
 
-    def __init__(
-        self, state: SandboxState, config: SandboxConfig, faults: FaultInjector, calls: CallLog
-    ) -> None:
+    def __init__(self, state: SandboxState, config: SandboxConfig, faults: FaultInjector, calls: CallLog) -> None:
         self.state = state
         self.config = config
         self.faults = faults
         self.calls = calls
         self.limiter = (
-            FixedWindowLimiter(config.rate_limit, config.rate_window_seconds)
-            if config.rate_limit is not None
-            else None
+            FixedWindowLimiter(config.rate_limit, config.rate_window_seconds) if config.rate_limit is not None else None
         )
         self.api = Starlette(routes=_routes(state, config))
         self.gateway = Gateway(self.api, config, faults, calls, self.limiter)
@@ -90,9 +86,7 @@ def _routes(state: SandboxState, config: SandboxConfig) -> list[Route]:
         ("GET", "/api/v1/projects", catalog.list_projects),
         ("GET", "/api/v1/externalReferenceTargets", catalog.list_external_reference_targets),
     ]
-    return [
-        Route(path, _endpoint(handler, state, config), methods=[method]) for method, path, handler in table
-    ]
+    return [Route(path, _endpoint(handler, state, config), methods=[method]) for method, path, handler in table]
 
 
 def create_app(

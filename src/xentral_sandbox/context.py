@@ -65,9 +65,7 @@ def select(
     chosen = sorted(chosen, key=lambda r: int(r["id"]))
     if order_fields is None:
         return chosen
-    return [
-        dict(r) for r in apply_order(list[Mapping[str, Any]](chosen), ctx.query.get("order"), order_fields)
-    ]
+    return [dict(r) for r in apply_order(list[Mapping[str, Any]](chosen), ctx.query.get("order"), order_fields)]
 
 
 def paged(ctx: RequestContext, items: list[Record], render: Callable[[Record], Any]) -> dict[str, Any]:

@@ -86,13 +86,8 @@ def list_customers(ctx: RequestContext) -> Response:
         items = select(ctx, list(ctx.state.customers.values()), _spec(ctx), _ORDER_FIELDS)
         payload = cursored(ctx, items, lambda c: customer_item(ctx.state, c))
     if ctx.media_type == CSV:
-        rows = [
-            {"id": i["id"], "type": i["type"], **i["general"], **i["general"]["address"]}
-            for i in payload["data"]
-        ]
-        return csv_response(
-            rows, ("id", "type", "customerNumber", "name", "email", "street", "zip", "city", "country")
-        )
+        rows = [{"id": i["id"], "type": i["type"], **i["general"], **i["general"]["address"]} for i in payload["data"]]
+        return csv_response(rows, ("id", "type", "customerNumber", "name", "email", "street", "zip", "city", "country"))
     return json_response(payload)
 
 

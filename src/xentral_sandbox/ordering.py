@@ -24,9 +24,7 @@ def _key(value: Any) -> tuple[int, Any]:
         return (2, text.casefold())
 
 
-def apply_order(
-    items: list[Mapping[str, Any]], raw: Any, fields: Mapping[str, Getter]
-) -> list[Mapping[str, Any]]:
+def apply_order(items: list[Mapping[str, Any]], raw: Any, fields: Mapping[str, Getter]) -> list[Mapping[str, Any]]:
     """Sort stably by the statements in reverse, so the first statement wins. Default order is by id."""
     if raw is None:
         return items

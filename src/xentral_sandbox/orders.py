@@ -117,9 +117,7 @@ def _customer_address(customer: Record, shipping: bool) -> dict[str, Any]:
     return result
 
 
-def _rate(
-    tax: Mapping[str, Any] | None, product: Record, rates: Mapping[str, float]
-) -> tuple[str | None, float]:
+def _rate(tax: Mapping[str, Any] | None, product: Record, rates: Mapping[str, float]) -> tuple[str | None, float]:
     tax = tax or {}
     if tax.get("rate") is not None:
         return tax.get("vatCategory"), float(tax["rate"])
@@ -138,9 +136,7 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         "normal": float(tax.get("normalTaxRate") or project.get("normalTaxRate") or 19),
         "reduced": float(tax.get("reducedTaxRate") or project.get("reducedTaxRate") or 7),
     }
-    net_prices = (
-        tax.get("taxDisplay") == "net"
-    )  # Assumption (FACTS §11.8): prices follow taxDisplay; default gross
+    net_prices = tax.get("taxDisplay") == "net"  # Assumption (FACTS §11.8): prices follow taxDisplay; default gross
     currency = financials["currency"]
     net_total, gross_total = Decimal(0), Decimal(0)
 
@@ -273,10 +269,7 @@ def import_sales_order(ctx: RequestContext) -> Response:
         if (
             ctx.config.reject_duplicate_external_order_number
             and external
-            and any(
-                o["externalOrderNumber"].casefold() == external.casefold()
-                for o in state.sales_orders.values()
-            )
+            and any(o["externalOrderNumber"].casefold() == external.casefold() for o in state.sales_orders.values())
         ):
             put_violation(
                 violations,

@@ -49,9 +49,7 @@ def parse_page(raw: Any) -> Page:
     for field in ("number", "size"):
         if field not in raw:
             raise request_validation({"page": {field: [MISSING]}})
-    return Page(
-        _int(raw["number"], "page", "number", 1, None), _int(raw["size"], "page", "size", 1, MAX_SIZE)
-    )
+    return Page(_int(raw["number"], "page", "number", 1, None), _int(raw["size"], "page", "size", 1, MAX_SIZE))
 
 
 @dataclass(frozen=True)

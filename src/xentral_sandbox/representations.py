@@ -214,9 +214,7 @@ def order_view(o: Record) -> dict[str, Any]:
 def order_item(o: Record) -> dict[str, Any]:
     """The list item lacks positions, salesChannel, shippingMethod and deliveryTerms (FACTS §6)."""
     item = {k: v for k, v in o.items() if k not in _LIST_ONLY_DROPS}
-    item["delivery"] = {
-        k: v for k, v in o["delivery"].items() if k not in {"shippingMethod", "deliveryTerms"}
-    }
+    item["delivery"] = {k: v for k, v in o["delivery"].items() if k not in {"shippingMethod", "deliveryTerms"}}
     log = dict(o.get("log", {}))
     if "createdBy" in log:
         log["createdBy"] = {k: v for k, v in log["createdBy"].items() if k != "email"}

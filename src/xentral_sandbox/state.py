@@ -14,11 +14,7 @@ Record = dict[str, Any]
 
 def load_seed(path: Path | None = None) -> dict[str, Any]:
     """The packaged seed.json unless a path is given (tests may bring their own fixture)."""
-    text = (
-        path.read_text("utf-8")
-        if path
-        else resources.files(__package__).joinpath("seed.json").read_text("utf-8")
-    )
+    text = path.read_text("utf-8") if path else resources.files(__package__).joinpath("seed.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -156,7 +156,7 @@ def test_server_error_on_import_is_reconciled_on_retry(sandbox: SandboxHandle, t
 
 def test_timeout_on_import_that_landed_late_is_not_duplicated(sandbox: SandboxHandle, tmp_path: Path) -> None:
     settings = service_settings(
-        sandbox, tmp_path, xentral_timeout_seconds=0.5, idempotency={"unknown_outcome_retry_seconds": 0.2}
+        sandbox, tmp_path, xentral_timeout_seconds=0.5, idempotency={"unknown_outcome_retry_seconds": 1.5}
     )
     body = order_body()
     with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
@@ -164,7 +164,9 @@ def test_timeout_on_import_that_landed_late_is_not_duplicated(sandbox: SandboxHa
         first = api.post("/api/orders", json=body)
         assert first.status_code == 504, first.text
         assert first.json()["code"] == "xentral_outcome_unknown"
-        time.sleep(1.0)  # the sandbox finishes the slow import meanwhile
+        early = api.post("/api/orders", json=body)
+        assert early.status_code == 409, early.text  # the key stays locked while the import may land
+        time.sleep(float(first.headers["retry-after"]))  # as a well-behaved caller does
         retried = api.post("/api/orders", json=body)
         assert retried.status_code == 201, retried.text
     assert len(orders_with_reference(sandbox, body["reference"])) == 1

@@ -113,13 +113,15 @@ async def test_completion_writes_the_outbox_row_in_the_same_transaction(engine: 
     assert [(row.event_id, row.state) for row in rows] == [("evt_1", "pending")]
 
 
-async def test_purge_removes_only_old_finished_attempts(engine: AsyncEngine) -> None:
+async def test_purge_removes_old_finished_and_abandoned_attempts(engine: AsyncEngine) -> None:
     store = SqlAttemptStore(engine)
     done = (await _claim(store, key="A", reference="A")).attempt
     done.state, done.receipt = AttemptState.COMPLETED, _receipt()
     done.record("completed", NOW)
     await store.complete(done, None)
-    await _claim(store, key="B", reference="B")  # still running
-    assert await store.purge(NOW + dt.timedelta(days=1)) == 1
+    await _claim(store, key="B", reference="B", lease=2 * 86400)  # still running
+    await _claim(store, key="C", reference="C", lease=5)  # abandoned: its lease ran out long ago
+    assert await store.purge(NOW + dt.timedelta(days=1)) == 2
     assert await store.find("shop", "A") is None
     assert await store.find("shop", "B") is not None
+    assert await store.find("shop", "C") is None

@@ -39,13 +39,21 @@ def _deliveries(request: Request) -> DeliveryStore:
 
 
 def _not_found(request: Request, event_id: str) -> JSONResponse:
-    return problem_response(404, "delivery_not_found", "Delivery not found",
-                            f"No webhook delivery has event id '{event_id}'",
-                            instance=request.url.path, request_id=request_id_of(request))
+    return problem_response(
+        404,
+        "delivery_not_found",
+        "Delivery not found",
+        f"No webhook delivery has event id '{event_id}'",
+        instance=request.url.path,
+        request_id=request_id_of(request),
+    )
 
 
-@router.get("/deliveries", summary="Webhook deliveries, newest first, optionally of one state",
-            responses=problem_responses(401, 422))
+@router.get(
+    "/deliveries",
+    summary="Webhook deliveries, newest first, optionally of one state",
+    responses=problem_responses(401, 422),
+)
 async def list_deliveries(
     request: Request,
     state: Annotated[DeliveryState | None, Query(description="pending, delivered or dead")] = None,
@@ -60,8 +68,11 @@ async def list_deliveries(
     }
 
 
-@router.get("/deliveries/{event_id}", summary="One delivery with its payload and every attempt",
-            responses=problem_responses(401, 404))
+@router.get(
+    "/deliveries/{event_id}",
+    summary="One delivery with its payload and every attempt",
+    responses=problem_responses(401, 404),
+)
 async def get_delivery(event_id: str, request: Request) -> Any:
     delivery = await _deliveries(request).get(event_id)
     if delivery is None:
@@ -69,9 +80,12 @@ async def get_delivery(event_id: str, request: Request) -> Any:
     return delivery.to_json(with_attempts=True)
 
 
-@router.post("/deliveries/{event_id}/redeliver", status_code=202,
-             summary="Send again now with a fresh retry schedule (also for dead or delivered ones)",
-             responses=problem_responses(401, 404))
+@router.post(
+    "/deliveries/{event_id}/redeliver",
+    status_code=202,
+    summary="Send again now with a fresh retry schedule (also for dead or delivered ones)",
+    responses=problem_responses(401, 404),
+)
 async def redeliver(event_id: str, request: Request) -> Any:
     delivery = await _deliveries(request).redeliver(event_id, dt.datetime.now(dt.UTC))
     if delivery is None:

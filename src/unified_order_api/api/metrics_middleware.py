@@ -44,8 +44,7 @@ class RequestMetrics:
         finally:
             metrics = _metrics_of(scope)
             if metrics is not None:
-                metrics.http_request(scope["method"], _route_template(scope), status,
-                                     time.perf_counter() - started)
+                metrics.http_request(scope["method"], _route_template(scope), status, time.perf_counter() - started)
 
 
 def _metrics_of(scope: Scope) -> Metrics | None:

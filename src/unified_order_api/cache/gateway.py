@@ -103,12 +103,13 @@ class CachingGateway:
         if missing:
             fetched = await self._inner.products_by_sku(missing)
             found.update(fetched)
+            # Spellings of one SKU ("ART-1", "art-1") share a key: one found means all found.
+            hits = {keys[sku]: fetched[sku] for sku in missing if sku in fetched}
             await self._cache.set_many(
-                {keys[sku]: _product_to_json(fetched[sku]) for sku in missing if sku in fetched},
-                self._ttls.product_seconds,
+                {key: _product_to_json(product) for key, product in hits.items()}, self._ttls.product_seconds
             )
             await self._cache.set_many(
-                {keys[sku]: _MISSING for sku in missing if sku not in fetched}, self._ttls.missing_product_seconds
+                {keys[sku]: _MISSING for sku in missing if keys[sku] not in hits}, self._ttls.missing_product_seconds
             )
         return found
 

@@ -28,6 +28,8 @@ class Cache(Protocol):
 
     async def delete_many(self, keys: Sequence[str]) -> None: ...
 
+    async def aclose(self) -> None: ...
+
 
 class MemoryCache:
     """A bounded LRU with per-entry expiry, for one process."""
@@ -63,18 +65,31 @@ class MemoryCache:
         for key in keys:
             self._entries.pop(key, None)
 
+    async def aclose(self) -> None:
+        self._entries.clear()
+
 
 class RedisCache:
+    # A Redis that hangs must not hang orders: past this, a lookup is a miss.
+    TIMEOUT_SECONDS = 0.5
+
     def __init__(self, redis: Redis, prefix: str = "uoa:cache:") -> None:
         self._redis = redis
         self._prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisCache:
+        return cls(Redis.from_url(url, socket_timeout=cls.TIMEOUT_SECONDS, socket_connect_timeout=cls.TIMEOUT_SECONDS))
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         if not keys:
             return {}
         try:
             raw = await self._redis.mget([self._prefix + key for key in keys])
-        except RedisError as error:
+        except (RedisError, OSError) as error:
             log.warning("cache.redis_unavailable", error=type(error).__name__)
             return {}
         return {key: json.loads(text) for key, text in zip(keys, raw, strict=True) if text is not None}
@@ -88,7 +103,7 @@ class RedisCache:
                 for key, value in values.items():
                     pipe.set(self._prefix + key, json.dumps(value), px=milliseconds)
                 await pipe.execute()
-        except RedisError as error:
+        except (RedisError, OSError) as error:
             log.warning("cache.redis_unavailable", error=type(error).__name__)
 
     async def delete_many(self, keys: Sequence[str]) -> None:
@@ -96,5 +111,5 @@ class RedisCache:
             return
         try:
             await self._redis.delete(*[self._prefix + key for key in keys])
-        except RedisError as error:
+        except (RedisError, OSError) as error:
             log.warning("cache.redis_unavailable", error=type(error).__name__)

@@ -95,6 +95,11 @@ class Attempt:
     def created_anything(self) -> bool:
         return self.customer_created or self.order_id is not None
 
+    @property
+    def import_attempted(self) -> bool:
+        """An import was sent at some point: Xentral may hold the order, so look before sending again."""
+        return any(step.name == "importing" for step in self.steps)
+
 
 ClaimKind = Literal["new", "resumed", "replay", "in_progress", "key_reused"]
 

@@ -72,9 +72,22 @@ def new_customer_problems(details: CustomerDetails) -> list[FieldProblem]:
     return problems
 
 
-def customer_not_found(details: CustomerDetails, searched: Sequence[CustomerLookupField]) -> CustomerNotFound:
+def customer_not_found(
+    details: CustomerDetails, searched: Sequence[CustomerLookupField], *, needs_email: bool = False
+) -> CustomerNotFound:
     said = " or ".join(f"{field} '{_lookup_value(details, field)}'" for field in searched) or "the given data"
-    pointer = "/customer/number" if "number" in searched and not details.email else "/customer/email"
+    if needs_email:
+        return CustomerNotFound(
+            [
+                FieldProblem(
+                    "/customer/email",
+                    "customer_not_found",
+                    f"No Xentral customer with {said}; send the customer's email to create a new one "
+                    "(Xentral assigns new customer numbers itself)",
+                )
+            ]
+        )
+    pointer = "/customer/customer_number" if "number" in searched and not details.email else "/customer/email"
     return CustomerNotFound(
         [
             FieldProblem(

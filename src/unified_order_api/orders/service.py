@@ -23,6 +23,7 @@ from .attempts import (
     AttemptState,
     AttemptStore,
     Claim,
+    LeaseLost,
     OrderReceipt,
     WebhookMessage,
 )
@@ -104,6 +105,7 @@ class OrderService:
         self._reference = reference_data or ReferenceData(gateway)
         self._callbacks = callbacks
         self._clock = clock
+        self._creation_locks: dict[str, asyncio.Lock] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -114,7 +116,7 @@ class OrderService:
 
     async def place_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> OrderOutcome:
         key = key or command.reference
-        callback_url = self._callback_target(client, command)
+        callback_url = await self._callback_target(client, command)
         claim = await self._claim(command, client=client, key=key)
         if claim.kind == "replay":
             assert claim.attempt.receipt is not None
@@ -126,7 +128,16 @@ class OrderService:
                 f"Order '{claim.attempt.reference}' is being processed by an earlier request; retry shortly",
                 retry_after=max(1.0, min(remaining, 30.0)),
             )
-        receipt = await self._execute(command, claim.attempt, callback_url, resumed=claim.kind == "resumed")
+        try:
+            receipt = await self._execute(command, claim.attempt, callback_url, resumed=claim.kind == "resumed")
+        except LeaseLost as error:
+            # Our lease ran out and a retry took the attempt over; it may even have finished it.
+            current = await self._store.find(client, command.reference)
+            if current is not None and current.receipt is not None:
+                return OrderOutcome(current.receipt, replayed=True)
+            raise OrderInProgress(
+                f"Order '{command.reference}' is being finished by a later request; retry shortly", retry_after=5
+            ) from error
         return OrderOutcome(receipt)
 
     async def accept_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> Accepted:
@@ -136,7 +147,7 @@ class OrderService:
         arrival order, at the pace the Xentral limiter allows.
         """
         key = key or command.reference
-        self._callback_target(client, command)
+        await self._callback_target(client, command)
         now = self._clock()
         claim = await self._store.claim(
             client=client,
@@ -157,26 +168,35 @@ class OrderService:
 
     async def process_queued(self, attempt: Attempt) -> None:
         """Run one claimed queued order; a transient failure puts it back with a delay instead of failing it."""
-        assert attempt.request is not None
-        command = PlaceOrder.from_json(attempt.request)
+        callback_url = None
         try:
-            callback_url = self._callback_target(attempt.client, command)
-        except OrderRejected as error:
-            await self._fail(attempt, error, None)
-            return
-        try:
+            assert attempt.request is not None
+            command = PlaceOrder.from_json(attempt.request)
+            callback_url = await self._callback_target(attempt.client, command)
             await self._execute(command, attempt, callback_url, resumed=len(attempt.steps) > 1)
+        except LeaseLost:
+            return  # another worker owns it now
         except (XentralUnavailable, XentralAccessDenied, XentralMisbehaved) as error:
-            requeues = sum(1 for step in attempt.steps if step.name == "requeued")
-            if requeues >= MAX_REQUEUES:
+            await self._requeue(attempt, error, callback_url)
+        except OrderError as error:
+            if attempt.state != AttemptState.FAILED:  # e.g. a refused callback_url, before _execute ran
                 await self._fail(attempt, error, callback_url)
-                return
-            delay = min(QUEUE_BACKOFF_CAP, max(error.retry_after or 0, 2.0 * 2**requeues))
-            attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)
-            attempt.record("requeued", self._clock(), f"{error.code}: retry in {delay:.0f}s")
-            await self._store.save(attempt)
-        except OrderError:
-            pass  # already recorded as failed (and notified) by _execute
+        except Exception as error:
+            # A bug or a stored request we cannot read: retry a few times, then give up visibly
+            # instead of spending Xentral's budget on it forever.
+            log.exception("queue.order_crashed", reference=attempt.reference)
+            crash = XentralMisbehaved(f"Processing failed unexpectedly ({type(error).__name__})")
+            await self._requeue(attempt, crash, callback_url)
+
+    async def _requeue(self, attempt: Attempt, error: OrderError, callback_url: str | None) -> None:
+        requeues = sum(1 for step in attempt.steps if step.name == "requeued")
+        if requeues >= MAX_REQUEUES:
+            await self._fail(attempt, error, callback_url)
+            return
+        delay = min(QUEUE_BACKOFF_CAP, max(error.retry_after or 0, 2.0 * 2**requeues))
+        attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)
+        attempt.record("requeued", self._clock(), f"{error.code}: retry in {delay:.0f}s")
+        await self._store.save(attempt)
 
     async def _execute(
         self, command: PlaceOrder, attempt: Attempt, callback_url: str | None, *, resumed: bool
@@ -232,15 +252,19 @@ class OrderService:
         )
 
     async def _run(self, command: PlaceOrder, attempt: Attempt, callback_url: str | None) -> OrderReceipt:
-        resumed_import = attempt.state == AttemptState.IMPORTING
-        check_upstream = self._settings.idempotency.upstream_check == "always" or resumed_import
+        check_upstream = self._settings.idempotency.upstream_check == "always" or attempt.import_attempted
         reuse_customer = attempt.customer_id is not None and attempt.customer_identity == command.customer.identity
 
-        existing_lookup = self._find_existing(command.reference) if check_upstream else _none()
+        external_reference = self._external_reference(attempt.client, command.reference)
+        existing_lookup = self._find_existing(external_reference) if check_upstream else _none()
         customer_lookup = (
-            _none() if reuse_customer else find_customer(self._gateway, command.customer, self._settings.customers)
+            _none()
+            if reuse_customer
+            else self._call(find_customer(self._gateway, command.customer, self._settings.customers))
         )
-        existing, draft, lookup = await _gather_first_error(existing_lookup, self._resolve(command), customer_lookup)
+        existing, draft, lookup = await _gather_first_error(
+            existing_lookup, self._resolve(command, attempt.client), customer_lookup
+        )
         if existing is not None:
             receipt = self._receipt_for_existing(command, existing, attempt)
             await self._finish(attempt, receipt, command, callback_url)
@@ -296,6 +320,7 @@ class OrderService:
 
     async def _resolve_fresh(self, command: PlaceOrder, attempt: Attempt) -> tuple[OrderDraft, CustomerLookup | None]:
         assert self._cache is not None
+        self._reference.invalidate()
         await self._cache.forget_products([item.sku for item in command.items])
         details = command.customer
         for field, value in (("number", details.number), ("email", details.email)):
@@ -303,15 +328,22 @@ class OrderService:
                 await self._cache.forget_customer(field, value)  # type: ignore[arg-type]
         if attempt.customer_created:
             # We created this customer moments ago; its id is not a cached guess.
-            draft: OrderDraft = await self._resolve(command)
+            draft: OrderDraft = await self._resolve(command, attempt.client)
             return draft, None
         attempt.customer_id = None
         draft, lookup = await _gather_first_error(
-            self._resolve(command), find_customer(self._gateway, details, self._settings.customers)
+            self._resolve(command, attempt.client),
+            self._call(find_customer(self._gateway, details, self._settings.customers)),
         )
         return draft, lookup
 
-    async def _resolve(self, command: PlaceOrder) -> OrderDraft:
+    def _external_reference(self, client: str, reference: str) -> str:
+        """The reference as Xentral stores it (externalOrderNumber): the client's prefix keeps the
+        references of different callers apart in the one Xentral where they all meet."""
+        prefix = next((c.reference_prefix for c in self._settings.clients if c.name == client), "")
+        return prefix + reference
+
+    async def _resolve(self, command: PlaceOrder, client: str) -> OrderDraft:
         """Every check that needs no write, with every problem collected before raising."""
         defaults = self._settings.defaults
         currency = (command.currency or defaults.currency).upper()
@@ -357,7 +389,7 @@ class OrderService:
         billing = command.billing_address or _customer_address(command)
         draft = OrderDraft(
             order_date=command.order_date or self._clock().date(),
-            reference=command.reference,
+            reference=self._external_reference(client, command.reference),
             customer_id="",
             project_id=project_id,
             payment_method_id=payment_id,
@@ -440,8 +472,8 @@ class OrderService:
         return min(live, key=lambda order: (len(order.id), order.id))
 
     def _receipt_for_existing(self, command: PlaceOrder, order: SalesOrder, attempt: Attempt) -> OrderReceipt:
-        # Found while resuming an import of ours: it is the order we created, not someone else's.
-        created_here = attempt.state == AttemptState.IMPORTING
+        # Found after an import of ours was sent: it is the order we created, not someone else's.
+        created_here = attempt.import_attempted
         attempt.order_id = order.id
         return OrderReceipt(
             reference=command.reference,
@@ -459,9 +491,32 @@ class OrderService:
     ) -> str:
         if not self._settings.customers.create_missing:
             raise customer_not_found(command.customer, searched)
+        if not command.customer.email:
+            # The number range assigns a new customer's number, so a customer created for an unknown
+            # number could never be found by it again: every retry would create another one.
+            raise customer_not_found(command.customer, searched, needs_email=True)
         problems = new_customer_problems(command.customer)
         if problems:
             raise OrderRejected(problems)
+        identity = command.customer.identity
+        lock = self._creation_locks.setdefault(identity, asyncio.Lock())
+        contended = lock.locked()
+        try:
+            async with lock:
+                if contended:
+                    # Another order of this process was creating the same customer: use that one.
+                    lookup = find_customer(self._gateway, command.customer, self._settings.customers)
+                    found = await self._call(lookup)
+                    if found.customer is not None:
+                        attempt.customer_number = found.customer.number
+                        attempt.customer_created = False
+                        return found.customer.id
+                return await self._create_customer_now(command, attempt, project_id)
+        finally:
+            if not lock.locked() and self._creation_locks.get(identity) is lock:
+                del self._creation_locks[identity]
+
+    async def _create_customer_now(self, command: PlaceOrder, attempt: Attempt, project_id: str) -> str:
         attempt.record("creating_customer", self._clock())
         await self._checkpoint(attempt)
         try:
@@ -493,7 +548,10 @@ class OrderService:
         try:
             order_id = await self._call(self._gateway.import_order(draft), write=True)
         except XentralOutcomeUnknown as error:
-            found = await self._find_existing(draft.reference)
+            try:
+                found = await self._find_existing(draft.reference)
+            except OrderError:
+                found = None  # still unknown: the state stays `importing`, the retry reconciles
             if found is None:
                 error.extra.update(self._customer_extra(attempt))
                 raise
@@ -577,7 +635,7 @@ class OrderService:
             }
         }
 
-    def _callback_target(self, client: str, command: PlaceOrder) -> str | None:
+    async def _callback_target(self, client: str, command: PlaceOrder) -> str | None:
         if self._callbacks is None:
             if command.callback_url:
                 raise OrderRejected(
@@ -585,7 +643,8 @@ class OrderService:
                 )
             return None
         try:
-            return self._callbacks.target_for(client, command.callback_url)
+            # The check resolves the host name: keep that blocking lookup off the event loop.
+            return await asyncio.to_thread(self._callbacks.target_for, client, command.callback_url)
         except ValueError as error:
             raise OrderRejected([FieldProblem("/callback_url", "callback_not_allowed", str(error))]) from error
 

@@ -130,8 +130,12 @@ class SqlAttemptStore:
                     return Claim("new", fresh)
             except IntegrityError:
                 pass
-            async with self._engine.begin() as connection:
-                claim = await self._claim_existing(connection, fresh)
+            try:
+                async with self._engine.begin() as connection:
+                    claim = await self._claim_existing(connection, fresh)
+            except IntegrityError:
+                # Taking over a failed attempt under a key another attempt already holds.
+                return Claim("key_reused", fresh)
             if claim is not None:
                 return claim
         raise RuntimeError(f"could not claim idempotency key {key!r} after {_CLAIM_ROUNDS} rounds")
@@ -183,6 +187,7 @@ class SqlAttemptStore:
             return Claim("in_progress", existing)
         existing.owner = fresh.owner
         existing.lease_until = fresh.lease_until
+        existing.queued = existing.queued or fresh.queued  # resent through the async lane: the worker takes it
         existing.record("resumed", fresh.created_at, "the previous attempt's lease expired")
         return await self._take_over(connection, existing, version, "resumed")
 
@@ -303,10 +308,12 @@ class SqlAttemptStore:
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 delete(order_attempts).where(
-                    and_(
+                    order_attempts.c.updated_at < older_than,
+                    or_(
                         order_attempts.c.state.in_([AttemptState.COMPLETED.value, AttemptState.FAILED.value]),
-                        order_attempts.c.updated_at < older_than,
-                    )
+                        # Abandoned long ago (nobody retried): as finished as it will ever be.
+                        order_attempts.c.lease_until < older_than,
+                    ),
                 )
             )
         return int(result.rowcount)

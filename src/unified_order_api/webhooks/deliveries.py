@@ -96,9 +96,7 @@ class Outcome:
 
 
 class DeliveryStore(Protocol):
-    async def claim_due(
-        self, *, worker: str, now: dt.datetime, until: dt.datetime, limit: int
-    ) -> list[Delivery]:
+    async def claim_due(self, *, worker: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[Delivery]:
         """Take up to `limit` pending deliveries that are due and not claimed by a live dispatcher."""
         ...
 
@@ -106,9 +104,7 @@ class DeliveryStore(Protocol):
         """Store the attempt and the new state; False when the claim was lost (state left alone)."""
         ...
 
-    async def page(
-        self, *, state: DeliveryState | None, limit: int, before: int | None = None
-    ) -> list[Delivery]:
+    async def page(self, *, state: DeliveryState | None, limit: int, before: int | None = None) -> list[Delivery]:
         """Newest first; `before` is the id to continue below."""
         ...
 

@@ -14,8 +14,7 @@ Random = Callable[[], float]
 
 
 class RetrySchedule:
-    def __init__(self, delays_seconds: Sequence[float], jitter: float = 0.1,
-                 rng: Random = random.random) -> None:
+    def __init__(self, delays_seconds: Sequence[float], jitter: float = 0.1, rng: Random = random.random) -> None:
         if not delays_seconds:
             raise ValueError("a retry schedule needs at least one delay")
         if not 0 <= jitter < 1:

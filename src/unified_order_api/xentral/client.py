@@ -180,16 +180,12 @@ class XentralClient:
 
     async def create_customer_v1(self, body: CustomerCreateV1) -> str:
         """Create a customer with address and email in one call; returns the new id."""
-        response = await self._send(
-            "create_customer_v1", "POST", "/api/v1/customers", json=body, is_write=True
-        )
+        response = await self._send("create_customer_v1", "POST", "/api/v1/customers", json=body, is_write=True)
         return id_from_location(response, "create_customer_v1")
 
     async def create_customer_v2(self, body: CustomerCreateV2) -> str:
         """Create a customer without address (v2 has none); returns the new id."""
-        response = await self._send(
-            "create_customer_v2", "POST", "/api/v2/customers", json=body, is_write=True
-        )
+        response = await self._send("create_customer_v2", "POST", "/api/v2/customers", json=body, is_write=True)
         return id_from_location(response, "create_customer_v2")
 
     # --- sales orders ------------------------------------------------------------------
@@ -276,8 +272,7 @@ class XentralClient:
                 if delay is None or self._clock() + delay > deadline:
                     raise
                 reason = _reason(error)
-                logger.info("xentral %s %s: %s, attempt %d, retrying in %.2fs",
-                            method, path, reason, attempt, delay)
+                logger.info("xentral %s %s: %s, attempt %d, retrying in %.2fs", method, path, reason, attempt, delay)
                 self._hook(self._on_retry, operation, reason)
                 await self._sleep(delay)
 

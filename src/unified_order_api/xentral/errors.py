@@ -57,9 +57,7 @@ class XentralTransportError(XentralError):
     the resource up first (e.g. sales orders by externalOrderNumber).
     """
 
-    def __init__(
-        self, message: str, *, operation: str, method: str, path: str, outcome_unknown: bool
-    ) -> None:
+    def __init__(self, message: str, *, operation: str, method: str, path: str, outcome_unknown: bool) -> None:
         super().__init__(message, operation=operation)
         self.method = method
         self.path = path
@@ -193,7 +191,6 @@ class RateBudgetExhausted(XentralError):
     def __init__(self, retry_after: float, *, operation: str = "rate_limiter") -> None:
         self.retry_after = max(0.0, retry_after)
         super().__init__(
-            f"Xentral {operation}: no request slot within the wait budget "
-            f"(next in {self.retry_after:.1f}s)",
+            f"Xentral {operation}: no request slot within the wait budget (next in {self.retry_after:.1f}s)",
             operation=operation,
         )

@@ -91,9 +91,7 @@ class XentralHttpGateway:
         Assumption (FACTS §11.4): it is unclear whether the `number` filter matches
         `general.number` or `general.customerNumber`; we send it as is and trust the result.
         """
-        result = await self._client.list_customers(
-            [Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE)
-        )
+        result = await self._client.list_customers([Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE))
         return [_customer(item) for item in result.data]
 
     async def create_customer(self, customer: NewCustomer) -> str:

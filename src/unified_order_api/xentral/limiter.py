@@ -253,8 +253,7 @@ class RedisRateLimiter(RateLimiter):
                     keys=list(self._keys), args=[self._rules.limit, window_ms, member]
                 )
             except RedisError as error:
-                logger.warning("rate limiter: Redis failed (%s); pacing this process alone",
-                               type(error).__name__)
+                logger.warning("rate limiter: Redis failed (%s); pacing this process alone", type(error).__name__)
                 await self._fallback.acquire(deadline)
                 return
             if int(taken) == 1:
@@ -280,8 +279,7 @@ class RedisRateLimiter(RateLimiter):
             elif was_spread:
                 await self._redis.delete(self._keys[2])
         except RedisError as error:
-            logger.warning("rate limiter: could not share Xentral's rate headers via Redis (%s)",
-                           type(error).__name__)
+            logger.warning("rate limiter: could not share Xentral's rate headers via Redis (%s)", type(error).__name__)
 
     async def aclose(self) -> None:
         if self._owns_connection:

@@ -46,9 +46,7 @@ def id_from_location(response: httpx.Response, operation: str) -> str:
     """
     location = response.headers.get("location")
     if not location:
-        raise XentralUnexpectedResponse(
-            response.status_code, None, operation, detail="created, but no Location header"
-        )
+        raise XentralUnexpectedResponse(response.status_code, None, operation, detail="created, but no Location header")
     match = _TRAILING_ID.search(urlsplit(location).path)
     if match is None:
         raise XentralUnexpectedResponse(

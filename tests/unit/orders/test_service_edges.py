@@ -1,0 +1,190 @@
+"""The order service at its edges: lost answers, failed reconciliations, takeovers and the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.orders.fakes import FakeGateway, command
+from unified_order_api.cache import CachingGateway, MemoryCache
+from unified_order_api.config import ApiClient, Settings
+from unified_order_api.orders import errors
+from unified_order_api.orders.attempts import AttemptState
+from unified_order_api.orders.model import Product
+from unified_order_api.orders.queue import QueueWorker
+from unified_order_api.orders.service import OrderService
+from unified_order_api.store import migrate
+from unified_order_api.store.attempts import SqlAttemptStore
+from unified_order_api.store.database import create_engine
+from unified_order_api.xentral import errors as upstream
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+class Harness:
+    def __init__(self, service: OrderService, gateway: FakeGateway, store: SqlAttemptStore, clock: Clock) -> None:
+        self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
+
+    def orders_with(self, reference: str) -> list[str]:
+        return [order.id for order in self.gateway.orders.values() if order.reference == reference]
+
+
+@pytest.fixture
+async def make(tmp_path: Path) -> AsyncIterator[Any]:
+    engines = []
+
+    async def build(**overrides: Any) -> Harness:
+        url = f"sqlite+aiosqlite:///{tmp_path}/orders-{len(engines)}.db"
+        migrate.upgrade(url)
+        engine = create_engine(url)
+        engines.append(engine)
+        settings = Settings(
+            xentral_url="https://x.xentral.biz",
+            xentral_token="t",
+            database_url=url,
+            clients=[ApiClient(name="shop", api_key="k")],
+            **overrides,
+        )
+        gateway, clock = FakeGateway(), Clock()
+        store = SqlAttemptStore(engine)
+        return Harness(
+            OrderService(gateway=gateway, store=store, settings=settings, clock=clock), gateway, store, clock
+        )
+
+    yield build
+    for engine in engines:
+        await engine.dispose()
+
+
+def _timeout(operation: str) -> upstream.XentralTimeout:
+    return upstream.XentralTimeout("t", operation=operation, method="POST", path="/x", outcome_unknown=True)
+
+
+async def test_failed_reconciliation_keeps_the_outcome_unknown_and_the_retry_finds_the_order(make: Any) -> None:
+    h = await make(idempotency={"upstream_check": "when_unsure"})
+    h.gateway.fail("import", _timeout("import_sales_order"))
+    h.gateway.fail("find_orders", upstream.RateBudgetExhausted(3.0, operation="list_sales_orders"))
+    with pytest.raises(errors.XentralOutcomeUnknown):
+        await h.service.place_order(command(), client="shop")
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.IMPORTING
+    h.clock.advance(61)
+    outcome = await h.service.place_order(command(), client="shop")
+    assert h.orders_with("R-1") == [outcome.receipt.order_id]
+
+
+async def test_unknown_outcome_locks_the_key_long_enough_for_a_slow_import(make: Any) -> None:
+    h = await make()
+
+    async def import_still_running_in_xentral(draft: Any) -> str:
+        raise _timeout("import_sales_order")
+
+    h.gateway.import_order = import_still_running_in_xentral  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralOutcomeUnknown) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert raised.value.retry_after == 60
+    h.clock.advance(5)
+    with pytest.raises(errors.OrderInProgress):
+        await h.service.place_order(command(), client="shop")
+
+
+async def test_customer_search_errors_are_service_errors_and_do_not_lock_the_key(make: Any) -> None:
+    h = await make()
+    h.gateway.fail(
+        "find_customers",
+        upstream.XentralTimeout("t", operation="list_customers", method="GET", path="/x", outcome_unknown=False),
+    )
+    with pytest.raises(errors.XentralTimedOut):
+        await h.service.place_order(command(), client="shop")
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.FAILED
+    assert (await h.service.place_order(command(), client="shop")).receipt.outcome == "created"
+
+
+async def test_taking_over_a_failed_attempt_under_a_used_key_is_key_reuse(make: Any) -> None:
+    h = await make()
+    h.gateway.fail("products", upstream.XentralServerError(500, None, "list_products"))
+    with pytest.raises(errors.XentralFailed):
+        await h.service.place_order(command("R2"), client="shop", key="R2")
+    await h.service.place_order(command("R1"), client="shop", key="K")
+    with pytest.raises(errors.IdempotencyKeyReused):
+        await h.service.place_order(command("R2"), client="shop", key="K")
+
+
+async def test_a_dead_sync_attempt_resent_async_is_worked_off(make: Any) -> None:
+    h = await make()
+    order = command("R-9")
+    past = h.clock.now - dt.timedelta(seconds=120)
+    await h.store.claim(
+        client="shop",
+        key="R-9",
+        reference="R-9",
+        fingerprint=order.fingerprint(),
+        owner="dead",
+        now=past,
+        lease_until=past + dt.timedelta(seconds=60),
+        request=order.to_json(),
+    )
+    accepted = await h.service.accept_order(order, client="shop")
+    assert accepted.outcome is None
+    worker = QueueWorker(service=h.service, store=h.store, clock=h.clock)
+    assert await worker.run_once() == 1
+    attempt = await h.store.find("shop", "R-9")
+    assert attempt is not None and attempt.state == AttemptState.COMPLETED
+    assert len(h.orders_with("R-9")) == 1
+
+
+async def test_an_unknown_customer_number_without_email_is_not_created(make: Any) -> None:
+    h = await make()
+    with pytest.raises(errors.CustomerNotFound) as raised:
+        await h.service.place_order(command(email=None, number="C-999"), client="shop")
+    assert raised.value.problems[0].pointer == "/customer/email"
+    assert h.gateway.customers == {}
+
+
+async def test_two_orders_of_one_new_customer_at_once_create_it_once(make: Any) -> None:
+    import asyncio
+
+    h = await make()
+    gateway = CachingGateway(h.gateway, MemoryCache())
+    service = OrderService(gateway=gateway, store=h.store, settings=h.service._settings, cache=gateway, clock=h.clock)
+    outcomes = await asyncio.gather(*(service.place_order(command(f"R-{n}"), client="shop") for n in range(5)))
+    assert len(h.gateway.customers) == 1
+    assert {outcome.receipt.customer_id for outcome in outcomes} == set(h.gateway.customers)
+
+
+async def test_a_queue_item_that_keeps_crashing_ends_failed(make: Any) -> None:
+    h = await make()
+    await h.service.accept_order(command("R-7"), client="shop")
+    for _ in range(20):
+        h.clock.advance(3600)
+        claimed = await h.store.claim_queued(owner="w", now=h.clock.now, lease_until=h.clock.now, limit=1)
+        if not claimed:
+            break
+        claimed[0].request = {"not": "a command"}  # a stored request we cannot read
+        await h.service.process_queued(claimed[0])
+    final = await h.store.find("shop", "R-7")
+    assert final is not None and final.state == AttemptState.FAILED
+
+
+async def test_one_sku_in_two_spellings_does_not_poison_the_cache() -> None:
+    class CaseInsensitive(FakeGateway):
+        async def products_by_sku(self, skus: Any) -> Any:
+            return {skus[0]: Product("1", "ART-1", "Shirt")}  # Xentral returns one product for both spellings
+
+    gateway = CachingGateway(CaseInsensitive(), MemoryCache())
+    await gateway.products_by_sku(["ART-1", "art-1"])
+    assert list(await gateway.products_by_sku(["ART-1"])) == ["ART-1"]
