@@ -283,3 +283,38 @@ def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHan
     finally:
         restarted.stop()
     assert order_count(sandbox) >= 1
+
+
+@pytest.mark.postgres
+def test_first_orders_of_one_new_customer_on_two_processes_create_one_customer(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    bodies = [order_body() for _ in range(10)]
+    for body in bodies:
+        body["customer"]["email"] = "new-buyer@example.com"
+    customers_before = customer_count(sandbox)
+    sandbox.faults.latency(0.2, count=None, method="POST", path="/api/v1/customers")
+    with postgres_schema() as database_url:
+        env = service_env(xentral_url=sandbox.base_url, token=sandbox.token, database_url=database_url, api_key=API_KEY)
+        services = [ServiceProcess(env, tmp_path / f"service{i}.log") for i in range(2)]
+        try:
+            for service in services:
+                service.wait_ready()
+
+            async def send_all() -> list[httpx.Response]:
+                async with httpx.AsyncClient(headers={"X-API-Key": API_KEY}, timeout=60) as client:
+                    return await asyncio.gather(
+                        *(
+                            client.post(f"{services[i % 2].base_url}/api/orders", json=body)
+                            for i, body in enumerate(bodies)
+                        )
+                    )
+
+            responses = asyncio.run(send_all())
+        finally:
+            for service in services:
+                service.stop()
+    assert [r.status_code for r in responses] == [201] * len(bodies), [r.text for r in responses]
+    assert customer_count(sandbox) == customers_before + 1
+    assert len({r.json()["customer"]["id"] for r in responses}) == 1
+    assert sum(r.json()["customer"]["created"] for r in responses) == 1

@@ -121,6 +121,14 @@ class WebhookMessage:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class CreationClaim:
+    """`mine`: create the customer now; `created`: another order just did (`customer_id`); `wait`: it is on it."""
+
+    kind: Literal["mine", "created", "wait"]
+    customer_id: str | None = None
+
+
 class LeaseLost(Exception):
     """Another worker took the attempt over (our lease ran out); stop without writing."""
 
@@ -167,4 +175,20 @@ class AttemptStore(Protocol):
 
     async def queue_depth(self) -> int:
         """Queued attempts not finished yet."""
+        ...
+
+    async def claim_customer_creation(
+        self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
+    ) -> CreationClaim:
+        """Become the one creating the customer `identity`, or learn who did (or that someone is)."""
+        ...
+
+    async def finish_customer_creation(
+        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+    ) -> None:
+        """Record the created customer (kept until `remember_until`), or give the claim up (None)."""
+        ...
+
+    async def forget_customer_creation(self, identity: str) -> None:
+        """Drop a remembered creation, e.g. when Xentral no longer accepts that customer id."""
         ...

@@ -67,6 +67,10 @@ class CallbackPolicy(Protocol):
 
 
 MAX_REQUEUES = 12
+CUSTOMER_CREATION_WAIT_SECONDS = 30.0
+CUSTOMER_CREATION_POLL_SECONDS = 0.2
+# Long enough for every order that searched before the creation; after it, Xentral's search finds it.
+CUSTOMER_CREATION_MEMORY_SECONDS = 600.0
 QUEUE_BACKOFF_CAP = 900.0
 
 
@@ -105,7 +109,6 @@ class OrderService:
         self._reference = reference_data or ReferenceData(gateway)
         self._callbacks = callbacks
         self._clock = clock
-        self._creation_locks: dict[str, asyncio.Lock] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -326,6 +329,8 @@ class OrderService:
         for field, value in (("number", details.number), ("email", details.email)):
             if value:
                 await self._cache.forget_customer(field, value)  # type: ignore[arg-type]
+        if details.email:
+            await self._store.forget_customer_creation(details.email.strip().casefold())
         if attempt.customer_created:
             # We created this customer moments ago; its id is not a cached guess.
             draft: OrderDraft = await self._resolve(command, attempt.client)
@@ -498,23 +503,39 @@ class OrderService:
         problems = new_customer_problems(command.customer)
         if problems:
             raise OrderRejected(problems)
-        identity = command.customer.identity
-        lock = self._creation_locks.setdefault(identity, asyncio.Lock())
-        contended = lock.locked()
+        # One creation per new customer, across every instance: an order that searched before another
+        # one created the customer learns its id here instead of creating a second one.
+        identity = command.customer.email.strip().casefold()
+        lease = dt.timedelta(seconds=self._settings.idempotency.lease_seconds)
+        deadline = self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_WAIT_SECONDS)
+        while True:
+            claim = await self._store.claim_customer_creation(
+                identity, owner=attempt.owner, now=self._clock(), lease_until=self._clock() + lease
+            )
+            if claim.kind == "created":
+                assert claim.customer_id is not None
+                attempt.customer_created = False
+                attempt.record("customer_found", self._clock(), f"customer {claim.customer_id}, created just before")
+                return claim.customer_id
+            if claim.kind == "mine":
+                break
+            if self._clock() >= deadline:
+                raise OrderInProgress(
+                    f"Another order is creating the customer '{command.customer.email}' right now; retry shortly",
+                    retry_after=5,
+                )
+            await asyncio.sleep(CUSTOMER_CREATION_POLL_SECONDS)
+        customer_id = None
         try:
-            async with lock:
-                if contended:
-                    # Another order of this process was creating the same customer: use that one.
-                    lookup = find_customer(self._gateway, command.customer, self._settings.customers)
-                    found = await self._call(lookup)
-                    if found.customer is not None:
-                        attempt.customer_number = found.customer.number
-                        attempt.customer_created = False
-                        return found.customer.id
-                return await self._create_customer_now(command, attempt, project_id)
+            customer_id = await self._create_customer_now(command, attempt, project_id)
+            return customer_id
         finally:
-            if not lock.locked() and self._creation_locks.get(identity) is lock:
-                del self._creation_locks[identity]
+            await self._store.finish_customer_creation(
+                identity,
+                owner=attempt.owner,
+                customer_id=customer_id,
+                remember_until=self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_MEMORY_SECONDS),
+            )
 
     async def _create_customer_now(self, command: PlaceOrder, attempt: Attempt, project_id: str) -> str:
         attempt.record("creating_customer", self._clock())

@@ -21,12 +21,13 @@ from ..orders.attempts import (
     Attempt,
     AttemptState,
     Claim,
+    CreationClaim,
     LeaseLost,
     OrderReceipt,
     Step,
     WebhookMessage,
 )
-from .tables import order_attempts, webhook_deliveries
+from .tables import customer_creations, order_attempts, webhook_deliveries
 
 _CLAIM_ROUNDS = 8
 # Built once: constructing the statement per call cost about half of a claim's time.
@@ -306,6 +307,59 @@ class SqlAttemptStore:
                 .where(order_attempts.c.state.in_(_RUNNING_STATES))
             )
             return int(count.scalar_one())
+
+    async def claim_customer_creation(
+        self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
+    ) -> CreationClaim:
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    insert(customer_creations).values(identity=identity, owner=owner, lease_until=lease_until)
+                )
+            return CreationClaim("mine")
+        except IntegrityError:
+            pass
+        async with self._engine.begin() as connection:
+            row = (
+                await connection.execute(select(customer_creations).where(customer_creations.c.identity == identity))
+            ).first()
+            if row is None:
+                return CreationClaim("wait")  # released meanwhile: the caller tries again
+            if row.lease_until > now:
+                return CreationClaim("created", row.customer_id) if row.customer_id else CreationClaim("wait")
+            taken = await connection.execute(
+                update(customer_creations)
+                .where(customer_creations.c.identity == identity)
+                .where(customer_creations.c.lease_until == row.lease_until)  # expired: its holder died or it aged
+                .values(owner=owner, lease_until=lease_until, customer_id=None)
+            )
+        return CreationClaim("mine" if taken.rowcount == 1 else "wait")
+
+    async def finish_customer_creation(
+        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+    ) -> None:
+        async with self._engine.begin() as connection:
+            if customer_id is None:
+                await connection.execute(
+                    delete(customer_creations)
+                    .where(customer_creations.c.identity == identity)
+                    .where(customer_creations.c.owner == owner)
+                )
+            else:
+                await connection.execute(
+                    update(customer_creations)
+                    .where(customer_creations.c.identity == identity)
+                    .where(customer_creations.c.owner == owner)
+                    .values(customer_id=customer_id, lease_until=remember_until)
+                )
+
+    async def forget_customer_creation(self, identity: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(customer_creations)
+                .where(customer_creations.c.identity == identity)
+                .where(customer_creations.c.customer_id.is_not(None))
+            )
 
     async def purge(self, older_than: dt.datetime) -> int:
         async with self._engine.begin() as connection:

@@ -120,3 +120,15 @@ webhook_attempts = Table(
     Column("duration_ms", Integer, nullable=False),
     Index("ix_webhook_attempts_delivery", "delivery_id"),
 )
+
+customer_creations = Table(
+    "customer_creations",
+    metadata,
+    # Who is creating the Xentral customer with this email right now: one order at a time, across
+    # every process sharing the database, so two simultaneous first orders make one customer.
+    # Once created, the row remembers the customer for a while, for orders that searched before it existed.
+    Column("identity", String(320), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("customer_id", String(32)),
+)
