@@ -74,6 +74,7 @@ class Container:
     xentral: XentralClient
     orders: OrderService
     api_keys: ApiKeys
+    attempts: SqlAttemptStore
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     deliveries: SqlDeliveryStore | None = None
     dispatcher: Dispatcher | None = None
@@ -108,7 +109,7 @@ class Container:
             self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
 
     async def _watch_queue_depth(self) -> None:
-        store = SqlAttemptStore(self.engine)
+        store = self.attempts
         while True:
             try:
                 self.metrics.set_queue_depth("orders", await store.queue_depth())
@@ -118,7 +119,7 @@ class Container:
 
     async def _purge_forever(self) -> None:
         retention = dt.timedelta(days=self.settings.idempotency.retention_days)
-        store = SqlAttemptStore(self.engine)
+        store = self.attempts
         while True:
             try:
                 purged = await store.purge(utc_now() - retention)
@@ -239,9 +240,10 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         cache,
         on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
     )
+    attempts = SqlAttemptStore(engine)
     service = OrderService(
         gateway=gateway,
-        store=SqlAttemptStore(engine),
+        store=attempts,
         settings=settings,
         reference_data=ReferenceData(gateway),
         cache=gateway,
@@ -251,7 +253,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     if settings.queue.run_in_service:
         queue_worker = QueueWorker(
             service=service,
-            store=SqlAttemptStore(engine),
+            store=attempts,
             concurrency=settings.queue.concurrency,
             poll_seconds=settings.queue.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
@@ -265,6 +267,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         xentral=client,
         orders=service,
         api_keys=ApiKeys(settings.clients, admin_key),
+        attempts=attempts,
         deliveries=SqlDeliveryStore(engine),
         dispatcher=build_dispatcher(settings, engine) if settings.webhooks.run_in_service else None,
         metrics=metrics,

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from sqlalchemy import create_engine, inspect
 
 from unified_order_api.store import migrate
@@ -34,3 +37,11 @@ def test_migrated_columns_match_the_table_definitions(database_url: str) -> None
             assert migrated == {column.name for column in table.columns}, table.name
     finally:
         engine.dispose()
+
+
+def test_instances_starting_together_migrate_once(database_url: str) -> None:
+    # Separate processes, as real instances are (Alembic's context is one per process).
+    script = "import sys; from unified_order_api.store import migrate; migrate.upgrade(sys.argv[1])"
+    starts = [subprocess.Popen([sys.executable, "-c", script, database_url]) for _ in range(4)]
+    assert [process.wait(60) for process in starts] == [0, 0, 0, 0]
+    assert _tables(database_url) == set(metadata.tables) | {"alembic_version"}

@@ -373,4 +373,5 @@ class SqlAttemptStore:
                     ),
                 )
             )
+            await connection.execute(delete(customer_creations).where(customer_creations.c.lease_until < older_than))
         return int(result.rowcount)

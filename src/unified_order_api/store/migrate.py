@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 from .database import ensure_sqlite_directory, sync_url
 
@@ -18,7 +23,24 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     ensure_sqlite_directory(url)
-    command.upgrade(alembic_config(url), revision)
+    with _sqlite_migration_lock(url):
+        command.upgrade(alembic_config(url), revision)
+
+
+@contextmanager
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
+    """Processes starting together on one SQLite file migrate one after the other (PostgreSQL
+    uses an advisory lock in env.py instead)."""
+    parsed = make_url(sync_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        yield
+        return
+    with open(f"{parsed.database}.migrate-lock", "a+b") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def downgrade(url: str, revision: str = "base") -> None:

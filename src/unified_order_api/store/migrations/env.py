@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 from unified_order_api.store.tables import metadata
 
@@ -19,12 +19,26 @@ def run_offline() -> None:
         context.run_migrations()
 
 
+# Several instances may start at once on one empty PostgreSQL database: one migrates, the others
+# wait for this lock and then find the schema at head. (Any constant; "uoa-migr" in ASCII.)
+MIGRATION_LOCK_ID = 0x756F612D6D696772
+
+
 def run_online() -> None:
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        locked = connection.dialect.name == "postgresql"
+        if locked:
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if locked:
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+                connection.commit()
     engine.dispose()
 
 
