@@ -200,6 +200,7 @@ def build_dispatcher(
     clock: Clock = utc_now,
     transport: httpx.AsyncBaseTransport | None = None,
     worker: str | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """The webhook dispatcher on this engine; tests pass a clock and run `run_once()` themselves."""
     return Dispatcher(
@@ -210,6 +211,7 @@ def build_dispatcher(
         http=dispatcher_http_client(settings.webhooks, transport),
         clock=clock,
         worker=worker,
+        on_outcome=metrics.webhook_delivery if metrics else None,
     )
 
 
@@ -269,7 +271,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         api_keys=ApiKeys(settings.clients, admin_key),
         attempts=attempts,
         deliveries=SqlDeliveryStore(engine),
-        dispatcher=build_dispatcher(settings, engine) if settings.webhooks.run_in_service else None,
+        dispatcher=build_dispatcher(settings, engine, metrics=metrics) if settings.webhooks.run_in_service else None,
         metrics=metrics,
         limiter=limiter,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -58,9 +59,17 @@ class Dispatching:
         await self.engine.dispose()
 
 
-def test_created_order_yields_one_signed_callback(
-    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
-) -> None:
+def _metrics_once(admin: httpx.Client, line: str, timeout: float = 5.0) -> str:
+    """/metrics once `line` shows (the counter moves just after the delivery is recorded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = admin.get("/metrics").text
+        if line in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.02)
+
+
+def test_created_order_yields_one_signed_callback(sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver) -> None:
     settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url)
     with running_service(settings) as url:
         order = _place(url)
@@ -69,6 +78,8 @@ def test_created_order_yields_one_signed_callback(
         with _admin(url) as admin:
             listed = admin.get("/api/admin/webhooks/deliveries", params={"state": "delivered"}).json()
             detail = admin.get(f"/api/admin/webhooks/deliveries/{request.headers['webhook-id']}").json()
+            metrics = _metrics_once(admin, 'webhook_deliveries_total{state="delivered"} 1.0')
+    assert 'webhook_deliveries_total{state="delivered"} 1.0' in metrics
     assert len(receiver.received()) == 1
     assert request.path == "/hooks/orders"
     assert request.headers["content-type"] == "application/json"
@@ -82,7 +93,10 @@ def test_created_order_yields_one_signed_callback(
     customer = order["customer"]
     assert isinstance(customer, dict)
     assert (data["customer_id"], data["customer_number"], data["customer_created"]) == (
-        customer["id"], customer["number"], True)
+        customer["id"],
+        customer["number"],
+        True,
+    )
     assert [item["event_id"] for item in listed["items"]] == [payload["id"]]
     assert detail["state"] == "delivered"
     assert [a["status_code"] for a in detail["attempts"]] == [200]
@@ -214,9 +228,7 @@ async def test_a_dead_dispatchers_claim_expires_and_another_delivers(
     assert len(receiver.received()) == 1
 
 
-def test_callback_url_on_the_allow_list_is_used(
-    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
-) -> None:
+def test_callback_url_on_the_allow_list_is_used(sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver) -> None:
     settings = webhook_settings(sandbox, tmp_path, webhook_url=None, client={"callback_hosts": ["127.0.0.1"]})
     with running_service(settings) as url:
         _place(url, callback_url=receiver.url.replace("/hooks/orders", "/per-request"))
@@ -244,9 +256,7 @@ def test_failed_order_after_creating_a_customer_notifies_when_enabled(
     assert payload["data"]["error"]["code"] == "xentral_rejected"
 
 
-def test_failed_order_is_not_notified_by_default(
-    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
-) -> None:
+def test_failed_order_is_not_notified_by_default(sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver) -> None:
     settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url)
     with running_service(settings) as url, _client(url) as api:
         sandbox.faults.server_error(status=400, count=10, **IMPORT)
@@ -260,8 +270,12 @@ def test_failed_order_is_not_notified_by_default(
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), ({"Authorization": f"Bearer {API_KEY}"}, 401), ({"X-API-Key": ADMIN_KEY}, 404),
-     ({"Authorization": f"Bearer {ADMIN_KEY}"}, 404)],
+    [
+        ({}, 401),
+        ({"Authorization": f"Bearer {API_KEY}"}, 401),
+        ({"X-API-Key": ADMIN_KEY}, 404),
+        ({"Authorization": f"Bearer {ADMIN_KEY}"}, 404),
+    ],
 )
 def test_admin_api_needs_the_admin_key(
     sandbox: SandboxHandle, tmp_path: Path, headers: dict[str, str], status: int
@@ -275,9 +289,7 @@ def test_admin_api_needs_the_admin_key(
     assert response.json()["code"] == ("unauthenticated" if status == 401 else "delivery_not_found")
 
 
-def test_admin_list_is_paginated_and_filters_state(
-    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
-) -> None:
+def test_admin_list_is_paginated_and_filters_state(sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver) -> None:
     settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url)
     with running_service(settings) as url:
         for _ in range(3):

@@ -52,8 +52,10 @@ class Dispatcher:
         schedule: RetrySchedule | None = None,
         clock: Clock = utc_now,
         worker: str | None = None,
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
+        self._on_outcome = on_outcome or (lambda _state: None)
         self._secrets = {
             client.name: client.webhook_secret.get_secret_value()
             for client in clients
@@ -107,6 +109,7 @@ class Dispatcher:
         )
         outcome = self._outcome(delivery, attempt)
         kept = await self._store.record(delivery, worker=self.worker, outcome=outcome)
+        self._on_outcome(outcome.state.value)  # delivered, pending (will retry) or dead
         log.info(
             "webhooks.attempted",
             event_id=delivery.event_id,
