@@ -157,6 +157,7 @@ def test_codes_match_xentral_names_without_mapping(api: httpx.Client) -> None:
         ({}, "An API key is required"),
         ({"Authorization": "Bearer wrong"}, "The API key is not valid"),
         ({"X-API-Key": "wrong"}, "The API key is not valid"),
+        ({"Authorization": "Basic c2hvcDprZXk=", "X-API-Key": API_KEY}, "The Authorization header must be"),
     ],
 )
 def test_auth_failures_are_problems(service_url: str, headers: dict[str, str], detail: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Request
+from fastapi.security import APIKeyHeader, HTTPBearer
 
 from ..config import ApiClient
 
@@ -38,10 +39,19 @@ class ApiKeys:
             raise Unauthenticated("The admin API key is not valid")
 
 
+# Declared for the OpenAPI document (the "Authorize" button in /docs); the check itself is
+# `presented_key` + `ApiKeys`, so these never reject a request on their own.
+bearer_scheme = HTTPBearer(auto_error=False, description="Your API key as a bearer token")
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="Your API key")
+
+
 def presented_key(request: Request) -> str | None:
+    """The key the caller presents. An `Authorization` header, when sent, is what counts: a broken
+    or foreign one (Basic, an empty Bearer) is refused rather than ignored in favour of X-API-Key."""
     authorization = request.headers.get("authorization")
-    if authorization:
+    if authorization is not None:
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return token.strip()
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("The Authorization header must be 'Bearer <API key>'")
+        return token.strip()
     return request.headers.get("x-api-key") or None

@@ -6,15 +6,16 @@ from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Request, Security
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from ..config import ApiClient
 from ..metrics import OrderOutcomeLabel
 from ..orders import errors as order_errors
 from ..orders.commands import PlaceOrder
 from ..orders.service import OrderOutcome
-from .auth import presented_key
+from .auth import api_key_scheme, bearer_scheme, presented_key
 from .problems import problem_response, problem_responses, request_id_of
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
@@ -28,7 +29,11 @@ def container(request: Request) -> Container:
     return request.app.state.container  # type: ignore[no-any-return]
 
 
-def api_client(request: Request) -> ApiClient:
+def api_client(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+    _api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> ApiClient:
     return container(request).api_keys.client_for(presented_key(request))
 
 
