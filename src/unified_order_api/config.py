@@ -238,9 +238,6 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
-    def client_by_key(self) -> dict[str, ApiClient]:
-        return {client.api_key.get_secret_value(): client for client in self.clients}
-
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)

@@ -8,7 +8,6 @@ Exposed by `GET /metrics` (`api/metrics.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final, Literal
 
 from prometheus_client import (
@@ -123,10 +122,6 @@ class Metrics:
     def set_queue_depth(self, queue: str, depth: float) -> None:
         """Set the depth now, for code that knows it when it changes."""
         self._queue_depth.labels(queue=queue).set(depth)
-
-    def track_queue_depth(self, queue: str, read_depth: Callable[[], float]) -> None:
-        """Read the depth at every scrape; `read_depth` must be cheap and must not block."""
-        self._queue_depth.labels(queue=queue).set_function(read_depth)
 
     def webhook_delivery(self, state: str) -> None:
         """One delivery attempt ended in `state`, e.g. delivered, retrying, failed."""

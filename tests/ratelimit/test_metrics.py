@@ -45,22 +45,27 @@ def test_metrics_after_orders(api: httpx.Client, sandbox: SandboxHandle) -> None
     assert value(series, "xentral_requests_total", operation="import_sales_order", status="201") == 1
     assert (value(series, "xentral_requests_total", operation="list_products", status="200") or 0) >= 1
     assert (value(series, "xentral_rate_limiter_wait_seconds_count") or 0) >= 3
-    assert value(series, "http_request_duration_seconds_count",
-                 method="POST", route="/api/orders", status="201") == 2  # the replay answers 201 too
-    assert value(series, "http_request_duration_seconds_count",
-                 method="POST", route="/api/orders", status="422") == 1
+    assert (
+        value(series, "http_request_duration_seconds_count", method="POST", route="/api/orders", status="201") == 2
+    )  # the replay answers 201 too
+    assert value(series, "http_request_duration_seconds_count", method="POST", route="/api/orders", status="422") == 1
     # Declared even before anything was counted, so dashboards find them.
-    for name in ("cache_hits_total", "cache_misses_total", "queue_depth", "webhook_deliveries_total",
-                 "xentral_transport_errors_total"):
+    for name in (
+        "cache_hits_total",
+        "cache_misses_total",
+        "queue_depth",
+        "webhook_deliveries_total",
+        "xentral_transport_errors_total",
+    ):
         assert f"# TYPE {name} " in text
 
 
 def test_a_refused_slot_is_503_with_retry_after(sandbox: SandboxHandle, tmp_path: Path) -> None:
-    settings = service_settings(sandbox, tmp_path, xentral_rate_limit_per_minute=1,
-                                xentral_wait_budget_seconds=0.2)
-    with running_service(settings) as url, httpx.Client(
-        base_url=url, headers={"X-API-Key": API_KEY}, timeout=30
-    ) as api:
+    settings = service_settings(sandbox, tmp_path, xentral_rate_limit_per_minute=1, xentral_wait_budget_seconds=0.2)
+    with (
+        running_service(settings) as url,
+        httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=30) as api,
+    ):
         response = api.post("/api/orders", json=order_body())
         assert response.status_code == 503, response.text
         assert response.json()["code"] == "xentral_rate_limited"
@@ -75,8 +80,7 @@ def test_transport_errors_and_retries_are_counted(api: httpx.Client, sandbox: Sa
     sandbox.faults.server_error(status=503, count=1, method="GET", path="/api/v1/projects")
     assert api.get("/readyz").status_code == 200
     series = samples(api.get("/metrics").text)
-    assert value(series, "xentral_transport_errors_total",
-                 operation="list_projects", kind="XentralConnectionLost") == 1
+    assert value(series, "xentral_transport_errors_total", operation="list_projects", kind="XentralConnectionLost") == 1
     assert value(series, "xentral_retries_total", operation="list_projects", reason="503") == 1
     assert value(series, "xentral_requests_total", operation="list_projects", status="503") == 1
 
@@ -88,13 +92,12 @@ def test_registries_are_per_instance_and_methods_record() -> None:
     first.cache_miss("products")
     first.webhook_delivery("delivered")
     first.set_queue_depth("webhooks", 3)
-    depth = [7.0]
-    second.track_queue_depth("orders", lambda: depth[0])
-    depth[0] = 9.0
+    second.set_queue_depth("orders", 7.0)
+    second.set_queue_depth("orders", 9.0)
     one, two = samples(first.exposition().decode()), samples(second.exposition().decode())
     assert value(one, "cache_hits_total", cache="products") == 2
     assert value(one, "cache_misses_total", cache="products") == 1
     assert value(one, "webhook_deliveries_total", state="delivered") == 1
     assert value(one, "queue_depth", queue="webhooks") == 3
-    assert value(two, "queue_depth", queue="orders") == 9  # read at scrape time
+    assert value(two, "queue_depth", queue="orders") == 9  # the latest reading
     assert value(two, "cache_hits_total", cache="products") is None

@@ -95,6 +95,10 @@ class Attempt:
     def created_anything(self) -> bool:
         return self.customer_created or self.order_id is not None
 
+    def kept_customer(self, identity: str) -> str | None:
+        """The customer an earlier try of this order resolved, if the request still names the same one."""
+        return self.customer_id if self.customer_identity == identity else None
+
     @property
     def import_attempted(self) -> bool:
         """An import was sent at some point: Xentral may hold the order, so look before sending again."""

@@ -256,7 +256,7 @@ class OrderService:
 
     async def _run(self, command: PlaceOrder, attempt: Attempt, callback_url: str | None) -> OrderReceipt:
         check_upstream = self._settings.idempotency.upstream_check == "always" or attempt.import_attempted
-        reuse_customer = attempt.customer_id is not None and attempt.customer_identity == command.customer.identity
+        reuse_customer = attempt.kept_customer(command.customer.identity) is not None
 
         external_reference = self._external_reference(attempt.client, command.reference)
         existing_lookup = self._find_existing(external_reference) if check_upstream else _none()
@@ -305,8 +305,9 @@ class OrderService:
         self, command: PlaceOrder, attempt: Attempt, draft: OrderDraft, lookup: CustomerLookup | None
     ) -> str:
         """The customer id for this order: reused from an earlier try, found, or created now."""
-        if attempt.customer_id is not None and attempt.customer_identity == command.customer.identity:
-            customer_id = attempt.customer_id
+        kept = attempt.kept_customer(command.customer.identity)
+        if kept is not None:
+            customer_id = kept
         elif lookup is not None and lookup.customer is not None:
             customer_id = lookup.customer.id
             attempt.customer_number = lookup.customer.number

@@ -37,10 +37,6 @@ class ClientCallbacks:
         self._guard.check(requested_url)
         return requested_url
 
-    def notifies_failures(self, client: str) -> bool:
-        settings = self._clients.get(client)
-        return settings is not None and settings.notify_failures
-
 
 async def check_clients(clients: Iterable[ApiClient], guard: TargetGuard) -> None:
     """Refuse to start with a webhook URL that could never be delivered to, or a missing secret."""

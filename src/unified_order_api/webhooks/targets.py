@@ -13,15 +13,12 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import get_args
 from urllib.parse import urlsplit
 
 from ..config import TargetKind
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
-
-TARGET_KINDS: tuple[TargetKind, ...] = get_args(TargetKind)
 
 _PRIVATE_V4 = tuple(ipaddress.IPv4Network(net) for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 _UNIQUE_LOCAL_V6 = ipaddress.IPv6Network("fc00::/7")
