@@ -169,7 +169,9 @@ class Settings(BaseSettings):
     xentral_rate_limit_per_minute: int = Field(
         default=100,
         ge=1,
-        description="Xentral's budget per instance and client IP (FACTS §9); ask Xentral before raising it.",
+        description=(
+            "Xentral's budget per instance and client IP (docs/xentral.md#rate-limit); ask Xentral before raising it."
+        ),
     )
     xentral_rate_window_seconds: float = Field(
         default=60.0,

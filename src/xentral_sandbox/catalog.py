@@ -1,4 +1,7 @@
-"""The mapping lists: shipping methods, payment methods, projects, external reference targets (FACTS §7)."""
+"""The mapping lists: shipping methods, payment methods, projects, external reference targets.
+
+See docs/xentral.md#mapping-lists.
+"""
 
 from __future__ import annotations
 
@@ -81,7 +84,7 @@ def list_projects(ctx: RequestContext) -> Response:
 
 
 def list_external_reference_targets(ctx: RequestContext) -> Response:
-    """No paging and no `extra` on this endpoint (FACTS §2)."""
+    """No paging and no `extra` on this endpoint (docs/xentral.md#mapping-lists)."""
     with ctx.state.lock:
         items = select(ctx, list(ctx.state.external_reference_targets.values()), None, None)
         return json_response({"data": [_copy(t) for t in items]})

@@ -13,13 +13,14 @@ class SandboxConfig:
     """How the sandbox behaves where Xentral is configurable or undocumented."""
 
     token: str = DEFAULT_TOKEN
-    # FACTS §9: 100 requests per fixed 60 s window per token+client IP. None switches limiting off
+    # docs/xentral.md#rate-limit: 100 requests per fixed 60 s window per token+client IP. None switches limiting off
     # (then no X-RateLimit-* headers are sent either).
     rate_limit: int | None = 100
     rate_window_seconds: float = 60.0
-    # FACTS §11.7: no uniqueness check is documented, so by default a repeated externalOrderNumber passes.
+    # docs/xentral.md#duplicates: no uniqueness check is documented, so by default a repeated
+    # externalOrderNumber passes.
     reject_duplicate_external_order_number: bool = False
-    # FACTS §11.12: undocumented. Assumption: a locked product (isDisabled) is refused by the import, as the
+    # docs/xentral.md#products: undocumented. Assumption: a locked product (isDisabled) is refused by the import, as the
     # Xentral UI refuses to add locked articles to documents.
     refuse_locked_products: bool = True
     seed_path: Path | None = None

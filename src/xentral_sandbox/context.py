@@ -38,7 +38,7 @@ def json_response(payload: Any, media_type: str = "application/json") -> Respons
 
 
 def created(location: str) -> Response:
-    """201 with Location and an empty text/html body, as every Xentral create answers (FACTS §3, §5)."""
+    """201 with Location and an empty text/html body, as every Xentral create answers (docs/xentral.md#transport)."""
     return Response("", status_code=201, media_type="text/html", headers={"Location": location})
 
 

@@ -1,4 +1,4 @@
-"""Customer list, view and the v1/v2 creates (FACTS §3)."""
+"""Customer list, view and the v1/v2 creates (docs/xentral.md#customers)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def _spec(ctx: RequestContext) -> FilterSpec:
         keys={
             "id": lambda c: c["id"],
             "name": lambda c: c.get("name"),
-            # Assumption (FACTS §11.4): `number` matches the customer number, which the sandbox shows in both
-            # general.number and general.customerNumber.
+            # Assumption (docs/xentral.md#customers): `number` matches the customer number, which the
+            # sandbox shows in both general.number and general.customerNumber.
             "number": lambda c: c.get("number"),
             "country": _addr("country"),
             "zip": _addr("zip"),
@@ -44,7 +44,7 @@ def _spec(ctx: RequestContext) -> FilterSpec:
             "phone": lambda c: c.get("phone"),
             "fax": lambda c: c.get("fax"),
             "mobile": lambda c: c.get("mobile"),
-            # Assumption (FACTS §11.1): email `equals` is case-insensitive (see filters.py).
+            # Assumption (docs/xentral.md#matching-text): email `equals` is case-insensitive (see filters.py).
             "email": lambda c: c.get("email"),
             "department": lambda c: c.get("department"),
             "subdivision": lambda c: c.get("subdivision"),
@@ -155,7 +155,7 @@ def create_customer_v2(ctx: RequestContext) -> Response:
     contact = data.get("contact") or {}
     number = data.get("number")
     with ctx.state.lock:
-        # Assumption (FACTS §11.14): the 409 fires when the requested customer number is taken.
+        # Assumption (docs/xentral.md#customers): the 409 fires when the requested customer number is taken.
         if number and any(c.get("number") == number for c in ctx.state.customers.values()):
             raise conflict([f"A customer with number `{number}` already exists."])
         record: Record = {
@@ -173,7 +173,7 @@ def create_customer_v2(ctx: RequestContext) -> Response:
             "department": data.get("department"),
             "subdivision": data.get("subDepartment"),
             "project": (data.get("project") or {}).get("id"),
-            "address": None,  # v2 has no address fields (FACTS §3)
+            "address": None,  # v2 has no address fields (docs/xentral.md#customers)
             "tags": [],
         }
         return _store(ctx, record)

@@ -1,7 +1,8 @@
-"""The `filter[n][key|op|value]` statements of Xentral list endpoints (FACTS §2), parsed and applied.
+"""The `filter[n][key|op|value]` statements of Xentral list endpoints, parsed and applied.
 
-Assumption (FACTS §11.1): every text comparison is case-insensitive, like MySQL's default `*_general_ci`
-collation Xentral runs on. So `equals` on email, SKU or externalOrderNumber ignores case (not whitespace).
+See docs/xentral.md#lists-and-filters. Assumption (docs/xentral.md#matching-text): every text
+comparison is case-insensitive, like MySQL's default `*_general_ci` collation Xentral runs on.
+So `equals` on email, SKU or externalOrderNumber ignores case (not whitespace).
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def matches(record: Mapping[str, Any], statements: list[Statement], spec: Filter
     """AND of all statements, as Xentral combines them."""
     for st in statements:
         if st.key in spec.flags:
-            # Assumption (FACTS §11.12): a flag takes a truthy word ("1"/"true"); falsy = no restriction.
+            # Assumption (docs/xentral.md#products): a flag takes a truthy word ("1"/"true"); falsy = no restriction.
             raw = st.value if isinstance(st.value, str) else (st.value[0] if st.value else "")
             if raw.strip().casefold() in TRUE_WORDS and not spec.flags[st.key](record):
                 return False

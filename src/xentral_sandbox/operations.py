@@ -1,4 +1,4 @@
-"""The operations the sandbox serves, with the response types each one declares (FACTS §1 table)."""
+"""The operations the sandbox serves, with the response types each one declares (docs/xentral.md#transport)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`order[n][field]=…&order[n][dir]=asc|desc` sorting (FACTS §2 "Order")."""
+"""`order[n][field]=…&order[n][dir]=asc|desc` sorting (docs/xentral.md#lists-and-filters)."""
 
 from __future__ import annotations
 

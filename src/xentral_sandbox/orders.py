@@ -1,4 +1,4 @@
-"""Sales order import, list and view (FACTS §5, §6, §10)."""
+"""Sales order import, list and view (docs/xentral.md#sales-order-import, docs/xentral.md#reading-an-order-back)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _check_references(ctx: RequestContext, data: dict[str, Any]) -> dict[str, An
         ),
     ]
     if data.get("salesChannel"):
-        # Assumption (FACTS §11.10): salesChannel ids are externalReferenceTargets ids.
+        # Assumption (docs/xentral.md#mapping-lists): salesChannel ids are externalReferenceTargets ids.
         checks.append(
             (
                 ("salesChannel", "id"),
@@ -80,7 +80,8 @@ def _check_references(ctx: RequestContext, data: dict[str, Any]) -> dict[str, An
         if price is not None and _decimal(price) is None:
             put_violation(violations, ("positions", index, "price", "amount"), "This value is not valid.")
         elif price is None and product is not None and product.get("salesPriceGross") is None:
-            # [3P, FACTS §10] a position without price takes the master price and fails when there is none.
+            # Assumed from a third-party hint (docs/xentral.md#prices-tax-and-totals): a position
+            # without price takes the master price and fails when there is none.
             put_violation(violations, ("positions", index, "price"), "No price found for this product.")
     if not data["positions"]:
         put_violation(violations, ("positions",), "This collection should contain 1 element or more.")
@@ -102,7 +103,7 @@ def _clean(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _customer_address(customer: Record, shipping: bool) -> dict[str, Any]:
-    """FACTS §10 (changelog 23.12.5): addresses left out are filled from the customer master data."""
+    """Addresses left out are filled from the customer master data (docs/xentral.md#sales-order-import)."""
     addr = customer.get("address") or {}
     result = {
         "type": "company" if customer.get("type") == "company" else "other",
@@ -136,7 +137,8 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         "normal": float(tax.get("normalTaxRate") or project.get("normalTaxRate") or 19),
         "reduced": float(tax.get("reducedTaxRate") or project.get("reducedTaxRate") or 7),
     }
-    net_prices = tax.get("taxDisplay") == "net"  # Assumption (FACTS §11.8): prices follow taxDisplay; default gross
+    # Assumption (docs/xentral.md#prices-tax-and-totals): prices follow taxDisplay; default gross
+    net_prices = tax.get("taxDisplay") == "net"
     currency = financials["currency"]
     net_total, gross_total = Decimal(0), Decimal(0)
 
@@ -156,7 +158,7 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
             master = product.get("salesPriceNet" if net_prices else "salesPriceGross")
             amount = Decimal(str(master if master is not None else 0))
         category, rate = _rate(line.get("tax"), product, rates)
-        # Assumption (FACTS §11.8): `discount` is a percentage (the spec example sends 10).
+        # Assumption (docs/xentral.md#prices-tax-and-totals): `discount` is a percentage (the spec example sends 10).
         discount = float(line.get("discount") or 0)
         add(amount * Decimal(str(line["quantity"])) * (1 - Decimal(str(discount)) / 100), rate)
         positions.append(
@@ -204,7 +206,7 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
     for line in data.get("discountPositions") or []:
         product = state.products[line["discountProduct"]["id"]]
         _, rate = _rate(line.get("tax"), product, rates)
-        # Assumption (FACTS §11.8): discount values are positive amounts that are subtracted.
+        # Assumption (docs/xentral.md#prices-tax-and-totals): discount values are positive amounts that are subtracted.
         value = _decimal((line.get("value") or {}).get("amount") or 0) or Decimal(0)
         add(-abs(value) * Decimal(str(line["quantity"])), rate)
 
@@ -239,7 +241,8 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         "internalDesignation": data.get("internalDesignation") or "",
         "date": data["date"],
         "earliestFulfillmentDate": data.get("desiredDeliveryDate"),
-        # FACTS §10: the import releases the order at once and numbers it from the central number range.
+        # The import releases the order at once and numbers it from the central number range
+        # (docs/xentral.md#reading-an-order-back).
         "status": "released",
         "netSales": float(net_total.quantize(CENT, ROUND_HALF_UP)),
         "total": float(gross_total.quantize(CENT, ROUND_HALF_UP)),
@@ -311,7 +314,8 @@ _SPEC = FilterSpec(
     ops=frozenset({"greaterThan", "lessThan", "equals", "notEquals", "in", "notIn"}),
     value_choices={"status": STATUSES},
 )
-# The spec's order enum is the single literal "id, documentNumber" (a spec bug, FACTS §2): read as two fields.
+# The spec's order enum is the single literal "id, documentNumber" (a spec bug,
+# docs/xentral.md#lists-and-filters): read as two fields.
 _ORDER_FIELDS = {"id": lambda o: int(o["id"]), "documentNumber": lambda o: o["documentNumber"]}
 
 

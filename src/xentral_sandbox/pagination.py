@@ -1,4 +1,4 @@
-"""Page- and cursor-based slicing of lists (FACTS §2 "Paginate")."""
+"""Page- and cursor-based slicing of lists (docs/xentral.md#lists-and-filters)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .problems import MISSING, request_validation
 
 T = TypeVar("T")
 
-# FACTS §11.2: 50 is the documented maximum; default 10 when `page` is absent.
+# docs/xentral.md#lists-and-filters: 50 is the maximum (assumed); default 10 when `page` is absent.
 # Assumption: a size above 50 (or below 1) is refused with a 400 rather than clamped, so client bugs surface.
 MAX_SIZE = 50
 DEFAULT_SIZE = 10
@@ -63,9 +63,10 @@ class Cursor:
         return items[self.offset : self.offset + self.size]
 
     def extra(self, total: int) -> dict[str, Any]:
-        # FACTS §11.3: the end marker is undocumented. The spec schema makes `nextCursor` a required,
-        # non-nullable string, so omitting it or sending null would break the schema. Assumption: the last
-        # page carries `"nextCursor": ""` (empty string); clients should treat any falsy value as the end.
+        # docs/xentral.md#lists-and-filters: the end marker is undocumented. The spec schema makes
+        # `nextCursor` a required, non-nullable string, so omitting it or sending null would break
+        # the schema. Assumption: the last page carries `"nextCursor": ""` (empty string); clients
+        # should treat any falsy value as the end.
         end = self.offset + self.size
         following = encode_cursor(end) if end < total else ""
         return {"totalCount": total, "cursor": {"nextCursor": following, "size": self.size}}

@@ -1,4 +1,4 @@
-"""Xentral's error bodies (FACTS §8): RFC 7807 problem+json for 400/409, bare bodies for the rest."""
+"""Xentral's error bodies (docs/xentral.md#errors): RFC 7807 problem+json for 400/409, bare bodies for the rest."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def put_violation(violations: dict[str, Any], path: tuple[str | int, ...], messa
 
 
 def empty(status: int, headers: dict[str, str] | None = None) -> Response:
-    """403/404/406/415/429 carry no documented body (FACTS §8), so the sandbox sends none."""
+    """403/404/406/415/429 carry no documented body (docs/xentral.md#errors), so the sandbox sends none."""
     return Response(b"", status_code=status, headers=headers)
 
 

@@ -1,4 +1,4 @@
-"""Product list and view (FACTS §4): SKU = `number`, locked = `isDisabled`."""
+"""Product list and view (docs/xentral.md#products): SKU = `number`, locked = `isDisabled`."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def _spec(ctx: RequestContext) -> FilterSpec:
         "id": lambda p: p["id"],
         "uuid": lambda p: p.get("uuid"),
         "name": lambda p: p.get("name"),
-        # Assumption (FACTS §11.1): SKU matching is case-insensitive like MySQL; whitespace is not trimmed.
+        # Assumption (docs/xentral.md#matching-text): SKU matching is case-insensitive like MySQL;
+        # whitespace is not trimmed.
         "number": lambda p: p.get("number"),
         "ean": lambda p: p.get("ean"),
         "description": lambda p: p.get("description"),

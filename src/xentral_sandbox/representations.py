@@ -24,7 +24,7 @@ def _project_ref(state: SandboxState, project_id: str | None) -> dict[str, str] 
 
 
 def customer_item(state: SandboxState, c: Record) -> dict[str, Any]:
-    """List item: `general.number` and `general.customerNumber` both hold the number (FACTS §11.4)."""
+    """List item: `general.number` and `general.customerNumber` both hold the number (docs/xentral.md#customers)."""
     general: dict[str, Any] = {
         "name": c.get("name", ""),
         "email": c.get("email") or "",
@@ -151,7 +151,7 @@ def product_item(state: SandboxState, p: Record) -> dict[str, Any]:
 
 
 def product_view(state: SandboxState, p: Record) -> dict[str, Any]:
-    """No prices in the view (they live on /products/{id}/salesPrices, FACTS §4)."""
+    """No prices in the view (they live on /products/{id}/salesPrices, docs/xentral.md#products)."""
     return _product_common(state, p) | {
         "isMatrixProduct": False,
         "isCustomProduct": False,
@@ -212,7 +212,10 @@ def order_view(o: Record) -> dict[str, Any]:
 
 
 def order_item(o: Record) -> dict[str, Any]:
-    """The list item lacks positions, salesChannel, shippingMethod and deliveryTerms (FACTS §6)."""
+    """The list item lacks positions, salesChannel, shippingMethod and deliveryTerms.
+
+    See docs/xentral.md#reading-an-order-back.
+    """
     item = {k: v for k, v in o.items() if k not in _LIST_ONLY_DROPS}
     item["delivery"] = {k: v for k, v in o["delivery"].items() if k not in {"shippingMethod", "deliveryTerms"}}
     log = dict(o.get("log", {}))

@@ -193,7 +193,8 @@ class BillingAddress(Closed):
     gln: str | None = None
     salutation: str | None = None
     email: Email | None = None
-    title: str | None = None  # FACTS §5 example sends it; kept permissive for that reason
+    # The spec's import example sends it (docs/xentral.md#sales-order-import); kept permissive for that reason.
+    title: str | None = None
 
 
 class ShippingAddress(Closed):

@@ -12,7 +12,7 @@ from .model import Money, OrderLine, Product
 def sku_key(sku: str) -> str:
     """SKUs are compared trimmed and case-folded.
 
-    Assumption (FACTS §4/§11.1): whether Xentral's `number` filter ignores case is not
+    Assumption (docs/xentral.md#matching-text): whether Xentral's `number` filter ignores case is not
     documented; matching case-insensitively on our side never misses a product Xentral returned.
     """
     return sku.strip().casefold()

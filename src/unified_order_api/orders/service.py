@@ -597,7 +597,8 @@ class OrderService:
             return await self._call(self._gateway.get_order(order_id))
         except OrderError:
             # The order exists; its number is what we could not read. Report it without one
-            # rather than fail an order that was created. Assumption: status is `released` (FACTS §10).
+            # rather than fail an order that was created.
+            # Assumption: status is `released` (docs/xentral.md#reading-an-order-back).
             return SalesOrder(id=order_id, document_number=None, status="released", reference=None)
 
     async def _finish(
@@ -735,7 +736,8 @@ def _customer_address(command: PlaceOrder) -> Address | None:
     details = command.customer
     address = details.address
     if not (address.street and address.zip and address.city and address.country):
-        return None  # Xentral then fills the address from the customer's master data (FACTS §10)
+        # Xentral then fills the address from the customer's master data (docs/xentral.md#sales-order-import)
+        return None
     return replace(address, email=address.email or details.email, company=address.company or details.company)
 
 
@@ -746,7 +748,7 @@ def _customer_pointer(pointer: str) -> str:
 def _internal_note(command: PlaceOrder) -> str | None:
     """The internal comment; it also carries what Xentral's import has no field for.
 
-    The import has no paid flag (FACTS §5, §11.13), so the payment status is written here, where
+    The import has no paid flag (docs/xentral.md#sales-order-import), so the payment status is written here, where
     a clerk sees it on the order; the transaction id goes to `transactionNumber`.
     """
     parts = []

@@ -174,7 +174,7 @@ class XentralClient:
         return parse_json(response, ListResponse[CustomerItem], "list_customers")
 
     async def get_customer(self, customer_id: str) -> CustomerView:
-        """The customer view; note it has no email (FACTS §3) — use `list_customers` for that."""
+        """The customer view; note it has no email (docs/xentral.md#customers) — use `list_customers` for that."""
         response = await self._send("get_customer", "GET", f"/api/v1/customers/{_segment(customer_id)}")
         return parse_json(response, ItemResponse[CustomerView], "get_customer").data
 
@@ -202,7 +202,7 @@ class XentralClient:
         return parse_json(response, ItemResponse[SalesOrderView], "get_sales_order").data
 
     async def import_sales_order(self, body: SalesOrderImport) -> str:
-        """Create and release a sales order; returns its id (the body is empty, FACTS §5)."""
+        """Create and release a sales order; returns its id (the body is empty, docs/xentral.md#sales-order-import)."""
         response = await self._send(
             "import_sales_order", "POST", "/api/v1/salesOrders/actions/import", json=body, is_write=True
         )
@@ -318,7 +318,7 @@ class XentralClient:
         return response
 
     async def _observe(self, response: httpx.Response) -> None:
-        """Tell the limiter what Xentral said about our budget (FACTS §9)."""
+        """Tell the limiter what Xentral said about our budget (docs/xentral.md#rate-limit)."""
         if self._limiter is None:
             return
         retry_after = retry_after_seconds(response.headers) if response.status_code == 429 else None

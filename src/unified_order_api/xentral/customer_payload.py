@@ -1,4 +1,4 @@
-"""`NewCustomer` → the body of `POST /api/v1/customers` (FACTS §3).
+"""`NewCustomer` → the body of `POST /api/v1/customers` (docs/xentral.md#customers).
 
 v1, not v2: v1 carries the address and the e-mail in one call, v2 has no address at all
 and would need a second, undocumented request. v1 has no customer-number field: Xentral's
@@ -18,10 +18,10 @@ def customer_create_v1(customer: NewCustomer) -> CustomerCreateV1:
 
     Decisions on fields without a v1 home:
     - `address.address_supplement` goes to the address `note`, the only free text there
-      (assumption: `note` is the address remark); `note` is required, so "" when absent.
+      (assumption, docs/xentral.md#customers: `note` is the address remark); `note` is required, so "" when absent.
     - `address.company`/`salutation`/`email`, and `NewCustomer.vat_id`, have no v1 create
       field and are not sent (the list's `general.vatNumber` cannot be set here).
-    - Assumption (FACTS §11.9): the country is sent as given (ISO-2 from our domain),
+    - Assumption (docs/xentral.md#customers): the country is sent as given (ISO-2 from our domain),
       although the spec's customer examples spell "Deutschland".
     """
     address = customer.address

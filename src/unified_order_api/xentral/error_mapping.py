@@ -92,7 +92,7 @@ def status_error(
     """The error for a non-2xx response, or None for success.
 
     Bodies are only trusted when they are problem+json (400/409); 401 is text/html and
-    403/404/406/415/429 may be empty (FACTS §8), so nothing here depends on them.
+    403/404/406/415/429 may be empty (docs/xentral.md#errors), so nothing here depends on them.
     """
     status = response.status_code
     if 200 <= status < 300:

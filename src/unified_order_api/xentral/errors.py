@@ -149,7 +149,7 @@ class XentralNotFound(XentralStatusError):
 
 
 class XentralConflict(XentralStatusError):
-    """409: a conflict, e.g. the v2 customer create with a taken number (FACTS §11.14)."""
+    """409: a conflict, e.g. the v2 customer create with a taken number (docs/xentral.md#customers)."""
 
 
 class XentralRateLimited(XentralStatusError):

@@ -1,4 +1,4 @@
-"""Xentral list query parameters: filter statements, page and cursor (FACTS §2).
+"""Xentral list query parameters: filter statements, page and cursor (docs/xentral.md#lists-and-filters).
 
 Xentral reads PHP-style bracket parameters: `filter[0][key]=number&filter[0][op]=in&
 filter[0][value][]=A&filter[0][value][]=B&page[number]=1&page[size]=50`. Statements are
@@ -43,10 +43,10 @@ FilterOp = Literal[
     "is",
 ]
 
-# Ops whose `value` is a string array (FACTS §2); all others take one string.
+# Ops whose `value` is a string array (docs/xentral.md#lists-and-filters); all others take one string.
 _ARRAY_OPS = frozenset({"in", "notIn", "exactlyIn", "allIn", "allNotIn"})
 
-# Assumption (FACTS §11.2): 50 is the real maximum page size; the spec only says "usually
+# Assumption (docs/xentral.md#lists-and-filters): 50 is the real maximum page size; the spec only says "usually
 # 10-50" and a third-party capture says max 50. What Xentral does above it is unknown, so
 # we never ask for more.
 MAX_PAGE_SIZE = 50
@@ -103,7 +103,7 @@ class Cursor:
 def filter_params(filters: Iterable[Filter]) -> QueryParams:
     """`filter[i][key|op|value]` pairs; array values as repeated `filter[i][value][]`.
 
-    Assumption (FACTS §11.1): Xentral reads the `[]` array form for v1, as its own
+    Assumption (docs/xentral.md#lists-and-filters): Xentral reads the `[]` array form for v1, as its own
     laravel-api README uses; the indexed `[0]`,`[1]` form is not sent.
     """
     params: QueryParams = []

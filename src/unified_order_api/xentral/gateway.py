@@ -41,7 +41,7 @@ __all__ = ["SKU_BATCH_SIZE", "XentralHttpGateway"]
 
 logger = logging.getLogger(__name__)
 
-# One `number in [...]` call per this many SKUs (FACTS §4: at most 50 per call).
+# One `number in [...]` call per this many SKUs (docs/xentral.md#products: at most 50 per call).
 SKU_BATCH_SIZE = MAX_PAGE_SIZE
 _CUSTOMER_PAGE_SIZE = 10
 
@@ -55,7 +55,7 @@ class XentralHttpGateway:
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
         """Products keyed by the SKU as the caller wrote it; SKUs Xentral lacks are absent.
 
-        Assumption (FACTS §4, §11.1): whether Xentral's `number` match ignores case or
+        Assumption (docs/xentral.md#matching-text): whether Xentral's `number` match ignores case or
         surrounding whitespace is undocumented. A returned `number` is matched to the
         requested SKU exactly first; failing that, to the one requested SKU that equals it
         after `strip().casefold()` — Xentral returned it for our filter, so Xentral deems it
@@ -88,7 +88,7 @@ class XentralHttpGateway:
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
         """Customers whose `email` or `number` equals `value` (first 10; Xentral has no uniqueness).
 
-        Assumption (FACTS §11.4): it is unclear whether the `number` filter matches
+        Assumption (docs/xentral.md#customers): it is unclear whether the `number` filter matches
         `general.number` or `general.customerNumber`; we send it as is and trust the result.
         """
         result = await self._client.list_customers([Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE))
@@ -119,7 +119,7 @@ class XentralHttpGateway:
     async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
         """Orders with `externalOrderNumber` equal to `reference` (the duplicate check).
 
-        Not re-filtered locally: if Xentral's `equals` is lenient about case (FACTS §11.1),
+        Not re-filtered locally: if Xentral's `equals` is lenient about case (docs/xentral.md#matching-text),
         a false "already exists" is the safer mistake than a second order.
         """
         result = await self._client.list_sales_orders(
@@ -172,7 +172,7 @@ def _product(item: ProductItem) -> Product:
 
 def _customer(item: CustomerItem) -> Customer:
     general = item.general
-    # Assumption (FACTS §11.4): `customerNumber` is the customer number shown to people;
+    # Assumption (docs/xentral.md#customers): `customerNumber` is the customer number shown to people;
     # `general.number` is the fallback when it is empty. The spec examples differ.
     number = general.customer_number or general.number or None
     return Customer(id=item.id, number=number, email=general.email or None, name=general.name or "")
@@ -181,7 +181,7 @@ def _customer(item: CustomerItem) -> Customer:
 def _sales_order(item: SalesOrderItem) -> SalesOrder:
     return SalesOrder(
         id=item.id,
-        # Assumption (FACTS §11.6): documentNumber may still be empty right after the import.
+        # Assumption (docs/xentral.md#reading-an-order-back): documentNumber may still be empty right after the import.
         document_number=item.document_number or None,
         status=item.status,
         reference=item.external_order_number or None,

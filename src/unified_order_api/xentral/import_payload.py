@@ -1,4 +1,4 @@
-"""`OrderDraft` → the body of `POST /api/v1/salesOrders/actions/import` (FACTS §5).
+"""`OrderDraft` → the body of `POST /api/v1/salesOrders/actions/import` (docs/xentral.md#sales-order-import).
 
 A pure function, so the exact wire shape is unit-tested without HTTP. Every key written
 here exists in the spec's import schema (`additionalProperties:false` on the root,
@@ -36,7 +36,7 @@ CUSTOM_FIELDS_HEADING = "Custom fields:"
 def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     """The import body for `draft`; optional parts are left out rather than sent empty.
 
-    Left out on purpose so Xentral fills them from the customer master data (FACTS §10):
+    Left out on purpose so Xentral fills them from the customer master data (docs/xentral.md#sales-order-import):
     `billingAddress` and `shippingAddress` when the draft has none, and `paymentTerms`
     and `tax` always. `shippingCosts` is only sent when both the cost and the shipping-cost
     product are known: a cost without a product has no valid wire form.
@@ -50,7 +50,7 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
 
     delivery: ImportDelivery = {
         "shippingMethod": {"id": draft.shipping_method_id},
-        # Always explicit: False holds the order back from auto-dispatch (FACTS §10).
+        # Always explicit: False holds the order back from auto-dispatch (docs/xentral.md#sales-order-import).
         "autoShipping": draft.auto_shipping,
     }
     if draft.shipping_address is not None:
@@ -85,7 +85,7 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     if comment is not None:
         payload["comment"] = comment
     if draft.sales_channel_id is not None:
-        # Assumption (FACTS §11.10): this is an externalReferenceTargets id.
+        # Assumption (docs/xentral.md#mapping-lists): this is an externalReferenceTargets id.
         payload["salesChannel"] = {"id": draft.sales_channel_id}
     if draft.language is not None:
         payload["language"] = {"iso2": draft.language}
@@ -93,10 +93,11 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
 
 
 def position(line: OrderLine) -> ImportPosition:
-    """One position, keyed by product id (Xentral ignores SKUs here, FACTS §5).
+    """One position, keyed by product id (Xentral ignores SKUs here, docs/xentral.md#sales-order-import).
 
-    Without `price` Xentral is said to use the product's master price ([3P], FACTS §10).
-    Assumption (FACTS §11.8): `price.amount` is read as net or gross per the order's tax
+    Without `price` Xentral is said to use the product's master price (a third-party hint,
+    docs/xentral.md#prices-tax-and-totals).
+    Assumption (docs/xentral.md#prices-tax-and-totals): `price.amount` is read as net or gross per the order's tax
     display, which we leave to Xentral's default.
     """
     body: ImportPosition = {"product": {"id": line.product_id}, "quantity": wire_number(line.quantity)}
@@ -110,7 +111,7 @@ def position(line: OrderLine) -> ImportPosition:
 def billing_address(address: Address) -> BillingAddressBody:
     """Billing address; it has no phone slot, so `Address.phone` is not sent.
 
-    Assumption: for a company address Xentral's `name` holds the company and
+    Assumption (docs/xentral.md#sales-order-import): for a company address Xentral's `name` holds the company and
     `contactPerson` the person, as on its printed documents.
     """
     name, contact_person = _name_and_contact(address)

@@ -1,4 +1,4 @@
-"""Client-side pacing for Xentral's 100 requests/minute (FACTS §9).
+"""Client-side pacing for Xentral's 100 requests/minute (docs/xentral.md#rate-limit).
 
 Xentral counts per instance and client IP, so every process that calls one instance from
 the same address shares one budget. `RateLimiter` is the port the client talks to; two

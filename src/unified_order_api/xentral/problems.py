@@ -1,6 +1,6 @@
 """Reading Xentral's problem+json bodies (RFC 7807) into quotable texts.
 
-Xentral has five 400/409 shapes (FACTS §8). `violations` mirrors the request payload,
+Xentral has five 400/409 shapes (docs/xentral.md#errors). `violations` mirrors the request payload,
 keeping only the invalid fields with a list of messages as value; we flatten that tree to
 JSON-pointer paths so a caller can say *which* field of its request was wrong.
 """

@@ -38,9 +38,9 @@ def parse_json(response: httpx.Response, model: type[M], operation: str) -> M:
 
 
 def id_from_location(response: httpx.Response, operation: str) -> str:
-    """The new resource's id: the trailing digits of the `Location` header (FACTS §3, §5).
+    """The new resource's id: the trailing digits of the `Location` header (docs/xentral.md#transport).
 
-    Assumption (FACTS §11.5): the Location path shape is not documented (the spec example is
+    Assumption (docs/xentral.md#transport): the Location path shape is not documented (the spec example is
     `https://example.xentral.biz/api/users/17`), so only its trailing `\\d+` is trusted; a
     trailing slash is tolerated, query and fragment are ignored.
     """

@@ -4,7 +4,8 @@ The rule that matters: a write is retried only when Xentral surely did not act o
 the connection was never made (`XentralConnectError`) or Xentral refused it with 429.
 After a timeout, a dropped connection or a 5xx the write may have landed; the order
 service reconciles those by looking the order up, so the client must not send it twice.
-Reads are retried on all of these.
+Reads are retried on all of these. What we assume about Xentral here:
+docs/xentral.md#retries-and-lost-answers.
 """
 
 from __future__ import annotations

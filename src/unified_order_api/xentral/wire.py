@@ -80,7 +80,7 @@ class PageInfo(_Wire):
 
 
 class CursorInfo(_Wire):
-    # Assumption (FACTS §11.3): the end of the customer list may be marked by an empty,
+    # Assumption (docs/xentral.md#lists-and-filters): the end of the customer list may be marked by an empty,
     # null or missing nextCursor; all three read as None here.
     next_cursor: str | None = None
     size: int | None = None
@@ -115,7 +115,7 @@ class WireMoney(_Wire):
 
 
 class ProductItem(_Wire):
-    """Products list item; the only place prices appear (the view has none, FACTS §4)."""
+    """Products list item; the only place prices appear (the view has none, docs/xentral.md#products)."""
 
     id: str
     number: str
@@ -144,7 +144,7 @@ class CustomerGeneral(_Wire):
 
 
 class CustomerItem(_Wire):
-    """Customers list item: the only customer shape that carries the email (FACTS §3)."""
+    """Customers list item: the only customer shape that carries the email (docs/xentral.md#customers)."""
 
     id: str
     type: str | None = None
@@ -205,7 +205,7 @@ class ProjectItem(_Wire):
 
 
 class ExternalReferenceTarget(_Wire):
-    """Stands in for the sales-channel list (FACTS intro): the configured shops."""
+    """Stands in for the sales-channel list (docs/xentral.md#mapping-lists): the configured shops."""
 
     id: str
     name: str | None = None
@@ -274,7 +274,7 @@ class CustomerContactV2(TypedDict, total=False):
 
 
 class CustomerCreateV2(TypedDict, total=False):
-    """`POST /api/v2/customers` body; no address fields exist in v2 (FACTS §3)."""
+    """`POST /api/v2/customers` body; no address fields exist in v2 (docs/xentral.md#customers)."""
 
     type: Literal["company", "person"]
     firstname: str
