@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from . import __version__
 from .api import admin, health, metrics, orders
-from .api.errors import install_error_handlers
+from .api.auth import ApiKeys
+from .api.error_handlers import install_error_handlers
 from .api.metrics_middleware import RequestMetrics
 from .api.middleware import BodyGuard, RequestContext
 from .api.problems import use_problem_media_type
@@ -31,6 +32,7 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await container_factory(settings)
         app.state.container = container
+        app.state.api_keys = ApiKeys.from_settings(container.settings)
         container.start_background()
         try:
             yield

@@ -14,19 +14,21 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .api.auth import ApiKeys
-from .cache import Cache, CachingGateway, MemoryCache, RedisCache
+from .cache import Cache, CachedLookups, MemoryCache, RedisCache
+from .clock import Clock, utc_now
 from .config import Settings
+from .housekeeping import purge_forever, watch_queue_depth
 from .metrics import Metrics
+from .orders.policy import OrderPolicies
 from .orders.queue import QueueWorker
 from .orders.reference_data import ReferenceData
-from .orders.service import OrderService, utc_now
+from .orders.service import OrderService
 from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .webhooks.callbacks import ClientCallbacks, WebhookConfigError, check_clients
-from .webhooks.dispatcher import Clock, Dispatcher, dispatcher_http_client
+from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
 from .xentral import (
     InProcessRateLimiter,
@@ -38,9 +40,6 @@ from .xentral import (
 )
 
 log = structlog.get_logger(__name__)
-
-PURGE_INTERVAL_SECONDS = 3600.0
-QUEUE_DEPTH_INTERVAL_SECONDS = 5.0
 
 
 class ConfigurationError(Exception):
@@ -73,7 +72,6 @@ class Container:
     engine: AsyncEngine
     xentral: XentralClient
     orders: OrderService
-    api_keys: ApiKeys
     attempts: SqlAttemptStore
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     deliveries: SqlDeliveryStore | None = None
@@ -101,33 +99,13 @@ class Container:
         return checks
 
     def start_background(self) -> None:
-        self._tasks.append(asyncio.create_task(self._purge_forever(), name="purge-attempts"))
-        self._tasks.append(asyncio.create_task(self._watch_queue_depth(), name="queue-depth"))
+        retention = dt.timedelta(days=self.settings.idempotency.retention_days)
+        self._tasks.append(asyncio.create_task(purge_forever(self.attempts, retention), name="purge-attempts"))
+        self._tasks.append(asyncio.create_task(watch_queue_depth(self.attempts, self.metrics), name="queue-depth"))
         if self.queue_worker is not None:
             self._tasks.append(asyncio.create_task(self.queue_worker.run_forever(), name="order-queue"))
         if self.dispatcher is not None:
             self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
-
-    async def _watch_queue_depth(self) -> None:
-        store = self.attempts
-        while True:
-            try:
-                self.metrics.set_queue_depth("orders", await store.queue_depth())
-            except Exception:
-                log.exception("queue.depth_failed")
-            await asyncio.sleep(QUEUE_DEPTH_INTERVAL_SECONDS)
-
-    async def _purge_forever(self) -> None:
-        retention = dt.timedelta(days=self.settings.idempotency.retention_days)
-        store = self.attempts
-        while True:
-            try:
-                purged = await store.purge(utc_now() - retention)
-                if purged:
-                    log.info("attempts.purged", count=purged)
-            except Exception:
-                log.exception("attempts.purge_failed")
-            await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
     async def aclose(self) -> None:
         for task in self._tasks:
@@ -237,7 +215,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     limiter = rate_limiter(settings)
     client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
     cache = lookup_cache(settings)
-    gateway = CachingGateway(
+    gateway = CachedLookups(
         XentralHttpGateway(client),
         cache,
         on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
@@ -246,7 +224,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     service = OrderService(
         gateway=gateway,
         store=attempts,
-        settings=settings,
+        policies=OrderPolicies.from_settings(settings),
         reference_data=ReferenceData(gateway),
         cache=gateway,
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
@@ -255,12 +233,12 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     if settings.queue.run_in_service:
         queue_worker = QueueWorker(
             service=service,
-            store=attempts,
+            queue=attempts,
+            attempts=attempts,
             concurrency=settings.queue.concurrency,
             poll_seconds=settings.queue.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
         )
-    admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     return Container(
         queue_worker=queue_worker,
         cache=cache,
@@ -268,7 +246,6 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         engine=engine,
         xentral=client,
         orders=service,
-        api_keys=ApiKeys(settings.clients, admin_key),
         attempts=attempts,
         deliveries=SqlDeliveryStore(engine),
         dispatcher=build_dispatcher(settings, engine, metrics=metrics) if settings.webhooks.run_in_service else None,

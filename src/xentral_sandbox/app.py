@@ -1,4 +1,4 @@
-"""App factory: API routes behind the gateway, admin routes beside it."""
+"""App factory: API routes behind the ASGI front (faults, limits, negotiation), admin routes beside it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .calllog import CallLog
 from .config import SandboxConfig
 from .context import RequestContext
 from .faults import FaultInjector
-from .gateway import NEGOTIATED, Gateway, Receive, Scope, Send
+from .front import NEGOTIATED, Front, Receive, Scope, Send
 from .operations import JSON
 from .problems import ProblemError
 from .querystring import parse_nested
@@ -37,7 +37,7 @@ class SandboxApp:
             FixedWindowLimiter(config.rate_limit, config.rate_window_seconds) if config.rate_limit is not None else None
         )
         self.api = Starlette(routes=_routes(state, config))
-        self.gateway = Gateway(self.api, config, faults, calls, self.limiter)
+        self.front = Front(self.api, config, faults, calls, self.limiter)
         self.admin = create_admin_app(state, config, faults, calls, self.limiter)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -45,7 +45,7 @@ class SandboxApp:
         if scope["type"] == "http" and (path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")):
             await self.admin(scope, receive, send)
         elif scope["type"] == "http":
-            await self.gateway(scope, receive, send)
+            await self.front(scope, receive, send)
         else:
             await self.api(scope, receive, send)
 

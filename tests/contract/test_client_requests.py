@@ -169,10 +169,7 @@ def validate_query(operation: dict[str, Any], request: httpx.Request) -> None:
         validator = openapi_schema_validator.OAS30Validator(
             parameter["schema"], format_checker=openapi_schema_validator.oas30_format_checker
         )
-        errors = [
-            f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator.iter_errors(decoded[name])
-        ]
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(decoded[name])]
         assert not errors, f"query parameter {name}={decoded[name]!r} invalid: {errors}"
 
 
@@ -312,12 +309,8 @@ CALLS: dict[str, Call] = {
     "list_products": lambda c, g: c.list_products([Filter("number", "in", ["SKU-1", "SKU-2"])], Page(1, 50)),
     "list_products_plain": lambda c, g: c.list_products(),
     "get_product": lambda c, g: c.get_product("241"),
-    "list_customers_email": lambda c, g: c.list_customers(
-        [Filter("email", "equals", "max+1@ex.de")], Cursor(10)
-    ),
-    "list_customers_next": lambda c, g: c.list_customers(
-        [Filter("number", "equals", "10001")], Cursor(10, "MTA=")
-    ),
+    "list_customers_email": lambda c, g: c.list_customers([Filter("email", "equals", "max+1@ex.de")], Cursor(10)),
+    "list_customers_next": lambda c, g: c.list_customers([Filter("number", "equals", "10001")], Cursor(10, "MTA=")),
     "get_customer": lambda c, g: c.get_customer("7"),
     "create_customer_v1": lambda c, g: c.create_customer_v1(customer_create_v1(_NEW_CUSTOMER)),
     "create_customer_v2": lambda c, g: c.create_customer_v2(
@@ -329,9 +322,7 @@ CALLS: dict[str, Call] = {
             "project": {"id": "1"},
         }
     ),
-    "list_sales_orders": lambda c, g: c.list_sales_orders(
-        [Filter("externalOrderNumber", "equals", "SHOP-1001")]
-    ),
+    "list_sales_orders": lambda c, g: c.list_sales_orders([Filter("externalOrderNumber", "equals", "SHOP-1001")]),
     "get_sales_order": lambda c, g: c.get_sales_order("17"),
     "import_full": lambda c, g: c.import_sales_order(build_import_payload(_FULL_DRAFT)),
     "import_minimal": lambda c, g: c.import_sales_order(build_import_payload(_MINIMAL_DRAFT)),

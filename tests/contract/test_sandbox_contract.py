@@ -178,9 +178,7 @@ def test_customer_creates(openapi: OpenAPI, client: httpx.Client) -> None:
     }
     check(openapi, client.post("/api/v1/customers", json=v1), 201)
     check(openapi, client.post("/api/v1/customers", json={"type": "x", "general": {}}), 400)
-    check(
-        openapi, client.post("/api/v1/customers", content=b"x", headers={"Content-Type": "text/plain"}), 415
-    )
+    check(openapi, client.post("/api/v1/customers", content=b"x", headers={"Content-Type": "text/plain"}), 415)
     v2 = {"type": "person", "firstname": "A", "lastname": "B", "number": "N-1"}
     check(openapi, client.post("/api/v2/customers", json=v2), 201)
     check(openapi, client.post("/api/v2/customers", json=v2), 409)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from unified_order_api.orders.errors import XentralMisbehaved
 from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine
 from unified_order_api.xentral import (
     XentralAuthError,
@@ -110,8 +111,9 @@ async def test_import_and_read_back_order(gateway: XentralHttpGateway) -> None:
 async def test_errors_map_over_real_http(
     client: XentralClient, gateway: XentralHttpGateway, sandbox: SandboxHandle
 ) -> None:
-    with pytest.raises(XentralNotFound):
+    with pytest.raises(XentralMisbehaved) as missing:  # the adapter speaks the order service's errors
         await gateway.get_order("999999")
+    assert isinstance(missing.value.__cause__, XentralNotFound)
     with pytest.raises(XentralValidationError) as caught:
         await client.import_sales_order({"date": "2025-01-01"})  # type: ignore[typeddict-item]
     assert caught.value.violations or caught.value.messages

@@ -50,7 +50,9 @@ def test_two_processes_together_stay_under_the_limit(key: str) -> None:
     workers = [
         subprocess.Popen(
             [sys.executable, str(WORKER), REDIS_URL, key, str(limit), str(window), str(per_process), str(start_at)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]

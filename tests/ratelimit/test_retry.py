@@ -60,11 +60,20 @@ def make(clock: FakeClock) -> Iterator[Callable[..., XentralClient]]:
         values: dict[str, float] = {"max_attempts": 4, "wait_budget": 10.0, "base_delay": 0.2, "max_delay": 2.0}
         values.update(policy)
         client = XentralClient(
-            BASE_URL, TOKEN, timeout=httpx.Timeout(1.0), transport=httpx.MockTransport(script),
-            retry=RetryPolicy(max_attempts=int(values["max_attempts"]), wait_budget=values["wait_budget"],
-                              base_delay=values["base_delay"], max_delay=values["max_delay"],
-                              random=lambda: 0.5),
-            limiter=limiter, clock=clock, sleep=clock.sleep,
+            BASE_URL,
+            TOKEN,
+            timeout=httpx.Timeout(1.0),
+            transport=httpx.MockTransport(script),
+            retry=RetryPolicy(
+                max_attempts=int(values["max_attempts"]),
+                wait_budget=values["wait_budget"],
+                base_delay=values["base_delay"],
+                max_delay=values["max_delay"],
+                random=lambda: 0.5,
+            ),
+            limiter=limiter,
+            clock=clock,
+            sleep=clock.sleep,
         )
         clients.append(client)
         return client
@@ -83,8 +92,9 @@ async def write(client: XentralClient) -> None:
 # --- reads ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("failure", [503, 502, 504, 429, httpx.ConnectError, httpx.ReadTimeout,
-                                     httpx.RemoteProtocolError])
+@pytest.mark.parametrize(
+    "failure", [503, 502, 504, 429, httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError]
+)
 async def test_reads_are_retried(make: Callable[..., XentralClient], failure: Step) -> None:
     script = Script(failure, failure)
     await read(make(script))
@@ -127,9 +137,15 @@ async def test_writes_are_retried_when_they_surely_did_not_land(
 
 @pytest.mark.parametrize(
     ("failure", "error"),
-    [(503, XentralServerError), (502, XentralServerError), (504, XentralServerError),
-     (httpx.ReadTimeout, XentralTimeout), (httpx.WriteTimeout, XentralTimeout),
-     (httpx.RemoteProtocolError, XentralConnectionLost), (httpx.ReadError, XentralConnectionLost)],
+    [
+        (503, XentralServerError),
+        (502, XentralServerError),
+        (504, XentralServerError),
+        (httpx.ReadTimeout, XentralTimeout),
+        (httpx.WriteTimeout, XentralTimeout),
+        (httpx.RemoteProtocolError, XentralConnectionLost),
+        (httpx.ReadError, XentralConnectionLost),
+    ],
 )
 async def test_writes_that_may_have_landed_are_not_retried(
     make: Callable[..., XentralClient], failure: Step, error: type[XentralError]
@@ -214,10 +230,14 @@ async def test_hooks_see_retries_transport_errors_and_waits(
     client._on_response = lambda operation, status, seconds: seen.append(("response", operation, str(status)))
     await read(client)
     assert seen == [
-        ("wait",), ("transport", "list_products", "XentralConnectError"),
+        ("wait",),
+        ("transport", "list_products", "XentralConnectError"),
         ("retry", "list_products", "XentralConnectError"),
-        ("wait",), ("response", "list_products", "503"), ("retry", "list_products", "503"),
-        ("wait",), ("response", "list_products", "200"),
+        ("wait",),
+        ("response", "list_products", "503"),
+        ("retry", "list_products", "503"),
+        ("wait",),
+        ("response", "list_products", "200"),
     ]
 
 

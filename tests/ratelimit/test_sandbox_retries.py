@@ -37,7 +37,9 @@ def sandbox(sandbox_module: SandboxHandle) -> SandboxHandle:
 
 def client_for(handle: SandboxHandle, limiter: InProcessRateLimiter | None = None) -> XentralClient:
     return XentralClient(
-        handle.base_url, handle.token, timeout=httpx.Timeout(5.0),
+        handle.base_url,
+        handle.token,
+        timeout=httpx.Timeout(5.0),
         limiter=limiter or InProcessRateLimiter(),
         retry=RetryPolicy(max_attempts=5, wait_budget=10.0, base_delay=0.05, max_delay=0.5),
     )

@@ -56,8 +56,7 @@ def test_commit_then_drop(client: httpx.Client, sandbox: SandboxHandle) -> None:
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         client.post(IMPORT, json=order_payload())
     r = client.get(
-        "/api/v1/salesOrders?filter[0][key]=externalOrderNumber&filter[0][op]=equals"
-        "&filter[0][value]=SHOP-1001"
+        "/api/v1/salesOrders?filter[0][key]=externalOrderNumber&filter[0][op]=equals&filter[0][value]=SHOP-1001"
     )
     assert r.json()["extra"]["totalCount"] == 1
 
@@ -65,9 +64,7 @@ def test_commit_then_drop(client: httpx.Client, sandbox: SandboxHandle) -> None:
 def test_admin_endpoints(client: httpx.Client, sandbox: SandboxHandle) -> None:
     admin = httpx.Client(base_url=sandbox.base_url, headers=sandbox.admin_headers)
     assert httpx.post(f"{sandbox.base_url}/_sandbox/reset").status_code == 403
-    r = admin.post(
-        "/_sandbox/faults", json={"kind": "status", "status": 500, "count": 1, "path": "/api/v1/projects"}
-    )
+    r = admin.post("/_sandbox/faults", json={"kind": "status", "status": 500, "count": 1, "path": "/api/v1/projects"})
     assert r.status_code == 201 and r.json()["kind"] == "status"
     assert [f.kind for f in sandbox.faults.active()] == [FaultKind.STATUS]
     assert client.get("/api/v1/projects").status_code == 500

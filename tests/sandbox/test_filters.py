@@ -47,9 +47,7 @@ def test_products_number_in_with_indexed_arrays(client: httpx.Client) -> None:
     ],
 )
 def test_product_filters(client: httpx.Client, key: str, op: str, value: str, expected: list[str]) -> None:
-    r = client.get(
-        "/api/v1/products", params={"filter[0][key]": key, "filter[0][op]": op, "filter[0][value]": value}
-    )
+    r = client.get("/api/v1/products", params={"filter[0][key]": key, "filter[0][op]": op, "filter[0][value]": value})
     assert ids(r) == expected
 
 

@@ -94,9 +94,7 @@ def test_customer_v1_create_and_read_back(client: httpx.Client) -> None:
     assert r.headers["location"].endswith("/api/v1/customers/4")
     view = client.get("/api/v1/customers/4").json()["data"]
     assert view["number"] == "10003" and view["general"]["birthday"] == "1980-04-30"
-    found = client.get(
-        "/api/v1/customers?filter[0][key]=email&filter[0][op]=equals&filter[0][value]=neu%40ex.de"
-    )
+    found = client.get("/api/v1/customers?filter[0][key]=email&filter[0][op]=equals&filter[0][value]=neu%40ex.de")
     item = found.json()["data"][0]["general"]
     assert item["email"] == "Neu@Ex.de" and item["customerNumber"] == item["number"] == "10003"
     assert item["address"]["city"] == "Berlin"
@@ -110,9 +108,7 @@ def test_customer_v1_validation(client: httpx.Client) -> None:
     }
     v = client.post("/api/v1/customers", json=body).json()["violations"]
     assert "type" in v and "nick" in v["general"] and "zip" in v["general"]["address"]
-    r = client.post(
-        "/api/v1/customers", json={"type": "person", "general": {"name": "X"}, "project": {"id": "77"}}
-    )
+    r = client.post("/api/v1/customers", json={"type": "person", "general": {"name": "X"}, "project": {"id": "77"}})
     assert r.status_code == 400 and "project" in r.json()["violations"]
 
 

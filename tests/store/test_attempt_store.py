@@ -52,7 +52,7 @@ async def test_completed_attempt_replays_and_refuses_another_body(engine: AsyncE
     attempt.state = AttemptState.COMPLETED
     attempt.receipt = _receipt()
     attempt.record("completed", NOW)
-    await store.complete(attempt, None)
+    await store.save(attempt)
 
     replay = await _claim(store)
     assert replay.kind == "replay"
@@ -107,7 +107,7 @@ async def test_completion_writes_the_outbox_row_in_the_same_transaction(engine: 
     attempt.state, attempt.receipt = AttemptState.COMPLETED, _receipt()
     attempt.record("completed", NOW)
     message = WebhookMessage("shop", "https://hooks.example.com/x", "order.created", "evt_1", {"a": 1})
-    await store.complete(attempt, message)
+    await store.save(attempt, message)
     async with engine.connect() as connection:
         rows = (await connection.execute(select(webhook_deliveries))).all()
     assert [(row.event_id, row.state) for row in rows] == [("evt_1", "pending")]
@@ -118,7 +118,7 @@ async def test_purge_removes_old_finished_and_abandoned_attempts(engine: AsyncEn
     done = (await _claim(store, key="A", reference="A")).attempt
     done.state, done.receipt = AttemptState.COMPLETED, _receipt()
     done.record("completed", NOW)
-    await store.complete(done, None)
+    await store.save(done)
     await _claim(store, key="B", reference="B", lease=2 * 86400)  # still running
     await _claim(store, key="C", reference="C", lease=5)  # abandoned: its lease ran out long ago
     assert await store.purge(NOW + dt.timedelta(days=1)) == 2

@@ -56,13 +56,18 @@ def webhook_settings(
     **overrides: Any,
 ) -> Settings:
     """The integration settings with the shop client sending callbacks to `webhook_url`."""
-    shop = ApiClient(name="shop", api_key=API_KEY, webhook_url=webhook_url, webhook_secret=SECRET,
-                     **(client or {}))
+    shop = ApiClient(name="shop", api_key=API_KEY, webhook_url=webhook_url, webhook_secret=SECRET, **(client or {}))
     return service_settings(
-        sandbox, tmp_path,
+        sandbox,
+        tmp_path,
         clients=[shop, ApiClient(name="other", api_key=OTHER_KEY)],
         admin_api_key=ADMIN_KEY,
-        webhooks={"run_in_service": run_in_service, "allow_private_targets": list(allow),
-                  "poll_interval_seconds": 0.05, "timeout_seconds": 2.0, "claim_seconds": 30.0},
+        webhooks={
+            "run_in_service": run_in_service,
+            "allow_private_targets": list(allow),
+            "poll_interval_seconds": 0.05,
+            "timeout_seconds": 2.0,
+            "claim_seconds": 30.0,
+        },
         **overrides,
     )

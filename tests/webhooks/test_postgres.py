@@ -62,20 +62,36 @@ def _settings(url: str, batch_size: int) -> Settings:
     return Settings(
         database_url=url,
         clients=[ApiClient(name="shop", api_key="k" * 20, webhook_secret=SECRET)],
-        webhooks={"allow_private_targets": ["loopback"], "batch_size": batch_size, "timeout_seconds": 2.0,
-                  "claim_seconds": 30.0},
+        webhooks={
+            "allow_private_targets": ["loopback"],
+            "batch_size": batch_size,
+            "timeout_seconds": 2.0,
+            "claim_seconds": 30.0,
+        },
     )
 
 
 async def _enqueue(url: str, target: str, count: int, now: dt.datetime) -> None:
     engine = create_engine(url)
     async with engine.begin() as connection:
-        await connection.execute(insert(webhook_deliveries), [
-            {"event_id": f"evt_{i:04d}_{uuid.uuid4().hex[:8]}", "client": "shop", "url": target,
-             "event_type": "order.created", "payload": {"type": "order.created", "n": i}, "state": "pending",
-             "attempt_count": 0, "next_attempt_at": now, "created_at": now, "updated_at": now}
-            for i in range(count)
-        ])
+        await connection.execute(
+            insert(webhook_deliveries),
+            [
+                {
+                    "event_id": f"evt_{i:04d}_{uuid.uuid4().hex[:8]}",
+                    "client": "shop",
+                    "url": target,
+                    "event_type": "order.created",
+                    "payload": {"type": "order.created", "n": i},
+                    "state": "pending",
+                    "attempt_count": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i in range(count)
+            ],
+        )
     await engine.dispose()
 
 
@@ -84,8 +100,7 @@ async def test_two_dispatchers_deliver_each_event_once(schema_url: str, receiver
     settings = _settings(schema_url, batch_size=4)
     await _enqueue(schema_url, receiver.url, 40, clock())
     engines = [create_engine(schema_url), create_engine(schema_url)]
-    dispatchers = [build_dispatcher(settings, engine, clock=clock, worker=f"d{n}") for n, engine in
-                   enumerate(engines)]
+    dispatchers = [build_dispatcher(settings, engine, clock=clock, worker=f"d{n}") for n, engine in enumerate(engines)]
     attempted: Counter[str] = Counter()
     try:
         while True:

@@ -42,17 +42,17 @@ def test_service_does_not_start_with_a_refused_webhook_url(sandbox: SandboxHandl
 async def test_loopback_is_accepted_only_when_allowed(sandbox: SandboxHandle, tmp_path: Path) -> None:
     await check_webhook_settings(webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x"))
     with pytest.raises(ConfigurationError, match="loopback"):
-        await check_webhook_settings(webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x",
-                                                      allow=()))
+        await check_webhook_settings(webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x", allow=()))
 
 
 @pytest.fixture
 def api(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[httpx.Client]:
     hosts = ["169.254.169.254", "10.1.2.3", "localhost"]
     settings = webhook_settings(sandbox, tmp_path, webhook_url=None, allow=(), client={"callback_hosts": hosts})
-    with running_service(settings) as url, httpx.Client(
-        base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30
-    ) as client:
+    with (
+        running_service(settings) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as client,
+    ):
         yield client
 
 

@@ -56,8 +56,14 @@ def resolving_to(*addresses: str) -> TargetGuard:
 
 @pytest.mark.parametrize(
     "url",
-    ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/hook", "https://[::1]/hook",
-     "http://localhost:8080/hook", "http://0.0.0.0/", "https://[fd00::1]/x"],
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hook",
+        "https://[::1]/hook",
+        "http://localhost:8080/hook",
+        "http://0.0.0.0/",
+        "https://[fd00::1]/x",
+    ],
 )
 def test_guard_refuses_non_public_targets(url: str) -> None:
     with pytest.raises(TargetRefused, match="address"):
@@ -116,8 +122,10 @@ def _client(**values: object) -> ApiClient:
 
 
 def test_callback_url_must_be_on_the_allow_list() -> None:
-    callbacks = ClientCallbacks([_client(webhook_url="https://a.example/x", callback_hosts=["hooks.example.com"])],
-                                resolving_to("93.184.216.34"))
+    callbacks = ClientCallbacks(
+        [_client(webhook_url="https://a.example/x", callback_hosts=["hooks.example.com"])],
+        resolving_to("93.184.216.34"),
+    )
     assert callbacks.target_for("shop", None) == "https://a.example/x"
     assert callbacks.target_for("shop", "https://HOOKS.example.com/y") == "https://HOOKS.example.com/y"
     with pytest.raises(ValueError, match="allow-list"):

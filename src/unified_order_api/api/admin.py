@@ -8,32 +8,26 @@ from a receiver's log line straight to the delivery.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .auth import presented_key
+from .dependencies import api_keys, container
 from .problems import problem_response, problem_responses, request_id_of
-
-if TYPE_CHECKING:
-    from ..bootstrap import Container
-
-
-def _container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
 
 
 def require_admin(request: Request) -> None:
-    _container(request).api_keys.check_admin(presented_key(request))
+    api_keys(request).check_admin(presented_key(request))
 
 
 router = APIRouter(prefix="/api/admin/webhooks", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
 def _deliveries(request: Request) -> DeliveryStore:
-    store = _container(request).deliveries
+    store = container(request).deliveries
     assert store is not None, "the container was built without a delivery store"
     return store
 

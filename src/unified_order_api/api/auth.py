@@ -7,7 +7,7 @@ import hmac
 from fastapi import Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 
-from ..config import ApiClient
+from ..config import ApiClient, Settings
 
 
 class Unauthenticated(Exception):
@@ -15,6 +15,13 @@ class Unauthenticated(Exception):
 
 
 class ApiKeys:
+    """Every client's key and the admin key, as the HTTP edge checks them."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiKeys:
+        admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+        return cls(settings.clients, admin_key)
+
     def __init__(self, clients: list[ApiClient], admin_key: str | None = None) -> None:
         self._clients = [(client.api_key.get_secret_value().encode(), client) for client in clients]
         self._admin_key = admin_key.encode() if admin_key else None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-if TYPE_CHECKING:
-    from ..bootstrap import Container
+from .dependencies import container
 
 router = APIRouter(tags=["health"])
 
@@ -20,8 +19,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="The database and Xentral answer")
 async def readyz(request: Request) -> JSONResponse:
-    container: Container = request.app.state.container
-    checks: dict[str, Any] = await container.readiness()
+    checks: dict[str, Any] = await container(request).readiness()
     ready = all(check["ok"] for check in checks.values())
     return JSONResponse(
         {"status": "ready" if ready else "not_ready", "checks": checks}, status_code=200 if ready else 503

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from urllib.parse import quote
 
 import structlog
@@ -16,17 +16,11 @@ from ..orders import errors as order_errors
 from ..orders.commands import PlaceOrder
 from ..orders.service import OrderOutcome
 from .auth import api_key_scheme, bearer_scheme, presented_key
+from .dependencies import api_keys, container
 from .problems import problem_response, problem_responses, request_id_of
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
-if TYPE_CHECKING:
-    from ..bootstrap import Container
-
 router = APIRouter(prefix="/api/orders", tags=["orders"])
-
-
-def container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
 
 
 def api_client(
@@ -34,7 +28,7 @@ def api_client(
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     _api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> ApiClient:
-    return container(request).api_keys.client_for(presented_key(request))
+    return api_keys(request).client_for(presented_key(request))
 
 
 def _location(reference: str) -> str:
@@ -77,7 +71,7 @@ async def create_order(
     command = order.to_command()
     structlog.contextvars.bind_contextvars(reference=command.reference, client=client.name)
     metrics = container(request).metrics
-    key = service.idempotency_key(command, idempotency_key)
+    key = service.idempotency_key(command, idempotency_key, client=client.name)
     if _wants_async(prefer, client):
         return await _accept(request, command, client, key)
     try:
@@ -119,8 +113,7 @@ async def _accept(request: Request, command: PlaceOrder, client: ApiClient, key:
 
 def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:
     """`failed` when Xentral let us down (5xx to the caller), `rejected` when the request was refused."""
-    xentral_side = (order_errors.XentralUnavailable, order_errors.XentralAccessDenied, order_errors.XentralMisbehaved)
-    return "failed" if isinstance(error, xentral_side) else "rejected"
+    return "failed" if isinstance(error, order_errors.XentralSideError) else "rejected"
 
 
 @router.get(

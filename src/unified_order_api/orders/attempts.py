@@ -10,7 +10,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .ports import Attempts
+
+
+class StepName(StrEnum):
+    """The steps an attempt records; the flow reads some of them back (`importing`, `requeued`)."""
+
+    RECEIVED = "received"
+    RESUMED = "resumed"
+    RETRIED = "retried"
+    CUSTOMER_FOUND = "customer_found"
+    CREATING_CUSTOMER = "creating_customer"
+    CUSTOMER_CREATED = "customer_created"
+    CUSTOMER_RESOLVED = "customer_resolved"
+    CACHE_REFRESHED = "cache_refreshed"
+    IMPORTING = "importing"
+    IMPORTED = "imported"
+    RECONCILED = "reconciled"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    REQUEUED = "requeued"
+    COMPLETED = "completed"
+    FAILED = "failed"
 
 
 class AttemptState(StrEnum):
@@ -88,8 +111,11 @@ class Attempt:
     request: dict[str, Any] | None = None
     queued: bool = False
 
-    def record(self, name: str, at: dt.datetime, detail: str | None = None) -> None:
+    def record(self, name: StepName, at: dt.datetime, detail: str | None = None) -> None:
         self.steps.append(Step(name, at, detail))
+
+    def count(self, name: StepName) -> int:
+        return sum(1 for step in self.steps if step.name == name)
 
     @property
     def created_anything(self) -> bool:
@@ -102,7 +128,7 @@ class Attempt:
     @property
     def import_attempted(self) -> bool:
         """An import was sent at some point: Xentral may hold the order, so look before sending again."""
-        return any(step.name == "importing" for step in self.steps)
+        return self.count(StepName.IMPORTING) > 0
 
 
 ClaimKind = Literal["new", "resumed", "replay", "in_progress", "key_reused"]
@@ -137,62 +163,8 @@ class LeaseLost(Exception):
     """Another worker took the attempt over (our lease ran out); stop without writing."""
 
 
-class AttemptStore(Protocol):
-    async def claim(
-        self,
-        *,
-        client: str,
-        key: str,
-        reference: str,
-        fingerprint: str,
-        owner: str,
-        now: dt.datetime,
-        lease_until: dt.datetime,
-        request: dict[str, Any] | None = None,
-        queued: bool = False,
-    ) -> Claim:
-        """Atomically take the key: a new attempt, a takeover of a failed or expired one, or why not."""
-        ...
-
-    async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
-        """Persist progress (and enqueue `webhook` in the same transaction); raises LeaseLost when
-        the attempt is no longer ours."""
-        ...
-
-    async def complete(self, attempt: Attempt, webhook: WebhookMessage | None) -> None:
-        """Mark completed and enqueue the callback in one transaction."""
-        ...
-
-    async def find(self, client: str, reference: str) -> Attempt | None:
-        """The attempt with this reference (or idempotency key) of this client."""
-        ...
-
-    async def purge(self, older_than: dt.datetime) -> int:
-        """Delete finished attempts last touched before `older_than`; returns how many."""
-        ...
-
-    async def claim_queued(
-        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
-    ) -> list[Attempt]:
-        """Take up to `limit` queued attempts that are due, oldest first; each is claimed by one worker only."""
-        ...
-
-    async def queue_depth(self) -> int:
-        """Queued attempts not finished yet."""
-        ...
-
-    async def claim_customer_creation(
-        self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
-    ) -> CreationClaim:
-        """Become the one creating the customer `identity`, or learn who did (or that someone is)."""
-        ...
-
-    async def finish_customer_creation(
-        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
-    ) -> None:
-        """Record the created customer (kept until `remember_until`), or give the claim up (None)."""
-        ...
-
-    async def forget_customer_creation(self, identity: str) -> None:
-        """Drop a remembered creation, e.g. when Xentral no longer accepts that customer id."""
-        ...
+async def checkpoint(store: Attempts, attempt: Attempt, *, now: dt.datetime, lease: dt.timedelta) -> None:
+    """Persist progress before a Xentral write, renewing the lease so the write has a full lease
+    to finish in: no other worker can resume this attempt while its write may be in flight."""
+    attempt.lease_until = now + lease
+    await store.save(attempt)

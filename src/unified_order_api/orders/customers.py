@@ -1,15 +1,37 @@
-"""Find the order's customer in Xentral by the configured fields, or create it when allowed."""
+"""Settle the order's customer: found in Xentral by the configured fields, reused, or created once.
+
+One creation per new customer across every instance: creation claims in the database make an
+order that searched before another one created the customer learn its id instead of creating a
+second one.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..clock import Clock
 from ..config import CustomerPolicy
-from .commands import CustomerDetails
-from .errors import AmbiguousCustomer, CustomerNotFound, FieldProblem
+from .attempts import Attempt, AttemptState, StepName, checkpoint
+from .commands import CustomerDetails, PlaceOrder
+from .errors import (
+    AmbiguousCustomer,
+    CustomerNotFound,
+    FieldProblem,
+    OrderInProgress,
+    OrderRejected,
+    XentralRejectedOrder,
+)
 from .model import Customer, CustomerLookupField, NewCustomer
-from .ports import XentralGateway
+from .policy import ClientPolicy
+from .ports import Attempts, CustomerCreations, XentralGateway
+
+CUSTOMER_CREATION_WAIT_SECONDS = 30.0
+CUSTOMER_CREATION_POLL_SECONDS = 0.2
+# Long enough for every order that searched before the creation; after it, Xentral's search finds it.
+CUSTOMER_CREATION_MEMORY_SECONDS = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +129,121 @@ def new_customer(details: CustomerDetails, project_id: str | None) -> NewCustome
         phone=details.phone,
         vat_id=details.vat_id,
     )
+
+
+def creation_identity(email: str) -> str:
+    """The key of a customer creation claim: the email as Xentral's search compares it."""
+    return email.strip().casefold()
+
+
+class CustomerSettlement:
+    """The customer id an order is imported for: kept from an earlier try, found, or created now."""
+
+    def __init__(
+        self, *, gateway: XentralGateway, attempts: Attempts, creations: CustomerCreations, clock: Clock
+    ) -> None:
+        self._gateway = gateway
+        self._attempts = attempts
+        self._creations = creations
+        self._clock = clock
+
+    async def settle(
+        self,
+        command: PlaceOrder,
+        attempt: Attempt,
+        policy: ClientPolicy,
+        project_id: str,
+        lookup: CustomerLookup | None,
+    ) -> str:
+        kept = attempt.kept_customer(command.customer.identity)
+        if kept is not None:
+            customer_id = kept
+        elif lookup is not None and lookup.customer is not None:
+            customer_id = lookup.customer.id
+            attempt.customer_number = lookup.customer.number
+            attempt.customer_created = False
+        else:
+            searched = lookup.searched if lookup else ()
+            customer_id = await self._create(command, attempt, policy, project_id, searched)
+        attempt.customer_id = customer_id
+        attempt.customer_identity = command.customer.identity
+        attempt.state = AttemptState.CUSTOMER_RESOLVED
+        attempt.record(StepName.CUSTOMER_RESOLVED, self._clock(), f"customer {customer_id}")
+        await self._checkpoint(attempt, policy)
+        return customer_id
+
+    async def _checkpoint(self, attempt: Attempt, policy: ClientPolicy) -> None:
+        lease = dt.timedelta(seconds=policy.idempotency.lease_seconds)
+        await checkpoint(self._attempts, attempt, now=self._clock(), lease=lease)
+
+    async def _create(
+        self,
+        command: PlaceOrder,
+        attempt: Attempt,
+        policy: ClientPolicy,
+        project_id: str,
+        searched: Sequence[CustomerLookupField],
+    ) -> str:
+        if not policy.customers.create_missing:
+            raise customer_not_found(command.customer, searched)
+        if not command.customer.email:
+            # The number range assigns a new customer's number, so a customer created for an unknown
+            # number could never be found by it again: every retry would create another one.
+            raise customer_not_found(command.customer, searched, needs_email=True)
+        problems = new_customer_problems(command.customer)
+        if problems:
+            raise OrderRejected(problems)
+        identity = creation_identity(command.customer.email)
+        lease = dt.timedelta(seconds=policy.idempotency.lease_seconds)
+        deadline = self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_WAIT_SECONDS)
+        while True:
+            claim = await self._creations.claim_customer_creation(
+                identity, owner=attempt.owner, now=self._clock(), lease_until=self._clock() + lease
+            )
+            if claim.kind == "created":
+                assert claim.customer_id is not None
+                attempt.customer_created = False
+                attempt.record(
+                    StepName.CUSTOMER_FOUND, self._clock(), f"customer {claim.customer_id}, created just before"
+                )
+                return claim.customer_id
+            if claim.kind == "mine":
+                break
+            if self._clock() >= deadline:
+                raise OrderInProgress(
+                    f"Another order is creating the customer '{command.customer.email}' right now; retry shortly",
+                    retry_after=5,
+                )
+            await asyncio.sleep(CUSTOMER_CREATION_POLL_SECONDS)
+        customer_id = None
+        try:
+            customer_id = await self._create_now(command, attempt, policy, project_id)
+            return customer_id
+        finally:
+            await self._creations.finish_customer_creation(
+                identity,
+                owner=attempt.owner,
+                customer_id=customer_id,
+                remember_until=self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_MEMORY_SECONDS),
+            )
+
+    async def _create_now(self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, project_id: str) -> str:
+        attempt.record(StepName.CREATING_CUSTOMER, self._clock())
+        await self._checkpoint(attempt, policy)
+        try:
+            customer_id = await self._gateway.create_customer(new_customer(command.customer, project_id))
+        except XentralRejectedOrder as error:
+            raise XentralRejectedOrder(
+                f"Xentral rejected the new customer: {error.detail}",
+                violations=[replace(v, pointer=_customer_pointer(v.pointer)) for v in error.violations],
+            ) from error
+        attempt.customer_created = True
+        attempt.customer_id = customer_id
+        attempt.customer_identity = command.customer.identity
+        attempt.customer_number = None  # the number range assigned one; the order read-back tells it
+        attempt.record(StepName.CUSTOMER_CREATED, self._clock(), f"customer {customer_id}")
+        return customer_id
+
+
+def _customer_pointer(pointer: str) -> str:
+    return "/customer" + pointer if pointer != "/" else "/customer"

@@ -78,7 +78,14 @@ class XentralRejectedOrder(OrderError):
         self.violations = violations
 
 
-class XentralUnavailable(OrderError):
+class XentralSideError(OrderError):
+    """Xentral let us down (unreachable, refused our token, answered nonsense): not the caller's fault."""
+
+    code = "xentral_error"
+    title = "Xentral could not complete the request"
+
+
+class XentralUnavailable(XentralSideError):
     """Xentral could not be reached or answered with an error of its own; retrying later may work."""
 
     code = "xentral_unavailable"
@@ -113,12 +120,12 @@ class XentralRateLimited(XentralUnavailable):
     title = "Xentral's request limit is reached"
 
 
-class XentralAccessDenied(OrderError):
+class XentralAccessDenied(XentralSideError):
     code = "xentral_access_denied"
     title = "Xentral refused our credentials"
 
 
-class XentralMisbehaved(OrderError):
+class XentralMisbehaved(XentralSideError):
     code = "xentral_bad_response"
     title = "Xentral answered in a way we do not understand"
 

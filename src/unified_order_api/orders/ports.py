@@ -1,14 +1,17 @@
-"""The order service's view of Xentral: one small interface, implemented by `xentral.gateway`.
+"""Every port the order service depends on: Xentral, the attempt store (three narrow parts), caches, callbacks.
 
-Every method may raise `unified_order_api.xentral.errors.XentralError` subclasses; the
-service catches them at the level it means (rejected, unavailable, outcome unknown).
+Adapters implement them: `xentral.gateway` (Xentral over HTTP; it translates Xentral's failures
+into `orders.errors` so the flow speaks only its own words), `store.attempts` (SQL), `cache`
+(lookups), `webhooks.callbacks` (callback targets). Tests use the in-memory fakes in `tests/`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
+from .attempts import Attempt, Claim, CreationClaim, WebhookMessage
 from .model import (
     Customer,
     CustomerLookupField,
@@ -21,8 +24,21 @@ from .model import (
     ShippingMethod,
 )
 
+__all__ = [
+    "AttemptStore",
+    "Attempts",
+    "CallbackPolicy",
+    "CustomerCreations",
+    "LookupCache",
+    "OrderQueue",
+    "XentralGateway",
+]
+
 
 class XentralGateway(Protocol):
+    """Xentral as the order flow needs it. Failures arrive as `orders.errors.OrderError` subclasses
+    (`XentralSideError` for Xentral's own trouble, `XentralRejectedOrder` for a refused write)."""
+
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
         """Products whose SKU (Xentral `number`) is in `skus`, keyed by SKU; missing ones are absent."""
         ...
@@ -58,3 +74,80 @@ class LookupCache(Protocol):
     async def forget_products(self, skus: Sequence[str]) -> None: ...
 
     async def forget_customer(self, field: CustomerLookupField, value: str) -> None: ...
+
+
+class Attempts(Protocol):
+    """One attempt per idempotency key: claimed atomically, written only by its owner."""
+
+    async def claim(
+        self,
+        *,
+        client: str,
+        key: str,
+        reference: str,
+        fingerprint: str,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        request: dict[str, Any] | None = None,
+        queued: bool = False,
+    ) -> Claim:
+        """Atomically take the key: a new attempt, a takeover of a failed or expired one, or why not."""
+        ...
+
+    async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
+        """Persist progress (and enqueue `webhook` in the same transaction); raises LeaseLost when
+        the attempt is no longer ours."""
+        ...
+
+    async def find(self, client: str, reference: str) -> Attempt | None:
+        """The attempt with this reference (or idempotency key) of this client."""
+        ...
+
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Delete finished attempts last touched before `older_than`; returns how many."""
+        ...
+
+
+class OrderQueue(Protocol):
+    """The async lane's queue: queued attempts, claimed by one worker each."""
+
+    async def claim_queued(
+        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        """Take up to `limit` queued attempts that are due, oldest first; each is claimed by one worker only."""
+        ...
+
+    async def queue_depth(self) -> int:
+        """Queued attempts not finished yet."""
+        ...
+
+
+class CustomerCreations(Protocol):
+    """One creation per new customer across every instance (claims in the database)."""
+
+    async def claim_customer_creation(
+        self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
+    ) -> CreationClaim:
+        """Become the one creating the customer `identity`, or learn who did (or that someone is)."""
+        ...
+
+    async def finish_customer_creation(
+        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+    ) -> None:
+        """Record the created customer (kept until `remember_until`), or give the claim up (None)."""
+        ...
+
+    async def forget_customer_creation(self, identity: str) -> None:
+        """Drop a remembered creation, e.g. when Xentral no longer accepts that customer id."""
+        ...
+
+
+class AttemptStore(Attempts, OrderQueue, CustomerCreations, Protocol):
+    """The three store ports together, as one database implements them."""
+
+
+class CallbackPolicy(Protocol):
+    def target_for(self, client: str, requested_url: str | None) -> str | None:
+        """The callback URL for this order, or None; raises ValueError when `requested_url` is not allowed."""
+        ...

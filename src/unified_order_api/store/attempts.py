@@ -25,6 +25,7 @@ from ..orders.attempts import (
     LeaseLost,
     OrderReceipt,
     Step,
+    StepName,
     WebhookMessage,
 )
 from .tables import customer_creations, order_attempts, webhook_deliveries
@@ -83,6 +84,8 @@ def _progress_values(attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
 
 
 class SqlAttemptStore:
+    """Implements `orders.ports.AttemptStore` (attempts, the order queue, customer creation claims)."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
@@ -112,7 +115,7 @@ class SqlAttemptStore:
             request=request,
             queued=queued,
         )
-        fresh.record("received", now)
+        fresh.record(StepName.RECEIVED, now)
         for _ in range(_CLAIM_ROUNDS):
             try:
                 async with self._engine.begin() as connection:
@@ -182,7 +185,7 @@ class SqlAttemptStore:
                 request=fresh.request,
                 queued=fresh.queued,
                 order_id=None,
-                steps=[*existing.steps, Step("retried", fresh.created_at)],
+                steps=[*existing.steps, Step(StepName.RETRIED, fresh.created_at)],
             )
             return await self._take_over(connection, takeover, version, "new")
         if not same_request:
@@ -192,7 +195,7 @@ class SqlAttemptStore:
         existing.owner = fresh.owner
         existing.lease_until = fresh.lease_until
         existing.queued = existing.queued or fresh.queued  # resent through the async lane: the worker takes it
-        existing.record("resumed", fresh.created_at, "the previous attempt's lease expired")
+        existing.record(StepName.RESUMED, fresh.created_at, "the previous attempt's lease expired")
         return await self._take_over(connection, existing, version, "resumed")
 
     async def _take_over(self, connection: AsyncConnection, attempt: Attempt, version: int, kind: str) -> Claim | None:
@@ -227,13 +230,6 @@ class SqlAttemptStore:
         )
         if result.rowcount != 1:
             raise LeaseLost(f"attempt {attempt.reference!r} was taken over by another worker")
-
-    async def complete(self, attempt: Attempt, webhook: WebhookMessage | None) -> None:
-        now = attempt.steps[-1].at if attempt.steps else dt.datetime.now(dt.UTC)
-        async with self._engine.begin() as connection:
-            await self._save(connection, attempt, now)
-            if webhook is not None:
-                await self._enqueue(connection, webhook, now)
 
     async def _enqueue(self, connection: AsyncConnection, webhook: WebhookMessage, now: dt.datetime) -> None:
         await connection.execute(

@@ -22,6 +22,7 @@ import httpx
 import structlog
 
 from .. import __version__
+from ..clock import Clock, utc_now
 from ..config import ApiClient, WebhookPolicy
 from .deliveries import Delivery, DeliveryAttempt, DeliveryState, DeliveryStore, Outcome
 from .schedule import RetrySchedule
@@ -30,14 +31,8 @@ from .targets import TargetGuard, TargetRefused
 
 log = structlog.get_logger(__name__)
 
-Clock = Callable[[], dt.datetime]
-
 USER_AGENT = f"unified-order-api-webhooks/{__version__}"
 _ERROR_BODY_CHARS = 200
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class Dispatcher:

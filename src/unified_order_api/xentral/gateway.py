@@ -1,14 +1,17 @@
 """`XentralHttpGateway`: the order service's `XentralGateway` port over `XentralClient`.
 
 Translation only — wire models in, domain dataclasses out, plus the few lookups that need
-more than one call (SKU batches). Errors pass through unchanged from `xentral.errors`.
+more than one call (SKU batches). Failures leave as `orders.errors` (see `translation`): the
+order service never sees Xentral's own exception types.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any, ParamSpec, TypeVar
 
 from ..orders.model import (
     Customer,
@@ -24,9 +27,10 @@ from ..orders.model import (
 )
 from .client import XentralClient
 from .customer_payload import customer_create_v1
-from .errors import XentralNotFound
+from .errors import XentralError, XentralNotFound
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
+from .translation import order_error
 from .wire import (
     CustomerItem,
     PaymentMethodItem,
@@ -46,12 +50,37 @@ SKU_BATCH_SIZE = MAX_PAGE_SIZE
 _CUSTOMER_PAGE_SIZE = 10
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _translated(*, write: bool) -> Callable[[Callable[P, Coroutine[Any, Any, R]]], Callable[P, Coroutine[Any, Any, R]]]:
+    """Raise Xentral's failures of this call as order errors (`write`: it may have landed)."""
+
+    def wrap(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+        @functools.wraps(method)
+        async def translated(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await method(*args, **kwargs)
+            except XentralError as error:
+                raise order_error(error, write=write) from error
+
+        return translated
+
+    return wrap
+
+
+_read = _translated(write=False)
+_write = _translated(write=True)
+
+
 class XentralHttpGateway:
     """Implements `orders.ports.XentralGateway` against the real (or sandbox) Xentral API."""
 
     def __init__(self, client: XentralClient) -> None:
         self._client = client
 
+    @_read
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
         """Products keyed by the SKU as the caller wrote it; SKUs Xentral lacks are absent.
 
@@ -85,6 +114,7 @@ class XentralHttpGateway:
                 return items
             page = page.next()
 
+    @_read
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
         """Customers whose `email` or `number` equals `value` (first 10; Xentral has no uniqueness).
 
@@ -94,9 +124,11 @@ class XentralHttpGateway:
         result = await self._client.list_customers([Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE))
         return [_customer(item) for item in result.data]
 
+    @_write
     async def create_customer(self, customer: NewCustomer) -> str:
         return await self._client.create_customer_v1(customer_create_v1(customer))
 
+    @_read
     async def get_customer(self, customer_id: str) -> Customer:
         """Read through the list filtered by id: the view (`/customers/{id}`) has no e-mail.
 
@@ -110,12 +142,15 @@ class XentralHttpGateway:
                 return _customer(item)
         raise XentralNotFound(404, None, "get_customer", detail=f"no customer with id {customer_id!r}")
 
+    @_write
     async def import_order(self, draft: OrderDraft) -> str:
         return await self._client.import_sales_order(build_import_payload(draft))
 
+    @_read
     async def get_order(self, order_id: str) -> SalesOrder:
         return _sales_order(await self._client.get_sales_order(order_id))
 
+    @_read
     async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
         """Orders with `externalOrderNumber` equal to `reference` (the duplicate check).
 
@@ -127,12 +162,15 @@ class XentralHttpGateway:
         )
         return [_sales_order(item) for item in result.data]
 
+    @_read
     async def shipping_methods(self) -> Sequence[ShippingMethod]:
         return [_shipping_method(item) for item in await self._client.list_shipping_methods()]
 
+    @_read
     async def payment_methods(self) -> Sequence[PaymentMethod]:
         return [_payment_method(item) for item in await self._client.list_payment_methods()]
 
+    @_read
     async def projects(self) -> Sequence[Project]:
         return [_project(item) for item in await self._client.list_projects()]
 

@@ -1,10 +1,30 @@
-"""A Xentral gateway in memory, with failures to inject per operation: fast tests of the service's edges."""
+"""A Xentral gateway and an attempt store in memory, with failures to inject: fast tests of the service's edges.
+
+The gateway raises what the real adapter raises: Xentral's failures translated by the adapter's
+own `order_error`, so a test injects a realistic `xentral.errors` failure and the service sees
+exactly what it would see in production.
+"""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
+from unified_order_api.orders.attempts import (
+    Attempt,
+    AttemptState,
+    Claim,
+    CreationClaim,
+    LeaseLost,
+    Step,
+    StepName,
+    WebhookMessage,
+)
 from unified_order_api.orders.commands import CustomerDetails, ItemRequest, PlaceOrder
 from unified_order_api.orders.model import (
     Address,
@@ -18,6 +38,10 @@ from unified_order_api.orders.model import (
     SalesOrder,
     ShippingMethod,
 )
+from unified_order_api.xentral.errors import XentralError
+from unified_order_api.xentral.translation import order_error
+
+_WRITES = {"import", "create_customer"}
 
 
 class FakeGateway:
@@ -32,7 +56,10 @@ class FakeGateway:
     def _maybe_fail(self, operation: str) -> None:
         queue = self.failures.get(operation)
         if queue:
-            raise queue.pop(0)
+            error = queue.pop(0)
+            if isinstance(error, XentralError):
+                raise order_error(error, write=operation in _WRITES) from error
+            raise error
 
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
         self._maybe_fail("products")
@@ -85,3 +112,144 @@ def command(
         shipping="dhl",
         payment="paypal",
     )
+
+
+class InMemoryAttemptStore:
+    """`orders.ports.AttemptStore` in memory, with the SQL store's claim rules (see store/attempts.py).
+
+    Attempts are copied in and out, as rows would be, so a test cannot pass on shared objects.
+    """
+
+    def __init__(self) -> None:
+        self.attempts: dict[int, Attempt] = {}
+        self.webhooks: list[WebhookMessage] = []
+        self.creations: dict[str, tuple[str, dt.datetime, str | None]] = {}
+        self._ids = itertools.count(1)
+
+    def _matching(self, client: str, key: str, reference: str) -> Attempt | None:
+        hits = [a for a in self.attempts.values() if a.client == client and reference in (a.reference, a.key)]
+        hits += [a for a in self.attempts.values() if a.client == client and a.key == key]
+        return min(hits, key=lambda a: a.id or 0) if hits else None
+
+    async def claim(
+        self,
+        *,
+        client: str,
+        key: str,
+        reference: str,
+        fingerprint: str,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        request: dict[str, Any] | None = None,
+        queued: bool = False,
+    ) -> Claim:
+        existing = self._matching(client, key, reference)
+        if existing is None:
+            fresh = Attempt(
+                client=client,
+                key=key,
+                reference=reference,
+                fingerprint=fingerprint,
+                state=AttemptState.RECEIVED,
+                owner=owner,
+                lease_until=lease_until,
+                created_at=now,
+                updated_at=now,
+                request=request,
+                queued=queued,
+                id=next(self._ids),
+            )
+            fresh.record(StepName.RECEIVED, now)
+            self.attempts[fresh.id or 0] = copy.deepcopy(fresh)
+            return Claim("new", fresh)
+        existing = copy.deepcopy(existing)
+        same_request = existing.fingerprint == fingerprint and existing.reference == reference
+        if existing.state == AttemptState.COMPLETED:
+            return Claim("replay" if same_request else "key_reused", existing)
+        if existing.state == AttemptState.FAILED:
+            if existing.reference != reference or any(
+                a.key == key and a.id != existing.id for a in self.attempts.values() if a.client == client
+            ):
+                return Claim("key_reused", existing)
+            taken = replace(
+                existing,
+                key=key,
+                fingerprint=fingerprint,
+                state=AttemptState.RECEIVED,
+                owner=owner,
+                lease_until=lease_until,
+                error=None,
+                request=request,
+                queued=queued,
+                order_id=None,
+                steps=[*existing.steps, Step(StepName.RETRIED, now)],
+            )
+            self.attempts[taken.id or 0] = copy.deepcopy(taken)
+            return Claim("new", taken)
+        if not same_request:
+            return Claim("key_reused", existing)
+        if existing.lease_until > now:
+            return Claim("in_progress", existing)
+        existing.owner, existing.lease_until = owner, lease_until
+        existing.queued = existing.queued or queued
+        existing.record(StepName.RESUMED, now, "the previous attempt's lease expired")
+        self.attempts[existing.id or 0] = copy.deepcopy(existing)
+        return Claim("resumed", existing)
+
+    async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
+        stored = self.attempts.get(attempt.id or 0)
+        if stored is None or stored.owner != attempt.owner:
+            raise LeaseLost(f"attempt {attempt.reference!r} was taken over by another worker")
+        self.attempts[attempt.id or 0] = copy.deepcopy(attempt)
+        if webhook is not None:
+            self.webhooks.append(webhook)
+
+    async def find(self, client: str, reference: str) -> Attempt | None:
+        found = self._matching(client, reference, reference)
+        return copy.deepcopy(found) if found is not None else None
+
+    async def purge(self, older_than: dt.datetime) -> int:
+        old = [i for i, a in self.attempts.items() if a.updated_at < older_than and not a.state.in_progress]
+        for i in old:
+            del self.attempts[i]
+        return len(old)
+
+    async def claim_queued(
+        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        due = sorted(
+            (a for a in self.attempts.values() if a.queued and a.state.in_progress and a.lease_until <= now),
+            key=lambda a: a.id or 0,
+        )[:limit]
+        for attempt in due:
+            attempt.owner, attempt.lease_until = owner, lease_until
+        return [copy.deepcopy(a) for a in due]
+
+    async def queue_depth(self) -> int:
+        return sum(1 for a in self.attempts.values() if a.queued and a.state.in_progress)
+
+    async def claim_customer_creation(
+        self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
+    ) -> CreationClaim:
+        held = self.creations.get(identity)
+        if held is not None and held[1] > now:
+            return CreationClaim("created", held[2]) if held[2] else CreationClaim("wait")
+        self.creations[identity] = (owner, lease_until, None)
+        return CreationClaim("mine")
+
+    async def finish_customer_creation(
+        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+    ) -> None:
+        held = self.creations.get(identity)
+        if held is None or held[0] != owner:
+            return
+        if customer_id is None:
+            del self.creations[identity]
+        else:
+            self.creations[identity] = (owner, remember_until, customer_id)
+
+    async def forget_customer_creation(self, identity: str) -> None:
+        held = self.creations.get(identity)
+        if held is not None and held[2] is not None:
+            del self.creations[identity]

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.unit.orders.fakes import FakeGateway, command
-from unified_order_api.cache import CachingGateway, MemoryCache
+from tests.unit.orders.fakes import FakeGateway, InMemoryAttemptStore, command
+from unified_order_api.cache import CachedLookups, MemoryCache
 from unified_order_api.config import ApiClient, Settings
 from unified_order_api.orders import errors
 from unified_order_api.orders.attempts import AttemptState
 from unified_order_api.orders.model import Product
+from unified_order_api.orders.policy import OrderPolicies
 from unified_order_api.orders.queue import QueueWorker
 from unified_order_api.orders.service import OrderService
-from unified_order_api.store import migrate
-from unified_order_api.store.attempts import SqlAttemptStore
-from unified_order_api.store.database import create_engine
 from unified_order_api.xentral import errors as upstream
+from unified_order_api.xentral.translation import order_error
 
 
 class Clock:
@@ -35,38 +32,39 @@ class Clock:
 
 
 class Harness:
-    def __init__(self, service: OrderService, gateway: FakeGateway, store: SqlAttemptStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        service: OrderService,
+        gateway: FakeGateway,
+        store: InMemoryAttemptStore,
+        clock: Clock,
+        policies: OrderPolicies,
+    ) -> None:
         self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
+        self.policies = policies
+        self.worker = QueueWorker(service=service, queue=store, attempts=store, clock=clock)
 
     def orders_with(self, reference: str) -> list[str]:
         return [order.id for order in self.gateway.orders.values() if order.reference == reference]
 
 
 @pytest.fixture
-async def make(tmp_path: Path) -> AsyncIterator[Any]:
-    engines = []
+def make() -> Any:
+    """Build a service on fakes: no database, no HTTP (the in-memory store keeps the SQL store's rules)."""
 
     async def build(**overrides: Any) -> Harness:
-        url = f"sqlite+aiosqlite:///{tmp_path}/orders-{len(engines)}.db"
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        engines.append(engine)
         settings = Settings(
             xentral_url="https://x.xentral.biz",
             xentral_token="t",
-            database_url=url,
             clients=[ApiClient(name="shop", api_key="k")],
             **overrides,
         )
-        gateway, clock = FakeGateway(), Clock()
-        store = SqlAttemptStore(engine)
-        return Harness(
-            OrderService(gateway=gateway, store=store, settings=settings, clock=clock), gateway, store, clock
-        )
+        gateway, clock, store = FakeGateway(), Clock(), InMemoryAttemptStore()
+        policies = OrderPolicies.from_settings(settings)
+        service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
+        return Harness(service, gateway, store, clock, policies)
 
-    yield build
-    for engine in engines:
-        await engine.dispose()
+    return build
 
 
 def _timeout(operation: str) -> upstream.XentralTimeout:
@@ -90,7 +88,7 @@ async def test_unknown_outcome_locks_the_key_long_enough_for_a_slow_import(make:
     h = await make()
 
     async def import_still_running_in_xentral(draft: Any) -> str:
-        raise _timeout("import_sales_order")
+        raise order_error(_timeout("import_sales_order"), write=True)
 
     h.gateway.import_order = import_still_running_in_xentral  # type: ignore[method-assign]
     with pytest.raises(errors.XentralOutcomeUnknown) as raised:
@@ -140,8 +138,7 @@ async def test_a_dead_sync_attempt_resent_async_is_worked_off(make: Any) -> None
     )
     accepted = await h.service.accept_order(order, client="shop")
     assert accepted.outcome is None
-    worker = QueueWorker(service=h.service, store=h.store, clock=h.clock)
-    assert await worker.run_once() == 1
+    assert await h.worker.run_once() == 1
     attempt = await h.store.find("shop", "R-9")
     assert attempt is not None and attempt.state == AttemptState.COMPLETED
     assert len(h.orders_with("R-9")) == 1
@@ -159,8 +156,8 @@ async def test_two_orders_of_one_new_customer_at_once_create_it_once(make: Any) 
     import asyncio
 
     h = await make()
-    gateway = CachingGateway(h.gateway, MemoryCache())
-    service = OrderService(gateway=gateway, store=h.store, settings=h.service._settings, cache=gateway, clock=h.clock)
+    gateway = CachedLookups(h.gateway, MemoryCache())
+    service = OrderService(gateway=gateway, store=h.store, policies=h.policies, cache=gateway, clock=h.clock)
     outcomes = await asyncio.gather(*(service.place_order(command(f"R-{n}"), client="shop") for n in range(5)))
     assert len(h.gateway.customers) == 1
     assert {outcome.receipt.customer_id for outcome in outcomes} == set(h.gateway.customers)
@@ -175,7 +172,7 @@ async def test_a_queue_item_that_keeps_crashing_ends_failed(make: Any) -> None:
         if not claimed:
             break
         claimed[0].request = {"not": "a command"}  # a stored request we cannot read
-        await h.service.process_queued(claimed[0])
+        await h.worker.process(claimed[0])
     final = await h.store.find("shop", "R-7")
     assert final is not None and final.state == AttemptState.FAILED
 
@@ -185,6 +182,6 @@ async def test_one_sku_in_two_spellings_does_not_poison_the_cache() -> None:
         async def products_by_sku(self, skus: Any) -> Any:
             return {skus[0]: Product("1", "ART-1", "Shirt")}  # Xentral returns one product for both spellings
 
-    gateway = CachingGateway(CaseInsensitive(), MemoryCache())
+    gateway = CachedLookups(CaseInsensitive(), MemoryCache())
     await gateway.products_by_sku(["ART-1", "art-1"])
     assert list(await gateway.products_by_sku(["ART-1"])) == ["ART-1"]

@@ -18,7 +18,5 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 async def client(recorder: Recorder) -> AsyncIterator[XentralClient]:
-    async with XentralClient(
-        BASE_URL, TOKEN, timeout=httpx.Timeout(5.0), transport=httpx.MockTransport(recorder)
-    ) as c:
+    async with XentralClient(BASE_URL, TOKEN, timeout=httpx.Timeout(5.0), transport=httpx.MockTransport(recorder)) as c:
         yield c

@@ -15,10 +15,7 @@ def _page_of(request: httpx.Request, total: int) -> httpx.Response:
     query = dict(parse_qsl(request.url.query.decode()))
     number, size = int(query["page[number]"]), int(query["page[size]"])
     ids = range((number - 1) * size + 1, min(number * size, total) + 1)
-    data = [
-        {"id": str(i), "type": "dhl", "module": "dhlapi", "designation": f"M{i}", "project": None}
-        for i in ids
-    ]
+    data = [{"id": str(i), "type": "dhl", "module": "dhlapi", "designation": f"M{i}", "project": None} for i in ids]
     return httpx.Response(
         200, json={"data": data, "extra": {"totalCount": total, "page": {"number": number, "size": size}}}
     )
@@ -37,30 +34,23 @@ async def test_default_headers(client: XentralClient, recorder: Recorder) -> Non
 
 async def test_every_request_carries_the_timeout(recorder: Recorder) -> None:
     timeout = httpx.Timeout(3.0, connect=1.0)
-    async with XentralClient(
-        BASE_URL, TOKEN, timeout=timeout, transport=httpx.MockTransport(recorder)
-    ) as client:
+    async with XentralClient(BASE_URL, TOKEN, timeout=timeout, transport=httpx.MockTransport(recorder)) as client:
         await client.list_projects()
     assert recorder.requests[0].extensions["timeout"] == timeout.as_dict()
 
 
 @pytest.mark.parametrize(("total", "calls"), [(0, 1), (49, 1), (50, 1), (51, 2), (120, 3)])
-async def test_small_lists_fetch_all_pages(
-    client: XentralClient, recorder: Recorder, total: int, calls: int
-) -> None:
+async def test_small_lists_fetch_all_pages(client: XentralClient, recorder: Recorder, total: int, calls: int) -> None:
     recorder.handler = lambda request: _page_of(request, total)
     methods = await client.list_shipping_methods()
     assert [m.id for m in methods] == [str(i) for i in range(1, total + 1)]
     assert len(recorder.requests) == calls
     assert all(
-        "page[size]=50" in r.url.query.decode().replace("%5B", "[").replace("%5D", "]")
-        for r in recorder.requests
+        "page[size]=50" in r.url.query.decode().replace("%5B", "[").replace("%5D", "]") for r in recorder.requests
     )
 
 
-async def test_all_pages_without_total_count_stops_on_short_page(
-    client: XentralClient, recorder: Recorder
-) -> None:
+async def test_all_pages_without_total_count_stops_on_short_page(client: XentralClient, recorder: Recorder) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         response = _page_of(request, 60)
         body = json.loads(response.content)
@@ -115,9 +105,7 @@ async def test_lenient_wire_models(client: XentralClient, recorder: Recorder) ->
     recorder.handler = lambda request: httpx.Response(
         200,
         json={
-            "data": [
-                {"id": 241, "number": "SKU-1", "name": None, "salesPriceNet": None, "newField": {"x": 1}}
-            ],
+            "data": [{"id": 241, "number": "SKU-1", "name": None, "salesPriceNet": None, "newField": {"x": 1}}],
             "extra": {"totalCount": 1, "page": {"number": 1, "size": 50}},
         },
     )
@@ -149,9 +137,7 @@ async def test_on_response_hook_and_debug_log(recorder: Recorder, caplog: pytest
     assert TOKEN not in caplog.text
 
 
-async def test_query_is_not_logged(
-    client: XentralClient, recorder: Recorder, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_query_is_not_logged(client: XentralClient, recorder: Recorder, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="unified_order_api.xentral")
     await client.list_customers([Filter("email", "equals", "max@ex.de")])
     assert "GET /api/v1/customers -> 200" in caplog.text

@@ -137,9 +137,7 @@ def test_retry_after_absent_or_garbage() -> None:
 
 
 async def test_non_json_success_body(client: XentralClient, recorder: Recorder) -> None:
-    _answer(
-        recorder, httpx.Response(200, text="<html>maintenance</html>", headers={"content-type": "text/html"})
-    )
+    _answer(recorder, httpx.Response(200, text="<html>maintenance</html>", headers={"content-type": "text/html"}))
     with pytest.raises(XentralUnexpectedResponse) as caught:
         await client.list_shipping_methods()
     assert caught.value.status_code == 200

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.unit.xentral.xentral_mock import Recorder
+from unified_order_api.orders.errors import XentralMisbehaved
 from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine, Product
 from unified_order_api.orders.ports import XentralGateway
 from unified_order_api.xentral import XentralClient, XentralHttpGateway, XentralNotFound
@@ -58,8 +59,7 @@ async def test_products_by_sku_batches_dedupes_and_omits_missing(
     sent = [[v for k, v in _query(r) if k == "filter[0][value][]"] for r in recorder.requests]
     assert [len(batch) for batch in sent] == [50, 50, 21]
     assert all(
-        ("filter[0][key]", "number") in _query(r) and ("filter[0][op]", "in") in _query(r)
-        for r in recorder.requests
+        ("filter[0][key]", "number") in _query(r) and ("filter[0][op]", "in") in _query(r) for r in recorder.requests
     )
     assert "MISSING" not in found
     assert found["SKU-7"] == Product(
@@ -67,9 +67,7 @@ async def test_products_by_sku_batches_dedupes_and_omits_missing(
     )
 
 
-async def test_products_by_sku_tolerates_case_differences(
-    gateway: XentralHttpGateway, recorder: Recorder
-) -> None:
+async def test_products_by_sku_tolerates_case_differences(gateway: XentralHttpGateway, recorder: Recorder) -> None:
     recorder.handler = lambda request: _products(request, {"ABC-1": "5", "LOCKX": "6"})
     found = await gateway.products_by_sku(["abc-1", "lockx"])
     assert found["abc-1"].id == "5"
@@ -125,9 +123,7 @@ async def test_find_customers(gateway: XentralHttpGateway, recorder: Recorder) -
     ]
 
 
-async def test_get_customer_reads_the_list_for_the_email(
-    gateway: XentralHttpGateway, recorder: Recorder
-) -> None:
+async def test_get_customer_reads_the_list_for_the_email(gateway: XentralHttpGateway, recorder: Recorder) -> None:
     recorder.handler = lambda request: httpx.Response(
         200,
         json={
@@ -141,8 +137,9 @@ async def test_get_customer_reads_the_list_for_the_email(
 
 
 async def test_get_customer_not_found(gateway: XentralHttpGateway, recorder: Recorder) -> None:
-    with pytest.raises(XentralNotFound):
+    with pytest.raises(XentralMisbehaved) as raised:  # the adapter speaks the order service's errors
         await gateway.get_customer("99")
+    assert isinstance(raised.value.__cause__, XentralNotFound)
 
 
 async def test_create_customer_posts_v1(gateway: XentralHttpGateway, recorder: Recorder) -> None:
@@ -207,9 +204,7 @@ async def test_find_orders_by_reference(gateway: XentralHttpGateway, recorder: R
     recorder.handler = lambda request: httpx.Response(
         200,
         json={
-            "data": [
-                {"id": "17", "documentNumber": "", "status": "released", "externalOrderNumber": "SHOP-1"}
-            ],
+            "data": [{"id": "17", "documentNumber": "", "status": "released", "externalOrderNumber": "SHOP-1"}],
             "extra": {"totalCount": 1},
         },
     )
@@ -229,22 +224,14 @@ async def test_mapping_lists(gateway: XentralHttpGateway, recorder: Recorder) ->
             "/api/v1/shippingMethods": [
                 {"id": "1", "module": "glsapi", "type": "gls", "designation": "GLS", "project": {"id": "1"}}
             ],
-            "/api/v1/paymentMethods": [
-                {"id": "6", "type": "amazon", "designation": "Amazon", "project": None}
-            ],
-            "/api/v1/projects": [
-                {"id": "91", "name": "Standard - 1", "keyName": "STANDARD1", "currency": "EUR"}
-            ],
+            "/api/v1/paymentMethods": [{"id": "6", "type": "amazon", "designation": "Amazon", "project": None}],
+            "/api/v1/projects": [{"id": "91", "name": "Standard - 1", "keyName": "STANDARD1", "currency": "EUR"}],
         }[request.url.path]
-        return httpx.Response(
-            200, json={"data": data, "extra": {"totalCount": 1, "page": {"number": 1, "size": 50}}}
-        )
+        return httpx.Response(200, json={"data": data, "extra": {"totalCount": 1, "page": {"number": 1, "size": 50}}})
 
     recorder.handler = handler
     assert [(m.id, m.type, m.module, m.designation) for m in await gateway.shipping_methods()] == [
         ("1", "gls", "glsapi", "GLS")
     ]
-    assert [(m.id, m.type, m.designation) for m in await gateway.payment_methods()] == [
-        ("6", "amazon", "Amazon")
-    ]
+    assert [(m.id, m.type, m.designation) for m in await gateway.payment_methods()] == [("6", "amazon", "Amazon")]
     assert [(p.id, p.key_name, p.currency) for p in await gateway.projects()] == [("91", "STANDARD1", "EUR")]

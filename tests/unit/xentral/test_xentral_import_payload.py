@@ -144,9 +144,7 @@ def test_shipping_cost_without_product_is_not_sent() -> None:
 
 
 def test_amounts_are_plain_decimal_strings_and_json_serialisable() -> None:
-    line = OrderLine(
-        product_id="1", sku="S", quantity=Decimal("1E+1"), unit_price=Money(Decimal("1E+1"), "EUR")
-    )
+    line = OrderLine(product_id="1", sku="S", quantity=Decimal("1E+1"), unit_price=Money(Decimal("1E+1"), "EUR"))
     payload = build_import_payload(_draft(lines=(line,)))
     assert payload["positions"][0] == {
         "product": {"id": "1"},

@@ -25,9 +25,9 @@ def test_violations_as_array_index_by_position() -> None:
 
 
 def test_whole_body_violation_points_at_the_root() -> None:
-    assert violation_pairs(
-        {"violations": {"_": ["This collection should contain at most `9` elements."]}}
-    ) == [("", "This collection should contain at most `9` elements.")]
+    assert violation_pairs({"violations": {"_": ["This collection should contain at most `9` elements."]}}) == [
+        ("", "This collection should contain at most `9` elements.")
+    ]
 
 
 def test_pointer_segments_are_escaped() -> None:

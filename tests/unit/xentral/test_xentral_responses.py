@@ -24,9 +24,7 @@ def test_id_is_the_trailing_digits_of_location(location: str, expected: str) -> 
     assert id_from_location(response, "create") == expected
 
 
-@pytest.mark.parametrize(
-    "headers", [{}, {"Location": ""}, {"Location": "https://demo.xentral.biz/api/v1/orders/abc"}]
-)
+@pytest.mark.parametrize("headers", [{}, {"Location": ""}, {"Location": "https://demo.xentral.biz/api/v1/orders/abc"}])
 def test_unusable_location(headers: dict[str, str]) -> None:
     with pytest.raises(XentralUnexpectedResponse) as caught:
         id_from_location(httpx.Response(201, headers=headers), "import_sales_order")

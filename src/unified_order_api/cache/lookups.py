@@ -1,4 +1,4 @@
-"""`CachingGateway`: the Xentral port with products and customer lookups answered from a cache.
+"""`CachedLookups`: the Xentral port with products and customer lookups answered from a cache.
 
 Every Xentral call saved is an order more per minute under the 100 requests/minute limit.
 A stale entry can never create a wrong order: the service calls `forget_*` when Xentral
@@ -26,7 +26,7 @@ from ..orders.model import (
     ShippingMethod,
 )
 from ..orders.ports import XentralGateway
-from .store import Cache
+from .backends import Cache
 
 LookupHook = Callable[[str, bool], None]
 """Called as `hook(cache_name, hit)` for every key looked up."""
@@ -73,7 +73,7 @@ def _customer_key(field: CustomerLookupField, value: str) -> str:
     return f"customer:{field}:{normalized}"
 
 
-class CachingGateway:
+class CachedLookups:
     def __init__(
         self,
         inner: XentralGateway,

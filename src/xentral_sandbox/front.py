@@ -46,7 +46,7 @@ async def drop_connection(send: Send) -> None:
     await asyncio.sleep(0)  # let connection_lost run so uvicorn marks the cycle as disconnected
 
 
-class Gateway:
+class Front:
     def __init__(
         self,
         api: ASGIApp,

@@ -1,0 +1,157 @@
+"""From a command to an order draft: items, shipping and payment methods and project, resolved and checked.
+
+Nothing here writes to Xentral. Every problem is collected before raising, so one answer tells
+the caller everything to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from ..clock import Clock
+from .commands import PlaceOrder
+from .errors import FieldProblem, OrderRejected
+from .items import resolve_items
+from .model import Address, Money, OrderDraft, PaymentMethod, ShippingMethod
+from .policy import ClientPolicy
+from .ports import XentralGateway
+from .reads import gather_reads
+from .reference_data import ReferenceData, match_code
+
+__all__ = ["OrderDrafter"]
+
+
+class OrderDrafter:
+    def __init__(self, gateway: XentralGateway, reference_data: ReferenceData, clock: Clock) -> None:
+        self._gateway = gateway
+        self.reference_data = reference_data
+        self._clock = clock
+
+    async def draft(self, command: PlaceOrder, policy: ClientPolicy) -> OrderDraft:
+        """Every check that needs no write, with every problem collected before raising."""
+        defaults = policy.defaults
+        currency = (command.currency or defaults.currency).upper()
+        skus = list(dict.fromkeys(item.sku for item in command.items))
+        reference = self.reference_data
+        products, shipping_methods, payment_methods, projects = await gather_reads(
+            self._gateway.products_by_sku(skus),
+            reference.shipping_methods.get(),
+            reference.payment_methods.get(),
+            reference.projects.get(),
+        )
+        lines, problems = resolve_items(command.items, products, currency)
+        shipping_id = _method_id(
+            command.shipping, defaults.shipping_method_id, policy.shipping_map, shipping_methods, "shipping", problems
+        )
+        payment_id = _method_id(
+            command.payment, defaults.payment_method_id, policy.payment_map, payment_methods, "payment", problems
+        )
+        project_id = command.project_id or defaults.project_id
+        if project_id is None and projects:
+            project_id = projects[0].id
+        if project_id is None or not any(p.id == project_id for p in projects):
+            pointer = "/project" if command.project_id else "/"
+            problems.append(
+                FieldProblem(pointer, "unknown_project", f"Project '{project_id}' does not exist in Xentral")
+            )
+        if command.shipping_cost and defaults.shipping_cost_product_id is None:
+            problems.append(
+                FieldProblem(
+                    "/shipping_cost",
+                    "shipping_cost_unsupported",
+                    "A shipping cost was sent, but no shipping cost product is configured "
+                    "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)",
+                )
+            )
+        if problems:
+            raise OrderRejected(problems)
+
+        assert shipping_id is not None and payment_id is not None and project_id is not None
+        billing = command.billing_address or _customer_address(command)
+        return OrderDraft(
+            order_date=command.order_date or self._clock().date(),
+            reference=policy.external_reference(command.reference),
+            customer_id="",
+            project_id=project_id,
+            payment_method_id=payment_id,
+            shipping_method_id=shipping_id,
+            currency=currency,
+            lines=tuple(lines),
+            billing_address=billing,
+            shipping_address=command.shipping_address or billing,
+            sales_channel_id=defaults.sales_channel_id,
+            external_order_id=command.external_order_id,
+            transaction_number=command.transaction_id,
+            customer_order_number=command.customer_order_number,
+            internal_note=_internal_note(command),
+            internal_designation=defaults.internal_designation,
+            language=command.language or defaults.language,
+            auto_shipping=defaults.auto_shipping if command.auto_shipping is None else command.auto_shipping,
+            shipping_cost=(Money(command.shipping_cost, currency) if command.shipping_cost is not None else None),
+            shipping_cost_product_id=defaults.shipping_cost_product_id,
+            custom_fields=dict(command.custom_fields),
+        )
+
+
+def _method_id(
+    code: str | None,
+    default_id: str | None,
+    mapping: Mapping[str, str],
+    methods: Sequence[ShippingMethod | PaymentMethod],
+    what: str,
+    problems: list[FieldProblem],
+) -> str | None:
+    """The Xentral id of the shipping or payment method the request means, or a problem about it."""
+    pointer = f"/{what}"
+    if code is None:
+        if default_id is None:
+            problems.append(
+                FieldProblem(pointer, "required", f"Required field '{what}' is missing (no default is configured)")
+            )
+        elif not any(method.id == default_id for method in methods):
+            problems.append(
+                FieldProblem(
+                    pointer,
+                    f"unknown_{what}_method",
+                    f"The default {what} method id '{default_id}' does not exist in Xentral",
+                )
+            )
+        return default_id
+    match = match_code(code, mapping, methods)
+    if match.id is None:
+        if len(match.candidates) > 1:
+            detail = (
+                f"{what.capitalize()} code '{code}' matches several Xentral methods "
+                f"(ids {', '.join(match.candidates)}); configure a mapping"
+            )
+        elif match.candidates:
+            mapped = match.candidates[0]
+            detail = f"{what.capitalize()} code '{code}' is mapped to Xentral id '{mapped}', which does not exist"
+        else:
+            detail = f"Unknown {what} code '{code}'"
+        problems.append(FieldProblem(pointer, f"unknown_{what}_method", detail))
+    return match.id
+
+
+def _customer_address(command: PlaceOrder) -> Address | None:
+    details = command.customer
+    address = details.address
+    if not (address.street and address.zip and address.city and address.country):
+        # Xentral then fills the address from the customer's master data (docs/xentral.md#sales-order-import)
+        return None
+    return replace(address, email=address.email or details.email, company=address.company or details.company)
+
+
+def _internal_note(command: PlaceOrder) -> str | None:
+    """The internal comment; it also carries what Xentral's import has no field for.
+
+    The import has no paid flag (docs/xentral.md#sales-order-import), so the payment status is written
+    here, where a clerk sees it on the order; the transaction id goes to `transactionNumber`.
+    """
+    parts = []
+    if command.internal_note:
+        parts.append(command.internal_note)
+    if command.payment_status:
+        parts.append(f"Payment status: {command.payment_status}")
+    return "\n".join(parts) or None

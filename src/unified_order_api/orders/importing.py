@@ -1,0 +1,101 @@
+"""Reconciliation and import: find an order Xentral already has, or import ours and read its number back.
+
+Every import is preceded by a persisted `importing` step, so an import whose answer was lost is
+found again by its reference (reconciled) before anything is sent a second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..clock import Clock
+from .attempts import Attempt, AttemptState, OrderReceipt, StepName, checkpoint
+from .errors import OrderError, XentralOutcomeUnknown, XentralRejectedOrder
+from .model import OrderDraft, SalesOrder
+from .ports import Attempts, XentralGateway
+
+__all__ = ["OrderImporter", "customer_extra"]
+
+
+class OrderImporter:
+    def __init__(self, *, gateway: XentralGateway, attempts: Attempts, clock: Clock) -> None:
+        self._gateway = gateway
+        self._attempts = attempts
+        self._clock = clock
+
+    async def find_existing(self, reference: str) -> SalesOrder | None:
+        """The live order Xentral holds under this external reference (the oldest, if several)."""
+        orders = await self._gateway.find_orders_by_reference(reference)
+        live = [order for order in orders if order.status != "canceled"]
+        if not live:
+            return None
+        return min(live, key=lambda order: (len(order.id), order.id))
+
+    def receipt_for_existing(self, reference: str, order: SalesOrder, attempt: Attempt) -> OrderReceipt:
+        # Found after an import of ours was sent: it is the order we created, not someone else's.
+        created_here = attempt.import_attempted
+        attempt.order_id = order.id
+        return OrderReceipt(
+            reference=reference,
+            order_id=order.id,
+            order_number=order.document_number,
+            order_status=order.status,
+            customer_id=order.customer_id or attempt.customer_id or "",
+            customer_number=order.customer_number or attempt.customer_number,
+            customer_created=attempt.customer_created,
+            outcome="created" if created_here else "existing",
+        )
+
+    async def import_order(self, draft: OrderDraft, attempt: Attempt, *, lease: dt.timedelta) -> str:
+        """Import the draft and return the order id; reconciles by reference when the answer is lost."""
+        attempt.state = AttemptState.IMPORTING
+        attempt.record(StepName.IMPORTING, self._clock())
+        await checkpoint(self._attempts, attempt, now=self._clock(), lease=lease)
+        try:
+            order_id = await self._gateway.import_order(draft)
+        except XentralOutcomeUnknown as error:
+            try:
+                found = await self.find_existing(draft.reference)
+            except OrderError:
+                found = None  # still unknown: the state stays `importing`, the retry reconciles
+            if found is None:
+                error.extra.update(customer_extra(attempt))
+                raise
+            order_id = found.id
+            attempt.record(StepName.RECONCILED, self._clock(), f"order {order_id} found after an unconfirmed import")
+        except XentralRejectedOrder as error:
+            raise XentralRejectedOrder(
+                f"Xentral rejected the order: {error.detail}",
+                violations=error.violations,
+                extra=customer_extra(attempt),
+            ) from error
+        except OrderError as error:
+            error.extra.update(customer_extra(attempt))
+            raise
+        attempt.order_id = order_id
+        attempt.record(StepName.IMPORTED, self._clock(), f"order {order_id}")
+        return order_id
+
+    async def read_back(self, order_id: str) -> SalesOrder:
+        try:
+            return await self._gateway.get_order(order_id)
+        except OrderError:
+            # The order exists; its number is what we could not read. Report it without one
+            # rather than fail an order that was created.
+            # Assumption: status is `released` (docs/xentral.md#reading-an-order-back).
+            return SalesOrder(id=order_id, document_number=None, status="released", reference=None)
+
+
+def customer_extra(attempt: Attempt) -> dict[str, Any]:
+    """What a failure's problem says about a customer this attempt created (it is kept and reused)."""
+    if not attempt.customer_created:
+        return {}
+    return {
+        "customer": {
+            "id": attempt.customer_id,
+            "number": attempt.customer_number,
+            "created": True,
+            "note": "The customer was created and is kept; a retry reuses it.",
+        }
+    }

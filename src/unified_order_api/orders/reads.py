@@ -1,0 +1,32 @@
+"""Running the flow's reads together: one Xentral round trip of latency instead of several."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+from .errors import OrderRejected
+
+__all__ = ["gather_reads", "nothing"]
+
+
+async def nothing() -> None:
+    """A read that is skipped, in the slot of `gather_reads` it would have filled."""
+    return None
+
+
+async def gather_reads(*calls: Awaitable[Any]) -> Any:
+    """Run reads concurrently; report an invalid order before an unavailable Xentral.
+
+    Validation problems tell the caller what to fix, so they win over transport errors
+    from a sibling read; all tasks are awaited so none is left running.
+    """
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        rejected = [e for e in errors if isinstance(e, OrderRejected)]
+        if len(rejected) > 1:
+            raise OrderRejected([p for e in rejected for p in e.problems])
+        raise (rejected or errors)[0]
+    return results
