@@ -71,11 +71,10 @@ async def create_order(
     command = order.to_command()
     structlog.contextvars.bind_contextvars(reference=command.reference, client=client.name)
     metrics = container(request).metrics
-    key = service.idempotency_key(command, idempotency_key, client=client.name)
     if _wants_async(prefer, client):
-        return await _accept(request, command, client, key)
+        return await _accept(request, command, client, idempotency_key)
     try:
-        outcome = await service.place_order(command, client=client.name, key=key)
+        outcome = await service.place_order(command, client=client.name, key=idempotency_key)
     except order_errors.OrderError as error:
         metrics.order(_failure_outcome(error))
         raise
@@ -101,7 +100,7 @@ def _wants_async(prefer: str | None, client: ApiClient) -> bool:
     return client.respond_async
 
 
-async def _accept(request: Request, command: PlaceOrder, client: ApiClient, key: str) -> JSONResponse:
+async def _accept(request: Request, command: PlaceOrder, client: ApiClient, key: str | None) -> JSONResponse:
     accepted = await container(request).orders.accept_order(command, client=client.name, key=key)
     if accepted.outcome is not None:
         return _finished(accepted.outcome, command.reference)

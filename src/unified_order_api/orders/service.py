@@ -81,16 +81,13 @@ class OrderService:
 
     # -- what callers ask -----------------------------------------------------------------------
 
-    def idempotency_key(self, command: PlaceOrder, header_key: str | None, *, client: str) -> str:
-        """The key this request is deduplicated by: the `Idempotency-Key` header when allowed, else the reference."""
-        if header_key and self._policies.for_client(client).idempotency.key_source == "header_or_reference":
-            return header_key
-        return command.reference
-
     async def place_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> OrderOutcome:
-        """Create the order now (the synchronous lane), or answer what an earlier request with this key got."""
-        key = key or command.reference
+        """Create the order now (the synchronous lane), or answer what an earlier request with this key got.
+
+        `key` is the caller's `Idempotency-Key`, if any; see `_key` for which key counts.
+        """
         policy = self._policies.for_client(client)
+        key = _key(command, key, policy)
         callback_url = await self.callbacks.target(client, command)
         now = self._clock()
         claim = await self._claim(command, client, key, lease_until=now + self._lease(policy))
@@ -121,7 +118,7 @@ class OrderService:
         A queued attempt is due at once (its lease ends now); the worker processes the queue in
         arrival order, at the pace the Xentral limiter allows.
         """
-        key = key or command.reference
+        key = _key(command, key, self._policies.for_client(client))
         await self.callbacks.target(client, command)
         claim = await self._claim(command, client, key, lease_until=self._clock(), queued=True)
         if claim.kind == "replay":
@@ -266,3 +263,10 @@ class OrderService:
 
     def _lease(self, policy: ClientPolicy) -> dt.timedelta:
         return dt.timedelta(seconds=policy.idempotency.lease_seconds)
+
+
+def _key(command: PlaceOrder, header_key: str | None, policy: ClientPolicy) -> str:
+    """The key a request is deduplicated by: the `Idempotency-Key` header when allowed, else the reference."""
+    if header_key and policy.idempotency.key_source == "header_or_reference":
+        return header_key
+    return command.reference
