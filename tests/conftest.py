@@ -8,6 +8,12 @@ from typing import Any
 import pytest
 import structlog
 
+from tests.support.clock import clock
+from tests.support.sandbox import sandbox, sandbox_session
+
+# The one sandbox and the one fake clock, for every test directory.
+__all__ = ["clock", "sandbox", "sandbox_session"]
+
 # Keep test output readable: our info-level request logs would interleave with pytest's dots.
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 

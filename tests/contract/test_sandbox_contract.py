@@ -18,8 +18,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from openapi_core.validation.response.exceptions import MissingData
 
 from tests.sandbox.sandbox_payloads import order_payload
-from xentral_sandbox.config import SandboxConfig
-from xentral_sandbox.testing import SandboxHandle, running_sandbox
+from xentral_sandbox.testing import SandboxHandle
 
 # Spec quirk: the servers are https://{xentralId}.xentral.biz or https://{domain}; the sandbox runs on
 # 127.0.0.1:<port>, so requests are presented to openapi-core under the spec's default server URL.
@@ -36,15 +35,8 @@ def openapi(spec_path: Path) -> OpenAPI:
     return OpenAPI.from_file_path(str(spec_path), config=config)
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with running_sandbox(SandboxConfig(rate_limit=100_000)) as handle:
-        yield handle
-
-
 @pytest.fixture
 def client(sandbox: SandboxHandle) -> Iterator[httpx.Client]:
-    sandbox.reset()
     with httpx.Client(base_url=sandbox.base_url, headers=sandbox.headers) as c:
         yield c
 

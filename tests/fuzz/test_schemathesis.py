@@ -14,20 +14,17 @@ from tests.integration.conftest import API_KEY, service_settings
 from tests.support.servers import running_service
 from unified_order_api.app import create_app
 from unified_order_api.config import Settings
-from xentral_sandbox.config import SandboxConfig
-from xentral_sandbox.testing import running_sandbox
+from xentral_sandbox.testing import SandboxHandle
 
 # The document is what the running service serves; building it needs no Xentral and no database.
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 
 
 @pytest.fixture(scope="module")
-def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def service_url(sandbox_session: SandboxHandle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    with (
-        running_sandbox(SandboxConfig(rate_limit=None)) as sandbox,
-        running_service(service_settings(sandbox, tmp)) as url,
-    ):
+    sandbox_session.reset()
+    with running_service(service_settings(sandbox_session, tmp)) as url:
         yield url
 
 

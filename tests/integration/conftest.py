@@ -9,23 +9,10 @@ import pytest
 
 from tests.support.servers import running_service
 from unified_order_api.config import ApiClient, Settings
-from xentral_sandbox.config import SandboxConfig
-from xentral_sandbox.testing import SandboxHandle, running_sandbox
+from xentral_sandbox.testing import SandboxHandle
 
 API_KEY = "shop-key-0123456789"
 OTHER_KEY = "other-key-0123456789"
-
-
-@pytest.fixture(scope="session")
-def sandbox_session() -> Iterator[SandboxHandle]:
-    with running_sandbox(SandboxConfig(rate_limit=None)) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sandbox(sandbox_session: SandboxHandle) -> SandboxHandle:
-    sandbox_session.reset()
-    return sandbox_session
 
 
 def service_settings(sandbox: SandboxHandle, tmp_path: Path, **overrides: Any) -> Settings:

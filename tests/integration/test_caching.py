@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.support.orders import customer_count, order_body, orders_with_reference
+from tests.support.orders import BRIEF_LINES, customer_count, imported_lines, order_body, orders_with_reference
 from xentral_sandbox.testing import SandboxHandle
 
 
@@ -14,7 +14,8 @@ def _calls(sandbox: SandboxHandle) -> dict[str, int]:
 
 def test_second_order_of_a_returning_customer_uses_three_calls(api: httpx.Client, sandbox: SandboxHandle) -> None:
     first = order_body()
-    assert api.post("/api/orders", json=first).status_code == 201
+    created = api.post("/api/orders", json=first)
+    assert created.status_code == 201
     sandbox.calls.clear()
     again = order_body()
     again["customer"]["email"] = first["customer"]["email"]
@@ -26,6 +27,9 @@ def test_second_order_of_a_returning_customer_uses_three_calls(api: httpx.Client
         "POST /api/v1/salesOrders/actions/import": 1,
         "GET /api/v1/salesOrders/{id}": 1,  # the document number
     }
+    [order] = orders_with_reference(sandbox, again["reference"])
+    assert order["customer"]["id"] == response.json()["customer"]["id"] == created.json()["customer"]["id"]
+    assert imported_lines(order) == BRIEF_LINES  # from cached product ids
 
 
 def test_product_locked_after_it_was_cached_is_refused(api: httpx.Client, sandbox: SandboxHandle) -> None:

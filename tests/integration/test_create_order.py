@@ -8,7 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
+from tests.support.orders import (
+    BRIEF_LINES,
+    customer_count,
+    imported_lines,
+    order_body,
+    order_count,
+    orders_with_reference,
+)
 from tests.support.servers import running_service
 from xentral_sandbox.testing import SandboxHandle
 
@@ -53,6 +60,12 @@ def test_new_customer_gets_created_and_order_released(api: httpx.Client, sandbox
     assert order["delivery"]["shippingMethod"]["id"] == "1"
     assert order["customer"]["id"] == data["customer"]["id"]
     assert order["delivery"]["shippingAddress"]["city"] == "Musterstadt"
+    assert imported_lines(order) == BRIEF_LINES
+    with sandbox.state.lock:
+        created = dict(sandbox.state.customers[data["customer"]["id"]])
+    assert (created["email"], created["name"]) == (body["customer"]["email"], "Max Mustermann")
+    assert created["number"] == data["customer"]["number"]
+    assert (created["address"]["street"], created["address"]["city"]) == ("Musterstraße 1", "Musterstadt")
 
 
 def test_existing_customer_found_by_email(api: httpx.Client, sandbox: SandboxHandle) -> None:
@@ -63,6 +76,9 @@ def test_existing_customer_found_by_email(api: httpx.Client, sandbox: SandboxHan
     assert response.status_code == 201, response.text
     assert response.json()["customer"] == {"id": "1", "number": "10000", "created": False}
     assert customer_count(sandbox) == before
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert order["customer"] == {"id": "1", "number": "10000"}
+    assert imported_lines(order) == BRIEF_LINES
 
 
 def test_existing_customer_found_by_number_without_email_or_address(api: httpx.Client, sandbox: SandboxHandle) -> None:
@@ -72,6 +88,14 @@ def test_existing_customer_found_by_number_without_email_or_address(api: httpx.C
     assert response.status_code == 201, response.text
     assert response.json()["customer"] == {"id": "2", "number": "10001", "created": False}
     assert customer_count(sandbox) == before
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert order["customer"] == {"id": "2", "number": "10001"}
+    assert imported_lines(order) == BRIEF_LINES
+    # No address was sent: Xentral takes the customer's master data (docs/xentral.md#sales-order-import).
+    assert (order["financials"]["billingAddress"]["name"], order["financials"]["billingAddress"]["city"]) == (
+        "Beispiel GmbH",
+        "München",
+    )
 
 
 def test_item_price_and_name_are_sent(api: httpx.Client, sandbox: SandboxHandle) -> None:
@@ -82,6 +106,7 @@ def test_item_price_and_name_are_sent(api: httpx.Client, sandbox: SandboxHandle)
     [position] = order["positions"]
     assert position["price"] == {"amount": "17.50", "currency": "EUR"}
     assert position["webId"] == "L1"
+    assert imported_lines(order) == [("1", "ART-001", 1, "17.50")]
 
 
 def test_creation_disabled_gives_customer_not_found_and_creates_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -107,10 +132,12 @@ def test_unknown_sku_creates_nothing(api: httpx.Client, sandbox: SandboxHandle) 
 
 
 def test_locked_sku_is_refused(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    before = customer_count(sandbox), order_count(sandbox)
     response = api.post("/api/orders", json=order_body(items=[{"sku": "ART-004", "quantity": 1}]))
     assert response.status_code == 422
     assert _codes(response) == [("/items/0/sku", "item_not_sellable")]
     assert "ART-004" in response.json()["errors"][0]["detail"]
+    assert (customer_count(sandbox), order_count(sandbox)) == before
 
 
 def test_every_problem_is_reported_at_once(api: httpx.Client, sandbox: SandboxHandle) -> None:
@@ -146,9 +173,14 @@ def test_schema_problems_are_reported_at_once_with_pointers(api: httpx.Client) -
     assert "Required field 'email' is missing" in details
 
 
-def test_codes_match_xentral_names_without_mapping(api: httpx.Client) -> None:
-    response = api.post("/api/orders", json=order_body(shipping="DPD", payment="Vorkasse"))
+def test_codes_match_xentral_names_without_mapping(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    body = order_body(shipping="DPD", payment="Vorkasse")
+    response = api.post("/api/orders", json=body)
     assert response.status_code == 201, response.text
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert order["delivery"]["shippingMethod"]["id"] == "4"  # type "dpd", "DPD Classic"
+    assert order["financials"]["paymentMethod"]["id"] == "3"  # type "vorkasse"
+    assert imported_lines(order) == BRIEF_LINES
 
 
 @pytest.mark.parametrize(
@@ -197,13 +229,16 @@ def test_order_status_lookup(api: httpx.Client) -> None:
     assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM
 
 
-def test_orders_are_scoped_per_client(service_url: str, api: httpx.Client) -> None:
+def test_orders_are_scoped_per_client(service_url: str, api: httpx.Client, sandbox: SandboxHandle) -> None:
     from .conftest import OTHER_KEY
 
     body = order_body()
     assert api.post("/api/orders", json=body).status_code == 201
     other = httpx.get(f"{service_url}/api/orders/{body['reference']}", headers={"X-API-Key": OTHER_KEY})
     assert other.status_code == 404
+    assert other.json()["code"] == "order_not_found"
+    assert api.get(f"/api/orders/{body['reference']}").json()["state"] == "completed"
+    assert len(orders_with_reference(sandbox, body["reference"])) == 1
 
 
 def test_request_id_is_echoed(api: httpx.Client) -> None:
@@ -234,9 +269,13 @@ def test_several_customers_with_one_email_take_the_oldest(api: httpx.Client, san
     _duplicate_max(sandbox)
     body = order_body()
     body["customer"]["email"] = "max@example.com"
+    before = customer_count(sandbox)
     response = api.post("/api/orders", json=body)
     assert response.status_code == 201, response.text
     assert response.json()["customer"]["id"] == "1"
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert order["customer"]["id"] == "1"
+    assert customer_count(sandbox) == before
 
 
 def test_several_customers_with_one_email_can_be_refused(sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -254,9 +293,11 @@ def test_several_customers_with_one_email_can_be_refused(sandbox: SandboxHandle,
 
 def test_xentral_refusing_our_token_is_a_502_with_a_hint(sandbox: SandboxHandle, tmp_path: Path) -> None:
     settings = service_settings(sandbox, tmp_path, xentral_token="expired-token")
+    before = customer_count(sandbox), order_count(sandbox)
     with running_service(settings) as url:
         response = httpx.post(f"{url}/api/orders", json=order_body(), headers={"X-API-Key": API_KEY})
     assert response.status_code == 502
+    assert (customer_count(sandbox), order_count(sandbox)) == before
     assert response.json()["code"] == "xentral_access_denied"
     assert "check the configured API token" in response.json()["detail"]
     assert "expired-token" not in response.text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.attempts import stored_attempt
 from tests.support.databases import postgres_schema
 from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
 from tests.support.processes import ServiceProcess, service_env
@@ -222,14 +222,8 @@ def test_fifty_concurrent_requests_across_two_processes_on_postgres(sandbox: San
 
 
 def _attempt_state(database: Path, reference: str) -> str | None:
-    if not database.exists():
-        return None
-    with sqlite3.connect(database) as connection:
-        try:
-            row = connection.execute("SELECT state FROM order_attempts WHERE reference = ?", (reference,)).fetchone()
-        except sqlite3.OperationalError:
-            return None  # not migrated yet
-    return row[0] if row else None
+    row = stored_attempt(database, reference)
+    return row["state"] if row else None
 
 
 def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHandle, tmp_path: Path) -> None:

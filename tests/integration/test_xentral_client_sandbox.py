@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import httpx
@@ -19,18 +19,11 @@ from unified_order_api.xentral import (
     XentralNotFound,
     XentralValidationError,
 )
-from xentral_sandbox.testing import SandboxHandle, running_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with running_sandbox() as handle:
-        yield handle
+from xentral_sandbox.testing import SandboxHandle
 
 
 @pytest.fixture
 async def client(sandbox: SandboxHandle) -> AsyncIterator[XentralClient]:
-    sandbox.reset()
     async with XentralClient(sandbox.base_url, sandbox.token, timeout=httpx.Timeout(10.0)) as c:
         yield c
 

@@ -1,5 +1,5 @@
-"""The integration harness (sandbox, settings, service_url, api) for the /metrics tests here."""
+"""The integration harness (settings, service_url, api) for the /metrics tests here."""
 
-from tests.integration.conftest import api, sandbox, sandbox_session, service_url, settings
+from tests.integration.conftest import api, service_url, settings
 
-__all__ = ["api", "sandbox", "sandbox_session", "service_url", "settings"]
+__all__ = ["api", "service_url", "settings"]

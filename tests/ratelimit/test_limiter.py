@@ -8,14 +8,15 @@ import time
 
 import pytest
 
-from tests.ratelimit.clock import FakeClock, max_in_window
+from tests.support.clock import FakeClock
+from tests.support.pacing import max_in_window
 from unified_order_api.xentral import InProcessRateLimiter, RateBudgetExhausted
 
 FAR = 1e9
 
 
 def limiter(clock: FakeClock, limit: int = 5, window: float = 10.0) -> InProcessRateLimiter:
-    return InProcessRateLimiter(limit, window, clock=clock, sleep=clock.sleep)
+    return InProcessRateLimiter(limit, window, clock=clock.monotonic, sleep=clock.sleep)
 
 
 async def test_a_burst_up_to_the_limit_goes_at_once_then_one_window_later() -> None:
@@ -24,7 +25,7 @@ async def test_a_burst_up_to_the_limit_goes_at_once_then_one_window_later() -> N
     times = []
     for _ in range(12):
         await pacer.acquire(FAR)
-        times.append(clock())
+        times.append(clock.monotonic())
     assert times[:5] == [1000.0] * 5
     assert times[5] == pytest.approx(1000.0 + pacer.window)
     assert times[10] == pytest.approx(1000.0 + 2 * pacer.window)
@@ -38,7 +39,7 @@ async def test_paces_at_the_rate_over_many_windows() -> None:
     times = []
     for _ in range(450):
         await pacer.acquire(FAR)
-        times.append(clock())
+        times.append(clock.monotonic())
     assert max_in_window(times, 60.0) == 100
     # 450 requests at 100/min need four full windows after the first burst.
     assert times[-1] - times[0] >= 4 * 60.0
@@ -63,12 +64,12 @@ async def test_budget_exhausted_raises_with_the_time_until_a_slot() -> None:
     await pacer.acquire(FAR)
     await pacer.acquire(FAR)
     with pytest.raises(RateBudgetExhausted) as raised:
-        await pacer.acquire(clock() + 5)
+        await pacer.acquire(clock.monotonic() + 5)
     assert raised.value.retry_after == pytest.approx(pacer.window)
     assert clock.sleeps == []  # it did not wait in vain
     # The refused call left no reservation behind: the next slot is still one window after the first.
     await pacer.acquire(FAR)
-    assert clock() == pytest.approx(1000.0 + pacer.window)
+    assert clock.monotonic() == pytest.approx(1000.0 + pacer.window)
 
 
 async def test_retry_after_pauses_everyone_until_then() -> None:
@@ -76,10 +77,10 @@ async def test_retry_after_pauses_everyone_until_then() -> None:
     pacer = limiter(clock, limit=100, window=60.0)
     await pacer.observe(remaining=0, limit=100, retry_after=30.0)
     with pytest.raises(RateBudgetExhausted) as raised:
-        await pacer.acquire(clock() + 10)
+        await pacer.acquire(clock.monotonic() + 10)
     assert raised.value.retry_after == pytest.approx(30.0)
     await pacer.acquire(FAR)
-    assert clock() == pytest.approx(1030.0)
+    assert clock.monotonic() == pytest.approx(1030.0)
 
 
 async def test_a_pause_arriving_while_waiting_is_honoured() -> None:
@@ -90,7 +91,7 @@ async def test_a_pause_arriving_while_waiting_is_honoured() -> None:
     await asyncio.sleep(0)  # the waiter has reserved its slot and sleeps
     await pacer.observe(remaining=None, limit=None, retry_after=50.0)
     await waiting
-    assert clock() >= 1050.0
+    assert clock.monotonic() >= 1050.0
 
 
 async def test_low_remaining_spreads_requests_over_the_window() -> None:
@@ -100,15 +101,15 @@ async def test_low_remaining_spreads_requests_over_the_window() -> None:
     times = []
     for _ in range(4):
         await pacer.acquire(FAR)
-        times.append(clock())
+        times.append(clock.monotonic())
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(gap == pytest.approx(pacer.window / 100) for gap in gaps)
     # Plenty left again: back to bursting.
     await pacer.observe(remaining=80, limit=100, retry_after=None)
-    before = clock()
+    before = clock.monotonic()
     await pacer.acquire(FAR)
     await pacer.acquire(FAR)
-    assert clock() == before
+    assert clock.monotonic() == before
 
 
 async def test_a_lower_limit_from_xentral_wins_a_higher_one_does_not() -> None:
@@ -118,13 +119,13 @@ async def test_a_lower_limit_from_xentral_wins_a_higher_one_does_not() -> None:
     for _ in range(3):
         await pacer.acquire(FAR)
     with pytest.raises(RateBudgetExhausted):
-        await pacer.acquire(clock() + 1)
+        await pacer.acquire(clock.monotonic() + 1)
     await pacer.observe(remaining=900, limit=1000, retry_after=None)
     for _ in range(2):
-        await pacer.acquire(clock() + 100)
-    assert clock() == 1000.0  # back to the configured 5 ...
-    await pacer.acquire(clock() + 100)
-    assert clock() == pytest.approx(1000.0 + pacer.window)  # ... and never 1000
+        await pacer.acquire(clock.monotonic() + 100)
+    assert clock.monotonic() == 1000.0  # back to the configured 5 ...
+    await pacer.acquire(clock.monotonic() + 100)
+    assert clock.monotonic() == pytest.approx(1000.0 + pacer.window)  # ... and never 1000
 
 
 async def test_a_cancelled_waiter_gives_its_slot_back() -> None:
@@ -144,7 +145,7 @@ async def test_a_cancelled_waiter_gives_its_slot_back() -> None:
         await waiter
     pacer._sleep = clock.sleep
     await pacer.acquire(FAR)
-    assert clock() == pytest.approx(1000.0 + pacer.window)  # not two windows
+    assert clock.monotonic() == pytest.approx(1000.0 + pacer.window)  # not two windows
 
 
 def test_rejects_nonsense_settings() -> None:

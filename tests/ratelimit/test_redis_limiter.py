@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from tests.ratelimit.clock import max_in_window
+from tests.support.pacing import max_in_window
 from unified_order_api.xentral import RateBudgetExhausted, RedisRateLimiter
 
 REDIS_URL = os.environ.get("UOA_TEST_REDIS_URL")

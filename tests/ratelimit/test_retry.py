@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from tests.ratelimit.clock import FakeClock
+from tests.support.clock import FakeClock
 from unified_order_api.xentral import (
     InProcessRateLimiter,
     RateBudgetExhausted,
@@ -48,11 +48,6 @@ class Script:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def make(clock: FakeClock) -> Iterator[Callable[..., XentralClient]]:
     clients: list[XentralClient] = []
 
@@ -72,7 +67,7 @@ def make(clock: FakeClock) -> Iterator[Callable[..., XentralClient]]:
                 random=lambda: 0.5,
             ),
             limiter=limiter,
-            clock=clock,
+            clock=clock.monotonic,
             sleep=clock.sleep,
         )
         clients.append(client)
@@ -197,7 +192,7 @@ async def test_backoff_stops_at_the_deadline(make: Callable[..., XentralClient],
 async def test_every_attempt_takes_a_slot_and_exhaustion_is_typed(
     make: Callable[..., XentralClient], clock: FakeClock
 ) -> None:
-    pacer = InProcessRateLimiter(2, 60.0, clock=clock, sleep=clock.sleep)
+    pacer = InProcessRateLimiter(2, 60.0, clock=clock.monotonic, sleep=clock.sleep)
     script = Script(503)
     client = make(script, limiter=pacer, wait_budget=5.0)
     await read(client)  # 503 then 200: both slots used
@@ -209,7 +204,7 @@ async def test_every_attempt_takes_a_slot_and_exhaustion_is_typed(
 
 
 async def test_a_429_pauses_the_limiter_for_other_calls(make: Callable[..., XentralClient], clock: FakeClock) -> None:
-    pacer = InProcessRateLimiter(100, 60.0, clock=clock, sleep=clock.sleep)
+    pacer = InProcessRateLimiter(100, 60.0, clock=clock.monotonic, sleep=clock.sleep)
     client = make(Script((429, {"Retry-After": "20"})), limiter=pacer, wait_budget=5.0)
     with pytest.raises(XentralRateLimited):
         await read(client)
@@ -223,7 +218,7 @@ async def test_hooks_see_retries_transport_errors_and_waits(
 ) -> None:
     seen: list[tuple[str, ...]] = []
     script = Script(httpx.ConnectError, 503)
-    client = make(script, limiter=InProcessRateLimiter(100, 60.0, clock=clock, sleep=clock.sleep))
+    client = make(script, limiter=InProcessRateLimiter(100, 60.0, clock=clock.monotonic, sleep=clock.sleep))
     client._on_retry = lambda operation, reason: seen.append(("retry", operation, reason))
     client._on_transport_error = lambda operation, kind: seen.append(("transport", operation, kind))
     client._on_limiter_wait = lambda seconds: seen.append(("wait",))
@@ -251,7 +246,7 @@ async def test_the_token_never_appears_in_errors(make: Callable[..., XentralClie
         with pytest.raises(XentralError) as raised:
             await call(make(script))
         errors.append(raised.value)
-    pacer = InProcessRateLimiter(1, 60.0, clock=clock, sleep=clock.sleep)
+    pacer = InProcessRateLimiter(1, 60.0, clock=clock.monotonic, sleep=clock.sleep)
     client = make(Script(), limiter=pacer)
     await read(client)
     with pytest.raises(RateBudgetExhausted) as exhausted:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.ratelimit.clock import max_in_window
+from tests.support.pacing import max_in_window
 from unified_order_api.xentral import (
     InProcessRateLimiter,
     RetryPolicy,
@@ -21,18 +20,6 @@ from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
 IMPORT_PATH = "/api/v1/salesOrders/actions/import"
-
-
-@pytest.fixture(scope="module")
-def sandbox_module() -> Iterator[SandboxHandle]:
-    with running_sandbox(SandboxConfig(rate_limit=None)) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sandbox(sandbox_module: SandboxHandle) -> SandboxHandle:
-    sandbox_module.reset()
-    return sandbox_module
 
 
 def client_for(handle: SandboxHandle, limiter: InProcessRateLimiter | None = None) -> XentralClient:

@@ -1,4 +1,4 @@
-"""One sandbox per module (fast), reset before every test."""
+"""An HTTP client on the shared sandbox (tests/support/sandbox.py), with the headers a good client sends."""
 
 from __future__ import annotations
 
@@ -7,20 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from xentral_sandbox.config import SandboxConfig
-from xentral_sandbox.testing import SandboxHandle, running_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox_module() -> Iterator[SandboxHandle]:
-    with running_sandbox(SandboxConfig(rate_limit=100_000)) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sandbox(sandbox_module: SandboxHandle) -> SandboxHandle:
-    sandbox_module.reset()
-    return sandbox_module
+from xentral_sandbox.testing import SandboxHandle
 
 
 @pytest.fixture

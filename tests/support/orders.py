@@ -38,3 +38,14 @@ def customer_count(sandbox: SandboxHandle) -> int:
 def order_count(sandbox: SandboxHandle) -> int:
     with sandbox.state.lock:
         return len(sandbox.state.sales_orders)
+
+
+def imported_lines(order: dict[str, Any]) -> list[tuple[str, str, int | float, str]]:
+    """(product id, SKU, quantity, unit price) of each position of an order the sandbox holds."""
+    return [
+        (p["product"]["id"], p["product"]["number"], p["quantity"], p["price"]["amount"]) for p in order["positions"]
+    ]
+
+
+# What Xentral imports for the brief's items when no price is sent: the products' gross master prices.
+BRIEF_LINES = [("1", "ART-001", 2, "19.99"), ("2", "ART-002", 1, "49.90")]

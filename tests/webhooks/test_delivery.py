@@ -13,6 +13,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.integration.conftest import API_KEY
+from tests.support.clock import FakeClock
 from tests.support.orders import order_body
 from tests.support.servers import running_service
 from unified_order_api.bootstrap import build_dispatcher
@@ -22,7 +23,7 @@ from unified_order_api.store.deliveries import SqlDeliveryStore
 from unified_order_api.webhooks.dispatcher import Dispatcher
 from xentral_sandbox.testing import SandboxHandle
 
-from .conftest import ADMIN_KEY, SECRET, FakeClock, webhook_settings
+from .conftest import ADMIN_KEY, SECRET, webhook_settings
 from .receiver import Receiver
 
 IMPORT = {"method": "POST", "path": "/api/v1/salesOrders/actions/import"}

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
+from tests.support.clock import FakeClock
 from unified_order_api.bootstrap import build_dispatcher
 from unified_order_api.config import ApiClient, Settings
 from unified_order_api.store import migrate
@@ -25,7 +26,7 @@ from unified_order_api.store.database import create_engine
 from unified_order_api.store.deliveries import SqlDeliveryStore
 from unified_order_api.store.tables import webhook_deliveries
 
-from .conftest import SECRET, FakeClock
+from .conftest import SECRET
 from .receiver import Receiver
 
 DATABASE_URL = os.environ.get("UOA_TEST_DATABASE_URL", "")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.clock import FakeClock
 from tests.unit.orders.fakes import FakeGateway, InMemoryAttemptStore, command
 from unified_order_api.cache import CachedLookups, MemoryCache
 from unified_order_api.config import ApiClient, Settings
@@ -20,24 +21,13 @@ from unified_order_api.xentral import errors as upstream
 from unified_order_api.xentral.translation import order_error
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
 class Harness:
     def __init__(
         self,
         service: OrderService,
         gateway: FakeGateway,
         store: InMemoryAttemptStore,
-        clock: Clock,
+        clock: FakeClock,
         policies: OrderPolicies,
     ) -> None:
         self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
@@ -59,7 +49,8 @@ def make() -> Any:
             clients=[ApiClient(name="shop", api_key="k")],
             **overrides,
         )
-        gateway, clock, store = FakeGateway(), Clock(), InMemoryAttemptStore()
+        clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
+        gateway, store = FakeGateway(), InMemoryAttemptStore()
         policies = OrderPolicies.from_settings(settings)
         service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
         return Harness(service, gateway, store, clock, policies)
