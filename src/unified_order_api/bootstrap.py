@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .cache import Cache, CachedLookups, MemoryCache, RedisCache
 from .clock import Clock, utc_now
-from .config import Settings
+from .config import ApiClient, Settings
 from .housekeeping import purge_forever, watch_queue_depth
 from .metrics import Metrics
 from .orders.policy import OrderPolicies
@@ -56,6 +56,33 @@ def check_production_settings(settings: Settings) -> None:
         missing.append('UOA_CLIENTS (at least one API client, e.g. [{"name": "shop", "api_key": "…"}])')
     if missing:
         raise ConfigurationError("Cannot start: set " + "; ".join(missing))
+    problem = reference_prefix_problem(settings.clients)
+    if problem:
+        raise ConfigurationError(f"Cannot start: {problem}")
+
+
+def reference_prefix_problem(clients: list[ApiClient]) -> str | None:
+    """Why these clients' references could meet in Xentral, or None.
+
+    Xentral's externalOrderNumber is one namespace: with several clients, each needs a prefix
+    that no other client's prefix starts with (`AMZ-` and `AMZ-X` would both own `AMZ-X1`).
+    Otherwise client B sending A's reference would be answered with A's order.
+    """
+    if len(clients) < 2:
+        return None
+    empty = [client.name for client in clients if not client.reference_prefix]
+    if empty:
+        return (
+            f'with several clients, each needs its own reference_prefix (e.g. "AMZ-"); missing for: {", ".join(empty)}'
+        )
+    for first in clients:
+        for second in clients:
+            if first is not second and second.reference_prefix.startswith(first.reference_prefix):
+                return (
+                    f"clients {first.name} and {second.name} have overlapping reference prefixes "
+                    f"('{first.reference_prefix}', '{second.reference_prefix}'): one reference could belong to both"
+                )
+    return None
 
 
 async def check_webhook_settings(settings: Settings) -> None:

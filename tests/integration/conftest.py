@@ -21,7 +21,7 @@ def service_settings(sandbox: SandboxHandle, tmp_path: Path, **overrides: Any) -
         "xentral_token": sandbox.token,
         "xentral_timeout_seconds": 2.0,
         "database_url": f"sqlite+aiosqlite:///{tmp_path}/orders.db",
-        "clients": [ApiClient(name="shop", api_key=API_KEY), ApiClient(name="other", api_key=OTHER_KEY)],
+        "clients": [ApiClient(name="shop", api_key=API_KEY)],
         "shipping_map": {"dhl_standard": "1"},
         "payment_map": {"paypal": "2", "invoice": "1"},
         "log_json": False,

@@ -17,6 +17,7 @@ from tests.support.orders import (
     orders_with_reference,
 )
 from tests.support.servers import running_service
+from unified_order_api.config import ApiClient
 from xentral_sandbox.testing import SandboxHandle
 
 from .conftest import API_KEY, service_settings
@@ -229,16 +230,22 @@ def test_order_status_lookup(api: httpx.Client) -> None:
     assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM
 
 
-def test_orders_are_scoped_per_client(service_url: str, api: httpx.Client, sandbox: SandboxHandle) -> None:
+def test_orders_are_scoped_per_client(sandbox: SandboxHandle, tmp_path: Path) -> None:
     from .conftest import OTHER_KEY
 
+    clients = [
+        ApiClient(name="shop", api_key=API_KEY, reference_prefix="S-"),
+        ApiClient(name="other", api_key=OTHER_KEY, reference_prefix="O-"),
+    ]
     body = order_body()
-    assert api.post("/api/orders", json=body).status_code == 201
-    other = httpx.get(f"{service_url}/api/orders/{body['reference']}", headers={"X-API-Key": OTHER_KEY})
+    with running_service(service_settings(sandbox, tmp_path, clients=clients)) as url:
+        assert httpx.post(f"{url}/api/orders", json=body, headers={"X-API-Key": API_KEY}).status_code == 201
+        other = httpx.get(f"{url}/api/orders/{body['reference']}", headers={"X-API-Key": OTHER_KEY})
+        mine = httpx.get(f"{url}/api/orders/{body['reference']}", headers={"X-API-Key": API_KEY})
     assert other.status_code == 404
     assert other.json()["code"] == "order_not_found"
-    assert api.get(f"/api/orders/{body['reference']}").json()["state"] == "completed"
-    assert len(orders_with_reference(sandbox, body["reference"])) == 1
+    assert mine.json()["state"] == "completed"
+    assert len(orders_with_reference(sandbox, "S-" + body["reference"])) == 1
 
 
 def test_request_id_is_echoed(api: httpx.Client) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import API_KEY, OTHER_KEY, service_settings
+from tests.integration.conftest import API_KEY, service_settings
 from unified_order_api.config import ApiClient, Settings
 from xentral_sandbox.testing import SandboxHandle
 
@@ -39,7 +39,7 @@ def webhook_settings(
     return service_settings(
         sandbox,
         tmp_path,
-        clients=[shop, ApiClient(name="other", api_key=OTHER_KEY)],
+        clients=[shop],
         admin_api_key=ADMIN_KEY,
         webhooks={
             "run_in_service": run_in_service,

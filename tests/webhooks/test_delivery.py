@@ -306,3 +306,16 @@ def test_admin_list_is_paginated_and_filters_state(sandbox: SandboxHandle, tmp_p
     assert second["next"] is None
     assert pending["items"] == []
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("before", [2**63, 2**63 + 1, 10**30])
+def test_admin_before_beyond_64_bits_is_refused_not_a_crash(
+    sandbox: SandboxHandle, tmp_path: Path, before: int
+) -> None:
+    settings = webhook_settings(sandbox, tmp_path, webhook_url=None)
+    with running_service(settings) as url, _admin(url) as admin:
+        response = admin.get("/api/admin/webhooks/deliveries", params={"before": before})
+        largest = admin.get("/api/admin/webhooks/deliveries", params={"before": 2**63 - 1})
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["pointer"] == "/before"
+    assert largest.status_code == 200 and largest.json()["items"] == []

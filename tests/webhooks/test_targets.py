@@ -38,6 +38,16 @@ from .conftest import SECRET
         ("192.0.2.1", "reserved"),
         ("::ffff:127.0.0.1", "loopback"),
         ("::ffff:10.0.0.1", "private"),
+        ("2002:7f00:1::", "loopback"),  # 6to4 around 127.0.0.1
+        ("2002:a00:1::1", "private"),  # 6to4 around 10.0.0.1
+        ("2002:a9fe:a9fe::", "link_local"),  # 6to4 around the metadata endpoint
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),  # Teredo, client 127.0.0.1
+        ("64:ff9b::7f00:1", "loopback"),  # NAT64 well-known prefix
+        ("64:ff9b::a9fe:a9fe", "link_local"),
+        ("64:ff9b:1::c0a8:101", "private"),  # NAT64 local-use prefix, 192.168.1.1
+        ("::7f00:1", "loopback"),  # IPv4-compatible
+        ("64:ff9b::808:808", None),  # DNS64 answer for a public host
+        ("2002:808:808::1", None),  # 6to4 of a public host
         ("8.8.8.8", None),
         ("172.32.0.1", None),
         ("2606:4700:4700::1111", None),

@@ -23,6 +23,9 @@ def require_admin(request: Request) -> None:
     api_keys(request).check_admin(presented_key(request))
 
 
+# Delivery ids are 64-bit integers in the database; a larger `before` would overflow the query.
+MAX_DELIVERY_ID = 2**63 - 1
+
 router = APIRouter(prefix="/api/admin/webhooks", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
@@ -52,7 +55,9 @@ async def list_deliveries(
     request: Request,
     state: Annotated[DeliveryState | None, Query(description="pending, delivered or dead")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=1, description="Continue below this delivery id (`next`)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_DELIVERY_ID, description="Continue below this delivery id (`next`)")
+    ] = None,
 ) -> dict[str, Any]:
     page = await _deliveries(request).page(state=state, limit=limit + 1, before=before)
     items, more = page[:limit], len(page) > limit

@@ -28,10 +28,22 @@ Email = Annotated[
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
     Field(examples=["kunde@example.com"]),
 ]
+# Any printable text without slashes, except `.` and `..`: a reference is a path segment of
+# GET /api/orders/{reference}, where those two would name another path.
+_REF_CHAR = r"[^/\\\x00-\x1f\x7f]"
+_REF_START = r"[^/\\\x00-\x1f\x7f.]"
 Reference = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^/\\\x00-\x1f\x7f]+$"),
-    Field(description="Your order number; becomes Xentral's externalOrderNumber", examples=["SHOP-12345"]),
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=64,
+        pattern=rf"^(?:{_REF_START}{_REF_CHAR}*|\.{_REF_START}{_REF_CHAR}*|\.\.{_REF_CHAR}+)$",
+    ),
+    Field(
+        description="Your order number; becomes Xentral's externalOrderNumber (no `/` or `\\`, not `.` or `..`)",
+        examples=["SHOP-12345"],
+    ),
 ]
 XentralId = Annotated[str, StringConstraints(pattern=r"^\d{1,18}$")]
 Salutation = Literal["mr", "mrs", "company", "other"]
@@ -139,8 +151,16 @@ class OrderRequest(_Strict):
     reference: Reference
     customer: CustomerIn
     items: Annotated[list[ItemIn], Field(min_length=1, max_length=MAX_ITEMS)]
-    shipping: ShortText | None = Field(default=None, description="Your shipping code, e.g. dhl_standard")
-    payment: ShortText | None = Field(default=None, description="Your payment code, e.g. paypal")
+    shipping: ShortText | None = Field(
+        default=None,
+        description="Your shipping code, e.g. dhl_standard. May be left out or null only when the service has a "
+        "default shipping method (UOA_DEFAULTS__SHIPPING_METHOD_ID); otherwise the order is refused (422).",
+    )
+    payment: ShortText | None = Field(
+        default=None,
+        description="Your payment code, e.g. paypal. May be left out or null only when the service has a "
+        "default payment method (UOA_DEFAULTS__PAYMENT_METHOD_ID); otherwise the order is refused (422).",
+    )
     payment_status: Literal["paid", "pending", "authorized", "refunded", "failed"] | None = Field(
         default=None, description="Written to the order's internal comment; Xentral's import has no paid flag"
     )

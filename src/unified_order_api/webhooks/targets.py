@@ -28,10 +28,37 @@ class TargetRefused(ValueError):
     """The URL may not receive callbacks; the message says why, for the caller or the operator."""
 
 
+_NAT64_PREFIXES = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address carries and that a translator or tunnel would reach: mapped
+    (::ffff:a.b.c.d), compatible (::a.b.c.d), 6to4 (2002:AABB:CCDD::), Teredo (the client's, and the
+    server's) and NAT64 (64:ff9b::a.b.c.d, 64:ff9b:1::/48). `[2002:7f00:1::]` is 127.0.0.1 in disguise."""
+    found: list[ipaddress.IPv4Address] = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if any(address in prefix for prefix in _NAT64_PREFIXES) or (
+        address in _IPV4_COMPATIBLE and int(address) > 1  # :: and ::1 are themselves
+    ):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
 def classify(address: IpAddress) -> TargetKind | None:
     """The kind of non-public address this is, or None for a public (globally routable) one."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return classify(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        for inner in embedded_ipv4(address):
+            kind = classify(inner)
+            if kind is not None:
+                return kind
+        if any(address in prefix for prefix in _NAT64_PREFIXES):
+            return None  # DNS64 answers these for public IPv4 hosts; the embedded one was public
     if address.is_unspecified:
         return "unspecified"
     if address.is_loopback:
