@@ -50,7 +50,14 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
     app.include_router(admin.router)
     app.include_router(metrics.router)
     install_error_handlers(app)
-    app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
+    limits = settings.limits
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=limits.max_body_bytes,
+        drain_max_bytes=limits.drain_max_bytes,
+        body_timeout=limits.body_timeout_seconds,
+        min_rate=limits.min_body_bytes_per_second,
+    )
     app.add_middleware(RequestContext)
     app.add_middleware(RequestMetrics)
 

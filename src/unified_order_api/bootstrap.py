@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import structlog
 from redis.asyncio import Redis
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .cache import Cache, CachedLookups, MemoryCache, RedisCache
@@ -19,10 +18,12 @@ from .clock import Clock, utc_now
 from .config import ApiClient, Settings
 from .housekeeping import purge_forever, watch_queue_depth
 from .metrics import Metrics
+from .orders.attempts import StoreUnavailable
 from .orders.policy import OrderPolicies
 from .orders.queue import QueueWorker
 from .orders.reference_data import ReferenceData
 from .orders.service import OrderService
+from .redis_breaker import RedisBreaker, RedisUnavailable, redis_client
 from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
@@ -107,16 +108,22 @@ class Container:
     queue_worker: QueueWorker | None = None
     cache: Cache | None = None
     limiter: RateLimiter | None = None
+    redis: SharedRedis | None = None
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
         started = time.perf_counter()
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            checks["database"] = {"ok": True}
+            # What orders need is a write, not a read: a locked, read-only or emptied database
+            # answers SELECT 1 and still fails every order.
+            await asyncio.wait_for(self.attempts.probe_write(), self.settings.database_timeout_seconds + 1)
+            checks["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        except StoreUnavailable as error:  # the kind only: /readyz needs no key, the message names hosts
+            checks["database"] = {"ok": False, "error": type(error.__cause__ or error).__name__}
         except Exception as error:  # any failure means "not ready"; the kind is all we report
             checks["database"] = {"ok": False, "error": type(error).__name__}
+        if self.redis is not None:
+            checks["redis"] = await self.redis.check()
         started = time.perf_counter()
         try:
             await self.xentral.list_projects()
@@ -145,6 +152,8 @@ class Container:
             await self.limiter.aclose()
         if self.cache is not None:
             await self.cache.aclose()
+        if self.redis is not None:
+            await self.redis.client.aclose()
         await self.engine.dispose()
 
 
@@ -172,29 +181,70 @@ def xentral_client(
     )
 
 
-def rate_limiter(settings: Settings) -> RateLimiter:
+@dataclass
+class SharedRedis:
+    """The one Redis client of a process and the breaker every user of it consults."""
+
+    client: Redis
+    breaker: RedisBreaker
+
+    async def check(self) -> dict[str, Any]:
+        """Readiness: ping through the breaker (a probe when it is open, so recovery is seen)."""
+        try:
+            await self.breaker.call(self.client.ping)
+            return {"ok": True}
+        except RedisUnavailable:
+            return {
+                "ok": False,
+                "degraded": True,
+                "error": self.breaker.last_error_kind or "RedisUnavailable",
+                "fallback": "rate limit paced in this process at a safe share of the budget; no shared cache",
+            }
+
+
+def shared_redis(settings: Settings, metrics: Metrics | None = None) -> SharedRedis | None:
+    if not settings.redis_url:
+        return None
+    breaker = RedisBreaker(
+        timeout_seconds=settings.redis_timeout_seconds,
+        cooldown_seconds=settings.redis_retry_seconds,
+        on_change=metrics.redis_available if metrics else None,
+    )
+    if metrics is not None:
+        metrics.redis_available(True)
+    return SharedRedis(redis_client(settings.redis_url, settings.redis_timeout_seconds), breaker)
+
+
+def rate_limiter(settings: Settings, redis: SharedRedis | None = None, metrics: Metrics | None = None) -> RateLimiter:
     """Pacing for Xentral's per-minute budget: shared through Redis when `redis_url` is set.
 
     Xentral counts per instance and client IP, so the Redis key names the instance: every
     process of ours calling it shares one window.
     """
     limit = max(1, settings.xentral_rate_limit_per_minute - settings.xentral_rate_limit_reserve)
-    if settings.redis_url:
+    if redis is not None:
         instance = (settings.xentral_url or "").rstrip("/")
         return RedisRateLimiter(
-            Redis.from_url(settings.redis_url),
+            redis.client,
             f"uoa:xentral-rate:{instance}",
             limit,
             settings.xentral_rate_window_seconds,
-            owns_connection=True,
+            breaker=redis.breaker,
+            fallback_share=settings.redis_fallback_share,
+            on_fallback=(lambda: metrics.redis_bypassed("rate_limiter")) if metrics else None,
         )
     return InProcessRateLimiter(limit, settings.xentral_rate_window_seconds)
 
 
-def lookup_cache(settings: Settings) -> Cache:
+def lookup_cache(redis: SharedRedis | None = None, metrics: Metrics | None = None) -> Cache:
     """Products and customers: in this process, or in Redis so every instance shares one cache."""
-    if settings.redis_url:
-        return RedisCache.from_url(settings.redis_url)
+    if redis is not None:
+        return RedisCache(
+            redis.client,
+            breaker=redis.breaker,
+            owns_connection=False,
+            on_bypass=(lambda: metrics.redis_bypassed("cache")) if metrics else None,
+        )
     return MemoryCache()
 
 
@@ -224,7 +274,7 @@ async def run_dispatcher(settings: Settings) -> None:
     """`unified-order-api dispatcher`: deliver webhooks until cancelled, without the HTTP API."""
     await check_webhook_settings(settings)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
     dispatcher = build_dispatcher(settings, engine)
     try:
         await dispatcher.run_forever()
@@ -237,11 +287,12 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     check_production_settings(settings)
     await check_webhook_settings(settings)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
     metrics = Metrics()
-    limiter = rate_limiter(settings)
+    redis = shared_redis(settings, metrics)
+    limiter = rate_limiter(settings, redis, metrics)
     client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
-    cache = lookup_cache(settings)
+    cache = lookup_cache(redis, metrics)
     gateway = CachedLookups(
         XentralHttpGateway(client),
         cache,
@@ -278,4 +329,5 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         dispatcher=build_dispatcher(settings, engine, metrics=metrics) if settings.webhooks.run_in_service else None,
         metrics=metrics,
         limiter=limiter,
+        redis=redis,
     )

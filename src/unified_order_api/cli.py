@@ -15,19 +15,12 @@ from .app import create_app
 from .bootstrap import ConfigurationError, check_production_settings, check_webhook_settings, run_dispatcher
 from .config import ApiClient, Settings, load_settings
 from .logging_setup import configure_logging
+from .server import server_config
 from .store import migrate
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
+    uvicorn.Server(server_config(create_app(settings), settings.limits, host=host, port=port)).run()
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -152,7 +152,26 @@ class QueuePolicy(BaseModel):
 
 
 class Limits(BaseModel):
+    """What one HTTP request may cost the server: its size, and how long a slow client may hold it."""
+
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413")
+    drain_max_bytes: int = Field(
+        default=64_000_000,
+        ge=0,
+        description="An oversized body up to this size is read and discarded before the 413, so a client that "
+        "sends its whole body before reading sees the 413 instead of a connection reset.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A connection whose request line and headers take longer is closed."
+    )
+    body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Grace for a request body: it must arrive within this plus its size at min_body_bytes_per_second"
+        "; a slower one gets 408 and the connection is closed.",
+    )
+    min_body_bytes_per_second: int = Field(default=1024, ge=1)
+    keep_alive_seconds: float = Field(default=5.0, gt=0, description="Idle keep-alive connections are closed after.")
 
 
 class Settings(BaseSettings):
@@ -196,7 +215,25 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///./var/unified-order-api.db"
+    database_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait for a database connection, lock or statement; then the request gets 503.",
+    )
     redis_url: str | None = None
+    redis_timeout_seconds: float = Field(
+        default=0.5, gt=0, description="Longest wait for any Redis operation; then Redis counts as unavailable."
+    )
+    redis_retry_seconds: float = Field(
+        default=5.0, gt=0, description="After Redis failed, how long to work without it before trying it again."
+    )
+    redis_fallback_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="While Redis is unavailable each instance paces itself alone at this share of Xentral's "
+        "budget; 1 / (number of instances) keeps their sum within it.",
+    )
 
     clients: list[ApiClient] = Field(default_factory=list)
     admin_api_key: SecretStr | None = None

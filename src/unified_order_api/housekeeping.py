@@ -12,6 +12,7 @@ import structlog
 
 from .clock import Clock, utc_now
 from .metrics import Metrics
+from .orders.attempts import StoreUnavailable
 from .orders.ports import Attempts, OrderQueue
 
 __all__ = ["PURGE_INTERVAL_SECONDS", "QUEUE_DEPTH_INTERVAL_SECONDS", "purge_forever", "watch_queue_depth"]
@@ -29,6 +30,8 @@ async def purge_forever(attempts: Attempts, retention: dt.timedelta, clock: Cloc
             purged = await attempts.purge(clock() - retention)
             if purged:
                 log.info("attempts.purged", count=purged)
+        except StoreUnavailable as error:
+            log.warning("attempts.purge_failed", error=error.detail)
         except Exception:
             log.exception("attempts.purge_failed")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
@@ -39,6 +42,8 @@ async def watch_queue_depth(queue: OrderQueue, metrics: Metrics) -> None:
     while True:
         try:
             metrics.set_queue_depth("orders", await queue.queue_depth())
+        except StoreUnavailable as error:
+            log.warning("queue.depth_failed", error=error.detail)
         except Exception:
             log.exception("queue.depth_failed")
         await asyncio.sleep(QUEUE_DEPTH_INTERVAL_SECONDS)

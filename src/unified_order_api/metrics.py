@@ -83,6 +83,17 @@ class Metrics:
             ["state"],
             registry=r,
         )
+        self._redis_available = Gauge(
+            "redis_available",
+            "1 while Redis answers; 0 while the service works without it (local rate limit, no shared cache).",
+            registry=r,
+        )
+        self._redis_bypassed = Counter(
+            "redis_bypassed",
+            "Operations done without Redis because it was unavailable, by user (rate_limiter, cache).",
+            ["user"],
+            registry=r,
+        )
         self._http_duration = Histogram(
             "http_request_duration_seconds",
             "Time to answer an API request, by route template and status.",
@@ -126,6 +137,12 @@ class Metrics:
     def webhook_delivery(self, state: str) -> None:
         """One delivery attempt ended in `state`, e.g. delivered, retrying, failed."""
         self._webhook_deliveries.labels(state=state).inc()
+
+    def redis_available(self, available: bool) -> None:
+        self._redis_available.set(1 if available else 0)
+
+    def redis_bypassed(self, user: str) -> None:
+        self._redis_bypassed.labels(user=user).inc()
 
     # --- HTTP edge ---------------------------------------------------------------------
 

@@ -11,22 +11,18 @@ from contextlib import contextmanager
 import uvicorn
 
 from unified_order_api.app import create_app
-from unified_order_api.config import Settings
+from unified_order_api.config import Limits, Settings
+from unified_order_api.server import server_config
 
 
 class ServerThread:
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, limits: Limits | None = None) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
-        config = uvicorn.Config(
-            app,
-            log_config=None,
-            access_log=False,
-            lifespan="on",  # type: ignore[arg-type]
-            timeout_graceful_shutdown=2,
-        )
+        # The server configuration `serve` uses (header timeout, keep-alive), as production runs it.
+        config = server_config(app, limits or Limits(), lifespan="on", timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
@@ -51,7 +47,7 @@ class ServerThread:
 
 @contextmanager
 def running_service(settings: Settings) -> Iterator[str]:
-    server = ServerThread(create_app(settings))
+    server = ServerThread(create_app(settings), settings.limits)
     server.start()
     try:
         yield server.base_url

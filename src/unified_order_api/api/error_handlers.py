@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..orders import errors as order_errors
+from ..orders.attempts import StoreUnavailable
 from .auth import Unauthenticated
 from .problems import problem_response, request_id_of
 from .schemas import cross_field_problems
@@ -112,6 +113,37 @@ async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# A database that failed is back within seconds (a restart, a fail-over, a released lock) or
+# not soon; retrying with the same reference is safe either way.
+STORE_RETRY_AFTER_SECONDS = 5.0
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoreUnavailable)
+    log.error("request.database_unavailable", path=request.url.path, error=exc.detail)
+    if exc.order_may_exist:
+        detail = (
+            "Our order database failed after the order was sent to Xentral, so the order may already exist "
+            "there. Retrying with the same reference (or Idempotency-Key) is safe: the retry finds that order "
+            "instead of creating a second one."
+        )
+    else:
+        detail = (
+            "Our order database is unavailable; this request created no order. Retrying with the same "
+            "reference (or Idempotency-Key) is safe."
+        )
+    return problem_response(
+        503,
+        "database_unavailable",
+        "The order database is unavailable",
+        detail,
+        instance=request.url.path,
+        request_id=request_id_of(request),
+        retry_after=STORE_RETRY_AFTER_SECONDS,
+        extra={"order_may_exist": exc.order_may_exist, "retryable": True},
+    )
+
+
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         401,
@@ -157,6 +189,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_failed)
     app.add_exception_handler(order_errors.OrderError, _order_failed)
+    app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import uuid
@@ -54,12 +55,39 @@ class RequestContext:
                 )
 
 
-class BodyGuard:
-    """Refuse bodies that are not JSON (415) or larger than the limit (413) before anything parses them."""
+class _TooSlow(Exception):
+    """The body did not arrive at the minimum rate."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class _Gone(Exception):
+    """The client disconnected while sending its body."""
+
+
+class BodyGuard:
+    """Refuse bodies that are not JSON (415), larger than the limit (413) or too slow (408) before
+    anything parses them.
+
+    A refused body is read and discarded up to `drain_max_bytes` before answering: plain HTTP
+    clients send the whole body before reading, and a server that answers and closes with the
+    body unread makes the kernel reset the connection, so the client sees ECONNRESET instead
+    of the status. A body must arrive within `body_timeout` seconds plus its size at `min_rate`
+    bytes per second, so a client trickling bytes cannot hold a connection for ever.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        *,
+        drain_max_bytes: int = 64_000_000,
+        body_timeout: float = 10.0,
+        min_rate: int = 1024,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.drain_max_bytes = drain_max_bytes
+        self.body_timeout = body_timeout
+        self.min_rate = min_rate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -70,38 +98,41 @@ class BodyGuard:
         if not has_body:
             await self.app(scope, receive, send)  # nothing to guard; the route says what it lacks
             return
-        request_id = scope.get("state", {}).get("request_id")
-        content_type = headers.get(b"content-type", b"").decode("latin-1")
-        if not _JSON_TYPE.match(content_type):
-            response = problem_response(
-                415,
-                "unsupported_media_type",
-                "Unsupported media type",
-                "Send the body as JSON with Content-Type: application/json",
-                instance=scope["path"],
-                request_id=request_id,
-            )
-            await response(scope, receive, send)
-            return
-        declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._too_large(scope, receive, send, request_id)
-            return
-        # Buffer the body (it is small by definition) so the limit holds for chunked uploads too.
-        chunks: list[bytes] = []
-        received = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > self.max_bytes:
-                await self._too_large(scope, receive, send, request_id)
+        reader = _BodyReader(receive, self.body_timeout, self.min_rate)
+        declared_text = headers.get(b"content-length")
+        declared = int(declared_text) if declared_text is not None and declared_text.isdigit() else None
+        try:
+            content_type = headers.get(b"content-type", b"").decode("latin-1")
+            if not _JSON_TYPE.match(content_type):
+                await reader.drain(self._drain_budget(declared))
+                await self._refuse(scope, send, 415, "Send the body as JSON with Content-Type: application/json")
                 return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+            if declared_text is not None and (declared is None or declared > self.max_bytes):
+                await reader.drain(self._drain_budget(declared))
+                await self._too_large(scope, send)
+                return
+            # Buffer the body (it is small by definition) so the limit holds for chunked uploads too.
+            chunks: list[bytes] = []
+            more = True
+            while more:
+                chunk, more = await reader.next_chunk()
+                if reader.received > self.max_bytes:
+                    if more:
+                        await reader.drain(self.drain_max_bytes)
+                    await self._too_large(scope, send)
+                    return
+                chunks.append(chunk)
+        except _TooSlow:
+            await self._refuse(
+                scope,
+                send,
+                408,
+                f"The request body arrived too slowly (slower than {self.min_rate} bytes per second after "
+                f"{self.body_timeout:g} s)",
+            )
+            return
+        except _Gone:
+            return
         body = b"".join(chunks)
         delivered = False
 
@@ -114,13 +145,67 @@ class BodyGuard:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, request_id: str | None) -> None:
+    def _drain_budget(self, declared: int | None) -> int:
+        """Read an announced body only when all of it fits the drain cap; else answer at once."""
+        if declared is not None and declared > self.drain_max_bytes:
+            return 0
+        return self.drain_max_bytes
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        await self._refuse(scope, send, 413, f"The body may be at most {self.max_bytes} bytes")
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
+        codes = {
+            408: ("request_timeout", "Request body too slow"),
+            413: ("body_too_large", "Request body too large"),
+            415: ("unsupported_media_type", "Unsupported media type"),
+        }
+        code, title = codes[status]
         response = problem_response(
-            413,
-            "body_too_large",
-            "Request body too large",
-            f"The body may be at most {self.max_bytes} bytes",
+            status,
+            code,
+            title,
+            detail,
             instance=scope["path"],
-            request_id=request_id,
+            request_id=scope.get("state", {}).get("request_id"),
+            # The rest of the body (if any) is not read: the connection cannot carry another request.
+            headers={"Connection": "close"},
         )
-        await response(scope, receive, send)
+
+        async def nothing() -> Message:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing, send)
+
+
+class _BodyReader:
+    """`receive()` with a deadline that grows with the bytes received (a minimum rate after a grace)."""
+
+    def __init__(self, receive: Receive, grace: float, min_rate: int) -> None:
+        self._receive = receive
+        self._grace = grace
+        self._min_rate = min_rate
+        self._started = time.monotonic()
+        self.received = 0
+        self.finished = False
+
+    async def next_chunk(self) -> tuple[bytes, bool]:
+        remaining = self._started + self._grace + self.received / self._min_rate - time.monotonic()
+        if remaining <= 0:
+            raise _TooSlow
+        try:
+            message = await asyncio.wait_for(self._receive(), remaining)
+        except TimeoutError:
+            raise _TooSlow from None
+        if message["type"] != "http.request":
+            raise _Gone
+        chunk: bytes = message.get("body", b"")
+        more = bool(message.get("more_body", False))
+        self.received += len(chunk)
+        self.finished = not more
+        return chunk, more
+
+    async def drain(self, limit: int) -> None:
+        """Read and discard the rest of the body, up to `limit` bytes in all."""
+        while not self.finished and self.received < limit:
+            await self.next_chunk()

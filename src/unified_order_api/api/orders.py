@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from ..config import ApiClient
 from ..metrics import OrderOutcomeLabel
 from ..orders import errors as order_errors
+from ..orders.attempts import StoreUnavailable
 from ..orders.commands import PlaceOrder
 from ..orders.service import OrderOutcome
 from .auth import api_key_scheme, bearer_scheme, presented_key
@@ -77,6 +78,9 @@ async def create_order(
         outcome = await service.place_order(command, client=client.name, key=idempotency_key)
     except order_errors.OrderError as error:
         metrics.order(_failure_outcome(error))
+        raise
+    except StoreUnavailable:
+        metrics.order("failed")
         raise
     metrics.order("replayed" if outcome.replayed else outcome.receipt.outcome)
     return _finished(outcome, command.reference)

@@ -82,7 +82,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         415: "Content-Type is not application/json",
         422: "The order is invalid; `errors` lists every problem with its JSON pointer",
         502: "Xentral rejected our credentials or answered unexpectedly",
-        503: "Xentral is unavailable or rate-limited; see Retry-After",
+        503: "Xentral or our order database is unavailable, or Xentral is rate-limited; see Retry-After",
         504: "Xentral did not answer in time; retrying with the same key is safe",
     }
     return {status: {"model": Problem, "description": descriptions.get(status, "Problem")} for status in statuses}

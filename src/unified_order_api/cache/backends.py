@@ -1,7 +1,7 @@
 """Where cached values live: this process (default) or Redis (shared by every instance).
 
-Values are JSON documents; a cache failure (Redis down) is a miss, never an error,
-because every value can be fetched from Xentral again.
+Values are JSON documents; a cache failure (Redis down or hanging) is a miss, never an
+error and never a wait, because every value can be fetched from Xentral again.
 """
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
-import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-log = structlog.get_logger(__name__)
+from ..redis_breaker import RedisBreaker, RedisUnavailable, redis_client
+
+T = TypeVar("T")
 
 
 class Cache(Protocol):
@@ -70,27 +70,46 @@ class MemoryCache:
 
 
 class RedisCache:
-    # A Redis that hangs must not hang orders: past this, a lookup is a miss.
-    TIMEOUT_SECONDS = 0.5
+    """One cache for every instance. While Redis fails or hangs (the breaker is open) lookups
+    are misses and writes are skipped: a cache of this process alone would keep entries the
+    other instances invalidate."""
 
-    def __init__(self, redis: Redis, prefix: str = "uoa:cache:") -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str = "uoa:cache:",
+        *,
+        breaker: RedisBreaker | None = None,
+        owns_connection: bool = True,
+        on_bypass: Callable[[], None] | None = None,
+    ) -> None:
         self._redis = redis
         self._prefix = prefix
+        self._breaker = breaker or RedisBreaker()
+        self._owns_connection = owns_connection
+        self._on_bypass = on_bypass
 
     @classmethod
-    def from_url(cls, url: str) -> RedisCache:
-        return cls(Redis.from_url(url, socket_timeout=cls.TIMEOUT_SECONDS, socket_connect_timeout=cls.TIMEOUT_SECONDS))
+    def from_url(cls, url: str, *, timeout_seconds: float = 0.5) -> RedisCache:
+        return cls(redis_client(url, timeout_seconds), breaker=RedisBreaker(timeout_seconds=timeout_seconds))
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        if self._owns_connection:
+            await self._redis.aclose()
+
+    async def _run(self, operation: Callable[[], Awaitable[T]]) -> T | None:
+        try:
+            return await self._breaker.call(operation)
+        except RedisUnavailable:
+            if self._on_bypass is not None:
+                self._on_bypass()
+            return None
 
     async def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
         if not keys:
             return {}
-        try:
-            raw = await self._redis.mget([self._prefix + key for key in keys])
-        except (RedisError, OSError) as error:
-            log.warning("cache.redis_unavailable", error=type(error).__name__)
+        raw = await self._run(lambda: self._redis.mget([self._prefix + key for key in keys]))
+        if raw is None:
             return {}
         return {key: json.loads(text) for key, text in zip(keys, raw, strict=True) if text is not None}
 
@@ -98,18 +117,16 @@ class RedisCache:
         if not values:
             return
         milliseconds = max(1, int(ttl_seconds * 1000))
-        try:
+
+        async def write() -> None:
             async with self._redis.pipeline(transaction=False) as pipe:
                 for key, value in values.items():
                     pipe.set(self._prefix + key, json.dumps(value), px=milliseconds)
                 await pipe.execute()
-        except (RedisError, OSError) as error:
-            log.warning("cache.redis_unavailable", error=type(error).__name__)
+
+        await self._run(write)
 
     async def delete_many(self, keys: Sequence[str]) -> None:
         if not keys:
             return
-        try:
-            await self._redis.delete(*[self._prefix + key for key in keys])
-        except (RedisError, OSError) as error:
-            log.warning("cache.redis_unavailable", error=type(error).__name__)
+        await self._run(lambda: self._redis.delete(*[self._prefix + key for key in keys]))

@@ -126,6 +126,11 @@ class Attempt:
         return self.customer_id if self.customer_identity == identity else None
 
     @property
+    def may_have_order(self) -> bool:
+        """Xentral may hold this attempt's order: it has its id, or an import was (about to be) sent."""
+        return self.order_id is not None or self.import_attempted
+
+    @property
     def import_attempted(self) -> bool:
         """An import was sent at some point: Xentral may hold the order, so look before sending again."""
         return self.count(StepName.IMPORTING) > 0
@@ -161,6 +166,20 @@ class CreationClaim:
 
 class LeaseLost(Exception):
     """Another worker took the attempt over (our lease ran out); stop without writing."""
+
+
+class StoreUnavailable(Exception):
+    """The attempt store failed or did not answer within its timeout (database down, locked, read-only).
+
+    `order_may_exist` is set when the failure came after an import was sent for the attempt:
+    Xentral may hold the order, and a retry with the same reference finds it instead of
+    creating another. Otherwise the request that failed sent no order to Xentral.
+    """
+
+    def __init__(self, detail: str, *, order_may_exist: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.order_may_exist = order_may_exist
 
 
 async def checkpoint(store: Attempts, attempt: Attempt, *, now: dt.datetime, lease: dt.timedelta) -> None:

@@ -15,7 +15,7 @@ import uuid
 import structlog
 
 from ..clock import Clock, utc_now
-from .attempts import Attempt, AttemptState, LeaseLost, StepName
+from .attempts import Attempt, AttemptState, LeaseLost, StepName, StoreUnavailable
 from .commands import PlaceOrder
 from .errors import OrderError, XentralMisbehaved, XentralSideError
 from .ports import Attempts, OrderQueue
@@ -62,6 +62,9 @@ class QueueWorker:
     async def _process(self, attempt: Attempt) -> None:
         try:
             await self.process(attempt)
+        except StoreUnavailable as error:
+            # The attempt keeps its lease and is claimed again when it runs out.
+            log.warning("queue.database_unavailable", reference=attempt.reference, error=error.detail)
         except Exception:
             # The attempt keeps its lease and is claimed again when it runs out.
             log.exception("queue.order_crashed", reference=attempt.reference)
@@ -77,6 +80,8 @@ class QueueWorker:
             await service.execute(command, attempt, callback_url, resumed=len(attempt.steps) > 1)
         except LeaseLost:
             return  # another worker owns it now
+        except StoreUnavailable:
+            raise  # nothing can be recorded now; the lease runs out and the order is taken again
         except XentralSideError as error:
             await self._requeue(attempt, error, callback_url)
         except OrderError as error:
@@ -107,6 +112,9 @@ class QueueWorker:
         while True:
             try:
                 taken = await self.run_once(limit=1)
+            except StoreUnavailable as error:
+                log.warning("queue.database_unavailable", error=error.detail)
+                taken = 0
             except Exception:
                 log.exception("queue.poll_failed")
                 taken = 0

@@ -9,6 +9,7 @@ worker whose lease was taken over cannot overwrite its successor.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +29,7 @@ from ..orders.attempts import (
     StepName,
     WebhookMessage,
 )
+from .failures import translated
 from .tables import customer_creations, order_attempts, webhook_deliveries
 
 _CLAIM_ROUNDS = 8
@@ -89,6 +91,7 @@ class SqlAttemptStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @translated
     async def claim(
         self,
         *,
@@ -215,6 +218,7 @@ class SqlAttemptStore:
             return None  # someone else changed it first; look again
         return Claim("new" if kind == "new" else "resumed", attempt)
 
+    @translated
     async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
         now = attempt.steps[-1].at if attempt.steps else dt.datetime.now(dt.UTC)
         async with self._engine.begin() as connection:
@@ -247,6 +251,7 @@ class SqlAttemptStore:
             )
         )
 
+    @translated
     async def find(self, client: str, reference: str) -> Attempt | None:
         async with self._engine.connect() as connection:
             row = (
@@ -265,6 +270,7 @@ class SqlAttemptStore:
             ).first()
         return _attempt_from_row(row) if row is not None else None
 
+    @translated
     async def claim_queued(
         self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
     ) -> list[Attempt]:
@@ -294,6 +300,7 @@ class SqlAttemptStore:
             ).all()
         return sorted((_attempt_from_row(row) for row in rows), key=lambda attempt: attempt.id or 0)
 
+    @translated
     async def queue_depth(self) -> int:
         async with self._engine.connect() as connection:
             count = await connection.execute(
@@ -304,6 +311,7 @@ class SqlAttemptStore:
             )
             return int(count.scalar_one())
 
+    @translated
     async def claim_customer_creation(
         self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
     ) -> CreationClaim:
@@ -331,6 +339,7 @@ class SqlAttemptStore:
             )
         return CreationClaim("mine" if taken.rowcount == 1 else "wait")
 
+    @translated
     async def finish_customer_creation(
         self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
     ) -> None:
@@ -349,6 +358,7 @@ class SqlAttemptStore:
                     .values(customer_id=customer_id, lease_until=remember_until)
                 )
 
+    @translated
     async def forget_customer_creation(self, identity: str) -> None:
         async with self._engine.begin() as connection:
             await connection.execute(
@@ -357,6 +367,37 @@ class SqlAttemptStore:
                 .where(customer_creations.c.customer_id.is_not(None))
             )
 
+    @translated
+    async def probe_write(self) -> None:
+        """Insert an attempt row and roll it back: proves the database takes the writes an order
+        needs right now (not down, locked, read-only or emptied), leaving nothing behind."""
+        now = dt.datetime.now(dt.UTC)
+        probe = uuid.uuid4().hex
+        async with self._engine.connect() as connection:
+            transaction = await connection.begin()
+            try:
+                await connection.execute(
+                    _INSERT_ATTEMPT,
+                    {
+                        "client": "~readiness",  # no client name can take this form
+                        "idempotency_key": probe,
+                        "reference": probe,
+                        "fingerprint": probe,
+                        "state": AttemptState.FAILED.value,
+                        "owner": probe,
+                        "version": 1,
+                        "lease_until": now,
+                        "customer_created": False,
+                        "steps": [],
+                        "queued": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+            finally:
+                await transaction.rollback()
+
+    @translated
     async def purge(self, older_than: dt.datetime) -> int:
         async with self._engine.begin() as connection:
             result = await connection.execute(

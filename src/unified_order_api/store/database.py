@@ -1,4 +1,10 @@
-"""Engines for the store: SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL."""
+"""Engines for the store: SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL.
+
+Every wait on the database is bounded by one timeout (`UOA_DATABASE_TIMEOUT_SECONDS`): taking
+a connection from the pool, connecting, waiting for a lock (PostgreSQL `lock_timeout`, SQLite's
+busy timeout) and running a statement (`statement_timeout`). A held lock or a hung server then
+fails the request inside its budget, as a 503, instead of holding it for ever.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
 def async_url(url: str) -> str:
@@ -40,17 +46,32 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     ensure_sqlite_directory(url)
+    if make_url(url).database not in (None, "", ":memory:"):
+        kwargs.setdefault("pool_timeout", timeout_seconds)  # a memory database has no pool to wait for
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _make_sqlite_transactions_immediate(engine)
+        engine = create_async_engine(url, connect_args={"timeout": timeout_seconds}, **kwargs)
+        _make_sqlite_transactions_immediate(engine, busy_timeout_ms=round(timeout_seconds * 1000))
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(_with_postgres_timeouts(url, timeout_seconds), pool_pre_ping=True, **kwargs)
 
 
-def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
+def _with_postgres_timeouts(url: str, timeout_seconds: float) -> str:
+    """Lock, statement and connect timeouts as libpq options, kept beside any the URL already sets
+    (e.g. a search_path)."""
+    parsed = make_url(url)
+    milliseconds = max(1, round(timeout_seconds * 1000))
+    options = str(parsed.query.get("options", ""))
+    ours = f"-c lock_timeout={milliseconds} -c statement_timeout={milliseconds}"
+    query = {"options": f"{options} {ours}".strip()}
+    if "connect_timeout" not in parsed.query:
+        query["connect_timeout"] = str(max(2, round(timeout_seconds)))  # libpq's minimum is 2 s
+    return parsed.update_query_dict(query).render_as_string(hide_password=False)
+
+
+def _make_sqlite_transactions_immediate(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     """Take SQLite's write lock at BEGIN, so concurrent claims queue on the busy timeout
     instead of failing with SQLITE_BUSY when a read transaction tries to upgrade."""
 
@@ -59,7 +80,7 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..webhooks.deliveries import Delivery, DeliveryAttempt, DeliveryState, Outcome
+from .failures import translated
 from .tables import webhook_attempts, webhook_deliveries
 
 _D = webhook_deliveries.c
@@ -57,6 +58,7 @@ class SqlDeliveryStore:
         self._engine = engine
         self._skip_locked = engine.dialect.name == "postgresql"
 
+    @translated
     async def claim_due(self, *, worker: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[Delivery]:
         query = select(webhook_deliveries).where(_claimable(now)).order_by(_D.next_attempt_at, _D.id).limit(limit)
         if self._skip_locked:
@@ -75,6 +77,7 @@ class SqlDeliveryStore:
                     claimed.append(delivery)
         return claimed
 
+    @translated
     async def record(self, delivery: Delivery, *, worker: str, outcome: Outcome) -> bool:
         attempt = outcome.attempt
         values: dict[str, Any] = {
@@ -106,6 +109,7 @@ class SqlDeliveryStore:
             )
         return bool(result.rowcount == 1)
 
+    @translated
     async def page(self, *, state: DeliveryState | None, limit: int, before: int | None = None) -> list[Delivery]:
         query = select(webhook_deliveries).order_by(_D.id.desc()).limit(limit)
         if state is not None:
@@ -116,6 +120,7 @@ class SqlDeliveryStore:
             rows = (await connection.execute(query)).all()
         return [_delivery_from_row(row) for row in rows]
 
+    @translated
     async def get(self, event_id: str) -> Delivery | None:
         async with self._engine.connect() as connection:
             query = select(webhook_deliveries).where(_D.event_id == event_id)
@@ -136,6 +141,7 @@ class SqlDeliveryStore:
             ]
         return delivery
 
+    @translated
     async def redeliver(self, event_id: str, now: dt.datetime) -> Delivery | None:
         async with self._engine.begin() as connection:
             await connection.execute(

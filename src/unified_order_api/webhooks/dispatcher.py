@@ -24,6 +24,7 @@ import structlog
 from .. import __version__
 from ..clock import Clock, utc_now
 from ..config import ApiClient, WebhookPolicy
+from ..orders.attempts import StoreUnavailable
 from .deliveries import Delivery, DeliveryAttempt, DeliveryState, DeliveryStore, Outcome
 from .schedule import RetrySchedule
 from .signing import body_of, signed_headers
@@ -83,7 +84,10 @@ class Dispatcher:
                 attempted = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database may be away for a moment; the loop must outlive it
+            except StoreUnavailable as error:  # the database is away for a moment; the loop outlives it
+                log.warning("webhooks.database_unavailable", worker=self.worker, error=error.detail)
+                attempted = 0
+            except Exception:  # a bug; the loop must outlive it too
                 log.exception("webhooks.dispatch_failed", worker=self.worker)
                 attempted = 0
             if attempted < self._policy.batch_size:

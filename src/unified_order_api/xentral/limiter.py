@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable
 from typing import Final
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
+from ..redis_breaker import RedisBreaker, RedisUnavailable
 from .errors import RateBudgetExhausted
 
 __all__ = [
@@ -222,8 +222,9 @@ class RedisRateLimiter(RateLimiter):
 
     Times come from Redis (`TIME` inside the script), so the processes' clocks need not
     agree. `key` should name the Xentral instance (its base URL), since that is what Xentral
-    counts. If Redis fails, the limiter falls back to pacing this process alone and logs it:
-    better a local limit than none, or an outage.
+    counts. While Redis fails or hangs (the `breaker` is open), the limiter paces this process
+    alone at `fallback_share` of the budget, since the other instances do the same and Xentral
+    still counts them together: better a smaller local limit than none, or an outage.
     """
 
     def __init__(
@@ -236,8 +237,16 @@ class RedisRateLimiter(RateLimiter):
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         owns_connection: bool = False,
+        breaker: RedisBreaker | None = None,
+        fallback_share: float = 1.0,
+        on_fallback: Callable[[], None] | None = None,
     ) -> None:
+        if not 0 < fallback_share <= 1:
+            raise ValueError("fallback_share must be in (0, 1]")
         self._redis = redis
+        self._breaker = breaker or RedisBreaker()
+        self._on_fallback = on_fallback
+        self._falling_back = False
         self._keys = (f"{key}:sends", f"{key}:paused-until", f"{key}:spacing")
         self._rules = _Adjustments(limit, window)
         self._clock = clock
@@ -245,20 +254,30 @@ class RedisRateLimiter(RateLimiter):
         self._owns_connection = owns_connection
         self._acquire_script = redis.register_script(_ACQUIRE)
         self._pause_script = redis.register_script(_PAUSE)
-        self._fallback = InProcessRateLimiter(limit, window, clock=clock, sleep=sleep)
+        self._fallback = InProcessRateLimiter(
+            max(1, math.floor(limit * fallback_share)), window, clock=clock, sleep=sleep
+        )
 
     async def acquire(self, deadline: float) -> None:
         window_ms = max(1, round(self._rules.window * 1000))
         while True:
             member = uuid.uuid4().hex
             try:
-                taken, wait_ms = await self._acquire_script(
-                    keys=list(self._keys), args=[self._rules.limit, window_ms, member]
+                args = [self._rules.limit, window_ms, member]
+                taken, wait_ms = await self._breaker.call(
+                    lambda args=args: self._acquire_script(keys=list(self._keys), args=args)  # type: ignore[misc]
                 )
-            except RedisError as error:
-                logger.warning("rate limiter: Redis failed (%s); pacing this process alone", type(error).__name__)
+            except RedisUnavailable:
+                if not self._falling_back:
+                    self._falling_back = True
+                    logger.warning("rate limiter: Redis is unavailable; pacing this process alone")
+                if self._on_fallback is not None:
+                    self._on_fallback()
                 await self._fallback.acquire(deadline)
                 return
+            if self._falling_back:
+                self._falling_back = False
+                logger.warning("rate limiter: Redis answers again; pacing with the shared window")
             if int(taken) == 1:
                 return
             wait = int(wait_ms) / 1000
@@ -274,15 +293,16 @@ class RedisRateLimiter(RateLimiter):
         await self._fallback.observe(remaining, limit, retry_after)
         try:
             if retry_after is not None and retry_after > 0:
-                await self._pause_script(keys=[self._keys[1]], args=[max(1, math.ceil(retry_after * 1000))])
+                pause_ms = max(1, math.ceil(retry_after * 1000))
+                await self._breaker.call(lambda: self._pause_script(keys=[self._keys[1]], args=[pause_ms]))
             if self._rules.spread:
                 window_ms = max(1, round(self._rules.window * 1000))
                 spacing_ms = max(1, round(self._rules.spacing * 1000))
-                await self._redis.set(self._keys[2], spacing_ms, px=window_ms)
+                await self._breaker.call(lambda: self._redis.set(self._keys[2], spacing_ms, px=window_ms))
             elif was_spread:
-                await self._redis.delete(self._keys[2])
-        except RedisError as error:
-            logger.warning("rate limiter: could not share Xentral's rate headers via Redis (%s)", type(error).__name__)
+                await self._breaker.call(lambda: self._redis.delete(self._keys[2]))
+        except RedisUnavailable:
+            logger.warning("rate limiter: could not share Xentral's rate headers via Redis")
 
     async def aclose(self) -> None:
         if self._owns_connection:
