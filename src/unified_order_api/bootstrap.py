@@ -39,6 +39,8 @@ from .xentral import (
     XentralClient,
     XentralHttpGateway,
 )
+from .xentral.batch_reads import XentralBatchReads
+from .xentral.coalescing import CoalescingGateway
 
 log = structlog.get_logger(__name__)
 
@@ -109,6 +111,7 @@ class Container:
     cache: Cache | None = None
     limiter: RateLimiter | None = None
     redis: SharedRedis | None = None
+    coalescing: CoalescingGateway | None = None
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -147,6 +150,8 @@ class Container:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
+        if self.coalescing is not None:
+            await self.coalescing.aclose()
         await self.xentral.aclose()
         if self.limiter is not None:
             await self.limiter.aclose()
@@ -236,6 +241,14 @@ def rate_limiter(settings: Settings, redis: SharedRedis | None = None, metrics: 
     return InProcessRateLimiter(limit, settings.xentral_rate_window_seconds)
 
 
+def coalescing_gateway(settings: Settings, client: XentralClient) -> CoalescingGateway:
+    """One Xentral instance's gateway, its concurrent reads coalesced; each instance gets its own,
+    so keys of two instances never share a call."""
+    return CoalescingGateway(
+        XentralHttpGateway(client), XentralBatchReads(client), window_seconds=settings.xentral_coalesce_ms / 1000
+    )
+
+
 def lookup_cache(redis: SharedRedis | None = None, metrics: Metrics | None = None) -> Cache:
     """Products and customers: in this process, or in Redis so every instance shares one cache."""
     if redis is not None:
@@ -293,8 +306,9 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     limiter = rate_limiter(settings, redis, metrics)
     client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
     cache = lookup_cache(redis, metrics)
+    coalesced = coalescing_gateway(settings, client)
     gateway = CachedLookups(
-        XentralHttpGateway(client),
+        coalesced,
         cache,
         on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
     )
@@ -313,11 +327,12 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
             service=service,
             queue=attempts,
             attempts=attempts,
-            concurrency=settings.queue.concurrency,
+            batch_size=settings.queue.batch_size,
             poll_seconds=settings.queue.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
         )
     return Container(
+        coalescing=coalesced,
         queue_worker=queue_worker,
         cache=cache,
         settings=settings,

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -147,7 +147,16 @@ class QueuePolicy(BaseModel):
     """The async lane (`Prefer: respond-async`): queued orders worked off at Xentral's pace."""
 
     run_in_service: bool = Field(default=True, description="Run the queue worker inside `serve`.")
-    concurrency: int = Field(default=8, ge=1, le=64, description="Orders in flight at once per instance.")
+    batch_size: int = Field(
+        default=50,
+        ge=1,
+        le=200,
+        validation_alias=AliasChoices("batch_size", "concurrency"),
+        description=(
+            "Queued orders in flight at once per instance, claimed together: their Xentral reads share calls. "
+            "(`concurrency` is the former name.)"
+        ),
+    )
     poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle worker looks for work.")
 
 
@@ -212,6 +221,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Tries per Xentral call (reads on 429/502/503/504/network errors; writes only on 429 "
         "and connect errors).",
+    )
+
+    xentral_coalesce_ms: float = Field(
+        default=20.0,
+        ge=0,
+        le=1000,
+        description=(
+            "Concurrent product, customer and duplicate-check lookups arriving within this many milliseconds (or "
+            "while one of their kind is open) share one Xentral call of up to 50 keys; a lookup while none of its "
+            "kind is running goes out at once. 0 switches coalescing off."
+        ),
     )
 
     database_url: str = "sqlite+aiosqlite:///./var/unified-order-api.db"

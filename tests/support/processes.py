@@ -66,6 +66,10 @@ class ServiceProcess:
             time.sleep(0.05)
         raise RuntimeError("service did not become ready")
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing; what is on disk is all that survives."""
         self._process.send_signal(signal.SIGKILL)

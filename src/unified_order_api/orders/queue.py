@@ -1,9 +1,14 @@
-"""The async lane's worker: takes queued orders in arrival order and runs them through the service.
+"""The async lane's worker: takes queued orders in arrival order, in batches, and runs them through the service.
 
-Throughput is set by the Xentral limiter every call passes through, not by this loop: a few
-orders run at once so one slow Xentral answer does not idle the budget, and the queue lives in
-the database, so it survives restarts and several instances share it. A transient failure puts
-an order back with a growing delay instead of failing it; after `MAX_REQUEUES` it fails visibly.
+Throughput is set by the Xentral limiter every call passes through and by how many calls an
+order costs. The worker keeps up to `batch_size` orders in flight, claimed together, so their
+reads (duplicate check, customer search, product lookup) reach the gateway at the same moment
+and the coalescing gateway answers them with one call per kind. Each order still runs alone
+through the service — its own attempt, state machine, lease and idempotency — so a crash in
+the middle of a batch resumes every order by reconciliation, and one order's failure never
+touches its batch-mates. The queue lives in the database, so it survives restarts and several
+instances share it. A transient failure puts an order back with a growing delay instead of
+failing it; after `MAX_REQUEUES` it fails visibly.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class QueueWorker:
         service: OrderService,
         queue: OrderQueue,
         attempts: Attempts,
-        concurrency: int = 8,
+        batch_size: int = 50,
         poll_seconds: float = 0.5,
         lease_seconds: float = 60.0,
         clock: Clock = utc_now,
@@ -44,20 +49,21 @@ class QueueWorker:
         self._service = service
         self._queue = queue
         self._attempts = attempts
-        self._concurrency = concurrency
+        self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease = dt.timedelta(seconds=lease_seconds)
         self._clock = clock
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
 
     async def run_once(self, limit: int | None = None) -> int:
-        """Claim what is due (up to `limit`, default the concurrency) and process it; returns how many."""
-        now = self._clock()
-        attempts = await self._queue.claim_queued(
-            owner=self._owner, now=now, lease_until=now + self._lease, limit=limit or self._concurrency
-        )
+        """Claim what is due (up to `limit`, default the batch size) and process it together; returns how many."""
+        attempts = await self._claim(limit or self._batch_size)
         await asyncio.gather(*(self._process(attempt) for attempt in attempts))
         return len(attempts)
+
+    async def _claim(self, limit: int) -> list[Attempt]:
+        now = self._clock()
+        return await self._queue.claim_queued(owner=self._owner, now=now, lease_until=now + self._lease, limit=limit)
 
     async def _process(self, attempt: Attempt) -> None:
         try:
@@ -105,18 +111,30 @@ class QueueWorker:
         await self._attempts.save(attempt)
 
     async def run_forever(self) -> None:
-        """`concurrency` lanes, each taking the next due order as soon as it is free."""
-        await asyncio.gather(*(self._lane() for _ in range(self._concurrency)))
-
-    async def _lane(self) -> None:
-        while True:
-            try:
-                taken = await self.run_once(limit=1)
-            except StoreUnavailable as error:
-                log.warning("queue.database_unavailable", error=error.detail)
-                taken = 0
-            except Exception:
-                log.exception("queue.poll_failed")
-                taken = 0
-            if taken == 0:
-                await asyncio.sleep(self._poll_seconds)
+        """Keep up to `batch_size` orders in flight; claim more whenever a quarter of the batch is free
+        (or none is running), so newly claimed orders arrive at the gateway together."""
+        running: set[asyncio.Task[None]] = set()
+        refill = max(1, self._batch_size // 4)
+        try:
+            while True:
+                free = self._batch_size - len(running)
+                taken: list[Attempt] = []
+                if free >= refill or not running:
+                    try:
+                        taken = await self._claim(free)
+                    except StoreUnavailable as error:
+                        log.warning("queue.database_unavailable", error=error.detail)
+                    except Exception:
+                        log.exception("queue.poll_failed")
+                for attempt in taken:
+                    task = asyncio.create_task(self._process(attempt), name=f"order-{attempt.reference}")
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if running:
+                    await asyncio.wait(running, timeout=self._poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    await asyncio.sleep(self._poll_seconds)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)

@@ -1,0 +1,133 @@
+"""`XentralBatchReads`: one list call (`in`) answers many keys; every item goes to the keys it matches.
+
+The coalescer (`coalescing.py`) sends the keys of several orders together; here the answer is
+split back per key. An item is attributed to a key when it carries that key in the field we
+filtered on, compared as Xentral's own `equals`/`in` compares (docs/xentral.md#matching-text:
+case-insensitive; we also ignore surrounding whitespace): so each key receives exactly the items
+a single `equals` call for it would have returned, and never an item that another key matched
+and it did not. An item that matches none of the keys is dropped, never handed to anyone.
+Lists longer than a page are followed page by page (several customers may share an email).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from ..orders.model import Customer, CustomerLookupField, Product, SalesOrder
+from .client import XentralClient
+from .errors import XentralUnexpectedResponse
+from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
+from .gateway import _customer, _product, _read, _sales_order
+from .wire import CustomerItem
+
+__all__ = ["BATCH_MAX_PAGES", "XentralBatchReads", "lenient_key"]
+
+logger = logging.getLogger(__name__)
+
+# Pages followed for one batch before giving up (50 keys rarely need more than one or two).
+BATCH_MAX_PAGES = 10
+
+T = TypeVar("T")
+
+
+def lenient_key(value: str | None) -> str:
+    """A value as Xentral's filters compare it (docs/xentral.md#matching-text)."""
+    return (value or "").strip().casefold()
+
+
+def _attribute(
+    keys: Sequence[str], items: Iterable[T], carried: Callable[[T], Iterable[str | None]]
+) -> dict[str, list[T]]:
+    """Each key with the items that carry it (leniently); items carrying no key are dropped."""
+    by_lenient: dict[str, list[str]] = {}
+    for key in keys:
+        by_lenient.setdefault(lenient_key(key), []).append(key)
+    result: dict[str, list[T]] = {key: [] for key in keys}
+    for item in items:
+        matched = {key for value in carried(item) for key in by_lenient.get(lenient_key(value), [])}
+        if not matched:
+            logger.debug("xentral returned an item matching none of the %d requested keys", len(keys))
+        for key in matched:
+            result[key].append(item)
+    return result
+
+
+class XentralBatchReads:
+    """The batched halves of `XentralHttpGateway`'s lookups; failures leave as `orders.errors`."""
+
+    def __init__(self, client: XentralClient) -> None:
+        self._client = client
+
+    @_read
+    async def products(self, numbers: Sequence[str]) -> dict[str, list[Product]]:
+        """Products per requested SKU (Xentral `number`), one `number in [...]` call per page."""
+        statement = Filter("number", "in", list(dict.fromkeys(numbers)))
+        page = Page(1, MAX_PAGE_SIZE)
+        products: list[Product] = []
+        for _ in range(BATCH_MAX_PAGES):
+            result = await self._client.list_products([statement], page)
+            products.extend(_product(item) for item in result.data)
+            if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(products)):
+                break
+            page = page.next()
+        else:
+            raise _too_long("list_products")
+        return _attribute(numbers, products, lambda product: [product.sku])
+
+    @_read
+    async def customers(self, field: CustomerLookupField, values: Sequence[str]) -> dict[str, list[Customer]]:
+        """Customers per requested email or number (`field in [...]`), following the cursor.
+
+        Assumption (docs/xentral.md#customers): whether the `number` filter matches `general.number`
+        or `general.customerNumber` is unclear, so a customer answers a number carried by either.
+        """
+        statement = Filter(field, "in", list(dict.fromkeys(values)))
+        cursor = Cursor(size=MAX_PAGE_SIZE)
+        items: list[CustomerItem] = []
+        for _ in range(BATCH_MAX_PAGES):
+            result = await self._client.list_customers([statement], cursor)
+            items.extend(result.data)
+            next_cursor = result.extra.cursor.next_cursor if result.extra and result.extra.cursor else None
+            if not result.data or not next_cursor:
+                break
+            cursor = Cursor(size=MAX_PAGE_SIZE, next_cursor=next_cursor)
+        else:
+            raise _too_long("list_customers")
+        attributed = _attribute(values, items, lambda item: _customer_values(item, field))
+        return {value: [_customer(item) for item in matched] for value, matched in attributed.items()}
+
+    @_read
+    async def orders(self, references: Sequence[str]) -> dict[str, list[SalesOrder]]:
+        """Sales orders per requested reference (`externalOrderNumber in [...]`)."""
+        statement = Filter("externalOrderNumber", "in", list(dict.fromkeys(references)))
+        page = Page(1, MAX_PAGE_SIZE)
+        orders: list[SalesOrder] = []
+        for _ in range(BATCH_MAX_PAGES):
+            result = await self._client.list_sales_orders([statement], page)
+            orders.extend(_sales_order(item) for item in result.data)
+            if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(orders)):
+                break
+            page = page.next()
+        else:
+            raise _too_long("list_sales_orders")
+        return _attribute(references, orders, lambda order: [order.reference])
+
+
+def _customer_values(item: CustomerItem, field: CustomerLookupField) -> list[str | None]:
+    general = item.general
+    if field == "email":
+        return [general.email]
+    return [general.number, general.customer_number]
+
+
+def _too_long(operation: str) -> XentralUnexpectedResponse:
+    """A batch answer longer than we read: some key's items may be missing, so it answers nothing."""
+    return XentralUnexpectedResponse(
+        200, None, operation, detail=f"more than {BATCH_MAX_PAGES} pages for one batch; not trusting a partial answer"
+    )
+
+
+def _last_page(returned: int, page: Page, total: int | None, seen: int) -> bool:
+    return returned < page.size or (total is not None and seen >= total)
