@@ -148,6 +148,25 @@ def test_allow_listed_host_is_still_checked_for_its_address() -> None:
         callbacks.target_for("shop", "http://metadata.internal/latest")
 
 
+def test_accepting_checks_everything_but_the_address_without_a_lookup() -> None:
+    """A 202 costs no DNS lookup; the queue worker resolves the host before the order runs."""
+
+    def no_lookup(host: str, port: int) -> Sequence[str]:
+        raise AssertionError("accepting a queued order must not resolve the callback host")
+
+    callbacks = ClientCallbacks(
+        [_client(callback_hosts=["metadata.internal", "10.0.0.1"])], TargetGuard(resolver=no_lookup)
+    )
+    url = "http://metadata.internal/latest"
+    assert callbacks.target_for("shop", url, resolve=False) == url
+    with pytest.raises(ValueError, match="allow-list"):
+        callbacks.target_for("shop", "https://evil.example/y", resolve=False)
+    with pytest.raises(ValueError, match="private"):
+        callbacks.target_for("shop", "http://10.0.0.1/x", resolve=False)
+    with pytest.raises(AssertionError, match="must not resolve"):
+        callbacks.target_for("shop", url)
+
+
 def test_callback_url_needs_a_secret() -> None:
     client = ApiClient(name="shop", api_key="k" * 20, callback_hosts=["hooks.example.com"])
     with pytest.raises(ValueError, match="secret"):

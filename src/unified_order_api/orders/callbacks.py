@@ -25,8 +25,12 @@ class OrderCallbacks:
         self._policy = policy
         self._clock = clock
 
-    async def target(self, client: str, command: PlaceOrder) -> str | None:
-        """The URL this order's callbacks go to, or None; a `callback_url` that is not allowed is a 422."""
+    async def target(self, client: str, command: PlaceOrder, *, resolve: bool = True) -> str | None:
+        """The URL this order's callbacks go to, or None; a `callback_url` that is not allowed is a 422.
+
+        `resolve=False` (accepting a queued order) checks everything but the host's addresses, so a
+        202 costs no DNS lookup; the queue worker checks them (`resolve=True`) before the order runs.
+        """
         if self._policy is None:
             if command.callback_url:
                 raise OrderRejected(
@@ -34,6 +38,8 @@ class OrderCallbacks:
                 )
             return None
         try:
+            if command.callback_url is None or not resolve:
+                return self._policy.target_for(client, command.callback_url, resolve=False)
             # The check resolves the host name: keep that blocking lookup off the event loop.
             return await asyncio.to_thread(self._policy.target_for, client, command.callback_url)
         except ValueError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -64,11 +64,15 @@ class PlaceOrder:
 
     def fingerprint(self) -> str:
         """A stable digest of the request, so a reused idempotency key with another body is caught."""
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=_canonical)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return fingerprint_of(self.to_json())
 
     def to_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(json.dumps(asdict(self), default=_canonical))
+        """The command as plain JSON values (amounts as normalized decimal strings), for the queue.
+
+        Built field by field rather than by `dataclasses.asdict`, which deep-copies every value:
+        this runs on every accepted order (a fifth of a 202's own time before).
+        """
+        result: dict[str, Any] = _plain(self)
         return result
 
     @classmethod
@@ -96,6 +100,25 @@ class PlaceOrder:
                 "shipping_cost": _decimal(data["shipping_cost"]),
             }
         )
+
+
+def fingerprint_of(request: dict[str, Any]) -> str:
+    """The digest of a command's `to_json()`: equal for equal requests, whatever their key order."""
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """`json.loads(json.dumps(asdict(value), default=_canonical))`, without the copies."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return _canonical(value)
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -148,6 +148,8 @@ class AttemptStore(Attempts, OrderQueue, CustomerCreations, Protocol):
 
 
 class CallbackPolicy(Protocol):
-    def target_for(self, client: str, requested_url: str | None) -> str | None:
-        """The callback URL for this order, or None; raises ValueError when `requested_url` is not allowed."""
+    def target_for(self, client: str, requested_url: str | None, *, resolve: bool = True) -> str | None:
+        """The callback URL for this order, or None; raises ValueError when `requested_url` is not allowed.
+
+        `resolve=False`: every check but resolving the host (no DNS, no blocking)."""
         ...

@@ -18,7 +18,7 @@ import structlog
 from ..clock import Clock, utc_now
 from .attempts import Attempt, AttemptState, Claim, LeaseLost, OrderReceipt, StepName
 from .callbacks import OrderCallbacks
-from .commands import PlaceOrder
+from .commands import PlaceOrder, fingerprint_of
 from .customers import CustomerLookup, CustomerSettlement, creation_identity, find_customer
 from .drafting import OrderDrafter
 from .errors import (
@@ -119,7 +119,7 @@ class OrderService:
         arrival order, at the pace the Xentral limiter allows.
         """
         key = _key(command, key, self._policies.for_client(client))
-        await self.callbacks.target(client, command)
+        await self.callbacks.target(client, command, resolve=False)
         claim = await self._claim(command, client, key, lease_until=self._clock(), queued=True)
         if claim.kind == "replay":
             assert claim.attempt.receipt is not None
@@ -134,15 +134,16 @@ class OrderService:
     async def _claim(
         self, command: PlaceOrder, client: str, key: str, *, lease_until: dt.datetime, queued: bool = False
     ) -> Claim:
+        request = command.to_json()
         claim = await self._store.claim(
             client=client,
             key=key,
             reference=command.reference,
-            fingerprint=command.fingerprint(),
+            fingerprint=fingerprint_of(request),
             owner=uuid.uuid4().hex,
             now=self._clock(),
             lease_until=lease_until,
-            request=command.to_json(),
+            request=request,
             queued=queued,
         )
         if claim.kind == "key_reused":

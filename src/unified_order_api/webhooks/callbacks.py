@@ -23,7 +23,7 @@ class ClientCallbacks:
         self._clients = {client.name: client for client in clients}
         self._guard = guard
 
-    def target_for(self, client: str, requested_url: str | None) -> str | None:
+    def target_for(self, client: str, requested_url: str | None, *, resolve: bool = True) -> str | None:
         settings = self._clients.get(client)
         if requested_url is None:
             return settings.webhook_url if settings is not None else None
@@ -33,8 +33,11 @@ class ClientCallbacks:
         allowed = {name.lower() for name in settings.callback_hosts}
         if host not in allowed:
             raise ValueError(f"Host '{host}' is not on this client's callback host allow-list")
-        # Blocking DNS lookup: the port is synchronous. It is one lookup of an allow-listed host.
-        self._guard.check(requested_url)
+        if resolve:
+            # Blocking DNS lookup: the port is synchronous. It is one lookup of an allow-listed host.
+            self._guard.check(requested_url)
+        else:
+            self._guard.check_form(requested_url)
         return requested_url
 
 

@@ -103,6 +103,15 @@ class TargetGuard:
         host, port = _split(url)
         return self._judge(url, host, port, self._resolve(host, port))
 
+    def check_form(self, url: str) -> None:
+        """Everything `check` refuses without resolving: scheme, host, credentials, and a literal IP's kind."""
+        host, port = _split(url)
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return
+        self._judge(url, host, port, [address])
+
     async def acheck(self, url: str) -> Target:
         """`check` with the DNS lookup in a worker thread, for the event loop."""
         host, port = _split(url)

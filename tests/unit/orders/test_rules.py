@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict
 from decimal import Decimal
 
 from hypothesis import given
@@ -104,6 +107,22 @@ def test_commands_survive_the_queue_round_trip(
     assert restored == command
     assert restored.fingerprint() == command.fingerprint()
     assert restored.order_date == dt.date(2026, 11, 27)
+    # Stored attempts keep their fingerprints: the same digest as the first implementation's.
+    assert command.fingerprint() == _first_fingerprint(command)
+    assert command.to_json() == json.loads(json.dumps(asdict(command), default=_first_canonical))
+
+
+def _first_canonical(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _first_fingerprint(command: PlaceOrder) -> str:
+    canonical = json.dumps(asdict(command), sort_keys=True, separators=(",", ":"), default=_first_canonical)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def test_fingerprint_ignores_how_a_number_is_written() -> None:
