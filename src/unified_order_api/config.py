@@ -274,6 +274,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    @field_validator("clients")
+    @classmethod
+    def _client_names_are_unique(cls, value: list[ApiClient]) -> list[ApiClient]:
+        """A name is the client's identity (its orders, prefix and settings): two entries would be ambiguous."""
+        names = [client.name for client in value]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"client names must be unique; repeated: {', '.join(repeated)}")
+        return value
+
     @field_validator("shipping_map", "payment_map")
     @classmethod
     def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Claim semantics of the SQL attempt store, on SQLite and PostgreSQL."""
+"""The attempt store contract, for every store: in memory (unit tests), SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,21 +8,22 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from unified_order_api.orders.attempts import AttemptState, LeaseLost, OrderReceipt, WebhookMessage
+from unified_order_api.orders.attempts import AttemptState, Claim, LeaseLost, OrderReceipt, StepName, WebhookMessage
+from unified_order_api.orders.ports import AttemptStore
 from unified_order_api.store.attempts import SqlAttemptStore
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 
 
 async def _claim(
-    store: SqlAttemptStore,
+    store: AttemptStore,
     *,
     key: str = "K",
     reference: str = "R",
     fingerprint: str = "F",
     now: dt.datetime = NOW,
     lease: float = 60,
-):
+) -> Claim:
     return await store.claim(
         client="shop",
         key=key,
@@ -38,16 +39,14 @@ def _receipt() -> OrderReceipt:
     return OrderReceipt("R", "17", "200001", "released", "4", "10004", True, "created")
 
 
-async def test_concurrent_claims_of_one_key_yield_exactly_one_owner(engine: AsyncEngine) -> None:
-    store = SqlAttemptStore(engine)
+async def test_concurrent_claims_of_one_key_yield_exactly_one_owner(store: AttemptStore) -> None:
     claims = await asyncio.gather(*(_claim(store) for _ in range(30)))
     kinds = [claim.kind for claim in claims]
     assert kinds.count("new") == 1
     assert set(kinds) == {"new", "in_progress"}
 
 
-async def test_completed_attempt_replays_and_refuses_another_body(engine: AsyncEngine) -> None:
-    store = SqlAttemptStore(engine)
+async def test_completed_attempt_replays_and_refuses_another_body(store: AttemptStore) -> None:
     attempt = (await _claim(store)).attempt
     attempt.state = AttemptState.COMPLETED
     attempt.receipt = _receipt()
@@ -61,8 +60,7 @@ async def test_completed_attempt_replays_and_refuses_another_body(engine: AsyncE
     assert (await _claim(store, key="K2")).kind == "replay"  # same reference, new key
 
 
-async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(engine: AsyncEngine) -> None:
-    store = SqlAttemptStore(engine)
+async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(store: AttemptStore) -> None:
     first = (await _claim(store, lease=5)).attempt
     assert (await _claim(store, now=NOW + dt.timedelta(seconds=1))).kind == "in_progress"
     takeover = await _claim(store, now=NOW + dt.timedelta(seconds=10))
@@ -82,8 +80,7 @@ async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(engine: A
     assert found is not None and found.state == AttemptState.IMPORTING
 
 
-async def test_failed_attempt_frees_the_key_but_keeps_its_customer(engine: AsyncEngine) -> None:
-    store = SqlAttemptStore(engine)
+async def test_failed_attempt_frees_the_key_but_keeps_its_customer(store: AttemptStore) -> None:
     attempt = (await _claim(store)).attempt
     attempt.customer_id, attempt.customer_created, attempt.customer_identity = "9", True, "|a@b.de"
     attempt.state = AttemptState.FAILED
@@ -113,8 +110,7 @@ async def test_completion_writes_the_outbox_row_in_the_same_transaction(engine: 
     assert [(row.event_id, row.state) for row in rows] == [("evt_1", "pending")]
 
 
-async def test_purge_removes_old_finished_and_abandoned_attempts(engine: AsyncEngine) -> None:
-    store = SqlAttemptStore(engine)
+async def test_purge_removes_old_finished_and_abandoned_attempts(store: AttemptStore) -> None:
     done = (await _claim(store, key="A", reference="A")).attempt
     done.state, done.receipt = AttemptState.COMPLETED, _receipt()
     done.record("completed", NOW)
@@ -125,3 +121,106 @@ async def test_purge_removes_old_finished_and_abandoned_attempts(engine: AsyncEn
     assert await store.find("shop", "A") is None
     assert await store.find("shop", "B") is not None
     assert await store.find("shop", "C") is None
+
+
+async def test_a_key_equal_to_another_attempts_reference_is_no_conflict(store: AttemptStore) -> None:
+    done = (await _claim(store, key="R2", reference="R1")).attempt
+    done.state, done.receipt = AttemptState.COMPLETED, _receipt()
+    done.record(StepName.COMPLETED, NOW)
+    await store.save(done)
+    assert (await _claim(store, key="K2", reference="R2")).kind == "new"
+
+
+async def test_find_prefers_the_attempt_with_that_reference_over_one_with_that_key(store: AttemptStore) -> None:
+    await _claim(store, key="X", reference="A")
+    await _claim(store, key="K", reference="X")
+    found = await store.find("shop", "X")
+    assert found is not None and found.reference == "X"
+    by_key = await store.find("shop", "K")
+    assert by_key is not None and by_key.reference == "X"
+
+
+async def test_save_moves_updated_at_so_purge_keeps_recent_work(store: AttemptStore) -> None:
+    attempt = (await _claim(store, lease=10 * 86400)).attempt
+    attempt.state, attempt.receipt = AttemptState.COMPLETED, _receipt()
+    attempt.record(StepName.COMPLETED, NOW + dt.timedelta(days=3))
+    await store.save(attempt)
+    assert await store.purge(NOW + dt.timedelta(days=2)) == 0
+    assert await store.find("shop", "R") is not None
+
+
+async def test_taking_over_a_failed_attempt_under_another_attempts_key_is_key_reuse(store: AttemptStore) -> None:
+    failed = (await _claim(store, key="K1", reference="R1")).attempt
+    failed.state, failed.error = AttemptState.FAILED, {"code": "x"}
+    failed.record(StepName.FAILED, NOW)
+    await store.save(failed)
+    await _claim(store, key="K2", reference="R2")
+    reused = await _claim(store, key="K2", reference="R1")
+    assert reused.kind == "key_reused"
+    assert reused.attempt.reference == "R1"
+
+
+async def test_queued_attempts_are_claimed_once_in_arrival_order(store: AttemptStore) -> None:
+    for n in range(3):
+        await store.claim(
+            client="shop",
+            key=f"Q{n}",
+            reference=f"Q{n}",
+            fingerprint="F",
+            owner="api",
+            now=NOW,
+            lease_until=NOW,
+            queued=True,
+        )
+    assert await store.queue_depth() == 3
+    first = await store.claim_queued(owner="w1", now=NOW, lease_until=NOW + dt.timedelta(seconds=60), limit=2)
+    second = await store.claim_queued(owner="w2", now=NOW, lease_until=NOW + dt.timedelta(seconds=60), limit=5)
+    assert [a.reference for a in first] == ["Q0", "Q1"]
+    assert [a.reference for a in second] == ["Q2"]
+    assert await store.claim_queued(owner="w3", now=NOW, lease_until=NOW, limit=5) == []
+
+
+async def test_one_customer_creation_at_a_time_then_its_id_is_remembered(store: AttemptStore) -> None:
+    lease = NOW + dt.timedelta(seconds=60)
+    claims = await asyncio.gather(
+        *(store.claim_customer_creation("a@b.de", owner=f"o{n}", now=NOW, lease_until=lease) for n in range(10))
+    )
+    kinds = [claim.kind for claim in claims]
+    assert kinds.count("mine") == 1 and set(kinds) == {"mine", "wait"}
+    owner = f"o{kinds.index('mine')}"
+    await store.finish_customer_creation(
+        "a@b.de", owner="someone-else", customer_id="99", remember_until=NOW + dt.timedelta(seconds=600)
+    )
+    assert (await store.claim_customer_creation("a@b.de", owner="x", now=NOW, lease_until=lease)).kind == "wait"
+    await store.finish_customer_creation(
+        "a@b.de", owner=owner, customer_id="7", remember_until=NOW + dt.timedelta(seconds=600)
+    )
+    later = await store.claim_customer_creation(
+        "a@b.de", owner="y", now=NOW + dt.timedelta(seconds=300), lease_until=lease
+    )
+    assert (later.kind, later.customer_id) == ("created", "7")
+    forgotten_after = NOW + dt.timedelta(seconds=601)
+    expired = await store.claim_customer_creation("a@b.de", owner="z", now=forgotten_after, lease_until=lease)
+    assert expired.kind == "mine"  # remembered long enough; after that Xentral's search finds the customer
+
+
+async def test_a_given_up_creation_frees_the_claim_and_forget_drops_only_remembered_ids(store: AttemptStore) -> None:
+    lease = NOW + dt.timedelta(seconds=60)
+    assert (await store.claim_customer_creation("c@d.de", owner="o1", now=NOW, lease_until=lease)).kind == "mine"
+    await store.forget_customer_creation("c@d.de")  # still being created: not forgotten
+    assert (await store.claim_customer_creation("c@d.de", owner="o2", now=NOW, lease_until=lease)).kind == "wait"
+    await store.finish_customer_creation("c@d.de", owner="o1", customer_id=None, remember_until=lease)
+    assert (await store.claim_customer_creation("c@d.de", owner="o2", now=NOW, lease_until=lease)).kind == "mine"
+    await store.finish_customer_creation("c@d.de", owner="o2", customer_id="8", remember_until=lease)
+    await store.forget_customer_creation("c@d.de")
+    assert (await store.claim_customer_creation("c@d.de", owner="o3", now=NOW, lease_until=lease)).kind == "mine"
+
+
+async def test_purge_drops_expired_creation_claims(store: AttemptStore) -> None:
+    await store.claim_customer_creation("e@f.de", owner="o1", now=NOW, lease_until=NOW + dt.timedelta(seconds=5))
+    await store.purge(NOW + dt.timedelta(days=1))
+    # The claim row is gone: a new claim is a fresh insert, not a takeover (both say "mine").
+    claim = await store.claim_customer_creation(
+        "e@f.de", owner="o2", now=NOW, lease_until=NOW + dt.timedelta(seconds=60)
+    )
+    assert claim.kind == "mine"

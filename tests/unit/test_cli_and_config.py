@@ -73,3 +73,10 @@ def test_a_missing_config_file_is_an_error(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("UOA_CONFIG_FILE", str(tmp_path / "nope.toml"))
     with pytest.raises(FileNotFoundError, match=r"nope\.toml"):
         Settings()
+
+
+def test_two_clients_with_one_name_refuse_to_load() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="client names must be unique; repeated: shop"):
+        Settings(clients=[{"name": "shop", "api_key": "k1"}, {"name": "shop", "api_key": "k2"}])

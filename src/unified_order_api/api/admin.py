@@ -7,12 +7,12 @@ from a receiver's log line straight to the delivery.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from ..clock import utc_now
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .auth import presented_key
 from .dependencies import api_keys, container
@@ -86,7 +86,7 @@ async def get_delivery(event_id: str, request: Request) -> Any:
     responses=problem_responses(401, 404),
 )
 async def redeliver(event_id: str, request: Request) -> Any:
-    delivery = await _deliveries(request).redeliver(event_id, dt.datetime.now(dt.UTC))
+    delivery = await _deliveries(request).redeliver(event_id, utc_now())
     if delivery is None:
         return _not_found(request, event_id)
     return delivery.to_json(with_attempts=True)

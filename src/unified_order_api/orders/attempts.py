@@ -10,10 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from .ports import Attempts
+from typing import Any, Literal, Protocol
 
 
 class StepName(StrEnum):
@@ -111,6 +108,37 @@ class Attempt:
     request: dict[str, Any] | None = None
     queued: bool = False
 
+    @classmethod
+    def received(
+        cls,
+        *,
+        client: str,
+        key: str,
+        reference: str,
+        fingerprint: str,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        request: dict[str, Any] | None,
+        queued: bool,
+    ) -> Attempt:
+        """A new attempt as a claim creates it: received now, owned by `owner` until `lease_until`."""
+        attempt = cls(
+            client=client,
+            key=key,
+            reference=reference,
+            fingerprint=fingerprint,
+            state=AttemptState.RECEIVED,
+            owner=owner,
+            lease_until=lease_until,
+            created_at=now,
+            updated_at=now,
+            request=request,
+            queued=queued,
+        )
+        attempt.record(StepName.RECEIVED, now)
+        return attempt
+
     def record(self, name: StepName, at: dt.datetime, detail: str | None = None) -> None:
         self.steps.append(Step(name, at, detail))
 
@@ -182,7 +210,11 @@ class StoreUnavailable(Exception):
         self.order_may_exist = order_may_exist
 
 
-async def checkpoint(store: Attempts, attempt: Attempt, *, now: dt.datetime, lease: dt.timedelta) -> None:
+class _Saves(Protocol):
+    async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None: ...
+
+
+async def checkpoint(store: _Saves, attempt: Attempt, *, now: dt.datetime, lease: dt.timedelta) -> None:
     """Persist progress before a Xentral write, renewing the lease so the write has a full lease
     to finish in: no other worker can resume this attempt while its write may be in flight."""
     attempt.lease_until = now + lease

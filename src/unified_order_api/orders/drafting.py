@@ -55,17 +55,19 @@ class OrderDrafter:
             problems.append(
                 FieldProblem(pointer, "unknown_project", f"Project '{project_id}' does not exist in Xentral")
             )
-        if command.shipping_cost and defaults.shipping_cost_product_id is None:
-            problems.append(
-                FieldProblem(
-                    "/shipping_cost",
-                    "shipping_cost_unsupported",
-                    "A shipping cost was sent, but no shipping cost product is configured "
-                    "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)",
-                )
-            )
         if problems:
             raise OrderRejected(problems)
+        if command.shipping_cost and defaults.shipping_cost_product_id is None:
+            raise OrderRejected(
+                [
+                    FieldProblem(
+                        "/shipping_cost",
+                        "shipping_cost_unsupported",
+                        "A shipping cost was sent, but no shipping cost product is configured "
+                        "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)",
+                    )
+                ]
+            )
 
         assert shipping_id is not None and payment_id is not None and project_id is not None
         billing = command.billing_address or _customer_address(command)

@@ -105,20 +105,17 @@ class SqlAttemptStore:
         request: dict[str, Any] | None = None,
         queued: bool = False,
     ) -> Claim:
-        fresh = Attempt(
+        fresh = Attempt.received(
             client=client,
             key=key,
             reference=reference,
             fingerprint=fingerprint,
-            state=AttemptState.RECEIVED,
             owner=owner,
+            now=now,
             lease_until=lease_until,
-            created_at=now,
-            updated_at=now,
             request=request,
             queued=queued,
         )
-        fresh.record(StepName.RECEIVED, now)
         for _ in range(_CLAIM_ROUNDS):
             try:
                 async with self._engine.begin() as connection:

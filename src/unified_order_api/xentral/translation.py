@@ -43,18 +43,15 @@ def order_error(error: upstream.XentralError, *, write: bool) -> OrderError:
         return XentralRateLimited(
             "Xentral's request limit is reached; retry later", retry_after=max(1.0, error.retry_after)
         )
-    if isinstance(error, upstream.XentralTimeout):
+    if isinstance(error, upstream.XentralTimeout | upstream.XentralConnectionLost):
+        read_failure: type[XentralUnavailable]
+        if isinstance(error, upstream.XentralTimeout):
+            said, read_failure = f"Xentral did not answer {error.operation} in time", XentralTimedOut
+        else:
+            said, read_failure = f"The connection to Xentral broke during {error.operation}", XentralUnavailable
         if write:
-            return XentralOutcomeUnknown(
-                f"Xentral did not answer {error.operation} in time; the write may have landed", retry_after=5
-            )
-        return XentralTimedOut(f"Xentral did not answer {error.operation} in time", retry_after=5)
-    if isinstance(error, upstream.XentralConnectionLost):
-        if write:
-            return XentralOutcomeUnknown(
-                f"The connection to Xentral broke during {error.operation}; the write may have landed", retry_after=5
-            )
-        return XentralUnavailable(f"The connection to Xentral broke during {error.operation}", retry_after=5)
+            return XentralOutcomeUnknown(f"{said}; the write may have landed", retry_after=5)
+        return read_failure(said, retry_after=5)
     if isinstance(error, upstream.XentralConnectError):
         return XentralUnavailable(f"Xentral is unreachable ({error.operation})", retry_after=10)
     if isinstance(error, upstream.XentralServerError):

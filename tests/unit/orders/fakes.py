@@ -11,7 +11,7 @@ import copy
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -115,21 +115,26 @@ def command(
 
 
 class InMemoryAttemptStore:
-    """`orders.ports.AttemptStore` in memory, with the SQL store's claim rules (see store/attempts.py).
+    """`orders.ports.AttemptStore` in memory, with the SQL store's rules (store/attempts.py).
 
-    Attempts are copied in and out, as rows would be, so a test cannot pass on shared objects.
+    The same contract tests run against both (tests/store/test_attempt_store.py). Attempts are
+    copied in and out, as rows would be, so a test cannot pass on shared objects.
     """
 
     def __init__(self) -> None:
         self.attempts: dict[int, Attempt] = {}
         self.webhooks: list[WebhookMessage] = []
-        self.creations: dict[str, tuple[str, dt.datetime, str | None]] = {}
+        self.creations: dict[str, _Creation] = {}
         self._ids = itertools.count(1)
 
-    def _matching(self, client: str, key: str, reference: str) -> Attempt | None:
-        hits = [a for a in self.attempts.values() if a.client == client and reference in (a.reference, a.key)]
-        hits += [a for a in self.attempts.values() if a.client == client and a.key == key]
-        return min(hits, key=lambda a: a.id or 0) if hits else None
+    def _first(self, client: str, key: str, reference: str) -> Attempt | None:
+        """The row the SQL claim reads after a unique-constraint conflict: same key or same reference."""
+        hits = [a for a in self.attempts.values() if a.client == client and (a.key == key or a.reference == reference)]
+        return copy.deepcopy(min(hits, key=lambda a: a.id or 0)) if hits else None
+
+    def _store(self, attempt: Attempt) -> None:
+        attempt.updated_at = attempt.steps[-1].at if attempt.steps else attempt.updated_at
+        self.attempts[attempt.id or 0] = copy.deepcopy(attempt)
 
     async def claim(
         self,
@@ -144,34 +149,30 @@ class InMemoryAttemptStore:
         request: dict[str, Any] | None = None,
         queued: bool = False,
     ) -> Claim:
-        existing = self._matching(client, key, reference)
+        fresh = Attempt.received(
+            client=client,
+            key=key,
+            reference=reference,
+            fingerprint=fingerprint,
+            owner=owner,
+            now=now,
+            lease_until=lease_until,
+            request=request,
+            queued=queued,
+        )
+        existing = self._first(client, key, reference)
         if existing is None:
-            fresh = Attempt(
-                client=client,
-                key=key,
-                reference=reference,
-                fingerprint=fingerprint,
-                state=AttemptState.RECEIVED,
-                owner=owner,
-                lease_until=lease_until,
-                created_at=now,
-                updated_at=now,
-                request=request,
-                queued=queued,
-                id=next(self._ids),
-            )
-            fresh.record(StepName.RECEIVED, now)
-            self.attempts[fresh.id or 0] = copy.deepcopy(fresh)
+            fresh.id = next(self._ids)
+            self._store(fresh)
             return Claim("new", fresh)
-        existing = copy.deepcopy(existing)
         same_request = existing.fingerprint == fingerprint and existing.reference == reference
         if existing.state == AttemptState.COMPLETED:
             return Claim("replay" if same_request else "key_reused", existing)
         if existing.state == AttemptState.FAILED:
-            if existing.reference != reference or any(
-                a.key == key and a.id != existing.id for a in self.attempts.values() if a.client == client
-            ):
+            if existing.reference != reference:
                 return Claim("key_reused", existing)
+            if any(a.client == client and a.key == key and a.id != existing.id for a in self.attempts.values()):
+                return Claim("key_reused", fresh)  # the SQL update hits the unique key
             taken = replace(
                 existing,
                 key=key,
@@ -185,7 +186,7 @@ class InMemoryAttemptStore:
                 order_id=None,
                 steps=[*existing.steps, Step(StepName.RETRIED, now)],
             )
-            self.attempts[taken.id or 0] = copy.deepcopy(taken)
+            self._store(taken)
             return Claim("new", taken)
         if not same_request:
             return Claim("key_reused", existing)
@@ -194,25 +195,33 @@ class InMemoryAttemptStore:
         existing.owner, existing.lease_until = owner, lease_until
         existing.queued = existing.queued or queued
         existing.record(StepName.RESUMED, now, "the previous attempt's lease expired")
-        self.attempts[existing.id or 0] = copy.deepcopy(existing)
+        self._store(existing)
         return Claim("resumed", existing)
 
     async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:
         stored = self.attempts.get(attempt.id or 0)
         if stored is None or stored.owner != attempt.owner:
             raise LeaseLost(f"attempt {attempt.reference!r} was taken over by another worker")
-        self.attempts[attempt.id or 0] = copy.deepcopy(attempt)
+        self._store(attempt)
         if webhook is not None:
             self.webhooks.append(webhook)
 
     async def find(self, client: str, reference: str) -> Attempt | None:
-        found = self._matching(client, reference, reference)
-        return copy.deepcopy(found) if found is not None else None
+        hits = [a for a in self.attempts.values() if a.client == client and reference in (a.reference, a.key)]
+        if not hits:
+            return None
+        return copy.deepcopy(min(hits, key=lambda a: (a.reference != reference, a.id or 0)))
 
     async def purge(self, older_than: dt.datetime) -> int:
-        old = [i for i, a in self.attempts.items() if a.updated_at < older_than and not a.state.in_progress]
+        old = [
+            i
+            for i, a in self.attempts.items()
+            if a.updated_at < older_than and (not a.state.in_progress or a.lease_until < older_than)
+        ]
         for i in old:
             del self.attempts[i]
+        for identity in [i for i, c in self.creations.items() if c.lease_until < older_than]:
+            del self.creations[identity]
         return len(old)
 
     async def claim_queued(
@@ -233,23 +242,30 @@ class InMemoryAttemptStore:
         self, identity: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
     ) -> CreationClaim:
         held = self.creations.get(identity)
-        if held is not None and held[1] > now:
-            return CreationClaim("created", held[2]) if held[2] else CreationClaim("wait")
-        self.creations[identity] = (owner, lease_until, None)
+        if held is not None and held.lease_until > now:
+            return CreationClaim("created", held.customer_id) if held.customer_id else CreationClaim("wait")
+        self.creations[identity] = _Creation(owner, lease_until, None)
         return CreationClaim("mine")
 
     async def finish_customer_creation(
         self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
     ) -> None:
         held = self.creations.get(identity)
-        if held is None or held[0] != owner:
+        if held is None or held.owner != owner:
             return
         if customer_id is None:
             del self.creations[identity]
         else:
-            self.creations[identity] = (owner, remember_until, customer_id)
+            self.creations[identity] = _Creation(owner, remember_until, customer_id)
 
     async def forget_customer_creation(self, identity: str) -> None:
         held = self.creations.get(identity)
-        if held is not None and held[2] is not None:
+        if held is not None and held.customer_id is not None:
             del self.creations[identity]
+
+
+@dataclass(frozen=True, slots=True)
+class _Creation:
+    owner: str
+    lease_until: dt.datetime
+    customer_id: str | None
