@@ -17,6 +17,8 @@ from .api.middleware import BodyGuard, RequestContext
 from .api.problems import use_problem_media_type
 from .bootstrap import Container, bootstrap
 from .config import Settings
+from .console import PREFIX as CONSOLE_PREFIX
+from .console import create_console
 
 ContainerFactory = Callable[[Settings], Awaitable[Container]]
 
@@ -49,6 +51,8 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(metrics.router)
+    if settings.console.enabled:
+        app.mount(CONSOLE_PREFIX, create_console(app, settings))
     install_error_handlers(app)
     limits = settings.limits
     app.add_middleware(
@@ -57,6 +61,7 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
         drain_max_bytes=limits.drain_max_bytes,
         body_timeout=limits.body_timeout_seconds,
         min_rate=limits.min_body_bytes_per_second,
+        forms_under=CONSOLE_PREFIX + "/",
     )
     app.add_middleware(RequestContext)
     app.add_middleware(RequestMetrics)

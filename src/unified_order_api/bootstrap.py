@@ -28,6 +28,7 @@ from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
+from .store.journal import SqlOrderJournal
 from .webhooks.callbacks import ClientCallbacks, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
@@ -112,6 +113,8 @@ class Container:
     limiter: RateLimiter | None = None
     redis: SharedRedis | None = None
     coalescing: CoalescingGateway | None = None
+    journal: SqlOrderJournal | None = None
+    reference_data: ReferenceData | None = None
 
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
@@ -313,11 +316,12 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
     )
     attempts = SqlAttemptStore(engine)
+    reference_data = ReferenceData(gateway)
     service = OrderService(
         gateway=gateway,
         store=attempts,
         policies=OrderPolicies.from_settings(settings),
-        reference_data=ReferenceData(gateway),
+        reference_data=reference_data,
         cache=gateway,
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
     )
@@ -345,4 +349,6 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         metrics=metrics,
         limiter=limiter,
         redis=redis,
+        journal=SqlOrderJournal(engine),
+        reference_data=reference_data,
     )

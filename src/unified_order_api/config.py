@@ -160,6 +160,38 @@ class QueuePolicy(BaseModel):
     poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle worker looks for work.")
 
 
+class ConsoleOperator(BaseModel):
+    """A person who may sign in to the operator console, with a key of their own."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
+    api_key: SecretStr = Field(description="At least 16 characters; compared in constant time.")
+
+    @field_validator("api_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("an operator key needs at least 16 characters")
+        return value
+
+
+class ConsoleSettings(BaseModel):
+    """The operator console at `/console`: who may sign in and how long a session lasts."""
+
+    enabled: bool = Field(default=True, description="Serve the console (sign-in needs an admin or operator key).")
+    operators: list[ConsoleOperator] = Field(
+        default_factory=list, description="Per-person keys; the admin key signs in as `admin` as well."
+    )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs session cookies; set it when several instances serve the console (default: random "
+        "per process, so a restart signs everyone out).",
+    )
+    session_minutes: float = Field(default=480.0, gt=0, le=7 * 24 * 60, description="A session's lifetime.")
+    secure_cookie: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Mark the session cookie Secure: auto = when the request came over HTTPS."
+    )
+
+
 class Limits(BaseModel):
     """What one HTTP request may cost the server: its size, and how long a slow client may hold it."""
 
@@ -270,6 +302,7 @@ class Settings(BaseSettings):
     limits: Limits = Field(default_factory=Limits)
     queue: QueuePolicy = Field(default_factory=QueuePolicy)
     webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     log_level: str = "INFO"
     log_json: bool = True

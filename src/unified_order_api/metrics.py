@@ -19,6 +19,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from .call_history import MinuteCounter
+
 __all__ = ["CONTENT_TYPE", "Metrics", "OrderOutcomeLabel"]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
@@ -34,6 +36,8 @@ class Metrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        # Calls sent to Xentral per minute for the last hour (the console's budget chart).
+        self.xentral_calls = MinuteCounter(60)
         r = self.registry
         self._orders = Counter(
             "orders",
@@ -111,10 +115,13 @@ class Metrics:
 
     def xentral_response(self, operation: str, status: int, seconds: float) -> None:
         self._xentral_requests.labels(operation=operation, status=str(status)).inc()
+        self.xentral_calls.add()
         self._xentral_duration.labels(operation=operation).observe(seconds)
 
     def xentral_transport_error(self, operation: str, kind: str) -> None:
         self._xentral_transport_errors.labels(operation=operation, kind=kind).inc()
+        if kind != "XentralConnectError":  # anything else may have reached Xentral and counts against its limit
+            self.xentral_calls.add()
 
     def xentral_retry(self, operation: str, reason: str) -> None:
         self._xentral_retries.labels(operation=operation, reason=reason).inc()

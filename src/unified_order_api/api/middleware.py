@@ -72,6 +72,7 @@ class BodyGuard:
     body unread makes the kernel reset the connection, so the client sees ECONNRESET instead
     of the status. A body must arrive within `body_timeout` seconds plus its size at `min_rate`
     bytes per second, so a client trickling bytes cannot hold a connection for ever.
+    Under `forms_under` (the console's pages) HTML forms, url-encoded, are accepted as well.
     """
 
     def __init__(
@@ -82,8 +83,10 @@ class BodyGuard:
         drain_max_bytes: int = 64_000_000,
         body_timeout: float = 10.0,
         min_rate: int = 1024,
+        forms_under: str | None = None,
     ) -> None:
         self.app = app
+        self.forms_under = forms_under
         self.max_bytes = max_bytes
         self.drain_max_bytes = drain_max_bytes
         self.body_timeout = body_timeout
@@ -103,7 +106,7 @@ class BodyGuard:
         declared = int(declared_text) if declared_text is not None and declared_text.isdigit() else None
         try:
             content_type = headers.get(b"content-type", b"").decode("latin-1")
-            if not _JSON_TYPE.match(content_type):
+            if not _JSON_TYPE.match(content_type) and not self._form_allowed(scope, content_type):
                 await reader.drain(self._drain_budget(declared))
                 await self._refuse(scope, send, 415, "Send the body as JSON with Content-Type: application/json")
                 return
@@ -144,6 +147,13 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _form_allowed(self, scope: Scope, content_type: str) -> bool:
+        return (
+            self.forms_under is not None
+            and str(scope["path"]).startswith(self.forms_under)
+            and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
+        )
 
     def _drain_budget(self, declared: int | None) -> int:
         """Read an announced body only when all of it fits the drain cap; else answer at once."""

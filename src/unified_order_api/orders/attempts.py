@@ -8,7 +8,7 @@ import whose outcome is unknown is reconciled by looking the order up before re-
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
@@ -82,7 +82,10 @@ class OrderReceipt:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OrderReceipt:
-        return cls(**data)
+        # Keys this version does not know are left out: during a rolling deploy an older instance
+        # reads receipts a newer one wrote (and the console reads them raw).
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -119,6 +119,28 @@ class SqlDeliveryStore:
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
         return [_delivery_from_row(row) for row in rows]
+
+    @translated
+    async def for_order(self, client: str, reference: str) -> list[Delivery]:
+        # The outbox row names its order only inside the payload (`data.reference`, as the caller sent it).
+        query = (
+            select(webhook_deliveries)
+            .where(_D.client == client, _D.payload[("data", "reference")].as_string() == reference)
+            .order_by(_D.id)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [_delivery_from_row(row) for row in rows]
+
+    @translated
+    async def count_by_state(self) -> dict[DeliveryState, int]:
+        query = select(_D.state, func.count()).group_by(_D.state)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        counts = dict.fromkeys(DeliveryState, 0)
+        for state, count in rows:
+            counts[DeliveryState(state)] = int(count)
+        return counts
 
     @translated
     async def get(self, event_id: str) -> Delivery | None:

@@ -112,6 +112,14 @@ class DeliveryStore(Protocol):
         """One delivery with all its attempts."""
         ...
 
+    async def for_order(self, client: str, reference: str) -> list[Delivery]:
+        """The deliveries about one order of `client` (its `data.reference`), oldest first, without attempts."""
+        ...
+
+    async def count_by_state(self) -> dict[DeliveryState, int]:
+        """How many deliveries are in each state (every state present, zero when none)."""
+        ...
+
     async def redeliver(self, event_id: str, now: dt.datetime) -> Delivery | None:
         """Back to pending, due now, with a fresh schedule, whatever its state; None when unknown."""
         ...

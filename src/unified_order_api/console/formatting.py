@@ -1,0 +1,39 @@
+"""Template filters: times in UTC, JSON for people, and page links that keep the current filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+__all__ = ["FILTERS", "query_string"]
+
+
+def utc(value: dt.datetime | None, seconds: bool = True) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def query_string(values: Mapping[str, Any]) -> str:
+    """`?a=1&b=2` of the non-empty values, or an empty string."""
+    pairs = {name: value for name, value in values.items() if value not in (None, "")}
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "utc": utc,
+    "pretty_json": pretty_json,
+    "query_string": query_string,
+    "yes_no": yes_no,
+}

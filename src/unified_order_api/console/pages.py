@@ -1,0 +1,184 @@
+"""The console's pages: the orders journal, one order, webhook deliveries, health, configuration.
+
+Read-only: every page needs a session, none changes anything (the actions are in `actions.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from ..orders.journal import JournalQuery, JournalState, OrderJournal
+from ..webhooks.deliveries import DeliveryState, DeliveryStore
+from .charts import calls_chart, outcomes_chart
+from .configuration import configuration_view
+from .guard import container, current_session
+from .masking import mask_request, mask_url
+from .rendering import render
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(current_session)])
+
+PAGE_SIZE = 50
+OUTCOME_HOURS = 24
+
+NOTICES = {
+    "retry_completed": ("ok", "The order was retried and is completed."),
+    "retry_failed": ("bad", "The retry failed again; the error below says why."),
+    "retry_in_progress": ("warn", "The order is being processed right now; reload in a moment."),
+    "retry_unknown": ("warn", "Xentral did not confirm the retry; the order will be looked up before any new try."),
+    "not_failed": ("warn", "Only a failed order can be retried; this one is not failed (any more)."),
+    "no_request": ("bad", "The order's request was not stored, so it cannot be retried from here."),
+    "redelivered": ("ok", "The webhook was queued for delivery again."),
+}
+
+
+def journal_of(request: Request) -> OrderJournal:
+    journal = container(request).journal
+    assert journal is not None, "the container was built without an order journal"
+    return journal
+
+
+def deliveries_of(request: Request) -> DeliveryStore:
+    deliveries = container(request).deliveries
+    assert deliveries is not None, "the container was built without a delivery store"
+    return deliveries
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
+
+
+@router.get("/", name="journal")
+async def journal(
+    request: Request,
+    client: str | None = None,
+    state: str | None = None,
+    q: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    before: int | None = None,
+) -> Response:
+    states = {s.value: s for s in JournalState}
+    day_from, day_to = _date(date_from), _date(date_to)
+    problems = []
+    if state and state not in states:
+        problems.append(f"Unknown state '{state}'")
+    if date_from and day_from is None:
+        problems.append(f"'{date_from}' is not a date (YYYY-MM-DD)")
+    if date_to and day_to is None:
+        problems.append(f"'{date_to}' is not a date (YYYY-MM-DD)")
+    query = JournalQuery(
+        client=client or None,
+        state=states.get(state or ""),
+        text=(q or "").strip()[:200] or None,
+        created_from=_midnight(day_from) if day_from else None,
+        created_until=_midnight(day_to + dt.timedelta(days=1)) if day_to else None,
+        before_id=before if before and before > 0 else None,
+        limit=PAGE_SIZE,
+    )
+    page = await journal_of(request).search(query)
+    filters = {"client": client, "state": state, "q": q, "date_from": date_from, "date_to": date_to}
+    return render(
+        request,
+        "journal.html",
+        title="Orders",
+        nav="orders",
+        page=page,
+        filters=filters,
+        clients=[c.name for c in container(request).settings.clients],
+        states=[s.value for s in JournalState],
+        problems=problems,
+        paged=before is not None,
+    )
+
+
+@router.get("/orders/{attempt_id}", name="order")
+async def order(request: Request, attempt_id: int, notice: str | None = None) -> Response:
+    entry = await journal_of(request).entry(attempt_id)
+    if entry is None:
+        return render(request, "error.html", status_code=404, title="Not found", message="There is no such order.")
+    attempt = entry.attempt
+    deliveries = await deliveries_of(request).for_order(attempt.client, attempt.reference)
+    return render(
+        request,
+        "order.html",
+        title=f"Order {attempt.reference}",
+        nav="orders",
+        entry=entry,
+        attempt=attempt,
+        request_json=mask_request(attempt.request) if attempt.request is not None else None,
+        deliveries=deliveries,
+        mask_url=mask_url,
+        notice=NOTICES.get(notice or ""),
+    )
+
+
+@router.get("/deliveries", name="deliveries")
+async def deliveries(request: Request, state: str | None = "dead", before: int | None = None) -> Response:
+    states = {s.value: s for s in DeliveryState}
+    chosen = states.get(state or "")
+    rows = await deliveries_of(request).page(
+        state=chosen, limit=PAGE_SIZE + 1, before=before if before and before > 0 else None
+    )
+    items, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    counts = await deliveries_of(request).count_by_state()
+    return render(
+        request,
+        "deliveries.html",
+        title="Webhook deliveries",
+        nav="deliveries",
+        items=items,
+        next_before=items[-1].id if more and items else None,
+        state=chosen.value if chosen else "",
+        states=[s.value for s in DeliveryState],
+        counts={s.value: n for s, n in counts.items()},
+        mask_url=mask_url,
+        paged=before is not None,
+    )
+
+
+@router.get("/health", name="health")
+async def health(request: Request) -> Response:
+    services = container(request)
+    settings = services.settings
+    budget = max(1, settings.xentral_rate_limit_per_minute - settings.xentral_rate_limit_reserve)
+    per_minute = budget * 60.0 / settings.xentral_rate_window_seconds
+    now = dt.datetime.now(dt.UTC)
+    first_hour = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=OUTCOME_HOURS - 1)
+    hours = await journal_of(request).outcomes_by_hour(first_hour)
+    counts = await deliveries_of(request).count_by_state()
+    return render(
+        request,
+        "health.html",
+        title="Health",
+        nav="health",
+        calls=calls_chart(services.metrics.xentral_calls.last(), per_minute),
+        outcomes=outcomes_chart(hours),
+        hours=hours,
+        queue_depth=await services.attempts.queue_depth(),
+        dead=counts[DeliveryState.DEAD],
+        pending=counts[DeliveryState.PENDING],
+        readiness=await services.readiness(),
+        per_minute=per_minute,
+        xentral_url=mask_url(settings.xentral_url),
+    )
+
+
+@router.get("/configuration", name="configuration")
+async def configuration(request: Request) -> Response:
+    services = container(request)
+    view = await configuration_view(
+        services.settings, services.reference_data, journal_of(request), dt.datetime.now(dt.UTC)
+    )
+    return render(request, "configuration.html", title="Configuration", nav="configuration", view=view)

@@ -1,0 +1,202 @@
+"""The SQLAlchemy order journal: operators' queries over `order_attempts`, and their notes on an order.
+
+Reads only, except `note`, which appends a step with the same version fence claims use: it
+succeeds only while no claim changed the row in between, and only in states where no worker
+owns the attempt (a worker's next save would drop the step). Customer email and the
+shipping/payment codes are read from the stored request (JSON), the same on SQLite and PostgreSQL.
+Database failures surface as `StoreUnavailable`, as in the other stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import Integer, and_, cast, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..orders.attempts import AttemptState, Step
+from ..orders.journal import (
+    CodeKind,
+    CodeUse,
+    HourlyOutcomes,
+    JournalEntry,
+    JournalPage,
+    JournalQuery,
+    JournalState,
+)
+from .attempts import _attempt_from_row
+from .failures import translated
+from .tables import order_attempts
+
+__all__ = ["SqlOrderJournal"]
+
+_A = order_attempts.c
+_RUNNING = [state.value for state in AttemptState if state.in_progress]
+_NOTE_ROUNDS = 8
+_EMAIL = _A.request[("customer", "email")].as_string()
+_SHIPPING = _A.request[("shipping",)].as_string()
+_PAYMENT = _A.request[("payment",)].as_string()
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.casefold()}%"
+
+
+def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.client:
+        conditions.append(_A.client == query.client)
+    if query.state == JournalState.COMPLETED:
+        conditions.append(_A.state == AttemptState.COMPLETED.value)
+    elif query.state == JournalState.FAILED:
+        conditions.append(_A.state == AttemptState.FAILED.value)
+    elif query.state == JournalState.QUEUED:
+        conditions.extend([_A.state.in_(_RUNNING), _A.queued.is_(True)])
+    elif query.state == JournalState.PROCESSING:
+        conditions.extend([_A.state.in_(_RUNNING), _A.queued.is_(False)])
+    text = (query.text or "").strip()
+    if text:
+        pattern = _like_pattern(text)
+        conditions.append(
+            or_(
+                func.lower(_A.reference).like(pattern, escape="\\"),
+                func.lower(_EMAIL).like(pattern, escape="\\"),
+            )
+        )
+    if query.created_from is not None:
+        conditions.append(_A.created_at >= query.created_from)
+    if query.created_until is not None:
+        conditions.append(_A.created_at < query.created_until)
+    return conditions
+
+
+def _entry(row: Any) -> JournalEntry:
+    receipt = row._mapping["receipt"]
+    totals = receipt.get("totals") if isinstance(receipt, dict) else None
+    return JournalEntry(_attempt_from_row(row), totals if isinstance(totals, dict) else None)
+
+
+class SqlOrderJournal:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @translated
+    async def search(self, query: JournalQuery) -> JournalPage:
+        conditions = _conditions(query)
+        page = select(order_attempts).where(*conditions).order_by(_A.id.desc()).limit(query.limit + 1)
+        if query.before_id is not None:
+            page = page.where(_A.id < query.before_id)
+        count = select(func.count()).select_from(order_attempts).where(*conditions)
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(page)).all()
+            total = int((await connection.execute(count)).scalar_one())
+        entries = [_entry(row) for row in rows[: query.limit]]
+        more = len(rows) > query.limit
+        return JournalPage(entries, total, entries[-1].attempt.id if more and entries else None)
+
+    @translated
+    async def entry(self, attempt_id: int) -> JournalEntry | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(order_attempts).where(_A.id == attempt_id))).first()
+        return _entry(row) if row is not None else None
+
+    @translated
+    async def note(self, attempt_id: int, step: Step, *, only_in: Collection[AttemptState]) -> bool:
+        allowed = {state.value for state in only_in}
+        for _ in range(_NOTE_ROUNDS):
+            async with self._engine.begin() as connection:
+                row = (
+                    await connection.execute(select(_A.state, _A.steps, _A.version).where(_A.id == attempt_id))
+                ).first()
+                if row is None or row.state not in allowed:
+                    return False
+                steps = [*(row.steps or []), step.to_json()]
+                result = await connection.execute(
+                    update(order_attempts)
+                    .where(and_(_A.id == attempt_id, _A.version == row.version))
+                    .values(steps=steps, version=row.version + 1)
+                )
+                if result.rowcount == 1:
+                    return True
+        return False
+
+    @translated
+    async def outcomes_by_hour(self, since: dt.datetime) -> list[HourlyOutcomes]:
+        async with self._engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                hour: ColumnElement[Any] = cast(func.floor(func.extract("epoch", _A.created_at) / 3600), Integer)
+            else:
+                hour = cast(func.strftime("%s", _A.created_at), Integer) / 3600
+            rows = (
+                await connection.execute(
+                    select(hour.label("hour"), _A.state, func.count().label("orders"))
+                    .where(_A.created_at >= since)
+                    .group_by(hour, _A.state)
+                )
+            ).all()
+        counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in rows:
+            finished = row.state in (AttemptState.COMPLETED.value, AttemptState.FAILED.value)
+            state = row.state if finished else "unfinished"
+            counts[int(row.hour)][state] += int(row.orders)
+        first = int(since.timestamp() // 3600)
+        last = int(dt.datetime.now(dt.UTC).timestamp() // 3600)
+        return [
+            HourlyOutcomes(
+                hour=dt.datetime.fromtimestamp(index * 3600, dt.UTC),
+                completed=counts[index]["completed"],
+                failed=counts[index]["failed"],
+                unfinished=counts[index]["unfinished"],
+            )
+            for index in range(first, max(first, last) + 1)
+        ]
+
+    @translated
+    async def codes_used(self, since: dt.datetime) -> list[CodeUse]:
+        found: list[CodeUse] = []
+        async with self._engine.connect() as connection:
+            for kind, expression in (("shipping", _SHIPPING), ("payment", _PAYMENT)):
+                rows = (
+                    await connection.execute(
+                        select(
+                            expression.label("code"),
+                            _A.client,
+                            func.count().label("orders"),
+                            func.max(_A.created_at).label("last_seen"),
+                        )
+                        .where(_A.created_at >= since, expression.is_not(None))
+                        .group_by(expression, _A.client)
+                    )
+                ).all()
+                found.extend(_merge_clients(kind, rows))  # type: ignore[arg-type]
+        return sorted(found, key=lambda use: (use.kind, use.code))
+
+
+def _merge_clients(kind: CodeKind, rows: Collection[Any]) -> list[CodeUse]:
+    """One entry per code: the per-client rows of the same code added up."""
+    by_code: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_code[str(row.code)].append(row)
+    return [
+        CodeUse(
+            kind=kind,
+            code=code,
+            orders=sum(int(row.orders) for row in group),
+            clients=tuple(sorted({str(row.client) for row in group})),
+            last_seen=_as_utc(max(row.last_seen for row in group)),
+        )
+        for code, group in by_code.items()
+    ]
+
+
+def _as_utc(value: Any) -> dt.datetime:
+    """`max()` over the column bypasses its type on SQLite: the raw text comes back."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
