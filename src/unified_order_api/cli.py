@@ -46,6 +46,7 @@ def demo(args: argparse.Namespace) -> int:
     from xentral_sandbox.testing import running_sandbox
 
     api_key = args.api_key or f"demo-{secrets.token_urlsafe(16)}"
+    admin_key = args.admin_key or f"admin-{secrets.token_urlsafe(16)}"
     # The sandbox starts from its seed every time, so the order store must start empty too:
     # a store kept from an earlier run would replay orders the new sandbox never saw.
     scratch = tempfile.TemporaryDirectory(prefix="uoa-demo-")
@@ -56,18 +57,19 @@ def demo(args: argparse.Namespace) -> int:
             xentral_token=sandbox.token,
             database_url=database_url,
             clients=[ApiClient(name="demo", api_key=api_key)],
+            admin_api_key=admin_key,
             shipping_map={"dhl_standard": "1", "dhl": "1", "gls": "2", "pickup": "3", "dpd": "4"},
             payment_map={"paypal": "2", "invoice": "1", "prepayment": "3", "amazon": "6"},
             log_json=False,
         )
         configure_logging(settings.log_level, json_lines=False)
         base = f"http://{args.host}:{args.port}"
-        print(_demo_banner(base, api_key, sandbox.base_url, database_url), flush=True)
+        print(_demo_banner(base, api_key, admin_key, sandbox.base_url, database_url), flush=True)
         _run(settings, args.host, args.port)
     return 0
 
 
-def _demo_banner(base: str, api_key: str, sandbox_url: str, database_url: str) -> str:
+def _demo_banner(base: str, api_key: str, admin_key: str, sandbox_url: str, database_url: str) -> str:
     body = (
         '{"reference": "SHOP-12345", "customer": {"email": "kunde@example.com", "name": "Max Mustermann", '
         '"street": "Musterstraße 1", "zip": "12345", "city": "Musterstadt", "country": "DE"}, '
@@ -79,6 +81,7 @@ Unified Order API — demo mode (embedded Xentral sandbox at {sandbox_url}, stor
 
   API docs:  {base}/docs
   API key:   {api_key}
+  Console:   {base}/console/  (sign in with the admin key: {admin_key})
 
 Create an order:
 
@@ -133,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     add("serve", "run the service against the configured Xentral (UOA_* settings)", 8000).set_defaults(run=serve)
     demo_parser = add("demo", "run the service against an embedded Xentral sandbox with seed data", 8000)
     demo_parser.add_argument("--api-key", default=None, help="demo API key (default: a random one)")
+    demo_parser.add_argument("--admin-key", default=None, help="admin API and console key (default: a random one)")
     demo_parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file per run")
     demo_parser.set_defaults(run=demo)
     sandbox_parser = add("sandbox", "run the Xentral sandbox alone", 8765)
