@@ -156,6 +156,14 @@ def test_sign_in_find_an_order_made_through_the_api_and_see_its_steps_and_number
     browser.save_screenshot(str(SCREENSHOTS / "order-phone.png"))
     browser.set_window_size(1280, 900)
 
+    browser.get(f"{console_url}/console/health")
+    bars = all_by_css(browser, "#calls-chart rect.bar")
+    assert len(bars) == 60 and bars[-1].size["height"] > 0  # this minute's calls are drawn
+    browser.save_screenshot(str(SCREENSHOTS / "health.png"))
+    browser.get(f"{console_url}/console/configuration")
+    assert "PayPal" in by_id(browser, "mappings").text
+    browser.save_screenshot(str(SCREENSHOTS / "configuration.png"))
+
 
 def test_a_failed_order_is_retried_from_the_console_and_completes(
     browser: Any, console_url: str, api: httpx.Client, console_sandbox: SandboxHandle
