@@ -65,7 +65,7 @@ async def _finish(store: SqlAttemptStore, attempt: Attempt, state: AttemptState)
             event_id=f"evt_{uuid.uuid4().hex}",
             payload={"type": "order.created", "data": {"reference": attempt.reference}},
         )
-        await store.complete(attempt, webhook)
+        await store.save(attempt, webhook)
     else:
         attempt.error = {"code": "xentral_unavailable", "detail": "down"}
         attempt.record("failed", at)

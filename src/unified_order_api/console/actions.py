@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from ..orders import errors as order_errors
-from ..orders.attempts import AttemptState, Step
+from ..orders.attempts import AttemptState, Step, StepName
 from ..orders.commands import PlaceOrder
 from .guard import Action, checked_action, container, current_session
 from .masking import mask_url
@@ -63,7 +63,7 @@ async def retry(request: Request, attempt_id: int, action: Annotated[Action, Dep
     operator = action.session.operator
     noted = await journal.note(
         attempt_id,
-        Step("operator_retry", dt.datetime.now(dt.UTC), f"retry requested by {operator} in the console"),
+        Step(StepName.OPERATOR_RETRY, dt.datetime.now(dt.UTC), f"retry requested by {operator} in the console"),
         only_in=[AttemptState.FAILED],
     )
     if not noted:
@@ -116,7 +116,9 @@ async def redeliver(request: Request, event_id: str, action: Annotated[Action, D
         return RedirectResponse(f"{base}/deliveries?state=pending", status_code=303)
     await journal_of(request).note(
         attempt.id,
-        Step("operator_redelivery", now, f"webhook {event_id} ({delivery.event_type}) redelivered by {operator}"),
+        Step(
+            StepName.OPERATOR_REDELIVERY, now, f"webhook {event_id} ({delivery.event_type}) redelivered by {operator}"
+        ),
         only_in=_FINISHED,
     )
     return _order_page(request, attempt.id, "redelivered")

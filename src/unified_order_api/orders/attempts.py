@@ -31,6 +31,8 @@ class StepName(StrEnum):
     REQUEUED = "requeued"
     COMPLETED = "completed"
     FAILED = "failed"
+    OPERATOR_RETRY = "operator_retry"  # someone asked for a retry in the console (detail: who)
+    OPERATOR_REDELIVERY = "operator_redelivery"  # someone redelivered one of the order's webhooks
 
 
 class AttemptState(StrEnum):
