@@ -20,14 +20,17 @@ from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
 ADMIN_KEY = "console-admin-key-0123456789"
 OPERATOR_KEY = "alice-key-0123456789abcdef"
+PREFIX = "WEB-"  # the shop's references in Xentral (two clients need distinct prefixes)
 SECRET = "whsec_" + base64.b64encode(b"console-secret-0123456789abcdef0").decode()
 
 
 def console_settings(sandbox: SandboxHandle, tmp_path: Path, webhook_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "clients": [
-            ApiClient(name="shop", api_key=API_KEY, webhook_url=webhook_url, webhook_secret=SECRET),
-            ApiClient(name="other", api_key="other-key-0123456789"),
+            ApiClient(
+                name="shop", api_key=API_KEY, webhook_url=webhook_url, webhook_secret=SECRET, reference_prefix=PREFIX
+            ),
+            ApiClient(name="other", api_key="other-key-0123456789", reference_prefix="B2B-"),
         ],
         "admin_api_key": ADMIN_KEY,
         "console": {"operators": [{"name": "alice", "api_key": OPERATOR_KEY}]},

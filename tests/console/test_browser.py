@@ -19,7 +19,7 @@ from tests.support.orders import order_body, orders_with_reference
 from tests.webhooks.receiver import Receiver
 from xentral_sandbox.testing import SandboxHandle
 
-from .conftest import ADMIN_KEY
+from .conftest import ADMIN_KEY, PREFIX
 
 pytestmark = pytest.mark.slow
 
@@ -149,7 +149,7 @@ def test_sign_in_find_an_order_made_through_the_api_and_see_its_steps_and_number
     assert by_id(browser, "order-id").text == answer["order_id"]
     assert step_names(browser)[0] == "received"
     assert {"customer_resolved", "importing", "imported", "completed"} <= set(step_names(browser))
-    [in_xentral] = orders_with_reference(console_sandbox, answer["reference"])
+    [in_xentral] = orders_with_reference(console_sandbox, PREFIX + answer["reference"])
     assert in_xentral["documentNumber"] == answer["order_number"]
     browser.save_screenshot(str(SCREENSHOTS / "order.png"))
     browser.set_window_size(390, 844)  # a phone
@@ -176,7 +176,7 @@ def test_a_failed_order_is_retried_from_the_console_and_completes(
     finally:
         console_sandbox.faults.clear()
     assert failed.status_code in (502, 503), failed.text
-    assert orders_with_reference(console_sandbox, reference) == []
+    assert orders_with_reference(console_sandbox, PREFIX + reference) == []
 
     sign_in(browser, console_url)
     open_order(browser, console_url, reference, state="failed")
@@ -184,12 +184,12 @@ def test_a_failed_order_is_retried_from_the_console_and_completes(
     assert by_id(browser, "error-code").text
     by_id(browser, "retry").click()
     wait_for(lambda: by_id(browser, "confirm"), "the confirmation page")
-    assert "/retry" in browser.current_url and orders_with_reference(console_sandbox, reference) == []
+    assert "/retry" in browser.current_url and orders_with_reference(console_sandbox, PREFIX + reference) == []
     by_id(browser, "confirm").click()
 
     wait_for(lambda: by_id(browser, "order-state").text == "completed", "the retried order to complete")
     assert "completed" in by_id(browser, "notice").text
-    [in_xentral] = orders_with_reference(console_sandbox, reference)
+    [in_xentral] = orders_with_reference(console_sandbox, PREFIX + reference)
     assert by_id(browser, "order-number").text == in_xentral["documentNumber"]
     names = step_names(browser)
     assert names.index("failed") < names.index("operator_retry") < names.index("retried") < names.index("completed")
