@@ -8,6 +8,7 @@ and checks what exists in the sandbox afterwards.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,54 @@ def test_killed_in_the_middle_of_a_batch_then_restarted_makes_one_order_per_refe
     assert resumed
     for reference in resumed:
         assert states[reference]["order"]["outcome"] == "created", states[reference]
+
+
+def test_an_order_missing_at_read_back_is_reconciled_and_its_batch_mates_complete(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    bodies = [order_body() for _ in range(5)]
+    references = [body["reference"] for body in bodies]
+    missing = references[2]
+    with running_service(service_settings(sandbox, tmp_path, queue={"run_in_service": False})) as url:
+        _queue(url, bodies)
+    # Sales order reads answer after 0.3 s; meanwhile Xentral "loses" one order right after its import
+    # answered 201, so the read-back (shared by the batch) cannot prove it.
+    sandbox.faults.latency(0.3, count=None, method="GET", path="/api/v1/salesOrders*")
+    lost: list[str] = []
+    stop = threading.Event()
+
+    def lose_the_first_import() -> None:
+        while not stop.is_set() and not lost:
+            with sandbox.state.lock:
+                for order_id, order in list(sandbox.state.sales_orders.items()):
+                    if order.get("externalOrderNumber") == missing:
+                        del sandbox.state.sales_orders[order_id]
+                        lost.append(order_id)
+            time.sleep(0.002)
+
+    loser = threading.Thread(target=lose_the_first_import)
+    loser.start()
+    worker = service_settings(
+        sandbox,
+        tmp_path,
+        queue={"poll_seconds": 0.05},
+        idempotency={"unknown_outcome_retry_seconds": 0.5},
+    )
+    try:
+        with running_service(worker) as url:
+            states = _wait_all_finished(url, references)
+    finally:
+        stop.set()
+        loser.join(5)
+    assert lost, "no order was lost"
+    for reference in references:
+        assert states[reference]["state"] == "completed", states[reference]
+        [order] = orders_with_reference(sandbox, reference)
+        assert states[reference]["order"]["order_id"] == order["id"]
+    steps = [step["name"] for step in states[missing]["steps"]]
+    assert "outcome_unknown" in steps and "requeued" in steps, steps
+    assert states[missing]["order"]["order_id"] != lost[0]
+    for reference in references:
+        if reference != missing:
+            assert "outcome_unknown" not in [step["name"] for step in states[reference]["steps"]]
+    assert max(_duplicate_check_batches(sandbox)) > 1, "no read was shared"

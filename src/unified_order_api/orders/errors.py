@@ -135,3 +135,14 @@ class XentralFailedOutcomeUnknown(XentralOutcomeUnknown):
 
     code = "xentral_outcome_unknown"
     title = "Xentral answered the order with an error"
+
+
+class XentralOrderUnconfirmed(XentralFailedOutcomeUnknown):
+    """Xentral accepted the import, but reading the order back did not prove it is ours.
+
+    It is not reported as created; the attempt stays `importing`, and a retry looks the order up
+    by reference before anything is sent again.
+    """
+
+    code = "xentral_order_unconfirmed"
+    title = "Xentral did not confirm the imported order"

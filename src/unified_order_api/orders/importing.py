@@ -7,11 +7,12 @@ found again by its reference (reconciled) before anything is sent a second time.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from ..clock import Clock
 from .attempts import Attempt, AttemptState, OrderReceipt, StepName, checkpoint
-from .errors import OrderError, XentralOutcomeUnknown, XentralRejectedOrder
+from .errors import OrderError, XentralOrderUnconfirmed, XentralOutcomeUnknown, XentralRejectedOrder
 from .model import OrderDraft, SalesOrder
 from .ports import Attempts, XentralGateway
 
@@ -77,14 +78,47 @@ class OrderImporter:
         attempt.record(StepName.IMPORTED, self._clock(), f"order {order_id}")
         return order_id
 
-    async def read_back(self, order_id: str) -> SalesOrder:
+    async def read_back(self, order_id: str, reference: str, attempt: Attempt) -> SalesOrder:
+        """The imported order with its number, proven ours: its id is the one the import answered and
+        its reference is exactly ours.
+
+        Read through the list by reference — the duplicate check's own call, so the read-backs of
+        concurrent orders share one call (coalescing gateway) — and by id when the list lacks it.
+        When neither proves it, Xentral answered the import with an order it does not show: it is not
+        reported as created (`XentralOrderUnconfirmed`); the attempt stays `importing`, and the retry
+        reconciles by reference before importing again. A read that merely failed reports the order
+        without a number rather than fail an order that exists.
+        """
+
+        def proves(order: SalesOrder) -> bool:
+            return order.id == order_id and order.reference == reference
+
         try:
-            return await self._gateway.get_order(order_id)
+            listed: Sequence[SalesOrder] | None = await self._gateway.find_orders_by_reference(reference)
         except OrderError:
+            listed = None
+        for order in listed or ():
+            if proves(order):
+                return order
+        try:
+            viewed: SalesOrder | None = await self._gateway.get_order(order_id)
+        except OrderError:
+            viewed = None
+        if viewed is not None and proves(viewed):
+            return viewed
+        if listed is None and viewed is None:
             # The order exists; its number is what we could not read. Report it without one
             # rather than fail an order that was created.
             # Assumption: status is `released` (docs/xentral.md#reading-an-order-back).
             return SalesOrder(id=order_id, document_number=None, status="released", reference=None)
+        shown = ", ".join(order.id for order in listed or ()) or "none"
+        raise XentralOrderUnconfirmed(
+            f"Xentral answered the import with order {order_id}, but does not show it under this reference "
+            f"(orders under it: {shown}). It is not reported as created; a retry with the same reference "
+            "looks it up first",
+            retry_after=5,
+            extra=customer_extra(attempt),
+        )
 
 
 def customer_extra(attempt: Attempt) -> dict[str, Any]:

@@ -210,7 +210,7 @@ class OrderService:
                 attempt.record(StepName.CACHE_REFRESHED, self._clock(), "Xentral rejected the import; resolving again")
                 draft, lookup = await self._resolve_fresh(command, attempt, policy)
         assert order_id is not None
-        order = await self._importer.read_back(order_id)
+        order = await self._importer.read_back(order_id, draft.reference, attempt)
         receipt = OrderReceipt(
             reference=command.reference,
             order_id=order.id,
