@@ -34,10 +34,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import structlog
@@ -326,6 +328,20 @@ def burst(orders: int, window: float, limit: int, returning_share: float, seed: 
         f"202 answers: median {statistics.median(accept_latencies) * 1000:.0f} ms, "
         f"p99 {_percentile(accept_latencies, 0.99) * 1000:.0f} ms ({orders} arriving at once, one connection each)"
     )
+    shared: dict[str, list[int]] = {}
+    for record in records:
+        values = sum(1 for key, _ in parse_qsl(record.query) if key.startswith("filter[0][value]"))
+        if record.method == "GET" and values:
+            shared.setdefault(record.operation or record.path, []).append(values)
+    print(
+        "reads: "
+        + "; ".join(
+            f"{operation} {len(counts)} calls for {sum(counts)} keys ({sum(counts) / len(counts):.1f} per call)"
+            for operation, counts in sorted(shared.items())
+        )
+    )
+    writes = Counter(record.operation for record in records if record.method == "POST")
+    print("writes: " + ", ".join(f"{operation} {count}" for operation, count in sorted(writes.items())))
     per_window = [0] * (int(elapsed // window) + 1)
     for record in records:
         per_window[int((record.timestamp - started_wall) // window)] += 1

@@ -248,7 +248,10 @@ def coalescing_gateway(settings: Settings, client: XentralClient) -> CoalescingG
     """One Xentral instance's gateway, its concurrent reads coalesced; each instance gets its own,
     so keys of two instances never share a call."""
     return CoalescingGateway(
-        XentralHttpGateway(client), XentralBatchReads(client), window_seconds=settings.xentral_coalesce_ms / 1000
+        XentralHttpGateway(client),
+        XentralBatchReads(client),
+        window_seconds=settings.xentral_coalesce_ms / 1000,
+        unhurried_window_seconds=settings.queue.coalesce_ms / 1000,
     )
 
 

@@ -158,6 +158,15 @@ class QueuePolicy(BaseModel):
         ),
     )
     poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle worker looks for work.")
+    coalesce_ms: float = Field(
+        default=250.0,
+        ge=0,
+        le=5000,
+        description=(
+            "How long a queued order's Xentral reads (duplicate check, customer search, read-back) wait for the "
+            "other orders' to share one call; a synchronous request joining them shortens the wait to its own."
+        ),
+    )
 
 
 class ConsoleOperator(BaseModel):

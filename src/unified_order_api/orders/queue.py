@@ -24,6 +24,7 @@ from .attempts import Attempt, AttemptState, LeaseLost, StepName, StoreUnavailab
 from .commands import PlaceOrder
 from .errors import OrderError, XentralMisbehaved, XentralSideError
 from .ports import Attempts, OrderQueue
+from .reads import unhurried
 from .service import OrderService
 
 __all__ = ["MAX_REQUEUES", "QUEUE_BACKOFF_CAP", "QueueWorker"]
@@ -67,7 +68,8 @@ class QueueWorker:
 
     async def _process(self, attempt: Attempt) -> None:
         try:
-            await self.process(attempt)
+            with unhurried():  # its reads may wait for the batch's, to share Xentral calls
+                await self.process(attempt)
         except StoreUnavailable as error:
             # The attempt keeps its lease and is claimed again when it runs out.
             log.warning("queue.database_unavailable", reference=attempt.reference, error=error.detail)

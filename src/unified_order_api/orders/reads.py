@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .errors import OrderRejected
 
-__all__ = ["gather_reads", "nothing"]
+__all__ = ["gather_reads", "nothing", "reads_unhurried", "unhurried"]
+
+_unhurried: ContextVar[bool] = ContextVar("unified_order_api_unhurried_reads", default=False)
+
+
+@contextmanager
+def unhurried() -> Iterator[None]:
+    """Reads made inside may wait longer for other orders' reads, to share a Xentral call with them.
+
+    The async lane's pace is set by Xentral's request budget, not by latency: a fraction of a second
+    per order buys fewer calls per order. The gateway decides how long (`reads_unhurried`).
+    """
+    token = _unhurried.set(True)
+    try:
+        yield
+    finally:
+        _unhurried.reset(token)
+
+
+def reads_unhurried() -> bool:
+    """Whether the current order said its reads are in no hurry (see `unhurried`)."""
+    return _unhurried.get()
 
 
 async def nothing() -> None:

@@ -52,10 +52,15 @@ class ReadCoalescer(Generic[K, V]):
         size: Callable[[K], int] = lambda key: len(str(key)),
         splits: Callable[[BaseException], bool] = lambda error: False,
         share_in_flight: bool = False,
+        patience: Callable[[], float | None] = lambda: None,
     ) -> None:
         """`share_in_flight`: a key already in an open call joins it instead of waiting for the
         next one — only for reads where an answer started a moment before the caller asked is as
-        good (products, customers), never for reads that must see a write just made."""
+        good (products, customers), never for reads that must see a write just made.
+
+        `patience()`: asked for each caller; a number is how long that caller is content to wait
+        for others (the async lane, where calls matter and a fraction of a second does not), None
+        the normal rule. A batch goes out at the earliest moment any caller in it is due."""
         if max_keys < 1:
             raise ValueError("max_keys must be at least 1")
         self._fetch = fetch
@@ -65,7 +70,9 @@ class ReadCoalescer(Generic[K, V]):
         self._size = size
         self._splits = splits
         self._share_in_flight = share_in_flight
+        self._patience = patience
         self._pending: dict[K, asyncio.Future[V]] = {}
+        self._due: dict[K, float] = {}
         self._pending_chars = 0
         self._in_flight: dict[K, asyncio.Future[V]] = {}
         self._calls_open = 0
@@ -98,19 +105,30 @@ class ReadCoalescer(Generic[K, V]):
 
     def _enqueue(self, key: K) -> asyncio.Future[V]:
         """The future that will hold `key`'s value: an open call's, a pending batch's, or a new one."""
-        future = self._in_flight.get(key) if self._share_in_flight else None
-        if future is None:
-            future = self._pending.get(key)
+        if self._share_in_flight and key in self._in_flight:
+            return self._in_flight[key]
+        due = self._due_for_new_caller()
+        future = self._pending.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
             future.add_done_callback(_retrieve)
             self._pending[key] = future
             self._pending_chars += self._size(key)
-            if self._sender is None:
-                self._sender = asyncio.create_task(self._send())
-            if self._full():
-                self._changed.set()
+            self._due[key] = due
+        else:
+            self._due[key] = min(self._due[key], due)
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send())
+        self._changed.set()
         return future
+
+    def _due_for_new_caller(self) -> float:
+        """When this caller's key must go out: at once when this kind is idle, else after its window."""
+        now = asyncio.get_running_loop().time()
+        patience = self._patience()
+        if patience is not None:
+            return now + patience
+        return now + self._window if self._busy() else now
 
     def _full(self) -> bool:
         if len(self._pending) >= self._max_keys:
@@ -122,28 +140,28 @@ class ReadCoalescer(Generic[K, V]):
         return self._calls_open > 0 or asyncio.get_running_loop().time() - self._last_sent < self._window
 
     async def _send(self) -> None:
-        """Wait out the window when busy, then send batches: one call open at a time unless a batch is full."""
+        """Send a batch when it is full, or when its most urgent key is due and no call of this kind is open."""
+        loop = asyncio.get_running_loop()
         try:
-            if self._busy():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait_full(), self._window)
             while self._pending:
-                while self._calls_open > 0 and not self._full():
-                    self._changed.clear()
-                    await self._changed.wait()
+                self._changed.clear()
+                if not self._full():
+                    wait = min(self._due.values()) - loop.time()
+                    if wait > 0:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._changed.wait(), wait)
+                        continue
+                    if self._calls_open > 0:
+                        await self._changed.wait()
+                        continue
                 batch = self._take()
                 self._calls_open += 1
-                self._last_sent = asyncio.get_running_loop().time()
+                self._last_sent = loop.time()
                 call = asyncio.create_task(self._call(batch))
                 self._calls.add(call)
                 call.add_done_callback(self._calls.discard)
         finally:
             self._sender = None
-
-    async def _wait_full(self) -> None:
-        while not self._full():
-            self._changed.clear()
-            await self._changed.wait()
 
     def _take(self) -> dict[K, asyncio.Future[V]]:
         """The oldest pending keys, up to `max_keys` and `max_chars` (at least one)."""
@@ -156,6 +174,7 @@ class ReadCoalescer(Generic[K, V]):
             ):
                 break
             batch[key] = self._pending.pop(key)
+            del self._due[key]
             chars += size
             self._pending_chars -= size
         return batch

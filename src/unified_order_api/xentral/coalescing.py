@@ -30,6 +30,7 @@ from ..orders.model import (
     SalesOrder,
     ShippingMethod,
 )
+from ..orders.reads import reads_unhurried
 from .batch_reads import XentralBatchReads
 from .coalescer import Fetch, ReadCoalescer
 from .filters import MAX_PAGE_SIZE
@@ -53,10 +54,20 @@ def _splits(error: BaseException) -> bool:
 class CoalescingGateway:
     """Implements `orders.ports.XentralGateway` over one instance's `XentralHttpGateway`."""
 
-    def __init__(self, inner: XentralHttpGateway, batch: XentralBatchReads, *, window_seconds: float) -> None:
+    def __init__(
+        self,
+        inner: XentralHttpGateway,
+        batch: XentralBatchReads,
+        *,
+        window_seconds: float,
+        unhurried_window_seconds: float | None = None,
+    ) -> None:
+        """`unhurried_window_seconds`: how long reads of orders in no hurry (the queue worker's, see
+        `orders.reads.unhurried`) wait for each other; default `window_seconds`."""
         self._inner = inner
         self._batch = batch
         self._window = window_seconds
+        self._unhurried_window = window_seconds if unhurried_window_seconds is None else unhurried_window_seconds
         # Products and customers may join a call already open (an answer a moment old is as good as the
         # cache's); the duplicate check must not: it has to see orders made before the caller asked.
         self._products = self._coalescer(self._fetch_products, share_in_flight=True)
@@ -73,7 +84,11 @@ class CoalescingGateway:
             max_chars=MAX_BATCH_CHARS,
             splits=_splits,
             share_in_flight=share_in_flight,
+            patience=self._patience,
         )
+
+    def _patience(self) -> float | None:
+        return self._unhurried_window if reads_unhurried() else None
 
     # -- coalesced --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ long window instead of sending at once would hang (bounded by `asyncio.wait_for`
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Mapping
 
 import pytest
@@ -102,7 +103,7 @@ async def test_get_many_puts_one_callers_keys_in_one_batch() -> None:
 
 async def test_a_full_batch_goes_out_without_waiting_and_holds_at_most_max_keys() -> None:
     upstream = Upstream()
-    reads = coalescer(upstream, max_keys=50)
+    reads = coalescer(upstream, max_keys=50, window=0.01)
     upstream.gate.clear()
     opener = asyncio.create_task(reads.get("opener"))
     await bounded(upstream.started.wait())
@@ -223,3 +224,28 @@ async def test_window_zero_switches_coalescing_off() -> None:
     assert not reads.enabled
     await bounded(asyncio.gather(*(reads.get(key) for key in "ABC")))
     assert sorted(upstream.calls) == [["A"], ["B"], ["C"]]
+
+
+async def test_an_unhurried_callers_key_waits_for_others_and_goes_with_the_first_hurried_one() -> None:
+    upstream = Upstream()
+    patient = contextvars.ContextVar("patient", default=False)
+    reads = coalescer(upstream, patience=lambda: LONG if patient.get() else None)
+
+    async def unhurried_get(key: str) -> str:
+        patient.set(True)
+        return await reads.get(key)
+
+    waiting = [asyncio.create_task(unhurried_get(key)) for key in ("A", "B")]
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert upstream.calls == []  # in no hurry: waiting for others
+    assert await bounded(reads.get("C")) == "value-of-C"  # a hurried caller alone goes out at once, with them
+    assert [await bounded(task) for task in waiting] == ["value-of-A", "value-of-B"]
+    assert upstream.calls == [["A", "B", "C"]]
+
+
+async def test_an_unhurried_caller_alone_goes_out_after_its_own_wait() -> None:
+    upstream = Upstream()
+    reads = coalescer(upstream, patience=lambda: 0.01)
+    assert await bounded(reads.get("A")) == "value-of-A"
+    assert upstream.calls == [["A"]]
