@@ -188,12 +188,14 @@ async def test_outcomes_by_hour_counts_each_hour_of_arrival(engine: AsyncEngine)
     await _finish(store, c, AttemptState.COMPLETED)
 
     start = hour.replace(minute=0)
-    hours = await journal.outcomes_by_hour(start)
+    now = dt.datetime.now(dt.UTC)
+    hours = await journal.outcomes_by_hour(start, now)
     assert hours[0].hour == start
     assert (hours[0].completed, hours[0].failed, hours[0].unfinished) == (1, 1, 0)
     assert (hours[1].completed, hours[1].failed, hours[1].unfinished) == (1, 0, 1)
     assert all(h.completed + h.failed + h.unfinished == 0 for h in hours[2:])
-    assert hours[-1].hour == dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    assert hours[-1].hour == now.replace(minute=0, second=0, microsecond=0)
+    assert len(await journal.outcomes_by_hour(start, start + dt.timedelta(minutes=59))) == 1
 
 
 async def test_codes_used_adds_up_clients_and_skips_absent_codes(engine: AsyncEngine) -> None:

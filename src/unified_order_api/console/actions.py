@@ -10,13 +10,13 @@ Who did it and when is written into the order's steps, and logged.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import structlog
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from ..clock import utc_now
 from ..orders import errors as order_errors
 from ..orders.attempts import AttemptState, Step, StepName
 from ..orders.commands import PlaceOrder
@@ -63,7 +63,7 @@ async def retry(request: Request, attempt_id: int, action: Annotated[Action, Dep
     operator = action.session.operator
     noted = await journal.note(
         attempt_id,
-        Step(StepName.OPERATOR_RETRY, dt.datetime.now(dt.UTC), f"retry requested by {operator} in the console"),
+        Step(StepName.OPERATOR_RETRY, utc_now(), f"retry requested by {operator} in the console"),
         only_in=[AttemptState.FAILED],
     )
     if not noted:
@@ -103,7 +103,7 @@ async def confirm_redeliver(request: Request, event_id: str) -> Response:
 
 @router.post("/deliveries/{event_id}/redeliver", name="redeliver")
 async def redeliver(request: Request, event_id: str, action: Annotated[Action, Depends(checked_action)]) -> Response:
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     delivery = await deliveries_of(request).redeliver(event_id, now)
     if delivery is None:
         return _missing(request, "webhook delivery")

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
@@ -30,6 +31,8 @@ from .rendering import render
 from .sessions import ADMIN_OPERATOR, Operators, SessionCodec
 
 __all__ = ["PREFIX", "create_console"]
+
+log = structlog.get_logger(__name__)
 
 PREFIX = "/console"
 _HERE = Path(__file__).parent
@@ -138,6 +141,7 @@ def _install_error_pages(console: FastAPI) -> None:
         )
 
     async def store_unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("console.store_unavailable", path=request.url.path, detail=str(exc))
         response = render(
             request,
             "error.html",

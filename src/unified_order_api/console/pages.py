@@ -10,6 +10,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from ..clock import utc_now
 from ..orders.journal import JournalQuery, JournalState, OrderJournal
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .charts import calls_chart, outcomes_chart
@@ -154,9 +155,9 @@ async def health(request: Request) -> Response:
     settings = services.settings
     budget = max(1, settings.xentral_rate_limit_per_minute - settings.xentral_rate_limit_reserve)
     per_minute = budget * 60.0 / settings.xentral_rate_window_seconds
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     first_hour = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=OUTCOME_HOURS - 1)
-    hours = await journal_of(request).outcomes_by_hour(first_hour)
+    hours = await journal_of(request).outcomes_by_hour(first_hour, now)
     counts = await deliveries_of(request).count_by_state()
     return render(
         request,
@@ -178,7 +179,5 @@ async def health(request: Request) -> Response:
 @router.get("/configuration", name="configuration")
 async def configuration(request: Request) -> Response:
     services = container(request)
-    view = await configuration_view(
-        services.settings, services.reference_data, journal_of(request), dt.datetime.now(dt.UTC)
-    )
+    view = await configuration_view(services.settings, services.reference_data, journal_of(request), utc_now())
     return render(request, "configuration.html", title="Configuration", nav="configuration", view=view)

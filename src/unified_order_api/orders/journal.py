@@ -114,8 +114,9 @@ class OrderJournal(Protocol):
         worker owns it, whose next save would drop the step); False when it is not."""
         ...
 
-    async def outcomes_by_hour(self, since: dt.datetime) -> list[HourlyOutcomes]:
-        """Orders received since `since`, counted per hour of arrival and by how they stand now."""
+    async def outcomes_by_hour(self, since: dt.datetime, until: dt.datetime) -> list[HourlyOutcomes]:
+        """Orders received from `since` to `until`, counted per hour of arrival (every hour listed, oldest
+        first) and by how they stand now."""
         ...
 
     async def codes_used(self, since: dt.datetime) -> list[CodeUse]:

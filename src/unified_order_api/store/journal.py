@@ -126,7 +126,7 @@ class SqlOrderJournal:
         return False
 
     @translated
-    async def outcomes_by_hour(self, since: dt.datetime) -> list[HourlyOutcomes]:
+    async def outcomes_by_hour(self, since: dt.datetime, until: dt.datetime) -> list[HourlyOutcomes]:
         async with self._engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 hour: ColumnElement[Any] = cast(func.floor(func.extract("epoch", _A.created_at) / 3600), Integer)
@@ -135,7 +135,7 @@ class SqlOrderJournal:
             rows = (
                 await connection.execute(
                     select(hour.label("hour"), _A.state, func.count().label("orders"))
-                    .where(_A.created_at >= since)
+                    .where(_A.created_at >= since, _A.created_at <= until)
                     .group_by(hour, _A.state)
                 )
             ).all()
@@ -145,7 +145,7 @@ class SqlOrderJournal:
             state = row.state if finished else "unfinished"
             counts[int(row.hour)][state] += int(row.orders)
         first = int(since.timestamp() // 3600)
-        last = int(dt.datetime.now(dt.UTC).timestamp() // 3600)
+        last = int(until.timestamp() // 3600)
         return [
             HourlyOutcomes(
                 hour=dt.datetime.fromtimestamp(index * 3600, dt.UTC),
