@@ -8,6 +8,7 @@ The file named by `UOA_CONFIG_FILE` (TOML) is read first; the environment wins o
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +48,10 @@ class ApiClient(BaseModel):
         default=False,
         description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
     )
+    on_total_mismatch: Literal["refuse", "flag"] | None = Field(
+        default=None,
+        description="Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag.",
+    )
 
 
 class OrderDefaults(BaseModel):
@@ -61,6 +66,15 @@ class OrderDefaults(BaseModel):
     language: str | None = None
     shipping_cost_product_id: str | None = Field(
         default=None, description="Xentral product that carries a shipping cost sent with the order."
+    )
+    discount_product_id: str | None = Field(
+        default=None, description="Xentral discount product that carries the order's `discounts` (coupons)."
+    )
+    fee_product_id: str | None = Field(
+        default=None, description="Xentral product that carries the order's `fees` (e.g. cash on delivery)."
+    )
+    prices: Literal["gross", "net"] = Field(
+        default="gross", description="How the amounts of a request without `prices` are meant."
     )
     internal_designation: str | None = "Unified Order API"
 
@@ -201,6 +215,25 @@ class ConsoleSettings(BaseModel):
     )
 
 
+class TotalsPolicy(BaseModel):
+    """How an order's money is checked: the buyer's country against home, and the expected total."""
+
+    home_country: str = Field(
+        default="DE",
+        pattern=r"^[A-Za-z]{2}$",
+        description="The merchant's country (ISO-2); decides domestic / eu / export when a request does not say.",
+    )
+    tolerance: Decimal = Field(
+        default=Decimal("0.01"),
+        ge=0,
+        description="Largest difference between computed and expected (or Xentral's) total still counted as equal.",
+    )
+    on_mismatch: Literal["refuse", "flag"] = Field(
+        default="refuse",
+        description="refuse: `422 total_mismatch` before anything is written; flag: import and report a warning.",
+    )
+
+
 class Limits(BaseModel):
     """What one HTTP request may cost the server: its size, and how long a slow client may hold it."""
 
@@ -307,6 +340,7 @@ class Settings(BaseSettings):
         default_factory=dict, description="Caller's payment code → Xentral payment method id."
     )
     customers: CustomerPolicy = Field(default_factory=CustomerPolicy)
+    totals: TotalsPolicy = Field(default_factory=TotalsPolicy)
     idempotency: IdempotencyPolicy = Field(default_factory=IdempotencyPolicy)
     limits: Limits = Field(default_factory=Limits)
     queue: QueuePolicy = Field(default_factory=QueuePolicy)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.responses import Response
@@ -12,6 +12,7 @@ from starlette.responses import Response
 from .context import RequestContext, created, json_response, paged, select
 from .filters import FilterSpec
 from .operations import MINIMAL
+from .pricing import book_order, discount_violations, line_category
 from .problems import empty, put_violation, request_validation
 from .representations import order_item, order_minimal, order_view
 from .state import Record, SandboxState
@@ -85,6 +86,7 @@ def _check_references(ctx: RequestContext, data: dict[str, Any]) -> dict[str, An
             put_violation(violations, ("positions", index, "price"), "No price found for this product.")
     if not data["positions"]:
         put_violation(violations, ("positions",), "This collection should contain 1 element or more.")
+    discount_violations(data, violations)
     return violations
 
 
@@ -118,36 +120,13 @@ def _customer_address(customer: Record, shipping: bool) -> dict[str, Any]:
     return result
 
 
-def _rate(tax: Mapping[str, Any] | None, product: Record, rates: Mapping[str, float]) -> tuple[str | None, float]:
-    tax = tax or {}
-    if tax.get("rate") is not None:
-        return tax.get("vatCategory"), float(tax["rate"])
-    category = tax.get("vatCategory") or {"reduced": "reduced", "free": "exempt"}.get(
-        product.get("salesTax", ""), "normal"
-    )
-    return category, {"normal": rates["normal"], "reduced": rates["reduced"]}.get(category, 0.0)
-
-
 def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str) -> Record:
     customer = state.customers[data["customer"]["id"]]
     project = state.projects[data["project"]["id"]]
     financials = dict(data["financials"])
-    tax = financials.get("tax") or {}
-    rates = {
-        "normal": float(tax.get("normalTaxRate") or project.get("normalTaxRate") or 19),
-        "reduced": float(tax.get("reducedTaxRate") or project.get("reducedTaxRate") or 7),
-    }
-    # Assumption (docs/xentral.md#prices-tax-and-totals): prices follow taxDisplay; default gross
-    net_prices = tax.get("taxDisplay") == "net"
     currency = financials["currency"]
-    net_total, gross_total = Decimal(0), Decimal(0)
-
-    def add(amount: Decimal, rate: float) -> None:
-        nonlocal net_total, gross_total
-        factor = 1 + Decimal(str(rate)) / 100
-        net, gross = (amount, amount * factor) if net_prices else (amount / factor, amount)
-        net_total += net
-        gross_total += gross
+    net_prices = (financials.get("tax") or {}).get("taxDisplay") == "net"
+    booked = book_order(state, data, project)
 
     positions = []
     for sort, line in enumerate(data["positions"], start=1):
@@ -157,10 +136,11 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         if amount is None:
             master = product.get("salesPriceNet" if net_prices else "salesPriceGross")
             amount = Decimal(str(master if master is not None else 0))
-        category, rate = _rate(line.get("tax"), product, rates)
-        # Assumption (docs/xentral.md#prices-tax-and-totals): `discount` is a percentage (the spec example sends 10).
+        line_tax = line.get("tax") or {}
+        rate = booked.rates[sort - 1]
+        category = line_category(line_tax, product)
+        # Assumption (docs/xentral.md#prices-tax-and-totals): `discount` is a fraction (0.15 = 15 %), see pricing.py.
         discount = float(line.get("discount") or 0)
-        add(amount * Decimal(str(line["quantity"])) * (1 - Decimal(str(discount)) / 100), rate)
         positions.append(
             {
                 "id": str(int(order_id) * 1000 + sort),
@@ -177,8 +157,8 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
                 "tax": {
                     "effectiveVatRate": rate,
                     "vatCategory": category,
-                    "rate": (line.get("tax") or {}).get("rate"),
-                    "taxText": (line.get("tax") or {}).get("taxText"),
+                    "rate": line_tax.get("rate"),
+                    "taxText": line_tax.get("taxText"),
                 },
                 "price": {
                     "amount": str(amount.quantize(CENT)),
@@ -193,8 +173,6 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
     for line in delivery.get("shippingCosts") or []:
         product = state.products[line["shippingCostProduct"]["id"]]
         price = line.get("price") or {"amount": product.get("salesPriceGross") or "0", "currency": currency}
-        _, rate = _rate(line.get("tax"), product, rates)
-        add((_decimal(price.get("amount")) or Decimal(0)) * Decimal(str(line["quantity"])), rate)
         cost = {k: v for k, v in line.items() if v is not None}
         cost["shippingCostProduct"] = {
             "id": product["id"],
@@ -203,12 +181,6 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         }
         cost["price"] = {k: v for k, v in price.items() if v is not None}
         shipping_costs.append(cost)
-    for line in data.get("discountPositions") or []:
-        product = state.products[line["discountProduct"]["id"]]
-        _, rate = _rate(line.get("tax"), product, rates)
-        # Assumption (docs/xentral.md#prices-tax-and-totals): discount values are positive amounts that are subtracted.
-        value = _decimal((line.get("value") or {}).get("amount") or 0) or Decimal(0)
-        add(-abs(value) * Decimal(str(line["quantity"])), rate)
 
     billing = _clean(financials.get("billingAddress")) or _customer_address(customer, shipping=False)
     shipping = _clean(delivery.get("shippingAddress")) or _customer_address(customer, shipping=True)
@@ -244,8 +216,9 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         # The import releases the order at once and numbers it from the central number range
         # (docs/xentral.md#reading-an-order-back).
         "status": "released",
-        "netSales": float(net_total.quantize(CENT, ROUND_HALF_UP)),
-        "total": float(gross_total.quantize(CENT, ROUND_HALF_UP)),
+        # Numbers per the list schema; computed per line to the cent (pricing.py).
+        "netSales": float(booked.net),
+        "total": float(booked.gross),
         "customer": {"id": customer["id"], "number": customer.get("number")},
         "comment": data.get("comment") or "",
         "project": {"id": project["id"]},

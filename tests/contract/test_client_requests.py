@@ -28,7 +28,16 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine
+from unified_order_api.orders.model import (
+    Address,
+    LineTax,
+    Money,
+    NewCustomer,
+    OrderDiscount,
+    OrderDraft,
+    OrderLine,
+    ShippingCost,
+)
 from unified_order_api.xentral import (
     Cursor,
     Filter,
@@ -275,8 +284,23 @@ _FULL_DRAFT = OrderDraft(
             quantity=Decimal("2"),
             unit_price=Money(Decimal("19.99"), "EUR"),
             line_id="l-1",
+            tax=LineTax(category="normal", rate=None, percent=Decimal(19)),
+            discount_percent=Decimal(15),
         ),
-        OrderLine(product_id="242", sku="SKU-2", quantity=Decimal("0.5")),
+        OrderLine(
+            product_id="242",
+            sku="SKU-2",
+            quantity=Decimal("0.5"),
+            tax=LineTax(category=None, rate=Decimal("7.5"), percent=Decimal("7.5")),
+        ),
+        OrderLine(
+            product_id="454",
+            sku="",
+            quantity=Decimal(1),
+            unit_price=Money(Decimal("2.00"), "EUR"),
+            tax=LineTax(category="normal", rate=None, percent=Decimal(19)),
+            comment="Cash on delivery",
+        ),
     ),
     billing_address=_ADDRESS,
     shipping_address=_ADDRESS,
@@ -288,9 +312,12 @@ _FULL_DRAFT = OrderDraft(
     internal_designation="unified-api",
     language="de",
     auto_shipping=True,
-    shipping_cost=Money(Decimal("4.90"), "EUR"),
-    shipping_cost_product_id="453",
     custom_fields={"gift": "yes"},
+    prices="gross",
+    taxation="eu",
+    vat_id="ATU12345678",
+    shipping_costs=(ShippingCost("453", Money(Decimal("4.90"), "EUR"), LineTax("normal", None, Decimal(19)), "DHL"),),
+    discounts=(OrderDiscount("99", Money(Decimal("10.00"), "EUR"), LineTax("normal", None, Decimal(19)), "TENOFF"),),
 )
 _MINIMAL_DRAFT = OrderDraft(
     order_date=dt.date(2025, 1, 15),

@@ -145,5 +145,5 @@ def test_bad_filters_are_400(client: httpx.Client, path: str, query: str, member
 
 def test_order_param(client: httpx.Client) -> None:
     r = client.get("/api/v1/products?order[0][field]=number&order[0][dir]=desc&page[number]=1&page[size]=3")
-    assert [i["number"] for i in r.json()["data"]] == ["SHIP-001", "DISC-001", "BOOK-001"]
+    assert [i["number"] for i in r.json()["data"]] == ["SHIP-001", "FEE-001", "DISC-001"]
     assert client.get("/api/v1/products?order[0][field]=nope").status_code == 400

@@ -11,11 +11,11 @@ from xentral_sandbox.testing import SandboxHandle
 def test_page_envelope_and_slices(client: httpx.Client) -> None:
     first = client.get("/api/v1/products?page[number]=1&page[size]=3").json()
     second = client.get("/api/v1/products?page[number]=3&page[size]=3").json()
-    assert first["extra"] == {"totalCount": 7, "page": {"number": 1, "size": 3}}
+    assert first["extra"] == {"totalCount": 8, "page": {"number": 1, "size": 3}}
     assert [p["id"] for p in first["data"]] == ["1", "2", "3"]
-    assert [p["id"] for p in second["data"]] == ["453"]
+    assert [p["id"] for p in second["data"]] == ["453", "454"]
     empty = client.get("/api/v1/products?page[number]=9&page[size]=3").json()
-    assert empty["data"] == [] and empty["extra"]["totalCount"] == 7
+    assert empty["data"] == [] and empty["extra"]["totalCount"] == 8
 
 
 def test_default_page_is_ten(client: httpx.Client) -> None:

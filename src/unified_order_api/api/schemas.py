@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..orders.attempts import Attempt, AttemptState, OrderReceipt
-from ..orders.commands import CustomerDetails, ItemRequest, PlaceOrder
+from ..orders.commands import AmountLine, CustomerDetails, ItemRequest, PlaceOrder
 from ..orders.errors import FieldProblem
 from ..orders.model import Address
 
@@ -114,17 +114,77 @@ class CustomerIn(_Strict):
         )
 
 
+TaxRate = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        lt=100,
+        decimal_places=4,
+        description="VAT rate in percent (19 = 19 %); instead of vat_category",
+        examples=[19, 7, "7.5", 0],
+    ),
+]
+VatCategoryIn = Annotated[
+    Literal["normal", "reduced", "exempt"],
+    Field(description="The project's normal or reduced rate, or exempt (0 %); instead of tax_rate"),
+]
+Amount = Annotated[Decimal, Field(ge=0, le=Decimal(1_000_000), decimal_places=4)]
+
+
 class ItemIn(_Strict):
     sku: ShortText = Field(examples=["ART-001"])
     quantity: Annotated[Decimal, Field(gt=0, le=MAX_QUANTITY, decimal_places=4, examples=[2])]
     price: Annotated[Decimal, Field(ge=0, le=Decimal("1e9"), decimal_places=4)] | None = Field(
-        default=None, description="Unit price; without it Xentral's master price applies"
+        default=None,
+        description="Unit price, gross or net per `prices`; without it Xentral's master price applies",
+        examples=["49.90"],
     )
     name: Text | None = None
     line_id: ShortText | None = Field(default=None, description="Your line id; Xentral's webId")
+    tax_rate: TaxRate | None = None
+    vat_category: VatCategoryIn | None = None
+    discount_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)] | None = Field(
+        default=None, description="Line discount in percent (0-100) of price * quantity", examples=[10]
+    )
 
     def to_domain(self) -> ItemRequest:
-        return ItemRequest(self.sku, self.quantity, self.price, self.name, self.line_id)
+        return ItemRequest(
+            self.sku,
+            self.quantity,
+            self.price,
+            self.name,
+            self.line_id,
+            tax_rate=self.tax_rate,
+            vat_category=self.vat_category,
+            discount_percent=self.discount_percent,
+        )
+
+
+class AmountLineIn(_Strict):
+    """A shipping cost, fee or order discount: gross or net per `prices`; VAT by tax_rate or vat_category
+    (default: the project's normal rate)."""
+
+    name: Text = Field(examples=["DHL"])
+    amount: Amount = Field(examples=["4.90"])
+    tax_rate: TaxRate | None = None
+    vat_category: VatCategoryIn | None = None
+
+    def to_domain(self) -> AmountLine:
+        return AmountLine(self.name, self.amount, self.tax_rate, self.vat_category)
+
+
+AmountLines = Annotated[list[AmountLineIn], Field(max_length=50)]
+PaymentStatusIn = Literal[
+    "paid",
+    "pending",
+    "authorized",
+    "partially_paid",
+    "partially_refunded",
+    "refunded",
+    "failed",
+    "voided",
+    "cancelled",
+]
 
 
 ORDER_EXAMPLE: dict[str, Any] = {
@@ -142,10 +202,37 @@ ORDER_EXAMPLE: dict[str, Any] = {
     "reference": "SHOP-12345",
 }
 
+# The same order with its money spelled out, as a shop that knows its totals sends it.
+MONEY_EXAMPLE: dict[str, Any] = {
+    "reference": "SHOP-12346",
+    "customer": {
+        "email": "einkauf@example.at",
+        "name": "Anna Berger",
+        "company": "Berger Handels GmbH",
+        "vat_id": "ATU12345678",
+        "street": "Ringstraße 9",
+        "zip": "1010",
+        "city": "Wien",
+        "country": "AT",
+    },
+    "prices": "net",
+    "items": [
+        {"sku": "ART-001", "quantity": 2, "price": "16.80", "tax_rate": 19, "discount_percent": 10},
+        {"sku": "BOOK-001", "quantity": 1, "price": "23.36", "vat_category": "reduced"},
+    ],
+    "shipping_costs": [{"name": "DHL", "amount": "4.12", "tax_rate": 19}],
+    "fees": [{"name": "Cash on delivery", "amount": "2.00", "tax_rate": 19}],
+    "discounts": [{"name": "TENOFF", "amount": "5.00", "tax_rate": 19}],
+    "expected_total": "54.72",
+    "shipping": "dhl_standard",
+    "payment": "invoice",
+    "payment_status": "pending",
+}
+
 
 class OrderRequest(_Strict):
     model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [ORDER_EXAMPLE]}
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [ORDER_EXAMPLE, MONEY_EXAMPLE]}
     )
 
     reference: Reference
@@ -161,15 +248,50 @@ class OrderRequest(_Strict):
         description="Your payment code, e.g. paypal. May be left out or null only when the service has a "
         "default payment method (UOA_DEFAULTS__PAYMENT_METHOD_ID); otherwise the order is refused (422).",
     )
-    payment_status: Literal["paid", "pending", "authorized", "refunded", "failed"] | None = Field(
-        default=None, description="Written to the order's internal comment; Xentral's import has no paid flag"
+    payment_status: PaymentStatusIn | None = Field(
+        default=None,
+        description=(
+            "Written to the order's internal comment (Xentral's import has no paid flag); "
+            "`voided` and `cancelled` orders are refused with 422 order_cancelled, never imported"
+        ),
     )
     transaction_id: ShortText | None = Field(default=None, description="Becomes Xentral's transactionNumber")
     billing_address: AddressIn | None = None
     shipping_address: AddressIn | None = None
     currency: Currency | None = None
     order_date: dt.date | None = None
-    shipping_cost: Annotated[Decimal, Field(ge=0, le=Decimal(100_000), decimal_places=4)] | None = None
+    shipping_cost: Annotated[Decimal, Field(ge=0, le=Decimal(100_000), decimal_places=4)] | None = Field(
+        default=None, description="Shorthand for one `shipping_costs` line at the normal rate", examples=["4.90"]
+    )
+    prices: Literal["gross", "net"] | None = Field(
+        default=None,
+        description="How every amount in the order is meant; default per configuration (gross). "
+        "Becomes Xentral's financials.tax.taxDisplay",
+    )
+    taxation: Literal["domestic", "eu", "export"] | None = Field(
+        default=None,
+        description="Derived when absent: buyer's country = home → domestic; another EU country with "
+        "customer.vat_id → eu (no VAT); outside the EU → export (no VAT)",
+    )
+    shipping_costs: AmountLines = Field(
+        default_factory=list, examples=[[{"name": "DHL", "amount": "4.90", "tax_rate": 19}]]
+    )
+    discounts: AmountLines = Field(
+        default_factory=list,
+        description="Coupons and order-level discounts: positive amounts, subtracted as discount positions",
+        examples=[[{"name": "TENOFF", "amount": "10.00", "tax_rate": 19}]],
+    )
+    fees: AmountLines = Field(
+        default_factory=list,
+        description="Surcharges, each a position on the configured fee product",
+        examples=[[{"name": "Cash on delivery", "amount": "2.00", "tax_rate": 19}]],
+    )
+    expected_total: Annotated[Decimal, Field(ge=0, le=Decimal("1e10"), decimal_places=4)] | None = Field(
+        default=None,
+        description="The gross total the buyer was charged; a computed total differing beyond the tolerance "
+        "is refused (422 total_mismatch) or flagged, per configuration",
+        examples=["54.72"],
+    )
     custom_fields: Annotated[
         dict[
             Annotated[str, StringConstraints(min_length=1, max_length=64)],
@@ -209,6 +331,12 @@ class OrderRequest(_Strict):
             auto_shipping=self.auto_shipping,
             language=self.language,
             callback_url=self.callback_url,
+            prices=self.prices,
+            taxation=self.taxation,
+            shipping_costs=tuple(line.to_domain() for line in self.shipping_costs),
+            discounts=tuple(line.to_domain() for line in self.discounts),
+            fees=tuple(line.to_domain() for line in self.fees),
+            expected_total=self.expected_total,
         )
 
 
@@ -232,6 +360,19 @@ class CustomerOut(BaseModel):
     created: bool
 
 
+class TotalsOut(BaseModel):
+    """The order's money as we computed it before the import, next to what the buyer paid and what Xentral booked."""
+
+    net: Decimal = Field(examples=["54.72"])
+    tax: Decimal = Field(examples=["0.00"])
+    gross: Decimal = Field(examples=["54.72"])
+    expected: Decimal | None = Field(default=None, description="`expected_total` as sent")
+    xentral: Decimal | None = Field(default=None, description="Xentral's own `total` for the order, read back")
+    matches: bool | None = Field(
+        default=None, description="False when expected or Xentral's total differs beyond the tolerance"
+    )
+
+
 class OrderOut(BaseModel):
     reference: str
     order_id: str = Field(description="Xentral sales order id")
@@ -240,6 +381,10 @@ class OrderOut(BaseModel):
     customer: CustomerOut
     outcome: Literal["created", "existing"] = Field(
         description="created: this request (or its first try) created the order; existing: it was already in Xentral"
+    )
+    totals: TotalsOut | None = Field(default=None, description="Absent when a unit price was unknown")
+    warnings: list[str] = Field(
+        default_factory=list, description="e.g. a total that differs from the expected or Xentral's total"
     )
 
     @classmethod
@@ -253,6 +398,8 @@ class OrderOut(BaseModel):
                 id=receipt.customer_id, number=receipt.customer_number, created=receipt.customer_created
             ),
             outcome=receipt.outcome,
+            totals=TotalsOut.model_validate(receipt.totals) if receipt.totals else None,
+            warnings=list(receipt.warnings),
         )
 
 
@@ -268,6 +415,7 @@ class OrderStatusOut(BaseModel):
     stage: str = Field(description="received, customer_resolved, importing, completed or failed")
     order: OrderOut | None = None
     error: dict[str, Any] | None = None
+    warnings: list[str] = Field(default_factory=list, description="The finished order's warnings (totals)")
     steps: list[StepOut]
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -287,6 +435,7 @@ class OrderStatusOut(BaseModel):
             stage=attempt.state.value,
             order=OrderOut.from_receipt(attempt.receipt) if attempt.receipt else None,
             error=attempt.error,
+            warnings=list(attempt.receipt.warnings) if attempt.receipt else [],
             steps=[StepOut(name=s.name, at=s.at, detail=s.detail) for s in attempt.steps],
             created_at=attempt.created_at,
             updated_at=attempt.updated_at,

@@ -69,6 +69,9 @@ class OrderReceipt:
     customer_number: str | None
     customer_created: bool
     outcome: Literal["created", "existing"]
+    # {net, tax, gross, expected, xentral, matches} as strings/bool (orders.totals.TotalsCheck.to_json)
+    totals: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +83,8 @@ class OrderReceipt:
             "customer_number": self.customer_number,
             "customer_created": self.customer_created,
             "outcome": self.outcome,
+            "totals": self.totals,
+            "warnings": list(self.warnings),
         }
 
     @classmethod

@@ -10,8 +10,22 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .model import Address
+from .taxation import Prices, Taxation, VatCategory
 
-PaymentStatus = Literal["paid", "pending", "authorized", "refunded", "failed"]
+# What shops really send (Shopify financial_status, WooCommerce/Shopware states); README "payment_status".
+PaymentStatus = Literal[
+    "paid",
+    "pending",
+    "authorized",
+    "partially_paid",
+    "partially_refunded",
+    "refunded",
+    "failed",
+    "voided",
+    "cancelled",
+]
+# Never imported: a voided or cancelled order is not an order to fulfil.
+REFUSED_PAYMENT_STATUSES: frozenset[str] = frozenset({"voided", "cancelled"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +51,28 @@ class ItemRequest:
     unit_price: Decimal | None = None
     name: str | None = None
     line_id: str | None = None
+    tax_rate: Decimal | None = None
+    vat_category: VatCategory | None = None
+    discount_percent: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AmountLine:
+    """A shipping cost, fee or order discount: a name, an amount (gross or net per the order) and its VAT."""
+
+    name: str
+    amount: Decimal
+    tax_rate: Decimal | None = None
+    vat_category: VatCategory | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AmountLine:
+        return cls(
+            name=data["name"],
+            amount=Decimal(data["amount"]),
+            tax_rate=_decimal(data.get("tax_rate")),
+            vat_category=data.get("vat_category"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +97,12 @@ class PlaceOrder:
     auto_shipping: bool | None = None
     language: str | None = None
     callback_url: str | None = None
+    prices: Prices | None = None
+    taxation: Taxation | None = None
+    shipping_costs: tuple[AmountLine, ...] = ()
+    discounts: tuple[AmountLine, ...] = ()
+    fees: tuple[AmountLine, ...] = ()
+    expected_total: Decimal | None = None
 
     def fingerprint(self) -> str:
         """A stable digest of the request, so a reused idempotency key with another body is caught."""
@@ -91,9 +133,16 @@ class PlaceOrder:
                         unit_price=_decimal(item["unit_price"]),
                         name=item["name"],
                         line_id=item["line_id"],
+                        tax_rate=_decimal(item.get("tax_rate")),
+                        vat_category=item.get("vat_category"),
+                        discount_percent=_decimal(item.get("discount_percent")),
                     )
                     for item in data["items"]
                 ),
+                "shipping_costs": tuple(AmountLine.from_json(line) for line in data.get("shipping_costs", ())),
+                "discounts": tuple(AmountLine.from_json(line) for line in data.get("discounts", ())),
+                "fees": tuple(AmountLine.from_json(line) for line in data.get("fees", ())),
+                "expected_total": _decimal(data.get("expected_total")),
                 "billing_address": Address(**data["billing_address"]) if data["billing_address"] else None,
                 "shipping_address": Address(**data["shipping_address"]) if data["shipping_address"] else None,
                 "order_date": dt.date.fromisoformat(data["order_date"]) if data["order_date"] else None,
@@ -104,7 +153,7 @@ class PlaceOrder:
 
 def fingerprint_of(request: dict[str, Any]) -> str:
     """The digest of a command's `to_json()`: equal for equal requests, whatever their key order."""
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(_as_before_money(request), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -119,6 +168,21 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
     return _canonical(value)
+
+
+_LATER_FIELDS = ("prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total")
+_LATER_ITEM_FIELDS = ("tax_rate", "vat_category", "discount_percent")
+
+
+def _as_before_money(request: dict[str, Any]) -> dict[str, Any]:
+    """The request without the money fields it leaves unset, so it digests as it did before they
+    existed: a retry across the upgrade is still recognised as the same request."""
+    trimmed = {k: v for k, v in request.items() if not (k in _LATER_FIELDS and v in (None, []))}
+    trimmed["items"] = [
+        {k: v for k, v in item.items() if not (k in _LATER_ITEM_FIELDS and v is None)}
+        for item in request.get("items", [])
+    ]
+    return trimmed
 
 
 def _decimal(value: str | None) -> Decimal | None:

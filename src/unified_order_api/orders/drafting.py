@@ -13,9 +13,10 @@ from ..clock import Clock
 from .commands import PlaceOrder
 from .errors import FieldProblem, OrderRejected
 from .items import resolve_items
-from .model import Address, Money, OrderDraft, PaymentMethod, ShippingMethod
+from .model import Address, OrderDraft, PaymentMethod, ShippingMethod
 from .policy import ClientPolicy
 from .ports import XentralGateway
+from .pricing import MoneySettings, check_expected_total, price_order
 from .reads import gather_reads
 from .reference_data import ReferenceData, match_code
 
@@ -55,19 +56,15 @@ class OrderDrafter:
             problems.append(
                 FieldProblem(pointer, "unknown_project", f"Project '{project_id}' does not exist in Xentral")
             )
+        # -- money: VAT per line, shipping costs, fees, discounts and the expected total (orders/pricing.py)
+        money = MoneySettings.for_policy(policy)
+        rates = next((p.tax_rates for p in projects if p.id == project_id), None)
+        pricing, money_problems = price_order(command, lines, products, rates, currency, money)
+        problems += money_problems
         if problems:
             raise OrderRejected(problems)
-        if command.shipping_cost and defaults.shipping_cost_product_id is None:
-            raise OrderRejected(
-                [
-                    FieldProblem(
-                        "/shipping_cost",
-                        "shipping_cost_unsupported",
-                        "A shipping cost was sent, but no shipping cost product is configured "
-                        "(UOA_DEFAULTS__SHIPPING_COST_PRODUCT_ID)",
-                    )
-                ]
-            )
+        totals = check_expected_total(pricing, command, money)
+        # -- end money
 
         assert shipping_id is not None and payment_id is not None and project_id is not None
         billing = command.billing_address or _customer_address(command)
@@ -79,7 +76,7 @@ class OrderDrafter:
             payment_method_id=payment_id,
             shipping_method_id=shipping_id,
             currency=currency,
-            lines=tuple(lines),
+            lines=pricing.lines,
             billing_address=billing,
             shipping_address=command.shipping_address or billing,
             sales_channel_id=defaults.sales_channel_id,
@@ -90,9 +87,13 @@ class OrderDrafter:
             internal_designation=defaults.internal_designation,
             language=command.language or defaults.language,
             auto_shipping=defaults.auto_shipping if command.auto_shipping is None else command.auto_shipping,
-            shipping_cost=(Money(command.shipping_cost, currency) if command.shipping_cost is not None else None),
-            shipping_cost_product_id=defaults.shipping_cost_product_id,
             custom_fields=dict(command.custom_fields),
+            prices=pricing.prices,
+            taxation=pricing.taxation,
+            vat_id=pricing.vat_id,
+            shipping_costs=pricing.shipping_costs,
+            discounts=pricing.discounts,
+            totals=totals,
         )
 
 

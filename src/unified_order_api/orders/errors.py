@@ -48,6 +48,20 @@ class CustomerNotFound(OrderRejected):
     title = "Customer not found"
 
 
+class TotalMismatch(OrderRejected):
+    """The order's computed gross total differs from what the buyer was charged (`expected_total`)."""
+
+    code = "total_mismatch"
+    title = "The order's total differs from the expected total"
+
+
+class OrderCancelled(OrderRejected):
+    """A voided or cancelled order: it is not imported, as it must never be fulfilled."""
+
+    code = "order_cancelled"
+    title = "The order is cancelled"
+
+
 class AmbiguousCustomer(OrderError):
     code = "customer_ambiguous"
     title = "Several customers match"

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from .taxation import Prices, Taxation, TaxRates, VatCategory
+from .totals import TotalsCheck
+
 CustomerLookupField = Literal["number", "email"]
 
 
@@ -29,6 +32,7 @@ class Product:
     locked_reason: str | None = None
     sales_price_net: Money | None = None
     sales_price_gross: Money | None = None
+    tax_class: str | None = None  # Xentral `salesTax`: standard | reduced | free
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,17 @@ class Project:
     name: str
     key_name: str
     currency: str | None = None
+    tax_rates: TaxRates | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineTax:
+    """A line's VAT as Xentral is told it: a category, or an explicit `rate` (percent) when the
+    rate is no category of the project. `percent` is the rate it amounts to (tax text, totals)."""
+
+    category: VatCategory | None
+    rate: Decimal | None
+    percent: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +114,29 @@ class OrderLine:
     unit_price: Money | None = None
     name: str | None = None
     line_id: str | None = None
+    tax: LineTax | None = None
+    discount_percent: Decimal | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingCost:
+    """One shipping cost line, on the configured shipping-cost product."""
+
+    product_id: str
+    amount: Money
+    tax: LineTax
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDiscount:
+    """A coupon or order-level discount: a positive amount that is subtracted, on the discount product."""
+
+    product_id: str
+    amount: Money
+    tax: LineTax
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +161,13 @@ class OrderDraft:
     internal_designation: str | None = None
     language: str | None = None
     auto_shipping: bool = False
-    shipping_cost: Money | None = None
-    shipping_cost_product_id: str | None = None
     custom_fields: dict[str, str] = field(default_factory=dict)
+    prices: Prices | None = None
+    taxation: Taxation | None = None
+    vat_id: str | None = None
+    shipping_costs: tuple[ShippingCost, ...] = ()
+    discounts: tuple[OrderDiscount, ...] = ()
+    totals: TotalsCheck | None = None  # what we computed before the import (and the buyer's total)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
-from ..config import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Settings
+from ..config import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Settings, TotalsPolicy
 
 __all__ = ["ClientPolicy", "OrderPolicies"]
 
@@ -24,6 +25,7 @@ class ClientPolicy:
     payment_map: Mapping[str, str] = field(default_factory=dict)
     customers: CustomerPolicy = field(default_factory=CustomerPolicy)
     idempotency: IdempotencyPolicy = field(default_factory=IdempotencyPolicy)
+    totals: TotalsPolicy = field(default_factory=TotalsPolicy)
 
     def external_reference(self, reference: str) -> str:
         """The reference as Xentral stores it (externalOrderNumber): the client's prefix keeps the
@@ -47,6 +49,7 @@ class OrderPolicies:
             payment_map=settings.payment_map,
             customers=settings.customers,
             idempotency=settings.idempotency,
+            totals=settings.totals,
         )
         clients = {
             client.name: ClientPolicy(
@@ -58,6 +61,7 @@ class OrderPolicies:
                 payment_map=default.payment_map,
                 customers=default.customers,
                 idempotency=default.idempotency,
+                totals=_totals_for(client.on_total_mismatch, default.totals),
             )
             for client in settings.clients
         }
@@ -65,3 +69,8 @@ class OrderPolicies:
 
     def for_client(self, client: str) -> ClientPolicy:
         return self._clients.get(client, self.default)
+
+
+def _totals_for(rule: Literal["refuse", "flag"] | None, totals: TotalsPolicy) -> TotalsPolicy:
+    """A client's own mismatch rule, if it has one, over the global totals policy."""
+    return totals if rule is None else totals.model_copy(update={"on_mismatch": rule})

@@ -33,6 +33,7 @@ from .importing import OrderImporter
 from .model import OrderDraft
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
+from .pricing import refuse_cancelled
 from .reads import gather_reads, nothing
 from .reference_data import ReferenceData
 
@@ -88,6 +89,7 @@ class OrderService:
         """
         policy = self._policies.for_client(client)
         key = _key(command, key, policy)
+        refuse_cancelled(command)
         callback_url = await self.callbacks.target(client, command)
         now = self._clock()
         claim = await self._claim(command, client, key, lease_until=now + self._lease(policy))
@@ -119,6 +121,7 @@ class OrderService:
         arrival order, at the pace the Xentral limiter allows.
         """
         key = _key(command, key, self._policies.for_client(client))
+        refuse_cancelled(command)
         await self.callbacks.target(client, command, resolve=False)
         claim = await self._claim(command, client, key, lease_until=self._clock(), queued=True)
         if claim.kind == "replay":
@@ -211,6 +214,7 @@ class OrderService:
                 draft, lookup = await self._resolve_fresh(command, attempt, policy)
         assert order_id is not None
         order = await self._importer.read_back(order_id, draft.reference, attempt)
+        totals = draft.totals  # computed before the import (orders/pricing.py)
         receipt = OrderReceipt(
             reference=command.reference,
             order_id=order.id,
@@ -220,6 +224,8 @@ class OrderService:
             customer_number=attempt.customer_number or order.customer_number,
             customer_created=attempt.customer_created,
             outcome="created",
+            totals=totals.to_json() if totals is not None else None,
+            warnings=totals.warnings() if totals is not None else [],
         )
         await self._finish(attempt, receipt, callback_url)
         return receipt

@@ -25,6 +25,7 @@ from ..orders.model import (
     SalesOrder,
     ShippingMethod,
 )
+from ..orders.taxation import TaxRates
 from .client import XentralClient
 from .customer_payload import customer_create_v1
 from .errors import XentralError, XentralNotFound
@@ -205,6 +206,7 @@ def _product(item: ProductItem) -> Product:
         locked_reason=item.disabled_reason or None,
         sales_price_net=_money(item.sales_price_net),
         sales_price_gross=_money(item.sales_price_gross),
+        tax_class=item.sales_tax or None,
     )
 
 
@@ -239,4 +241,10 @@ def _payment_method(item: PaymentMethodItem) -> PaymentMethod:
 
 
 def _project(item: ProjectItem) -> Project:
-    return Project(id=item.id, name=item.name or "", key_name=item.key_name or "", currency=item.currency)
+    rates = None
+    if item.normal_tax_rate is not None and item.reduced_tax_rate is not None:
+        # Floats on the wire (19, 7, 13.3): read through str so 13.3 stays 13.3, not 13.30000000000000071…
+        rates = TaxRates(normal=Decimal(str(item.normal_tax_rate)), reduced=Decimal(str(item.reduced_tax_rate)))
+    return Project(
+        id=item.id, name=item.name or "", key_name=item.key_name or "", currency=item.currency, tax_rates=rates
+    )

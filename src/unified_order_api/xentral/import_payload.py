@@ -9,6 +9,12 @@ Where custom fields go: the import schema has no free-field slot for the order (
 `OrderDraft.custom_fields` are appended to the internal `comment`, one `key: value` line
 each under a "Custom fields:" heading, after the internal note. They stay visible to staff
 on the order and never print on customer documents (unlike bodyIntroduction/Outroduction).
+
+Money (docs/xentral.md#prices-tax-and-totals): `financials.tax` always states `taxation` and `taxDisplay`, so Xentral
+reads our amounts as we computed them; every position, shipping cost and discount position
+carries its `tax`. Assumptions where the spec is ambiguous (docs/xentral.md#prices-tax-and-totals), each made here once:
+`discount` is a fraction (`discount_fraction`), `tax.rate` is a percentage (`tax_body`), and
+`discountPositions[].value.amount` is a positive amount Xentral subtracts.
 """
 
 from __future__ import annotations
@@ -16,19 +22,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from ..orders.model import Address, Money, OrderDraft, OrderLine
+from ..orders.model import Address, LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
 from .wire import (
     AddressType,
     BillingAddressBody,
+    DiscountPositionBody,
     ImportDelivery,
     ImportFinancials,
     ImportPosition,
+    ImportTax,
     MoneyBody,
     SalesOrderImport,
     ShippingAddressBody,
+    ShippingCostBody,
+    TaxBody,
 )
 
-__all__ = ["CUSTOM_FIELDS_HEADING", "build_import_payload", "money_body", "wire_number"]
+__all__ = [
+    "CUSTOM_FIELDS_HEADING",
+    "build_import_payload",
+    "discount_fraction",
+    "money_body",
+    "tax_body",
+    "wire_number",
+]
 
 CUSTOM_FIELDS_HEADING = "Custom fields:"
 
@@ -38,8 +55,7 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
 
     Left out on purpose so Xentral fills them from the customer master data (docs/xentral.md#sales-order-import):
     `billingAddress` and `shippingAddress` when the draft has none, and `paymentTerms`
-    and `tax` always. `shippingCosts` is only sent when both the cost and the shipping-cost
-    product are known: a cost without a product has no valid wire form.
+    always; `tax` only when the draft has no prices mode (no money drafted).
     """
     financials: ImportFinancials = {
         "paymentMethod": {"id": draft.payment_method_id},
@@ -47,6 +63,9 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     }
     if draft.billing_address is not None:
         financials["billingAddress"] = billing_address(draft.billing_address)
+    tax = _order_tax(draft)
+    if tax is not None:
+        financials["tax"] = tax
 
     delivery: ImportDelivery = {
         "shippingMethod": {"id": draft.shipping_method_id},
@@ -55,14 +74,8 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     }
     if draft.shipping_address is not None:
         delivery["shippingAddress"] = shipping_address(draft.shipping_address)
-    if draft.shipping_cost is not None and draft.shipping_cost_product_id is not None:
-        delivery["shippingCosts"] = [
-            {
-                "shippingCostProduct": {"id": draft.shipping_cost_product_id},
-                "quantity": 1,
-                "price": money_body(draft.shipping_cost),
-            }
-        ]
+    if draft.shipping_costs:
+        delivery["shippingCosts"] = [shipping_cost(cost) for cost in draft.shipping_costs]
 
     payload: SalesOrderImport = {
         "date": draft.order_date.isoformat(),
@@ -73,6 +86,8 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
         "delivery": delivery,
         "positions": [position(line) for line in draft.lines],
     }
+    if draft.discounts:
+        payload["discountPositions"] = [discount_position(discount) for discount in draft.discounts]
     if draft.external_order_id is not None:
         payload["externalOrderId"] = draft.external_order_id
     if draft.transaction_number is not None:
@@ -103,9 +118,64 @@ def position(line: OrderLine) -> ImportPosition:
     body: ImportPosition = {"product": {"id": line.product_id}, "quantity": wire_number(line.quantity)}
     if line.unit_price is not None:
         body["price"] = money_body(line.unit_price)
+    if line.tax is not None:
+        body["tax"] = tax_body(line.tax)
+    if line.discount_percent:
+        body["discount"] = discount_fraction(line.discount_percent)
+    if line.comment is not None:
+        body["comment"] = line.comment
     if line.line_id is not None:
         body["webId"] = line.line_id
     return body
+
+
+def shipping_cost(cost: ShippingCost) -> ShippingCostBody:
+    body: ShippingCostBody = {
+        "shippingCostProduct": {"id": cost.product_id},
+        "quantity": 1,
+        "price": money_body(cost.amount),
+        "tax": tax_body(cost.tax),
+    }
+    if cost.name:
+        body["comment"] = cost.name
+    return body
+
+
+def discount_position(discount: OrderDiscount) -> DiscountPositionBody:
+    """Assumption (docs/xentral.md#prices-tax-and-totals): the value is a positive amount that Xentral subtracts."""
+    return {
+        "discountProduct": {"id": discount.product_id},
+        "quantity": 1,
+        "value": money_body(Money(abs(discount.amount.amount), discount.amount.currency)),
+        "tax": tax_body(discount.tax),
+    }
+
+
+def tax_body(tax: LineTax) -> TaxBody:
+    """A category when the line has one, else the rate — in percent (assumption: like the project's
+    `normalTaxRate` 19; the spec's rate example 0.5 says nothing either way). Never both (spec)."""
+    text = f"{format(tax.percent.normalize(), 'f')}% VAT"
+    if tax.category is not None:
+        return {"vatCategory": tax.category, "taxText": text}
+    assert tax.rate is not None
+    return {"rate": wire_number(tax.rate), "taxText": text}
+
+
+def discount_fraction(percent: Decimal) -> float:
+    """`positions[].discount` is a fraction: 15 % → 0.15 — the spec's field description
+    ("0.15 = 15% discount"), against its example's `10`. The one place the scale is converted."""
+    return wire_number(percent / 100)
+
+
+def _order_tax(draft: OrderDraft) -> ImportTax | None:
+    if draft.prices is None:
+        return None
+    tax: ImportTax = {"taxDisplay": draft.prices}
+    if draft.taxation is not None:
+        tax["taxation"] = draft.taxation
+    if draft.vat_id:
+        tax["vatId"] = draft.vat_id
+    return tax
 
 
 def billing_address(address: Address) -> BillingAddressBody:

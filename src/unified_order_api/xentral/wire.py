@@ -31,12 +31,14 @@ __all__ = [
     "CustomerItem",
     "CustomerView",
     "CustomerViewGeneral",
+    "DiscountPositionBody",
     "ExternalReferenceTarget",
     "IdRef",
     "ImportDelivery",
     "ImportFinancials",
     "ImportLanguage",
     "ImportPosition",
+    "ImportTax",
     "ItemResponse",
     "ListExtra",
     "ListResponse",
@@ -53,6 +55,7 @@ __all__ = [
     "ShippingAddressBody",
     "ShippingCostBody",
     "ShippingMethodItem",
+    "TaxBody",
     "WireMoney",
     "WireRef",
 ]
@@ -124,6 +127,7 @@ class ProductItem(_Wire):
     disabled_reason: str | None = None
     sales_price_net: WireMoney | None = None
     sales_price_gross: WireMoney | None = None
+    sales_tax: str | None = None  # standard | reduced | free
 
 
 class ProductView(_Wire):
@@ -202,6 +206,8 @@ class ProjectItem(_Wire):
     name: str | None = None
     key_name: str | None = None
     currency: str | None = None
+    normal_tax_rate: float | None = None  # percent, e.g. 19
+    reduced_tax_rate: float | None = None
 
 
 class ExternalReferenceTarget(_Wire):
@@ -327,10 +333,19 @@ class ShippingAddressBody(TypedDict, total=False):
     email: str
 
 
+class TaxBody(TypedDict, total=False):
+    """A line's tax: `vatCategory` or `rate` (never both, per the spec); `taxText` is required, nullable."""
+
+    vatCategory: Literal["normal", "reduced", "exempt"]
+    rate: float  # percent (assumption, docs/xentral.md#prices-tax-and-totals)
+    taxText: Required[str | None]
+
+
 class ShippingCostBody(TypedDict, total=False):
     shippingCostProduct: Required[IdRef]
     quantity: Required[float]
     price: MoneyBody
+    tax: TaxBody
     comment: str
 
 
@@ -338,14 +353,30 @@ class ImportPosition(TypedDict, total=False):
     product: Required[IdRef]
     quantity: Required[float]
     price: MoneyBody
+    tax: TaxBody
+    discount: float  # a fraction: 0.15 = 15 % (the spec's description; docs/xentral.md#prices-tax-and-totals)
     comment: str
     webId: str
+
+
+class DiscountPositionBody(TypedDict, total=False):
+    discountProduct: Required[IdRef]
+    quantity: Required[float]
+    value: MoneyBody  # a positive amount, subtracted (assumption, docs/xentral.md#prices-tax-and-totals)
+    tax: TaxBody
+
+
+class ImportTax(TypedDict, total=False):
+    taxation: Literal["domestic", "eu", "export", "taxfreedomestic"]
+    vatId: str
+    taxDisplay: Literal["gross", "net", "auto"]
 
 
 class ImportFinancials(TypedDict, total=False):
     paymentMethod: Required[IdRef]
     currency: Required[str]
     billingAddress: BillingAddressBody
+    tax: ImportTax
 
 
 class ImportDelivery(TypedDict, total=False):
@@ -376,3 +407,4 @@ class SalesOrderImport(TypedDict, total=False):
     financials: Required[ImportFinancials]
     delivery: Required[ImportDelivery]
     positions: Required[list[ImportPosition]]
+    discountPositions: list[DiscountPositionBody]

@@ -4,7 +4,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine
+from unified_order_api.orders.model import Address, LineTax, Money, NewCustomer, OrderDraft, OrderLine, ShippingCost
 from unified_order_api.xentral import build_import_payload, customer_create_v1
 
 
@@ -88,8 +88,7 @@ def test_full_draft() -> None:
             internal_designation="unified-api",
             language="de",
             auto_shipping=True,
-            shipping_cost=Money(Decimal("4.9"), "EUR"),
-            shipping_cost_product_id="453",
+            shipping_costs=(ShippingCost("453", Money(Decimal("4.9"), "EUR"), LineTax("normal", None, Decimal(19))),),
             custom_fields={"gift": "yes", "channel": "web"},
         )
     )
@@ -129,6 +128,7 @@ def test_full_draft() -> None:
                 "shippingCostProduct": {"id": "453"},
                 "quantity": 1,
                 "price": {"amount": "4.9", "currency": "EUR"},
+                "tax": {"vatCategory": "normal", "taxText": "19% VAT"},
             }
         ],
     }
@@ -136,11 +136,6 @@ def test_full_draft() -> None:
 
 def test_custom_fields_alone_make_the_comment() -> None:
     assert build_import_payload(_draft(custom_fields={"a": "1"}))["comment"] == "Custom fields:\na: 1"
-
-
-def test_shipping_cost_without_product_is_not_sent() -> None:
-    payload = build_import_payload(_draft(shipping_cost=Money(Decimal("4.90"), "EUR")))
-    assert "shippingCosts" not in payload["delivery"]
 
 
 def test_amounts_are_plain_decimal_strings_and_json_serialisable() -> None:

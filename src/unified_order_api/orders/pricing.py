@@ -1,0 +1,301 @@
+"""The order's money, drafted: every amount of the request with its VAT, and the totals Xentral will book.
+
+Promises:
+- Every line tells Xentral its VAT explicitly, so Xentral cannot guess differently from us:
+  an item's `vat_category`, else its `tax_rate`, else the product's tax class; shipping costs,
+  fees and discounts their own rate or category, else the project's normal rate. A rate equal
+  to the project's normal or reduced rate is sent as that category and 0 as `exempt`
+  (categories are unambiguous); any other rate as an explicit rate in percent (docs/xentral.md#prices-tax-and-totals).
+- Discounts stay separate discount positions and fees separate positions on their configured
+  products; nothing is folded into unit prices.
+- Before anything is written, the gross total is compared with `expected_total`; a difference
+  beyond the tolerance is `TotalMismatch` with the breakdown per line, unless the client's rule
+  is to flag it (then the order goes through and the answer carries the warning).
+- Every problem is collected and returned, so the caller sees them all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from .commands import REFUSED_PAYMENT_STATUSES, AmountLine, PlaceOrder
+from .errors import FieldProblem, OrderCancelled, TotalMismatch
+from .model import LineTax, Money, OrderDiscount, OrderLine, Product, ShippingCost
+from .policy import ClientPolicy
+from .taxation import DEFAULT_RATES, Prices, Taxation, TaxRates, VatCategory, category_of_tax_class, derive_taxation
+from .totals import Charge, OrderTotals, TotalsCheck, compute_totals
+
+__all__ = ["MoneySettings", "Pricing", "check_expected_total", "price_order", "refuse_cancelled"]
+
+
+@dataclass(frozen=True, slots=True)
+class MoneySettings:
+    """The configuration pricing needs, free of the settings classes."""
+
+    home_country: str
+    default_prices: Prices
+    tolerance: Decimal
+    on_mismatch: Literal["refuse", "flag"]
+    shipping_cost_product_id: str | None = None
+    discount_product_id: str | None = None
+    fee_product_id: str | None = None
+
+    @classmethod
+    def for_policy(cls, policy: ClientPolicy) -> MoneySettings:
+        return cls(
+            home_country=policy.totals.home_country,
+            default_prices=policy.defaults.prices,
+            tolerance=policy.totals.tolerance,
+            on_mismatch=policy.totals.on_mismatch,
+            shipping_cost_product_id=policy.defaults.shipping_cost_product_id,
+            discount_product_id=policy.defaults.discount_product_id,
+            fee_product_id=policy.defaults.fee_product_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    prices: Prices
+    taxation: Taxation
+    vat_id: str | None
+    lines: tuple[OrderLine, ...]  # the items, then one position per fee
+    shipping_costs: tuple[ShippingCost, ...]
+    discounts: tuple[OrderDiscount, ...]
+    totals: OrderTotals | None  # None when a unit price is unknown (no request price, no master price)
+
+
+def refuse_cancelled(command: PlaceOrder) -> None:
+    """A voided or cancelled order is never imported (it would be released for fulfilment)."""
+    if command.payment_status in REFUSED_PAYMENT_STATUSES:
+        raise OrderCancelled(
+            [
+                FieldProblem(
+                    "/payment_status",
+                    "order_cancelled",
+                    f"The order's payment status is '{command.payment_status}': a voided or cancelled order "
+                    "is not imported into Xentral",
+                )
+            ]
+        )
+
+
+def price_order(
+    command: PlaceOrder,
+    lines: Sequence[OrderLine],
+    products: Mapping[str, Product],
+    rates: TaxRates | None,
+    currency: str,
+    settings: MoneySettings,
+) -> tuple[Pricing, list[FieldProblem]]:
+    """`lines` are the resolved items, one per `command.items` entry and in its order; when some item
+    could not be resolved (already a problem of its own) the money is not drafted."""
+    rates = rates or DEFAULT_RATES
+    prices: Prices = command.prices or settings.default_prices
+    billing_country = (command.billing_address or command.customer.address).country
+    vat_id = (command.customer.vat_id or "").strip() or None
+    taxation = command.taxation or derive_taxation(billing_country, vat_id, settings.home_country)
+    if len(lines) != len(command.items):
+        return Pricing(prices, taxation, vat_id, tuple(lines), (), (), None), []
+    by_id = {product.id: product for product in products.values()}
+    problems: list[FieldProblem] = []
+    charges: list[Charge] = []
+    unknown_prices: list[FieldProblem] = []
+
+    items: list[OrderLine] = []
+    for index, (item, line) in enumerate(zip(command.items, lines, strict=True)):
+        pointer = f"/items/{index}"
+        product = by_id.get(line.product_id)
+        if item.vat_category is not None and item.tax_rate is not None:
+            problems.append(_both(pointer))
+        if item.vat_category is not None:
+            tax = _tax(rates, category=item.vat_category)
+        elif item.tax_rate is not None:
+            tax = _tax(rates, rate=item.tax_rate)
+        else:
+            tax = _tax(rates, category=category_of_tax_class(product.tax_class if product else None))
+        items.append(_with(line, tax, item.discount_percent))
+        unit = _unit_amount(line, product, prices, currency)
+        if unit is None:
+            unknown_prices.append(
+                FieldProblem(
+                    f"{pointer}/price",
+                    "price_unknown",
+                    f"Item {item.sku} has no price in the request and no {prices} master price in {currency} in "
+                    "Xentral, so the order's total cannot be checked; send `price`",
+                )
+            )
+            continue
+        charges.append(
+            Charge(
+                "item",
+                pointer,
+                item.name or line.sku,
+                line.quantity,
+                unit,
+                tax.percent,
+                item.discount_percent or Decimal(0),
+            )
+        )
+
+    shipping_lines = list(command.shipping_costs)
+    shipping_pointer = "/shipping_costs"
+    if command.shipping_cost is not None:
+        if shipping_lines:
+            problems.append(
+                FieldProblem(
+                    "/shipping_cost",
+                    "shipping_cost_twice",
+                    "Send either `shipping_cost` (one line at the normal rate) or `shipping_costs`, not both",
+                )
+            )
+        elif command.shipping_cost or settings.shipping_cost_product_id is not None:
+            # A zero shorthand with no shipping-cost product configured is no line at all.
+            shipping_lines = [AmountLine("Shipping", command.shipping_cost)]
+            shipping_pointer = "/shipping_cost"
+
+    shipping_costs: list[ShippingCost] = []
+    for index, extra in enumerate(shipping_lines):
+        pointer = shipping_pointer if shipping_pointer == "/shipping_cost" else f"{shipping_pointer}/{index}"
+        tax = _amount_tax(extra, rates, pointer, problems)
+        if settings.shipping_cost_product_id is not None:
+            shipping_costs.append(
+                ShippingCost(settings.shipping_cost_product_id, Money(extra.amount, currency), tax, extra.name)
+            )
+        charges.append(Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent))
+    if shipping_lines and settings.shipping_cost_product_id is None:
+        problems.append(
+            _unsupported(shipping_pointer, "shipping cost", "shipping cost product", "SHIPPING_COST_PRODUCT_ID")
+        )
+
+    fees: list[OrderLine] = []
+    for index, extra in enumerate(command.fees):
+        pointer = f"/fees/{index}"
+        tax = _amount_tax(extra, rates, pointer, problems)
+        if settings.fee_product_id is not None:
+            fees.append(
+                OrderLine(
+                    product_id=settings.fee_product_id,
+                    sku="",
+                    quantity=Decimal(1),
+                    unit_price=Money(extra.amount, currency),
+                    tax=tax,
+                    comment=extra.name,
+                )
+            )
+        charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent))
+    if command.fees and settings.fee_product_id is None:
+        problems.append(_unsupported("/fees", "fee", "fee product", "FEE_PRODUCT_ID"))
+
+    discounts: list[OrderDiscount] = []
+    for index, extra in enumerate(command.discounts):
+        pointer = f"/discounts/{index}"
+        tax = _amount_tax(extra, rates, pointer, problems)
+        if settings.discount_product_id is not None:
+            discounts.append(
+                OrderDiscount(settings.discount_product_id, Money(extra.amount, currency), tax, extra.name)
+            )
+        charges.append(Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent))
+    if command.discounts and settings.discount_product_id is None:
+        problems.append(_unsupported("/discounts", "discount", "discount product", "DISCOUNT_PRODUCT_ID"))
+
+    if unknown_prices and command.expected_total is not None:
+        problems.extend(unknown_prices)
+    totals = None if unknown_prices else compute_totals(charges, prices, taxation)
+    pricing = Pricing(
+        prices=prices,
+        taxation=taxation,
+        vat_id=vat_id,
+        lines=(*items, *fees),
+        shipping_costs=tuple(shipping_costs),
+        discounts=tuple(discounts),
+        totals=totals,
+    )
+    return pricing, problems
+
+
+def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneySettings) -> TotalsCheck | None:
+    """Our totals against `expected_total`; raises `TotalMismatch` when they differ and the rule is refuse."""
+    if pricing.totals is None:
+        return None
+    totals = pricing.totals
+    check = TotalsCheck(totals.net, totals.tax, totals.gross, command.expected_total, None, settings.tolerance)
+    if check.expected_matches is False and settings.on_mismatch == "refuse":
+        assert command.expected_total is not None
+        difference = totals.gross - command.expected_total
+        raise TotalMismatch(
+            [
+                FieldProblem(
+                    "/expected_total",
+                    "total_mismatch",
+                    f"The order adds up to {totals.gross} ({pricing.prices} prices, taxation {pricing.taxation}), "
+                    f"not {command.expected_total} (difference {difference}, tolerance {settings.tolerance}); "
+                    "see `totals.lines` for each line",
+                )
+            ],
+            extra={"totals": {**check.to_json(), "difference": str(difference), "lines": totals.to_json()["lines"]}},
+        )
+    return check
+
+
+def _tax(rates: TaxRates, *, category: VatCategory | None = None, rate: Decimal | None = None) -> LineTax:
+    if category is not None:
+        return LineTax(category=category, rate=None, percent=rates.rate(category))
+    assert rate is not None
+    if rate == rates.normal:
+        return LineTax(category="normal", rate=None, percent=rate)
+    if rate == rates.reduced:
+        return LineTax(category="reduced", rate=None, percent=rate)
+    if rate == 0:
+        return LineTax(category="exempt", rate=None, percent=Decimal(0))
+    return LineTax(category=None, rate=rate, percent=rate)
+
+
+def _amount_tax(line: AmountLine, rates: TaxRates, pointer: str, problems: list[FieldProblem]) -> LineTax:
+    if line.vat_category is not None and line.tax_rate is not None:
+        problems.append(_both(pointer))
+    if line.vat_category is not None:
+        return _tax(rates, category=line.vat_category)
+    if line.tax_rate is not None:
+        return _tax(rates, rate=line.tax_rate)
+    return _tax(rates, category="normal")
+
+
+def _with(line: OrderLine, tax: LineTax, discount_percent: Decimal | None) -> OrderLine:
+    return OrderLine(
+        product_id=line.product_id,
+        sku=line.sku,
+        quantity=line.quantity,
+        unit_price=line.unit_price,
+        name=line.name,
+        line_id=line.line_id,
+        tax=tax,
+        discount_percent=discount_percent or None,
+        comment=line.comment,
+    )
+
+
+def _unit_amount(line: OrderLine, product: Product | None, prices: Prices, currency: str) -> Decimal | None:
+    """The request's unit price, else the product's master price as Xentral would take it."""
+    if line.unit_price is not None:
+        return line.unit_price.amount
+    if product is None:
+        return None
+    master = product.sales_price_gross if prices == "gross" else product.sales_price_net
+    if master is None or master.currency.upper() != currency.upper():
+        return None
+    return master.amount
+
+
+def _both(pointer: str) -> FieldProblem:
+    return FieldProblem(f"{pointer}/tax_rate", "tax_ambiguous", "Send either `tax_rate` or `vat_category`, not both")
+
+
+def _unsupported(pointer: str, what: str, product: str, setting: str) -> FieldProblem:
+    return FieldProblem(
+        pointer,
+        f"{what.replace(' ', '_')}_unsupported",
+        f"A {what} was sent, but no {product} is configured (UOA_DEFAULTS__{setting})",
+    )

@@ -1,0 +1,48 @@
+"""Where the spec is ambiguous about money, our one assumption is pinned to its text.
+
+If Xentral's spec changes the wording these rest on, these tests fail and the assumption
+(docs/xentral.md#prices-tax-and-totals, `xentral/import_payload.py`, `xentral_sandbox/pricing.py`) must be revisited.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from unified_order_api.orders.model import LineTax
+from unified_order_api.xentral.import_payload import discount_fraction, tax_body
+
+IMPORT = "/api/v1/salesOrders/actions/import"
+
+
+def _import_schema(spec_path: Path) -> dict[str, Any]:
+    spec = json.loads(spec_path.read_text("utf-8"))
+    schema: dict[str, Any] = spec["paths"][IMPORT]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return schema
+
+
+def test_position_discount_is_the_fraction_the_spec_describes(spec_path: Path) -> None:
+    discount = _import_schema(spec_path)["properties"]["positions"]["items"]["properties"]["discount"]
+    assert "0.15" in discount["description"] and "15%" in discount["description"]
+    assert discount_fraction(Decimal(15)) == 0.15  # our 15 % goes out as the spec's 0.15
+
+
+def test_tax_rate_is_sent_on_the_scale_of_the_projects_rates(spec_path: Path) -> None:
+    spec = json.loads(spec_path.read_text("utf-8"))
+    project = spec["paths"]["/api/v1/projects"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    normal = project["properties"]["data"]["items"]["properties"]["normalTaxRate"]
+    assert normal["example"] > 1  # project rates are percentages (13.3), so is the line's rate
+    financials_tax = _import_schema(spec_path)["properties"]["financials"]["properties"]["tax"]["properties"]
+    assert {"normalTaxRate", "reducedTaxRate"} <= set(financials_tax)
+    assert tax_body(LineTax(None, Decimal("7.5"), Decimal("7.5")))["rate"] == 7.5
+
+
+def test_a_line_sends_only_one_of_rate_and_category(spec_path: Path) -> None:
+    tax = _import_schema(spec_path)["properties"]["positions"]["items"]["properties"]["tax"]
+    assert "only one of `rate` or `vatCategory`" in tax["properties"]["rate"]["description"]
+    assert tax["required"] == ["taxText"]
+    for line_tax in (LineTax("normal", None, Decimal(19)), LineTax(None, Decimal(6), Decimal(6))):
+        body = tax_body(line_tax)
+        assert ("rate" in body) != ("vatCategory" in body) and "taxText" in body
