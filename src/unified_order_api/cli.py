@@ -60,6 +60,8 @@ def demo(args: argparse.Namespace) -> int:
             admin_api_key=admin_key,
             shipping_map={"dhl_standard": "1", "dhl": "1", "gls": "2", "pickup": "3", "dpd": "4"},
             payment_map={"paypal": "2", "invoice": "1", "prepayment": "3", "amazon": "6"},
+            # The seed's shipping-cost, discount and fee products (SHIP-001, DISC-001, FEE-001).
+            defaults={"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"},
             log_json=False,
         )
         configure_logging(settings.log_level, json_lines=False)

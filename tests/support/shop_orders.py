@@ -106,7 +106,7 @@ def shopify_labelled_rates() -> ShopOrder:
 def shopify() -> ShopOrder:
     order = _load("shopify-order.json")["order"]
     address = order["billing_address"]
-    line_tax = sum(Decimal(tax["price"]) for line in order["line_items"] for tax in line["tax_lines"])
+    line_tax = sum((Decimal(tax["price"]) for line in order["line_items"] for tax in line["tax_lines"]), Decimal(0))
     discount = Decimal(order["total_discounts"])
     # Shopify's sample taxed the undiscounted lines: the tax the discount carries is what is left over.
     discount_tax = line_tax - Decimal(order["total_tax"])
@@ -117,9 +117,10 @@ def shopify() -> ShopOrder:
             "quantity": line["quantity"],  # as ordered; refunds are Xentral credit notes, not this order
             "price": line["price"],
             # The rate of the tax the buyer was charged: the sample labels its tax lines 6 % but charges
-            # 3.98 on each 199.00 line (2 %); the labelled rate is kept as `labelled_rate` for a test.
+            # 3.98 on each 199.00 line (2 %); `shopify_labelled_rates` sends the labels instead.
             "tax_rate": _rate(
-                sum(Decimal(t["price"]) for t in line["tax_lines"]), Decimal(line["price"]) * line["quantity"]
+                sum((Decimal(t["price"]) for t in line["tax_lines"]), Decimal(0)),
+                Decimal(line["price"]) * line["quantity"],
             ),
             "line_id": str(line["id"]),
         }
