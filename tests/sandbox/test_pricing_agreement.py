@@ -98,9 +98,9 @@ def _catalog(sandbox: SandboxHandle) -> dict[str, Product]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(order=orders())
-def test_our_total_is_the_sandbox_total(order: PlaceOrder, sandbox_module: SandboxHandle) -> None:
-    sandbox_module.reset()
-    catalog = _catalog(sandbox_module)
+def test_our_total_is_the_sandbox_total(order: PlaceOrder, sandbox_session: SandboxHandle) -> None:
+    sandbox_session.reset()
+    catalog = _catalog(sandbox_session)
     lines = [
         OrderLine(
             product_id=item.sku,
@@ -127,7 +127,7 @@ def test_our_total_is_the_sandbox_total(order: PlaceOrder, sandbox_module: Sandb
         shipping_costs=pricing.shipping_costs,
         discounts=pricing.discounts,
     )
-    with httpx.Client(base_url=sandbox_module.base_url, headers=sandbox_module.headers, timeout=5) as client:
+    with httpx.Client(base_url=sandbox_session.base_url, headers=sandbox_session.headers, timeout=5) as client:
         imported = client.post("/api/v1/salesOrders/actions/import", json=build_import_payload(draft))
         assert imported.status_code == 201, imported.text
         [booked] = client.get("/api/v1/salesOrders").json()["data"]
