@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,12 +25,14 @@ FLAG_KEY = "flag-key-0123456789"
 PRODUCTS = {"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"}
 
 
-def money_settings(sandbox: SandboxHandle, tmp_path: Path, **overrides: Any) -> Settings:
-    clients = [
-        ApiClient(name="shop", api_key=API_KEY),
-        ApiClient(name="flagging", api_key=FLAG_KEY, on_total_mismatch="flag"),
-    ]
-    return service_settings(sandbox, tmp_path, defaults=PRODUCTS, clients=clients, **overrides)
+def money_settings(sandbox: SandboxHandle, tmp_path: Path, *, flagging: bool = False) -> Settings:
+    """The shop refuses a total mismatch (the default); a flagging client imports and flags it."""
+    client = (
+        ApiClient(name="flagging", api_key=FLAG_KEY, on_total_mismatch="flag")
+        if flagging
+        else ApiClient(name="shop", api_key=API_KEY)
+    )
+    return service_settings(sandbox, tmp_path, defaults=PRODUCTS, clients=[client])
 
 
 @pytest.fixture
@@ -141,7 +142,7 @@ def test_total_mismatch_is_refused_with_a_breakdown_and_nothing_is_created(
 
 def test_flagging_client_imports_and_reports_the_mismatch(sandbox: SandboxHandle, tmp_path: Path) -> None:
     body = order_body(items=[{"sku": "ART-001", "quantity": 1, "price": "19.99"}], expected_total="20.99")
-    with running_service(money_settings(sandbox, tmp_path)) as url:
+    with running_service(money_settings(sandbox, tmp_path, flagging=True)) as url:
         headers = {"Authorization": f"Bearer {FLAG_KEY}"}
         response = httpx.post(f"{url}/api/orders", json=body, headers=headers, timeout=30)
         status = httpx.get(f"{url}/api/orders/{body['reference']}", headers=headers, timeout=30).json()
