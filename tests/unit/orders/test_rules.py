@@ -120,8 +120,15 @@ def _first_canonical(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
+# Fields the first implementation did not have (issue 11's money); unset, they must not change a digest.
+_MONEY_FIELDS = {"prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total"}
+_MONEY_ITEM_FIELDS = {"tax_rate", "vat_category", "discount_percent"}
+
+
 def _first_fingerprint(command: PlaceOrder) -> str:
-    canonical = json.dumps(asdict(command), sort_keys=True, separators=(",", ":"), default=_first_canonical)
+    fields = {k: v for k, v in asdict(command).items() if k not in _MONEY_FIELDS}
+    fields["items"] = [{k: v for k, v in item.items() if k not in _MONEY_ITEM_FIELDS} for item in fields["items"]]
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=_first_canonical)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

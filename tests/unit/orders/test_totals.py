@@ -298,3 +298,11 @@ def test_voided_and_cancelled_orders_are_refused(status: Any) -> None:
 )
 def test_other_payment_states_are_imported(status: Any) -> None:
     refuse_cancelled(command(payment_status=status))
+
+
+def test_money_fields_change_the_fingerprint_only_when_set() -> None:
+    plain = command()
+    assert plain.fingerprint() == command(discounts=(), expected_total=None).fingerprint()
+    assert plain.fingerprint() != command(expected_total=D("20.00")).fingerprint()
+    assert plain.fingerprint() != command(items=(ItemRequest("A", D(2), D("10.00"), tax_rate=D(7)),)).fingerprint()
+    assert plain.fingerprint() != command(discounts=(AmountLine("X", D(1)),)).fingerprint()
