@@ -46,6 +46,25 @@ async def test_concurrent_claims_of_one_key_yield_exactly_one_owner(store: Attem
     assert set(kinds) == {"new", "in_progress"}
 
 
+async def test_a_burst_of_claims_written_together_keeps_one_owner_per_key_and_reference(store: AttemptStore) -> None:
+    """Claims arriving at once share transactions (group commit); each key and each reference still
+    gets exactly one new attempt, also when the same key or reference appears twice in one group."""
+    keys = [f"K{n}" for n in range(40)]
+    claims = await asyncio.gather(
+        *(_claim(store, key=key, reference=f"R{key}") for key in keys),
+        *(_claim(store, key=key, reference=f"R{key}") for key in keys[:10]),  # the same request again
+        *(_claim(store, key=f"other-{key}", reference=f"R{key}") for key in keys[10:15]),  # a taken reference
+    )
+    new = [claim for claim in claims if claim.kind == "new"]
+    assert sorted(claim.attempt.key for claim in new) == sorted(keys)
+    assert len({claim.attempt.id for claim in new}) == len(keys) and all(claim.attempt.id for claim in new)
+    assert [claim.kind for claim in claims[40:50]] == ["in_progress"] * 10
+    assert [claim.kind for claim in claims[50:]] == ["in_progress"] * 5  # the same order under another key
+    for claim in new:
+        found = await store.find("shop", claim.attempt.reference)
+        assert found is not None and found.id == claim.attempt.id and found.owner == claim.attempt.owner
+
+
 async def test_completed_attempt_replays_and_refuses_another_body(store: AttemptStore) -> None:
     attempt = (await _claim(store)).attempt
     attempt.state = AttemptState.COMPLETED

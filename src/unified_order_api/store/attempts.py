@@ -30,6 +30,7 @@ from ..orders.attempts import (
     WebhookMessage,
 )
 from .failures import translated
+from .grouped_inserts import GroupedAttemptInserts
 from .tables import customer_creations, order_attempts, webhook_deliveries
 
 _CLAIM_ROUNDS = 8
@@ -90,6 +91,7 @@ class SqlAttemptStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._inserts = GroupedAttemptInserts(engine)
 
     @translated
     async def claim(
@@ -116,23 +118,25 @@ class SqlAttemptStore:
             request=request,
             queued=queued,
         )
+        row = {
+            "client": client,
+            "idempotency_key": key,
+            "reference": reference,
+            "fingerprint": fingerprint,
+            "owner": owner,
+            "version": 1,
+            "request": request,
+            "created_at": now,
+            **_progress_values(fresh, now),
+        }
+        # The common case, a new key: written together with the claims arriving at the same moment.
+        fresh.id = await self._inserts.insert(row)
+        if fresh.id is not None:
+            return Claim("new", fresh)
         for _ in range(_CLAIM_ROUNDS):
             try:
                 async with self._engine.begin() as connection:
-                    result = await connection.execute(
-                        _INSERT_ATTEMPT,
-                        {
-                            "client": client,
-                            "idempotency_key": key,
-                            "reference": reference,
-                            "fingerprint": fingerprint,
-                            "owner": owner,
-                            "version": 1,
-                            "request": request,
-                            "created_at": now,
-                            **_progress_values(fresh, now),
-                        },
-                    )
+                    result = await connection.execute(_INSERT_ATTEMPT, row)
                     fresh.id = result.inserted_primary_key[0] if result.inserted_primary_key else None
                     return Claim("new", fresh)
             except IntegrityError:
