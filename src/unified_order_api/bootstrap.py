@@ -42,6 +42,7 @@ from .xentral import (
 )
 from .xentral.batch_reads import XentralBatchReads
 from .xentral.coalescing import CoalescingGateway
+from .xentral.gateway import UntrustedHook
 
 log = structlog.get_logger(__name__)
 
@@ -244,12 +245,14 @@ def rate_limiter(settings: Settings, redis: SharedRedis | None = None, metrics: 
     return InProcessRateLimiter(limit, settings.xentral_rate_window_seconds)
 
 
-def coalescing_gateway(settings: Settings, client: XentralClient) -> CoalescingGateway:
+def coalescing_gateway(
+    settings: Settings, client: XentralClient, *, on_untrusted: UntrustedHook | None = None
+) -> CoalescingGateway:
     """One Xentral instance's gateway, its concurrent reads coalesced; each instance gets its own,
-    so keys of two instances never share a call."""
+    so keys of two instances never share a call. `on_untrusted` hears of every answer a check refused."""
     return CoalescingGateway(
-        XentralHttpGateway(client),
-        XentralBatchReads(client),
+        XentralHttpGateway(client, on_untrusted=on_untrusted),
+        XentralBatchReads(client, on_untrusted=on_untrusted),
         window_seconds=settings.xentral_coalesce_ms / 1000,
         unhurried_window_seconds=settings.queue.coalesce_ms / 1000,
     )
@@ -312,7 +315,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
     limiter = rate_limiter(settings, redis, metrics)
     client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
     cache = lookup_cache(redis, metrics)
-    coalesced = coalescing_gateway(settings, client)
+    coalesced = coalescing_gateway(settings, client, on_untrusted=metrics.xentral_untrusted_answer)
     gateway = CachedLookups(
         coalesced,
         cache,

@@ -70,6 +70,13 @@ class Metrics:
             ["operation", "reason"],
             registry=r,
         )
+        self._xentral_untrusted = Counter(
+            "xentral_untrusted_answers",
+            "Successful Xentral answers refused by a check, by operation and reason "
+            "(filter_ignored: a list answered with items its filter excludes).",
+            ["operation", "reason"],
+            registry=r,
+        )
         self._limiter_wait = Histogram(
             "xentral_rate_limiter_wait_seconds",
             "Time an attempt waited for a Xentral rate-limit slot.",
@@ -125,6 +132,9 @@ class Metrics:
 
     def xentral_retry(self, operation: str, reason: str) -> None:
         self._xentral_retries.labels(operation=operation, reason=reason).inc()
+
+    def xentral_untrusted_answer(self, operation: str, reason: str) -> None:
+        self._xentral_untrusted.labels(operation=operation, reason=reason).inc()
 
     def limiter_wait(self, seconds: float) -> None:
         self._limiter_wait.observe(max(0.0, seconds))

@@ -15,7 +15,7 @@ from .calllog import CallLog
 from .config import SandboxConfig
 from .context import RequestContext
 from .faults import FaultInjector
-from .front import NEGOTIATED, Front, Receive, Scope, Send
+from .front import MISBEHAVING, NEGOTIATED, Front, Receive, Scope, Send
 from .operations import JSON
 from .problems import ProblemError
 from .querystring import parse_nested
@@ -61,6 +61,7 @@ def _endpoint(handler: Handler, state: SandboxState, config: SandboxConfig) -> C
             body=await request.body(),
             media_type=request.scope.get("state", {}).get(NEGOTIATED, JSON),
             base_url=base,
+            misbehaviours=request.scope.get("state", {}).get(MISBEHAVING, frozenset()),
         )
         try:
             return handler(ctx)

@@ -28,6 +28,10 @@ class RequestContext:
     body: bytes
     media_type: str  # the negotiated response representation
     base_url: str  # scheme://host[:port], used for Location headers
+    misbehaviours: frozenset[str] = frozenset()  # fault kinds changing this answer's content (faults.py)
+
+    def misbehaves(self, kind: str) -> bool:
+        return kind in self.misbehaviours
 
     def location(self, path: str) -> str:
         return f"{self.base_url.rstrip('/')}{path}"
@@ -57,11 +61,15 @@ def select(
     spec: FilterSpec | None,
     order_fields: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None,
 ) -> list[Record]:
-    """Filter (AND of statements) and sort; the default order is ascending id."""
+    """Filter (AND of statements) and sort; the default order is ascending id.
+
+    Under the `ignore_filters` fault the filter is validated but not applied.
+    """
     chosen = records
     if spec is not None:
         statements = parse_filters(ctx.query.get("filter"), spec)
-        chosen = [r for r in records if matches(r, statements, spec)]
+        if not ctx.misbehaves("ignore_filters"):
+            chosen = [r for r in records if matches(r, statements, spec)]
     chosen = sorted(chosen, key=lambda r: int(r["id"]))
     if order_fields is None:
         return chosen

@@ -1,4 +1,17 @@
-"""Fault injection: slow, failing, rate-limited or dropped answers, scoped by method, path and count."""
+"""Fault injection: slow, failing, rate-limited or dropped answers, scoped by method, path and count.
+
+Besides those transport faults, two *misbehaviours* make the sandbox answer 200 with wrong content,
+like a careless server (issue 10; the service must notice, never act on it):
+
+- `ignore_filters`: list endpoints answer as if no `filter` had been sent (the filter is still
+  validated, paging and ordering still apply), i.e. an unfiltered page.
+- `wrong_read_back`: sales order reads answer other orders than the ones asked for — the view of
+  `/salesOrders/{id}` shows another order, and a filtered list shows, in place of each order the
+  filter selects, one it excludes. Where no other order exists the answer is empty (view: 404).
+
+A misbehaviour combines with latency and with one terminal fault; each request it matches uses one
+of its `count` (the shorthands default to every GET, for ever).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +29,12 @@ class FaultKind(StrEnum):
     STATUS = "status"  # answer `status` (e.g. 500, 502, 503) with an empty body, nothing is executed
     DROP = "drop"  # close the connection without answering; nothing is executed
     COMMIT_THEN_DROP = "commit_then_drop"  # execute the request (e.g. create the order), then drop
+    IGNORE_FILTERS = "ignore_filters"  # lists answer unfiltered pages (a misbehaviour, see above)
+    WRONG_READ_BACK = "wrong_read_back"  # sales order reads answer other orders (a misbehaviour)
 
 
 TERMINAL = frozenset({FaultKind.RATE_LIMIT, FaultKind.STATUS, FaultKind.DROP, FaultKind.COMMIT_THEN_DROP})
+MISBEHAVIOURS = frozenset({FaultKind.IGNORE_FILTERS, FaultKind.WRONG_READ_BACK})
 _ids = itertools.count(1)
 
 
@@ -85,6 +101,12 @@ class FaultInjector:
     def commit_then_drop(self, count: int = 1, **scope: Any) -> Fault:
         return self.add(FaultKind.COMMIT_THEN_DROP, count=count, **scope)
 
+    def ignore_filters(self, count: int | None = None, method: str | None = "GET", **scope: Any) -> Fault:
+        return self.add(FaultKind.IGNORE_FILTERS, count=count, method=method, **scope)
+
+    def wrong_read_back(self, count: int | None = None, method: str | None = "GET", **scope: Any) -> Fault:
+        return self.add(FaultKind.WRONG_READ_BACK, count=count, method=method, **scope)
+
     def remove(self, fault_id: int) -> None:
         with self._lock:
             self._faults = [f for f in self._faults if f.id != fault_id]
@@ -97,16 +119,20 @@ class FaultInjector:
         with self._lock:
             return list(self._faults)
 
-    def plan(self, method: str, path: str) -> tuple[float, Fault | None]:
-        """Total latency and the first terminal fault for a request; uses one count per applied rule."""
+    def plan(self, method: str, path: str) -> Plan:
+        """Total latency, the first terminal fault and the misbehaviours for a request; uses one count per
+        applied rule."""
         delay = 0.0
         terminal: Fault | None = None
+        misbehaviours: set[FaultKind] = set()
         with self._lock:
             for fault in list(self._faults):
                 if not fault.matches(method, path):
                     continue
                 if fault.kind is FaultKind.LATENCY:
                     delay += fault.seconds
+                elif fault.kind in MISBEHAVIOURS:
+                    misbehaviours.add(fault.kind)
                 elif terminal is None:
                     terminal = fault
                 else:
@@ -115,4 +141,13 @@ class FaultInjector:
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
-        return delay, terminal
+        return Plan(delay, terminal, frozenset(misbehaviours))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the faults do to one request."""
+
+    delay: float
+    terminal: Fault | None
+    misbehaviours: frozenset[FaultKind]

@@ -27,6 +27,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 NEGOTIATED = "xentral_sandbox.media_type"
+MISBEHAVING = "xentral_sandbox.misbehaviours"
 
 
 class ConnectionDropped(Exception):
@@ -104,7 +105,9 @@ class Front:
         """Answer the request, or return True when the connection must be dropped instead."""
         method, path = scope["method"], scope["path"]
         headers = Headers(scope=scope)
-        delay, fault = self.faults.plan(method, path)
+        plan = self.faults.plan(method, path)
+        delay, fault = plan.delay, plan.terminal
+        scope.setdefault("state", {})[MISBEHAVING] = frozenset(kind.value for kind in plan.misbehaviours)
         if delay:
             # Like a web server in front of PHP, take the whole body first: a slow request then still
             # completes after its client has gone (what an "in flight" write means for a caller).

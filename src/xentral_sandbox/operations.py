@@ -1,4 +1,10 @@
-"""The operations the sandbox serves, with the response types each one declares (docs/xentral.md#transport)."""
+"""The operations the sandbox serves, with the success types the spec declares for each (docs/xentral.md#transport).
+
+Every create (v1/v2 customers, the sales order import) declares its 201 as an empty `text/html` body,
+not JSON; the spec declares 406 for an `Accept` none of an operation's representations satisfies. The
+sandbox negotiates that way, so a client sending `Accept: application/json` to the import gets 406 here
+as from a server that follows the spec (tests/contract/test_sandbox_contract.py checks the table).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 JSON = "application/json"
+HTML = "text/html"
 MINIMAL = "application/vnd.xentral.minimal+json"
 V2_BETA = "application/vnd.xentral.default.v2-beta+json"
 CSV = "text/csv"
@@ -15,7 +22,7 @@ CSV = "text/csv"
 class Operation:
     method: str
     template: str
-    produces: tuple[str, ...] = (JSON,)
+    produces: tuple[str, ...] = (JSON,)  # the 2xx content types, in the server's order of preference
 
     @property
     def name(self) -> str:
@@ -28,14 +35,14 @@ class Operation:
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/v1/customers", (JSON, CSV)),
-    Operation("POST", "/api/v1/customers"),
+    Operation("POST", "/api/v1/customers", (HTML,)),
     Operation("GET", "/api/v1/customers/{id}"),
-    Operation("POST", "/api/v2/customers"),
+    Operation("POST", "/api/v2/customers", (HTML,)),
     Operation("GET", "/api/v1/products", (JSON, V2_BETA, CSV, MINIMAL)),
     Operation("GET", "/api/v1/products/{id}", (JSON, V2_BETA, MINIMAL)),
     Operation("GET", "/api/v1/salesOrders", (JSON, MINIMAL)),
     Operation("GET", "/api/v1/salesOrders/{id}", (JSON, MINIMAL)),
-    Operation("POST", "/api/v1/salesOrders/actions/import"),
+    Operation("POST", "/api/v1/salesOrders/actions/import", (HTML,)),
     Operation("GET", "/api/v1/shippingMethods"),
     Operation("GET", "/api/v1/paymentMethods"),
     Operation("GET", "/api/v1/projects"),
@@ -55,22 +62,47 @@ def path_known(path: str) -> bool:
 
 
 def negotiate(accept: str | None, produces: tuple[str, ...]) -> str | None:
-    """Pick the representation for an Accept header; None means 406.
+    """The representation to answer with for an `Accept` header; None means 406.
 
-    Missing Accept, `*/*` and `application/*` give application/json. Quality values are ignored beyond q=0
-    (excluded): the first acceptable entry in header order wins.
+    RFC 9110 §12.5.1: each declared type gets the q of the most specific range matching it (`type/sub`
+    over `type/*` over `*/*`); q=0 excludes. The highest q wins, ties go to the order of `produces`
+    (JSON first). A missing or empty Accept admits anything: the first declared type.
     """
     if accept is None or not accept.strip():
-        return JSON
+        return produces[0]
+    ranges = _media_ranges(accept)
+    best: tuple[float, int] | None = None
+    chosen: str | None = None
+    for preference, media in enumerate(produces):
+        q = _quality(ranges, media)
+        if q > 0 and (best is None or (q, -preference) > best):
+            best, chosen = (q, -preference), media
+    return chosen
+
+
+def _media_ranges(accept: str) -> list[tuple[str, float]]:
+    ranges = []
     for entry in accept.split(","):
         media, *params = (part.strip() for part in entry.split(";"))
-        media = media.lower()
-        if any(p.replace(" ", "").lower() in {"q=0", "q=0.0", "q=0.00", "q=0.000"} for p in params):
+        if not media:
             continue
-        if media in {"*/*", "application/*", ""}:
-            return JSON
-        if media in produces:
-            return media
-        if media == "text/*" and CSV in produces:
-            return CSV
-    return None
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value.strip())))
+                except ValueError:
+                    q = 0.0  # an unreadable weight excludes the range rather than guessing
+        ranges.append((media.lower(), q))
+    return ranges
+
+
+def _quality(ranges: list[tuple[str, float]], media: str) -> float:
+    kind = media.split("/")[0]
+    best: tuple[int, float] = (0, 0.0)
+    for candidate, q in ranges:
+        specificity = 3 if candidate == media else 2 if candidate == f"{kind}/*" else 1 if candidate == "*/*" else 0
+        if specificity > best[0]:
+            best = (specificity, q)
+    return best[1]

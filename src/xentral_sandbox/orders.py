@@ -295,13 +295,26 @@ _ORDER_FIELDS = {"id": lambda o: int(o["id"]), "documentNumber": lambda o: o["do
 def list_sales_orders(ctx: RequestContext) -> Response:
     render = order_minimal if ctx.media_type == MINIMAL else order_item
     with ctx.state.lock:
-        items = select(ctx, list(ctx.state.sales_orders.values()), _SPEC, _ORDER_FIELDS)
+        orders = list(ctx.state.sales_orders.values())
+        items = select(ctx, orders, _SPEC, _ORDER_FIELDS)
+        if ctx.misbehaves("wrong_read_back") and ctx.query.get("filter") is not None:
+            items = _others_in_place_of(items, orders)
         return json_response(paged(ctx, items, render), ctx.media_type)
+
+
+def _others_in_place_of(selected: list[Record], orders: list[Record]) -> list[Record]:
+    """The `wrong_read_back` fault: for each selected order, one the filter excluded (none if none exist)."""
+    chosen = {order["id"] for order in selected}
+    others = [order for order in orders if order["id"] not in chosen]
+    return [others[index % len(others)] for index in range(len(selected))] if others else []
 
 
 def get_sales_order(ctx: RequestContext) -> Response:
     with ctx.state.lock:
         order = ctx.state.sales_orders.get(ctx.path_params["id"])
+        if order is not None and ctx.misbehaves("wrong_read_back"):
+            others = _others_in_place_of([order], list(ctx.state.sales_orders.values()))
+            order = others[0] if others else None
         if order is None:
             return empty(404)
         data = order_minimal(order) if ctx.media_type == MINIMAL else order_view(order)

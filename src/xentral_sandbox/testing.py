@@ -14,6 +14,8 @@ from .faults import FaultInjector
 from .server import Background
 from .state import SandboxState
 
+ACCEPT = "application/json, application/problem+json, text/html;q=0.5"
+
 
 @dataclass(frozen=True)
 class SandboxHandle:
@@ -25,8 +27,9 @@ class SandboxHandle:
 
     @property
     def headers(self) -> dict[str, str]:
-        """Auth + Accept headers a well-behaved client sends."""
-        return {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        """Auth + Accept headers a well-behaved client sends: JSON for reads, problem+json for errors, and the
+        empty text/html every create answers 201 with (a bare `application/json` gets 406 there)."""
+        return {"Authorization": f"Bearer {self.token}", "Accept": ACCEPT}
 
     @property
     def admin_headers(self) -> dict[str, str]:

@@ -226,9 +226,15 @@ def test_php_query_decoding() -> None:
 _ITEMS: dict[str, list[dict[str, Any]]] = {
     "/api/v1/products": [{"id": "241", "number": "SKU-1", "name": "T-Shirt", "isDisabled": False}],
     "/api/v1/customers": [
-        {"id": "7", "type": "person", "general": {"name": "Max", "email": "max@ex.de", "address": {}}}
+        {
+            "id": "7",
+            "type": "person",
+            "general": {"name": "Max", "email": "max@ex.de", "number": "10001", "address": {}},
+        }
     ],
-    "/api/v1/salesOrders": [{"id": "17", "documentNumber": "200001", "status": "released"}],
+    "/api/v1/salesOrders": [
+        {"id": "17", "documentNumber": "200001", "status": "released", "externalOrderNumber": "SHOP-1001"}
+    ],
     "/api/v1/shippingMethods": [
         {"id": "1", "module": "glsapi", "type": "gls", "designation": "GLS", "project": {"id": "1"}}
     ],

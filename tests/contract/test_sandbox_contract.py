@@ -187,3 +187,65 @@ def test_unauthorized(openapi: OpenAPI, sandbox: SandboxHandle) -> None:
 def test_rate_limited(openapi: OpenAPI, sandbox: SandboxHandle, client: httpx.Client) -> None:
     sandbox.faults.rate_limit(count=1)
     check(openapi, client.get("/api/v1/products"), 429)
+
+
+def _spec_operations(spec_path: Path) -> list[tuple[str, str, list[str], bool]]:
+    """`(method, path template, declared 2xx content types, declares 406)` for every operation of the spec."""
+    raw = json.loads(spec_path.read_text())
+    found = []
+    for path, item in raw["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            success = [
+                media
+                for status, response in operation["responses"].items()
+                if str(status).startswith("2")
+                for media in (response.get("content") or {})
+            ]
+            found.append((method.upper(), path, success, "406" in operation["responses"]))
+    return found
+
+
+def test_the_sandbox_declares_the_specs_success_types(spec_path: Path) -> None:
+    from xentral_sandbox.operations import find_operation
+
+    for method, path, success, _ in _spec_operations(spec_path):
+        operation = find_operation(method, path.replace("{id}", "1"))
+        assert operation is not None, f"{method} {path} is not served"
+        assert set(operation.produces) == set(success), f"{method} {path}"
+
+
+def test_an_accept_no_declared_type_satisfies_is_406(
+    spec_path: Path, openapi: OpenAPI, sandbox: SandboxHandle, client: httpx.Client
+) -> None:
+    """For every operation: an Accept admitting none of its declared success types gets 406 and changes
+    nothing; an Accept naming any one of them is served. (Where the spec does not list 406 for an
+    operation, the sandbox still answers it: HTTP allows it, and a silent JSON would hide the mismatch.)"""
+    operations = _spec_operations(spec_path)
+    body = {
+        "/api/v1/salesOrders/actions/import": order_payload(),
+        "/api/v1/customers": {"type": "company", "general": {"name": "Neu"}},
+        "/api/v2/customers": {"type": "company", "name": "Neu"},
+    }
+
+    def send(method: str, path: str, accept: str) -> httpx.Response:
+        payload = body[path] if method == "POST" else None
+        return client.request(method, path.replace("{id}", "1"), json=payload, headers={"Accept": accept})
+
+    customers_before = len(sandbox.state.customers)
+    for method, path, success, declares_406 in operations:
+        refused = ["application/x-none", "text/plain, application/xml;q=0.9", "application/json;q=0, text/csv;q=0"]
+        if "application/json" not in success:
+            refused.append("application/json")  # the creates: their 201 is text/html only
+        for accept in refused:
+            response = send(method, path, accept)
+            assert response.status_code == 406, f"{method} {path} with Accept {accept!r}"
+            if declares_406:
+                check(openapi, response, 406)
+    assert not sandbox.state.sales_orders and len(sandbox.state.customers) == customers_before
+    for method, path, success, _ in operations:
+        for accept in success:
+            response = send(method, path, accept)
+            assert response.status_code in {200, 201}, f"{method} {path} with Accept {accept!r}: {response.status_code}"
+            assert response.headers.get("content-type", "").startswith(accept)

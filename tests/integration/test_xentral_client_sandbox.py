@@ -98,7 +98,11 @@ async def test_import_and_read_back_order(gateway: XentralHttpGateway) -> None:
     assert order.reference == reference
     assert order.status == "released"
     assert order.customer_id == customer.id
-    assert [o.id for o in await gateway.find_orders_by_reference(reference)] == [order_id]
+    assert (order.total, order.net_sales) == (None, None)  # the view has no totals
+    [listed] = await gateway.find_orders_by_reference(reference)
+    assert (listed.id, listed.document_number) == (order_id, order.document_number)
+    assert listed.total is not None and listed.net_sales is not None  # the list carries them, as Decimal
+    assert await gateway.find_orders_by_reference(reference.lower()) == []  # another reference
 
 
 async def test_errors_map_over_real_http(

@@ -102,3 +102,71 @@ def test_state_reset_restores_seed(client: httpx.Client, sandbox: SandboxHandle)
     sandbox.state.reset()
     assert client.get("/api/v1/salesOrders").json()["extra"]["totalCount"] == 0
     assert client.post(IMPORT, json=order_payload()).headers["location"].endswith("/1")
+
+
+def _by_reference(reference: str) -> dict[str, str]:
+    return {"filter[0][key]": "externalOrderNumber", "filter[0][op]": "equals", "filter[0][value]": reference}
+
+
+def _references(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [order["externalOrderNumber"] for order in response.json()["data"]]
+
+
+def test_ignore_filters_answers_unfiltered_pages(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    for reference in ("SHOP-1", "SHOP-2"):
+        assert client.post(IMPORT, json=order_payload(externalOrderNumber=reference)).status_code == 201
+    by_number = {"filter[0][key]": "number", "filter[0][op]": "equals", "filter[0][value]": "ART-001"}
+    products = len(sandbox.state.products)
+    assert client.get("/api/v1/products", params=by_number).json()["extra"]["totalCount"] == 1
+
+    sandbox.faults.ignore_filters()
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1"))) == ["SHOP-1", "SHOP-2"]
+    assert client.get("/api/v1/products", params=by_number).json()["extra"]["totalCount"] == products
+    by_email = {"filter[0][key]": "email", "filter[0][op]": "equals", "filter[0][value]": "nobody@ex.de"}
+    assert len(client.get("/api/v1/customers", params=by_email).json()["data"]) == len(sandbox.state.customers)
+    # The filter is still validated, paging still applies.
+    bad = {"filter[0][key]": "bogus", "filter[0][op]": "equals", "filter[0][value]": "x"}
+    assert client.get("/api/v1/salesOrders", params=bad).status_code == 400
+    page = client.get("/api/v1/salesOrders", params={**_by_reference("SHOP-1"), "page[number]": "2", "page[size]": "1"})
+    assert _references(page) == ["SHOP-2"]
+
+
+def test_ignore_filters_scoped_and_counted(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    for reference in ("SHOP-1", "SHOP-2"):
+        client.post(IMPORT, json=order_payload(externalOrderNumber=reference))
+    sandbox.faults.ignore_filters(count=1, path="/api/v1/salesOrders")
+    by_number = {"filter[0][key]": "number", "filter[0][op]": "equals", "filter[0][value]": "ART-001"}
+    assert client.get("/api/v1/products", params=by_number).json()["extra"]["totalCount"] == 1  # out of scope
+    assert len(_references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1")))) == 2
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1"))) == ["SHOP-1"]  # used up
+    assert sandbox.faults.active() == []
+
+
+def test_wrong_read_back_answers_other_orders(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    assert client.post(IMPORT, json=order_payload(externalOrderNumber="SHOP-1")).status_code == 201
+    sandbox.faults.wrong_read_back()
+    # With no other order there is nothing to show instead.
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1"))) == []
+    assert client.get("/api/v1/salesOrders/1").status_code == 404
+    # Writes are not touched.
+    assert client.post(IMPORT, json=order_payload(externalOrderNumber="SHOP-2")).status_code == 201
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1"))) == ["SHOP-2"]
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-2"))) == ["SHOP-1"]
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("NONE"))) == []
+    assert client.get("/api/v1/salesOrders/1").json()["data"]["id"] == "2"
+    assert _references(client.get("/api/v1/salesOrders")) == ["SHOP-1", "SHOP-2"]  # no filter: nothing asked for
+    sandbox.faults.clear()
+    assert client.get("/api/v1/salesOrders/1").json()["data"]["externalOrderNumber"] == "SHOP-1"
+
+
+def test_misbehaviours_via_the_admin_endpoint(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    admin = httpx.Client(base_url=sandbox.base_url, headers=sandbox.admin_headers)
+    for kind in ("ignore_filters", "wrong_read_back"):
+        r = admin.post("/_sandbox/faults", json={"kind": kind, "method": "GET", "count": None})
+        assert r.status_code == 201 and r.json()["kind"] == kind and r.json()["count"] is None
+    assert {f.kind for f in sandbox.faults.active()} == {FaultKind.IGNORE_FILTERS, FaultKind.WRONG_READ_BACK}
+    client.post(IMPORT, json=order_payload(externalOrderNumber="SHOP-1"))
+    client.post(IMPORT, json=order_payload(externalOrderNumber="SHOP-2"))
+    # Both at once: the unfiltered page (both orders), each replaced by one "the filter excluded" (none left).
+    assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1"))) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.sandbox.sandbox_payloads import order_payload
 from xentral_sandbox.testing import SandboxHandle
 
 
@@ -37,6 +38,12 @@ def test_missing_or_wrong_token_is_401_html(sandbox: SandboxHandle) -> None:
         ("/api/v1/projects", "application/vnd.xentral.minimal+json", 406, None),
         ("/api/v1/products", "application/xml", 406, None),
         ("/api/v1/customers", "text/csv", 200, "text/csv"),
+        ("/api/v1/customers", "text/csv;q=0.5, application/json", 200, "application/json"),
+        ("/api/v1/customers", "application/json;q=0.1, text/csv", 200, "text/csv"),
+        ("/api/v1/customers", "text/*", 200, "text/csv"),
+        ("/api/v1/products", "application/json;q=0, */*", 200, "application/vnd.xentral.default.v2-beta+json"),
+        ("/api/v1/projects", "application/json;q=0", 406, None),
+        ("/api/v1/projects", "application/json;q=oops", 406, None),
     ],
 )
 def test_accept(sandbox: SandboxHandle, path: str, accept: str, status: int, ctype: str | None) -> None:
@@ -47,6 +54,23 @@ def test_accept(sandbox: SandboxHandle, path: str, accept: str, status: int, cty
         assert r.headers["content-type"].startswith(ctype)
     else:
         assert r.content == b""
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/problem+json", "application/*"])
+def test_a_create_refuses_an_accept_without_its_text_html(client: httpx.Client, accept: str) -> None:
+    """The spec declares every create's 201 as an empty text/html body; negotiation refuses before anything runs."""
+    customers = client.get("/api/v1/customers", params={"cursor[size]": "50"}).json()["extra"]["totalCount"]
+    for path, body in (
+        ("/api/v1/customers", {"type": "company", "general": {"name": "Neu"}}),
+        ("/api/v2/customers", {"type": "company", "name": "Neu"}),
+        ("/api/v1/salesOrders/actions/import", order_payload()),
+    ):
+        r = client.post(path, json=body, headers={"Accept": accept})
+        assert (r.status_code, r.content) == (406, b""), path
+    assert client.get("/api/v1/customers", params={"cursor[size]": "50"}).json()["extra"]["totalCount"] == customers
+    assert client.get("/api/v1/salesOrders").json()["extra"]["totalCount"] == 0
+    r = client.post("/api/v1/salesOrders/actions/import", json=order_payload(), headers={"Accept": "text/html"})
+    assert r.status_code == 201 and r.headers["content-type"].startswith("text/html")
 
 
 def test_missing_accept_is_json(sandbox: SandboxHandle) -> None:

@@ -151,6 +151,17 @@ class XentralFailedOutcomeUnknown(XentralOutcomeUnknown):
     title = "Xentral answered the order with an error"
 
 
+class XentralFilterIgnored(XentralMisbehaved):
+    """Xentral answered a filtered list with items the filter excludes, so it did not apply it.
+
+    Such an answer decides nothing — neither "found" (the items are not ours) nor "not found"
+    (ours may be on a page we did not get) — and nothing was written on it.
+    """
+
+    code = "xentral_filter_ignored"
+    title = "Xentral ignored a filter"
+
+
 class XentralOrderUnconfirmed(XentralFailedOutcomeUnknown):
     """Xentral accepted the import, but reading the order back did not prove it is ours.
 

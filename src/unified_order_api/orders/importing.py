@@ -1,4 +1,4 @@
-"""Reconciliation and import: find an order Xentral already has, or import ours and read its number back.
+"""Reconciliation and import: find an order Xentral already has, or import ours and read it back.
 
 Every import is preceded by a persisted `importing` step, so an import whose answer was lost is
 found again by its reference (reconciled) before anything is sent a second time.
@@ -12,7 +12,13 @@ from typing import Any
 
 from ..clock import Clock
 from .attempts import Attempt, AttemptState, OrderReceipt, StepName, checkpoint
-from .errors import OrderError, XentralOrderUnconfirmed, XentralOutcomeUnknown, XentralRejectedOrder
+from .errors import (
+    OrderError,
+    XentralFilterIgnored,
+    XentralOrderUnconfirmed,
+    XentralOutcomeUnknown,
+    XentralRejectedOrder,
+)
 from .model import OrderDraft, SalesOrder
 from .ports import Attempts, XentralGateway
 
@@ -84,10 +90,11 @@ class OrderImporter:
 
         Read through the list by reference — the duplicate check's own call, so the read-backs of
         concurrent orders share one call (coalescing gateway) — and by id when the list lacks it.
-        When neither proves it, Xentral answered the import with an order it does not show: it is not
-        reported as created (`XentralOrderUnconfirmed`); the attempt stays `importing`, and the retry
-        reconciles by reference before importing again. A read that merely failed reports the order
-        without a number rather than fail an order that exists.
+        When neither proves it, Xentral answered the import with an order it does not show, and when the
+        list ignored its filter, Xentral's answers prove nothing: either way it is not reported as created
+        (`XentralOrderUnconfirmed`); the attempt stays `importing`, and the retry reconciles by reference
+        before importing again. A read that merely failed reports the order without a number rather than
+        fail an order that exists.
         """
 
         def proves(order: SalesOrder) -> bool:
@@ -95,6 +102,16 @@ class OrderImporter:
 
         try:
             listed: Sequence[SalesOrder] | None = await self._gateway.find_orders_by_reference(reference)
+        except XentralFilterIgnored as error:
+            # Not a read that failed: Xentral answered with orders that are not ours. Nothing it says
+            # about this order is evidence now (docs/xentral.md#verifying-answers); the retry reconciles.
+            raise XentralOrderUnconfirmed(
+                f"Xentral accepted the import (order {order_id}), but reading it back did not prove it is "
+                f"this order: {error.detail}. It is not reported as created; a retry with the same "
+                "reference looks it up first",
+                retry_after=5,
+                extra=customer_extra(attempt),
+            ) from error
         except OrderError:
             listed = None
         for order in listed or ():

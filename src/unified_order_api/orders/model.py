@@ -172,9 +172,14 @@ class OrderDraft:
 
 @dataclass(frozen=True, slots=True)
 class SalesOrder:
+    """A Xentral sales order as read back; `total` (gross) and `net_sales` as Xentral computed them,
+    None when the answer carried none."""
+
     id: str
     document_number: str | None
     status: str
     reference: str | None
     customer_id: str | None = None
     customer_number: str | None = None
+    total: Decimal | None = None
+    net_sales: Decimal | None = None

@@ -5,13 +5,16 @@ split back per key. An item is attributed to a key when it carries that key in t
 filtered on, compared as Xentral's own `equals`/`in` compares (docs/xentral.md#matching-text:
 case-insensitive; we also ignore surrounding whitespace): so each key receives exactly the items
 a single `equals` call for it would have returned, and never an item that another key matched
-and it did not. An item that matches none of the keys is dropped, never handed to anyone.
+and it did not. An item that matches none of the keys means Xentral ignored the filter: the whole
+answer is refused (`XentralFilterIgnored`, docs/xentral.md#verifying-answers), never split up as
+"found" for some keys and "not found" for the others. Sales orders count for a reference only when
+spelled exactly like it, as in `XentralHttpGateway.find_orders_by_reference`.
 Lists longer than a page are followed page by page (several customers may share an email).
 """
 
 from __future__ import annotations
 
-import logging
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -20,11 +23,10 @@ from .client import XentralClient
 from .errors import XentralUnexpectedResponse
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .gateway import _customer, _product, _read, _sales_order
+from .verification import AnswerChecks, UntrustedHook
 from .wire import CustomerItem
 
 __all__ = ["BATCH_MAX_PAGES", "XentralBatchReads", "lenient_key"]
-
-logger = logging.getLogger(__name__)
 
 # Pages followed for one batch before giving up (50 keys rarely need more than one or two).
 BATCH_MAX_PAGES = 10
@@ -40,25 +42,32 @@ def lenient_key(value: str | None) -> str:
 def _attribute(
     keys: Sequence[str], items: Iterable[T], carried: Callable[[T], Iterable[str | None]]
 ) -> dict[str, list[T]]:
-    """Each key with the items that carry it (leniently); items carrying no key are dropped."""
+    """Each key with the items that carry it (leniently); the caller has checked every item carries one."""
     by_lenient: dict[str, list[str]] = {}
     for key in keys:
         by_lenient.setdefault(lenient_key(key), []).append(key)
     result: dict[str, list[T]] = {key: [] for key in keys}
     for item in items:
-        matched = {key for value in carried(item) for key in by_lenient.get(lenient_key(value), [])}
-        if not matched:
-            logger.debug("xentral returned an item matching none of the %d requested keys", len(keys))
-        for key in matched:
+        for key in {key for value in carried(item) for key in by_lenient.get(lenient_key(value), [])}:
             result[key].append(item)
     return result
 
 
-class XentralBatchReads:
-    """The batched halves of `XentralHttpGateway`'s lookups; failures leave as `orders.errors`."""
+def _carries_one_of(keys: Sequence[str], carried: Callable[[T], Iterable[str | None]]) -> Callable[[T], bool]:
+    """Whether an item matches the `in` filter over `keys` (leniently)."""
+    wanted = {lenient_key(key) for key in keys}
+    return lambda item: any(lenient_key(value) in wanted for value in carried(item) if value is not None)
 
-    def __init__(self, client: XentralClient) -> None:
+
+class XentralBatchReads:
+    """The batched halves of `XentralHttpGateway`'s lookups; failures leave as `orders.errors`.
+
+    `on_untrusted` hears of every answer refused because Xentral ignored the filter.
+    """
+
+    def __init__(self, client: XentralClient, *, on_untrusted: UntrustedHook | None = None) -> None:
         self._client = client
+        self._checks = AnswerChecks(on_untrusted)
 
     @_read
     async def products(self, numbers: Sequence[str]) -> dict[str, list[Product]]:
@@ -68,6 +77,9 @@ class XentralBatchReads:
         products: list[Product] = []
         for _ in range(BATCH_MAX_PAGES):
             result = await self._client.list_products([statement], page)
+            self._checks.filter_applied(
+                "list_products", "number", result.data, _carries_one_of(numbers, lambda item: [item.number])
+            )
             products.extend(_product(item) for item in result.data)
             if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(products)):
                 break
@@ -88,6 +100,8 @@ class XentralBatchReads:
         items: list[CustomerItem] = []
         for _ in range(BATCH_MAX_PAGES):
             result = await self._client.list_customers([statement], cursor)
+            carries = _carries_one_of(values, functools.partial(_customer_values, field=field))
+            self._checks.filter_applied("list_customers", field, result.data, carries)
             items.extend(result.data)
             next_cursor = result.extra.cursor.next_cursor if result.extra and result.extra.cursor else None
             if not result.data or not next_cursor:
@@ -100,19 +114,26 @@ class XentralBatchReads:
 
     @_read
     async def orders(self, references: Sequence[str]) -> dict[str, list[SalesOrder]]:
-        """Sales orders per requested reference (`externalOrderNumber in [...]`)."""
+        """Sales orders per requested reference (`externalOrderNumber in [...]`), spelled exactly like it."""
         statement = Filter("externalOrderNumber", "in", list(dict.fromkeys(references)))
         page = Page(1, MAX_PAGE_SIZE)
         orders: list[SalesOrder] = []
         for _ in range(BATCH_MAX_PAGES):
             result = await self._client.list_sales_orders([statement], page)
+            self._checks.filter_applied(
+                "list_sales_orders",
+                "externalOrderNumber",
+                result.data,
+                _carries_one_of(references, lambda item: [item.external_order_number]),
+            )
             orders.extend(_sales_order(item) for item in result.data)
             if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(orders)):
                 break
             page = page.next()
         else:
             raise _too_long("list_sales_orders")
-        return _attribute(references, orders, lambda order: [order.reference])
+        # References are case-sensitive (docs/xentral.md#matching-text): `shop-1` is not `SHOP-1`'s order.
+        return {reference: [order for order in orders if order.reference == reference] for reference in references}
 
 
 def _customer_values(item: CustomerItem, field: CustomerLookupField) -> list[str | None]:

@@ -32,6 +32,7 @@ from .filters import (
     page_params,
 )
 from .limiter import RateBudgetExhausted, RateLimiter
+from .negotiation import accept_for
 from .responses import id_from_location, parse_json
 from .retry import NO_RETRY, RetryPolicy
 from .wire import (
@@ -123,7 +124,6 @@ class XentralClient:
             base_url=base_url.rstrip("/"),
             headers={
                 "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
                 "User-Agent": user_agent,
             },
             timeout=timeout,
@@ -299,7 +299,9 @@ class XentralClient:
         started = time.perf_counter()
         try:
             query = httpx.QueryParams(tuple(params)) if params else None
-            response = await self._http.request(method, path, params=query, json=json)
+            # Each operation its own Accept, from the types the spec declares for it (negotiation.py).
+            headers = {"Accept": accept_for(operation)}
+            response = await self._http.request(method, path, params=query, json=json, headers=headers)
         except httpx.TransportError as exc:
             seconds = time.perf_counter() - started
             logger.debug("xentral %s %s failed after %.3fs: %s", method, path, seconds, type(exc).__name__)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final, TypeVar
 
-from ..orders.errors import XentralAccessDenied, XentralUnavailable
+from ..orders.errors import XentralAccessDenied, XentralFilterIgnored, XentralUnavailable
 from ..orders.model import (
     Customer,
     CustomerLookupField,
@@ -47,8 +47,9 @@ T = TypeVar("T")
 
 def _splits(error: BaseException) -> bool:
     """A failure one key can cause (Xentral refused or misread the list): halve the batch.
-    An outage fails every key alike, so splitting would only spend more requests."""
-    return not isinstance(error, XentralUnavailable | XentralAccessDenied)
+    An outage fails every key alike, and so does a filter Xentral ignored: splitting would only
+    spend more requests."""
+    return not isinstance(error, XentralUnavailable | XentralAccessDenied | XentralFilterIgnored)
 
 
 class CoalescingGateway:

@@ -18,6 +18,7 @@ from .errors import (
     XentralConflict,
     XentralConnectError,
     XentralConnectionLost,
+    XentralNotAcceptable,
     XentralNotFound,
     XentralRateLimited,
     XentralServerError,
@@ -105,6 +106,9 @@ def status_error(
         return XentralAuthError(status, problem, operation, detail=detail)
     if status == 404:
         return XentralNotFound(status, problem, operation, detail=detail)
+    if status == 406:
+        # Negotiation refuses before the operation runs: a write answered 406 was not applied.
+        return XentralNotAcceptable(status, problem, operation, detail=detail or "no representation our Accept admits")
     if status == 409:
         return XentralConflict(status, problem, operation, detail=detail)
     if status == 429:
@@ -113,7 +117,7 @@ def status_error(
         )
     if status >= 500:
         return XentralServerError(status, problem, operation, detail=detail)
-    # 406 (Accept), 415 (Content-Type), other 4xx and redirects (we never follow them):
+    # 415 (Content-Type), other 4xx and redirects (we never follow them):
     # all mean this client and Xentral disagree, not that the input was wrong.
     return XentralUnexpectedResponse(status, problem, operation, detail=detail)
 

@@ -20,6 +20,8 @@ __all__ = [
     "XentralConnectError",
     "XentralConnectionLost",
     "XentralError",
+    "XentralFilterIgnored",
+    "XentralNotAcceptable",
     "XentralNotFound",
     "XentralRateLimited",
     "XentralServerError",
@@ -27,6 +29,7 @@ __all__ = [
     "XentralTimeout",
     "XentralTransportError",
     "XentralUnexpectedResponse",
+    "XentralUntrustedAnswer",
     "XentralValidationError",
 ]
 
@@ -175,7 +178,51 @@ class XentralServerError(XentralStatusError):
 
 
 class XentralUnexpectedResponse(XentralStatusError):
-    """An answer we cannot use: 201 without Location, a body that is not JSON, 406/415, …"""
+    """An answer we cannot use: 201 without Location, a body that is not JSON, 415, …"""
+
+
+class XentralNotAcceptable(XentralStatusError):
+    """406: Xentral has no representation our `Accept` admits, and refused the request.
+
+    Not an unknown outcome, even for a write: content negotiation picks the answer's type before
+    the operation runs (the spec declares 406 beside 400 and 403, which also refuse up front), so
+    nothing was created. It means our client and this Xentral disagree about media types; sending
+    the same request again cannot help (docs/xentral.md#content-negotiation).
+    """
+
+
+# --- Xentral answered 2xx, but the content contradicts the request -----------------------
+
+
+class XentralUntrustedAnswer(XentralError):
+    """A successful answer whose content contradicts what we asked for.
+
+    Acting on it could report someone else's order (or customer, or product) as ours, so it
+    decides nothing: neither "found" nor "not found". Messages name the operation and ids,
+    never filter values (they may be e-mail addresses). `reason` labels it in logs and metrics.
+    """
+
+    reason = "untrusted_answer"
+
+
+class XentralFilterIgnored(XentralUntrustedAnswer):
+    """A filtered list returned items that do not match the filter: Xentral did not apply it.
+
+    `key` is the filter key (e.g. `externalOrderNumber`), `returned` how many items came back
+    and `unmatched` how many of them the filter excludes.
+    """
+
+    reason = "filter_ignored"
+
+    def __init__(self, *, operation: str, key: str, returned: int, unmatched: int) -> None:
+        self.key = key
+        self.returned = returned
+        self.unmatched = unmatched
+        super().__init__(
+            f"Xentral {operation} ignored the filter on `{key}`: {unmatched} of the {returned} items "
+            "it returned do not match it",
+            operation=operation,
+        )
 
 
 # --- nothing was sent ------------------------------------------------------------------

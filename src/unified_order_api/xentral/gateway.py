@@ -1,8 +1,11 @@
 """`XentralHttpGateway`: the order service's `XentralGateway` port over `XentralClient`.
 
-Translation only — wire models in, domain dataclasses out, plus the few lookups that need
-more than one call (SKU batches). Failures leave as `orders.errors` (see `translation`): the
-order service never sees Xentral's own exception types.
+Translation — wire models in, domain dataclasses out, plus the few lookups that need more
+than one call (SKU batches) — and verification: every filtered list is checked against its
+filter before its items mean anything (`verification.py`, docs/xentral.md#verifying-answers);
+an answer that fails the check is logged, reported to `on_untrusted` and raised as
+`XentralFilterIgnored`. Failures leave as `orders.errors` (see `translation`): the order
+service never sees Xentral's own exception types.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Final, ParamSpec, TypeVar
 
 from ..orders.model import (
     Customer,
@@ -28,10 +31,15 @@ from ..orders.model import (
 from ..orders.taxation import TaxRates
 from .client import XentralClient
 from .customer_payload import customer_create_v1
-from .errors import XentralError, XentralNotFound
+from .errors import (
+    XentralError,
+    XentralNotFound,
+    XentralUnexpectedResponse,
+)
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
 from .translation import order_error
+from .verification import AnswerChecks, UntrustedHook, same_leniently
 from .wire import (
     CustomerItem,
     PaymentMethodItem,
@@ -42,13 +50,16 @@ from .wire import (
     WireMoney,
 )
 
-__all__ = ["SKU_BATCH_SIZE", "XentralHttpGateway"]
+__all__ = ["SKU_BATCH_SIZE", "UntrustedHook", "XentralHttpGateway"]
 
 logger = logging.getLogger(__name__)
+
 
 # One `number in [...]` call per this many SKUs (docs/xentral.md#products: at most 50 per call).
 SKU_BATCH_SIZE = MAX_PAGE_SIZE
 _CUSTOMER_PAGE_SIZE = 10
+# Pages of orders whose reference equals ours leniently (case variants) we read before giving up.
+_MAX_REFERENCE_PAGES: Final = 5
 
 
 P = ParamSpec("P")
@@ -78,8 +89,9 @@ _write = _translated(write=True)
 class XentralHttpGateway:
     """Implements `orders.ports.XentralGateway` against the real (or sandbox) Xentral API."""
 
-    def __init__(self, client: XentralClient) -> None:
+    def __init__(self, client: XentralClient, *, on_untrusted: UntrustedHook | None = None) -> None:
         self._client = client
+        self._checks = AnswerChecks(on_untrusted)
 
     @_read
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
@@ -109,6 +121,14 @@ class XentralHttpGateway:
         items: list[ProductItem] = []
         while True:
             result = await self._client.list_products([statement], page)
+            # A product matching none of the SKUs means the filter was ignored; the page then
+            # proves neither that a SKU exists nor that it does not.
+            self._checks.filter_applied(
+                "list_products",
+                "number",
+                result.data,
+                lambda item: any(same_leniently(item.number, number) for number in numbers),
+            )
             items.extend(result.data)
             total = result.extra.total_count if result.extra is not None else None
             if len(result.data) < page.size or total is None or len(items) >= total:
@@ -119,10 +139,15 @@ class XentralHttpGateway:
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
         """Customers whose `email` or `number` equals `value` (first 10; Xentral has no uniqueness).
 
+        Every returned customer must carry `value` (leniently, see `verification.py`) in the
+        field we filtered on, else the filter was ignored (docs/xentral.md#verifying-answers).
         Assumption (docs/xentral.md#customers): it is unclear whether the `number` filter matches
-        `general.number` or `general.customerNumber`; we send it as is and trust the result.
+        `general.number` or `general.customerNumber`, so a customer matches when either carries it.
         """
         result = await self._client.list_customers([Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE))
+        self._checks.filter_applied(
+            "list_customers", field, result.data, lambda item: _customer_carries(item, field, value)
+        )
         return [_customer(item) for item in result.data]
 
     @_write
@@ -138,6 +163,7 @@ class XentralHttpGateway:
         result = await self._client.list_customers(
             [Filter("id", "equals", customer_id)], Cursor(size=_CUSTOMER_PAGE_SIZE)
         )
+        self._checks.filter_applied("list_customers", "id", result.data, lambda item: item.id == customer_id)
         for item in result.data:
             if item.id == customer_id:
                 return _customer(item)
@@ -149,19 +175,49 @@ class XentralHttpGateway:
 
     @_read
     async def get_order(self, order_id: str) -> SalesOrder:
+        """The view by id; it has no totals. The read-back checks its id and reference (orders/importing.py)."""
         return _sales_order(await self._client.get_sales_order(order_id))
 
     @_read
     async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
-        """Orders with `externalOrderNumber` equal to `reference` (the duplicate check).
+        """Orders whose `externalOrderNumber` is exactly `reference` (the duplicate check).
 
-        Not re-filtered locally: if Xentral's `equals` is lenient about case (docs/xentral.md#matching-text),
-        a false "already exists" is the safer mistake than a second order.
+        References are case-sensitive: `shop-1` is not `SHOP-1`'s order, even when Xentral's
+        lenient `equals` returns it (docs/xentral.md#matching-text). An item that does not match
+        even leniently means the filter was ignored: `XentralFilterIgnored`, never "found" or
+        "not found".
         """
-        result = await self._client.list_sales_orders(
-            [Filter("externalOrderNumber", "equals", reference)], Page(1, MAX_PAGE_SIZE)
+        items = await self._orders_with_reference(reference)
+        return [_sales_order(item) for item in items if item.external_order_number == reference]
+
+    async def _orders_with_reference(self, reference: str) -> list[SalesOrderItem]:
+        """Every order the filter `externalOrderNumber equals reference` returns, checked against it.
+
+        One call unless more than a page of case variants exists; then the pages are followed,
+        since our order may be on any of them.
+        """
+        statement = Filter("externalOrderNumber", "equals", reference)
+        page = Page(1, MAX_PAGE_SIZE)
+        items: list[SalesOrderItem] = []
+        for _ in range(_MAX_REFERENCE_PAGES):
+            result = await self._client.list_sales_orders([statement], page)
+            self._checks.filter_applied(
+                "list_sales_orders",
+                "externalOrderNumber",
+                result.data,
+                lambda item: same_leniently(item.external_order_number, reference),
+            )
+            items.extend(result.data)
+            total = result.extra.total_count if result.extra is not None else None
+            if len(result.data) < page.size or (total is not None and len(items) >= total):
+                return items
+            page = page.next()
+        raise XentralUnexpectedResponse(
+            200,
+            None,
+            "list_sales_orders",
+            detail=f"more than {len(items)} orders carry our reference in some spelling; cannot tell ours",
         )
-        return [_sales_order(item) for item in result.data]
 
     @_read
     async def shipping_methods(self) -> Sequence[ShippingMethod]:
@@ -174,6 +230,13 @@ class XentralHttpGateway:
     @_read
     async def projects(self) -> Sequence[Project]:
         return [_project(item) for item in await self._client.list_projects()]
+
+
+def _customer_carries(item: CustomerItem, field: CustomerLookupField, value: str) -> bool:
+    general = item.general
+    if field == "email":
+        return same_leniently(general.email, value)
+    return same_leniently(general.number, value) or same_leniently(general.customer_number, value)
 
 
 def _requested_sku(number: str, batch: list[str], found: Mapping[str, Product]) -> str | None:
@@ -227,6 +290,9 @@ def _sales_order(item: SalesOrderItem) -> SalesOrder:
         reference=item.external_order_number or None,
         customer_id=item.customer.id if item.customer is not None else None,
         customer_number=item.customer.number if item.customer is not None else None,
+        # Carried, not checked: the list item has them, the view does not (docs/xentral.md#reading-an-order-back).
+        total=item.total,
+        net_sales=item.net_sales,
     )
 
 

@@ -13,6 +13,7 @@ from ..orders.errors import (
     XentralAccessDenied,
     XentralFailed,
     XentralFailedOutcomeUnknown,
+    XentralFilterIgnored,
     XentralMisbehaved,
     XentralOutcomeUnknown,
     XentralRateLimited,
@@ -67,6 +68,14 @@ def order_error(error: upstream.XentralError, *, write: bool) -> OrderError:
                 f"Xentral's answer to {error.operation} could not be read; the write may have landed", retry_after=5
             )
         return XentralMisbehaved(f"Xentral answered {error.operation} unexpectedly: {error}")
+    if isinstance(error, upstream.XentralNotAcceptable):
+        # Negotiation refuses before anything runs: not an unknown outcome, even for a write.
+        return XentralMisbehaved(
+            f"Xentral answered 406 Not Acceptable to {error.operation}: it has no representation our Accept "
+            "header admits, so nothing was written"
+        )
     if isinstance(error, upstream.XentralStatusError):
         return XentralMisbehaved(f"Xentral answered {error.status_code} to {error.operation}")
+    if isinstance(error, upstream.XentralFilterIgnored):
+        return XentralFilterIgnored(f"{error}; its answer was not used")
     return XentralMisbehaved(f"Unexpected answer from Xentral: {error}")

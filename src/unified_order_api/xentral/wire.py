@@ -12,6 +12,7 @@ as null unless the spec marks them nullable.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Generic, Literal, Required, TypedDict, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -174,12 +175,16 @@ class SalesOrderCustomer(_Wire):
 
 
 class SalesOrderItem(_Wire):
+    """Sales order list item; `total` and `netSales` (numbers) exist only here, not in the view."""
+
     id: str
     document_number: str | None = None
     external_order_number: str | None = None
     external_order_id: str | None = None
     status: str = "unknown"
     customer: SalesOrderCustomer | None = None
+    total: Decimal | None = None
+    net_sales: Decimal | None = None
 
 
 class SalesOrderView(SalesOrderItem):

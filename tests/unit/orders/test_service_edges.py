@@ -13,7 +13,7 @@ from unified_order_api.cache import CachedLookups, MemoryCache
 from unified_order_api.config import ApiClient, Settings
 from unified_order_api.orders import errors
 from unified_order_api.orders.attempts import AttemptState
-from unified_order_api.orders.model import Product
+from unified_order_api.orders.model import Product, SalesOrder
 from unified_order_api.orders.policy import OrderPolicies
 from unified_order_api.orders.queue import QueueWorker
 from unified_order_api.orders.service import OrderService
@@ -176,3 +176,85 @@ async def test_one_sku_in_two_spellings_does_not_poison_the_cache() -> None:
     gateway = CachedLookups(CaseInsensitive(), MemoryCache())
     await gateway.products_by_sku(["ART-1", "art-1"])
     assert list(await gateway.products_by_sku(["ART-1"])) == ["ART-1"]
+
+
+def _filter_ignored(operation: str, key: str) -> upstream.XentralFilterIgnored:
+    return upstream.XentralFilterIgnored(operation=operation, key=key, returned=3, unmatched=2)
+
+
+async def test_a_read_back_that_does_not_prove_the_order_reports_nothing_and_stays_reconcilable(make: Any) -> None:
+    """The list does not show the imported order and the view shows another one: not reported as created."""
+    h = await make(idempotency={"upstream_check": "when_unsure"})
+    shown = h.gateway.find_orders_by_reference
+
+    async def hidden(reference: str) -> list[SalesOrder]:
+        return []
+
+    async def another(order_id: str) -> SalesOrder:
+        return SalesOrder("9", "20009", "released", "SOMEONE-ELSE")
+
+    h.gateway.find_orders_by_reference = hidden  # type: ignore[method-assign]
+    h.gateway.get_order = another  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralOrderUnconfirmed) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert raised.value.retry_after == 60  # the unknown-outcome lock
+    assert "order 1" in raised.value.detail and "not reported as created" in raised.value.detail
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.IMPORTING and attempt.receipt is None
+    with pytest.raises(errors.OrderInProgress):
+        await h.service.place_order(command(), client="shop")
+    h.gateway.find_orders_by_reference = shown  # type: ignore[method-assign]
+    h.clock.advance(61)
+    outcome = await h.service.place_order(command(), client="shop")
+    assert (outcome.receipt.outcome, outcome.receipt.order_id) == ("created", "1")
+    assert h.orders_with("R-1") == ["1"]
+
+
+async def test_a_read_back_from_an_ignored_filter_is_unconfirmed_without_asking_the_view(make: Any) -> None:
+    h = await make(idempotency={"upstream_check": "when_unsure"})
+    h.gateway.fail("find_orders", _filter_ignored("list_sales_orders", "externalOrderNumber"))
+    viewed: list[str] = []
+
+    async def view(order_id: str) -> SalesOrder:
+        viewed.append(order_id)
+        return h.gateway.orders[order_id]
+
+    h.gateway.get_order = view  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralOrderUnconfirmed) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert "ignored the filter on `externalOrderNumber`" in raised.value.detail
+    assert viewed == []  # a Xentral that ignored the filter proves nothing, not even through the view
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.IMPORTING
+
+
+async def test_an_ignored_filter_in_the_duplicate_check_decides_nothing(make: Any) -> None:
+    h = await make()
+    h.gateway.fail("find_orders", _filter_ignored("list_sales_orders", "externalOrderNumber"))
+    with pytest.raises(errors.XentralFilterIgnored) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert "list_sales_orders ignored the filter" in raised.value.detail
+    assert h.gateway.orders == {} and h.gateway.customers == {}
+
+
+async def test_an_ignored_filter_in_the_customer_search_creates_no_customer(make: Any) -> None:
+    h = await make()
+    h.gateway.fail("find_customers", _filter_ignored("list_customers", "email"))
+    with pytest.raises(errors.XentralFilterIgnored):
+        await h.service.place_order(command(), client="shop")
+    assert h.gateway.orders == {} and h.gateway.customers == {}
+
+
+async def test_a_406_on_the_import_is_a_refusal_not_an_unknown_outcome(make: Any) -> None:
+    h = await make()
+
+    async def refused(draft: Any) -> str:
+        raise order_error(upstream.XentralNotAcceptable(406, None, "import_sales_order"), write=True)
+
+    h.gateway.import_order = refused  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralMisbehaved) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert not isinstance(raised.value, errors.XentralOutcomeUnknown)
+    assert "406" in raised.value.detail and "nothing was written" in raised.value.detail
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.FAILED

@@ -25,11 +25,23 @@ async def test_default_headers(client: XentralClient, recorder: Recorder) -> Non
     await client.list_products()
     request = recorder.requests[0]
     assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    assert request.headers["accept"] == "application/json"
+    assert request.headers["accept"] == "application/json, application/problem+json, text/html;q=0.5"
     assert request.headers["user-agent"].startswith("unified-order-api/")
     assert "content-type" not in request.headers
     assert request.url.host == "demo.xentral.biz"
     assert request.url.path == "/api/v1/products"
+
+
+async def test_accept_follows_each_operations_declared_types(client: XentralClient, recorder: Recorder) -> None:
+    """The import's 201 is declared text/html: a JSON-only Accept would be refused (406) by a strict server."""
+    recorder.handler = lambda request: httpx.Response(201, headers={"Location": "/api/v1/salesOrders/5"})
+    await client.import_sales_order({})  # type: ignore[typeddict-item]
+    recorder.handler = None
+    await client.list_sales_orders()
+    await client.list_projects()
+    import_accept, orders_accept, projects_accept = (r.headers["accept"] for r in recorder.requests)
+    assert import_accept == "application/json, application/problem+json, text/html;q=0.5"
+    assert orders_accept == projects_accept == "application/json"
 
 
 async def test_every_request_carries_the_timeout(recorder: Recorder) -> None:

@@ -13,6 +13,7 @@ from unified_order_api.xentral import (
     XentralConnectError,
     XentralConnectionLost,
     XentralError,
+    XentralNotAcceptable,
     XentralNotFound,
     XentralRateLimited,
     XentralServerError,
@@ -85,7 +86,7 @@ async def test_401_text_html(client: XentralClient, recorder: Recorder) -> None:
     [
         (403, XentralAuthError),
         (404, XentralNotFound),
-        (406, XentralUnexpectedResponse),
+        (406, XentralNotAcceptable),
         (409, XentralConflict),
         (415, XentralUnexpectedResponse),
         (429, XentralRateLimited),

@@ -1,0 +1,81 @@
+"""The `Accept` header of each Xentral operation, derived from the response types the spec declares.
+
+The spec declares 406 for an `Accept` no representation satisfies, and it declares the 201 of every
+create (`POST /api/v1/customers`, `/api/v2/customers`, `/api/v1/salesOrders/actions/import`) as an
+empty `text/html` body, not JSON. A server negotiating as the spec says would refuse every import sent
+with a bare `Accept: application/json`. So each operation gets an `Accept` that admits:
+
+- `application/json` first: the success of every read, and what Xentral's documentation tells clients
+  to send (docs/xentral.md#transport), so a server that only checks for it is satisfied too;
+- `application/problem+json` where the operation declares problem bodies (400, 409), so a strict
+  server can still tell us what was wrong;
+- `text/html;q=0.5` where the operation declares it: the empty 201 of a create, the 401 `Unauthorized`.
+  Lower than JSON, so a server with both picks JSON.
+
+Vendor variants (`…minimal+json`, `…v2-beta+json`) and `text/csv` are never admitted: we read none.
+`DECLARED` copies the spec's types per operation; `tests/contract/test_client_accept.py` checks it
+(and every request's `Accept`) against the spec itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+__all__ = ["DECLARED", "HTML", "JSON", "PROBLEM_JSON", "Declared", "accept_for"]
+
+JSON: Final = "application/json"
+PROBLEM_JSON: Final = "application/problem+json"
+HTML: Final = "text/html"
+_CSV: Final = "text/csv"
+_MINIMAL: Final = "application/vnd.xentral.minimal+json"
+_V2_BETA: Final = "application/vnd.xentral.default.v2-beta+json"
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """The content types the spec declares for one operation's success and error answers."""
+
+    success: tuple[str, ...]
+    errors: tuple[str, ...] = ()
+
+    @property
+    def all(self) -> frozenset[str]:
+        return frozenset(self.success + self.errors)
+
+
+_READ_ERRORS = (PROBLEM_JSON, HTML)  # 400 problem+json, 401 text/html
+
+DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
+    {
+        "list_products": Declared((JSON, _V2_BETA, _CSV, _MINIMAL), _READ_ERRORS),
+        "get_product": Declared((JSON, _V2_BETA, _MINIMAL), _READ_ERRORS),
+        "list_customers": Declared((JSON, _CSV), _READ_ERRORS),
+        "get_customer": Declared((JSON,), _READ_ERRORS),
+        "create_customer_v1": Declared((HTML,), _READ_ERRORS),
+        "create_customer_v2": Declared((HTML,), _READ_ERRORS),  # its 409 is problem+json as well
+        "list_sales_orders": Declared((JSON, _MINIMAL)),
+        "get_sales_order": Declared((JSON, _MINIMAL), (HTML,)),
+        "import_sales_order": Declared((HTML,), (PROBLEM_JSON,)),
+        "list_shipping_methods": Declared((JSON,), (HTML,)),
+        "list_payment_methods": Declared((JSON,), (HTML,)),
+        "list_projects": Declared((JSON,)),
+        "list_external_reference_targets": Declared((JSON,), (PROBLEM_JSON,)),
+    }
+)
+
+
+def accept_for(operation: str) -> str:
+    """The `Accept` value for `operation` (a `XentralClient` operation name)."""
+    declared = DECLARED.get(operation)
+    if declared is None:
+        raise KeyError(f"no declared response types for Xentral operation {operation!r}")
+    types = declared.all
+    parts = [JSON]
+    if PROBLEM_JSON in types:
+        parts.append(PROBLEM_JSON)
+    if HTML in types:
+        parts.append(f"{HTML};q=0.5")
+    return ", ".join(parts)
