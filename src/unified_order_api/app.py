@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from . import __version__
-from .api import admin, health, metrics, orders
+from .api import admin, health, metrics, orders, shops
 from .api.auth import ApiKeys
 from .api.error_handlers import install_error_handlers
 from .api.metrics_middleware import RequestMetrics
@@ -48,6 +48,7 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
         lifespan=lifespan,
     )
     app.include_router(orders.router)
+    app.include_router(shops.router)
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(metrics.router)
@@ -62,6 +63,7 @@ def create_app(settings: Settings, container_factory: ContainerFactory = bootstr
         body_timeout=limits.body_timeout_seconds,
         min_rate=limits.min_body_bytes_per_second,
         forms_under=CONSOLE_PREFIX + "/",
+        form_paths=shops.FORM_ENCODED_PATH,
     )
     app.add_middleware(RequestContext)
     app.add_middleware(RequestMetrics)

@@ -12,7 +12,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,8 +32,89 @@ from pydantic_settings import (
 CONFIG_FILE_ENV = "UOA_CONFIG_FILE"
 
 
+ShopKind = Literal["woocommerce", "shopify", "shopware"]
+
+# Per shop: the order statuses imported by default, and the statuses never imported whatever is configured.
+DEFAULT_IMPORT_STATUSES: dict[str, list[str] | None] = {
+    "woocommerce": ["processing"],
+    "shopify": None,  # Shopify orders carry no order status; any order that is not cancelled
+    "shopware": ["open"],
+}
+NEVER_IMPORTED = frozenset({"cancelled", "canceled", "voided", "refunded", "failed", "trash"})
+DEFAULT_SKU_FIELDS: dict[str, list[str]] = {
+    "woocommerce": ["sku"],
+    "shopify": ["sku"],
+    "shopware": ["productNumber"],
+}
+SKU_FIELDS: dict[str, frozenset[str]] = {
+    "woocommerce": frozenset({"sku", "product_id", "variation_id"}),
+    "shopify": frozenset({"sku", "variant_id", "product_id"}),
+    "shopware": frozenset({"productNumber", "productId", "referencedId"}),
+}
+
+
+class ShopSettings(BaseModel):
+    """A shop that sends its own order webhooks to `/api/shops/{client}/{kind}`, signed with `secret`."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # the input holds the secret
+
+    kind: ShopKind
+    secret: SecretStr = Field(description="The webhook secret (WooCommerce, Shopify) or shop secret (Shopware).")
+    import_statuses: list[str] | None = Field(
+        default=None,
+        description="Order statuses that create an order (WooCommerce `status`, Shopware order state); "
+        "None = the default: WooCommerce processing, Shopware open. Shopify orders have none.",
+    )
+    import_payment_states: list[str] | None = Field(
+        default=None,
+        description="Payment states that create an order (Shopify `financial_status`, Shopware transaction "
+        'state), e.g. ["paid"]; None = any that is not voided, refunded or failed.',
+    )
+    import_test_orders: bool = Field(default=False, description="Import Shopify test orders too.")
+    sku_fields: list[str] | None = Field(
+        default=None,
+        description="The line fields holding the SKU, first non-empty wins; None = sku (WooCommerce, Shopify), "
+        'productNumber (Shopware). e.g. ["sku", "product_id"] for WooCommerce products without SKU.',
+    )
+    max_age_seconds: float = Field(
+        default=300.0, gt=0, description="Shopware: a webhook whose signed timestamp is older is refused."
+    )
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("the shop secret must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_fit_the_shop(self) -> ShopSettings:
+        if self.kind == "shopify" and self.import_statuses is not None:
+            raise ValueError("Shopify orders have no order status; use import_payment_states")
+        if self.kind == "woocommerce" and self.import_payment_states is not None:
+            raise ValueError("WooCommerce sends no payment state; use import_statuses")
+        never = NEVER_IMPORTED & {s.lower() for s in (self.import_statuses or []) + (self.import_payment_states or [])}
+        if never:
+            raise ValueError(f"{', '.join(sorted(never))} orders are never imported")
+        unknown = set(self.sku_fields or []) - SKU_FIELDS[self.kind]
+        if unknown or self.sku_fields == []:
+            allowed = ", ".join(sorted(SKU_FIELDS[self.kind]))
+            raise ValueError(f"sku_fields for {self.kind} must be among {allowed}")
+        return self
+
+    @property
+    def statuses(self) -> list[str] | None:
+        return self.import_statuses if self.import_statuses is not None else DEFAULT_IMPORT_STATUSES[self.kind]
+
+    @property
+    def skus_from(self) -> list[str]:
+        return self.sku_fields or DEFAULT_SKU_FIELDS[self.kind]
+
+
 class ApiClient(BaseModel):
     """One caller of the API (a shop, a middleware): its key, and where its callbacks go."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)  # the input holds the keys and secrets
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     api_key: SecretStr
@@ -52,6 +142,25 @@ class ApiClient(BaseModel):
         default=None,
         description="Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag.",
     )
+    shop: ShopSettings | None = Field(
+        default=None, description="The shop whose own webhooks post to /api/shops/{name}/{kind}."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_in_errors(cls, data: Any, handler: Any) -> ApiClient:
+        """A bad client setting names the client, so one of several is easy to find."""
+        try:
+            client: ApiClient = handler(data)
+        except ValidationError as error:
+            name = data.get("name") if isinstance(data, dict) else getattr(data, "name", None)
+            if not name:
+                raise
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in e['loc']) or 'client'}: {e['msg']}" for e in error.errors()
+            )
+            raise ValueError(f"client '{name}': {problems}") from None
+        return client
 
 
 class OrderDefaults(BaseModel):
@@ -262,6 +371,7 @@ class Settings(BaseSettings):
         env_prefix="UOA_",
         env_nested_delimiter="__",
         extra="ignore",
+        hide_input_in_errors=True,  # a bad setting must not print the token or keys next to it
     )
 
     xentral_url: str | None = Field(default=None, description="e.g. https://acme.xentral.biz")

@@ -40,7 +40,7 @@ def _pointer(loc: tuple[Any, ...]) -> str:
     return "/" + "/".join(parts) if parts else "/"
 
 
-def _field_error(error: dict[str, Any]) -> dict[str, str]:
+def field_error(error: dict[str, Any]) -> dict[str, str]:
     loc = tuple(error.get("loc", ()))
     where = loc[0] if loc else "body"
     path = loc[1:] if where in ("body", "header", "query", "path") else loc
@@ -60,7 +60,7 @@ def _field_error(error: dict[str, Any]) -> dict[str, str]:
 
 async def _validation_failed(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [_field_error(dict(error)) for error in exc.errors()]
+    errors = [field_error(dict(error)) for error in exc.errors()]
     if any(error["code"] == "invalid_json" for error in errors):
         return problem_response(
             400,

@@ -72,7 +72,8 @@ class BodyGuard:
     body unread makes the kernel reset the connection, so the client sees ECONNRESET instead
     of the status. A body must arrive within `body_timeout` seconds plus its size at `min_rate`
     bytes per second, so a client trickling bytes cannot hold a connection for ever.
-    Under `forms_under` (the console's pages) HTML forms, url-encoded, are accepted as well.
+    Under `forms_under` (the console's pages) HTML forms, url-encoded, are accepted as well, and on
+    paths matching `form_paths` (WooCommerce's webhook ping to /api/shops/…/woocommerce).
     """
 
     def __init__(
@@ -84,9 +85,11 @@ class BodyGuard:
         body_timeout: float = 10.0,
         min_rate: int = 1024,
         forms_under: str | None = None,
+        form_paths: re.Pattern[str] | None = None,
     ) -> None:
         self.app = app
         self.forms_under = forms_under
+        self.form_paths = form_paths
         self.max_bytes = max_bytes
         self.drain_max_bytes = drain_max_bytes
         self.body_timeout = body_timeout
@@ -149,11 +152,11 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
     def _form_allowed(self, scope: Scope, content_type: str) -> bool:
+        path = str(scope["path"])
         return (
-            self.forms_under is not None
-            and str(scope["path"]).startswith(self.forms_under)
-            and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
-        )
+            (self.forms_under is not None and path.startswith(self.forms_under))
+            or (self.form_paths is not None and self.form_paths.match(path) is not None)
+        ) and content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded"
 
     def _drain_budget(self, declared: int | None) -> int:
         """Read an announced body only when all of it fits the drain cap; else answer at once."""

@@ -440,3 +440,14 @@ class OrderStatusOut(BaseModel):
             created_at=attempt.created_at,
             updated_at=attempt.updated_at,
         )
+
+
+class ShopDeliveryOut(BaseModel):
+    """What a shop's webhook is answered: queued (202), already received (200) or nothing to import (200)."""
+
+    outcome: Literal["accepted", "duplicate", "ignored"]
+    reason: str | None = Field(default=None, description="Why nothing was imported, or why this is a duplicate")
+    reference: str | None = Field(
+        default=None, description="The order's reference: GET /api/orders/{reference} with the client's API key"
+    )
+    order: OrderStatusOut | None = Field(default=None, description="The order's state when it is known")

@@ -1,0 +1,213 @@
+"""Shopify: an `orders/create` (or `orders/updated`, `orders/paid`) webhook, the bare order JSON → our request.
+
+Prices are as the shop shows them (`taxes_included`: gross, else net). A line's rate is its labelled
+tax rate when that explains the tax charged, else the rate actually charged (Shopify's own REST
+example labels 6 % and charges 2 %). All discounts go to the order level: the discount codes by name,
+whatever else `total_discounts` holds as one "Discount" line; the tax they carry is what the lines'
+and shipping's tax exceed the order's tax by. Quantities are as ordered: refunds are credit notes in
+Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints and kept as strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ..config import ShopSettings
+from ..orders.errors import FieldProblem
+from .native import CENT, Ignored, NativeOrderInvalid, Translated, amount, charged_rate, first_sku, taxation_for
+
+__all__ = ["HEADER", "delivery_id", "translate"]
+
+HEADER = "X-Shopify-Hmac-Sha256"
+REFUSED_FINANCIAL = frozenset({"voided", "refunded", "expired"})
+PAYMENT_STATUS = {
+    "paid": "paid",
+    "pending": "pending",
+    "authorized": "authorized",
+    "partially_paid": "partially_paid",
+    "partially_refunded": "partially_refunded",
+    "refunded": "refunded",
+    "voided": "voided",
+    "expired": "failed",
+}
+
+
+def delivery_id(headers: dict[str, str]) -> str | None:
+    """`X-Shopify-Webhook-Id` is the same on every retry of one delivery (Shopify's dedup key)."""
+    return headers.get("x-shopify-webhook-id") or None
+
+
+def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ignored:
+    if order.get("test") is True and not settings.import_test_orders:
+        return Ignored("Shopify test order: not imported")
+    if order.get("cancelled_at"):
+        return Ignored(f"Shopify order cancelled ({order.get('cancel_reason') or 'no reason given'}): not imported")
+    financial = str(order.get("financial_status") or "")
+    if financial in REFUSED_FINANCIAL:
+        return Ignored(f"Shopify financial status '{financial}': not imported")
+    wanted = settings.import_payment_states
+    if wanted is not None and financial not in wanted:
+        return Ignored(f"Shopify financial status '{financial}' is not imported (imported: {', '.join(wanted)})")
+
+    gross = order.get("taxes_included") is True
+    problems: list[FieldProblem] = []
+    origins: dict[str, str] = {
+        "/reference": "/name",
+        "/customer": "/billing_address",
+        "/customer/street": "/billing_address/address1",
+        "/customer/address_supplement": "/billing_address/address2",
+        "/customer/country": "/billing_address/country_code",
+        "/customer/state": "/billing_address/province",
+        "/customer/email": "/email",
+        "/shipping_address": "/shipping_address",
+        "/shipping_address/street": "/shipping_address/address1",
+        "/shipping_address/country": "/shipping_address/country_code",
+        "/expected_total": "/total_price",
+    }
+    items: list[dict[str, Any]] = []
+    charged_tax = Decimal(0)
+    for index, line in enumerate(_list(order, "line_items")):
+        where = f"/line_items/{index}"
+        sku = first_sku(line, settings.skus_from)
+        name = str(line.get("name") or line.get("title") or "").strip() or None
+        if sku is None:
+            fields = " or ".join(settings.skus_from)
+            problems.append(FieldProblem(f"{where}/sku", "sku_missing", f"Line {index + 1} ({name}) has no {fields}"))
+        quantity, price = amount(line.get("quantity")), amount(line.get("price"))
+        tax = _tax(line)
+        charged_tax += tax
+        base = (price or Decimal(0)) * (quantity or Decimal(0))
+        item: dict[str, Any] = {
+            "sku": sku or "",
+            "quantity": str(quantity) if quantity is not None else None,
+            "price": str(price) if price is not None else None,
+            "tax_rate": str(_rate(line, tax, base, gross)),
+            "line_id": str(line.get("id", index)),
+        }
+        if name:
+            item["name"] = name
+        origins[f"/items/{len(items)}"] = where
+        items.append({key: value for key, value in item.items() if value is not None})
+    if problems:
+        raise NativeOrderInvalid(problems)
+
+    shipping_costs = []
+    for index, line in enumerate(_list(order, "shipping_lines")):
+        value, tax = amount(line.get("price")) or Decimal(0), _tax(line)
+        charged_tax += tax
+        origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
+        name = str(line.get("title") or line.get("code") or "Shipping")
+        shipping_costs.append({"name": name, "amount": str(value), "tax_rate": str(_rate(line, tax, value, gross))})
+
+    total_tax = amount(order.get("total_tax")) or Decimal(0)
+    body: dict[str, Any] = {
+        "reference": str(order.get("name") or order.get("order_number") or "").lstrip("#"),
+        "customer": _customer(order),
+        "items": items,
+        "prices": "gross" if gross else "net",
+        "currency": order.get("currency"),
+        "shipping_costs": shipping_costs,
+        "discounts": _discounts(order, discount_tax=charged_tax - total_tax, gross=gross, origins=origins),
+        "expected_total": order.get("total_price"),
+        "external_order_id": str(order["id"]) if order.get("id") is not None else None,
+        "payment_status": PAYMENT_STATUS.get(financial),
+        "customer_order_number": order.get("po_number") or None,
+        "internal_note": f"Customer note: {order['note']}" if order.get("note") else None,
+        "taxation": taxation_for(total_tax),
+        "order_date": _date(order.get("processed_at") or order.get("created_at")),
+    }
+    if (shipping_address := _address(order.get("shipping_address"))) is not None:
+        body["shipping_address"] = shipping_address
+    shipping_lines = _list(order, "shipping_lines")
+    if shipping_lines and (shipping_lines[0].get("code") or shipping_lines[0].get("title")):
+        body["shipping"] = str(shipping_lines[0].get("code") or shipping_lines[0]["title"])[:64]
+    gateways = order.get("payment_gateway_names")
+    if isinstance(gateways, list) and gateways and isinstance(gateways[0], str):
+        body["payment"] = gateways[0][:64]
+    return Translated({key: value for key, value in body.items() if value is not None}, origins)
+
+
+def _list(order: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = order.get(key)
+    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+
+
+def _tax(line: dict[str, Any]) -> Decimal:
+    return sum((amount(tax.get("price")) or Decimal(0) for tax in _list(line, "tax_lines")), Decimal(0))
+
+
+def _rate(line: dict[str, Any], tax: Decimal, base: Decimal, gross: bool) -> Decimal:
+    """The labelled rate when it explains the tax charged (to the cent), else the rate charged."""
+    labelled = sum((amount(t.get("rate")) or Decimal(0) for t in _list(line, "tax_lines")), Decimal(0))
+    if labelled:
+        expected = base * labelled / (1 + labelled) if gross else base * labelled
+        if abs(expected.quantize(CENT) - tax) <= CENT:
+            return (labelled * 100).normalize()
+    return charged_rate(tax, base, gross=gross)
+
+
+def _discounts(
+    order: dict[str, Any], *, discount_tax: Decimal, gross: bool, origins: dict[str, str]
+) -> list[dict[str, Any]]:
+    total = amount(order.get("total_discounts")) or Decimal(0)
+    lines: list[tuple[str, Decimal]] = []
+    for index, code in enumerate(_list(order, "discount_codes")):
+        value = amount(code.get("amount")) or Decimal(0)
+        if value:
+            origins[f"/discounts/{len(lines)}"] = f"/discount_codes/{index}"
+            lines.append((str(code.get("code") or "Discount")[:200], value))
+    rest = total - sum((value for _, value in lines), Decimal(0))
+    if rest > 0:
+        origins[f"/discounts/{len(lines)}"] = "/total_discounts"
+        lines.append(("Discount", rest))
+    rate = str(charged_rate(max(discount_tax, Decimal(0)), total, gross=gross)) if total else "0"
+    return [{"name": name, "amount": str(value), "tax_rate": rate} for name, value in lines]
+
+
+def _customer(order: dict[str, Any]) -> dict[str, Any]:
+    address = order.get("billing_address") or order.get("shipping_address") or {}
+    buyer = order.get("customer") if isinstance(order.get("customer"), dict) else {}
+    assert isinstance(buyer, dict)
+    name = str(address.get("name") or "").strip()
+    if not name:
+        name = f"{buyer.get('first_name') or ''} {buyer.get('last_name') or ''}".strip()
+    customer = {
+        "email": order.get("email") or order.get("contact_email") or buyer.get("email") or None,
+        "name": name or None,
+        "company": address.get("company") or None,
+        "street": address.get("address1") or None,
+        "address_supplement": address.get("address2") or None,
+        "zip": address.get("zip") or None,
+        "city": address.get("city") or None,
+        "country": address.get("country_code") or None,
+        "state": address.get("province") or None,
+        "phone": (address.get("phone") or order.get("phone") or None),
+    }
+    return {key: value for key, value in customer.items() if value is not None}
+
+
+def _address(part: Any) -> dict[str, Any] | None:
+    if not isinstance(part, dict) or not part.get("address1"):
+        return None
+    name = str(part.get("name") or f"{part.get('first_name') or ''} {part.get('last_name') or ''}").strip()
+    address = {
+        "name": name or None,
+        "company": part.get("company") or None,
+        "street": part.get("address1"),
+        "address_supplement": part.get("address2") or None,
+        "zip": part.get("zip") or None,
+        "city": part.get("city") or None,
+        "country": part.get("country_code") or None,
+        "state": part.get("province") or None,
+        "phone": part.get("phone") or None,
+    }
+    return {key: value for key, value in address.items() if value is not None}
+
+
+def _date(value: Any) -> str | None:
+    try:
+        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,252 @@
+"""Shopware 6: an app webhook (`checkout.order.placed`, `state_enter.order…`) whose payload holds the order.
+
+The body is Shopware's envelope `{"data": {"payload": {"order": …}, "event": …}, "source": {…, "eventId"},
+"timestamp"}`; the order is the plain entity JSON. Money is JSON floats (read by their shortest repr),
+prices as `taxStatus` says (gross, or net; tax-free is net at 0 %), each line's rate from its tax rules.
+Product lines become items, promotion lines (negative) discounts, other positive lines fees. The SKU
+is the product number in the line's `payload`. Billing comes from `billingAddress` and shipping from
+the first delivery's `shippingOrderAddress` (`addresses` is often not loaded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ..config import ShopSettings
+from ..orders.errors import FieldProblem
+from .native import Ignored, NativeOrderInvalid, Translated, amount, first_sku, taxation_for
+
+__all__ = ["HEADER", "delivery_id", "order_of", "translate"]
+
+HEADER = "shopware-shop-signature"
+REFUSED_PAYMENT = frozenset({"cancelled", "failed", "refunded"})
+PAYMENT_STATUS = {
+    "open": "pending",
+    "in_progress": "pending",
+    "unconfirmed": "pending",
+    "reminded": "pending",
+    "authorized": "authorized",
+    "paid": "paid",
+    "paid_partially": "partially_paid",
+    "refunded_partially": "partially_refunded",
+}
+ORDER = "/data/payload/order"
+
+
+def delivery_id(envelope: dict[str, Any]) -> str | None:
+    """`source.eventId` names the event; a retry of it carries the same id."""
+    source = envelope.get("source")
+    event_id = source.get("eventId") if isinstance(source, dict) else None
+    return str(event_id) if event_id else None
+
+
+def order_of(envelope: dict[str, Any]) -> dict[str, Any] | None:
+    data = envelope.get("data")
+    payload = data.get("payload") if isinstance(data, dict) else None
+    order = payload.get("order") if isinstance(payload, dict) else None
+    return order if isinstance(order, dict) else None
+
+
+def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | Ignored:
+    order = order_of(envelope)
+    if order is None:
+        event = envelope.get("data", {}).get("event") if isinstance(envelope.get("data"), dict) else None
+        return Ignored(f"Shopware event '{event}' carries no order")
+    state = _state(order)
+    statuses = settings.statuses or []
+    if state not in statuses:
+        return Ignored(f"Shopware order state '{state}' is not imported (imported: {', '.join(statuses)})")
+    transactions = _list(order, "transactions")
+    payment_state = _state(transactions[-1]) if transactions else None
+    if payment_state in REFUSED_PAYMENT:
+        return Ignored(f"Shopware payment state '{payment_state}': not imported")
+    wanted = settings.import_payment_states
+    if wanted is not None and payment_state not in wanted:
+        return Ignored(f"Shopware payment state '{payment_state}' is not imported (imported: {', '.join(wanted)})")
+
+    problems: list[FieldProblem] = []
+    origins: dict[str, str] = {
+        "/reference": f"{ORDER}/orderNumber",
+        "/customer": f"{ORDER}/billingAddress",
+        "/customer/email": f"{ORDER}/orderCustomer/email",
+        "/customer/zip": f"{ORDER}/billingAddress/zipcode",
+        "/customer/country": f"{ORDER}/billingAddress/country/iso",
+        "/shipping_address": f"{ORDER}/deliveries/0/shippingOrderAddress",
+        "/shipping_address/zip": f"{ORDER}/deliveries/0/shippingOrderAddress/zipcode",
+        "/shipping_address/country": f"{ORDER}/deliveries/0/shippingOrderAddress/country/iso",
+        "/expected_total": f"{ORDER}/amountTotal",
+    }
+    items: list[dict[str, Any]] = []
+    discounts: list[dict[str, Any]] = []
+    fees: list[dict[str, Any]] = []
+    for index, line in enumerate(_list(order, "lineItems")):
+        where = f"{ORDER}/lineItems/{index}"
+        name = str(line.get("label") or "").strip() or None
+        total = amount(line.get("totalPrice")) or Decimal(0)
+        if line.get("type", "product") != "product":
+            target = discounts if total < 0 else fees
+            origins[f"/{'discounts' if total < 0 else 'fees'}/{len(target)}"] = where
+            target.append({"name": name or str(line.get("type")), "amount": str(abs(total)), "tax_rate": _rate(line)})
+            continue
+        sku = first_sku({**(line.get("payload") or {}), **line}, settings.skus_from)
+        if sku is None:
+            fields = " or ".join(settings.skus_from)
+            problems.append(
+                FieldProblem(
+                    f"{where}/payload/productNumber", "sku_missing", f"Line {index + 1} ({name}) has no {fields}"
+                )
+            )
+        quantity, price = amount(line.get("quantity")), amount(line.get("unitPrice"))
+        item: dict[str, Any] = {
+            "sku": sku or "",
+            "quantity": str(quantity) if quantity is not None else None,
+            "price": str(price) if price is not None else None,
+            "tax_rate": _rate(line),
+            "name": name,
+            "line_id": str(line.get("id") or index),
+        }
+        origins[f"/items/{len(items)}"] = where
+        origins[f"/items/{len(items)}/price"] = f"{where}/unitPrice"
+        items.append({key: value for key, value in item.items() if value is not None})
+    if problems:
+        raise NativeOrderInvalid(problems)
+
+    deliveries = _list(order, "deliveries")
+    shipping_costs = order.get("shippingCosts") if isinstance(order.get("shippingCosts"), dict) else None
+    costs = []
+    if shipping_costs is not None:
+        method = deliveries[0].get("shippingMethod") if deliveries else None
+        name = (method.get("name") if isinstance(method, dict) else None) or "Shipping"
+        costs.append(
+            {
+                "name": name,
+                "amount": str(amount(shipping_costs.get("totalPrice")) or 0),
+                "tax_rate": _rate({"price": shipping_costs}),
+            }
+        )
+        origins["/shipping_costs/0"] = f"{ORDER}/shippingCosts"
+    tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
+    total_tax = _total_tax(order)
+    body: dict[str, Any] = {
+        "reference": str(order.get("orderNumber") or ""),
+        "customer": _customer(order),
+        "items": items,
+        "prices": "gross" if tax_status == "gross" else "net",
+        "currency": (order.get("currency") or {}).get("isoCode"),
+        "shipping_costs": costs,
+        "discounts": discounts,
+        "fees": fees,
+        "expected_total": str(amount(order.get("amountTotal"))) if order.get("amountTotal") is not None else None,
+        "external_order_id": str(order["id"]) if order.get("id") else None,
+        "payment_status": PAYMENT_STATUS.get(payment_state or ""),
+        "internal_note": f"Customer note: {order['customerComment']}" if order.get("customerComment") else None,
+        "taxation": taxation_for(total_tax),
+        "order_date": _date(order.get("orderDateTime") or order.get("orderDate")),
+    }
+    if deliveries and (address := _address(deliveries[0].get("shippingOrderAddress"))) is not None:
+        body["shipping_address"] = address
+    if deliveries:
+        method = deliveries[0].get("shippingMethod")
+        code = (method.get("technicalName") if isinstance(method, dict) else None) or deliveries[0].get(
+            "shippingMethodId"
+        )
+        if code:
+            body["shipping"] = str(code)[:64]
+    if transactions:
+        method = transactions[-1].get("paymentMethod")
+        code = (method.get("technicalName") if isinstance(method, dict) else None) or transactions[-1].get(
+            "paymentMethodId"
+        )
+        if code:
+            body["payment"] = str(code)[:64]
+    return Translated({key: value for key, value in body.items() if value is not None}, origins)
+
+
+def _list(order: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = order.get(key)
+    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+
+
+def _state(entity: dict[str, Any]) -> str | None:
+    state = entity.get("stateMachineState")
+    return str(state.get("technicalName")) if isinstance(state, dict) and state.get("technicalName") else None
+
+
+def _rate(line: dict[str, Any]) -> str:
+    """The rate charged (the one calculated tax), else the rate of the first tax rule, else 0."""
+    price = line.get("price") if isinstance(line.get("price"), dict) else {}
+    assert isinstance(price, dict)
+    calculated, rules = price.get("calculatedTaxes"), price.get("taxRules")
+    for taxes in (calculated if isinstance(calculated, list) and len(calculated) == 1 else None, rules):
+        if isinstance(taxes, list) and taxes and isinstance(taxes[0], dict):
+            rate = amount(taxes[0].get("taxRate"))
+            if rate is not None:
+                return str(rate.normalize())
+    return "0"
+
+
+def _total_tax(order: dict[str, Any]) -> Decimal:
+    price = order.get("price") if isinstance(order.get("price"), dict) else {}
+    assert isinstance(price, dict)
+    found = price.get("calculatedTaxes")
+    taxes: list[Any] = found if isinstance(found, list) else []
+    total = sum((amount(tax.get("tax")) or Decimal(0) for tax in taxes if isinstance(tax, dict)), Decimal(0))
+    if total:
+        return total
+    # Some orders carry their taxes only on the lines.
+    for line in _list(order, "lineItems"):
+        line_price = line.get("price")
+        line_taxes = line_price.get("calculatedTaxes") if isinstance(line_price, dict) else None
+        for tax in line_taxes if isinstance(line_taxes, list) else []:
+            total += (amount(tax.get("tax")) if isinstance(tax, dict) else None) or Decimal(0)
+    return total
+
+
+def _country(address: dict[str, Any]) -> str | None:
+    country = address.get("country")
+    return str(country["iso"]) if isinstance(country, dict) and country.get("iso") else None
+
+
+def _customer(order: dict[str, Any]) -> dict[str, Any]:
+    billing = order.get("billingAddress") if isinstance(order.get("billingAddress"), dict) else {}
+    buyer = order.get("orderCustomer") if isinstance(order.get("orderCustomer"), dict) else {}
+    assert isinstance(billing, dict) and isinstance(buyer, dict)
+    vat_ids = buyer.get("vatIds")
+    customer = {
+        "email": buyer.get("email") or None,
+        "name": f"{billing.get('firstName') or ''} {billing.get('lastName') or ''}".strip() or None,
+        "company": billing.get("company") or buyer.get("company") or None,
+        "street": billing.get("street") or None,
+        "address_supplement": billing.get("additionalAddressLine1") or None,
+        "zip": billing.get("zipcode") or None,
+        "city": billing.get("city") or None,
+        "country": _country(billing),
+        "phone": billing.get("phoneNumber") or None,
+        "vat_id": billing.get("vatId") or (vat_ids[0] if isinstance(vat_ids, list) and vat_ids else None),
+    }
+    return {key: value for key, value in customer.items() if value is not None}
+
+
+def _address(part: Any) -> dict[str, Any] | None:
+    if not isinstance(part, dict) or not part.get("street"):
+        return None
+    address = {
+        "name": f"{part.get('firstName') or ''} {part.get('lastName') or ''}".strip() or None,
+        "company": part.get("company") or None,
+        "street": part.get("street"),
+        "address_supplement": part.get("additionalAddressLine1") or None,
+        "zip": part.get("zipcode") or None,
+        "city": part.get("city") or None,
+        "country": _country(part),
+        "phone": part.get("phoneNumber") or None,
+    }
+    return {key: value for key, value in address.items() if value is not None}
+
+
+def _date(value: Any) -> str | None:
+    try:
+        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,194 @@
+"""WooCommerce: an `order.created` / `order.updated` webhook (the REST API v3 order JSON) → our order request.
+
+WooCommerce's line, shipping, fee and coupon amounts are always without tax, with their tax beside
+them (`total` / `total_tax`), whatever `prices_include_tax` says about how the shop displays prices;
+so the order is sent net, with each line's rate as the tax it was charged. The unit price is the
+line's `subtotal` (before coupons) per unit, and coupons are sent as discounts: never folded into prices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from decimal import Decimal
+from typing import Any
+
+from ..config import ShopSettings
+from ..orders.errors import FieldProblem
+from .native import Ignored, NativeOrderInvalid, Translated, amount, charged_rate, first_sku, taxation_for
+
+__all__ = ["HEADER", "delivery_id", "translate"]
+
+HEADER = "X-WC-Webhook-Signature"
+VAT_ID_KEYS = ("_billing_vat_id", "billing_vat_id", "_vat_number", "vat_number", "_billing_vat", "vat_id")
+UNIT_PRICE = Decimal("0.0001")
+
+
+def delivery_id(headers: dict[str, str]) -> str | None:
+    """`X-WC-Webhook-ID` names the webhook, `X-WC-Webhook-Delivery-ID` this delivery."""
+    webhook, delivery = headers.get("x-wc-webhook-id"), headers.get("x-wc-webhook-delivery-id")
+    return f"{webhook}:{delivery}" if webhook and delivery else None
+
+
+def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ignored:
+    status = str(order.get("status") or "")
+    statuses = settings.statuses or []
+    if status not in statuses:
+        return Ignored(f"WooCommerce status '{status}' is not imported (imported: {', '.join(statuses)})")
+    problems: list[FieldProblem] = []
+    origins: dict[str, str] = {
+        "/reference": "/number",
+        "/customer": "/billing",
+        "/customer/street": "/billing/address_1",
+        "/customer/address_supplement": "/billing/address_2",
+        "/customer/zip": "/billing/postcode",
+        "/shipping_address": "/shipping",
+        "/shipping_address/street": "/shipping/address_1",
+        "/shipping_address/zip": "/shipping/postcode",
+        "/expected_total": "/total",
+    }
+    items: list[dict[str, Any]] = []
+    for index, line in enumerate(_list(order, "line_items")):
+        where = f"/line_items/{index}"
+        name = html.unescape(str(line.get("name") or "")).strip() or None
+        sku = first_sku(line, settings.skus_from)
+        if sku is None:
+            fields = " or ".join(settings.skus_from)
+            problems.append(FieldProblem(f"{where}/sku", "sku_missing", f"Line {index + 1} ({name}) has no {fields}"))
+        quantity = amount(line.get("quantity"))
+        subtotal = amount(line.get("subtotal"))
+        total, tax = amount(line.get("total")), amount(line.get("total_tax")) or Decimal(0)
+        item: dict[str, Any] = {"sku": sku or "", "quantity": str(quantity) if quantity is not None else None}
+        if subtotal is not None and quantity:
+            item["price"] = str((subtotal / quantity).quantize(UNIT_PRICE).normalize())
+        item["tax_rate"] = str(charged_rate(tax, total or Decimal(0)))
+        if name:
+            item["name"] = name
+        item["line_id"] = str(line.get("id", index))
+        origins[f"/items/{len(items)}"] = where
+        origins[f"/items/{len(items)}/price"] = f"{where}/subtotal"
+        items.append(item)
+    if problems:
+        raise NativeOrderInvalid(problems)
+
+    body: dict[str, Any] = {
+        "reference": str(order.get("number") or order.get("id") or ""),
+        "customer": _customer(order),
+        "items": items,
+        "prices": "net",
+        "currency": order.get("currency"),
+        "shipping_costs": _shipping_costs(order, origins),
+        "fees": [],
+        "discounts": [],
+        "expected_total": order.get("total"),
+        "external_order_id": str(order["id"]) if order.get("id") is not None else None,
+        "payment_status": "paid" if order.get("date_paid") or order.get("date_paid_gmt") else "pending",
+    }
+    for index, fee in enumerate(_list(order, "fee_lines")):
+        value, tax = amount(fee.get("total")) or Decimal(0), amount(fee.get("total_tax")) or Decimal(0)
+        kind = "discounts" if value < 0 else "fees"  # a negative fee is a discount added by hand
+        origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
+        name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
+        body[kind].append(
+            {"name": name, "amount": str(abs(value)), "tax_rate": str(charged_rate(abs(tax), abs(value)))}
+        )
+    for index, coupon in enumerate(_list(order, "coupon_lines")):
+        value, tax = amount(coupon.get("discount")) or Decimal(0), amount(coupon.get("discount_tax")) or Decimal(0)
+        origins[f"/discounts/{len(body['discounts'])}"] = f"/coupon_lines/{index}"
+        body["discounts"].append(
+            {
+                "name": str(coupon.get("code") or "Coupon"),
+                "amount": str(value),
+                "tax_rate": str(charged_rate(tax, value)),
+            }
+        )
+    shipping_address = _address(order.get("shipping"))
+    if shipping_address is not None:
+        body["shipping_address"] = shipping_address
+    if (taxation := taxation_for(amount(order.get("total_tax")))) is not None:
+        body["taxation"] = taxation
+    shipping_lines = _list(order, "shipping_lines")
+    if shipping_lines and shipping_lines[0].get("method_id"):
+        body["shipping"] = str(shipping_lines[0]["method_id"])
+    if order.get("payment_method"):
+        body["payment"] = str(order["payment_method"])
+    if order.get("transaction_id"):
+        body["transaction_id"] = str(order["transaction_id"])
+    if order.get("customer_note"):
+        body["internal_note"] = f"Customer note: {order['customer_note']}"
+    if created := _date(order.get("date_created")):
+        body["order_date"] = created
+    return Translated({key: value for key, value in body.items() if value is not None}, origins)
+
+
+def _list(order: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = order.get(key)
+    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+
+
+def _shipping_costs(order: dict[str, Any], origins: dict[str, str]) -> list[dict[str, Any]]:
+    lines = []
+    for index, line in enumerate(_list(order, "shipping_lines")):
+        value, tax = amount(line.get("total")) or Decimal(0), amount(line.get("total_tax")) or Decimal(0)
+        origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
+        name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
+        lines.append({"name": name, "amount": str(value), "tax_rate": str(charged_rate(tax, value))})
+    return lines
+
+
+def _name(part: dict[str, Any]) -> str:
+    full = f"{part.get('first_name') or ''} {part.get('last_name') or ''}".strip()
+    return full or str(part.get("company") or "").strip()
+
+
+def _customer(order: dict[str, Any]) -> dict[str, Any]:
+    billing = order.get("billing") if isinstance(order.get("billing"), dict) else {}
+    assert isinstance(billing, dict)
+    customer = {
+        "email": billing.get("email") or None,
+        "name": _name(billing) or None,
+        "company": billing.get("company") or None,
+        "street": billing.get("address_1") or None,
+        "address_supplement": billing.get("address_2") or None,
+        "zip": billing.get("postcode") or None,
+        "city": billing.get("city") or None,
+        "country": billing.get("country") or None,
+        "state": billing.get("state") or None,
+        "phone": billing.get("phone") or None,
+        "vat_id": _vat_id(order),
+    }
+    return {key: value for key, value in customer.items() if value is not None}
+
+
+def _vat_id(order: dict[str, Any]) -> str | None:
+    """WooCommerce has no VAT id field; the common EU VAT plugins keep it in the order's meta data."""
+    for meta in order.get("meta_data") or []:
+        value = meta.get("value") if isinstance(meta, dict) and meta.get("key") in VAT_ID_KEYS else None
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _address(part: Any) -> dict[str, Any] | None:
+    if not isinstance(part, dict) or not part.get("address_1"):
+        return None
+    address = {
+        "name": _name(part) or None,
+        "company": part.get("company") or None,
+        "street": part.get("address_1"),
+        "address_supplement": part.get("address_2") or None,
+        "zip": part.get("postcode") or None,
+        "city": part.get("city") or None,
+        "country": part.get("country") or None,
+        "state": part.get("state") or None,
+        "phone": part.get("phone") or None,
+    }
+    return {key: value for key, value in address.items() if value is not None}
+
+
+def _date(value: Any) -> str | None:
+    """WooCommerce's `date_created` is the shop's local time without offset; its date is the order date."""
+    try:
+        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
+    except ValueError:
+        return None
