@@ -8,6 +8,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 
@@ -45,13 +46,14 @@ def demo(args: argparse.Namespace) -> int:
     from xentral_sandbox.config import SandboxConfig
     from xentral_sandbox.testing import running_sandbox
 
+    seed = _seed_path(args, "demo")
     api_key = args.api_key or f"demo-{secrets.token_urlsafe(16)}"
     admin_key = args.admin_key or f"admin-{secrets.token_urlsafe(16)}"
     # The sandbox starts from its seed every time, so the order store must start empty too:
     # a store kept from an earlier run would replay orders the new sandbox never saw.
     scratch = tempfile.TemporaryDirectory(prefix="uoa-demo-")
     database_url = args.database_url or f"sqlite+aiosqlite:///{scratch.name}/demo.db"
-    with scratch, running_sandbox(SandboxConfig()) as sandbox:
+    with scratch, running_sandbox(SandboxConfig(seed_path=seed)) as sandbox:
         settings = load_settings(
             xentral_url=sandbox.base_url,
             xentral_token=sandbox.token,
@@ -95,11 +97,29 @@ Then look it up:  curl -sS {base}/api/orders/SHOP-12345 -H 'Authorization: Beare
 """
 
 
+def _seed_path(args: argparse.Namespace, command: str) -> Path | None:
+    """The `--seed` file, checked before anything starts (exit status 2, saying why, when it cannot be used)."""
+    from xentral_sandbox.state import load_seed
+
+    if args.seed is None:
+        return None
+    path = Path(args.seed)
+    try:
+        seed = load_seed(path)
+    except ValueError as error:
+        print(f"unified-order-api {command}: --seed {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    counts = ", ".join(f"{len(seed.get(name, []))} {name}" for name in ("products", "customers", "projects"))
+    print(f"Sandbox seed from {path}: {counts}", flush=True)
+    return path
+
+
 def sandbox(args: argparse.Namespace) -> int:
     from xentral_sandbox.config import SandboxConfig
     from xentral_sandbox.server import serve as serve_sandbox
 
-    config = SandboxConfig(token=args.token, rate_limit=None if args.no_rate_limit else args.rate_limit)
+    seed = _seed_path(args, "sandbox")
+    config = SandboxConfig(token=args.token, rate_limit=None if args.no_rate_limit else args.rate_limit, seed_path=seed)
     print(f"Xentral sandbox on http://{args.host}:{args.port} (token: {args.token})", flush=True)
     serve_sandbox(args.host, args.port, config)
     return 0
@@ -140,11 +160,13 @@ def _parser() -> argparse.ArgumentParser:
     demo_parser.add_argument("--api-key", default=None, help="demo API key (default: a random one)")
     demo_parser.add_argument("--admin-key", default=None, help="admin API and console key (default: a random one)")
     demo_parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file per run")
+    demo_parser.add_argument("--seed", default=None, help="JSON file of products, customers, methods, projects")
     demo_parser.set_defaults(run=demo)
     sandbox_parser = add("sandbox", "run the Xentral sandbox alone", 8765)
     sandbox_parser.add_argument("--token", default="sandbox-token")
     sandbox_parser.add_argument("--rate-limit", type=int, default=100, help="requests per minute")
     sandbox_parser.add_argument("--no-rate-limit", action="store_true")
+    sandbox_parser.add_argument("--seed", default=None, help="JSON file of products, customers, methods, projects")
     sandbox_parser.set_defaults(run=sandbox)
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=migrate_command)
     commands.add_parser(

@@ -9,14 +9,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .seeding import merge_seed, read_seed_file
+
 Record = dict[str, Any]
 
 
 def load_seed(path: Path | None = None) -> dict[str, Any]:
-    """The packaged seed.json unless a path is given (tests may bring their own fixture)."""
-    text = path.read_text("utf-8") if path else resources.files(__package__).joinpath("seed.json").read_text("utf-8")
+    """The packaged seed.json, with the records of the seed file at `path` added (see `seeding`)."""
+    text = resources.files(__package__).joinpath("seed.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
-    return data
+    return merge_seed(data, read_seed_file(path)) if path else data
 
 
 def _by_id(items: list[Record]) -> dict[str, Record]:

@@ -142,9 +142,9 @@ async def _receive(client_name: str, kind: ShopKind, request: Request) -> JSONRe
     command = order.to_command()
     structlog.contextvars.bind_contextvars(reference=command.reference)
     service = container(request).orders
-    key = service.idempotency_key(command, None, client=client.name)
     try:
-        accepted = await service.accept_order(command, client=client.name, key=key)
+        # No key of its own: the order's reference is what the shop's retries are deduplicated by.
+        accepted = await service.accept_order(command, client=client.name)
     except IdempotencyKeyReused:
         reason = f"Order '{command.reference}' was received before; later changes to it are not imported"
         log.info("shop.webhook_ignored", reason=reason)
