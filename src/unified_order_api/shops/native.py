@@ -21,6 +21,7 @@ __all__ = [
     "Translated",
     "amount",
     "charged_rate",
+    "decimal_text",
     "first_sku",
     "native_pointer",
     "taxation_for",
@@ -60,6 +61,11 @@ def amount(value: Any) -> Decimal | None:
         return Decimal(value) if isinstance(value, str | int) else Decimal(repr(float(value)))
     except (InvalidOperation, TypeError, ValueError):
         return None
+
+
+def decimal_text(value: Decimal) -> str:
+    """A Decimal as plain digits without trailing zeros (`50`, `7.5`), never `5E+1`."""
+    return format(value.normalize(), "f")
 
 
 def charged_rate(tax: Decimal, base: Decimal, *, gross: bool = False) -> Decimal:

@@ -16,7 +16,17 @@ from typing import Any
 
 from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import CENT, Ignored, NativeOrderInvalid, Translated, amount, charged_rate, first_sku, taxation_for
+from .native import (
+    CENT,
+    Ignored,
+    NativeOrderInvalid,
+    Translated,
+    amount,
+    charged_rate,
+    decimal_text,
+    first_sku,
+    taxation_for,
+)
 
 __all__ = ["HEADER", "delivery_id", "translate"]
 
@@ -83,7 +93,7 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
             "sku": sku or "",
             "quantity": str(quantity) if quantity is not None else None,
             "price": str(price) if price is not None else None,
-            "tax_rate": str(_rate(line, tax, base, gross)),
+            "tax_rate": decimal_text(_rate(line, tax, base, gross)),
             "line_id": str(line.get("id", index)),
         }
         if name:
@@ -99,7 +109,9 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         charged_tax += tax
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = str(line.get("title") or line.get("code") or "Shipping")
-        shipping_costs.append({"name": name, "amount": str(value), "tax_rate": str(_rate(line, tax, value, gross))})
+        shipping_costs.append(
+            {"name": name, "amount": str(value), "tax_rate": decimal_text(_rate(line, tax, value, gross))}
+        )
 
     total_tax = amount(order.get("total_tax")) or Decimal(0)
     body: dict[str, Any] = {
@@ -144,7 +156,7 @@ def _rate(line: dict[str, Any], tax: Decimal, base: Decimal, gross: bool) -> Dec
     if labelled:
         expected = base * labelled / (1 + labelled) if gross else base * labelled
         if abs(expected.quantize(CENT) - tax) <= CENT:
-            return (labelled * 100).normalize()
+            return labelled * 100
     return charged_rate(tax, base, gross=gross)
 
 
@@ -162,8 +174,10 @@ def _discounts(
     if rest > 0:
         origins[f"/discounts/{len(lines)}"] = "/total_discounts"
         lines.append(("Discount", rest))
-    rate = str(charged_rate(max(discount_tax, Decimal(0)), total, gross=gross)) if total else "0"
-    return [{"name": name, "amount": str(value), "tax_rate": rate} for name, value in lines]
+    rate = charged_rate(discount_tax, total, gross=gross) if total and discount_tax > 0 else Decimal(0)
+    if rate >= 100:
+        rate = Decimal(0)  # the order's tax does not explain its discount; leave the discount untaxed
+    return [{"name": name, "amount": str(value), "tax_rate": decimal_text(rate)} for name, value in lines]
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any]:

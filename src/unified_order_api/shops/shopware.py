@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import Ignored, NativeOrderInvalid, Translated, amount, first_sku, taxation_for
+from .native import Ignored, NativeOrderInvalid, Translated, amount, decimal_text, first_sku, taxation_for
 
 __all__ = ["HEADER", "delivery_id", "order_of", "translate"]
 
@@ -183,7 +183,7 @@ def _rate(line: dict[str, Any]) -> str:
         if isinstance(taxes, list) and taxes and isinstance(taxes[0], dict):
             rate = amount(taxes[0].get("taxRate"))
             if rate is not None:
-                return str(rate.normalize())
+                return decimal_text(rate)
     return "0"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import Ignored, NativeOrderInvalid, Translated, amount, charged_rate, first_sku, taxation_for
+from .native import Ignored, NativeOrderInvalid, Translated, amount, charged_rate, decimal_text, first_sku, taxation_for
 
 __all__ = ["HEADER", "delivery_id", "translate"]
 
@@ -60,8 +60,8 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         total, tax = amount(line.get("total")), amount(line.get("total_tax")) or Decimal(0)
         item: dict[str, Any] = {"sku": sku or "", "quantity": str(quantity) if quantity is not None else None}
         if subtotal is not None and quantity:
-            item["price"] = str((subtotal / quantity).quantize(UNIT_PRICE).normalize())
-        item["tax_rate"] = str(charged_rate(tax, total or Decimal(0)))
+            item["price"] = decimal_text((subtotal / quantity).quantize(UNIT_PRICE))
+        item["tax_rate"] = decimal_text(charged_rate(tax, total or Decimal(0)))
         if name:
             item["name"] = name
         item["line_id"] = str(line.get("id", index))
@@ -90,7 +90,7 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
         body[kind].append(
-            {"name": name, "amount": str(abs(value)), "tax_rate": str(charged_rate(abs(tax), abs(value)))}
+            {"name": name, "amount": str(abs(value)), "tax_rate": decimal_text(charged_rate(abs(tax), abs(value)))}
         )
     for index, coupon in enumerate(_list(order, "coupon_lines")):
         value, tax = amount(coupon.get("discount")) or Decimal(0), amount(coupon.get("discount_tax")) or Decimal(0)
@@ -99,7 +99,7 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
             {
                 "name": str(coupon.get("code") or "Coupon"),
                 "amount": str(value),
-                "tax_rate": str(charged_rate(tax, value)),
+                "tax_rate": decimal_text(charged_rate(tax, value)),
             }
         )
     shipping_address = _address(order.get("shipping"))
@@ -132,7 +132,7 @@ def _shipping_costs(order: dict[str, Any], origins: dict[str, str]) -> list[dict
         value, tax = amount(line.get("total")) or Decimal(0), amount(line.get("total_tax")) or Decimal(0)
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
-        lines.append({"name": name, "amount": str(value), "tax_rate": str(charged_rate(tax, value))})
+        lines.append({"name": name, "amount": str(value), "tax_rate": decimal_text(charged_rate(tax, value))})
     return lines
 
 
