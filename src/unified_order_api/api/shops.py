@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ..config import ApiClient, ShopSettings
+from ..orders.attempts import AttemptState
 from ..orders.errors import FieldProblem, IdempotencyKeyReused
 from ..shops import (
     Answered,
@@ -129,7 +130,10 @@ async def _receive(client_name: str, kind: ShopKind, request: Request) -> JSONRe
     memory = DeliveryMemory(container(request).cache)
     delivery = shopware.delivery_id(payload) if kind == "shopware" else _delivery_header(kind, request)
     if delivery and (answered := await memory.recall(client.name, kind, delivery)) is not None:
-        return await _repeat(request, client, answered)
+        if answered.reference is None:
+            return _answer(200, ShopDeliveryOut(outcome="ignored", reason=answered.reason))
+        reason = f"Delivery '{delivery}' was answered before"
+        return await _duplicate(request, client, answered.reference, reason)
 
     result = _translate(kind, request, payload, client.shop)
     if isinstance(result, Ignored):
@@ -142,21 +146,20 @@ async def _receive(client_name: str, kind: ShopKind, request: Request) -> JSONRe
     command = order.to_command()
     structlog.contextvars.bind_contextvars(reference=command.reference)
     service = container(request).orders
+    # An order we hold (not a failed one, which a resend retries) makes this delivery a duplicate.
+    earlier = await service.order_status(client=client.name, reference=command.reference)
     try:
         # No key of its own: the order's reference is what the shop's retries are deduplicated by.
         accepted = await service.accept_order(command, client=client.name)
     except IdempotencyKeyReused:
         reason = f"Order '{command.reference}' was received before; later changes to it are not imported"
         log.info("shop.webhook_ignored", reason=reason)
-        return await _repeat(request, client, Answered(reference=command.reference, reason=reason))
+        return await _duplicate(request, client, command.reference, reason)
     if delivery:
         await memory.remember(client.name, kind, delivery, Answered(reference=command.reference))
+    if accepted.outcome is not None or (earlier is not None and earlier.state != AttemptState.FAILED):
+        return await _duplicate(request, client, command.reference, f"Order '{command.reference}' was received before")
     status = OrderStatusOut.from_attempt(accepted.attempt)
-    if accepted.outcome is not None:
-        reason = f"Order '{command.reference}' was received before"
-        return _answer(
-            200, ShopDeliveryOut(outcome="duplicate", reason=reason, reference=command.reference, order=status)
-        )
     container(request).metrics.order("queued")
     body = ShopDeliveryOut(outcome="accepted", reference=command.reference, order=status)
     return _answer(202, body, location=f"/api/orders/{quote(command.reference, safe='')}")
@@ -227,17 +230,11 @@ def _validated(result: Translated) -> OrderRequest:
     return order
 
 
-async def _repeat(request: Request, client: ApiClient, answered: Answered) -> JSONResponse:
-    """The same answer for a delivery (or an order) we have seen: nothing is created again."""
-    status = None
-    if answered.reference is not None:
-        attempt = await container(request).orders.order_status(client=client.name, reference=answered.reference)
-        status = OrderStatusOut.from_attempt(attempt) if attempt is not None else None
-        reason = answered.reason or f"Order '{answered.reference}' was received before"
-        return _answer(
-            200, ShopDeliveryOut(outcome="duplicate", reason=reason, reference=answered.reference, order=status)
-        )
-    return _answer(200, ShopDeliveryOut(outcome="ignored", reason=answered.reason))
+async def _duplicate(request: Request, client: ApiClient, reference: str, reason: str) -> JSONResponse:
+    """The same answer for an order we have: its current state, and nothing created again."""
+    attempt = await container(request).orders.order_status(client=client.name, reference=reference)
+    status = OrderStatusOut.from_attempt(attempt) if attempt is not None else None
+    return _answer(200, ShopDeliveryOut(outcome="duplicate", reason=reason, reference=reference, order=status))
 
 
 def _answer(status: int, body: ShopDeliveryOut, *, location: str | None = None) -> JSONResponse:

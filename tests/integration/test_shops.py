@@ -1,0 +1,255 @@
+"""A shop's own order webhook, signed and posted as the shop sends it, ends as one released order in the sandbox.
+
+The sandbox is seeded from a file (`--seed`), which adds the samples' SKUs and the shops' methods.
+Every test reads what the sandbox holds afterwards: the order, its total, customer and addresses.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.orders import customer_count, order_count, orders_with_reference
+from tests.support.servers import running_service
+from tests.support.shop_orders import payloads_dir
+from unified_order_api.config import ApiClient, ShopSettings
+from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.testing import SandboxHandle, running_sandbox
+
+from .conftest import service_settings
+
+SECRET = "test-secret"  # the secret SOURCES.md's known-answer signatures use
+KEYS = {"woo": "woo-key-0123456789", "shopify": "shopify-key-0123456789", "shopware": "shopware-key-0123456789"}
+PREFIXES = {"woo": "WOO-", "shopify": "SHOPIFY-", "shopware": "SW-"}
+SHOPWARE_SHIPPING = "43fe06f14437458a94aceca821b0934c"  # the sample's shippingMethodId
+SHOPWARE_PAYMENT = "28709c5abc4348c6aab62b4c1d64392f"  # the sample's paymentMethodId
+SEED = {
+    "products": [
+        {"number": sku}
+        for sku in (
+            "Bar3",
+            "93",  # WooCommerce's line without SKU, by product_id (the client's sku_fields)
+            "IPOD2008GREEN",
+            "IPOD2008RED",
+            "IPOD2008BLACK",
+            "IPOD2008PINK",
+            "f3b92a7a618544308094cb4713b3ed84",
+        )
+    ],
+    "shippingMethods": [
+        {"id": "20", "module": "flat_rate", "type": "flat_rate", "designation": "Flat Rate", "project": None},
+        {"id": "21", "module": "versand", "type": "free_shipping", "designation": "Free Shipping", "project": None},
+        {"id": "22", "module": "versand", "type": "generic", "designation": "Generic Shipping", "project": None},
+    ],
+    "paymentMethods": [
+        {"id": "20", "type": "bacs", "designation": "Direct Bank Transfer", "project": None},
+        {"id": "21", "type": "bogus", "designation": "Bogus Gateway", "project": None},
+        {"id": "22", "type": "visa", "designation": "Visa", "project": None},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    seed_file = tmp_path_factory.mktemp("seed") / "shops-seed.json"
+    seed_file.write_text(json.dumps(SEED), "utf-8")
+    with running_sandbox(SandboxConfig(rate_limit=None, seed_path=seed_file)) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sandbox(seeded: SandboxHandle) -> SandboxHandle:
+    seeded.reset()
+    return seeded
+
+
+def shop_clients(secret: str = SECRET) -> list[ApiClient]:
+    shops = {
+        "woo": ShopSettings(kind="woocommerce", secret=secret, sku_fields=["sku", "product_id"]),  # type: ignore[arg-type]
+        "shopify": ShopSettings(kind="shopify", secret=secret),  # type: ignore[arg-type]
+        "shopware": ShopSettings(kind="shopware", secret=secret),  # type: ignore[arg-type]
+    }
+    return [
+        ApiClient(name=name, api_key=KEYS[name], reference_prefix=PREFIXES[name], shop=shop)  # type: ignore[arg-type]
+        for name, shop in shops.items()
+    ]
+
+
+@pytest.fixture
+def service(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[httpx.Client]:
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        clients=shop_clients(),
+        defaults={"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"},
+        shipping_map={SHOPWARE_SHIPPING: "1"},
+        payment_map={SHOPWARE_PAYMENT: "2"},
+        queue={"poll_seconds": 0.05},
+    )
+    with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+# -- the shops' side: bodies as they send them, signed as they sign them ---------------------------
+
+
+def sample(name: str) -> bytes:
+    return (payloads_dir() / name).read_bytes()
+
+
+def signed(kind: str, body: bytes, secret: str = SECRET, **headers: str) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256)
+    name = {"woocommerce": "X-WC-Webhook-Signature", "shopify": "X-Shopify-Hmac-Sha256"}.get(kind)
+    if name is None:
+        return {"shopware-shop-signature": digest.hexdigest(), "Content-Type": "application/json", **headers}
+    return {name: base64.b64encode(digest.digest()).decode(), "Content-Type": "application/json", **headers}
+
+
+def encoded(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def shopify_rest_order() -> bytes:
+    """The REST example's order as an orders/create webhook sends it: the bare order object."""
+    return encoded(json.loads(sample("shopify-order.json"))["order"])
+
+
+def shopify_webhook_as_real_order() -> bytes:
+    """Shopify's webhook example is a test, cancelled, voided order; the same order placed for real."""
+    order = json.loads(sample("shopify-orders-create-webhook.json"))
+    order.update(test=False, cancelled_at=None, cancel_reason=None, financial_status="paid")
+    return encoded(order)
+
+
+def shopware_fresh() -> bytes:
+    """Shopware's sample envelope, sent now (its signed timestamp is from 2023)."""
+    envelope = json.loads(sample("shopware6-webhook-checkout-order-placed.json"))
+    envelope["timestamp"] = int(time.time())
+    return encoded(envelope)
+
+
+# -- our side --------------------------------------------------------------------------------------
+
+
+def finished(service: httpx.Client, client: str, reference: str) -> dict[str, Any]:
+    """The order's state once the queue worker is done with it (waits for the state, not for a time)."""
+    deadline = time.monotonic() + 60
+    while True:
+        answer = service.get(f"/api/orders/{reference}", headers={"X-API-Key": KEYS[client]})
+        assert answer.status_code == 200, answer.text
+        if answer.json()["state"] != "processing" or time.monotonic() > deadline:
+            return dict(answer.json())
+        time.sleep(0.05)
+
+
+def xentral_total(sandbox: SandboxHandle, order_id: str) -> Decimal:
+    """Xentral's own total, as its sales order list returns it."""
+    with httpx.Client(base_url=sandbox.base_url, headers=sandbox.headers, timeout=5) as client:
+        listed = client.get("/api/v1/salesOrders", params={"page[number]": "1", "page[size]": "50"}).json()
+    [order] = [o for o in listed["data"] if o["id"] == order_id]
+    return Decimal(str(order["total"]))
+
+
+CASES = {
+    # id: client, endpoint, body, headers beyond the signature, reference, shop total, customer, billing, shipping
+    "woocommerce": (
+        "woo",
+        "woocommerce",
+        lambda: sample("woocommerce-order.json"),
+        {"X-WC-Webhook-Topic": "order.created", "X-WC-Webhook-ID": "5", "X-WC-Webhook-Delivery-ID": "d1"},
+        "727",
+        Decimal("29.35"),
+        ("john.doe@example.com", "John Doe"),
+        ("969 Market", "94103", "San Francisco", "US"),
+        ("969 Market", "94103", "San Francisco", "US"),
+    ),
+    "shopify": (
+        "shopify",
+        "shopify",
+        shopify_rest_order,
+        {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "b54557e4-1"},
+        "1001",
+        Decimal("598.94"),
+        ("bob.norman@mail.example.com", "Bob Norman"),
+        ("Chestnut Street 92", "40202", "Louisville", "US"),
+        ("Chestnut Street 92", "40202", "Louisville", "US"),
+    ),
+    "shopify-webhook-example": (
+        "shopify",
+        "shopify",
+        shopify_webhook_as_real_order,
+        {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "b54557e4-2"},
+        "9999",
+        Decimal("388.00"),
+        ("jon@example.com", "Shipping Company"),  # a company buyer: Xentral's customer is the company
+        ("123 Shipping Street", "40003", "Shippington", "US"),
+        ("123 Shipping Street", "40003", "Shippington", "US"),
+    ),
+    "shopware": (
+        "shopware",
+        "shopware",
+        shopware_fresh,
+        {"sw-version": "6.5.0.0"},
+        "10077",
+        Decimal("395.01"),
+        ("test@example.com", "Max Mustermann"),
+        ("Bahnhofstraße 27", "10332", "Berlin", "GP"),
+        ("Ebbinghoff 10", "48624", "Schöppingen", "SR"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_sample_becomes_one_released_order_with_the_shops_total(
+    case: str, service: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    client, kind, body_of, extra, reference, shop_total, buyer, billing, shipping = CASES[case]
+    body = body_of()
+    headers = signed(kind, body, **extra)
+    customers = customer_count(sandbox)
+
+    first = service.post(f"/api/shops/{client}/{kind}", content=body, headers=headers)
+
+    assert first.status_code == 202, first.text
+    assert first.json()["outcome"] == "accepted" and first.json()["reference"] == reference
+    assert first.headers["Location"] == f"/api/orders/{reference}"
+    state = finished(service, client, reference)
+    assert state["state"] == "completed", state
+    [order] = orders_with_reference(sandbox, PREFIXES[client] + reference)
+    theirs = xentral_total(sandbox, order["id"])
+    print(f"\n{case:26} shop {shop_total:>8}  Xentral {theirs.quantize(Decimal('0.01')):>8}")
+    assert theirs == shop_total
+    assert order["status"] == "released"
+    customer = sandbox.state.customers[order["customer"]["id"]]
+    assert (customer["email"], customer["name"]) == buyer
+    booked_billing = order["financials"]["billingAddress"]
+    booked_shipping = order["delivery"]["shippingAddress"]
+    assert (
+        booked_billing["street"],
+        booked_billing["zipCode"],
+        booked_billing["city"],
+        booked_billing["country"],
+    ) == billing
+    assert (
+        booked_shipping["street"],
+        booked_shipping["zipCode"],
+        booked_shipping["city"],
+        booked_shipping["country"],
+    ) == shipping
+
+    # The shop delivers the same webhook again (its retry after a lost answer): nothing is created.
+    again = service.post(f"/api/shops/{client}/{kind}", content=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["outcome"] == "duplicate" and again.json()["order"]["state"] == "completed"
+    assert len(orders_with_reference(sandbox, PREFIXES[client] + reference)) == 1
+    assert customer_count(sandbox) == customers + 1
