@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 from pathlib import Path
 
 import httpx
@@ -14,6 +18,7 @@ from .conftest import API_KEY
 
 XENTRAL_TOKEN = "xentral-secret-token-4242"
 WEBHOOK_SECRET = "whsec_c2VjcmV0LXdlYmhvb2stc2lnbmluZy1rZXk="
+SHOP_SECRET = "shopify-shop-secret-9876"
 
 
 def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -33,6 +38,7 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
                     "api_key": API_KEY,
                     "webhook_url": "http://127.0.0.1:9/hooks",
                     "webhook_secret": WEBHOOK_SECRET,
+                    "shop": {"kind": "shopify", "secret": SHOP_SECRET},
                 }
             ],
         },
@@ -52,13 +58,23 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
         answers.append(ready.text)
         answers.append(httpx.get(f"{service.base_url}/metrics").text)
         answers.append(httpx.get(f"{service.base_url}/openapi.json").text)
+        shop_order = json.dumps({**order_body(), "line_items": []}).encode()
+        for secret in ("wrong-secret", SHOP_SECRET):
+            signature = base64.b64encode(hmac.new(secret.encode(), shop_order, hashlib.sha256).digest()).decode()
+            shop = httpx.post(
+                f"{service.base_url}/api/shops/shop/shopify",
+                content=shop_order,
+                headers={"X-Shopify-Hmac-Sha256": signature, "Content-Type": "application/json"},
+            )
+            assert shop.status_code == (401 if secret == "wrong-secret" else 422), shop.text
+            answers.append(shop.text + str(shop.headers))
         admin = {"X-API-Key": "admin-secret-key-777"}
         answers.append(httpx.get(f"{service.base_url}/api/admin/webhooks/deliveries", headers=admin).text)
     finally:
         service.stop()
     output = log_path.read_text()
     assert "xentral_access_denied" in output or "order.failed" in output  # the log did record the failure
-    for secret in (XENTRAL_TOKEN, API_KEY, "admin-secret-key-777", WEBHOOK_SECRET):
+    for secret in (XENTRAL_TOKEN, API_KEY, "admin-secret-key-777", WEBHOOK_SECRET, SHOP_SECRET):
         assert secret not in output, f"{secret} leaked into the log"
         for answer in answers:
             assert secret not in answer, f"{secret} leaked into an answer"
