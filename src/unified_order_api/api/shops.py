@@ -84,6 +84,27 @@ class _Refused(Exception):
         200: {"model": ShopDeliveryOut, "description": "Nothing to import (with the reason), or a duplicate"},
         **problem_responses(400, 401, 404, 413, 415, 422),
     },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The shop's own webhook body, signed by the shop (docs/shops.md); read as raw bytes",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "properties": {"webhook_id": {"type": "string"}}},
+                    "example": {"webhook_id": "5"},
+                },
+            },
+        },
+        "parameters": [
+            {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": text}
+            for name, text in (
+                ("X-WC-Webhook-Signature", "WooCommerce: base64 HMAC-SHA256 of the body"),
+                ("X-Shopify-Hmac-Sha256", "Shopify: base64 HMAC-SHA256 of the body"),
+                ("shopware-shop-signature", "Shopware 6: hex HMAC-SHA256 of the body"),
+            )
+        ],
+    },
 )
 async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONResponse:
     try:
