@@ -429,3 +429,34 @@ def test_only_a_connected_shop_has_an_address(service: httpx.Client) -> None:
         assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
     unknown_kind = service.post("/api/shops/woo/magento", content=body, headers=signed("woocommerce", body))
     assert unknown_kind.status_code == 422 and unknown_kind.json()["errors"][0]["pointer"] == "/kind"
+
+
+@pytest.mark.parametrize(
+    ("client", "kind", "document"),
+    [
+        ("woo", "woocommerce", {"status": "processing", "line_items": [{"quantity": "NaN", "sku": "Bar3"}]}),
+        ("woo", "woocommerce", {"status": "processing", "billing": [], "line_items": {"0": 1}, "total": {}}),
+        ("shopify", "shopify", {"billing_address": "Main Street", "line_items": [{"sku": "X", "price": []}]}),
+        (
+            "shopware",
+            "shopware",
+            {
+                "data": {
+                    "payload": {
+                        "order": {"stateMachineState": {"technicalName": "open"}, "currency": "EUR", "lineItems": [1]}
+                    }
+                }
+            },
+        ),
+    ],
+)
+def test_signed_bodies_of_an_odd_shape_are_422_not_500(
+    client: str, kind: str, document: dict[str, Any], service: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    if kind == "shopware":
+        document["timestamp"] = int(time.time())
+    body = encoded(document)
+    answer = service.post(f"/api/shops/{client}/{kind}", content=body, headers=signed(kind, body))
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert order_count(sandbox) == 0

@@ -221,6 +221,12 @@ def _translate(kind: ShopKind, request: Request, payload: dict[str, Any], shop: 
         return Ignored(f"Topic '{topic}' creates no order")
     try:
         return _TRANSLATE[kind](payload, shop)
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as error:
+        # A signed body of a shape the shop does not send (an object where a list belongs…).
+        log.warning("shop.unexpected_shape", error=type(error).__name__)
+        raise _Refused(
+            422, "request_invalid", "The shop's order is invalid", "The body does not have the shape of a shop order"
+        ) from None
     except NativeOrderInvalid as invalid:
         raise _Refused(
             422,

@@ -58,9 +58,10 @@ def amount(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool) or value == "":
         return None
     try:
-        return Decimal(value) if isinstance(value, str | int) else Decimal(repr(float(value)))
+        number = Decimal(value) if isinstance(value, str | int) else Decimal(repr(float(value)))
     except (InvalidOperation, TypeError, ValueError):
         return None
+    return number if number.is_finite() else None
 
 
 def decimal_text(value: Decimal) -> str:

@@ -34,3 +34,7 @@ def test_pointers_by_the_longest_known_prefix() -> None:
     assert native_pointer("/customer/city", origins) == "/billing/city"
     assert native_pointer("/items/01", origins) == "/items/01"
     assert native_pointer("/currency", origins) == "/currency"
+
+
+def test_amounts_that_are_not_numbers() -> None:
+    assert [amount(value) for value in ("NaN", "Infinity", "-inf", float("nan"))] == [None] * 4
