@@ -330,6 +330,7 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
         reference_data=reference_data,
         cache=gateway,
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
+        on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
     )
     queue_worker = None
     if settings.queue.run_in_service:

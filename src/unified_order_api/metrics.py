@@ -45,6 +45,13 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self._order_totals = Counter(
+            "order_totals_checked",
+            "Created orders' computed gross total compared with the buyer's expected total and with Xentral's "
+            "booked total, by result (match, mismatch).",
+            ["against", "result"],
+            registry=r,
+        )
         self._xentral_requests = Counter(
             "xentral_requests",
             "HTTP answers from Xentral by operation and status (every attempt).",
@@ -117,6 +124,12 @@ class Metrics:
 
     def order(self, outcome: OrderOutcomeLabel) -> None:
         self._orders.labels(outcome=outcome).inc()
+
+    def order_totals(self, expected_matches: bool | None, xentral_matches: bool | None) -> None:
+        """One created order's totals check; a comparison that could not be made is not counted."""
+        for against, matches in (("expected", expected_matches), ("xentral", xentral_matches)):
+            if matches is not None:
+                self._order_totals.labels(against=against, result="match" if matches else "mismatch").inc()
 
     # --- Xentral client hooks (see `XentralClient`'s on_* arguments) --------------------
 

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 
 from tests.support import shop_orders
 from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
 from tests.support.servers import running_service
+from tests.webhooks.conftest import SECRET, webhook_settings
+from tests.webhooks.receiver import Receiver
 from unified_order_api.config import ApiClient, Settings
 from xentral_sandbox.testing import SandboxHandle
 
@@ -68,7 +71,8 @@ def test_real_shop_order_ends_in_xentral_with_the_shops_total(
     theirs = xentral_total(sandbox, answer["order_id"])
     print(f"\n{order.shop:12} shop {order.shop_total:>8}  ours {ours:>8}  Xentral {theirs:>8}")
     assert ours == order.shop_total == theirs
-    assert answer["totals"]["expected"] == str(order.shop_total) and answer["warnings"] == []
+    assert answer["totals"]["expected"] == str(order.shop_total) == answer["totals"]["xentral"]
+    assert answer["totals"]["matches"] is True and answer["warnings"] == []
     [booked] = orders_with_reference(sandbox, order.body["reference"])
     assert booked["financials"]["tax"]["taxDisplay"] == order.body["prices"]
 
@@ -88,7 +92,7 @@ def test_shopify_coupon_and_rates_reach_xentral(money_api: httpx.Client, sandbox
         "tax": "11.94",
         "gross": "598.94",
         "expected": "598.94",
-        "xentral": None,
+        "xentral": "598.94",
         "matches": True,
     }
 
@@ -175,12 +179,12 @@ def test_reverse_charge_b2b_order_has_no_vat(money_api: httpx.Client, sandbox: S
     response = money_api.post("/api/orders", json=body)
 
     assert response.status_code == 201, response.text
-    assert response.json()["totals"] | {"xentral": None} == {
+    assert response.json()["totals"] == {
         "net": "61.08",
         "tax": "0.00",
         "gross": "61.08",
         "expected": "61.08",
-        "xentral": None,
+        "xentral": "61.08",
         "matches": True,
     }
     [booked] = orders_with_reference(sandbox, body["reference"])
@@ -209,3 +213,49 @@ def test_voided_or_cancelled_order_is_refused(status: str, money_api: httpx.Clie
     queued = money_api.post("/api/orders", json=order_body(payment_status=status), headers={"Prefer": "respond-async"})
     assert queued.status_code == 422
     assert order_count(sandbox) == orders
+
+
+def test_xentral_booking_another_total_is_reported_in_answer_status_webhook_and_metrics(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Xentral's project rate changes after we cached it: Xentral books 20 % where we computed 19 %."""
+    receiver = Receiver()
+    body = {"prices": "net", "items": [{"sku": "ART-001", "quantity": 1, "price": "100.00"}]}
+    try:
+        settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url, defaults=PRODUCTS)
+        with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+            client.headers["Authorization"] = f"Bearer {API_KEY}"
+            first = client.post("/api/orders", json=order_body(**body))
+            with sandbox.state.lock:
+                sandbox.state.projects["1"]["normalTaxRate"] = 20
+            second = client.post("/api/orders", json=order_body(**body, expected_total="119.00"))
+            status = client.get(f"/api/orders/{second.json()['reference']}").json()
+            metrics = client.get("/metrics").text
+            callbacks = receiver.wait_for(2)
+    finally:
+        receiver.stop()
+
+    assert first.status_code == 201 and first.json()["totals"]["matches"] is True
+    assert first.json()["totals"]["xentral"] == first.json()["totals"]["gross"] == "119.00"
+    assert second.status_code == 201, second.text
+    answer = second.json()
+    assert answer["totals"] == {
+        "net": "100.00",
+        "tax": "19.00",
+        "gross": "119.00",
+        "expected": "119.00",
+        "xentral": "120.00",
+        "matches": False,
+    }
+    assert [w.split(":")[0] for w in answer["warnings"]] == ["xentral_total_mismatch"]
+    assert xentral_total(sandbox, answer["order_id"]) == Decimal("120.00")
+    assert status["warnings"] == answer["warnings"] and status["order"]["totals"] == answer["totals"]
+    assert 'order_totals_checked_total{against="xentral",result="match"} 1.0' in metrics
+    assert 'order_totals_checked_total{against="xentral",result="mismatch"} 1.0' in metrics
+    assert 'order_totals_checked_total{against="expected",result="match"} 1.0' in metrics
+    [created] = [
+        payload["data"]
+        for payload in (Webhook(SECRET).verify(r.body, r.headers) for r in callbacks)
+        if payload["data"]["reference"] == answer["reference"]
+    ]
+    assert created["totals"] == answer["totals"] and created["warnings"] == answer["warnings"]

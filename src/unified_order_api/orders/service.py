@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import structlog
@@ -36,6 +37,7 @@ from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
 from .pricing import refuse_cancelled
 from .reads import gather_reads, nothing
 from .reference_data import ReferenceData
+from .totals import TotalsCheck
 
 __all__ = ["Accepted", "OrderOutcome", "OrderService"]
 
@@ -69,12 +71,14 @@ class OrderService:
         callbacks: CallbackPolicy | None = None,
         cache: LookupCache | None = None,
         clock: Clock = utc_now,
+        on_totals: Callable[[TotalsCheck], None] | None = None,
     ) -> None:
         self._gateway = gateway
         self._cache = cache
         self._store = store
         self._policies = policies
         self._clock = clock
+        self._on_totals = on_totals  # reports each created order's totals check (metrics)
         self._drafter = OrderDrafter(gateway, reference_data or ReferenceData(gateway), clock)
         self._customers = CustomerSettlement(gateway=gateway, attempts=store, creations=store, clock=clock)
         self._importer = OrderImporter(gateway=gateway, attempts=store, clock=clock)
@@ -214,7 +218,10 @@ class OrderService:
                 draft, lookup = await self._resolve_fresh(command, attempt, policy)
         assert order_id is not None
         order = await self._importer.read_back(order_id, draft.reference, attempt)
-        totals = draft.totals  # computed before the import (orders/pricing.py)
+        # Our totals (orders/pricing.py) against Xentral's own, which the list read-back carries.
+        totals = draft.totals.with_xentral(order.total) if draft.totals is not None else None
+        if totals is not None and self._on_totals is not None:
+            self._on_totals(totals)
         receipt = OrderReceipt(
             reference=command.reference,
             order_id=order.id,

@@ -290,10 +290,19 @@ def _sales_order(item: SalesOrderItem) -> SalesOrder:
         reference=item.external_order_number or None,
         customer_id=item.customer.id if item.customer is not None else None,
         customer_number=item.customer.number if item.customer is not None else None,
-        # Carried, not checked: the list item has them, the view does not (docs/xentral.md#reading-an-order-back).
-        total=item.total,
-        net_sales=item.net_sales,
+        # The list item has them, the view does not (docs/xentral.md#reading-an-order-back); compared
+        # with ours after the import (orders/totals.py).
+        total=_cents(item.total),
+        net_sales=_cents(item.net_sales),
     )
+
+
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """An amount at least to the cent (119 → 119.00), so it reads like the amounts we compute."""
+    if amount is None:
+        return None
+    exponent = amount.as_tuple().exponent
+    return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else amount
 
 
 def _shipping_method(item: ShippingMethodItem) -> ShippingMethod:

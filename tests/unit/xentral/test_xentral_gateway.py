@@ -235,3 +235,26 @@ async def test_mapping_lists(gateway: XentralHttpGateway, recorder: Recorder) ->
     ]
     assert [(m.id, m.type, m.designation) for m in await gateway.payment_methods()] == [("6", "amazon", "Amazon")]
     assert [(p.id, p.key_name, p.currency) for p in await gateway.projects()] == [("91", "STANDARD1", "EUR")]
+
+
+async def test_money_the_gateway_reads(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+    """Product tax class, project rates and the list's totals (floats on the wire) as exact decimals."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        extra = {"totalCount": 1, "page": {"number": 1, "size": 50}}
+        if request.url.path.endswith("/salesOrders"):
+            item = {"id": "7", "externalOrderNumber": "R-1", "status": "released", "total": 598.94, "netSales": 587}
+            return httpx.Response(200, json={"data": [item], "extra": extra})
+        if request.url.path.endswith("/projects"):
+            project = {"id": "1", "name": "P", "keyName": "P", "normalTaxRate": 13.3, "reducedTaxRate": 7}
+            return httpx.Response(200, json={"data": [project], "extra": extra})
+        product = {"id": "5", "number": "BOOK-001", "salesTax": "reduced"}
+        return httpx.Response(200, json={"data": [product], "extra": extra})
+
+    recorder.handler = answer
+    [order] = await gateway.find_orders_by_reference("R-1")
+    assert (order.total, order.net_sales) == (Decimal("598.94"), Decimal("587.00"))
+    [project] = await gateway.projects()
+    assert project.tax_rates is not None
+    assert (project.tax_rates.normal, project.tax_rates.reduced) == (Decimal("13.3"), Decimal("7"))
+    assert (await gateway.products_by_sku(["BOOK-001"]))["BOOK-001"].tax_class == "reduced"
