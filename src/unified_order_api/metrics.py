@@ -95,6 +95,13 @@ class Metrics:
             "cache_misses", "Cache lookups that had to go to the source.", ["cache"], registry=r
         )
         self._queue_depth = Gauge("queue_depth", "Items waiting in a queue.", ["queue"], registry=r)
+        self._shop_webhooks = Counter(
+            "shop_webhooks",
+            "Shop webhooks (WooCommerce, Shopify, Shopware) by shop and answer: accepted, duplicate, ignored, "
+            "or the problem code (signature_invalid, webhook_stale, request_invalid, invalid_json, not_found).",
+            ["shop", "outcome"],
+            registry=r,
+        )
         self._webhook_deliveries = Counter(
             "webhook_deliveries",
             "Webhook delivery attempts by resulting state.",
@@ -121,6 +128,9 @@ class Metrics:
         )
 
     # --- orders ------------------------------------------------------------------------
+
+    def shop_webhook(self, shop: str, outcome: str) -> None:
+        self._shop_webhooks.labels(shop=shop, outcome=outcome).inc()
 
     def order(self, outcome: OrderOutcomeLabel) -> None:
         self._orders.labels(outcome=outcome).inc()

@@ -460,3 +460,20 @@ def test_signed_bodies_of_an_odd_shape_are_422_not_500(
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert order_count(sandbox) == 0
+
+
+def test_metrics_count_shop_webhooks_by_answer(service: httpx.Client) -> None:
+    body = shopify_rest_order()
+    service.post("/api/shops/shopify/shopify", content=body, headers=signed("shopify", body, secret="wrong"))
+    service.post("/api/shops/shopify/shopify", content=body, headers=signed("shopify", body))
+    service.post("/api/shops/shopify/shopify", content=body, headers=signed("shopify", body))
+    ping = {"Content-Type": "application/x-www-form-urlencoded"}
+    service.post("/api/shops/woo/woocommerce", content=b"webhook_id=5", headers=ping)
+    exported = service.get("/metrics").text
+    for shop, outcome in (
+        ("shopify", "signature_invalid"),
+        ("shopify", "accepted"),
+        ("shopify", "duplicate"),
+        ("woocommerce", "ignored"),
+    ):
+        assert f'shop_webhooks_total{{outcome="{outcome}",shop="{shop}"}} 1.0' in exported, outcome

@@ -12,6 +12,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -107,9 +108,11 @@ class _Refused(Exception):
     },
 )
 async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONResponse:
+    metrics = container(request).metrics
     try:
-        return await _receive(client, kind, request)
+        answer = await _receive(client, kind, request)
     except _Refused as refused:
+        metrics.shop_webhook(kind, refused.code)
         return problem_response(
             refused.status,
             refused.code,
@@ -119,9 +122,11 @@ async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONRes
             instance=request.url.path,
             request_id=request_id_of(request),
         )
+    metrics.shop_webhook(kind, answer.body.outcome)
+    return answer.response()
 
 
-async def _receive(client_name: str, kind: ShopKind, request: Request) -> JSONResponse:
+async def _receive(client_name: str, kind: ShopKind, request: Request) -> _Answer:
     client = _client(request, client_name, kind)
     assert client.shop is not None
     structlog.contextvars.bind_contextvars(client=client.name, shop=kind)
@@ -257,13 +262,25 @@ def _validated(result: Translated) -> OrderRequest:
     return order
 
 
-async def _duplicate(request: Request, client: ApiClient, reference: str, reason: str) -> JSONResponse:
+async def _duplicate(request: Request, client: ApiClient, reference: str, reason: str) -> _Answer:
     """The same answer for an order we have: its current state, and nothing created again."""
     attempt = await container(request).orders.order_status(client=client.name, reference=reference)
     status = OrderStatusOut.from_attempt(attempt) if attempt is not None else None
     return _answer(200, ShopDeliveryOut(outcome="duplicate", reason=reason, reference=reference, order=status))
 
 
-def _answer(status: int, body: ShopDeliveryOut, *, location: str | None = None) -> JSONResponse:
-    headers = {"Location": location} if location else None
-    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers)
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: ShopDeliveryOut
+    location: str | None = None
+
+    def response(self) -> JSONResponse:
+        headers = {"Location": self.location} if self.location else None
+        return JSONResponse(
+            self.body.model_dump(mode="json", exclude_none=True), status_code=self.status, headers=headers
+        )
+
+
+def _answer(status: int, body: ShopDeliveryOut, *, location: str | None = None) -> _Answer:
+    return _Answer(status, body, location)
