@@ -306,3 +306,14 @@ def test_money_fields_change_the_fingerprint_only_when_set() -> None:
     assert plain.fingerprint() != command(expected_total=D("20.00")).fingerprint()
     assert plain.fingerprint() != command(items=(ItemRequest("A", D(2), D("10.00"), tax_rate=D(7)),)).fingerprint()
     assert plain.fingerprint() != command(discounts=(AmountLine("X", D(1)),)).fingerprint()
+
+
+def test_money_fields_survive_the_queue_round_trip() -> None:
+    from unified_order_api.api.schemas import MONEY_EXAMPLE, OrderRequest
+
+    queued = OrderRequest.model_validate(MONEY_EXAMPLE).to_command()
+    restored = PlaceOrder.from_json(queued.to_json())
+    assert restored == queued
+    assert restored.fingerprint() == queued.fingerprint()
+    assert restored.fees[0] == AmountLine("Cash on delivery", D("2.00"), D(19))
+    assert (restored.prices, restored.expected_total, restored.items[0].discount_percent) == ("net", D("54.72"), D(10))
