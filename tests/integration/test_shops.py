@@ -230,6 +230,8 @@ def test_each_sample_becomes_one_released_order_with_the_shops_total(
     assert first.headers["Location"] == f"/api/orders/{reference}"
     state = finished(service, client, reference)
     assert state["state"] == "completed", state
+    totals = state["order"]["totals"]  # the flow's own check: our total, the shop's and Xentral's agree
+    assert (Decimal(totals["expected"]), totals["matches"], state["warnings"]) == (shop_total, True, [])
     [order] = orders_with_reference(sandbox, PREFIXES[client] + reference)
     theirs = xentral_total(sandbox, order["id"])
     print(f"\n{case:26} shop {shop_total:>8}  Xentral {theirs.quantize(Decimal('0.01')):>8}")
