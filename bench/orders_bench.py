@@ -265,15 +265,17 @@ async def _burst(url: str, bodies: list[dict[str, Any]]) -> tuple[list[int], flo
         return statuses, started_wall, time.perf_counter() - started, finished_at, accept_seconds
 
 
-def burst(orders: int, window: float, limit: int, returning_share: float, seed: int = 11) -> None:
+def burst(
+    orders: int, window: float, limit: int, returning_share: float, seed: int = 11, queue: dict[str, Any] | None = None
+) -> None:
     rng = random.Random(seed)
     sandbox_config = SandboxConfig(rate_limit=limit, rate_window_seconds=window)
     overrides = {
         "xentral_rate_limit_per_minute": limit,
         "xentral_rate_window_seconds": window,
-        "queue": {"poll_seconds": 0.05},  # default concurrency (8 lanes)
+        "queue": {"poll_seconds": 0.05, **(queue or {})},  # default batch size and read wait unless given
     }
-    with _stack(sandbox_config, **overrides) as (sandbox, url, skus, _service):
+    with _stack(sandbox_config, **overrides) as (sandbox, url, skus, service):
         # Warm up products and a pool of returning customers, then wait out the window.
         warm_emails = [f"warm{n}@example.com" for n in range(10)]
         with httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=120) as client:
@@ -295,7 +297,9 @@ def burst(orders: int, window: float, limit: int, returning_share: float, seed: 
             returning = rng.random() < returning_share
             email = rng.choice(warm_emails) if returning else f"burst{n}@example.com"
             bodies.append(_order(1000 + n, skus, rng, email))
+        cpu_before = _cpu_seconds(service.pid)
         statuses, started_wall, polled, finished_at, accept_seconds = asyncio.run(_burst(url, bodies))
+        service_cpu = _cpu_seconds(service.pid) - cpu_before
         records = sandbox.calls.records()
     # The last Xentral call ends the work; polling only tells us later.
     elapsed = max(record.timestamp + record.duration for record in records) - started_wall
@@ -349,6 +353,10 @@ def burst(orders: int, window: float, limit: int, returning_share: float, seed: 
     print(
         f"last Xentral call {elapsed:.1f} s after the burst ({elapsed / window:.2f} windows); "
         f"all seen completed by polling after {polled:.1f} s; median seen {statistics.median(finished_at):.1f} s"
+    )
+    print(
+        f"the service's CPU: {service_cpu:.1f} s in {polled:.1f} s (accepting, working, and answering "
+        f"{orders} status polls a second); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
 
 
@@ -425,7 +433,7 @@ def sync_orders(concurrent: int = 20, singles: int = 10, latency: float = 0.15, 
 
         sandbox.faults.latency(latency, count=None)
         rows = []
-        for n in range(5):
+        for n in range(9):
             body = _order(200 + n, skus, rng, rng.choice(emails))
             sandbox.calls.clear()
             started_wall = time.time()
@@ -578,6 +586,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=None)
     parser.add_argument("--window", type=float, default=3.0, help="seconds that stand for Xentral's minute")
     parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=None, help="UOA_QUEUE__BATCH_SIZE for the burst")
+    parser.add_argument("--queue-coalesce-ms", type=float, default=None, help="UOA_QUEUE__COALESCE_MS for the burst")
     parser.add_argument("--returning", type=float, default=0.5, help="share of returning customers in the burst")
     args = parser.parse_args()
     if args.scenario in ("calls", "all"):
@@ -590,7 +600,10 @@ def main() -> None:
     if args.scenario in ("accept", "all"):
         accept_latency()
     if args.scenario in ("burst", "all"):
-        burst(args.orders or 300, args.window, args.limit, args.returning)
+        queue = {"batch_size": args.batch_size} if args.batch_size else {}
+        if args.queue_coalesce_ms is not None:
+            queue["coalesce_ms"] = args.queue_coalesce_ms
+        burst(args.orders or 300, args.window, args.limit, args.returning, queue=queue)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,27 @@ from typing import Any
 
 from .errors import OrderRejected
 
-__all__ = ["gather_reads", "nothing", "reads_unhurried", "unhurried"]
+__all__ = ["gather_reads", "nothing", "order_running", "orders_running", "reads_unhurried", "unhurried"]
 
 _unhurried: ContextVar[bool] = ContextVar("unified_order_api_unhurried_reads", default=False)
+_running = 0
+
+
+@contextmanager
+def order_running() -> Iterator[None]:
+    """Count an order as running in this process while its flow runs (see `orders_running`)."""
+    global _running
+    _running += 1
+    try:
+        yield
+    finally:
+        _running -= 1
+
+
+def orders_running() -> int:
+    """How many orders run in this process right now: the gateway lets a read wait for others'
+    only when there are others (a lone order's reads go out at once)."""
+    return _running
 
 
 @contextmanager

@@ -35,7 +35,7 @@ from .model import OrderDraft
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
 from .pricing import refuse_cancelled
-from .reads import gather_reads, nothing
+from .reads import gather_reads, nothing, order_running
 from .reference_data import ReferenceData
 from .totals import TotalsCheck
 
@@ -167,7 +167,8 @@ class OrderService:
         policy = self._policies.for_client(attempt.client)
         bound = log.bind(reference=command.reference, client=attempt.client, resumed=resumed)
         try:
-            receipt = await self._run(command, attempt, policy, callback_url)
+            with order_running():
+                receipt = await self._run(command, attempt, policy, callback_url)
         except XentralOutcomeUnknown as error:
             # Keep the state (importing) but give the key back soon: the retry reconciles first.
             retry_after = policy.idempotency.unknown_outcome_retry_seconds

@@ -2,8 +2,8 @@
 
 Xentral's budget is requests, not rows: one `number in [...]` list answers fifty SKUs for the
 price of one. Callers ask for one key each. A key that arrives while this kind of read is idle
-(no call open, none sent within the last `window`) goes out at once, so a lone request waits for
-nothing. Otherwise — other orders are reading too — the coalescer collects the keys that arrive
+(no call open, no other caller about: `others_reading`) goes out at once, so a lone request waits
+for nothing. Otherwise — other orders are reading too — the coalescer collects the keys that arrive
 within `window` seconds, and while a call of this kind is open every key that arrives meanwhile
 (the next batch fills while the previous one waits for Xentral or for a rate-limit slot), and
 sends them as one call of at most `max_keys` keys and `max_chars` characters of values.
@@ -53,6 +53,7 @@ class ReadCoalescer(Generic[K, V]):
         splits: Callable[[BaseException], bool] = lambda error: False,
         share_in_flight: bool = False,
         patience: Callable[[], float | None] = lambda: None,
+        others_reading: Callable[[], bool] = lambda: False,
     ) -> None:
         """`share_in_flight`: a key already in an open call joins it instead of waiting for the
         next one — only for reads where an answer started a moment before the caller asked is as
@@ -60,7 +61,10 @@ class ReadCoalescer(Generic[K, V]):
 
         `patience()`: asked for each caller; a number is how long that caller is content to wait
         for others (the async lane, where calls matter and a fraction of a second does not), None
-        the normal rule. A batch goes out at the earliest moment any caller in it is due."""
+        the normal rule. A batch goes out at the earliest moment any caller in it is due.
+
+        `others_reading()`: whether callers other than this one may read soon (e.g. other orders are
+        running); a caller waits its window only then, or while a call of its kind is open."""
         if max_keys < 1:
             raise ValueError("max_keys must be at least 1")
         self._fetch = fetch
@@ -71,12 +75,12 @@ class ReadCoalescer(Generic[K, V]):
         self._splits = splits
         self._share_in_flight = share_in_flight
         self._patience = patience
+        self._others_reading = others_reading
         self._pending: dict[K, asyncio.Future[V]] = {}
         self._due: dict[K, float] = {}
         self._pending_chars = 0
         self._in_flight: dict[K, asyncio.Future[V]] = {}
         self._calls_open = 0
-        self._last_sent = float("-inf")
         self._changed = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
         self._calls: set[asyncio.Task[None]] = set()
@@ -136,8 +140,8 @@ class ReadCoalescer(Generic[K, V]):
         return self._max_chars is not None and self._pending_chars >= self._max_chars
 
     def _busy(self) -> bool:
-        """Other callers are reading this kind right now: worth waiting for more keys."""
-        return self._calls_open > 0 or asyncio.get_running_loop().time() - self._last_sent < self._window
+        """Other callers are reading this kind, or may soon: worth waiting for more keys."""
+        return self._calls_open > 0 or self._others_reading()
 
     async def _send(self) -> None:
         """Send a batch when it is full, or when its most urgent key is due and no call of this kind is open."""
@@ -156,7 +160,6 @@ class ReadCoalescer(Generic[K, V]):
                         continue
                 batch = self._take()
                 self._calls_open += 1
-                self._last_sent = loop.time()
                 call = asyncio.create_task(self._call(batch))
                 self._calls.add(call)
                 call.add_done_callback(self._calls.discard)

@@ -30,7 +30,7 @@ from ..orders.model import (
     SalesOrder,
     ShippingMethod,
 )
-from ..orders.reads import reads_unhurried
+from ..orders.reads import orders_running, reads_unhurried
 from .batch_reads import XentralBatchReads
 from .coalescer import Fetch, ReadCoalescer
 from .filters import MAX_PAGE_SIZE
@@ -86,6 +86,7 @@ class CoalescingGateway:
             splits=_splits,
             share_in_flight=share_in_flight,
             patience=self._patience,
+            others_reading=lambda: orders_running() > 1,
         )
 
     def _patience(self) -> float | None:
