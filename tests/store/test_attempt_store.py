@@ -220,7 +220,8 @@ async def test_one_customer_creation_at_a_time_then_its_id_is_remembered(store: 
     assert (later.kind, later.customer_id) == ("created", "7")
     forgotten_after = NOW + dt.timedelta(seconds=601)
     expired = await store.claim_customer_creation("a@b.de", owner="z", now=forgotten_after, lease_until=lease)
-    assert expired.kind == "mine"  # remembered long enough; after that Xentral's search finds the customer
+    # Remembered long enough; after that the next creator searches Xentral first, which finds the customer.
+    assert expired.kind == "search_then_create"
 
 
 async def test_a_given_up_creation_frees_the_claim_and_forget_drops_only_remembered_ids(store: AttemptStore) -> None:
@@ -243,3 +244,36 @@ async def test_purge_drops_expired_creation_claims(store: AttemptStore) -> None:
         "e@f.de", owner="o2", now=NOW, lease_until=NOW + dt.timedelta(seconds=60)
     )
     assert claim.kind == "mine"
+
+
+async def test_a_lost_creation_answer_keeps_the_claim_unknown(store: AttemptStore) -> None:
+    """Nobody creates the customer again before searching: during the quiet time others only
+    search; after it, the next taker holds the claim but must search before creating."""
+    identity = "lost@example.com"
+    later = dt.timedelta(seconds=60)
+    first = await store.claim_customer_creation(identity, owner="a", now=NOW, lease_until=NOW + later)
+    assert first.kind == "mine"
+    assert (await store.claim_customer_creation(identity, owner="b", now=NOW, lease_until=NOW + later)).kind == "wait"
+    quiet_until = NOW + dt.timedelta(seconds=30)
+    await store.finish_customer_creation(
+        identity, owner="a", customer_id=None, remember_until=quiet_until, outcome_unknown=True
+    )
+    during = await store.claim_customer_creation(identity, owner="b", now=NOW, lease_until=NOW + later)
+    assert during.kind == "search"
+    after = quiet_until + dt.timedelta(seconds=1)
+    taken = await store.claim_customer_creation(identity, owner="b", now=after, lease_until=after + later)
+    assert taken.kind == "search_then_create"
+    other = await store.claim_customer_creation(identity, owner="c", now=after, lease_until=after + later)
+    assert other.kind == "search"
+    await store.record_found_customer(identity, "42", after + later)
+    found = await store.claim_customer_creation(identity, owner="c", now=after, lease_until=after + later)
+    assert (found.kind, found.customer_id) == ("created", "42")
+
+
+async def test_a_creator_that_died_leaves_a_claim_that_is_searched_first(store: AttemptStore) -> None:
+    lease = NOW + dt.timedelta(seconds=60)
+    assert (await store.claim_customer_creation("d@e.de", owner="o1", now=NOW, lease_until=lease)).kind == "mine"
+    after = lease + dt.timedelta(seconds=1)
+    until = after + dt.timedelta(seconds=60)
+    taken = await store.claim_customer_creation("d@e.de", owner="o2", now=after, lease_until=until)
+    assert taken.kind == "search_then_create"

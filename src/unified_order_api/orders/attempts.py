@@ -196,9 +196,18 @@ class WebhookMessage:
 
 @dataclass(frozen=True, slots=True)
 class CreationClaim:
-    """`mine`: create the customer now; `created`: another order just did (`customer_id`); `wait`: it is on it."""
+    """What an order may do about creating the customer with this email:
 
-    kind: Literal["mine", "created", "wait"]
+    - `mine`: nobody tried: create it now;
+    - `created`: another order just did (`customer_id`);
+    - `wait`: another order is creating it right now;
+    - `search`: an earlier creation's answer was lost (it may have landed) and it may still land:
+      look for the customer in Xentral, use it if found, else wait;
+    - `search_then_create`: the claim is ours, but an earlier holder may have created the customer
+      (its answer was lost, or it died): search Xentral first and create only if nothing is found.
+    """
+
+    kind: Literal["mine", "created", "wait", "search", "search_then_create"]
     customer_id: str | None = None
 
 

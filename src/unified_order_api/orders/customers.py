@@ -22,6 +22,7 @@ from .errors import (
     FieldProblem,
     OrderInProgress,
     OrderRejected,
+    XentralOutcomeUnknown,
     XentralRejectedOrder,
 )
 from .model import Customer, CustomerLookupField, NewCustomer
@@ -30,6 +31,8 @@ from .ports import Attempts, CustomerCreations, XentralGateway
 
 CUSTOMER_CREATION_WAIT_SECONDS = 30.0
 CUSTOMER_CREATION_POLL_SECONDS = 0.2
+# While a lost creation may still land, a waiting order searches Xentral at most this often.
+UNKNOWN_SEARCH_SECONDS = 1.0
 # Long enough for every order that searched before the creation; after it, Xentral's search finds it.
 CUSTOMER_CREATION_MEMORY_SECONDS = 600.0
 
@@ -195,39 +198,98 @@ class CustomerSettlement:
         problems = new_customer_problems(command.customer)
         if problems:
             raise OrderRejected(problems)
-        identity = creation_identity(command.customer.email)
+        email = command.customer.email
+        identity = creation_identity(email)
         lease = dt.timedelta(seconds=policy.idempotency.lease_seconds)
         deadline = self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_WAIT_SECONDS)
+        searched_at: dt.datetime | None = None
         while True:
             claim = await self._creations.claim_customer_creation(
                 identity, owner=attempt.owner, now=self._clock(), lease_until=self._clock() + lease
             )
             if claim.kind == "created":
                 assert claim.customer_id is not None
-                attempt.customer_created = False
-                attempt.record(
-                    StepName.CUSTOMER_FOUND, self._clock(), f"customer {claim.customer_id}, created just before"
-                )
-                return claim.customer_id
+                return self._found(attempt, claim.customer_id, "created just before")
             if claim.kind == "mine":
                 break
+            if claim.kind == "search_then_create":
+                # The claim is ours, but an earlier creation may have landed: only a search that
+                # finds nothing lets us create.
+                try:
+                    found = await self._search(email, policy)
+                except BaseException:
+                    await self._finish(identity, attempt, None, policy, outcome_unknown=True)
+                    raise
+                if found is None:
+                    break
+                await self._finish(identity, attempt, found.id, policy)
+                return self._found(attempt, found.id, "found after a creation whose answer was lost", found)
+            if claim.kind == "search" and (
+                searched_at is None or self._clock() - searched_at >= dt.timedelta(seconds=UNKNOWN_SEARCH_SECONDS)
+            ):
+                # An earlier creation's answer was lost and it may still land: look, but do not create.
+                searched_at = self._clock()
+                found = await self._search(email, policy)
+                if found is not None:
+                    await self._creations.record_found_customer(identity, found.id, self._remember_until())
+                    return self._found(attempt, found.id, "found after a creation whose answer was lost", found)
             if self._clock() >= deadline:
                 raise OrderInProgress(
-                    f"Another order is creating the customer '{command.customer.email}' right now; retry shortly",
-                    retry_after=5,
+                    f"Another order is creating the customer '{email}' right now; retry shortly", retry_after=5
                 )
             await asyncio.sleep(CUSTOMER_CREATION_POLL_SECONDS)
         customer_id = None
+        unknown = False
         try:
             customer_id = await self._create_now(command, attempt, policy, project_id)
             return customer_id
+        except XentralOutcomeUnknown:
+            unknown = True  # it may have landed: keep the claim, as unknown, for the quiet time
+            raise
         finally:
-            await self._creations.finish_customer_creation(
-                identity,
-                owner=attempt.owner,
-                customer_id=customer_id,
-                remember_until=self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_MEMORY_SECONDS),
-            )
+            await self._finish(identity, attempt, customer_id, policy, outcome_unknown=unknown)
+
+    def _remember_until(self) -> dt.datetime:
+        return self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_MEMORY_SECONDS)
+
+    async def _finish(
+        self,
+        identity: str,
+        attempt: Attempt,
+        customer_id: str | None,
+        policy: ClientPolicy,
+        *,
+        outcome_unknown: bool = False,
+    ) -> None:
+        if outcome_unknown:
+            # Xentral may still finish the lost request: nobody creates until it surely has.
+            until = self._clock() + dt.timedelta(seconds=policy.idempotency.unknown_outcome_retry_seconds)
+        else:
+            until = self._remember_until()
+        await self._creations.finish_customer_creation(
+            identity,
+            owner=attempt.owner,
+            customer_id=customer_id,
+            remember_until=until,
+            outcome_unknown=outcome_unknown,
+        )
+
+    async def _search(self, email: str, policy: ClientPolicy) -> Customer | None:
+        """The customer with exactly this email in Xentral (a miss is never cached), or None."""
+        value = email.strip()
+        matches = [
+            customer
+            for customer in await self._gateway.find_customers("email", value)
+            if (customer.email or "").strip().casefold() == value.casefold()
+        ]
+        return _pick(matches, "email", value, policy.customers) if matches else None
+
+    def _found(self, attempt: Attempt, customer_id: str, how: str, customer: Customer | None = None) -> str:
+        attempt.customer_created = False
+        if customer is not None:
+            attempt.customer_number = customer.number
+        attempt.record(StepName.CUSTOMER_FOUND, self._clock(), f"customer {customer_id}, {how}")
+        return customer_id
 
     async def _create_now(self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, project_id: str) -> str:
         attempt.record(StepName.CREATING_CUSTOMER, self._clock())

@@ -133,9 +133,24 @@ class CustomerCreations(Protocol):
         ...
 
     async def finish_customer_creation(
-        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+        self,
+        identity: str,
+        *,
+        owner: str,
+        customer_id: str | None,
+        remember_until: dt.datetime,
+        outcome_unknown: bool = False,
     ) -> None:
-        """Record the created customer (kept until `remember_until`), or give the claim up (None)."""
+        """Record the created customer (kept until `remember_until`), or give the claim up (None).
+
+        With `outcome_unknown` (the creation's answer was lost), the claim is kept as unknown until
+        `remember_until` instead: meanwhile others only search; after it, the next taker searches
+        and creates only when nothing is found.
+        """
+        ...
+
+    async def record_found_customer(self, identity: str, customer_id: str, remember_until: dt.datetime) -> None:
+        """An order found the customer an unknown creation made: everyone else may use it now."""
         ...
 
     async def forget_customer_creation(self, identity: str) -> None:

@@ -331,33 +331,53 @@ class SqlAttemptStore:
             if row is None:
                 return CreationClaim("wait")  # released meanwhile: the caller tries again
             if row.lease_until > now:
-                return CreationClaim("created", row.customer_id) if row.customer_id else CreationClaim("wait")
+                if row.customer_id:
+                    return CreationClaim("created", row.customer_id)
+                return CreationClaim("search" if row.outcome_unknown else "wait")
+            # Expired: an unknown outcome's quiet time is over, its holder died, or the memory aged.
+            # Any of them may have left a customer in Xentral, so the new holder searches first.
             taken = await connection.execute(
                 update(customer_creations)
                 .where(customer_creations.c.identity == identity)
-                .where(customer_creations.c.lease_until == row.lease_until)  # expired: its holder died or it aged
-                .values(owner=owner, lease_until=lease_until, customer_id=None)
+                .where(customer_creations.c.lease_until == row.lease_until)
+                .values(owner=owner, lease_until=lease_until, customer_id=None, outcome_unknown=True)
             )
-        return CreationClaim("mine" if taken.rowcount == 1 else "wait")
+        return CreationClaim("search_then_create" if taken.rowcount == 1 else "wait")
 
     @translated
     async def finish_customer_creation(
-        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+        self,
+        identity: str,
+        *,
+        owner: str,
+        customer_id: str | None,
+        remember_until: dt.datetime,
+        outcome_unknown: bool = False,
     ) -> None:
+        mine = and_(customer_creations.c.identity == identity, customer_creations.c.owner == owner)
         async with self._engine.begin() as connection:
-            if customer_id is None:
-                await connection.execute(
-                    delete(customer_creations)
-                    .where(customer_creations.c.identity == identity)
-                    .where(customer_creations.c.owner == owner)
-                )
-            else:
+            if customer_id is not None:
                 await connection.execute(
                     update(customer_creations)
-                    .where(customer_creations.c.identity == identity)
-                    .where(customer_creations.c.owner == owner)
-                    .values(customer_id=customer_id, lease_until=remember_until)
+                    .where(mine)
+                    .values(customer_id=customer_id, lease_until=remember_until, outcome_unknown=False)
                 )
+            elif outcome_unknown:
+                await connection.execute(
+                    update(customer_creations).where(mine).values(lease_until=remember_until, outcome_unknown=True)
+                )
+            else:
+                await connection.execute(delete(customer_creations).where(mine))
+
+    @translated
+    async def record_found_customer(self, identity: str, customer_id: str, remember_until: dt.datetime) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(customer_creations)
+                .where(customer_creations.c.identity == identity)
+                .where(customer_creations.c.customer_id.is_(None))
+                .values(customer_id=customer_id, lease_until=remember_until, outcome_unknown=False)
+            )
 
     @translated
     async def forget_customer_creation(self, identity: str) -> None:

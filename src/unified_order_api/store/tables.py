@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -131,4 +132,7 @@ customer_creations = Table(
     Column("owner", String(64), nullable=False),
     Column("lease_until", UtcDateTime(), nullable=False),
     Column("customer_id", String(32)),
+    # The last creation's answer was lost: it may have made the customer, so nobody creates
+    # before searching Xentral for it (migration 0003).
+    Column("outcome_unknown", Boolean, nullable=False, default=False, server_default=false()),
 )

@@ -243,20 +243,35 @@ class InMemoryAttemptStore:
     ) -> CreationClaim:
         held = self.creations.get(identity)
         if held is not None and held.lease_until > now:
-            return CreationClaim("created", held.customer_id) if held.customer_id else CreationClaim("wait")
-        self.creations[identity] = _Creation(owner, lease_until, None)
-        return CreationClaim("mine")
+            if held.customer_id:
+                return CreationClaim("created", held.customer_id)
+            return CreationClaim("search" if held.outcome_unknown else "wait")
+        self.creations[identity] = _Creation(owner, lease_until, None, outcome_unknown=held is not None)
+        return CreationClaim("mine" if held is None else "search_then_create")
 
     async def finish_customer_creation(
-        self, identity: str, *, owner: str, customer_id: str | None, remember_until: dt.datetime
+        self,
+        identity: str,
+        *,
+        owner: str,
+        customer_id: str | None,
+        remember_until: dt.datetime,
+        outcome_unknown: bool = False,
     ) -> None:
         held = self.creations.get(identity)
         if held is None or held.owner != owner:
             return
-        if customer_id is None:
-            del self.creations[identity]
-        else:
+        if customer_id is not None:
             self.creations[identity] = _Creation(owner, remember_until, customer_id)
+        elif outcome_unknown:
+            self.creations[identity] = _Creation(owner, remember_until, None, outcome_unknown=True)
+        else:
+            del self.creations[identity]
+
+    async def record_found_customer(self, identity: str, customer_id: str, remember_until: dt.datetime) -> None:
+        held = self.creations.get(identity)
+        if held is not None and held.customer_id is None:
+            self.creations[identity] = _Creation(held.owner, remember_until, customer_id)
 
     async def forget_customer_creation(self, identity: str) -> None:
         held = self.creations.get(identity)
@@ -269,3 +284,4 @@ class _Creation:
     owner: str
     lease_until: dt.datetime
     customer_id: str | None
+    outcome_unknown: bool = False  # the last creation's answer was lost
