@@ -98,3 +98,23 @@ def test_openapi_says_when_shipping_and_payment_may_be_null(api: httpx.Client) -
     assert "UOA_DEFAULTS__SHIPPING_METHOD_ID" in schema["shipping"]["description"]
     assert "UOA_DEFAULTS__PAYMENT_METHOD_ID" in schema["payment"]["description"]
     assert "422" in schema["shipping"]["description"] and "422" in schema["payment"]["description"]
+
+
+def test_existing_answer_never_carries_another_clients_order(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """Client `amazon` is replaced by `woo` (same database, no prefix): woo sending amazon's
+    reference must not be answered with amazon's order."""
+    body = order_body()
+    database = {"database_url": f"sqlite+aiosqlite:///{tmp_path}/shared.db"}
+    first = [ApiClient(name="amazon", api_key=API_KEY)]
+    with running_service(service_settings(sandbox, tmp_path, clients=first, **database)) as url:
+        made = httpx.post(f"{url}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=30)
+    assert made.status_code == 201, made.text
+    second = [ApiClient(name="woo", api_key=OTHER_KEY)]
+    with running_service(service_settings(sandbox, tmp_path, clients=second, **database)) as url:
+        answer = httpx.post(f"{url}/api/orders", json=body, headers={"X-API-Key": OTHER_KEY}, timeout=30)
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["code"] == "reference_taken"
+    order = made.json()
+    for secret in (order["order_id"], order["order_number"], order["customer"]["id"]):
+        assert f'"{secret}"' not in answer.text
+    assert len(orders_with_reference(sandbox, body["reference"])) == 1

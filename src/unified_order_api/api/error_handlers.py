@@ -26,6 +26,7 @@ _STATUS: list[tuple[type[order_errors.OrderError], int]] = [
     (order_errors.XentralRejectedOrder, 422),
     (order_errors.OrderInProgress, 409),
     (order_errors.AmbiguousCustomer, 409),
+    (order_errors.ReferenceTaken, 409),
     (order_errors.XentralAccessDenied, 502),
     (order_errors.XentralMisbehaved, 502),
     (order_errors.XentralFailed, 502),

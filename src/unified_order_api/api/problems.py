@@ -77,7 +77,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Malformed request",
         401: "Missing or wrong API key",
         404: "Not found",
-        409: "Conflict: the same order is being processed, or several customers match",
+        409: "Conflict: the same order is being processed, several customers match, or the reference is another client's",
         413: "Request body too large",
         415: "Content-Type is not application/json",
         422: "The order is invalid; `errors` lists every problem with its JSON pointer",

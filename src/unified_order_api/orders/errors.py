@@ -81,6 +81,13 @@ class OrderInProgress(OrderError):
         self.retry_after = retry_after
 
 
+class ReferenceTaken(OrderError):
+    """Xentral holds an order with this reference that this service made for another client."""
+
+    code = "reference_taken"
+    title = "The reference belongs to another client's order"
+
+
 class XentralRejectedOrder(OrderError):
     """Xentral refused a write; its own violations are kept, with what we had already done."""
 

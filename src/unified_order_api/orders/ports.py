@@ -104,6 +104,10 @@ class Attempts(Protocol):
         """The attempt with this reference (or idempotency key) of this client."""
         ...
 
+    async def clients_of_order(self, order_id: str) -> set[str]:
+        """The clients whose attempts hold this Xentral order id (whose order this service made it)."""
+        ...
+
     async def purge(self, older_than: dt.datetime) -> int:
         """Delete finished attempts last touched before `older_than`; returns how many."""
         ...

@@ -26,6 +26,7 @@ from .errors import (
     IdempotencyKeyReused,
     OrderError,
     OrderInProgress,
+    ReferenceTaken,
     XentralOutcomeUnknown,
     XentralRejectedOrder,
     XentralSideError,
@@ -198,6 +199,14 @@ class OrderService:
             nothing() if reuse_customer else find_customer(self._gateway, command.customer, policy.customers),
         )
         if existing is not None:
+            if await self._store.clients_of_order(existing.id) - {attempt.client}:
+                # Another client's order behind the same externalOrderNumber (their prefixes overlapped
+                # once, or a client was renamed): never hand its ids to this caller.
+                raise ReferenceTaken(
+                    f"Xentral holds an order with reference '{policy.external_reference(command.reference)}' that "
+                    "this service made for another client; it is not shown, and no order was created. Give each "
+                    "client its own reference_prefix, or send another reference."
+                )
             receipt = self._importer.receipt_for_existing(command.reference, existing, attempt)
             await self._finish(attempt, receipt, callback_url)
             return receipt

@@ -272,6 +272,14 @@ class SqlAttemptStore:
         return _attempt_from_row(row) if row is not None else None
 
     @translated
+    async def clients_of_order(self, order_id: str) -> set[str]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(order_attempts.c.client).where(order_attempts.c.order_id == order_id).distinct()
+            )
+            return set(rows.scalars())
+
+    @translated
     async def claim_queued(
         self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
     ) -> list[Attempt]:

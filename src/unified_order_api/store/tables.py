@@ -86,6 +86,7 @@ order_attempts = Table(
     UniqueConstraint("client", "reference"),
     Index("ix_order_attempts_state_updated", "state", "updated_at"),
     Index("ix_order_attempts_queue", "queued", "state", "id"),
+    Index("ix_order_attempts_order_id", "order_id"),  # whose order is this? (migration 0004)
 )
 
 webhook_deliveries = Table(

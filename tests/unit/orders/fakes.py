@@ -212,6 +212,9 @@ class InMemoryAttemptStore:
             return None
         return copy.deepcopy(min(hits, key=lambda a: (a.reference != reference, a.id or 0)))
 
+    async def clients_of_order(self, order_id: str) -> set[str]:
+        return {a.client for a in self.attempts.values() if a.order_id == order_id}
+
     async def purge(self, older_than: dt.datetime) -> int:
         old = [
             i
