@@ -28,6 +28,7 @@ _STATUS: list[tuple[type[order_errors.OrderError], int]] = [
     (order_errors.AmbiguousCustomer, 409),
     (order_errors.ReferenceTaken, 409),
     (order_errors.XentralAccessDenied, 502),
+    (order_errors.XentralMisconfigured, 502),
     (order_errors.XentralMisbehaved, 502),
     (order_errors.XentralFailed, 502),
     (order_errors.XentralFailedOutcomeUnknown, 502),
@@ -101,6 +102,10 @@ async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
     elif isinstance(exc, order_errors.XentralRejectedOrder):
         errors = [problem.to_json() for problem in exc.violations]
     retry_after = getattr(exc, "retry_after", None)
+    extra = dict(exc.extra)
+    if status >= 500:
+        # Our side or Xentral's failed: say whether sending the same request again can help.
+        extra["retryable"] = exc.retryable if exc.retryable is not None else retry_after is not None
     return problem_response(
         status,
         exc.code,
@@ -109,8 +114,8 @@ async def _order_failed(request: Request, exc: Exception) -> JSONResponse:
         errors=errors,
         instance=request.url.path,
         request_id=request_id_of(request),
-        retry_after=retry_after,
-        extra=exc.extra,
+        retry_after=retry_after if extra.get("retryable", True) else None,
+        extra=extra,
     )
 
 

@@ -28,6 +28,16 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     request_id: str | None = None
     retry_after: float | None = Field(default=None, description="Seconds to wait before retrying, when known")
+    retryable: bool | None = Field(
+        default=None,
+        description="On 5xx: whether sending the same request again can succeed (then after Retry-After); "
+        "false for configuration errors of this service, which need an operator",
+    )
+    order_may_exist: bool | None = Field(
+        default=None,
+        description="On 503 database_unavailable: the order may already exist in Xentral (a retry with the same "
+        "reference finds it)",
+    )
     customer: dict[str, Any] | None = Field(
         default=None, description="The customer Xentral already holds when an order failed after creating it"
     )
@@ -77,7 +87,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Malformed request",
         401: "Missing or wrong API key",
         404: "Not found",
-        409: "Conflict: the same order is being processed, several customers match, or the reference is another client's",
+        409: "Conflict: the order is being processed, several customers match, or the reference is another client's",
         413: "Request body too large",
         415: "Content-Type is not application/json",
         422: "The order is invalid; `errors` lists every problem with its JSON pointer",

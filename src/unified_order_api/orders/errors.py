@@ -24,6 +24,8 @@ class OrderError(Exception):
     code = "order_error"
     title = "The order could not be processed"
     retry_after: float | None = None
+    # Whether sending the same request again can succeed; None: exactly when `retry_after` is known.
+    retryable: bool | None = None
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
@@ -142,13 +144,32 @@ class XentralRateLimited(XentralUnavailable):
 
 
 class XentralAccessDenied(XentralSideError):
+    """Xentral answered 401/403: our token or its scopes are wrong, a configuration error."""
+
     code = "xentral_access_denied"
     title = "Xentral refused our credentials"
+    retryable = False
+
+
+class XentralMisconfigured(XentralSideError):
+    """Xentral answered 404 where our configuration says something exists (URL, configured ids)."""
+
+    code = "xentral_misconfigured"
+    title = "The service's Xentral configuration is wrong"
+    retryable = False
 
 
 class XentralMisbehaved(XentralSideError):
     code = "xentral_bad_response"
     title = "Xentral answered in a way we do not understand"
+
+
+class XentralRejectedRequest(XentralMisbehaved):
+    """Xentral answered 400 to a read: our request or Xentral is broken, not the caller's order."""
+
+    code = "xentral_rejected_request"
+    title = "Xentral refused a request of this service"
+    retryable = False
 
 
 class XentralFailedOutcomeUnknown(XentralOutcomeUnknown):

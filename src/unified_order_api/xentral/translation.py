@@ -15,9 +15,11 @@ from ..orders.errors import (
     XentralFailedOutcomeUnknown,
     XentralFilterIgnored,
     XentralMisbehaved,
+    XentralMisconfigured,
     XentralOutcomeUnknown,
     XentralRateLimited,
     XentralRejectedOrder,
+    XentralRejectedRequest,
     XentralTimedOut,
     XentralUnavailable,
 )
@@ -28,6 +30,14 @@ __all__ = ["order_error"]
 
 def order_error(error: upstream.XentralError, *, write: bool) -> OrderError:
     """The order-level error for a Xentral failure of a read or (`write`) a write."""
+    if isinstance(error, upstream.XentralValidationError) and not write:
+        # A read carries nothing of the caller's order that Xentral could judge: a 400 here means our
+        # request or Xentral is broken. Telling the caller "your order is invalid" would be wrong.
+        title = (error.problem or {}).get("title") or "Bad Request"
+        return XentralRejectedRequest(
+            f"Xentral answered {error.status_code} ({title}) to {error.operation}, a read of this service: a fault "
+            "of this service or of Xentral, not of the order. Retrying will not help until it is fixed."
+        )
     if isinstance(error, upstream.XentralValidationError):
         violations = [FieldProblem(pointer, "xentral_violation", message) for pointer, message in error.violations]
         violations += [FieldProblem("/", "xentral_violation", message) for message in error.messages]
@@ -35,7 +45,15 @@ def order_error(error: upstream.XentralError, *, write: bool) -> OrderError:
         return XentralRejectedOrder(str(title), violations=violations)
     if isinstance(error, upstream.XentralAuthError):
         return XentralAccessDenied(
-            f"Xentral answered {error.status_code} to {error.operation}: check the configured API token and its scopes"
+            f"Xentral answered {error.status_code} to {error.operation}: check the configured API token and its "
+            "scopes. A configuration error of this service; retrying will not help until it is fixed."
+        )
+    if isinstance(error, upstream.XentralNotFound) and not error.operation.startswith("get_"):
+        # A list, a create or the import cannot be "not found" unless the base URL (or an id we
+        # were configured with) is wrong; a view of one id (get_*) may simply not exist.
+        return XentralMisconfigured(
+            f"Xentral answered 404 to {error.operation}: the configured Xentral URL or a configured id is wrong. "
+            "A configuration error of this service; retrying will not help until it is fixed."
         )
     if isinstance(error, upstream.XentralRateLimited):
         return XentralRateLimited("Xentral's request limit is reached; retry later", retry_after=error.retry_after)
@@ -67,15 +85,27 @@ def order_error(error: upstream.XentralError, *, write: bool) -> OrderError:
             return XentralOutcomeUnknown(
                 f"Xentral's answer to {error.operation} could not be read; the write may have landed", retry_after=5
             )
-        return XentralMisbehaved(f"Xentral answered {error.operation} unexpectedly: {error}")
+        misbehaved = XentralMisbehaved(f"Xentral answered {error.operation} unexpectedly: {error}")
+        if 200 <= error.status_code < 300:
+            misbehaved.retry_after = 30  # e.g. a maintenance page instead of JSON: often gone a little later
+        else:
+            misbehaved.retryable = False  # 415, a redirect: we and Xentral disagree about the request
+        return misbehaved
     if isinstance(error, upstream.XentralNotAcceptable):
         # Negotiation refuses before anything runs: not an unknown outcome, even for a write.
-        return XentralMisbehaved(
+        refused = XentralMisbehaved(
             f"Xentral answered 406 Not Acceptable to {error.operation}: it has no representation our Accept "
-            "header admits, so nothing was written"
+            "header admits, so nothing was written. Retrying will not help until it is fixed."
         )
+        refused.retryable = False
+        return refused
     if isinstance(error, upstream.XentralStatusError):
-        return XentralMisbehaved(f"Xentral answered {error.status_code} to {error.operation}")
+        failure = XentralMisbehaved(
+            f"Xentral answered {error.status_code} to {error.operation}; this service and Xentral disagree about "
+            "the request. Retrying will not help until it is fixed."
+        )
+        failure.retryable = False
+        return failure
     if isinstance(error, upstream.XentralFilterIgnored):
         return XentralFilterIgnored(f"{error}; its answer was not used")
     return XentralMisbehaved(f"Unexpected answer from Xentral: {error}")
