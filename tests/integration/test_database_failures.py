@@ -175,3 +175,26 @@ def test_sqlite_locked_by_another_process(sandbox: SandboxHandle, tmp_path: Path
         retried = _retry_until_done(client, body)
     assert retried.status_code == 201, retried.text
     assert len(orders_with_reference(sandbox, body["reference"])) == 1
+
+
+def test_sqlite_read_only(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """The database file can be read but not written (a file system remounted read-only, say)."""
+    path = tmp_path / "orders.db"
+    writable = f"sqlite+aiosqlite:///{path}"
+    migrate.upgrade(writable)
+    read_only = f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
+    body = order_body()
+    settings = service_settings(sandbox, tmp_path, database_url=read_only, database_timeout_seconds=BUDGET)
+    with running_service(settings) as service, _client(service) as client:
+        _assert_unavailable(_timed_post(client, body), order_may_exist=False)
+        not_ready = client.get("/readyz")
+        assert not_ready.status_code == 503 and not_ready.json()["checks"]["database"]["ok"] is False
+    assert orders_with_reference(sandbox, body["reference"]) == []
+    # Writable again (the operator fixed the mount): the retry makes the one order.
+    with running_service(service_settings(sandbox, tmp_path, database_url=writable)) as service, _client(
+        service
+    ) as client:
+        retried = _retry_until_done(client, body)
+    assert retried.status_code == 201, retried.text
+    assert len(orders_with_reference(sandbox, body["reference"])) == 1
+

@@ -277,3 +277,12 @@ async def test_a_creator_that_died_leaves_a_claim_that_is_searched_first(store: 
     until = after + dt.timedelta(seconds=60)
     taken = await store.claim_customer_creation("d@e.de", owner="o2", now=after, lease_until=until)
     assert taken.kind == "search_then_create"
+
+
+async def test_clients_of_order_names_whose_order_it_is(store: AttemptStore) -> None:
+    attempt = (await _claim(store)).attempt
+    attempt.state, attempt.receipt, attempt.order_id = AttemptState.COMPLETED, _receipt(), "17"
+    attempt.record(StepName.COMPLETED, NOW)
+    await store.save(attempt)
+    assert await store.clients_of_order("17") == {"shop"}
+    assert await store.clients_of_order("18") == set()
