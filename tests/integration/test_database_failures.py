@@ -53,6 +53,13 @@ def _assert_unavailable(response: httpx.Response, *, order_may_exist: bool) -> N
     assert "same reference" in problem["detail"]
 
 
+def _wait_until_ready(client: httpx.Client) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while client.get("/readyz").status_code != 200:
+        assert time.monotonic() < deadline, "never ready again"
+        time.sleep(0.1)
+
+
 def _retry_until_done(client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
     """Retry as a client would, honouring 409/503 Retry-After, until a final answer."""
     for _ in range(60):
@@ -79,7 +86,7 @@ def test_postgres_lock_held_beyond_the_budget(sandbox: SandboxHandle, tmp_path: 
                     assert not_ready.status_code == 503
                     assert not_ready.json()["checks"]["database"]["ok"] is False
                     connection.rollback()  # the lock is released
-                assert client.get("/readyz").status_code == 200
+                _wait_until_ready(client)
                 retried = _retry_until_done(client, body)
             assert retried.status_code == 201, retried.text
             assert len(orders_with_reference(sandbox, body["reference"])) == 1
@@ -148,7 +155,7 @@ def test_database_dropped_during_the_import(sandbox: SandboxHandle, tmp_path: Pa
             assert client.get("/readyz").status_code == 503
             create()  # the operator restores the database (empty) and migrates it
             migrate.upgrade(url)
-            assert client.get("/readyz").status_code == 200
+            _wait_until_ready(client)
             retried = _retry_until_done(client, body)
         assert retried.status_code == 200, retried.text
         assert retried.json()["outcome"] == "existing"
@@ -171,7 +178,7 @@ def test_sqlite_locked_by_another_process(sandbox: SandboxHandle, tmp_path: Path
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        assert client.get("/readyz").status_code == 200
+        _wait_until_ready(client)
         retried = _retry_until_done(client, body)
     assert retried.status_code == 201, retried.text
     assert len(orders_with_reference(sandbox, body["reference"])) == 1

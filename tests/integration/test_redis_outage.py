@@ -80,7 +80,8 @@ def test_a_hanging_redis_does_not_hold_orders(
     own_redis: tuple[str, subprocess.Popen[bytes]], sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     url, process = own_redis
-    settings = service_settings(sandbox, tmp_path, redis_url=url, redis_retry_seconds=0.5)
+    # A generous Redis timeout: a loaded test machine must not trip the breaker while Redis runs.
+    settings = service_settings(sandbox, tmp_path, redis_url=url, redis_retry_seconds=0.5, redis_timeout_seconds=2.0)
     window_key = f"uoa:xentral-rate:{sandbox.base_url}:sends"
     direct = redis.Redis.from_url(url, socket_timeout=5)
     with (
