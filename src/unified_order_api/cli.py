@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
 from .app import create_app
 from .bootstrap import ConfigurationError, check_production_settings, check_webhook_settings, run_dispatcher
-from .config import ApiClient, Settings, load_settings
+from .config import ApiClient, Settings, describe_errors, load_settings
 from .logging_setup import configure_logging
 from .server import server_config
 from .store import migrate
@@ -24,8 +25,19 @@ def _run(settings: Settings, host: str, port: int) -> None:
     uvicorn.Server(server_config(create_app(settings), settings.limits, host=host, port=port)).run()
 
 
+def _settings(command: str) -> Settings | None:
+    """The configuration, or None after saying on stderr what is wrong with it (never a value)."""
+    try:
+        return load_settings()
+    except ValidationError as error:
+        print(f"unified-order-api {command}: invalid configuration: {describe_errors(error)}", file=sys.stderr)
+        return None
+
+
 def serve(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings("serve")
+    if settings is None:
+        return 2
     configure_logging(settings.log_level, settings.log_json)
     try:
         check_production_settings(settings)

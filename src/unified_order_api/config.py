@@ -8,15 +8,17 @@ The file named by `UOA_CONFIG_FILE` (TOML) is read first; the environment wins o
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     SecretStr,
     ValidationError,
     field_validator,
@@ -30,6 +32,8 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "UOA_CONFIG_FILE"
+
+SectionT = TypeVar("SectionT", bound=BaseModel)
 
 
 ShopKind = Literal["woocommerce", "shopify", "shopware"]
@@ -109,58 +113,6 @@ class ShopSettings(BaseModel):
     @property
     def skus_from(self) -> list[str]:
         return self.sku_fields or DEFAULT_SKU_FIELDS[self.kind]
-
-
-class ApiClient(BaseModel):
-    """One caller of the API (a shop, a middleware): its key, and where its callbacks go."""
-
-    model_config = ConfigDict(hide_input_in_errors=True)  # the input holds the keys and secrets
-
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    api_key: SecretStr
-    webhook_url: str | None = None
-    webhook_secret: SecretStr | None = Field(
-        default=None, description="Standard Webhooks secret, `whsec_` + base64; required with webhook_url."
-    )
-    callback_hosts: list[str] = Field(
-        default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
-    )
-    respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
-    reference_prefix: str = Field(
-        default="",
-        pattern=r"^[A-Za-z0-9_.:-]{0,16}$",
-        description=(
-            "Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several "
-            "clients, give each one, so equal references of two shops never meet in Xentral's duplicate check."
-        ),
-    )
-    notify_failures: bool = Field(
-        default=False,
-        description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
-    )
-    on_total_mismatch: Literal["refuse", "flag"] | None = Field(
-        default=None,
-        description="Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag.",
-    )
-    shop: ShopSettings | None = Field(
-        default=None, description="The shop whose own webhooks post to /api/shops/{name}/{kind}."
-    )
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _name_in_errors(cls, data: Any, handler: Any) -> ApiClient:
-        """A bad client setting names the client, so one of several is easy to find."""
-        try:
-            client: ApiClient = handler(data)
-        except ValidationError as error:
-            name = data.get("name") if isinstance(data, dict) else getattr(data, "name", None)
-            if not name:
-                raise
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in e['loc']) or 'client'}: {e['msg']}" for e in error.errors()
-            )
-            raise ValueError(f"client '{name}': {problems}") from None
-        return client
 
 
 class OrderDefaults(BaseModel):
@@ -343,6 +295,171 @@ class TotalsPolicy(BaseModel):
     )
 
 
+class XentralInstance(BaseModel):
+    """One Xentral instance: where it is and the token to call it with.
+
+    Each instance gets its own rate limiter (Xentral counts calls per instance and IP), its own
+    caches and reference data, and its own readiness entry and metrics label.
+    """
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    url: str = Field(description="e.g. https://acme.xentral.biz")
+    token: SecretStr = Field(description="Xentral Personal Access Token (never logged or echoed).")
+    rate_limit_per_minute: int | None = Field(
+        default=None, ge=1, description="This instance's budget; default `xentral_rate_limit_per_minute`."
+    )
+    rate_limit_reserve: int | None = Field(
+        default=None, ge=0, description="Left for other integrations; default `xentral_rate_limit_reserve`."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+DEFAULT_INSTANCE = "default"
+"""The name of the instance set by `xentral_url` / `xentral_token`."""
+
+INSTANCE_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+
+CLIENT_SECTIONS = ("defaults", "customers", "idempotency", "totals")
+"""Settings sections a client may override field by field; the fields it does not set keep the
+global value. A new overridable section is one more name here, a field of the same name and type
+(optional) on `ApiClient`, and one on `orders.policy.ClientPolicy`."""
+
+CLIENT_MAPS = ("shipping_map", "payment_map")
+"""Code maps a client may extend: its entries are merged over the global map and win."""
+
+# Per client, the idempotency section may only choose how keys are read and checked: leases and
+# retention are properties of the one attempt store every client shares.
+_CLIENT_IDEMPOTENCY_FIELDS = frozenset({"key_source", "upstream_check"})
+
+
+class ApiClient(BaseModel):
+    """One caller of the API (a shop, a middleware): its key, where its callbacks go, its own
+    order settings over the global ones, and the Xentral instance its orders go to."""
+
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    api_key: SecretStr
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks secret, `whsec_` + base64; required with webhook_url."
+    )
+    callback_hosts: list[str] = Field(
+        default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
+    )
+    respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
+    reference_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.:-]{0,16}$",
+        description=(
+            "Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several "
+            "clients, give each one, so equal references of two shops never meet in Xentral's duplicate check."
+        ),
+    )
+    notify_failures: bool = Field(
+        default=False,
+        description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
+    )
+    xentral: XentralInstance | str | None = Field(
+        default=None,
+        description=(
+            "This client's Xentral: `{url, token}` of its own, or the name of an entry of `xentral_instances`; "
+            "default: the instance of `xentral_url`."
+        ),
+    )
+    defaults: OrderDefaults | None = Field(
+        default=None, description="Overrides of the global `defaults`; a field not given keeps the global value."
+    )
+    shipping_map: dict[str, str] = Field(
+        default_factory=dict, description="Merged over the global shipping_map; this client's codes win."
+    )
+    payment_map: dict[str, str] = Field(
+        default_factory=dict, description="Merged over the global payment_map; this client's codes win."
+    )
+    customers: CustomerPolicy | None = Field(
+        default=None, description="Overrides of the global customer policy, field by field."
+    )
+    idempotency: IdempotencyPolicy | None = Field(
+        default=None, description="`upstream_check` and `key_source` for this client; the rest is global."
+    )
+    totals: TotalsPolicy | None = Field(
+        default=None,
+        description="Overrides of the global totals policy (home country, tolerance, mismatch rule), field by field.",
+    )
+    on_total_mismatch: Literal["refuse", "flag"] | None = Field(
+        default=None,
+        description="Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag.",
+    )
+    shop: ShopSettings | None = Field(
+        default=None, description="The shop whose own webhooks post to /api/shops/{name}/{kind}."
+    )
+
+    @field_validator("shipping_map", "payment_map")
+    @classmethod
+    def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
+        return normalized_codes(value)
+
+    @field_validator("xentral")
+    @classmethod
+    def _instance_name(cls, value: XentralInstance | str | None) -> XentralInstance | str | None:
+        if isinstance(value, str) and not re.match(INSTANCE_NAME, value):
+            raise ValueError(f"names an instance of `xentral_instances`, which match {INSTANCE_NAME}")
+        return value
+
+    @model_validator(mode="after")
+    def _idempotency_per_client(self) -> ApiClient:
+        if self.idempotency is not None:
+            shared = sorted(self.idempotency.model_fields_set - _CLIENT_IDEMPOTENCY_FIELDS)
+            if shared:
+                raise ValueError(
+                    f"idempotency.{', idempotency.'.join(shared)} cannot be set per client (the attempt store is "
+                    "shared); set it in the global [idempotency] section"
+                )
+        return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_client(cls, data: Any, handler: ModelWrapValidatorHandler[ApiClient]) -> ApiClient:
+        """Errors say which client and which field, never the value (it may be a key or a token)."""
+        try:
+            return handler(data)
+        except ValidationError as error:
+            name = data.get("name") if isinstance(data, dict) else None
+            if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_.-]{1,64}$", name):
+                raise
+            raise ValueError(f"client '{name}': {describe_errors(error)}") from None
+
+
+def normalized_codes(codes: dict[str, str]) -> dict[str, str]:
+    """Shipping and payment codes compare without case and surrounding spaces."""
+    return {code.strip().lower(): xentral_id for code, xentral_id in codes.items()}
+
+
+def describe_errors(error: ValidationError) -> str:
+    """`field.path: message; …` of a validation error, without the rejected values."""
+    parts = []
+    for item in error.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+def overridden(base: SectionT, override: SectionT | None) -> SectionT:
+    """`base` with the fields `override` sets, validated again as a whole."""
+    if override is None or not override.model_fields_set:
+        return base
+    given = override.model_dump(include=set(override.model_fields_set))
+    return type(base).model_validate({**base.model_dump(), **given})
+
+
 class Limits(BaseModel):
     """What one HTTP request may cost the server: its size, and how long a slow client may hold it."""
 
@@ -376,6 +493,10 @@ class Settings(BaseSettings):
 
     xentral_url: str | None = Field(default=None, description="e.g. https://acme.xentral.biz")
     xentral_token: SecretStr | None = None
+    xentral_instances: dict[str, XentralInstance] = Field(
+        default_factory=dict,
+        description='Further Xentral instances by name; a client names its own with `xentral = "name"`.',
+    )
     xentral_timeout_seconds: float = Field(default=15.0, gt=0)
     xentral_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     xentral_rate_limit_per_minute: int = Field(
@@ -473,7 +594,92 @@ class Settings(BaseSettings):
     @field_validator("shipping_map", "payment_map")
     @classmethod
     def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
-        return {code.strip().lower(): xentral_id for code, xentral_id in value.items()}
+        return normalized_codes(value)
+
+    @field_validator("xentral_instances")
+    @classmethod
+    def _instance_names(cls, value: dict[str, XentralInstance]) -> dict[str, XentralInstance]:
+        for name in value:
+            if not re.match(INSTANCE_NAME, name):
+                raise ValueError(f"instance name '{name[:64]}' must match {INSTANCE_NAME}")
+            if name == DEFAULT_INSTANCE:
+                raise ValueError(f"'{DEFAULT_INSTANCE}' is the instance of xentral_url; give this one another name")
+        return value
+
+    @model_validator(mode="after")
+    def _clients_resolve(self) -> Settings:
+        """Every client names an instance that exists, and its overrides make valid settings."""
+        problems = []
+        for client in self.clients:
+            if isinstance(client.xentral, str) and client.xentral not in self.xentral_instances:
+                known = ", ".join(sorted(self.xentral_instances)) or "none"
+                problems.append(
+                    f"client '{client.name}': xentral names the instance '{client.xentral}', which "
+                    f"xentral_instances does not have (it has: {known})"
+                )
+            if isinstance(client.xentral, XentralInstance) and client.name in self.xentral_instances:
+                problems.append(
+                    f"client '{client.name}': has a Xentral of its own, but xentral_instances has an instance "
+                    "of the same name; refer to that one by name instead"
+                )
+            for section in CLIENT_SECTIONS:
+                try:
+                    overridden(getattr(self, section), getattr(client, section))
+                except ValidationError as error:
+                    problems.append(f"client '{client.name}': {section}: {describe_errors(error)}")
+        by_url: dict[str, list[str]] = {}
+        for name, instance in self.xentral_endpoints().items():
+            by_url.setdefault(instance.url.lower(), []).append(name)
+        for url_names in by_url.values():
+            if len(url_names) > 1:
+                problems.append(
+                    f"Xentral instances {', '.join(repr(n) for n in url_names)} have the same URL; Xentral "
+                    "counts calls per instance, so configure it once and let clients refer to it by name"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # -- per client ------------------------------------------------------------------------------
+
+    def client_settings(self, client: ApiClient) -> dict[str, Any]:
+        """Every section of `CLIENT_SECTIONS` and map of `CLIENT_MAPS` as it applies to `client`:
+        its overrides over the global values, by name."""
+        sections: dict[str, Any] = {
+            section: overridden(getattr(self, section), getattr(client, section)) for section in CLIENT_SECTIONS
+        }
+        if client.on_total_mismatch is not None:  # the shorthand wins over `totals.on_mismatch`
+            sections["totals"] = sections["totals"].model_copy(update={"on_mismatch": client.on_total_mismatch})
+        for name in CLIENT_MAPS:
+            sections[name] = {**getattr(self, name), **getattr(client, name)}
+        return sections
+
+    def global_settings(self) -> dict[str, Any]:
+        """The same sections and maps as `client_settings`, without any client's overrides."""
+        return {name: getattr(self, name) for name in (*CLIENT_SECTIONS, *CLIENT_MAPS)}
+
+    def instance_name(self, client: ApiClient) -> str:
+        """The name of the Xentral instance the client's orders go to."""
+        if client.xentral is None:
+            return DEFAULT_INSTANCE
+        if isinstance(client.xentral, str):
+            return client.xentral
+        return client.name
+
+    def xentral_endpoints(self) -> dict[str, XentralInstance]:
+        """Every configured Xentral instance by name: the default one (when `xentral_url` and
+        `xentral_token` are set), the named ones and those clients define for themselves."""
+        endpoints: dict[str, XentralInstance] = {}
+        if self.xentral_url and self.xentral_token is not None and self.xentral_token.get_secret_value():
+            # Not validated again: `xentral_url` is taken as given, as it always was.
+            endpoints[DEFAULT_INSTANCE] = XentralInstance.model_construct(
+                url=self.xentral_url.rstrip("/"), token=self.xentral_token
+            )
+        endpoints.update(self.xentral_instances)
+        for client in self.clients:
+            if isinstance(client.xentral, XentralInstance):
+                endpoints[client.name] = client.xentral
+        return endpoints
 
     @classmethod
     def settings_customise_sources(

@@ -80,3 +80,25 @@ def test_two_clients_with_one_name_refuse_to_load() -> None:
 
     with pytest.raises(ValidationError, match="client names must be unique; repeated: shop"):
         Settings(clients=[{"name": "shop", "api_key": "k1"}, {"name": "shop", "api_key": "k2"}])
+
+
+def test_serve_names_the_client_and_field_of_a_bad_override_without_its_secrets(tmp_path: Path) -> None:
+    clients = '[{"name": "woo", "api_key": "key-that-must-not-show", "customers": {"on_several_matches": "pick"}}]'
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "UOA_XENTRAL_URL": "https://acme.xentral.biz",
+        "UOA_XENTRAL_TOKEN": "token-that-must-not-show",
+        "UOA_CLIENTS": clients,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "client 'woo'" in result.stderr and "customers.on_several_matches" in result.stderr
+    assert "must-not-show" not in result.stderr + result.stdout

@@ -2,24 +2,31 @@
 
 The service asks `OrderPolicies.for_client(name)` instead of reading `Settings`, so the flow
 cannot depend on how the configuration is laid out (files, environment, several clients).
+Each client's policy is the global settings with that client's overrides merged over them
+(`Settings.client_settings`): sections field by field, code maps entry by entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
-from ..config import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Settings, TotalsPolicy
+from ..config import DEFAULT_INSTANCE, CustomerPolicy, IdempotencyPolicy, OrderDefaults, Settings, TotalsPolicy
 
 __all__ = ["ClientPolicy", "OrderPolicies"]
 
 
 @dataclass(frozen=True, slots=True)
 class ClientPolicy:
+    """One client's rules. The fields below `notify_failures` are named like the settings sections
+    and maps they come from (`config.CLIENT_SECTIONS`, `config.CLIENT_MAPS`): a new overridable
+    section is one more field here."""
+
     name: str
     reference_prefix: str = ""
     notify_failures: bool = False
+    respond_async: bool = False
+    instance: str = DEFAULT_INSTANCE
     defaults: OrderDefaults = field(default_factory=OrderDefaults)
     shipping_map: Mapping[str, str] = field(default_factory=dict)
     payment_map: Mapping[str, str] = field(default_factory=dict)
@@ -42,35 +49,23 @@ class OrderPolicies:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OrderPolicies:
-        default = ClientPolicy(
-            name="",
-            defaults=settings.defaults,
-            shipping_map=settings.shipping_map,
-            payment_map=settings.payment_map,
-            customers=settings.customers,
-            idempotency=settings.idempotency,
-            totals=settings.totals,
-        )
+        default = ClientPolicy(name="", **settings.global_settings())
         clients = {
             client.name: ClientPolicy(
                 name=client.name,
                 reference_prefix=client.reference_prefix,
                 notify_failures=client.notify_failures,
-                defaults=default.defaults,
-                shipping_map=default.shipping_map,
-                payment_map=default.payment_map,
-                customers=default.customers,
-                idempotency=default.idempotency,
-                totals=_totals_for(client.on_total_mismatch, default.totals),
+                respond_async=client.respond_async,
+                instance=settings.instance_name(client),
+                **settings.client_settings(client),
             )
             for client in settings.clients
         }
         return cls(default, clients)
 
+    def clients(self) -> list[ClientPolicy]:
+        """Every configured client's policy, in configuration order."""
+        return list(self._clients.values())
+
     def for_client(self, client: str) -> ClientPolicy:
         return self._clients.get(client, self.default)
-
-
-def _totals_for(rule: Literal["refuse", "flag"] | None, totals: TotalsPolicy) -> TotalsPolicy:
-    """A client's own mismatch rule, if it has one, over the global totals policy."""
-    return totals if rule is None else totals.model_copy(update={"on_mismatch": rule})
