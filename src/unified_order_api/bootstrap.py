@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .cache import Cache, CachedLookups, MemoryCache, RedisCache
 from .clock import Clock, utc_now
-from .config import ApiClient, Settings
+from .config import DEFAULT_INSTANCE, ApiClient, Settings, XentralInstance
 from .housekeeping import purge_forever, watch_queue_depth
-from .metrics import Metrics
+from .metrics import InstanceMetrics, Metrics
 from .orders.attempts import StoreUnavailable
 from .orders.policy import OrderPolicies
 from .orders.queue import QueueWorker
 from .orders.reference_data import ReferenceData
+from .orders.routing import XentralRoute, XentralRoutes
 from .orders.service import OrderService
 from .redis_breaker import RedisBreaker, RedisUnavailable, redis_client
 from .store import migrate
@@ -53,17 +55,24 @@ class ConfigurationError(Exception):
 
 def check_production_settings(settings: Settings) -> None:
     missing = []
-    if not settings.xentral_url:
-        missing.append("UOA_XENTRAL_URL (your Xentral instance, e.g. https://acme.xentral.biz)")
-    if settings.xentral_token is None or not settings.xentral_token.get_secret_value():
-        missing.append("UOA_XENTRAL_TOKEN (a Xentral Personal Access Token)")
+    uses_default = not settings.clients or any(settings.instance_name(c) == DEFAULT_INSTANCE for c in settings.clients)
+    if uses_default:
+        if not settings.xentral_url:
+            missing.append("UOA_XENTRAL_URL (your Xentral instance, e.g. https://acme.xentral.biz)")
+        if settings.xentral_token is None or not settings.xentral_token.get_secret_value():
+            missing.append("UOA_XENTRAL_TOKEN (a Xentral Personal Access Token)")
     if not settings.clients:
         missing.append('UOA_CLIENTS (at least one API client, e.g. [{"name": "shop", "api_key": "…"}])')
     if missing:
         raise ConfigurationError("Cannot start: set " + "; ".join(missing))
-    problem = reference_prefix_problem(settings.clients)
-    if problem:
-        raise ConfigurationError(f"Cannot start: {problem}")
+    # References meet only in the Xentral instance they are sent to: prefixes must differ per instance.
+    by_instance: dict[str, list[ApiClient]] = {}
+    for client in settings.clients:
+        by_instance.setdefault(settings.instance_name(client), []).append(client)
+    for clients in by_instance.values():
+        problem = reference_prefix_problem(clients)
+        if problem:
+            raise ConfigurationError(f"Cannot start: {problem}")
 
 
 def reference_prefix_problem(clients: list[ApiClient]) -> str | None:
@@ -99,10 +108,46 @@ async def check_webhook_settings(settings: Settings) -> None:
 
 
 @dataclass
+class XentralInstanceAdapters:
+    """One Xentral instance's adapters: its client, rate limiter, caches and reference data.
+
+    Xentral counts calls per instance and IP, so every instance has its own limiter; ids are
+    per instance, so every instance has its own caches (Redis keys carry its name).
+    """
+
+    name: str
+    url: str
+    client: XentralClient
+    limiter: RateLimiter
+    cache: Cache
+    coalescing: CoalescingGateway
+    gateway: CachedLookups
+    reference_data: ReferenceData
+    uncached: XentralHttpGateway  # for the configuration check, which must see Xentral as it is now
+
+    def route(self) -> XentralRoute:
+        return XentralRoute(self.name, self.gateway, self.reference_data, self.gateway)
+
+    async def readiness(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        try:
+            await self.client.list_projects()
+        except Exception as error:  # any failure means "not ready"; what it was is all we report
+            return {"ok": False, "error": str(error)}
+        return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+    async def aclose(self) -> None:
+        await self.coalescing.aclose()
+        await self.client.aclose()
+        await self.limiter.aclose()
+        await self.cache.aclose()
+
+
+@dataclass
 class Container:
     settings: Settings
     engine: AsyncEngine
-    xentral: XentralClient
+    instances: dict[str, XentralInstanceAdapters]
     orders: OrderService
     attempts: SqlAttemptStore
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -110,14 +155,32 @@ class Container:
     dispatcher: Dispatcher | None = None
     metrics: Metrics = field(default_factory=Metrics)
     queue_worker: QueueWorker | None = None
-    cache: Cache | None = None
-    limiter: RateLimiter | None = None
     redis: SharedRedis | None = None
-    coalescing: CoalescingGateway | None = None
     journal: SqlOrderJournal | None = None
-    reference_data: ReferenceData | None = None
+
+    @property
+    def default_instance(self) -> XentralInstanceAdapters:
+        """The instance of `xentral_url` (or the first, when no client uses it)."""
+        if DEFAULT_INSTANCE in self.instances:
+            return self.instances[DEFAULT_INSTANCE]
+        return next(iter(self.instances.values()))
+
+    @property
+    def xentral(self) -> XentralClient:
+        return self.default_instance.client
+
+    @property
+    def cache(self) -> Cache:
+        """The default instance's cache, for what is not an instance's data (e.g. shop deliveries by client)."""
+        return self.default_instance.cache
+
+    @property
+    def reference_data(self) -> ReferenceData:
+        """The default instance's cached lists (each instance has its own: `instances[name].reference_data`)."""
+        return self.default_instance.reference_data
 
     async def readiness(self) -> dict[str, Any]:
+        """The database, Redis, and every Xentral instance on its own (`xentral.instances`)."""
         checks: dict[str, Any] = {}
         started = time.perf_counter()
         try:
@@ -131,13 +194,15 @@ class Container:
             checks["database"] = {"ok": False, "error": type(error).__name__}
         if self.redis is not None:
             checks["redis"] = await self.redis.check()
-        started = time.perf_counter()
-        try:
-            await self.xentral.list_projects()
-            checks["xentral"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-        except Exception as error:
-            checks["xentral"] = {"ok": False, "error": str(error)}
+        names = list(self.instances)
+        answers = await asyncio.gather(*(self.instances[name].readiness() for name in names))
+        instances = dict(zip(names, answers, strict=True))
+        checks["xentral"] = {"ok": all(answer["ok"] for answer in answers), "instances": instances}
         return checks
+
+    def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """A task the container cancels when it closes."""
+        self._tasks.append(asyncio.create_task(work, name=name))
 
     def start_background(self) -> None:
         retention = dt.timedelta(days=self.settings.idempotency.retention_days)
@@ -154,13 +219,8 @@ class Container:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
-        if self.coalescing is not None:
-            await self.coalescing.aclose()
-        await self.xentral.aclose()
-        if self.limiter is not None:
-            await self.limiter.aclose()
-        if self.cache is not None:
-            await self.cache.aclose()
+        for instance in self.instances.values():
+            await instance.aclose()
         if self.redis is not None:
             await self.redis.client.aclose()
         await self.engine.dispose()
@@ -168,24 +228,24 @@ class Container:
 
 def xentral_client(
     settings: Settings,
+    instance: XentralInstance,
     transport: httpx.AsyncBaseTransport | None = None,
     *,
     limiter: RateLimiter | None = None,
-    metrics: Metrics | None = None,
+    metrics: InstanceMetrics | None = None,
 ) -> XentralClient:
-    """The Xentral client with retries; paced by `limiter` and reporting to `metrics` when given."""
-    assert settings.xentral_url and settings.xentral_token
+    """The client of one Xentral instance, with retries; paced by `limiter` and reporting to `metrics` when given."""
     return XentralClient(
-        settings.xentral_url,
-        settings.xentral_token.get_secret_value(),
+        instance.url,
+        instance.token.get_secret_value(),
         timeout=httpx.Timeout(settings.xentral_timeout_seconds, connect=settings.xentral_connect_timeout_seconds),
         transport=transport,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
         limiter=limiter,
         retry=RetryPolicy(max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds),
-        on_response=metrics.xentral_response if metrics else None,
-        on_transport_error=metrics.xentral_transport_error if metrics else None,
-        on_retry=metrics.xentral_retry if metrics else None,
+        on_response=metrics.response if metrics else None,
+        on_transport_error=metrics.transport_error if metrics else None,
+        on_retry=metrics.retry if metrics else None,
         on_limiter_wait=metrics.limiter_wait if metrics else None,
     )
 
@@ -224,18 +284,26 @@ def shared_redis(settings: Settings, metrics: Metrics | None = None) -> SharedRe
     return SharedRedis(redis_client(settings.redis_url, settings.redis_timeout_seconds), breaker)
 
 
-def rate_limiter(settings: Settings, redis: SharedRedis | None = None, metrics: Metrics | None = None) -> RateLimiter:
-    """Pacing for Xentral's per-minute budget: shared through Redis when `redis_url` is set.
+def rate_limiter(
+    settings: Settings,
+    instance: XentralInstance,
+    redis: SharedRedis | None = None,
+    metrics: Metrics | None = None,
+) -> RateLimiter:
+    """Pacing for one instance's per-minute budget: shared through Redis when `redis_url` is set.
 
-    Xentral counts per instance and client IP, so the Redis key names the instance: every
-    process of ours calling it shares one window.
+    Xentral counts per instance and client IP, so the Redis key names the instance's URL: every
+    process of ours calling it shares one window, and two instances never share one.
     """
-    limit = max(1, settings.xentral_rate_limit_per_minute - settings.xentral_rate_limit_reserve)
+    per_minute = instance.rate_limit_per_minute or settings.xentral_rate_limit_per_minute
+    reserve = instance.rate_limit_reserve
+    if reserve is None:
+        reserve = settings.xentral_rate_limit_reserve
+    limit = max(1, per_minute - reserve)
     if redis is not None:
-        instance = (settings.xentral_url or "").rstrip("/")
         return RedisRateLimiter(
             redis.client,
-            f"uoa:xentral-rate:{instance}",
+            f"uoa:xentral-rate:{instance.url.rstrip('/')}",
             limit,
             settings.xentral_rate_window_seconds,
             breaker=redis.breaker,
@@ -258,16 +326,54 @@ def coalescing_gateway(
     )
 
 
-def lookup_cache(redis: SharedRedis | None = None, metrics: Metrics | None = None) -> Cache:
-    """Products and customers: in this process, or in Redis so every instance shares one cache."""
+def lookup_cache(
+    instance_name: str = DEFAULT_INSTANCE, redis: SharedRedis | None = None, metrics: Metrics | None = None
+) -> Cache:
+    """Products and customers of one instance: in this process, or in Redis so every process shares
+    one cache. Redis keys carry the instance's name: ids of one instance mean nothing in another."""
     if redis is not None:
         return RedisCache(
             redis.client,
+            prefix=f"uoa:cache:{instance_name}:",
             breaker=redis.breaker,
             owns_connection=False,
             on_bypass=(lambda: metrics.redis_bypassed("cache")) if metrics else None,
         )
     return MemoryCache()
+
+
+def xentral_instances(
+    settings: Settings,
+    metrics: Metrics,
+    redis: SharedRedis | None = None,
+    transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+) -> dict[str, XentralInstanceAdapters]:
+    """Every configured Xentral instance's adapters, by name (`transports` by instance name, for tests)."""
+    built: dict[str, XentralInstanceAdapters] = {}
+    for name, instance in settings.xentral_endpoints().items():
+        limiter = rate_limiter(settings, instance, redis, metrics)
+        transport = (transports or {}).get(name)
+        hooks = metrics.for_instance(name)
+        client = xentral_client(settings, instance, transport, limiter=limiter, metrics=hooks)
+        cache = lookup_cache(name, redis, metrics)
+        coalesced = coalescing_gateway(settings, client, on_untrusted=hooks.untrusted_answer)
+        gateway = CachedLookups(
+            coalesced,
+            cache,
+            on_lookup=lambda cache_name, hit: metrics.cache_hit(cache_name) if hit else metrics.cache_miss(cache_name),
+        )
+        built[name] = XentralInstanceAdapters(
+            name=name,
+            url=instance.url,
+            client=client,
+            limiter=limiter,
+            cache=cache,
+            coalescing=coalesced,
+            gateway=gateway,
+            reference_data=ReferenceData(gateway),
+            uncached=XentralHttpGateway(client, on_untrusted=hooks.untrusted_answer),
+        )
+    return built
 
 
 def build_dispatcher(
@@ -305,30 +411,21 @@ async def run_dispatcher(settings: Settings) -> None:
         await engine.dispose()
 
 
-async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTransport | None = None) -> Container:
+async def bootstrap(
+    settings: Settings, *, xentral_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+) -> Container:
     check_production_settings(settings)
     await check_webhook_settings(settings)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
     metrics = Metrics()
     redis = shared_redis(settings, metrics)
-    limiter = rate_limiter(settings, redis, metrics)
-    client = xentral_client(settings, xentral_transport, limiter=limiter, metrics=metrics)
-    cache = lookup_cache(redis, metrics)
-    coalesced = coalescing_gateway(settings, client, on_untrusted=metrics.xentral_untrusted_answer)
-    gateway = CachedLookups(
-        coalesced,
-        cache,
-        on_lookup=lambda name, hit: metrics.cache_hit(name) if hit else metrics.cache_miss(name),
-    )
+    instances = xentral_instances(settings, metrics, redis, xentral_transports)
     attempts = SqlAttemptStore(engine)
-    reference_data = ReferenceData(gateway)
     service = OrderService(
-        gateway=gateway,
+        routes=XentralRoutes([instance.route() for instance in instances.values()]),
         store=attempts,
         policies=OrderPolicies.from_settings(settings),
-        reference_data=reference_data,
-        cache=gateway,
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
         on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
     )
@@ -343,19 +440,15 @@ async def bootstrap(settings: Settings, *, xentral_transport: httpx.AsyncBaseTra
             lease_seconds=settings.idempotency.lease_seconds,
         )
     return Container(
-        coalescing=coalesced,
         queue_worker=queue_worker,
-        cache=cache,
         settings=settings,
         engine=engine,
-        xentral=client,
+        instances=instances,
         orders=service,
         attempts=attempts,
         deliveries=SqlDeliveryStore(engine),
         dispatcher=build_dispatcher(settings, engine, metrics=metrics) if settings.webhooks.run_in_service else None,
         metrics=metrics,
-        limiter=limiter,
         redis=redis,
         journal=SqlOrderJournal(engine),
-        reference_data=reference_data,
     )

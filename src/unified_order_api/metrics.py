@@ -21,7 +21,7 @@ from prometheus_client import (
 
 from .call_history import MinuteCounter
 
-__all__ = ["CONTENT_TYPE", "Metrics", "OrderOutcomeLabel"]
+__all__ = ["CONTENT_TYPE", "InstanceMetrics", "Metrics", "OrderOutcomeLabel"]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 
@@ -37,7 +37,8 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         # Calls sent to Xentral per minute for the last hour (the console's budget chart).
-        self.xentral_calls = MinuteCounter(60)
+        self.xentral_calls = MinuteCounter(60)  # every instance together
+        self.xentral_calls_by_instance: dict[str, MinuteCounter] = {}
         r = self.registry
         self._orders = Counter(
             "orders",
@@ -54,39 +55,40 @@ class Metrics:
         )
         self._xentral_requests = Counter(
             "xentral_requests",
-            "HTTP answers from Xentral by operation and status (every attempt).",
-            ["operation", "status"],
+            "HTTP answers from Xentral by instance, operation and status (every attempt).",
+            ["instance", "operation", "status"],
             registry=r,
         )
         self._xentral_duration = Histogram(
             "xentral_request_duration_seconds",
-            "Time until Xentral answered, by operation.",
-            ["operation"],
+            "Time until Xentral answered, by instance and operation.",
+            ["instance", "operation"],
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
         self._xentral_transport_errors = Counter(
             "xentral_transport_errors",
-            "Xentral attempts that got no HTTP answer, by operation and kind.",
-            ["operation", "kind"],
+            "Xentral attempts that got no HTTP answer, by instance, operation and kind.",
+            ["instance", "operation", "kind"],
             registry=r,
         )
         self._xentral_retries = Counter(
             "xentral_retries",
-            "Xentral attempts repeated by the client, by operation and reason.",
-            ["operation", "reason"],
+            "Xentral attempts repeated by the client, by instance, operation and reason.",
+            ["instance", "operation", "reason"],
             registry=r,
         )
         self._xentral_untrusted = Counter(
             "xentral_untrusted_answers",
-            "Successful Xentral answers refused by a check, by operation and reason "
+            "Successful Xentral answers refused by a check, by instance, operation and reason "
             "(filter_ignored: a list answered with items its filter excludes).",
-            ["operation", "reason"],
+            ["instance", "operation", "reason"],
             registry=r,
         )
         self._limiter_wait = Histogram(
             "xentral_rate_limiter_wait_seconds",
-            "Time an attempt waited for a Xentral rate-limit slot.",
+            "Time an attempt waited for a Xentral rate-limit slot, by instance.",
+            ["instance"],
             buckets=_WAIT_BUCKETS,
             registry=r,
         )
@@ -143,24 +145,35 @@ class Metrics:
 
     # --- Xentral client hooks (see `XentralClient`'s on_* arguments) --------------------
 
-    def xentral_response(self, operation: str, status: int, seconds: float) -> None:
-        self._xentral_requests.labels(operation=operation, status=str(status)).inc()
-        self.xentral_calls.add()
-        self._xentral_duration.labels(operation=operation).observe(seconds)
+    def xentral_response(self, instance: str, operation: str, status: int, seconds: float) -> None:
+        self._xentral_requests.labels(instance=instance, operation=operation, status=str(status)).inc()
+        self._count_call(instance)
+        self._xentral_duration.labels(instance=instance, operation=operation).observe(seconds)
 
-    def xentral_transport_error(self, operation: str, kind: str) -> None:
-        self._xentral_transport_errors.labels(operation=operation, kind=kind).inc()
+    def xentral_transport_error(self, instance: str, operation: str, kind: str) -> None:
+        self._xentral_transport_errors.labels(instance=instance, operation=operation, kind=kind).inc()
         if kind != "XentralConnectError":  # anything else may have reached Xentral and counts against its limit
-            self.xentral_calls.add()
+            self._count_call(instance)
 
-    def xentral_retry(self, operation: str, reason: str) -> None:
-        self._xentral_retries.labels(operation=operation, reason=reason).inc()
+    def _count_call(self, instance: str) -> None:
+        self.xentral_calls.add()
+        counter = self.xentral_calls_by_instance.get(instance)
+        if counter is None:
+            counter = self.xentral_calls_by_instance[instance] = MinuteCounter(60)
+        counter.add()
 
-    def xentral_untrusted_answer(self, operation: str, reason: str) -> None:
-        self._xentral_untrusted.labels(operation=operation, reason=reason).inc()
+    def xentral_retry(self, instance: str, operation: str, reason: str) -> None:
+        self._xentral_retries.labels(instance=instance, operation=operation, reason=reason).inc()
 
-    def limiter_wait(self, seconds: float) -> None:
-        self._limiter_wait.observe(max(0.0, seconds))
+    def xentral_untrusted_answer(self, instance: str, operation: str, reason: str) -> None:
+        self._xentral_untrusted.labels(instance=instance, operation=operation, reason=reason).inc()
+
+    def limiter_wait(self, instance: str, seconds: float) -> None:
+        self._limiter_wait.labels(instance=instance).observe(max(0.0, seconds))
+
+    def for_instance(self, instance: str) -> InstanceMetrics:
+        """The Xentral client hooks of one instance: every series they feed carries its name."""
+        return InstanceMetrics(self, instance)
 
     # --- caches, queues, webhooks ------------------------------------------------------
 
@@ -194,3 +207,26 @@ class Metrics:
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format."""
         return generate_latest(self.registry)
+
+
+class InstanceMetrics:
+    """`XentralClient`'s hooks for one Xentral instance (its `instance` label)."""
+
+    def __init__(self, metrics: Metrics, instance: str) -> None:
+        self._metrics = metrics
+        self.instance = instance
+
+    def response(self, operation: str, status: int, seconds: float) -> None:
+        self._metrics.xentral_response(self.instance, operation, status, seconds)
+
+    def transport_error(self, operation: str, kind: str) -> None:
+        self._metrics.xentral_transport_error(self.instance, operation, kind)
+
+    def retry(self, operation: str, reason: str) -> None:
+        self._metrics.xentral_retry(self.instance, operation, reason)
+
+    def limiter_wait(self, seconds: float) -> None:
+        self._metrics.limiter_wait(self.instance, seconds)
+
+    def untrusted_answer(self, operation: str, reason: str) -> None:
+        self._metrics.xentral_untrusted_answer(self.instance, operation, reason)

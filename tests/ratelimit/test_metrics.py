@@ -42,9 +42,13 @@ def test_metrics_after_orders(api: httpx.Client, sandbox: SandboxHandle) -> None
     assert value(series, "orders_total", outcome="created") == 1
     assert value(series, "orders_total", outcome="replayed") == 1
     assert value(series, "orders_total", outcome="rejected") == 1
-    assert value(series, "xentral_requests_total", operation="import_sales_order", status="201") == 1
-    assert (value(series, "xentral_requests_total", operation="list_products", status="200") or 0) >= 1
-    assert (value(series, "xentral_rate_limiter_wait_seconds_count") or 0) >= 3
+    assert (
+        value(series, "xentral_requests_total", instance="default", operation="import_sales_order", status="201") == 1
+    )
+    assert (
+        value(series, "xentral_requests_total", instance="default", operation="list_products", status="200") or 0
+    ) >= 1
+    assert (value(series, "xentral_rate_limiter_wait_seconds_count", instance="default") or 0) >= 3
     assert (
         value(series, "http_request_duration_seconds_count", method="POST", route="/api/orders", status="201") == 2
     )  # the replay answers 201 too
@@ -80,9 +84,18 @@ def test_transport_errors_and_retries_are_counted(api: httpx.Client, sandbox: Sa
     sandbox.faults.server_error(status=503, count=1, method="GET", path="/api/v1/projects")
     assert api.get("/readyz").status_code == 200
     series = samples(api.get("/metrics").text)
-    assert value(series, "xentral_transport_errors_total", operation="list_projects", kind="XentralConnectionLost") == 1
-    assert value(series, "xentral_retries_total", operation="list_projects", reason="503") == 1
-    assert value(series, "xentral_requests_total", operation="list_projects", status="503") == 1
+    assert (
+        value(
+            series,
+            "xentral_transport_errors_total",
+            instance="default",
+            operation="list_projects",
+            kind="XentralConnectionLost",
+        )
+        == 1
+    )
+    assert value(series, "xentral_retries_total", instance="default", operation="list_projects", reason="503") == 1
+    assert value(series, "xentral_requests_total", instance="default", operation="list_projects", status="503") == 1
 
 
 def test_registries_are_per_instance_and_methods_record() -> None:

@@ -102,3 +102,35 @@ def test_serve_names_the_client_and_field_of_a_bad_override_without_its_secrets(
     assert result.returncode == 2
     assert "client 'woo'" in result.stderr and "customers.on_several_matches" in result.stderr
     assert "must-not-show" not in result.stderr + result.stdout
+
+
+def _readme_toml(heading: str) -> str:
+    """The first TOML block under `heading` in the README."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"## {heading}\n", 1)[1]
+    return section.split("```toml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_example_of_two_shops_on_two_instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unified_order_api.orders.policy import OrderPolicies
+
+    _clean_env(monkeypatch)
+    config = tmp_path / "uoa.toml"
+    config.write_text(_readme_toml("Several shops, several Xentral instances"), encoding="utf-8")
+    monkeypatch.setenv("UOA_CONFIG_FILE", str(config))
+    settings = Settings()
+
+    assert set(settings.xentral_endpoints()) == {"default", "merchant"}
+    assert [settings.instance_name(client) for client in settings.clients] == ["default", "merchant"]
+    policies = OrderPolicies.from_settings(settings)
+    woo, amazon = policies.for_client("woocommerce"), policies.for_client("amazon")
+    assert (woo.instance, amazon.instance) == ("default", "merchant")
+    assert (woo.defaults.project_id, amazon.defaults.project_id) == ("4", "1")
+    assert (woo.defaults.currency, amazon.defaults.currency) == ("EUR", "EUR")
+    assert dict(woo.shipping_map) == {"dhl_standard": "1", "gls": "2", "express": "4"}
+    assert dict(amazon.payment_map) == {"paypal": "3", "invoice": "1"}
+    assert (amazon.defaults.payment_method_id, amazon.defaults.auto_shipping) == ("6", True)
+    assert (woo.customers.create_missing, amazon.customers.create_missing) == (True, False)
+    assert (woo.idempotency.upstream_check, amazon.idempotency.upstream_check) == ("always", "when_unsure")
+    assert amazon.respond_async and not woo.respond_async
+    assert settings.xentral_instances["merchant"].rate_limit_reserve == 20

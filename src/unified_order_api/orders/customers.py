@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..clock import Clock
-from ..config import CustomerPolicy
+from ..config import DEFAULT_INSTANCE, CustomerPolicy
 from .attempts import Attempt, AttemptState, StepName, checkpoint
 from .commands import CustomerDetails, PlaceOrder
 from .errors import (
@@ -134,18 +134,26 @@ def new_customer(details: CustomerDetails, project_id: str | None) -> NewCustome
     )
 
 
-def creation_identity(email: str) -> str:
-    """The key of a customer creation claim: the email as Xentral's search compares it."""
-    return email.strip().casefold()
+def creation_identity(instance: str, email: str) -> str:
+    """The key of a customer creation claim: the Xentral instance (a customer of one is no customer of
+    another; instance names have no `:`), and the email as Xentral's search compares it."""
+    return f"{instance}:{email.strip().casefold()}"
 
 
 class CustomerSettlement:
     """The customer id an order is imported for: kept from an earlier try, found, or created now."""
 
     def __init__(
-        self, *, gateway: XentralGateway, attempts: Attempts, creations: CustomerCreations, clock: Clock
+        self,
+        *,
+        gateway: XentralGateway,
+        attempts: Attempts,
+        creations: CustomerCreations,
+        clock: Clock,
+        instance: str = DEFAULT_INSTANCE,
     ) -> None:
         self._gateway = gateway
+        self._instance = instance
         self._attempts = attempts
         self._creations = creations
         self._clock = clock
@@ -199,7 +207,7 @@ class CustomerSettlement:
         if problems:
             raise OrderRejected(problems)
         email = command.customer.email
-        identity = creation_identity(email)
+        identity = creation_identity(self._instance, email)
         lease = dt.timedelta(seconds=policy.idempotency.lease_seconds)
         deadline = self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_WAIT_SECONDS)
         searched_at: dt.datetime | None = None

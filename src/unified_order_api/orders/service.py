@@ -38,6 +38,7 @@ from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
 from .pricing import refuse_cancelled
 from .reads import gather_reads, nothing, order_running
 from .reference_data import ReferenceData
+from .routing import XentralRoute, XentralRoutes
 from .totals import TotalsCheck
 
 __all__ = ["Accepted", "OrderOutcome", "OrderService"]
@@ -61,29 +62,63 @@ class Accepted:
     outcome: OrderOutcome | None
 
 
+@dataclass(frozen=True, slots=True)
+class _InstanceFlow:
+    """The flow's parts bound to one Xentral instance (see `routing`)."""
+
+    route: XentralRoute
+    drafter: OrderDrafter
+    customers: CustomerSettlement
+    importer: OrderImporter
+
+
 class OrderService:
+    """The order flow. Each client's orders go to its own Xentral instance (`routes`); a service
+    built with one `gateway` sends every client's orders to that one."""
+
     def __init__(
         self,
         *,
-        gateway: XentralGateway,
         store: AttemptStore,
         policies: OrderPolicies,
+        gateway: XentralGateway | None = None,
+        routes: XentralRoutes | None = None,
         reference_data: ReferenceData | None = None,
         callbacks: CallbackPolicy | None = None,
         cache: LookupCache | None = None,
         clock: Clock = utc_now,
         on_totals: Callable[[TotalsCheck], None] | None = None,
     ) -> None:
-        self._gateway = gateway
-        self._cache = cache
+        if routes is None:
+            if gateway is None:
+                raise TypeError("OrderService needs a gateway or routes")
+            routes = XentralRoutes.single(gateway, reference_data, cache)
+        self.routes = routes
         self._store = store
         self._policies = policies
         self._clock = clock
         self._on_totals = on_totals  # reports each created order's totals check (metrics)
-        self._drafter = OrderDrafter(gateway, reference_data or ReferenceData(gateway), clock)
-        self._customers = CustomerSettlement(gateway=gateway, attempts=store, creations=store, clock=clock)
-        self._importer = OrderImporter(gateway=gateway, attempts=store, clock=clock)
+        self._flows = {
+            route.instance: _InstanceFlow(
+                route=route,
+                drafter=OrderDrafter(route.gateway, route.reference_data, clock),
+                customers=CustomerSettlement(
+                    gateway=route.gateway, attempts=store, creations=store, clock=clock, instance=route.instance
+                ),
+                importer=OrderImporter(gateway=route.gateway, attempts=store, clock=clock),
+            )
+            for route in routes
+        }
         self.callbacks = OrderCallbacks(callbacks, clock)
+
+    def _others_on_instance(self, clients: set[str], client: str, policy: ClientPolicy) -> set[str]:
+        """Of the clients whose attempts hold an order id, those other than `client` on the same Xentral
+        instance: an id means the same order only within one instance."""
+        return {other for other in clients - {client} if self._policies.for_client(other).instance == policy.instance}
+
+    def _flow(self, policy: ClientPolicy) -> _InstanceFlow:
+        """The parts of the flow for the client's Xentral instance."""
+        return self._flows[self.routes.route(policy.instance).instance]
 
     # -- what callers ask -----------------------------------------------------------------------
 
@@ -191,15 +226,16 @@ class OrderService:
     async def _run(
         self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, callback_url: str | None
     ) -> OrderReceipt:
+        flow = self._flow(policy)
         check_upstream = policy.idempotency.upstream_check == "always" or attempt.import_attempted
         reuse_customer = attempt.kept_customer(command.customer.identity) is not None
         existing, draft, lookup = await gather_reads(
-            self._importer.find_existing(policy.external_reference(command.reference)) if check_upstream else nothing(),
-            self._drafter.draft(command, policy),
-            nothing() if reuse_customer else find_customer(self._gateway, command.customer, policy.customers),
+            flow.importer.find_existing(policy.external_reference(command.reference)) if check_upstream else nothing(),
+            flow.drafter.draft(command, policy),
+            nothing() if reuse_customer else find_customer(flow.route.gateway, command.customer, policy.customers),
         )
         if existing is not None:
-            if await self._store.clients_of_order(existing.id) - {attempt.client}:
+            if self._others_on_instance(await self._store.clients_of_order(existing.id), attempt.client, policy):
                 # Another client's order behind the same externalOrderNumber (their prefixes overlapped
                 # once, or a client was renamed): never hand its ids to this caller.
                 raise ReferenceTaken(
@@ -207,27 +243,27 @@ class OrderService:
                     "this service made for another client; it is not shown, and no order was created. Give each "
                     "client its own reference_prefix, or send another reference."
                 )
-            receipt = self._importer.receipt_for_existing(command.reference, existing, attempt)
+            receipt = flow.importer.receipt_for_existing(command.reference, existing, attempt)
             await self._finish(attempt, receipt, callback_url)
             return receipt
 
         order_id = None
         for refreshed in (False, True):
-            customer_id = await self._customers.settle(command, attempt, policy, draft.project_id, lookup)
+            customer_id = await flow.customers.settle(command, attempt, policy, draft.project_id, lookup)
             try:
-                order_id = await self._importer.import_order(
+                order_id = await flow.importer.import_order(
                     replace(draft, customer_id=customer_id), attempt, lease=self._lease(policy)
                 )
                 break
             except XentralRejectedOrder:
-                if refreshed or self._cache is None:
+                if refreshed or flow.route.cache is None:
                     raise
                 # A cached product or customer id may be stale: forget them, resolve again from
                 # Xentral, and try once more. An import Xentral rejected created nothing.
                 attempt.record(StepName.CACHE_REFRESHED, self._clock(), "Xentral rejected the import; resolving again")
-                draft, lookup = await self._resolve_fresh(command, attempt, policy)
+                draft, lookup = await self._resolve_fresh(command, attempt, policy, flow)
         assert order_id is not None
-        order = await self._importer.read_back(order_id, draft.reference, attempt)
+        order = await flow.importer.read_back(order_id, draft.reference, attempt)
         # Our totals (orders/pricing.py) against Xentral's own, which the list read-back carries.
         totals = draft.totals.with_xentral(order.total) if draft.totals is not None else None
         if totals is not None and self._on_totals is not None:
@@ -248,24 +284,25 @@ class OrderService:
         return receipt
 
     async def _resolve_fresh(
-        self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy
+        self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, flow: _InstanceFlow
     ) -> tuple[OrderDraft, CustomerLookup | None]:
         """Draft and customer again from Xentral itself, after dropping what the caches said."""
-        assert self._cache is not None
-        self._drafter.reference_data.invalidate()
-        await self._cache.forget_products([item.sku for item in command.items])
+        cache = flow.route.cache
+        assert cache is not None
+        flow.drafter.reference_data.invalidate()
+        await cache.forget_products([item.sku for item in command.items])
         details = command.customer
         if details.number:
-            await self._cache.forget_customer("number", details.number)
+            await cache.forget_customer("number", details.number)
         if details.email:
-            await self._cache.forget_customer("email", details.email)
-            await self._store.forget_customer_creation(creation_identity(details.email))
+            await cache.forget_customer("email", details.email)
+            await self._store.forget_customer_creation(creation_identity(flow.route.instance, details.email))
         if attempt.customer_created:
             # We created this customer moments ago; its id is not a cached guess.
-            return await self._drafter.draft(command, policy), None
+            return await flow.drafter.draft(command, policy), None
         attempt.customer_id = None
         draft, lookup = await gather_reads(
-            self._drafter.draft(command, policy), find_customer(self._gateway, details, policy.customers)
+            flow.drafter.draft(command, policy), find_customer(flow.route.gateway, details, policy.customers)
         )
         return draft, lookup
 
