@@ -148,3 +148,12 @@ def test_two_names_for_one_instance_are_refused() -> None:
             xentral_token="t",
             xentral_instances={"again": {"url": "https://acme.xentral.biz/", "token": "u"}},
         )
+
+
+def test_without_a_default_instance_only_clients_on_it_need_xentral_url() -> None:
+    from unified_order_api.bootstrap import ConfigurationError, check_production_settings
+
+    own = {"name": "amazon", "api_key": "k", "xentral": {"url": "https://m.xentral.biz", "token": "t"}}
+    check_production_settings(Settings(clients=[own]))
+    with pytest.raises(ConfigurationError, match="UOA_XENTRAL_URL"):
+        check_production_settings(Settings(clients=[own, {"name": "woo", "api_key": "k2"}]))
