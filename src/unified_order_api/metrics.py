@@ -25,7 +25,7 @@ __all__ = ["CONTENT_TYPE", "InstanceMetrics", "Metrics", "OrderOutcomeLabel"]
 
 CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 
-OrderOutcomeLabel = Literal["created", "existing", "replayed", "queued", "rejected", "failed"]
+OrderOutcomeLabel = Literal["created", "existing", "replayed", "queued", "rejected", "failed", "dry_run"]
 
 _LATENCY_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _WAIT_BUCKETS: Final = (0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -42,7 +42,7 @@ class Metrics:
         r = self.registry
         self._orders = Counter(
             "orders",
-            "Order requests by outcome: created, existing, replayed, rejected, failed.",
+            "Order requests by outcome: created, existing, replayed, queued, rejected, failed, dry_run.",
             ["outcome"],
             registry=r,
         )

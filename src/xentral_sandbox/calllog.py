@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -17,6 +18,7 @@ class CallRecord:
     timestamp: float  # Unix time when the request arrived
     operation: str | None  # e.g. "GET /api/v1/customers/{id}"; None for unknown paths
     duration: float = 0.0
+    body: str | None = None  # the request body as received (None when the request had none)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +45,11 @@ class CallLog:
         """Calls per operation (unknown paths count under "METHOD path")."""
         with self._lock:
             return dict(Counter(r.operation or f"{r.method} {r.path}" for r in self._records))
+
+    def bodies(self, operation: str) -> list[Any]:
+        """The JSON bodies this operation received, in arrival order (what a client really sent)."""
+        with self._lock:
+            return [json.loads(r.body) for r in self._records if r.operation == operation and r.body]
 
     def count(self, operation: str | None = None) -> int:
         if operation is None:

@@ -69,6 +69,14 @@ class Front:
         started, wall = time.perf_counter(), time.time()
         status: list[int | None] = [None]
         logged = [False]
+        received: list[bytes] = []
+
+        async def recording_receive() -> Message:
+            # The body is kept as the API reads it, for the call log.
+            message = await receive()
+            if message["type"] == "http.request":
+                received.append(message.get("body", b""))
+            return message
 
         def log(seen: int | None) -> None:
             if logged[0]:
@@ -84,6 +92,7 @@ class Front:
                     timestamp=wall,
                     operation=operation.name if operation else None,
                     duration=time.perf_counter() - started,
+                    body=b"".join(received).decode("utf-8", "replace") or None,
                 )
             )
 
@@ -95,7 +104,7 @@ class Front:
                 log(status[0])
             await send(message)
 
-        drop = await self._handle(scope, receive, logging_send)
+        drop = await self._handle(scope, recording_receive, logging_send)
         # A drop is logged before the socket dies, with status None: the client saw no status.
         log(None if drop else status[0])
         if drop:

@@ -18,6 +18,7 @@ from ..orders.commands import PlaceOrder
 from ..orders.service import OrderOutcome
 from .auth import api_key_scheme, bearer_scheme, presented_key
 from .dependencies import api_keys, container
+from .dry_run import DRY_RUN, OrderPreviewOut, dry_run_response
 from .problems import problem_response, problem_responses, request_id_of
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
@@ -42,7 +43,13 @@ def _location(reference: str) -> str:
     response_model=OrderOut,
     summary="Create a released Xentral sales order from one request",
     responses={
-        200: {"model": OrderOut, "description": "The order already existed in Xentral and is returned"},
+        200: {
+            "model": OrderOut | OrderPreviewOut,
+            "description": (
+                "The order already existed in Xentral and is returned; or, with `Prefer: dry-run`, what the "
+                "order would become (nothing written; `Preference-Applied: dry-run`)"
+            ),
+        },
         202: {"model": OrderStatusOut, "description": "Accepted for the async lane (Prefer: respond-async)"},
         **problem_responses(400, 401, 409, 413, 415, 422, 502, 503, 504),
     },
@@ -64,7 +71,10 @@ async def create_order(
         str | None,
         Header(
             max_length=1000,
-            description="`respond-async`: answer 202 at once and create the order in the background",
+            description=(
+                "`respond-async`: answer 202 at once and create the order in the background; `dry-run`: run every "
+                "read and check and answer 200 with what the order would become, writing nothing"
+            ),
         ),
     ] = None,
 ) -> JSONResponse:
@@ -72,7 +82,12 @@ async def create_order(
     command = order.to_command()
     structlog.contextvars.bind_contextvars(reference=command.reference, client=client.name)
     metrics = container(request).metrics
-    if _wants_async(prefer, client):
+    preferences = _preferences(prefer)
+    if DRY_RUN in preferences:
+        preview = await service.preview_order(command, client=client.name, key=idempotency_key)
+        metrics.order("dry_run")
+        return dry_run_response(preview)
+    if "respond-async" in preferences or client.respond_async:
         return await _accept(request, command, client, idempotency_key)
     try:
         outcome = await service.place_order(command, client=client.name, key=idempotency_key)
@@ -95,13 +110,11 @@ def _finished(outcome: OrderOutcome, reference: str) -> JSONResponse:
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
-def _wants_async(prefer: str | None, client: ApiClient) -> bool:
-    """RFC 7240: `Prefer: respond-async` (among other preferences); else the client's default."""
-    if prefer:
-        preferences = {part.split("=", 1)[0].strip().lower() for part in prefer.split(",")}
-        if "respond-async" in preferences:
-            return True
-    return client.respond_async
+def _preferences(prefer: str | None) -> set[str]:
+    """RFC 7240: the preference tokens of a `Prefer` header (`respond-async`, `dry-run`, …)."""
+    if not prefer:
+        return set()
+    return {part.split(";", 1)[0].split("=", 1)[0].strip().lower() for part in prefer.split(",")}
 
 
 async def _accept(request: Request, command: PlaceOrder, client: ApiClient, key: str | None) -> JSONResponse:

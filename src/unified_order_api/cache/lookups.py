@@ -149,6 +149,12 @@ class CachedLookups:
     async def import_order(self, draft: OrderDraft) -> str:
         return await self._inner.import_order(draft)
 
+    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+        return self._inner.import_payload(draft)
+
+    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+        return self._inner.customer_payload(customer)
+
     async def get_order(self, order_id: str) -> SalesOrder:
         return await self._inner.get_order(order_id)
 

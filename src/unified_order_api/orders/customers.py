@@ -134,6 +134,19 @@ def new_customer(details: CustomerDetails, project_id: str | None) -> NewCustome
     )
 
 
+def check_creatable(details: CustomerDetails, policy: CustomerPolicy, searched: Sequence[CustomerLookupField]) -> None:
+    """Raise why a customer that was not found may not be created, if it may not."""
+    if not policy.create_missing:
+        raise customer_not_found(details, searched)
+    if not details.email:
+        # The number range assigns a new customer's number, so a customer created for an unknown
+        # number could never be found by it again: every retry would create another one.
+        raise customer_not_found(details, searched, needs_email=True)
+    problems = new_customer_problems(details)
+    if problems:
+        raise OrderRejected(problems)
+
+
 def creation_identity(instance: str, email: str) -> str:
     """The key of a customer creation claim: the Xentral instance (a customer of one is no customer of
     another; instance names have no `:`), and the email as Xentral's search compares it."""
@@ -197,16 +210,9 @@ class CustomerSettlement:
         project_id: str,
         searched: Sequence[CustomerLookupField],
     ) -> str:
-        if not policy.customers.create_missing:
-            raise customer_not_found(command.customer, searched)
-        if not command.customer.email:
-            # The number range assigns a new customer's number, so a customer created for an unknown
-            # number could never be found by it again: every retry would create another one.
-            raise customer_not_found(command.customer, searched, needs_email=True)
-        problems = new_customer_problems(command.customer)
-        if problems:
-            raise OrderRejected(problems)
+        check_creatable(command.customer, policy.customers, searched)
         email = command.customer.email
+        assert email is not None
         identity = creation_identity(self._instance, email)
         lease = dt.timedelta(seconds=policy.idempotency.lease_seconds)
         deadline = self._clock() + dt.timedelta(seconds=CUSTOMER_CREATION_WAIT_SECONDS)

@@ -55,6 +55,14 @@ class XentralGateway(Protocol):
         """Import (create and release) the sales order; return its Xentral id."""
         ...
 
+    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+        """The body `import_order(draft)` sends, as JSON (the dry run shows it; the flow never reads it)."""
+        ...
+
+    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+        """The body `create_customer(customer)` sends, as JSON."""
+        ...
+
     async def get_order(self, order_id: str) -> SalesOrder: ...
 
     async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:

@@ -35,6 +35,7 @@ from .importing import OrderImporter
 from .model import OrderDraft
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
+from .preview import OrderPreview, preview_order
 from .pricing import refuse_cancelled
 from .reads import gather_reads, nothing, order_running
 from .reference_data import ReferenceData
@@ -168,6 +169,27 @@ class OrderService:
             assert claim.attempt.receipt is not None
             return Accepted(claim.attempt, OrderOutcome(claim.attempt.receipt, replayed=True))
         return Accepted(claim.attempt, None)
+
+    async def preview_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> OrderPreview:
+        """The dry run: what `place_order` would do with this request, found by its reads and checks,
+        with nothing written (no key claimed, no customer, no order). Raises what `place_order` would."""
+        policy = self._policies.for_client(client)
+        refuse_cancelled(command)
+        await self.callbacks.target(client, command)
+        key = _key(command, key, policy)
+        earlier = await self._store.find(client, key)
+        if earlier is not None and earlier.key != key:
+            earlier = None  # found by its reference, but this request's key is another
+        flow = self._flow(policy)
+        return await preview_order(
+            command,
+            policy,
+            instance=flow.route.instance,
+            earlier=earlier,
+            gateway=flow.route.gateway,
+            drafter=flow.drafter,
+            importer=flow.importer,
+        )
 
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
         return await self._store.find(client, reference)

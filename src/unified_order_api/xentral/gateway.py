@@ -173,6 +173,13 @@ class XentralHttpGateway:
     async def import_order(self, draft: OrderDraft) -> str:
         return await self._client.import_sales_order(build_import_payload(draft))
 
+    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+        # The very builder `import_order` sends; its TypedDict is the JSON body as it goes out.
+        return dict(build_import_payload(draft))
+
+    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+        return dict(customer_create_v1(customer))
+
     @_read
     async def get_order(self, order_id: str) -> SalesOrder:
         """The view by id; it has no totals. The read-back checks its id and reference (orders/importing.py)."""

@@ -84,6 +84,12 @@ class FakeGateway:
         self._maybe_fail("import")  # after the write: a lost answer
         return order_id
 
+    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+        return {"reference": draft.reference, "customer": draft.customer_id, "skus": [line.sku for line in draft.lines]}
+
+    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+        return {"email": customer.email, "name": customer.name}
+
     async def get_order(self, order_id: str) -> SalesOrder:
         return self.orders[order_id]
 
