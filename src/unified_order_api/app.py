@@ -17,6 +17,7 @@ from .api.middleware import BodyGuard, RequestContext
 from .api.problems import use_problem_media_type
 from .bootstrap import Container, bootstrap
 from .config import Settings
+from .configcheck import warn_about_config
 from .console import PREFIX as CONSOLE_PREFIX
 from .console import create_console
 
@@ -29,13 +30,20 @@ Errors are RFC 9457 problem+json with every problem listed at once.
 """
 
 
-def create_app(settings: Settings, container_factory: ContainerFactory = bootstrap) -> FastAPI:
+def create_app(
+    settings: Settings, container_factory: ContainerFactory = bootstrap, *, check_config_at_start: bool = False
+) -> FastAPI:
+    """The app; `check_config_at_start` (serve, demo) checks the configuration against Xentral in the
+    background once started, logging problems as warnings."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await container_factory(settings)
         app.state.container = container
         app.state.api_keys = ApiKeys.from_settings(container.settings)
         container.start_background()
+        if check_config_at_start:
+            container.run_in_background(warn_about_config(container), name="config-check")
         try:
             yield
         finally:

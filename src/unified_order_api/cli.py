@@ -1,4 +1,4 @@
-"""`unified-order-api serve | demo | sandbox | migrate | dispatcher`."""
+"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config`."""
 
 from __future__ import annotations
 
@@ -14,15 +14,26 @@ import uvicorn
 from pydantic import ValidationError
 
 from .app import create_app
-from .bootstrap import ConfigurationError, check_production_settings, check_webhook_settings, run_dispatcher
+from .bootstrap import (
+    ConfigurationError,
+    check_production_settings,
+    check_webhook_settings,
+    run_dispatcher,
+    xentral_instances,
+)
 from .config import ApiClient, Settings, describe_errors, load_settings
+from .configcheck import ConfigFinding, check_settings, findings_table
 from .logging_setup import configure_logging
+from .metrics import Metrics
 from .server import server_config
 from .store import migrate
+from .webhooks.targets import TargetGuard
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
-    uvicorn.Server(server_config(create_app(settings), settings.limits, host=host, port=port)).run()
+    uvicorn.Server(
+        server_config(create_app(settings, check_config_at_start=True), settings.limits, host=host, port=port)
+    ).run()
 
 
 def _settings(command: str) -> Settings | None:
@@ -54,6 +65,24 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo_settings(
+    xentral_url: str, xentral_token: str, api_key: str, database_url: str, *, admin_key: str | None = None
+) -> Settings:
+    """The demo's configuration, against the sandbox and its seed data (it passes `check-config`)."""
+    return load_settings(
+        xentral_url=xentral_url,
+        xentral_token=xentral_token,
+        database_url=database_url,
+        clients=[ApiClient(name="demo", api_key=api_key)],
+        admin_api_key=admin_key,
+        shipping_map={"dhl_standard": "1", "dhl": "1", "gls": "2", "pickup": "3", "dpd": "4"},
+        payment_map={"paypal": "2", "invoice": "1", "prepayment": "3", "amazon": "6"},
+        # The seed's shipping-cost, discount and fee products (SHIP-001, DISC-001, FEE-001).
+        defaults={"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"},
+        log_json=False,
+    )
+
+
 def demo(args: argparse.Namespace) -> int:
     from xentral_sandbox.config import SandboxConfig
     from xentral_sandbox.testing import running_sandbox
@@ -66,18 +95,7 @@ def demo(args: argparse.Namespace) -> int:
     scratch = tempfile.TemporaryDirectory(prefix="uoa-demo-")
     database_url = args.database_url or f"sqlite+aiosqlite:///{scratch.name}/demo.db"
     with scratch, running_sandbox(SandboxConfig(seed_path=seed)) as sandbox:
-        settings = load_settings(
-            xentral_url=sandbox.base_url,
-            xentral_token=sandbox.token,
-            database_url=database_url,
-            clients=[ApiClient(name="demo", api_key=api_key)],
-            admin_api_key=admin_key,
-            shipping_map={"dhl_standard": "1", "dhl": "1", "gls": "2", "pickup": "3", "dpd": "4"},
-            payment_map={"paypal": "2", "invoice": "1", "prepayment": "3", "amazon": "6"},
-            # The seed's shipping-cost, discount and fee products (SHIP-001, DISC-001, FEE-001).
-            defaults={"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"},
-            log_json=False,
-        )
+        settings = demo_settings(sandbox.base_url, sandbox.token, api_key, database_url, admin_key=admin_key)
         configure_logging(settings.log_level, json_lines=False)
         base = f"http://{args.host}:{args.port}"
         print(_demo_banner(base, api_key, admin_key, sandbox.base_url, database_url), flush=True)
@@ -157,6 +175,38 @@ def dispatcher(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_config_command(args: argparse.Namespace) -> int:
+    """Exit 0 when every setting checks out, 1 on any problem, 2 when the configuration cannot run at all."""
+    settings = _settings("check-config")
+    if settings is None:
+        return 2
+    configure_logging("WARNING", json_lines=False)
+    try:
+        check_production_settings(settings)
+    except ConfigurationError as error:
+        print(f"unified-order-api check-config: {error}", file=sys.stderr)
+        return 2
+    findings = asyncio.run(_check(settings))
+    print(findings_table(findings))
+    problems = sum(1 for finding in findings if not finding.ok)
+    print(f"\n{len(findings)} settings checked, {problems} problem{'s' if problems != 1 else ''}.")
+    return 1 if problems else 0
+
+
+async def _check(settings: Settings) -> list[ConfigFinding]:
+    instances = xentral_instances(settings, Metrics())
+    try:
+        return await check_settings(
+            settings,
+            {name: instance.uncached for name, instance in instances.items()},
+            TargetGuard(settings.webhooks.allow_private_targets),
+            urls={name: instance.url for name, instance in instances.items()},
+        )
+    finally:
+        for instance in instances.values():
+            await instance.aclose()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="unified-order-api", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +231,10 @@ def _parser() -> argparse.ArgumentParser:
     sandbox_parser.add_argument("--seed", default=None, help="JSON file of products, customers, methods, projects")
     sandbox_parser.set_defaults(run=sandbox)
     commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=migrate_command)
+    commands.add_parser(
+        "check-config",
+        help="check every configured id against Xentral and each webhook target; non-zero exit on any problem",
+    ).set_defaults(run=check_config_command)
     commands.add_parser(
         "dispatcher", help="deliver webhooks from the outbox (with UOA_WEBHOOKS__RUN_IN_SERVICE=false)"
     ).set_defaults(run=dispatcher)

@@ -106,7 +106,9 @@ def test_a_dry_run_finds_an_order_xentral_already_has(api: httpx.Client, sandbox
 
 
 def test_a_dry_run_is_answered_at_once_even_for_an_async_client(sandbox: SandboxHandle, tmp_path: Path) -> None:
-    settings = service_settings(sandbox, tmp_path, clients=[ApiClient(name="shop", api_key=API_KEY, respond_async=True)])
+    settings = service_settings(
+        sandbox, tmp_path, clients=[ApiClient(name="shop", api_key=API_KEY, respond_async=True)]
+    )
     body: dict[str, Any] = order_body()
     with running_service(settings) as url:
         dry = httpx.post(

@@ -46,8 +46,9 @@ class ServerThread:
 
 
 @contextmanager
-def running_service(settings: Settings) -> Iterator[str]:
-    server = ServerThread(create_app(settings), settings.limits)
+def running_service(settings: Settings, *, app: object | None = None) -> Iterator[str]:
+    """The service for `settings` (or `app`, when a test built it itself) on a loopback port."""
+    server = ServerThread(app if app is not None else create_app(settings), settings.limits)
     server.start()
     try:
         yield server.base_url

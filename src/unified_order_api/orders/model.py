@@ -107,6 +107,15 @@ class LineTax:
 
 
 @dataclass(frozen=True, slots=True)
+class SalesChannel:
+    """Where an order came from in Xentral's eyes (an external reference target: a shop, a marketplace)."""
+
+    id: str
+    name: str
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class OrderLine:
     product_id: str
     sku: str

@@ -25,6 +25,7 @@ from ..orders.model import (
     PaymentMethod,
     Product,
     Project,
+    SalesChannel,
     SalesOrder,
     ShippingMethod,
 )
@@ -237,6 +238,35 @@ class XentralHttpGateway:
     @_read
     async def projects(self) -> Sequence[Project]:
         return [_project(item) for item in await self._client.list_projects()]
+
+    # -- for the configuration check (not the order flow) -----------------------------------------
+
+    @_read
+    async def sales_channels(self) -> Sequence[SalesChannel]:
+        """The external reference targets (docs/xentral.md#mapping-lists), which `sales_channel_id` names."""
+        items = await self._client.list_external_reference_targets()
+        return [SalesChannel(id=i.id, name=i.name or "", active=i.is_active is not False) for i in items]
+
+    @_read
+    async def product_by_id(self, product_id: str) -> Product | None:
+        """The product with this Xentral id, or None when Xentral has none; a product marked inactive or
+        deleted counts as locked, as no order may use it."""
+        try:
+            item = await self._client.get_product(product_id)
+        except XentralNotFound:
+            return None
+        reason = item.disabled_reason or None
+        if item.is_deleted:
+            reason = reason or "deleted"
+        elif item.mark_as_inactive:
+            reason = reason or "marked as inactive"
+        return Product(
+            id=item.id,
+            sku=item.number,
+            name=item.name or "",
+            is_locked=item.is_disabled or item.is_deleted or item.mark_as_inactive,
+            locked_reason=reason,
+        )
 
 
 def _customer_carries(item: CustomerItem, field: CustomerLookupField, value: str) -> bool:
