@@ -16,7 +16,7 @@ Writes and the reference-data lists pass straight through.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from ..orders.errors import XentralAccessDenied, XentralFilterIgnored, XentralUnavailable
 from ..orders.model import (
@@ -141,6 +141,12 @@ class CoalescingGateway:
 
     async def import_order(self, draft: OrderDraft) -> str:
         return await self._inner.import_order(draft)
+
+    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+        return self._inner.import_payload(draft)
+
+    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+        return self._inner.customer_payload(customer)
 
     async def get_order(self, order_id: str) -> SalesOrder:
         return await self._inner.get_order(order_id)
