@@ -130,8 +130,10 @@ def test_minute_counter_keeps_the_last_hour_only() -> None:
 
 def test_every_xentral_answer_and_transport_failure_but_a_refused_connection_is_counted() -> None:
     metrics = Metrics()
-    metrics.xentral_response("import_order", 201, 0.1)
-    metrics.xentral_response("list_products", 429, 0.1)
-    metrics.xentral_transport_error("import_order", "XentralTimeout")
-    metrics.xentral_transport_error("list_products", "XentralConnectError")
+    metrics.xentral_response("default", "import_order", 201, 0.1)
+    metrics.xentral_response("merchant", "list_products", 429, 0.1)
+    metrics.xentral_transport_error("default", "import_order", "XentralTimeout")
+    metrics.xentral_transport_error("default", "list_products", "XentralConnectError")
     assert metrics.xentral_calls.last()[-1].calls == 3
+    by_instance = metrics.xentral_calls_by_instance
+    assert (by_instance["default"].last()[-1].calls, by_instance["merchant"].last()[-1].calls) == (2, 1)
