@@ -42,6 +42,8 @@ def test_the_demo_configuration_checks_clean(sandbox: SandboxHandle, tmp_path: P
     assert named["payment_map.amazon"] == "Amazon"
     assert named["defaults.project_id"] == "Standard (first project, id 1)"
     assert named["xentral"] == "default"
+    products = {"shipping_cost_product_id", "discount_product_id", "fee_product_id"}
+    assert {setting.removeprefix("defaults.") for setting in named if setting.endswith("_product_id")} == products
     assert {f.client for f in findings} == {"demo"}
     assert all(call.method == "GET" for call in sandbox.calls.records())  # a check only reads
 

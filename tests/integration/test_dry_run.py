@@ -119,3 +119,47 @@ def test_a_dry_run_is_answered_at_once_even_for_an_async_client(sandbox: Sandbox
     assert dry.headers["preference-applied"] == "dry-run"
     assert status.status_code == 404  # not queued either
     assert _writes(sandbox) == []
+
+
+MONEY_PRODUCTS = {"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"}
+
+
+def test_a_dry_run_runs_the_money_check_and_its_payload_carries_the_money(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, tmp_path, defaults=MONEY_PRODUCTS)
+    body = order_body(
+        items=[{"sku": "ART-001", "quantity": 2, "price": "19.99"}, {"sku": "BOOK-001", "quantity": 1}],
+        shipping_costs=[{"name": "DHL", "amount": "4.90"}],
+        discounts=[{"name": "TENOFF", "amount": "10.00"}],
+    )
+    body["customer"]["email"] = "max@example.com"
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        wrong = api.post("/api/orders", json={**body, "expected_total": "90.00"}, headers=DRY_RUN)
+        assert wrong.status_code == 422 and wrong.json()["code"] == "total_mismatch"
+
+        right = api.post("/api/orders", json={**body, "expected_total": "59.87"}, headers=DRY_RUN)
+        assert right.status_code == 200, right.text
+        preview = right.json()
+        assert (preview["totals"]["gross"], preview["totals"]["expected"]) == ("59.87", "59.87")
+        assert preview["totals"]["matches"] is not False and preview["warnings"] == []
+        assert _writes(sandbox) == []
+
+        real = api.post("/api/orders", json={**body, "expected_total": "59.87"})
+        assert real.status_code == 201, real.text
+    [sent] = sandbox.calls.bodies(IMPORT)
+    assert sent == preview["import_payload"]
+    assert [cost["shippingCostProduct"]["id"] for cost in sent["delivery"]["shippingCosts"]] == ["453"]
+    assert len(sent["discountPositions"]) == 1
+
+
+def test_a_client_may_flag_instead_of_refuse_and_the_dry_run_says_so(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    shop = ApiClient.model_validate({"name": "shop", "api_key": API_KEY, "totals": {"on_mismatch": "flag"}})
+    settings = service_settings(sandbox, tmp_path, defaults=MONEY_PRODUCTS, clients=[shop])
+    body = order_body(items=[{"sku": "ART-001", "quantity": 1, "price": "19.99"}], expected_total="25.00")
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        preview = api.post("/api/orders", json=body, headers=DRY_RUN)
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["totals"]["matches"] is False
+    assert preview.json()["warnings"]
+    assert _writes(sandbox) == []

@@ -133,4 +133,5 @@ def test_the_readme_example_of_two_shops_on_two_instances(tmp_path: Path, monkey
     assert (woo.customers.create_missing, amazon.customers.create_missing) == (True, False)
     assert (woo.idempotency.upstream_check, amazon.idempotency.upstream_check) == ("always", "when_unsure")
     assert amazon.respond_async and not woo.respond_async
+    assert (woo.totals.on_mismatch, amazon.totals.on_mismatch) == ("refuse", "flag")
     assert settings.xentral_instances["merchant"].rate_limit_reserve == 20

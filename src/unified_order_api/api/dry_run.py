@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from ..orders.preview import OrderPreview
-from .schemas import OrderOut
+from .schemas import OrderOut, TotalsOut
 
 __all__ = ["DRY_RUN", "OrderPreviewOut", "dry_run_response"]
 
@@ -64,6 +64,12 @@ class OrderPreviewOut(BaseModel):
     payment_method_id: str | None = None
     sales_channel_id: str | None = None
     currency: str | None = None
+    totals: TotalsOut | None = Field(
+        default=None, description="The order's money as computed before the import (absent when a price is unknown)"
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="What the real run would report, e.g. a total the tolerance flags"
+    )
     existing_order: ExistingOrderOut | None = None
     order: OrderOut | None = Field(default=None, description="The earlier answer a replay would repeat")
     import_payload: dict[str, Any] | None = Field(
@@ -108,6 +114,8 @@ class OrderPreviewOut(BaseModel):
             payment_method_id=draft.payment_method_id if draft else None,
             sales_channel_id=draft.sales_channel_id if draft else None,
             currency=draft.currency if draft else None,
+            totals=TotalsOut.model_validate(draft.totals.to_json()) if draft and draft.totals else None,
+            warnings=draft.totals.warnings() if draft and draft.totals else [],
             existing_order=(
                 ExistingOrderOut(id=existing.id, number=existing.document_number, status=existing.status)
                 if existing is not None
