@@ -155,12 +155,14 @@ def test_server_error_on_import_is_reconciled_on_retry(sandbox: SandboxHandle, t
 
 
 def test_timeout_on_import_that_landed_late_is_not_duplicated(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    # The import lands 3 s after it was sent, long after the 0.5 s timeout: the reconciliation that
+    # follows the timeout must not see it even when a loaded machine answers it slowly.
     settings = service_settings(
-        sandbox, tmp_path, xentral_timeout_seconds=0.5, idempotency={"unknown_outcome_retry_seconds": 1.5}
+        sandbox, tmp_path, xentral_timeout_seconds=0.5, idempotency={"unknown_outcome_retry_seconds": 3.5}
     )
     body = order_body()
     with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
-        sandbox.faults.latency(1.0, count=1, **IMPORT)
+        sandbox.faults.latency(3.0, count=1, **IMPORT)
         first = api.post("/api/orders", json=body)
         assert first.status_code == 504, first.text
         assert first.json()["code"] == "xentral_outcome_unknown"
