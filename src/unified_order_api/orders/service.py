@@ -181,7 +181,7 @@ class OrderService:
         if earlier is not None and earlier.key != key:
             earlier = None  # found by its reference, but this request's key is another
         flow = self._flow(policy)
-        return await preview_order(
+        preview = await preview_order(
             command,
             policy,
             instance=flow.route.instance,
@@ -190,6 +190,16 @@ class OrderService:
             drafter=flow.drafter,
             importer=flow.importer,
         )
+        if preview.existing is not None and self._others_on_instance(
+            await self._store.clients_of_order(preview.existing.id), client, policy
+        ):
+            # The real run refuses this too: another client's order is never shown to this caller.
+            raise ReferenceTaken(
+                f"Xentral holds an order with reference '{policy.external_reference(command.reference)}' that "
+                "this service made for another client; it is not shown. Give each client its own "
+                "reference_prefix, or send another reference."
+            )
+        return preview
 
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
         return await self._store.find(client, reference)
