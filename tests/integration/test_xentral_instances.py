@@ -169,3 +169,25 @@ def test_reference_prefixes_need_to_differ_only_among_clients_of_one_instance() 
     together = Settings(xentral_url="https://a.xentral.biz", xentral_token="t", clients=[shop, {**shop, "name": "b"}])
     with pytest.raises(ConfigurationError, match="reference_prefix"):
         check_production_settings(together)
+
+
+def test_an_order_id_of_another_instance_is_no_other_clients_order(
+    sandbox: SandboxHandle, second_sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Order ids are per instance: woo's order 1 in its Xentral says nothing about order 1 in amazon's."""
+    with running_service(_settings(sandbox, second_sandbox, tmp_path)) as url:
+        woo = _post(url, WOO_KEY, order_body())
+        assert woo.status_code == 201, woo.text
+        # An order made outside this service in the marketplace's Xentral gets the same id there.
+        [sent] = sandbox.calls.bodies("POST /api/v1/salesOrders/actions/import")
+        made_elsewhere = {**sent, "externalOrderNumber": "AMZ-MADE-ELSEWHERE", "customer": {"id": "1"}}
+        imported = httpx.post(
+            f"{second_sandbox.base_url}/api/v1/salesOrders/actions/import",
+            json=made_elsewhere,
+            headers={**second_sandbox.headers, "Accept": "*/*"},
+        )
+        assert imported.status_code == 201, imported.text
+        assert imported.headers["location"].rstrip("/").endswith("/" + woo.json()["order_id"])
+        amazon = _post(url, AMAZON_KEY, order_body(reference="MADE-ELSEWHERE"))
+    assert amazon.status_code == 200, amazon.text  # not 409 reference_taken
+    assert (amazon.json()["outcome"], amazon.json()["order_id"]) == ("existing", woo.json()["order_id"])
