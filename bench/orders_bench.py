@@ -467,7 +467,7 @@ def durable_writes(orders: int = 200, seed: int = 3) -> None:
 
 
 async def _durable_writes(orders: int, rng: random.Random) -> None:
-    from tests.unit.orders.fakes import FakeGateway
+    from tests.orders.fakes import FakeGateway
     from unified_order_api.api.schemas import OrderRequest
     from unified_order_api.orders.attempts import AttemptState, StepName
     from unified_order_api.orders.callbacks import OrderCallbacks

@@ -71,9 +71,10 @@ def main() -> None:
     binary = shutil.which("redis-server")
     if binary is None:
         sys.exit("needs redis-server on PATH")
-    with tempfile.TemporaryDirectory(prefix="uoa-redis-bench-") as tmp, running_sandbox(
-        SandboxConfig(rate_limit=None)
-    ) as sandbox:
+    with (
+        tempfile.TemporaryDirectory(prefix="uoa-redis-bench-") as tmp,
+        running_sandbox(SandboxConfig(rate_limit=None)) as sandbox,
+    ):
         port = free_port()
         redis = subprocess.Popen(
             [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

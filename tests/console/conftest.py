@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import API_KEY, service_settings
 from tests.support.servers import running_service
+from tests.support.service import API_KEY, service_settings
 from tests.webhooks.receiver import Receiver
 from unified_order_api.config import ApiClient, Settings
 from xentral_sandbox.config import SandboxConfig

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.integration.conftest import API_KEY
 from tests.support.orders import order_body
 from tests.support.servers import running_service
+from tests.support.service import API_KEY
 from tests.webhooks.receiver import Receiver
 from xentral_sandbox.testing import SandboxHandle
 

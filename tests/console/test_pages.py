@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, select, update
 
-from tests.integration.conftest import API_KEY
 from tests.support.orders import order_body
 from tests.support.servers import ServerThread
+from tests.support.service import API_KEY
 from tests.webhooks.receiver import Receiver
 from unified_order_api.app import create_app
 from unified_order_api.bootstrap import Container, bootstrap

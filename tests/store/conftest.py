@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.orders.fakes import InMemoryAttemptStore
 from tests.support.databases import postgres_schema
-from tests.unit.orders.fakes import InMemoryAttemptStore
 from unified_order_api.orders.ports import AttemptStore
 from unified_order_api.store import migrate
 from unified_order_api.store.attempts import SqlAttemptStore

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import API_KEY, service_settings
+from tests.support.service import API_KEY, service_settings
 from unified_order_api.config import ApiClient, Settings
 from xentral_sandbox.testing import SandboxHandle
 

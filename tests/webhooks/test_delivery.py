@@ -12,10 +12,10 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.integration.conftest import API_KEY
 from tests.support.clock import FakeClock
 from tests.support.orders import order_body
 from tests.support.servers import running_service
+from tests.support.service import API_KEY
 from unified_order_api.bootstrap import build_dispatcher
 from unified_order_api.config import Settings
 from unified_order_api.store.database import create_engine

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.conftest import API_KEY
 from tests.support.orders import order_body, order_count
 from tests.support.servers import running_service
+from tests.support.service import API_KEY
 from unified_order_api.bootstrap import ConfigurationError, check_webhook_settings
 from xentral_sandbox.testing import SandboxHandle
 

@@ -1,0 +1,260 @@
+"""The order service at its edges: lost answers, failed reconciliations, takeovers and the queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.orders.fakes import FakeGateway, InMemoryAttemptStore, command
+from tests.support.clock import FakeClock
+from unified_order_api.cache import CachedLookups, MemoryCache
+from unified_order_api.config import ApiClient, Settings
+from unified_order_api.orders import errors
+from unified_order_api.orders.attempts import AttemptState
+from unified_order_api.orders.model import Product, SalesOrder
+from unified_order_api.orders.policy import OrderPolicies
+from unified_order_api.orders.queue import QueueWorker
+from unified_order_api.orders.service import OrderService
+from unified_order_api.xentral import errors as upstream
+from unified_order_api.xentral.translation import order_error
+
+
+class Harness:
+    def __init__(
+        self,
+        service: OrderService,
+        gateway: FakeGateway,
+        store: InMemoryAttemptStore,
+        clock: FakeClock,
+        policies: OrderPolicies,
+    ) -> None:
+        self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
+        self.policies = policies
+        self.worker = QueueWorker(service=service, queue=store, attempts=store, clock=clock)
+
+    def orders_with(self, reference: str) -> list[str]:
+        return [order.id for order in self.gateway.orders.values() if order.reference == reference]
+
+
+@pytest.fixture
+def make() -> Any:
+    """Build a service on fakes: no database, no HTTP (the in-memory store keeps the SQL store's rules)."""
+
+    async def build(**overrides: Any) -> Harness:
+        settings = Settings(
+            xentral_url="https://x.xentral.biz",
+            xentral_token="t",
+            clients=[ApiClient(name="shop", api_key="k")],
+            **overrides,
+        )
+        clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
+        gateway, store = FakeGateway(), InMemoryAttemptStore()
+        policies = OrderPolicies.from_settings(settings)
+        service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
+        return Harness(service, gateway, store, clock, policies)
+
+    return build
+
+
+def _timeout(operation: str) -> upstream.XentralTimeout:
+    return upstream.XentralTimeout("t", operation=operation, method="POST", path="/x", outcome_unknown=True)
+
+
+async def test_failed_reconciliation_keeps_the_outcome_unknown_and_the_retry_finds_the_order(make: Any) -> None:
+    h = await make(idempotency={"upstream_check": "when_unsure"})
+    h.gateway.fail("import", _timeout("import_sales_order"))
+    h.gateway.fail("find_orders", upstream.RateBudgetExhausted(3.0, operation="list_sales_orders"))
+    with pytest.raises(errors.XentralOutcomeUnknown):
+        await h.service.place_order(command(), client="shop")
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.IMPORTING
+    h.clock.advance(61)
+    outcome = await h.service.place_order(command(), client="shop")
+    assert h.orders_with("R-1") == [outcome.receipt.order_id]
+
+
+async def test_unknown_outcome_locks_the_key_long_enough_for_a_slow_import(make: Any) -> None:
+    h = await make()
+
+    async def import_still_running_in_xentral(draft: Any) -> str:
+        raise order_error(_timeout("import_sales_order"), write=True)
+
+    h.gateway.import_order = import_still_running_in_xentral  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralOutcomeUnknown) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert raised.value.retry_after == 60
+    h.clock.advance(5)
+    with pytest.raises(errors.OrderInProgress):
+        await h.service.place_order(command(), client="shop")
+
+
+async def test_customer_search_errors_are_service_errors_and_do_not_lock_the_key(make: Any) -> None:
+    h = await make()
+    h.gateway.fail(
+        "find_customers",
+        upstream.XentralTimeout("t", operation="list_customers", method="GET", path="/x", outcome_unknown=False),
+    )
+    with pytest.raises(errors.XentralTimedOut):
+        await h.service.place_order(command(), client="shop")
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.FAILED
+    assert (await h.service.place_order(command(), client="shop")).receipt.outcome == "created"
+
+
+async def test_taking_over_a_failed_attempt_under_a_used_key_is_key_reuse(make: Any) -> None:
+    h = await make()
+    h.gateway.fail("products", upstream.XentralServerError(500, None, "list_products"))
+    with pytest.raises(errors.XentralFailed):
+        await h.service.place_order(command("R2"), client="shop", key="R2")
+    await h.service.place_order(command("R1"), client="shop", key="K")
+    with pytest.raises(errors.IdempotencyKeyReused):
+        await h.service.place_order(command("R2"), client="shop", key="K")
+
+
+async def test_a_dead_sync_attempt_resent_async_is_worked_off(make: Any) -> None:
+    h = await make()
+    order = command("R-9")
+    past = h.clock.now - dt.timedelta(seconds=120)
+    await h.store.claim(
+        client="shop",
+        key="R-9",
+        reference="R-9",
+        fingerprint=order.fingerprint(),
+        owner="dead",
+        now=past,
+        lease_until=past + dt.timedelta(seconds=60),
+        request=order.to_json(),
+    )
+    accepted = await h.service.accept_order(order, client="shop")
+    assert accepted.outcome is None
+    assert await h.worker.run_once() == 1
+    attempt = await h.store.find("shop", "R-9")
+    assert attempt is not None and attempt.state == AttemptState.COMPLETED
+    assert len(h.orders_with("R-9")) == 1
+
+
+async def test_an_unknown_customer_number_without_email_is_not_created(make: Any) -> None:
+    h = await make()
+    with pytest.raises(errors.CustomerNotFound) as raised:
+        await h.service.place_order(command(email=None, number="C-999"), client="shop")
+    assert raised.value.problems[0].pointer == "/customer/email"
+    assert h.gateway.customers == {}
+
+
+async def test_two_orders_of_one_new_customer_at_once_create_it_once(make: Any) -> None:
+    import asyncio
+
+    h = await make()
+    gateway = CachedLookups(h.gateway, MemoryCache())
+    service = OrderService(gateway=gateway, store=h.store, policies=h.policies, cache=gateway, clock=h.clock)
+    outcomes = await asyncio.gather(*(service.place_order(command(f"R-{n}"), client="shop") for n in range(5)))
+    assert len(h.gateway.customers) == 1
+    assert {outcome.receipt.customer_id for outcome in outcomes} == set(h.gateway.customers)
+
+
+async def test_a_queue_item_that_keeps_crashing_ends_failed(make: Any) -> None:
+    h = await make()
+    await h.service.accept_order(command("R-7"), client="shop")
+    for _ in range(20):
+        h.clock.advance(3600)
+        claimed = await h.store.claim_queued(owner="w", now=h.clock.now, lease_until=h.clock.now, limit=1)
+        if not claimed:
+            break
+        claimed[0].request = {"not": "a command"}  # a stored request we cannot read
+        await h.worker.process(claimed[0])
+    final = await h.store.find("shop", "R-7")
+    assert final is not None and final.state == AttemptState.FAILED
+
+
+async def test_one_sku_in_two_spellings_does_not_poison_the_cache() -> None:
+    class CaseInsensitive(FakeGateway):
+        async def products_by_sku(self, skus: Any) -> Any:
+            return {skus[0]: Product("1", "ART-1", "Shirt")}  # Xentral returns one product for both spellings
+
+    gateway = CachedLookups(CaseInsensitive(), MemoryCache())
+    await gateway.products_by_sku(["ART-1", "art-1"])
+    assert list(await gateway.products_by_sku(["ART-1"])) == ["ART-1"]
+
+
+def _filter_ignored(operation: str, key: str) -> upstream.XentralFilterIgnored:
+    return upstream.XentralFilterIgnored(operation=operation, key=key, returned=3, unmatched=2)
+
+
+async def test_a_read_back_that_does_not_prove_the_order_reports_nothing_and_stays_reconcilable(make: Any) -> None:
+    """The list does not show the imported order and the view shows another one: not reported as created."""
+    h = await make(idempotency={"upstream_check": "when_unsure"})
+    shown = h.gateway.find_orders_by_reference
+
+    async def hidden(reference: str) -> list[SalesOrder]:
+        return []
+
+    async def another(order_id: str) -> SalesOrder:
+        return SalesOrder("9", "20009", "released", "SOMEONE-ELSE")
+
+    h.gateway.find_orders_by_reference = hidden  # type: ignore[method-assign]
+    h.gateway.get_order = another  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralOrderUnconfirmed) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert raised.value.retry_after == 60  # the unknown-outcome lock
+    assert "order 1" in raised.value.detail and "not reported as created" in raised.value.detail
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.IMPORTING and attempt.receipt is None
+    with pytest.raises(errors.OrderInProgress):
+        await h.service.place_order(command(), client="shop")
+    h.gateway.find_orders_by_reference = shown  # type: ignore[method-assign]
+    h.clock.advance(61)
+    outcome = await h.service.place_order(command(), client="shop")
+    assert (outcome.receipt.outcome, outcome.receipt.order_id) == ("created", "1")
+    assert h.orders_with("R-1") == ["1"]
+
+
+async def test_a_read_back_from_an_ignored_filter_is_unconfirmed_without_asking_the_view(make: Any) -> None:
+    h = await make(idempotency={"upstream_check": "when_unsure"})
+    h.gateway.fail("find_orders", _filter_ignored("list_sales_orders", "externalOrderNumber"))
+    viewed: list[str] = []
+
+    async def view(order_id: str) -> SalesOrder:
+        viewed.append(order_id)
+        return h.gateway.orders[order_id]
+
+    h.gateway.get_order = view  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralOrderUnconfirmed) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert "ignored the filter on `externalOrderNumber`" in raised.value.detail
+    assert viewed == []  # a Xentral that ignored the filter proves nothing, not even through the view
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.IMPORTING
+
+
+async def test_an_ignored_filter_in_the_duplicate_check_decides_nothing(make: Any) -> None:
+    h = await make()
+    h.gateway.fail("find_orders", _filter_ignored("list_sales_orders", "externalOrderNumber"))
+    with pytest.raises(errors.XentralFilterIgnored) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert "list_sales_orders ignored the filter" in raised.value.detail
+    assert h.gateway.orders == {} and h.gateway.customers == {}
+
+
+async def test_an_ignored_filter_in_the_customer_search_creates_no_customer(make: Any) -> None:
+    h = await make()
+    h.gateway.fail("find_customers", _filter_ignored("list_customers", "email"))
+    with pytest.raises(errors.XentralFilterIgnored):
+        await h.service.place_order(command(), client="shop")
+    assert h.gateway.orders == {} and h.gateway.customers == {}
+
+
+async def test_a_406_on_the_import_is_a_refusal_not_an_unknown_outcome(make: Any) -> None:
+    h = await make()
+
+    async def refused(draft: Any) -> str:
+        raise order_error(upstream.XentralNotAcceptable(406, None, "import_sales_order"), write=True)
+
+    h.gateway.import_order = refused  # type: ignore[method-assign]
+    with pytest.raises(errors.XentralMisbehaved) as raised:
+        await h.service.place_order(command(), client="shop")
+    assert not isinstance(raised.value, errors.XentralOutcomeUnknown)
+    assert "406" in raised.value.detail and "nothing was written" in raised.value.detail
+    attempt = await h.store.find("shop", "R-1")
+    assert attempt is not None and attempt.state == AttemptState.FAILED

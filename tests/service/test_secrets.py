@@ -1,0 +1,79 @@
+"""Secrets never reach logs, problem bodies or responses — checked on a real process's output."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import httpx
+
+from tests.support.orders import order_body
+from tests.support.processes import ServiceProcess, service_env
+from tests.support.service import API_KEY
+from xentral_sandbox.testing import SandboxHandle
+
+XENTRAL_TOKEN = "xentral-secret-token-4242"
+WEBHOOK_SECRET = "whsec_c2VjcmV0LXdlYmhvb2stc2lnbmluZy1rZXk="
+SHOP_SECRET = "shopify-shop-secret-9876"
+
+
+def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    log_path = tmp_path / "service.log"
+    env = service_env(
+        xentral_url=sandbox.base_url,
+        token=XENTRAL_TOKEN,  # wrong for the sandbox: every Xentral call gets 401
+        database_url=f"sqlite:///{tmp_path}/s.db",
+        api_key=API_KEY,
+        extra={
+            "UOA_LOG_LEVEL": "DEBUG",
+            "UOA_ADMIN_API_KEY": "admin-secret-key-777",
+            "UOA_WEBHOOKS__ALLOW_PRIVATE_TARGETS": ["loopback"],
+            "UOA_CLIENTS": [
+                {
+                    "name": "shop",
+                    "api_key": API_KEY,
+                    "webhook_url": "http://127.0.0.1:9/hooks",
+                    "webhook_secret": WEBHOOK_SECRET,
+                    "shop": {"kind": "shopify", "secret": SHOP_SECRET},
+                }
+            ],
+        },
+    )
+    service = ServiceProcess(env, log_path).wait_ready()
+    answers: list[str] = []
+    try:
+        headers = {"X-API-Key": API_KEY}
+        denied = httpx.post(f"{service.base_url}/api/orders", json=order_body(), headers=headers)
+        assert denied.status_code == 502, denied.text
+        assert denied.json()["code"] == "xentral_access_denied"
+        assert "token" in denied.json()["detail"]
+        answers.append(denied.text + str(denied.headers))
+        wrong_key = httpx.post(f"{service.base_url}/api/orders", json=order_body(), headers={"X-API-Key": "nope"})
+        answers.append(wrong_key.text)
+        ready = httpx.get(f"{service.base_url}/readyz")
+        answers.append(ready.text)
+        answers.append(httpx.get(f"{service.base_url}/metrics").text)
+        answers.append(httpx.get(f"{service.base_url}/openapi.json").text)
+        shop_order = json.dumps({**order_body(), "line_items": []}).encode()
+        for secret in ("wrong-secret", SHOP_SECRET):
+            signature = base64.b64encode(hmac.new(secret.encode(), shop_order, hashlib.sha256).digest()).decode()
+            shop = httpx.post(
+                f"{service.base_url}/api/shops/shop/shopify",
+                content=shop_order,
+                headers={"X-Shopify-Hmac-Sha256": signature, "Content-Type": "application/json"},
+            )
+            assert shop.status_code == (401 if secret == "wrong-secret" else 422), shop.text
+            answers.append(shop.text + str(shop.headers))
+        admin = {"X-API-Key": "admin-secret-key-777"}
+        answers.append(httpx.get(f"{service.base_url}/api/admin/webhooks/deliveries", headers=admin).text)
+    finally:
+        service.stop()
+    output = log_path.read_text()
+    assert "xentral_access_denied" in output or "order.failed" in output  # the log did record the failure
+    for secret in (XENTRAL_TOKEN, API_KEY, "admin-secret-key-777", WEBHOOK_SECRET, SHOP_SECRET):
+        assert secret not in output, f"{secret} leaked into the log"
+        for answer in answers:
+            assert secret not in answer, f"{secret} leaked into an answer"
