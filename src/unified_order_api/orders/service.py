@@ -20,8 +20,7 @@ from ..clock import Clock, utc_now
 from .attempts import Attempt, AttemptState, Claim, LeaseLost, OrderReceipt, StepName
 from .callbacks import OrderCallbacks
 from .commands import PlaceOrder, fingerprint_of
-from .customers import CustomerLookup, CustomerSettlement, creation_identity, find_customer
-from .drafting import OrderDrafter
+from .customers import CustomerLookup, creation_identity, find_customer
 from .errors import (
     IdempotencyKeyReused,
     OrderError,
@@ -31,7 +30,7 @@ from .errors import (
     XentralRejectedOrder,
     XentralSideError,
 )
-from .importing import OrderImporter
+from .flows import InstanceFlow, instance_flows
 from .model import OrderDraft
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
@@ -39,7 +38,7 @@ from .preview import OrderPreview, preview_order
 from .pricing import refuse_cancelled
 from .reads import gather_reads, nothing, order_running
 from .reference_data import ReferenceData
-from .routing import XentralRoute, XentralRoutes
+from .routing import XentralRoutes
 from .totals import TotalsCheck
 
 __all__ = ["Accepted", "OrderOutcome", "OrderService"]
@@ -61,16 +60,6 @@ class Accepted:
 
     attempt: Attempt
     outcome: OrderOutcome | None
-
-
-@dataclass(frozen=True, slots=True)
-class _InstanceFlow:
-    """The flow's parts bound to one Xentral instance (see `routing`)."""
-
-    route: XentralRoute
-    drafter: OrderDrafter
-    customers: CustomerSettlement
-    importer: OrderImporter
 
 
 class OrderService:
@@ -99,25 +88,21 @@ class OrderService:
         self._policies = policies
         self._clock = clock
         self._on_totals = on_totals  # reports each created order's totals check (metrics)
-        self._flows = {
-            route.instance: _InstanceFlow(
-                route=route,
-                drafter=OrderDrafter(route.gateway, route.reference_data, clock),
-                customers=CustomerSettlement(
-                    gateway=route.gateway, attempts=store, creations=store, clock=clock, instance=route.instance
-                ),
-                importer=OrderImporter(gateway=route.gateway, attempts=store, clock=clock),
-            )
-            for route in routes
-        }
+        self._flows = instance_flows(routes, store, clock)
         self.callbacks = OrderCallbacks(callbacks, clock)
 
-    def _others_on_instance(self, clients: set[str], client: str, policy: ClientPolicy) -> set[str]:
-        """Of the clients whose attempts hold an order id, those other than `client` on the same Xentral
-        instance: an id means the same order only within one instance."""
-        return {other for other in clients - {client} if self._policies.for_client(other).instance == policy.instance}
+    async def _refuse_another_clients(self, order_id: str, client: str, policy: ClientPolicy, reference: str) -> None:
+        """Another client's order behind the same externalOrderNumber (their prefixes overlapped once,
+        or a client was renamed) is never handed to this caller. Order ids are unique per instance."""
+        holders = await self._store.clients_of_order(order_id)
+        if any(self._policies.for_client(other).instance == policy.instance for other in holders - {client}):
+            raise ReferenceTaken(
+                f"Xentral holds an order with reference '{policy.external_reference(reference)}' that this "
+                "service made for another client; it is not shown, and no order was created. Give each "
+                "client its own reference_prefix, or send another reference."
+            )
 
-    def _flow(self, policy: ClientPolicy) -> _InstanceFlow:
+    def _flow(self, policy: ClientPolicy) -> InstanceFlow:
         """The parts of the flow for the client's Xentral instance."""
         return self._flows[self.routes.route(policy.instance).instance]
 
@@ -190,15 +175,8 @@ class OrderService:
             drafter=flow.drafter,
             importer=flow.importer,
         )
-        if preview.existing is not None and self._others_on_instance(
-            await self._store.clients_of_order(preview.existing.id), client, policy
-        ):
-            # The real run refuses this too: another client's order is never shown to this caller.
-            raise ReferenceTaken(
-                f"Xentral holds an order with reference '{policy.external_reference(command.reference)}' that "
-                "this service made for another client; it is not shown. Give each client its own "
-                "reference_prefix, or send another reference."
-            )
+        if preview.existing is not None:  # refused as the real run refuses it
+            await self._refuse_another_clients(preview.existing.id, client, policy, command.reference)
         return preview
 
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
@@ -267,14 +245,7 @@ class OrderService:
             nothing() if reuse_customer else find_customer(flow.route.gateway, command.customer, policy.customers),
         )
         if existing is not None:
-            if self._others_on_instance(await self._store.clients_of_order(existing.id), attempt.client, policy):
-                # Another client's order behind the same externalOrderNumber (their prefixes overlapped
-                # once, or a client was renamed): never hand its ids to this caller.
-                raise ReferenceTaken(
-                    f"Xentral holds an order with reference '{policy.external_reference(command.reference)}' that "
-                    "this service made for another client; it is not shown, and no order was created. Give each "
-                    "client its own reference_prefix, or send another reference."
-                )
+            await self._refuse_another_clients(existing.id, attempt.client, policy, command.reference)
             receipt = flow.importer.receipt_for_existing(command.reference, existing, attempt)
             await self._finish(attempt, receipt, callback_url)
             return receipt
@@ -316,7 +287,7 @@ class OrderService:
         return receipt
 
     async def _resolve_fresh(
-        self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, flow: _InstanceFlow
+        self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, flow: InstanceFlow
     ) -> tuple[OrderDraft, CustomerLookup | None]:
         """Draft and customer again from Xentral itself, after dropping what the caches said."""
         cache = flow.route.cache
