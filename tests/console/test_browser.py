@@ -162,7 +162,9 @@ def test_sign_in_find_an_order_made_through_the_api_and_see_its_steps_and_number
     assert len(bars) == 60 and bars[-1].size["height"] + bars[-2].size["height"] > 0
     browser.save_screenshot(str(SCREENSHOTS / "health.png"))
     browser.get(f"{console_url}/console/configuration")
-    assert "PayPal" in by_id(browser, "mappings").text
+    [shop_mappings] = all_by_css(browser, "#client-shop table.mappings")
+    assert "PayPal" in shop_mappings.text and "no payment method with id '999'" in shop_mappings.text
+    assert by_id(browser, "client-other").find_element("css selector", ".instance").text == "default"
     browser.save_screenshot(str(SCREENSHOTS / "configuration.png"))
 
 

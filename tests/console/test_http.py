@@ -229,14 +229,17 @@ def test_configuration_names_mapped_ids_and_lists_codes_without_a_mapping(
     assert api.post("/api/orders", json=order_body(payment="Vorkasse", shipping="GLS")).status_code == 201
     _failed_order(api)  # payment "barter"
     page = operator.get("/console/configuration").text
-    mapped = page[page.index('id="mappings"') : page.index("</table>", page.index('id="mappings"'))]
-    assert re.search(r"<code>paypal</code></td><td>2</td>\s*<td>PayPal</td>", mapped)
-    assert re.search(r"<code>ghost</code></td><td>999</td>\s*<td><span[^>]*>no such id in Xentral", mapped)
-    unmapped = page[page.index('id="unmapped"') : page.index("</table>", page.index('id="unmapped"'))]
+    shop = page[page.index('id="client-shop"') : page.index('id="client-other"')]
+    mapped = shop[shop.index('class="mappings"') : shop.index("</table>", shop.index('class="mappings"'))]
+    assert re.search(r"<code>paypal</code></td><td>2</td>\s*<td>PayPal</td><td>global</td>", mapped)
+    assert re.search(r"<code>ghost</code></td><td>999</td>\s*<td><span[^>]*>no payment method with id", mapped)
+    unmapped = shop[shop.index('class="unmapped"') : shop.index("</table>", shop.index('class="unmapped"'))]
     assert re.search(r"<code>Vorkasse</code>.*?3 — Vorkasse <small>matched by name", unmapped, re.S)
     assert re.search(r"<code>GLS</code>.*?2 — GLS International", unmapped, re.S)
     assert re.search(r"<code>barter</code>.*?no Xentral method matches", unmapped, re.S)
     assert "<code>paypal</code>" not in unmapped and "<code>dhl_standard</code>" not in unmapped
+    other = page[page.index('id="client-other"') :]
+    assert "<code>barter</code>" not in other  # the shop's codes are not the other client's
 
 
 def test_sign_in_is_throttled_after_repeated_failures(

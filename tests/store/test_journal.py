@@ -210,6 +210,8 @@ async def test_codes_used_adds_up_clients_and_skips_absent_codes(engine: AsyncEn
     assert (dhl.orders, dhl.clients) == (2, ("amazon", "shop"))
     assert dhl.last_seen == NOW + dt.timedelta(minutes=1)
     assert uses[("payment", "paypal")].orders == 2
+    amazon = await journal.codes_used(NOW - dt.timedelta(days=7), client="amazon")
+    assert [(u.kind, u.code, u.orders, u.clients) for u in amazon] == [("shipping", "dhl", 1, ("amazon",))]
 
 
 async def test_deliveries_for_an_order_and_counts_by_state(engine: AsyncEngine) -> None:

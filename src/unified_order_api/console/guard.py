@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from .configuration import CheckCache
 from .sessions import Operators, Session, SessionCodec
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class ConsoleState:
     templates: Jinja2Templates
     secure_cookie: str  # auto, always, never
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    checks: CheckCache = field(default_factory=CheckCache)  # the configuration check, kept briefly
 
 
 def console_state(request: Request) -> ConsoleState:

@@ -15,7 +15,7 @@ from ..orders.journal import JournalQuery, JournalState, OrderJournal
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .charts import calls_chart, outcomes_chart
 from .configuration import configuration_view
-from .guard import container, current_session
+from .guard import console_state, container, current_session
 from .masking import mask_request, mask_url
 from .rendering import render
 
@@ -179,5 +179,5 @@ async def health(request: Request) -> Response:
 @router.get("/configuration", name="configuration")
 async def configuration(request: Request) -> Response:
     services = container(request)
-    view = await configuration_view(services.settings, services.reference_data, journal_of(request), utc_now())
+    view = await configuration_view(services, journal_of(request), console_state(request).checks, utc_now())
     return render(request, "configuration.html", title="Configuration", nav="configuration", view=view)

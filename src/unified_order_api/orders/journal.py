@@ -119,6 +119,6 @@ class OrderJournal(Protocol):
         first) and by how they stand now."""
         ...
 
-    async def codes_used(self, since: dt.datetime) -> list[CodeUse]:
-        """Every shipping and payment code in requests received since `since`."""
+    async def codes_used(self, since: dt.datetime, client: str | None = None) -> list[CodeUse]:
+        """Every shipping and payment code in requests received since `since` (only `client`'s, if given)."""
         ...

@@ -157,8 +157,9 @@ class SqlOrderJournal:
         ]
 
     @translated
-    async def codes_used(self, since: dt.datetime) -> list[CodeUse]:
+    async def codes_used(self, since: dt.datetime, client: str | None = None) -> list[CodeUse]:
         found: list[CodeUse] = []
+        of_client = [_A.client == client] if client is not None else []
         async with self._engine.connect() as connection:
             for kind, expression in (("shipping", _SHIPPING), ("payment", _PAYMENT)):
                 rows = (
@@ -169,7 +170,7 @@ class SqlOrderJournal:
                             func.count().label("orders"),
                             func.max(_A.created_at).label("last_seen"),
                         )
-                        .where(_A.created_at >= since, expression.is_not(None))
+                        .where(_A.created_at >= since, expression.is_not(None), *of_client)
                         .group_by(expression, _A.client)
                     )
                 ).all()
