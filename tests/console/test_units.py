@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from unified_order_api.call_history import MinuteCount, MinuteCounter
+from unified_order_api.configcheck import ConfigFinding
+from unified_order_api.console import configuration
 from unified_order_api.console.charts import HEIGHT, calls_chart, outcomes_chart
 from unified_order_api.console.masking import MASK, mask_request, mask_url
 from unified_order_api.console.sessions import Operators, SessionCodec
@@ -137,3 +139,24 @@ def test_every_xentral_answer_and_transport_failure_but_a_refused_connection_is_
     assert metrics.xentral_calls.last()[-1].calls == 3
     by_instance = metrics.xentral_calls_by_instance
     assert (by_instance["default"].last()[-1].calls, by_instance["merchant"].last()[-1].calls) == (2, 1)
+
+
+async def test_the_configuration_check_is_kept_for_its_seconds_and_per_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs: list[object] = []
+
+    async def check(container: object) -> list[ConfigFinding]:
+        runs.append(container)
+        return [ConfigFinding("shop", "default", "payment_map.paypal", str(len(runs)), "PayPal")]
+
+    monkeypatch.setattr(configuration, "check_config", check)
+    service, restarted = object(), object()
+    kept = configuration.CheckCache(seconds=3600)
+    first, _ = await kept.findings(service)  # type: ignore[arg-type]
+    again, _ = await kept.findings(service)  # type: ignore[arg-type]
+    assert first == again and len(runs) == 1
+    await kept.findings(restarted)  # type: ignore[arg-type]
+    assert runs == [service, restarted]
+    expired = configuration.CheckCache(seconds=0)
+    await expired.findings(service)  # type: ignore[arg-type]
+    await expired.findings(service)  # type: ignore[arg-type]
+    assert len(runs) == 4
