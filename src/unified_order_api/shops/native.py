@@ -8,7 +8,8 @@ as `expected_total`, and the order flow checks it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -16,18 +17,28 @@ from typing import Any
 from ..orders.errors import FieldProblem
 
 __all__ = [
+    "ADDRESS_FIELDS",
     "Ignored",
     "NativeOrderInvalid",
     "Translated",
+    "address_fields",
     "amount",
+    "charge",
     "charged_rate",
     "decimal_text",
+    "entries",
     "first_sku",
+    "full_name",
     "native_pointer",
+    "order_date",
+    "present",
+    "sku_missing",
     "taxation_for",
+    "text",
 ]
 
 CENT = Decimal("0.01")
+ADDRESS_FIELDS = ("name", "company", "street", "address_supplement", "zip", "city", "country", "state", "phone")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +113,53 @@ def native_pointer(pointer: str, origins: Mapping[str, str]) -> str:
     if not best:
         return pointer
     return origins[best] + pointer[len(best) :]
+
+
+def present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that have a value: our request leaves out what the shop did not send."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def text(value: Decimal | None) -> str | None:
+    """A read amount as the request's string, None where the shop sent none."""
+    return str(value) if value is not None else None
+
+
+def entries(container: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """The JSON objects of a list field (a missing field, or anything in it but objects, is skipped)."""
+    value = container.get(key)
+    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+
+
+def order_date(value: Any) -> str | None:
+    """The date of a shop's ISO timestamp (as the shop wrote it, offset or not); None if it is not one."""
+    try:
+        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
+    except ValueError:
+        return None
+
+
+def full_name(part: Mapping[str, Any], first: str = "first_name", last: str = "last_name") -> str:
+    """First and last name joined, under the shop's own keys for them ("" when both are empty)."""
+    return f"{part.get(first) or ''} {part.get(last) or ''}".strip()
+
+
+def address_fields(part: Mapping[str, Any], names: Mapping[str, str], **derived: Any) -> dict[str, Any]:
+    """Our address fields that have a value, in our order: each read from the shop's address under the
+    shop's name for it (`names`), or taken from `derived` where the shop's rule is more than one key."""
+    found: dict[str, Any] = {}
+    for ours in ADDRESS_FIELDS:
+        value = derived[ours] if ours in derived else part.get(names[ours]) if ours in names else None
+        if value:
+            found[ours] = value
+    return found
+
+
+def sku_missing(pointer: str, index: int, name: str | None, skus_from: Iterable[str]) -> FieldProblem:
+    """The refusal of a line that has none of the fields the shop's SKU is configured to come from."""
+    return FieldProblem(pointer, "sku_missing", f"Line {index + 1} ({name}) has no {' or '.join(skus_from)}")
+
+
+def charge(name: str, value: Decimal, rate: Decimal) -> dict[str, Any]:
+    """A shipping cost, fee or discount of our request."""
+    return {"name": name, "amount": str(value), "tax_rate": decimal_text(rate)}

@@ -10,7 +10,6 @@ Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints a
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +20,19 @@ from .native import (
     Ignored,
     NativeOrderInvalid,
     Translated,
+    address_fields,
     amount,
+    charge,
     charged_rate,
     decimal_text,
+    entries,
     first_sku,
+    full_name,
+    order_date,
+    present,
+    sku_missing,
     taxation_for,
+    text,
 )
 
 __all__ = ["HEADER", "delivery_id", "translate"]
@@ -41,6 +48,16 @@ PAYMENT_STATUS = {
     "refunded": "refunded",
     "voided": "voided",
     "expired": "failed",
+}
+ADDRESS = {
+    "company": "company",
+    "street": "address1",
+    "address_supplement": "address2",
+    "zip": "zip",
+    "city": "city",
+    "country": "country_code",
+    "state": "province",
+    "phone": "phone",
 }
 
 
@@ -78,40 +95,37 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
     }
     items: list[dict[str, Any]] = []
     charged_tax = Decimal(0)
-    for index, line in enumerate(_list(order, "line_items")):
+    for index, line in enumerate(entries(order, "line_items")):
         where = f"/line_items/{index}"
         sku = first_sku(line, settings.skus_from)
         name = str(line.get("name") or line.get("title") or "").strip() or None
         if sku is None:
-            fields = " or ".join(settings.skus_from)
-            problems.append(FieldProblem(f"{where}/sku", "sku_missing", f"Line {index + 1} ({name}) has no {fields}"))
+            problems.append(sku_missing(f"{where}/sku", index, name, settings.skus_from))
         quantity, price = amount(line.get("quantity")), amount(line.get("price"))
         tax = _tax(line)
         charged_tax += tax
         base = (price or Decimal(0)) * (quantity or Decimal(0))
         item: dict[str, Any] = {
             "sku": sku or "",
-            "quantity": str(quantity) if quantity is not None else None,
-            "price": str(price) if price is not None else None,
+            "quantity": text(quantity),
+            "price": text(price),
             "tax_rate": decimal_text(_rate(line, tax, base, gross)),
             "line_id": str(line.get("id", index)),
         }
         if name:
             item["name"] = name
         origins[f"/items/{len(items)}"] = where
-        items.append({key: value for key, value in item.items() if value is not None})
+        items.append(present(item))
     if problems:
         raise NativeOrderInvalid(problems)
 
     shipping_costs = []
-    for index, line in enumerate(_list(order, "shipping_lines")):
+    for index, line in enumerate(entries(order, "shipping_lines")):
         value, tax = amount(line.get("price")) or Decimal(0), _tax(line)
         charged_tax += tax
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = str(line.get("title") or line.get("code") or "Shipping")
-        shipping_costs.append(
-            {"name": name, "amount": str(value), "tax_rate": decimal_text(_rate(line, tax, value, gross))}
-        )
+        shipping_costs.append(charge(name, value, _rate(line, tax, value, gross)))
 
     total_tax = amount(order.get("total_tax")) or Decimal(0)
     body: dict[str, Any] = {
@@ -128,31 +142,26 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         "customer_order_number": order.get("po_number") or None,
         "internal_note": f"Customer note: {order['note']}" if order.get("note") else None,
         "taxation": taxation_for(total_tax),
-        "order_date": _date(order.get("processed_at") or order.get("created_at")),
+        "order_date": order_date(order.get("processed_at") or order.get("created_at")),
     }
     if (shipping_address := _address(order.get("shipping_address"))) is not None:
         body["shipping_address"] = shipping_address
-    shipping_lines = _list(order, "shipping_lines")
+    shipping_lines = entries(order, "shipping_lines")
     if shipping_lines and (shipping_lines[0].get("code") or shipping_lines[0].get("title")):
         body["shipping"] = str(shipping_lines[0].get("code") or shipping_lines[0]["title"])[:64]
     gateways = order.get("payment_gateway_names")
     if isinstance(gateways, list) and gateways and isinstance(gateways[0], str):
         body["payment"] = gateways[0][:64]
-    return Translated({key: value for key, value in body.items() if value is not None}, origins)
-
-
-def _list(order: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = order.get(key)
-    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+    return Translated(present(body), origins)
 
 
 def _tax(line: dict[str, Any]) -> Decimal:
-    return sum((amount(tax.get("price")) or Decimal(0) for tax in _list(line, "tax_lines")), Decimal(0))
+    return sum((amount(tax.get("price")) or Decimal(0) for tax in entries(line, "tax_lines")), Decimal(0))
 
 
 def _rate(line: dict[str, Any], tax: Decimal, base: Decimal, gross: bool) -> Decimal:
     """The labelled rate when it explains the tax charged (to the cent), else the rate charged."""
-    labelled = sum((amount(t.get("rate")) or Decimal(0) for t in _list(line, "tax_lines")), Decimal(0))
+    labelled = sum((amount(t.get("rate")) or Decimal(0) for t in entries(line, "tax_lines")), Decimal(0))
     if labelled:
         expected = base * labelled / (1 + labelled) if gross else base * labelled
         if abs(expected.quantize(CENT) - tax) <= CENT:
@@ -165,7 +174,7 @@ def _discounts(
 ) -> list[dict[str, Any]]:
     total = amount(order.get("total_discounts")) or Decimal(0)
     lines: list[tuple[str, Decimal]] = []
-    for index, code in enumerate(_list(order, "discount_codes")):
+    for index, code in enumerate(entries(order, "discount_codes")):
         value = amount(code.get("amount")) or Decimal(0)
         if value:
             origins[f"/discounts/{len(lines)}"] = f"/discount_codes/{index}"
@@ -177,51 +186,20 @@ def _discounts(
     rate = charged_rate(discount_tax, total, gross=gross) if total and discount_tax > 0 else Decimal(0)
     if rate >= 100:
         rate = Decimal(0)  # the order's tax does not explain its discount; leave the discount untaxed
-    return [{"name": name, "amount": str(value), "tax_rate": decimal_text(rate)} for name, value in lines]
+    return [charge(name, value, rate) for name, value in lines]
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any]:
     address = order.get("billing_address") or order.get("shipping_address") or {}
     buyer = order.get("customer") if isinstance(order.get("customer"), dict) else {}
     assert isinstance(buyer, dict)
-    name = str(address.get("name") or "").strip()
-    if not name:
-        name = f"{buyer.get('first_name') or ''} {buyer.get('last_name') or ''}".strip()
-    customer = {
-        "email": order.get("email") or order.get("contact_email") or buyer.get("email") or None,
-        "name": name or None,
-        "company": address.get("company") or None,
-        "street": address.get("address1") or None,
-        "address_supplement": address.get("address2") or None,
-        "zip": address.get("zip") or None,
-        "city": address.get("city") or None,
-        "country": address.get("country_code") or None,
-        "state": address.get("province") or None,
-        "phone": (address.get("phone") or order.get("phone") or None),
-    }
-    return {key: value for key, value in customer.items() if value is not None}
+    name = str(address.get("name") or "").strip() or full_name(buyer)
+    email = order.get("email") or order.get("contact_email") or buyer.get("email") or None
+    phone = address.get("phone") or order.get("phone")
+    return present({"email": email, **address_fields(address, ADDRESS, name=name, phone=phone)})
 
 
 def _address(part: Any) -> dict[str, Any] | None:
     if not isinstance(part, dict) or not part.get("address1"):
         return None
-    name = str(part.get("name") or f"{part.get('first_name') or ''} {part.get('last_name') or ''}").strip()
-    address = {
-        "name": name or None,
-        "company": part.get("company") or None,
-        "street": part.get("address1"),
-        "address_supplement": part.get("address2") or None,
-        "zip": part.get("zip") or None,
-        "city": part.get("city") or None,
-        "country": part.get("country_code") or None,
-        "state": part.get("province") or None,
-        "phone": part.get("phone") or None,
-    }
-    return {key: value for key, value in address.items() if value is not None}
-
-
-def _date(value: Any) -> str | None:
-    try:
-        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
-    except ValueError:
-        return None
+    return address_fields(part, ADDRESS, name=str(part.get("name") or full_name(part)).strip())

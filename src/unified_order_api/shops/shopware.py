@@ -10,13 +10,28 @@ the first delivery's `shippingOrderAddress` (`addresses` is often not loaded).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import Ignored, NativeOrderInvalid, Translated, amount, decimal_text, first_sku, taxation_for
+from .native import (
+    Ignored,
+    NativeOrderInvalid,
+    Translated,
+    address_fields,
+    amount,
+    charge,
+    decimal_text,
+    entries,
+    first_sku,
+    full_name,
+    order_date,
+    present,
+    sku_missing,
+    taxation_for,
+    text,
+)
 
 __all__ = ["HEADER", "delivery_id", "order_of", "translate"]
 
@@ -33,6 +48,14 @@ PAYMENT_STATUS = {
     "refunded_partially": "partially_refunded",
 }
 ORDER = "/data/payload/order"
+ADDRESS = {
+    "company": "company",
+    "street": "street",
+    "address_supplement": "additionalAddressLine1",
+    "zip": "zipcode",
+    "city": "city",
+    "phone": "phoneNumber",
+}
 
 
 def delivery_id(envelope: dict[str, Any]) -> str | None:
@@ -58,7 +81,7 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
     statuses = settings.statuses or []
     if state not in statuses:
         return Ignored(f"Shopware order state '{state}' is not imported (imported: {', '.join(statuses)})")
-    transactions = _list(order, "transactions")
+    transactions = entries(order, "transactions")
     payment_state = _state(transactions[-1]) if transactions else None
     if payment_state in REFUSED_PAYMENT:
         return Ignored(f"Shopware payment state '{payment_state}': not imported")
@@ -81,50 +104,41 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
     items: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     fees: list[dict[str, Any]] = []
-    for index, line in enumerate(_list(order, "lineItems")):
+    for index, line in enumerate(entries(order, "lineItems")):
         where = f"{ORDER}/lineItems/{index}"
         name = str(line.get("label") or "").strip() or None
         total = amount(line.get("totalPrice")) or Decimal(0)
         if line.get("type", "product") != "product":
             target = discounts if total < 0 else fees
             origins[f"/{'discounts' if total < 0 else 'fees'}/{len(target)}"] = where
-            target.append({"name": name or str(line.get("type")), "amount": str(abs(total)), "tax_rate": _rate(line)})
+            target.append(charge(name or str(line.get("type")), abs(total), _rate(line)))
             continue
         sku = first_sku({**(line.get("payload") or {}), **line}, settings.skus_from)
         if sku is None:
-            fields = " or ".join(settings.skus_from)
-            problems.append(
-                FieldProblem(
-                    f"{where}/payload/productNumber", "sku_missing", f"Line {index + 1} ({name}) has no {fields}"
-                )
-            )
+            problems.append(sku_missing(f"{where}/payload/productNumber", index, name, settings.skus_from))
         quantity, price = amount(line.get("quantity")), amount(line.get("unitPrice"))
         item: dict[str, Any] = {
             "sku": sku or "",
-            "quantity": str(quantity) if quantity is not None else None,
-            "price": str(price) if price is not None else None,
-            "tax_rate": _rate(line),
+            "quantity": text(quantity),
+            "price": text(price),
+            "tax_rate": decimal_text(_rate(line)),
             "name": name,
             "line_id": str(line.get("id") or index),
         }
         origins[f"/items/{len(items)}"] = where
         origins[f"/items/{len(items)}/price"] = f"{where}/unitPrice"
-        items.append({key: value for key, value in item.items() if value is not None})
+        items.append(present(item))
     if problems:
         raise NativeOrderInvalid(problems)
 
-    deliveries = _list(order, "deliveries")
+    deliveries = entries(order, "deliveries")
     shipping_costs = order.get("shippingCosts") if isinstance(order.get("shippingCosts"), dict) else None
     costs = []
     if shipping_costs is not None:
         method = deliveries[0].get("shippingMethod") if deliveries else None
         name = (method.get("name") if isinstance(method, dict) else None) or "Shipping"
         costs.append(
-            {
-                "name": name,
-                "amount": str(amount(shipping_costs.get("totalPrice")) or 0),
-                "tax_rate": _rate({"price": shipping_costs}),
-            }
+            charge(name, amount(shipping_costs.get("totalPrice")) or Decimal(0), _rate({"price": shipping_costs}))
         )
         origins["/shipping_costs/0"] = f"{ORDER}/shippingCosts"
     tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
@@ -143,30 +157,22 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
         "payment_status": PAYMENT_STATUS.get(payment_state or ""),
         "internal_note": f"Customer note: {order['customerComment']}" if order.get("customerComment") else None,
         "taxation": taxation_for(total_tax),
-        "order_date": _date(order.get("orderDateTime") or order.get("orderDate")),
+        "order_date": order_date(order.get("orderDateTime") or order.get("orderDate")),
     }
     if deliveries and (address := _address(deliveries[0].get("shippingOrderAddress"))) is not None:
         body["shipping_address"] = address
-    if deliveries:
-        method = deliveries[0].get("shippingMethod")
-        code = (method.get("technicalName") if isinstance(method, dict) else None) or deliveries[0].get(
-            "shippingMethodId"
-        )
-        if code:
-            body["shipping"] = str(code)[:64]
-    if transactions:
-        method = transactions[-1].get("paymentMethod")
-        code = (method.get("technicalName") if isinstance(method, dict) else None) or transactions[-1].get(
-            "paymentMethodId"
-        )
-        if code:
-            body["payment"] = str(code)[:64]
-    return Translated({key: value for key, value in body.items() if value is not None}, origins)
+    if deliveries and (code := _method(deliveries[0], "shippingMethod")):
+        body["shipping"] = code
+    if transactions and (code := _method(transactions[-1], "paymentMethod")):
+        body["payment"] = code
+    return Translated(present(body), origins)
 
 
-def _list(order: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = order.get(key)
-    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+def _method(entity: dict[str, Any], key: str) -> str | None:
+    """A delivery's or transaction's method by its technical name, else by its id (`<key>Id`), to 64 characters."""
+    method = entity.get(key)
+    code = (method.get("technicalName") if isinstance(method, dict) else None) or entity.get(f"{key}Id")
+    return str(code)[:64] if code else None
 
 
 def _state(entity: dict[str, Any]) -> str | None:
@@ -174,7 +180,7 @@ def _state(entity: dict[str, Any]) -> str | None:
     return str(state.get("technicalName")) if isinstance(state, dict) and state.get("technicalName") else None
 
 
-def _rate(line: dict[str, Any]) -> str:
+def _rate(line: dict[str, Any]) -> Decimal:
     """The rate charged (the one calculated tax), else the rate of the first tax rule, else 0."""
     price = line.get("price") if isinstance(line.get("price"), dict) else {}
     assert isinstance(price, dict)
@@ -183,8 +189,8 @@ def _rate(line: dict[str, Any]) -> str:
         if isinstance(taxes, list) and taxes and isinstance(taxes[0], dict):
             rate = amount(taxes[0].get("taxRate"))
             if rate is not None:
-                return decimal_text(rate)
-    return "0"
+                return rate
+    return Decimal(0)
 
 
 def _total_tax(order: dict[str, Any]) -> Decimal:
@@ -196,7 +202,7 @@ def _total_tax(order: dict[str, Any]) -> Decimal:
     if total:
         return total
     # Some orders carry their taxes only on the lines.
-    for line in _list(order, "lineItems"):
+    for line in entries(order, "lineItems"):
         line_price = line.get("price")
         line_taxes = line_price.get("calculatedTaxes") if isinstance(line_price, dict) else None
         for tax in line_taxes if isinstance(line_taxes, list) else []:
@@ -214,39 +220,18 @@ def _customer(order: dict[str, Any]) -> dict[str, Any]:
     buyer = order.get("orderCustomer") if isinstance(order.get("orderCustomer"), dict) else {}
     assert isinstance(billing, dict) and isinstance(buyer, dict)
     vat_ids = buyer.get("vatIds")
-    customer = {
-        "email": buyer.get("email") or None,
-        "name": f"{billing.get('firstName') or ''} {billing.get('lastName') or ''}".strip() or None,
-        "company": billing.get("company") or buyer.get("company") or None,
-        "street": billing.get("street") or None,
-        "address_supplement": billing.get("additionalAddressLine1") or None,
-        "zip": billing.get("zipcode") or None,
-        "city": billing.get("city") or None,
-        "country": _country(billing),
-        "phone": billing.get("phoneNumber") or None,
-        "vat_id": billing.get("vatId") or (vat_ids[0] if isinstance(vat_ids, list) and vat_ids else None),
-    }
-    return {key: value for key, value in customer.items() if value is not None}
+    address = address_fields(
+        billing,
+        ADDRESS,
+        name=full_name(billing, "firstName", "lastName"),
+        company=billing.get("company") or buyer.get("company"),
+        country=_country(billing),
+    )
+    vat_id = billing.get("vatId") or (vat_ids[0] if isinstance(vat_ids, list) and vat_ids else None)
+    return present({"email": buyer.get("email") or None, **address, "vat_id": vat_id})
 
 
 def _address(part: Any) -> dict[str, Any] | None:
     if not isinstance(part, dict) or not part.get("street"):
         return None
-    address = {
-        "name": f"{part.get('firstName') or ''} {part.get('lastName') or ''}".strip() or None,
-        "company": part.get("company") or None,
-        "street": part.get("street"),
-        "address_supplement": part.get("additionalAddressLine1") or None,
-        "zip": part.get("zipcode") or None,
-        "city": part.get("city") or None,
-        "country": _country(part),
-        "phone": part.get("phoneNumber") or None,
-    }
-    return {key: value for key, value in address.items() if value is not None}
-
-
-def _date(value: Any) -> str | None:
-    try:
-        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
-    except ValueError:
-        return None
+    return address_fields(part, ADDRESS, name=full_name(part, "firstName", "lastName"), country=_country(part))

@@ -8,20 +8,46 @@ line's `subtotal` (before coupons) per unit, and coupons are sent as discounts: 
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from decimal import Decimal
 from typing import Any
 
 from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import Ignored, NativeOrderInvalid, Translated, amount, charged_rate, decimal_text, first_sku, taxation_for
+from .native import (
+    Ignored,
+    NativeOrderInvalid,
+    Translated,
+    address_fields,
+    amount,
+    charge,
+    charged_rate,
+    decimal_text,
+    entries,
+    first_sku,
+    full_name,
+    order_date,
+    present,
+    sku_missing,
+    taxation_for,
+    text,
+)
 
 __all__ = ["HEADER", "delivery_id", "translate"]
 
 HEADER = "X-WC-Webhook-Signature"
 VAT_ID_KEYS = ("_billing_vat_id", "billing_vat_id", "_vat_number", "vat_number", "_billing_vat", "vat_id")
 UNIT_PRICE = Decimal("0.0001")
+ADDRESS = {
+    "company": "company",
+    "street": "address_1",
+    "address_supplement": "address_2",
+    "zip": "postcode",
+    "city": "city",
+    "country": "country",
+    "state": "state",
+    "phone": "phone",
+}
 
 
 def delivery_id(headers: dict[str, str]) -> str | None:
@@ -48,17 +74,16 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         "/expected_total": "/total",
     }
     items: list[dict[str, Any]] = []
-    for index, line in enumerate(_list(order, "line_items")):
+    for index, line in enumerate(entries(order, "line_items")):
         where = f"/line_items/{index}"
         name = html.unescape(str(line.get("name") or "")).strip() or None
         sku = first_sku(line, settings.skus_from)
         if sku is None:
-            fields = " or ".join(settings.skus_from)
-            problems.append(FieldProblem(f"{where}/sku", "sku_missing", f"Line {index + 1} ({name}) has no {fields}"))
+            problems.append(sku_missing(f"{where}/sku", index, name, settings.skus_from))
         quantity = amount(line.get("quantity"))
         subtotal = amount(line.get("subtotal"))
         total, tax = amount(line.get("total")), amount(line.get("total_tax")) or Decimal(0)
-        item: dict[str, Any] = {"sku": sku or "", "quantity": str(quantity) if quantity is not None else None}
+        item: dict[str, Any] = {"sku": sku or "", "quantity": text(quantity)}
         if subtotal is not None and quantity:
             item["price"] = decimal_text((subtotal / quantity).quantize(UNIT_PRICE))
         item["tax_rate"] = decimal_text(charged_rate(tax, total or Decimal(0)))
@@ -84,30 +109,22 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         "external_order_id": str(order["id"]) if order.get("id") is not None else None,
         "payment_status": "paid" if order.get("date_paid") or order.get("date_paid_gmt") else "pending",
     }
-    for index, fee in enumerate(_list(order, "fee_lines")):
+    for index, fee in enumerate(entries(order, "fee_lines")):
         value, tax = amount(fee.get("total")) or Decimal(0), amount(fee.get("total_tax")) or Decimal(0)
         kind = "discounts" if value < 0 else "fees"  # a negative fee is a discount added by hand
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
-        body[kind].append(
-            {"name": name, "amount": str(abs(value)), "tax_rate": decimal_text(charged_rate(abs(tax), abs(value)))}
-        )
-    for index, coupon in enumerate(_list(order, "coupon_lines")):
+        body[kind].append(charge(name, abs(value), charged_rate(abs(tax), abs(value))))
+    for index, coupon in enumerate(entries(order, "coupon_lines")):
         value, tax = amount(coupon.get("discount")) or Decimal(0), amount(coupon.get("discount_tax")) or Decimal(0)
         origins[f"/discounts/{len(body['discounts'])}"] = f"/coupon_lines/{index}"
-        body["discounts"].append(
-            {
-                "name": str(coupon.get("code") or "Coupon"),
-                "amount": str(value),
-                "tax_rate": decimal_text(charged_rate(tax, value)),
-            }
-        )
+        body["discounts"].append(charge(str(coupon.get("code") or "Coupon"), value, charged_rate(tax, value)))
     shipping_address = _address(order.get("shipping"))
     if shipping_address is not None:
         body["shipping_address"] = shipping_address
     if (taxation := taxation_for(amount(order.get("total_tax")))) is not None:
         body["taxation"] = taxation
-    shipping_lines = _list(order, "shipping_lines")
+    shipping_lines = entries(order, "shipping_lines")
     if shipping_lines and shipping_lines[0].get("method_id"):
         body["shipping"] = str(shipping_lines[0]["method_id"])
     if order.get("payment_method"):
@@ -116,48 +133,31 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         body["transaction_id"] = str(order["transaction_id"])
     if order.get("customer_note"):
         body["internal_note"] = f"Customer note: {order['customer_note']}"
-    if created := _date(order.get("date_created")):
+    # `date_created` is the shop's local time without offset; its date is the order date.
+    if created := order_date(order.get("date_created")):
         body["order_date"] = created
-    return Translated({key: value for key, value in body.items() if value is not None}, origins)
-
-
-def _list(order: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    value = order.get(key)
-    return [line for line in value if isinstance(line, dict)] if isinstance(value, list) else []
+    return Translated(present(body), origins)
 
 
 def _shipping_costs(order: dict[str, Any], origins: dict[str, str]) -> list[dict[str, Any]]:
     lines = []
-    for index, line in enumerate(_list(order, "shipping_lines")):
+    for index, line in enumerate(entries(order, "shipping_lines")):
         value, tax = amount(line.get("total")) or Decimal(0), amount(line.get("total_tax")) or Decimal(0)
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
-        lines.append({"name": name, "amount": str(value), "tax_rate": decimal_text(charged_rate(tax, value))})
+        lines.append(charge(name, value, charged_rate(tax, value)))
     return lines
 
 
 def _name(part: dict[str, Any]) -> str:
-    full = f"{part.get('first_name') or ''} {part.get('last_name') or ''}".strip()
-    return full or str(part.get("company") or "").strip()
+    return full_name(part) or str(part.get("company") or "").strip()
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any]:
     billing = order.get("billing") if isinstance(order.get("billing"), dict) else {}
     assert isinstance(billing, dict)
-    customer = {
-        "email": billing.get("email") or None,
-        "name": _name(billing) or None,
-        "company": billing.get("company") or None,
-        "street": billing.get("address_1") or None,
-        "address_supplement": billing.get("address_2") or None,
-        "zip": billing.get("postcode") or None,
-        "city": billing.get("city") or None,
-        "country": billing.get("country") or None,
-        "state": billing.get("state") or None,
-        "phone": billing.get("phone") or None,
-        "vat_id": _vat_id(order),
-    }
-    return {key: value for key, value in customer.items() if value is not None}
+    address = address_fields(billing, ADDRESS, name=_name(billing))
+    return present({"email": billing.get("email") or None, **address, "vat_id": _vat_id(order)})
 
 
 def _vat_id(order: dict[str, Any]) -> str | None:
@@ -172,23 +172,4 @@ def _vat_id(order: dict[str, Any]) -> str | None:
 def _address(part: Any) -> dict[str, Any] | None:
     if not isinstance(part, dict) or not part.get("address_1"):
         return None
-    address = {
-        "name": _name(part) or None,
-        "company": part.get("company") or None,
-        "street": part.get("address_1"),
-        "address_supplement": part.get("address_2") or None,
-        "zip": part.get("postcode") or None,
-        "city": part.get("city") or None,
-        "country": part.get("country") or None,
-        "state": part.get("state") or None,
-        "phone": part.get("phone") or None,
-    }
-    return {key: value for key, value in address.items() if value is not None}
-
-
-def _date(value: Any) -> str | None:
-    """WooCommerce's `date_created` is the shop's local time without offset; its date is the order date."""
-    try:
-        return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
-    except ValueError:
-        return None
+    return address_fields(part, ADDRESS, name=_name(part))
