@@ -12,18 +12,14 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..orders.forwarding import ForwardingGateway
 from ..orders.items import sku_key
 from ..orders.model import (
     Customer,
     CustomerLookupField,
     Money,
     NewCustomer,
-    OrderDraft,
-    PaymentMethod,
     Product,
-    Project,
-    SalesOrder,
-    ShippingMethod,
 )
 from ..orders.ports import XentralGateway
 from .backends import Cache
@@ -73,7 +69,9 @@ def _customer_key(field: CustomerLookupField, value: str) -> str:
     return f"customer:{field}:{normalized}"
 
 
-class CachedLookups:
+class CachedLookups(ForwardingGateway):
+    """Products and customer lookups from the cache; every other call goes to `inner` unchanged."""
+
     def __init__(
         self,
         inner: XentralGateway,
@@ -81,7 +79,7 @@ class CachedLookups:
         ttls: CacheTtls | None = None,
         on_lookup: LookupHook | None = None,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._cache = cache
         self._ttls = ttls or CacheTtls()
         self._on_lookup = on_lookup or (lambda _name, _hit: None)
@@ -140,32 +138,3 @@ class CachedLookups:
 
     async def forget_customer(self, field: CustomerLookupField, value: str) -> None:
         await self._cache.delete_many([_customer_key(field, value)])
-
-    # -- passed through ---------------------------------------------------------------------------
-
-    async def get_customer(self, customer_id: str) -> Customer:
-        return await self._inner.get_customer(customer_id)
-
-    async def import_order(self, draft: OrderDraft) -> str:
-        return await self._inner.import_order(draft)
-
-    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
-        return self._inner.import_payload(draft)
-
-    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
-        return self._inner.customer_payload(customer)
-
-    async def get_order(self, order_id: str) -> SalesOrder:
-        return await self._inner.get_order(order_id)
-
-    async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
-        return await self._inner.find_orders_by_reference(reference)
-
-    async def shipping_methods(self) -> Sequence[ShippingMethod]:
-        return await self._inner.shipping_methods()
-
-    async def payment_methods(self) -> Sequence[PaymentMethod]:
-        return await self._inner.payment_methods()
-
-    async def projects(self) -> Sequence[Project]:
-        return await self._inner.projects()

@@ -16,19 +16,15 @@ Writes and the reference-data lists pass straight through.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, TypeVar
+from typing import Final, TypeVar
 
 from ..orders.errors import XentralAccessDenied, XentralFilterIgnored, XentralUnavailable
+from ..orders.forwarding import ForwardingGateway
 from ..orders.model import (
     Customer,
     CustomerLookupField,
-    NewCustomer,
-    OrderDraft,
-    PaymentMethod,
     Product,
-    Project,
     SalesOrder,
-    ShippingMethod,
 )
 from ..orders.reads import orders_running, reads_unhurried
 from .batch_reads import XentralBatchReads
@@ -52,8 +48,9 @@ def _splits(error: BaseException) -> bool:
     return not isinstance(error, XentralUnavailable | XentralAccessDenied | XentralFilterIgnored)
 
 
-class CoalescingGateway:
-    """Implements `orders.ports.XentralGateway` over one instance's `XentralHttpGateway`."""
+class CoalescingGateway(ForwardingGateway):
+    """Implements `orders.ports.XentralGateway` over one instance's `XentralHttpGateway`; writes and the
+    reference-data lists go to it unchanged."""
 
     def __init__(
         self,
@@ -65,7 +62,7 @@ class CoalescingGateway:
     ) -> None:
         """`unhurried_window_seconds`: how long reads of orders in no hurry (the queue worker's, see
         `orders.reads.unhurried`) wait for each other; default `window_seconds`."""
-        self._inner = inner
+        super().__init__(inner)
         self._batch = batch
         self._window = window_seconds
         self._unhurried_window = window_seconds if unhurried_window_seconds is None else unhurried_window_seconds
@@ -130,35 +127,6 @@ class CoalescingGateway:
         if len(references) == 1:
             return {references[0]: list(await self._inner.find_orders_by_reference(references[0]))}
         return await self._batch.orders(references)
-
-    # -- passed through ---------------------------------------------------------------------
-
-    async def create_customer(self, customer: NewCustomer) -> str:
-        return await self._inner.create_customer(customer)
-
-    async def get_customer(self, customer_id: str) -> Customer:
-        return await self._inner.get_customer(customer_id)
-
-    async def import_order(self, draft: OrderDraft) -> str:
-        return await self._inner.import_order(draft)
-
-    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
-        return self._inner.import_payload(draft)
-
-    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
-        return self._inner.customer_payload(customer)
-
-    async def get_order(self, order_id: str) -> SalesOrder:
-        return await self._inner.get_order(order_id)
-
-    async def shipping_methods(self) -> Sequence[ShippingMethod]:
-        return await self._inner.shipping_methods()
-
-    async def payment_methods(self) -> Sequence[PaymentMethod]:
-        return await self._inner.payment_methods()
-
-    async def projects(self) -> Sequence[Project]:
-        return await self._inner.projects()
 
     async def aclose(self) -> None:
         await self._products.aclose()
