@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..orders.attempts import Attempt, AttemptState, OrderReceipt
-from ..orders.commands import AmountLine, CustomerDetails, ItemRequest, PlaceOrder
+from ..orders.commands import AmountLine, CustomerDetails, ItemRequest, PaymentStatus, PlaceOrder
 from ..orders.errors import FieldProblem
 from ..orders.model import Address
 
@@ -174,17 +174,7 @@ class AmountLineIn(_Strict):
 
 
 AmountLines = Annotated[list[AmountLineIn], Field(max_length=50)]
-PaymentStatusIn = Literal[
-    "paid",
-    "pending",
-    "authorized",
-    "partially_paid",
-    "partially_refunded",
-    "refunded",
-    "failed",
-    "voided",
-    "cancelled",
-]
+PaymentStatusIn = PaymentStatus  # the service's list: a status the edge accepts is one the flow knows
 
 
 ORDER_EXAMPLE: dict[str, Any] = {

@@ -129,8 +129,8 @@ class OrderLine:
 
 
 @dataclass(frozen=True, slots=True)
-class ShippingCost:
-    """One shipping cost line, on the configured shipping-cost product."""
+class OrderCharge:
+    """An order-level amount booked on a configured product (the fields shipping costs and discounts share)."""
 
     product_id: str
     amount: Money
@@ -139,13 +139,13 @@ class ShippingCost:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderDiscount:
-    """A coupon or order-level discount: a positive amount that is subtracted, on the discount product."""
+class ShippingCost(OrderCharge):
+    """One shipping cost line, on the configured shipping-cost product."""
 
-    product_id: str
-    amount: Money
-    tax: LineTax
-    name: str | None = None
+
+@dataclass(frozen=True, slots=True)
+class OrderDiscount(OrderCharge):
+    """A coupon or order-level discount: a positive amount that is subtracted, on the discount product."""
 
 
 @dataclass(frozen=True, slots=True)
