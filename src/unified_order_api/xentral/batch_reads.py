@@ -15,8 +15,10 @@ Lists longer than a page are followed page by page (several customers may share 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
+
+from pydantic import BaseModel
 
 from ..orders.model import Customer, CustomerLookupField, Product, SalesOrder
 from .client import XentralClient
@@ -24,7 +26,7 @@ from .errors import XentralUnexpectedResponse
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .gateway import _customer, _product, _read, _sales_order
 from .verification import AnswerChecks, UntrustedHook
-from .wire import CustomerItem
+from .wire import CustomerItem, ListResponse
 
 __all__ = ["BATCH_MAX_PAGES", "XentralBatchReads", "lenient_key"]
 
@@ -32,6 +34,7 @@ __all__ = ["BATCH_MAX_PAGES", "XentralBatchReads", "lenient_key"]
 BATCH_MAX_PAGES = 10
 
 T = TypeVar("T")
+W = TypeVar("W", bound=BaseModel)  # a wire item
 
 
 def lenient_key(value: str | None) -> str:
@@ -72,20 +75,15 @@ class XentralBatchReads:
     @_read
     async def products(self, numbers: Sequence[str]) -> dict[str, list[Product]]:
         """Products per requested SKU (Xentral `number`), one `number in [...]` call per page."""
-        statement = Filter("number", "in", list(dict.fromkeys(numbers)))
-        page = Page(1, MAX_PAGE_SIZE)
-        products: list[Product] = []
-        for _ in range(BATCH_MAX_PAGES):
-            result = await self._client.list_products([statement], page)
-            self._checks.filter_applied(
-                "list_products", "number", result.data, _carries_one_of(numbers, lambda item: [item.number])
-            )
-            products.extend(_product(item) for item in result.data)
-            if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(products)):
-                break
-            page = page.next()
-        else:
-            raise _too_long("list_products")
+        products = await _pages_of(
+            self._checks,
+            self._client.list_products,
+            "list_products",
+            "number",
+            numbers,
+            lambda item: [item.number],
+            _product,
+        )
         return _attribute(numbers, products, lambda product: [product.sku])
 
     @_read
@@ -115,25 +113,41 @@ class XentralBatchReads:
     @_read
     async def orders(self, references: Sequence[str]) -> dict[str, list[SalesOrder]]:
         """Sales orders per requested reference (`externalOrderNumber in [...]`), spelled exactly like it."""
-        statement = Filter("externalOrderNumber", "in", list(dict.fromkeys(references)))
-        page = Page(1, MAX_PAGE_SIZE)
-        orders: list[SalesOrder] = []
-        for _ in range(BATCH_MAX_PAGES):
-            result = await self._client.list_sales_orders([statement], page)
-            self._checks.filter_applied(
-                "list_sales_orders",
-                "externalOrderNumber",
-                result.data,
-                _carries_one_of(references, lambda item: [item.external_order_number]),
-            )
-            orders.extend(_sales_order(item) for item in result.data)
-            if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(orders)):
-                break
-            page = page.next()
-        else:
-            raise _too_long("list_sales_orders")
+        orders = await _pages_of(
+            self._checks,
+            self._client.list_sales_orders,
+            "list_sales_orders",
+            "externalOrderNumber",
+            references,
+            lambda item: [item.external_order_number],
+            _sales_order,
+        )
         # References are case-sensitive (docs/xentral.md#matching-text): `shop-1` is not `SHOP-1`'s order.
         return {reference: [order for order in orders if order.reference == reference] for reference in references}
+
+
+async def _pages_of(
+    checks: AnswerChecks,
+    call: Callable[[list[Filter], Page], Awaitable[ListResponse[W]]],
+    operation: str,
+    field: str,
+    keys: Sequence[str],
+    carried: Callable[[W], Iterable[str | None]],
+    convert: Callable[[W], T],
+) -> list[T]:
+    """Every item of a paged `field in [keys]` list call, converted page by page; an answer that ignored
+    the filter, or longer than `BATCH_MAX_PAGES` pages, answers nothing."""
+    statement = Filter(field, "in", list(dict.fromkeys(keys)))
+    page = Page(1, MAX_PAGE_SIZE)
+    found: list[T] = []
+    for _ in range(BATCH_MAX_PAGES):
+        result = await call([statement], page)
+        checks.filter_applied(operation, field, result.data, _carries_one_of(keys, carried))
+        found.extend(convert(item) for item in result.data)
+        if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(found)):
+            return found
+        page = page.next()
+    raise _too_long(operation)
 
 
 def _customer_values(item: CustomerItem, field: CustomerLookupField) -> list[str | None]:
