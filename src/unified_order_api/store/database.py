@@ -8,12 +8,15 @@ fails the request inside its budget, as a 503, instead of holding it for ever.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
@@ -57,6 +60,8 @@ def create_engine(url: str, *, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
             # next caller the moment the previous one is done, where a second connection would sleep in
             # SQLite's busy handler (1, 2, 5 … 100 ms steps) — seen as 100 ms gaps under a burst of orders.
             kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs}
+        # The rollback on return is done by `_rollback_only_in_transaction` (same effect, one thread hop less).
+        kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, connect_args={"timeout": timeout_seconds}, **kwargs)
         _make_sqlite_transactions_immediate(engine, busy_timeout_ms=round(timeout_seconds * 1000))
         return engine
@@ -92,4 +97,17 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine, *, busy_timeout_ms:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # One trip to aiosqlite's thread, where `exec_driver_sql` makes three (cursor, execute, close);
+        # every durable write begins here. Failures are the driver errors SQLAlchemy would raise, so the
+        # store still reports a held lock as `StoreUnavailable`.
+        try:
+            await_only(connection.connection.driver_connection.execute_fetchall("BEGIN IMMEDIATE"))
+        except sqlite3.Error as error:
+            raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _rollback_only_in_transaction(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        """The pool's rollback on return, skipped when SQLite has no transaction open (a ROLLBACK
+        then does nothing, but would cost a trip to aiosqlite's thread after every commit)."""
+        if state.asyncio_safe and not state.transaction_was_reset and dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()

@@ -27,6 +27,14 @@ __all__ = ["MAX_GROUP", "GroupedAttemptInserts"]
 # Rows per statement: far below SQLite's 32,766 bound variables at about 20 columns a row.
 MAX_GROUP: Final = 200
 
+# Per dialect (PostgreSQL or SQLite): insert, skip rows that conflict, answer the ids of the rows inserted.
+_STATEMENTS: Final = {
+    is_postgresql: dialect.insert(order_attempts)
+    .on_conflict_do_nothing()
+    .returning(order_attempts.c.id, order_attempts.c.owner)
+    for is_postgresql, dialect in ((True, postgresql), (False, sqlite))
+}
+
 
 class GroupedAttemptInserts:
     def __init__(self, engine: AsyncEngine) -> None:
@@ -63,12 +71,9 @@ class GroupedAttemptInserts:
 
     async def _insert_many(self, rows: list[dict[str, Any]]) -> dict[str, int]:
         async with self._engine.begin() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            statement = (
-                dialect.insert(order_attempts)
-                .values(rows)
-                .on_conflict_do_nothing()
-                .returning(order_attempts.c.id, order_attempts.c.owner)
-            )
-            result = await connection.execute(statement)
+            statement = _STATEMENTS[connection.dialect.name == "postgresql"]
+            # The rows as parameters, not as `.values(rows)`: the statement is then compiled once and
+            # cached, where a multi-row VALUES clause built per group was compiled anew for every claim.
+            # SQLAlchemy sends a group as one multi-row INSERT … RETURNING ("insertmanyvalues").
+            result = await connection.execute(statement, rows)
             return {owner: attempt_id for attempt_id, owner in result.all()}
