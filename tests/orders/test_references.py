@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.orders import order_body, orders_with_reference
+from tests.support.processes import serve_refusal
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, OTHER_KEY, service_settings
 from unified_order_api.bootstrap import ConfigurationError, check_production_settings
@@ -40,21 +39,7 @@ def test_several_clients_without_distinct_prefixes_refuse_to_start(
 
 def test_serve_names_the_clients_without_prefix(tmp_path: Path) -> None:
     clients = '[{"name": "amazon", "api_key": "k1"}, {"name": "woo", "api_key": "k2", "reference_prefix": "W-"}]'
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "UOA_XENTRAL_URL": "http://127.0.0.1:1",
-        "UOA_XENTRAL_TOKEN": "t",
-        "UOA_CLIENTS": clients,
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    result = serve_refusal(tmp_path, UOA_XENTRAL_URL="http://127.0.0.1:1", UOA_XENTRAL_TOKEN="t", UOA_CLIENTS=clients)
     assert result.returncode == 2
     assert "reference_prefix" in result.stderr and "amazon" in result.stderr and "woo" not in result.stderr
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import serve_refusal
 from unified_order_api.config import Settings
 
 
@@ -20,15 +19,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_serve_refuses_to_start_without_xentral(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
+    result = serve_refusal(tmp_path)
     assert result.returncode == 2
     assert "UOA_XENTRAL_URL" in result.stderr and "UOA_XENTRAL_TOKEN" in result.stderr
     assert "unified-order-api demo" in result.stderr
@@ -84,20 +75,11 @@ def test_two_clients_with_one_name_refuse_to_load() -> None:
 
 def test_serve_names_the_client_and_field_of_a_bad_override_without_its_secrets(tmp_path: Path) -> None:
     clients = '[{"name": "woo", "api_key": "key-that-must-not-show", "customers": {"on_several_matches": "pick"}}]'
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "UOA_XENTRAL_URL": "https://acme.xentral.biz",
-        "UOA_XENTRAL_TOKEN": "token-that-must-not-show",
-        "UOA_CLIENTS": clients,
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
+    result = serve_refusal(
+        tmp_path,
+        UOA_XENTRAL_URL="https://acme.xentral.biz",
+        UOA_XENTRAL_TOKEN="token-that-must-not-show",
+        UOA_CLIENTS=clients,
     )
     assert result.returncode == 2
     assert "client 'woo'" in result.stderr and "customers.on_several_matches" in result.stderr

@@ -15,6 +15,19 @@ from typing import Any
 import httpx
 
 
+def serve_refusal(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`serve` started with only these `UOA_*` settings (no inherited environment), for start-up refusals."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **settings}
+    return subprocess.run(
+        [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
