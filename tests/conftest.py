@@ -9,6 +9,7 @@ import pytest
 import structlog
 
 from tests.support.clock import clock
+from tests.support.memory_store import memory_schema
 from tests.support.sandbox import sandbox, sandbox_session
 from tests.support.service import api, service_url, settings
 from tests.support.spec import spec_path_fixture
@@ -16,7 +17,16 @@ from tests.support.spec import spec_path_fixture
 # Tests are grouped by subject (orders, xentral, sandbox, shops, store, webhooks, console, service),
 # unit and real-HTTP tests side by side. The shared pieces are registered here for every folder:
 # the one sandbox, the one fake clock, the running service and the spec's location.
-__all__ = ["api", "clock", "sandbox", "sandbox_session", "service_url", "settings", "spec_path_fixture"]
+__all__ = [
+    "api",
+    "clock",
+    "memory_schema",
+    "sandbox",
+    "sandbox_session",
+    "service_url",
+    "settings",
+    "spec_path_fixture",
+]
 
 # Keep test output readable: our info-level request logs would interleave with pytest's dots.
 structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))

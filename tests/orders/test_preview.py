@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.orders.fakes import command
-from tests.orders.test_service_edges import Harness, make
+from tests.support.fakes import command
+from tests.support.order_harness import Harness, make
 from unified_order_api.orders import errors
 from unified_order_api.xentral import errors as upstream
 
@@ -19,7 +19,7 @@ async def test_a_customer_an_earlier_try_created_is_reused_not_created_again(mak
         await h.service.place_order(command(), client="shop")
     h.gateway.orders.clear()  # the fake records the import before failing; a rejected import creates nothing
     [created] = h.gateway.customers
-    before = dict(h.store.attempts)
+    before = await h.rows("order_attempts")
 
     preview = await h.service.preview_order(command(), client="shop")
 
@@ -27,7 +27,7 @@ async def test_a_customer_an_earlier_try_created_is_reused_not_created_again(mak
     assert preview.customer is not None
     assert (preview.customer.id, preview.customer.would_create) == (created, False)
     assert preview.import_payload == {"reference": "R-1", "customer": created, "skus": ["ART-1"]}
-    assert h.store.attempts.keys() == before.keys() and h.gateway.orders == {}
+    assert await h.rows("order_attempts") == before and h.gateway.orders == {}
 
 
 async def test_a_new_customer_is_shown_with_its_payload_and_nothing_is_claimed(make: object) -> None:
@@ -35,7 +35,8 @@ async def test_a_new_customer_is_shown_with_its_payload_and_nothing_is_claimed(m
     preview = await h.service.preview_order(command(email="new@example.com"), client="shop")
     assert preview.customer is not None and preview.customer.would_create
     assert preview.customer.payload == {"email": "new@example.com", "name": "Max"}
-    assert h.store.attempts == {} and h.store.creations == {} and h.gateway.customers == {}
+    assert await h.rows("order_attempts") == [] and await h.rows("customer_creations") == []
+    assert h.gateway.customers == {}
 
 
 async def test_a_key_used_for_another_order_is_refused_as_the_real_run_would(make: object) -> None:

@@ -7,55 +7,17 @@ from typing import Any
 
 import pytest
 
-from tests.orders.fakes import FakeGateway, InMemoryAttemptStore, command
-from tests.support.clock import FakeClock
+from tests.support.fakes import FakeGateway, command
+from tests.support.order_harness import make
 from unified_order_api.cache import CachedLookups, MemoryCache
-from unified_order_api.config import ApiClient, Settings
 from unified_order_api.orders import errors
 from unified_order_api.orders.attempts import AttemptState
 from unified_order_api.orders.model import Product, SalesOrder
-from unified_order_api.orders.policy import OrderPolicies
-from unified_order_api.orders.queue import QueueWorker
 from unified_order_api.orders.service import OrderService
 from unified_order_api.xentral import errors as upstream
 from unified_order_api.xentral.translation import order_error
 
-
-class Harness:
-    def __init__(
-        self,
-        service: OrderService,
-        gateway: FakeGateway,
-        store: InMemoryAttemptStore,
-        clock: FakeClock,
-        policies: OrderPolicies,
-    ) -> None:
-        self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
-        self.policies = policies
-        self.worker = QueueWorker(service=service, queue=store, attempts=store, clock=clock)
-
-    def orders_with(self, reference: str) -> list[str]:
-        return [order.id for order in self.gateway.orders.values() if order.reference == reference]
-
-
-@pytest.fixture
-def make() -> Any:
-    """Build a service on fakes: no database, no HTTP (the in-memory store keeps the SQL store's rules)."""
-
-    async def build(**overrides: Any) -> Harness:
-        settings = Settings(
-            xentral_url="https://x.xentral.biz",
-            xentral_token="t",
-            clients=[ApiClient(name="shop", api_key="k")],
-            **overrides,
-        )
-        clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
-        gateway, store = FakeGateway(), InMemoryAttemptStore()
-        policies = OrderPolicies.from_settings(settings)
-        service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
-        return Harness(service, gateway, store, clock, policies)
-
-    return build
+__all__ = ["make"]
 
 
 def _timeout(operation: str) -> upstream.XentralTimeout:

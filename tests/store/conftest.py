@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.orders.fakes import InMemoryAttemptStore
 from tests.support.databases import postgres_schema
+from tests.support.memory_store import memory_engine
 from unified_order_api.orders.ports import AttemptStore
 from unified_order_api.store import migrate
 from unified_order_api.store.attempts import SqlAttemptStore
@@ -33,10 +33,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AttemptStore]:
-    """Every attempt store: the same contract holds for the SQL store and the unit tests' in-memory one."""
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, memory_schema: list[str]
+) -> AsyncIterator[AttemptStore]:
+    """The SQL attempt store on every database: in memory (what unit tests use), a SQLite file, PostgreSQL."""
     if request.param == "memory":
-        yield InMemoryAttemptStore()
+        async with memory_engine(memory_schema) as memory:
+            yield SqlAttemptStore(memory)
         return
     with postgres_schema() if request.param == "postgres" else _sqlite(tmp_path) as url:
         migrate.upgrade(url)

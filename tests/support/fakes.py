@@ -1,0 +1,106 @@
+"""A Xentral gateway and an attempt store in memory, with failures to inject: fast tests of the service's edges.
+
+The gateway raises what the real adapter raises: Xentral's failures translated by the adapter's
+own `order_error`, so a test injects a realistic `xentral.errors` failure and the service sees
+exactly what it would see in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from unified_order_api.orders.commands import CustomerDetails, ItemRequest, PlaceOrder
+from unified_order_api.orders.model import (
+    Address,
+    Customer,
+    CustomerLookupField,
+    NewCustomer,
+    OrderDraft,
+    PaymentMethod,
+    Product,
+    Project,
+    SalesOrder,
+    ShippingMethod,
+)
+from unified_order_api.xentral.errors import XentralError
+from unified_order_api.xentral.translation import order_error
+
+_WRITES = {"import", "create_customer"}
+
+
+class FakeGateway:
+    def __init__(self) -> None:
+        self.orders: dict[str, SalesOrder] = {}
+        self.customers: dict[str, Customer] = {}
+        self.failures: dict[str, list[Exception]] = {}
+
+    def fail(self, operation: str, *errors: Exception) -> None:
+        self.failures.setdefault(operation, []).extend(errors)
+
+    def _maybe_fail(self, operation: str) -> None:
+        queue = self.failures.get(operation)
+        if queue:
+            error = queue.pop(0)
+            if isinstance(error, XentralError):
+                raise order_error(error, write=operation in _WRITES) from error
+            raise error
+
+    async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
+        self._maybe_fail("products")
+        return {sku: Product(id=str(n + 1), sku=sku, name=sku) for n, sku in enumerate(skus)}
+
+    async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
+        self._maybe_fail("find_customers")
+        return [c for c in self.customers.values() if getattr(c, field) == value]
+
+    async def create_customer(self, customer: NewCustomer) -> str:
+        customer_id = str(len(self.customers) + 100)
+        self.customers[customer_id] = Customer(customer_id, f"K{customer_id}", customer.email or None, customer.name)
+        self._maybe_fail("create_customer")  # after the write: a lost answer
+        return customer_id
+
+    async def get_customer(self, customer_id: str) -> Customer:
+        return self.customers[customer_id]
+
+    async def import_order(self, draft: OrderDraft) -> str:
+        order_id = str(len(self.orders) + 1)
+        self.orders[order_id] = SalesOrder(order_id, f"2000{order_id}", "released", draft.reference, draft.customer_id)
+        self._maybe_fail("import")  # after the write: a lost answer
+        return order_id
+
+    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+        return {"reference": draft.reference, "customer": draft.customer_id, "skus": [line.sku for line in draft.lines]}
+
+    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+        return {"email": customer.email, "name": customer.name}
+
+    async def get_order(self, order_id: str) -> SalesOrder:
+        return self.orders[order_id]
+
+    async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
+        self._maybe_fail("find_orders")
+        return [order for order in self.orders.values() if order.reference == reference]
+
+    async def shipping_methods(self) -> Sequence[ShippingMethod]:
+        return [ShippingMethod("1", "dhl", "dhl", "DHL")]
+
+    async def payment_methods(self) -> Sequence[PaymentMethod]:
+        return [PaymentMethod("2", "paypal", "PayPal")]
+
+    async def projects(self) -> Sequence[Project]:
+        return [Project("1", "Main", "MAIN")]
+
+
+def command(
+    reference: str = "R-1", email: str | None = "a@example.com", number: str | None = None, sku: str = "ART-1"
+) -> PlaceOrder:
+    address = Address(name="Max", street="S 1", zip="12345", city="C", country="DE")
+    return PlaceOrder(
+        reference=reference,
+        customer=CustomerDetails(name="Max", address=address, email=email, number=number),
+        items=(ItemRequest(sku, Decimal(1)),),
+        shipping="dhl",
+        payment="paypal",
+    )
