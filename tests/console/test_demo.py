@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import free_port
+from tests.support.processes import checkout_env, free_port
 
 from .conftest import sign_in
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 def test_the_demo_prints_the_console_url_and_a_key_that_signs_in(tmp_path: Path) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UOA_")} | {"UOA_LOG_LEVEL": "WARNING"}
+    env = checkout_env({k: v for k, v in os.environ.items() if not k.startswith("UOA_")} | {"UOA_LOG_LEVEL": "WARNING"})
     demo = subprocess.Popen(
         [sys.executable, "-m", "unified_order_api.cli", "demo", "--port", str(port)],
         stdout=subprocess.PIPE,

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.processes import checkout_env
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.seeding import SeedError, merge_seed
 from xentral_sandbox.state import load_seed
@@ -78,6 +79,7 @@ def test_the_cli_refuses_a_bad_seed_file_before_starting(command: str, tmp_path:
         capture_output=True,
         text=True,
         timeout=60,
+        env=checkout_env(),
     )
     assert result.returncode == 2
     assert "--seed products[0] needs a 'number'" in result.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import structlog
 
+from tests.support.processes import checkout_env
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
 from unified_order_api.cli import _check, demo_settings
@@ -113,7 +114,7 @@ def test_an_unreachable_instance_is_a_problem(sandbox: SandboxHandle, tmp_path: 
 def _cli(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "unified_order_api.cli", "check-config"],
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), **env},
+        env=checkout_env({"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), **env}),
         capture_output=True,
         text=True,
         timeout=120,

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.orders import orders_with_reference
+from tests.support.processes import checkout_env
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
 from tests.support.shop_orders import REPO_ROOT, payloads_dir
@@ -21,7 +22,9 @@ SCRIPT = REPO_ROOT / "examples" / "amazon_sp_api_to_order.py"
 
 
 def run(answers: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), str(answers)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), str(answers)], capture_output=True, text=True, timeout=60, env=checkout_env()
+    )
 
 
 def test_the_sample_order_becomes_one_request_that_xentral_books_at_amazons_total(

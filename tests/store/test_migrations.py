@@ -5,6 +5,7 @@ import sys
 
 from sqlalchemy import create_engine, inspect
 
+from tests.support.processes import checkout_env
 from unified_order_api.store import migrate
 from unified_order_api.store.database import sync_url
 from unified_order_api.store.tables import metadata
@@ -42,6 +43,6 @@ def test_migrated_columns_match_the_table_definitions(database_url: str) -> None
 def test_instances_starting_together_migrate_once(database_url: str) -> None:
     # Separate processes, as real instances are (Alembic's context is one per process).
     script = "import sys; from unified_order_api.store import migrate; migrate.upgrade(sys.argv[1])"
-    starts = [subprocess.Popen([sys.executable, "-c", script, database_url]) for _ in range(4)]
+    starts = [subprocess.Popen([sys.executable, "-c", script, database_url], env=checkout_env()) for _ in range(4)]
     assert [process.wait(60) for process in starts] == [0, 0, 0, 0]
     assert _tables(database_url) == set(metadata.tables) | {"alembic_version"}

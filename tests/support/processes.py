@@ -1,4 +1,10 @@
-"""Run `unified-order-api serve` as a real child process, for crash (SIGKILL) and multi-instance tests."""
+"""Child processes for tests: `unified-order-api serve` for crash (SIGKILL) and multi-instance tests, and the
+environment every child Python starts with.
+
+A child runs `sys.executable` with this checkout's `src` first on PYTHONPATH (`checkout_env`): a copy of
+the repository tested with another checkout's environment then still runs its own code, not the code
+that environment's editable install points at.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,27 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SOURCE = REPO_ROOT / "src"
+
+
+def checkout_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`env` (default: this process's environment) with this checkout's `src` and root first on PYTHONPATH."""
+    child = dict(os.environ if env is None else env)
+    paths = [str(SOURCE), str(REPO_ROOT), *filter(None, [child.get("PYTHONPATH")])]
+    child["PYTHONPATH"] = os.pathsep.join(paths)
+    return child
+
 
 def serve_refusal(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
     """`serve` started with only these `UOA_*` settings (no inherited environment), for start-up refusals."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **settings}
+    env = checkout_env({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **settings})
     return subprocess.run(
         [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
         env=env,
@@ -37,7 +55,7 @@ def free_port() -> int:
 def service_env(
     *, xentral_url: str, token: str, database_url: str, api_key: str, extra: dict[str, Any] | None = None
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UOA_")}
+    env = checkout_env({k: v for k, v in os.environ.items() if not k.startswith("UOA_")})
     env.update(
         {
             "UOA_XENTRAL_URL": xentral_url,

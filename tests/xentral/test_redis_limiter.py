@@ -18,6 +18,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.support.pacing import max_in_window
+from tests.support.processes import checkout_env
 from unified_order_api.xentral import RateBudgetExhausted, RedisRateLimiter
 
 REDIS_URL = os.environ.get("UOA_TEST_REDIS_URL")
@@ -53,6 +54,7 @@ def test_two_processes_together_stay_under_the_limit(key: str) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=checkout_env(),
         )
         for _ in range(2)
     ]
