@@ -2,7 +2,7 @@
 
 `tests/unit/conftest.py` imports the three hook wrappers below, so the guard is up for each unit
 test's setup (session fixtures included), call and teardown, and for no other tier. Connecting or
-binding any Python socket (TCP, UDP or Unix), resolving a host name (an address literal is fine) and
+binding any Python socket (TCP, UDP or Unix), resolving a host name (an address literal or `localhost` is fine) and
 starting a subprocess raise `NetworkInUnitTest`.
 The error is also remembered and fails the test afterwards, so code that catches broad exceptions
 (a retry loop, a readiness probe) cannot swallow it. `socket.socketpair` is left alone: asyncio's
@@ -52,8 +52,8 @@ def no_network() -> Iterator[list[str]]:
         return refused_call
 
     def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if _is_address(host):
-            return real_getaddrinfo(host, *args, **kwargs)  # a literal address resolves without asking anyone
+        if _is_local(host):
+            return real_getaddrinfo(host, *args, **kwargs)  # answered from the hosts file, asking no one
         message = f"a unit test must not resolve a host name ({host!r}); give it a fake resolver"
         refused.append(message)
         raise NetworkInUnitTest(message)
@@ -80,11 +80,13 @@ def no_network() -> Iterator[list[str]]:
                 setattr(owner, name, original)
 
 
-def _is_address(host: Any) -> bool:
-    if host is None:
+def _is_local(host: Any) -> bool:
+    """An address literal or `localhost`: resolved without asking a name server."""
+    name = host.decode() if isinstance(host, bytes) else host
+    if name is None or name.lower() == "localhost":
         return True
     try:
-        ipaddress.ip_address(host.decode() if isinstance(host, bytes) else host)
+        ipaddress.ip_address(name)
     except ValueError:
         return False
     return True
