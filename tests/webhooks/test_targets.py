@@ -174,13 +174,16 @@ def test_callback_url_needs_a_secret() -> None:
 
 
 async def test_configuration_check_names_every_problem() -> None:
+    def public_dns(host: str, port: int) -> Sequence[str]:
+        return {"hooks.example.com": ["93.184.215.14"]}.get(host, [host])  # an address resolves to itself
+
     clients = [
         _client(name="a", webhook_url="http://169.254.169.254/hook"),
         ApiClient(name="b", api_key="k" * 20, webhook_url="https://hooks.example.com/"),
         _client(name="c", webhook_secret="not-whsec"),
     ]
     with pytest.raises(WebhookConfigError) as raised:
-        await check_clients(clients, TargetGuard())
+        await check_clients(clients, TargetGuard(resolver=public_dns))
     message = str(raised.value)
     assert "client 'a': webhook_url refused" in message and "link-local" in message
     assert "client 'b': webhook_url/callback_hosts need a webhook_secret" in message
