@@ -171,7 +171,7 @@ class Container:
 
     @property
     def cache(self) -> Cache:
-        """The default instance's cache, for what is not an instance's data (e.g. shop deliveries by client)."""
+        """The default instance's cache, for what is not an instance's data (e.g. the shops' answered arrivals)."""
         return self.default_instance.cache
 
     @property

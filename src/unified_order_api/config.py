@@ -31,30 +31,15 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .shops.registry import ShopKind, connector_for
+
 CONFIG_FILE_ENV = "UOA_CONFIG_FILE"
 
 SectionT = TypeVar("SectionT", bound=BaseModel)
 
 
-ShopKind = Literal["woocommerce", "shopify", "shopware"]
-
-# Per shop: the order statuses imported by default, and the statuses never imported whatever is configured.
-DEFAULT_IMPORT_STATUSES: dict[str, list[str] | None] = {
-    "woocommerce": ["processing"],
-    "shopify": None,  # Shopify orders carry no order status; any order that is not cancelled
-    "shopware": ["open"],
-}
+# Statuses never imported whatever is configured (what each shop imports by default is its connector's).
 NEVER_IMPORTED = frozenset({"cancelled", "canceled", "voided", "refunded", "failed", "trash"})
-DEFAULT_SKU_FIELDS: dict[str, list[str]] = {
-    "woocommerce": ["sku"],
-    "shopify": ["sku"],
-    "shopware": ["productNumber"],
-}
-SKU_FIELDS: dict[str, frozenset[str]] = {
-    "woocommerce": frozenset({"sku", "product_id", "variation_id"}),
-    "shopify": frozenset({"sku", "variant_id", "product_id"}),
-    "shopware": frozenset({"productNumber", "productId", "referencedId"}),
-}
 
 
 class ShopSettings(BaseModel):
@@ -93,26 +78,30 @@ class ShopSettings(BaseModel):
 
     @model_validator(mode="after")
     def _rules_fit_the_shop(self) -> ShopSettings:
-        if self.kind == "shopify" and self.import_statuses is not None:
-            raise ValueError("Shopify orders have no order status; use import_payment_states")
-        if self.kind == "woocommerce" and self.import_payment_states is not None:
-            raise ValueError("WooCommerce sends no payment state; use import_statuses")
+        shop = connector_for(self.kind)
+        if shop.default_statuses is None and self.import_statuses is not None:
+            raise ValueError(f"{shop.title} orders have no order status; use import_payment_states")
+        if not shop.payment_states and self.import_payment_states is not None:
+            raise ValueError(f"{shop.title} sends no payment state; use import_statuses")
         never = NEVER_IMPORTED & {s.lower() for s in (self.import_statuses or []) + (self.import_payment_states or [])}
         if never:
             raise ValueError(f"{', '.join(sorted(never))} orders are never imported")
-        unknown = set(self.sku_fields or []) - SKU_FIELDS[self.kind]
+        unknown = set(self.sku_fields or []) - shop.sku_fields_allowed
         if unknown or self.sku_fields == []:
-            allowed = ", ".join(sorted(SKU_FIELDS[self.kind]))
+            allowed = ", ".join(sorted(shop.sku_fields_allowed))
             raise ValueError(f"sku_fields for {self.kind} must be among {allowed}")
         return self
 
     @property
     def statuses(self) -> list[str] | None:
-        return self.import_statuses if self.import_statuses is not None else DEFAULT_IMPORT_STATUSES[self.kind]
+        if self.import_statuses is not None:
+            return self.import_statuses
+        defaults = connector_for(self.kind).default_statuses
+        return list(defaults) if defaults is not None else None
 
     @property
     def skus_from(self) -> list[str]:
-        return self.sku_fields or DEFAULT_SKU_FIELDS[self.kind]
+        return self.sku_fields or list(connector_for(self.kind).sku_fields)
 
 
 class OrderDefaults(BaseModel):

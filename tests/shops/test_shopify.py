@@ -102,6 +102,6 @@ def test_the_sku_field_is_configurable(shopify_order: dict[str, Any]) -> None:
     assert [i["sku"] for i in translated(shopify_order, by_variant)["items"]][1] == "49148385"
 
 
-def test_the_delivery_id_is_the_webhook_id() -> None:
-    assert shopify.delivery_id({"x-shopify-webhook-id": "b54557e4"}) == "b54557e4"
-    assert shopify.delivery_id({}) is None
+def test_the_arrival_id_is_the_webhook_id() -> None:
+    assert shopify.arrival_id({"x-shopify-webhook-id": "b54557e4"}, {}) == "b54557e4"
+    assert shopify.arrival_id({}, {}) is None

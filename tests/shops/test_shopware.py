@@ -88,5 +88,5 @@ def test_a_missing_product_number_names_the_line(shopware_webhook: dict[str, Any
     assert translated(shopware_webhook, by_id)["items"][0]["sku"] == "9c4734591e8d40308e0b9480523ba10f"
 
 
-def test_the_delivery_id_is_the_event_id(shopware_webhook: dict[str, Any]) -> None:
-    assert shopware.delivery_id(shopware_webhook) == "7b04ebe416db4ebc93de4d791325e1d9"
+def test_the_arrival_id_is_the_event_id(shopware_webhook: dict[str, Any]) -> None:
+    assert shopware.arrival_id({}, shopware_webhook) == "7b04ebe416db4ebc93de4d791325e1d9"

@@ -103,7 +103,7 @@ def test_a_vat_id_from_the_eu_vat_plugins_meta_data(woo_order: dict[str, Any]) -
     assert (customer["company"], customer["vat_id"]) == ("Berger GmbH", "ATU12345678")
 
 
-def test_the_delivery_id_is_webhook_and_delivery() -> None:
+def test_the_arrival_id_is_webhook_and_delivery() -> None:
     headers = {"x-wc-webhook-id": "7", "x-wc-webhook-delivery-id": "abc"}
-    assert woocommerce.delivery_id(headers) == "7:abc"
-    assert woocommerce.delivery_id({"x-wc-webhook-id": "7"}) is None
+    assert woocommerce.arrival_id(headers, {}) == "7:abc"
+    assert woocommerce.arrival_id({"x-wc-webhook-id": "7"}, {}) is None

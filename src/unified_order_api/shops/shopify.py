@@ -10,34 +10,17 @@ Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import (
-    CENT,
-    Ignored,
-    NativeOrderInvalid,
-    Translated,
-    address_fields,
-    amount,
-    charge,
-    charged_rate,
-    decimal_text,
-    entries,
-    first_sku,
-    full_name,
-    order_date,
-    present,
-    sku_missing,
-    taxation_for,
-    text,
-)
+from . import native
+from .connector import ShopConnector, ShopRules, Signature, Topics
+from .native import Ignored, NativeOrderInvalid, Translated
 
-__all__ = ["HEADER", "delivery_id", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "translate"]
 
-HEADER = "X-Shopify-Hmac-Sha256"
 REFUSED_FINANCIAL = frozenset({"voided", "refunded", "expired"})
 PAYMENT_STATUS = {
     "paid": "paid",
@@ -61,12 +44,12 @@ ADDRESS = {
 }
 
 
-def delivery_id(headers: dict[str, str]) -> str | None:
-    """`X-Shopify-Webhook-Id` is the same on every retry of one delivery (Shopify's dedup key)."""
+def arrival_id(headers: Mapping[str, str], body: Mapping[str, Any]) -> str | None:
+    """`X-Shopify-Webhook-Id` is the same on every retry of one call (Shopify's dedup key)."""
     return headers.get("x-shopify-webhook-id") or None
 
 
-def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ignored:
+def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignored:
     if order.get("test") is True and not settings.import_test_orders:
         return Ignored("Shopify test order: not imported")
     if order.get("cancelled_at"):
@@ -95,39 +78,39 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
     }
     items: list[dict[str, Any]] = []
     charged_tax = Decimal(0)
-    for index, line in enumerate(entries(order, "line_items")):
+    for index, line in enumerate(native.entries(order, "line_items")):
         where = f"/line_items/{index}"
-        sku = first_sku(line, settings.skus_from)
+        sku = native.first_sku(line, settings.skus_from)
         name = str(line.get("name") or line.get("title") or "").strip() or None
         if sku is None:
-            problems.append(sku_missing(f"{where}/sku", index, name, settings.skus_from))
-        quantity, price = amount(line.get("quantity")), amount(line.get("price"))
+            problems.append(native.sku_missing(f"{where}/sku", index, name, settings.skus_from))
+        quantity, price = native.amount(line.get("quantity")), native.amount(line.get("price"))
         tax = _tax(line)
         charged_tax += tax
         base = (price or Decimal(0)) * (quantity or Decimal(0))
         item: dict[str, Any] = {
             "sku": sku or "",
-            "quantity": text(quantity),
-            "price": text(price),
-            "tax_rate": decimal_text(_rate(line, tax, base, gross)),
+            "quantity": native.text(quantity),
+            "price": native.text(price),
+            "tax_rate": native.decimal_text(_rate(line, tax, base, gross)),
             "line_id": str(line.get("id", index)),
         }
         if name:
             item["name"] = name
         origins[f"/items/{len(items)}"] = where
-        items.append(present(item))
+        items.append(native.present(item))
     if problems:
         raise NativeOrderInvalid(problems)
 
     shipping_costs = []
-    for index, line in enumerate(entries(order, "shipping_lines")):
-        value, tax = amount(line.get("price")) or Decimal(0), _tax(line)
+    for index, line in enumerate(native.entries(order, "shipping_lines")):
+        value, tax = native.amount(line.get("price")) or Decimal(0), _tax(line)
         charged_tax += tax
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = str(line.get("title") or line.get("code") or "Shipping")
-        shipping_costs.append(charge(name, value, _rate(line, tax, value, gross)))
+        shipping_costs.append(native.charge(name, value, _rate(line, tax, value, gross)))
 
-    total_tax = amount(order.get("total_tax")) or Decimal(0)
+    total_tax = native.amount(order.get("total_tax")) or Decimal(0)
     body: dict[str, Any] = {
         "reference": str(order.get("name") or order.get("order_number") or "").lstrip("#"),
         "customer": _customer(order),
@@ -141,41 +124,41 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         "payment_status": PAYMENT_STATUS.get(financial),
         "customer_order_number": order.get("po_number") or None,
         "internal_note": f"Customer note: {order['note']}" if order.get("note") else None,
-        "taxation": taxation_for(total_tax),
-        "order_date": order_date(order.get("processed_at") or order.get("created_at")),
+        "taxation": native.taxation_for(total_tax),
+        "order_date": native.order_date(order.get("processed_at") or order.get("created_at")),
     }
     if (shipping_address := _address(order.get("shipping_address"))) is not None:
         body["shipping_address"] = shipping_address
-    shipping_lines = entries(order, "shipping_lines")
+    shipping_lines = native.entries(order, "shipping_lines")
     if shipping_lines and (shipping_lines[0].get("code") or shipping_lines[0].get("title")):
         body["shipping"] = str(shipping_lines[0].get("code") or shipping_lines[0]["title"])[:64]
     gateways = order.get("payment_gateway_names")
     if isinstance(gateways, list) and gateways and isinstance(gateways[0], str):
         body["payment"] = gateways[0][:64]
-    return Translated(present(body), origins)
+    return Translated(native.present(body), origins)
 
 
 def _tax(line: dict[str, Any]) -> Decimal:
-    return sum((amount(tax.get("price")) or Decimal(0) for tax in entries(line, "tax_lines")), Decimal(0))
+    return sum((native.amount(tax.get("price")) or Decimal(0) for tax in native.entries(line, "tax_lines")), Decimal(0))
 
 
 def _rate(line: dict[str, Any], tax: Decimal, base: Decimal, gross: bool) -> Decimal:
     """The labelled rate when it explains the tax charged (to the cent), else the rate charged."""
-    labelled = sum((amount(t.get("rate")) or Decimal(0) for t in entries(line, "tax_lines")), Decimal(0))
+    labelled = sum((native.amount(t.get("rate")) or Decimal(0) for t in native.entries(line, "tax_lines")), Decimal(0))
     if labelled:
         expected = base * labelled / (1 + labelled) if gross else base * labelled
-        if abs(expected.quantize(CENT) - tax) <= CENT:
+        if abs(expected.quantize(native.CENT) - tax) <= native.CENT:
             return labelled * 100
-    return charged_rate(tax, base, gross=gross)
+    return native.charged_rate(tax, base, gross=gross)
 
 
 def _discounts(
     order: dict[str, Any], *, discount_tax: Decimal, gross: bool, origins: dict[str, str]
 ) -> list[dict[str, Any]]:
-    total = amount(order.get("total_discounts")) or Decimal(0)
+    total = native.amount(order.get("total_discounts")) or Decimal(0)
     lines: list[tuple[str, Decimal]] = []
-    for index, code in enumerate(entries(order, "discount_codes")):
-        value = amount(code.get("amount")) or Decimal(0)
+    for index, code in enumerate(native.entries(order, "discount_codes")):
+        value = native.amount(code.get("amount")) or Decimal(0)
         if value:
             origins[f"/discounts/{len(lines)}"] = f"/discount_codes/{index}"
             lines.append((str(code.get("code") or "Discount")[:200], value))
@@ -183,23 +166,40 @@ def _discounts(
     if rest > 0:
         origins[f"/discounts/{len(lines)}"] = "/total_discounts"
         lines.append(("Discount", rest))
-    rate = charged_rate(discount_tax, total, gross=gross) if total and discount_tax > 0 else Decimal(0)
+    rate = native.charged_rate(discount_tax, total, gross=gross) if total and discount_tax > 0 else Decimal(0)
     if rate >= 100:
         rate = Decimal(0)  # the order's tax does not explain its discount; leave the discount untaxed
-    return [charge(name, value, rate) for name, value in lines]
+    return [native.charge(name, value, rate) for name, value in lines]
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any]:
     address = order.get("billing_address") or order.get("shipping_address") or {}
     buyer = order.get("customer") if isinstance(order.get("customer"), dict) else {}
     assert isinstance(buyer, dict)
-    name = str(address.get("name") or "").strip() or full_name(buyer)
+    name = str(address.get("name") or "").strip() or native.full_name(buyer)
     email = order.get("email") or order.get("contact_email") or buyer.get("email") or None
     phone = address.get("phone") or order.get("phone")
-    return present({"email": email, **address_fields(address, ADDRESS, name=name, phone=phone)})
+    return native.present({"email": email, **native.address_fields(address, ADDRESS, name=name, phone=phone)})
 
 
 def _address(part: Any) -> dict[str, Any] | None:
     if not isinstance(part, dict) or not part.get("address1"):
         return None
-    return address_fields(part, ADDRESS, name=str(part.get("name") or full_name(part)).strip())
+    return native.address_fields(part, ADDRESS, name=str(part.get("name") or native.full_name(part)).strip())
+
+
+CONNECTOR = ShopConnector(
+    kind="shopify",
+    title="Shopify",
+    signature=Signature("X-Shopify-Hmac-Sha256", "base64"),
+    translate=translate,
+    arrival_id=arrival_id,
+    default_statuses=None,  # Shopify orders carry no order status: any order that is not cancelled
+    payment_states=True,
+    sku_fields=("sku",),
+    sku_fields_allowed=frozenset({"sku", "variant_id", "product_id"}),
+    topics=Topics(
+        "x-shopify-topic",
+        frozenset({"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled"}),
+    ),
+)

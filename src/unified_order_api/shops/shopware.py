@@ -10,32 +10,17 @@ the first delivery's `shippingOrderAddress` (`addresses` is often not loaded).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import (
-    Ignored,
-    NativeOrderInvalid,
-    Translated,
-    address_fields,
-    amount,
-    charge,
-    decimal_text,
-    entries,
-    first_sku,
-    full_name,
-    order_date,
-    present,
-    sku_missing,
-    taxation_for,
-    text,
-)
+from . import native
+from .connector import ShopConnector, ShopRules, Signature
+from .native import Ignored, NativeOrderInvalid, Translated
 
-__all__ = ["HEADER", "delivery_id", "order_of", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "order_of", "signed_time", "translate"]
 
-HEADER = "shopware-shop-signature"
 REFUSED_PAYMENT = frozenset({"cancelled", "failed", "refunded"})
 PAYMENT_STATUS = {
     "open": "pending",
@@ -58,11 +43,16 @@ ADDRESS = {
 }
 
 
-def delivery_id(envelope: dict[str, Any]) -> str | None:
+def arrival_id(headers: Mapping[str, str], envelope: Mapping[str, Any]) -> str | None:
     """`source.eventId` names the event; a retry of it carries the same id."""
     source = envelope.get("source")
     event_id = source.get("eventId") if isinstance(source, dict) else None
     return str(event_id) if event_id else None
+
+
+def signed_time(envelope: Mapping[str, Any]) -> object:
+    """Shopware signs the time it sent the call, `timestamp` in the body: an old one is a replay."""
+    return envelope.get("timestamp")
 
 
 def order_of(envelope: dict[str, Any]) -> dict[str, Any] | None:
@@ -72,7 +62,7 @@ def order_of(envelope: dict[str, Any]) -> dict[str, Any] | None:
     return order if isinstance(order, dict) else None
 
 
-def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | Ignored:
+def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ignored:
     order = order_of(envelope)
     if order is None:
         event = envelope.get("data", {}).get("event") if isinstance(envelope.get("data"), dict) else None
@@ -81,7 +71,7 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
     statuses = settings.statuses or []
     if state not in statuses:
         return Ignored(f"Shopware order state '{state}' is not imported (imported: {', '.join(statuses)})")
-    transactions = entries(order, "transactions")
+    transactions = native.entries(order, "transactions")
     payment_state = _state(transactions[-1]) if transactions else None
     if payment_state in REFUSED_PAYMENT:
         return Ignored(f"Shopware payment state '{payment_state}': not imported")
@@ -104,41 +94,43 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
     items: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     fees: list[dict[str, Any]] = []
-    for index, line in enumerate(entries(order, "lineItems")):
+    for index, line in enumerate(native.entries(order, "lineItems")):
         where = f"{ORDER}/lineItems/{index}"
         name = str(line.get("label") or "").strip() or None
-        total = amount(line.get("totalPrice")) or Decimal(0)
+        total = native.amount(line.get("totalPrice")) or Decimal(0)
         if line.get("type", "product") != "product":
             target = discounts if total < 0 else fees
             origins[f"/{'discounts' if total < 0 else 'fees'}/{len(target)}"] = where
-            target.append(charge(name or str(line.get("type")), abs(total), _rate(line)))
+            target.append(native.charge(name or str(line.get("type")), abs(total), _rate(line)))
             continue
-        sku = first_sku({**(line.get("payload") or {}), **line}, settings.skus_from)
+        sku = native.first_sku({**(line.get("payload") or {}), **line}, settings.skus_from)
         if sku is None:
-            problems.append(sku_missing(f"{where}/payload/productNumber", index, name, settings.skus_from))
-        quantity, price = amount(line.get("quantity")), amount(line.get("unitPrice"))
+            problems.append(native.sku_missing(f"{where}/payload/productNumber", index, name, settings.skus_from))
+        quantity, price = native.amount(line.get("quantity")), native.amount(line.get("unitPrice"))
         item: dict[str, Any] = {
             "sku": sku or "",
-            "quantity": text(quantity),
-            "price": text(price),
-            "tax_rate": decimal_text(_rate(line)),
+            "quantity": native.text(quantity),
+            "price": native.text(price),
+            "tax_rate": native.decimal_text(_rate(line)),
             "name": name,
             "line_id": str(line.get("id") or index),
         }
         origins[f"/items/{len(items)}"] = where
         origins[f"/items/{len(items)}/price"] = f"{where}/unitPrice"
-        items.append(present(item))
+        items.append(native.present(item))
     if problems:
         raise NativeOrderInvalid(problems)
 
-    deliveries = entries(order, "deliveries")
+    deliveries = native.entries(order, "deliveries")
     shipping_costs = order.get("shippingCosts") if isinstance(order.get("shippingCosts"), dict) else None
     costs = []
     if shipping_costs is not None:
         method = deliveries[0].get("shippingMethod") if deliveries else None
         name = (method.get("name") if isinstance(method, dict) else None) or "Shipping"
         costs.append(
-            charge(name, amount(shipping_costs.get("totalPrice")) or Decimal(0), _rate({"price": shipping_costs}))
+            native.charge(
+                name, native.amount(shipping_costs.get("totalPrice")) or Decimal(0), _rate({"price": shipping_costs})
+            )
         )
         origins["/shipping_costs/0"] = f"{ORDER}/shippingCosts"
     tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
@@ -152,12 +144,14 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
         "shipping_costs": costs,
         "discounts": discounts,
         "fees": fees,
-        "expected_total": str(amount(order.get("amountTotal"))) if order.get("amountTotal") is not None else None,
+        "expected_total": str(native.amount(order.get("amountTotal")))
+        if order.get("amountTotal") is not None
+        else None,
         "external_order_id": str(order["id"]) if order.get("id") else None,
         "payment_status": PAYMENT_STATUS.get(payment_state or ""),
         "internal_note": f"Customer note: {order['customerComment']}" if order.get("customerComment") else None,
-        "taxation": taxation_for(total_tax),
-        "order_date": order_date(order.get("orderDateTime") or order.get("orderDate")),
+        "taxation": native.taxation_for(total_tax),
+        "order_date": native.order_date(order.get("orderDateTime") or order.get("orderDate")),
     }
     if deliveries and (address := _address(deliveries[0].get("shippingOrderAddress"))) is not None:
         body["shipping_address"] = address
@@ -165,7 +159,7 @@ def translate(envelope: dict[str, Any], settings: ShopSettings) -> Translated | 
         body["shipping"] = code
     if transactions and (code := _method(transactions[-1], "paymentMethod")):
         body["payment"] = code
-    return Translated(present(body), origins)
+    return Translated(native.present(body), origins)
 
 
 def _method(entity: dict[str, Any], key: str) -> str | None:
@@ -187,7 +181,7 @@ def _rate(line: dict[str, Any]) -> Decimal:
     calculated, rules = price.get("calculatedTaxes"), price.get("taxRules")
     for taxes in (calculated if isinstance(calculated, list) and len(calculated) == 1 else None, rules):
         if isinstance(taxes, list) and taxes and isinstance(taxes[0], dict):
-            rate = amount(taxes[0].get("taxRate"))
+            rate = native.amount(taxes[0].get("taxRate"))
             if rate is not None:
                 return rate
     return Decimal(0)
@@ -198,15 +192,15 @@ def _total_tax(order: dict[str, Any]) -> Decimal:
     assert isinstance(price, dict)
     found = price.get("calculatedTaxes")
     taxes: list[Any] = found if isinstance(found, list) else []
-    total = sum((amount(tax.get("tax")) or Decimal(0) for tax in taxes if isinstance(tax, dict)), Decimal(0))
+    total = sum((native.amount(tax.get("tax")) or Decimal(0) for tax in taxes if isinstance(tax, dict)), Decimal(0))
     if total:
         return total
     # Some orders carry their taxes only on the lines.
-    for line in entries(order, "lineItems"):
+    for line in native.entries(order, "lineItems"):
         line_price = line.get("price")
         line_taxes = line_price.get("calculatedTaxes") if isinstance(line_price, dict) else None
         for tax in line_taxes if isinstance(line_taxes, list) else []:
-            total += (amount(tax.get("tax")) if isinstance(tax, dict) else None) or Decimal(0)
+            total += (native.amount(tax.get("tax")) if isinstance(tax, dict) else None) or Decimal(0)
     return total
 
 
@@ -220,18 +214,34 @@ def _customer(order: dict[str, Any]) -> dict[str, Any]:
     buyer = order.get("orderCustomer") if isinstance(order.get("orderCustomer"), dict) else {}
     assert isinstance(billing, dict) and isinstance(buyer, dict)
     vat_ids = buyer.get("vatIds")
-    address = address_fields(
+    address = native.address_fields(
         billing,
         ADDRESS,
-        name=full_name(billing, "firstName", "lastName"),
+        name=native.full_name(billing, "firstName", "lastName"),
         company=billing.get("company") or buyer.get("company"),
         country=_country(billing),
     )
     vat_id = billing.get("vatId") or (vat_ids[0] if isinstance(vat_ids, list) and vat_ids else None)
-    return present({"email": buyer.get("email") or None, **address, "vat_id": vat_id})
+    return native.present({"email": buyer.get("email") or None, **address, "vat_id": vat_id})
 
 
 def _address(part: Any) -> dict[str, Any] | None:
     if not isinstance(part, dict) or not part.get("street"):
         return None
-    return address_fields(part, ADDRESS, name=full_name(part, "firstName", "lastName"), country=_country(part))
+    return native.address_fields(
+        part, ADDRESS, name=native.full_name(part, "firstName", "lastName"), country=_country(part)
+    )
+
+
+CONNECTOR = ShopConnector(
+    kind="shopware",
+    title="Shopware 6",
+    signature=Signature("shopware-shop-signature", "hex"),
+    translate=translate,
+    arrival_id=arrival_id,
+    default_statuses=("open",),
+    payment_states=True,
+    sku_fields=("productNumber",),
+    sku_fields_allowed=frozenset({"productNumber", "productId", "referencedId"}),
+    signed_time=signed_time,
+)

@@ -9,33 +9,19 @@ line's `subtotal` (before coupons) per unit, and coupons are sent as discounts: 
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ..config import ShopSettings
 from ..orders.errors import FieldProblem
-from .native import (
-    Ignored,
-    NativeOrderInvalid,
-    Translated,
-    address_fields,
-    amount,
-    charge,
-    charged_rate,
-    decimal_text,
-    entries,
-    first_sku,
-    full_name,
-    order_date,
-    present,
-    sku_missing,
-    taxation_for,
-    text,
-)
+from . import native
+from .arrivals import Arrival
+from .connector import ShopConnector, ShopRules, Signature, Topics
+from .native import Ignored, NativeOrderInvalid, Translated
 
-__all__ = ["HEADER", "delivery_id", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "is_ping", "translate"]
 
-HEADER = "X-WC-Webhook-Signature"
 VAT_ID_KEYS = ("_billing_vat_id", "billing_vat_id", "_vat_number", "vat_number", "_billing_vat", "vat_id")
 UNIT_PRICE = Decimal("0.0001")
 ADDRESS = {
@@ -50,13 +36,21 @@ ADDRESS = {
 }
 
 
-def delivery_id(headers: dict[str, str]) -> str | None:
-    """`X-WC-Webhook-ID` names the webhook, `X-WC-Webhook-Delivery-ID` this delivery."""
+_PING = re.compile(rb"^webhook_id=\d+$")
+
+
+def arrival_id(headers: Mapping[str, str], body: Mapping[str, Any]) -> str | None:
+    """`X-WC-Webhook-ID` names the webhook, `X-WC-Webhook-Delivery-ID` this call of it."""
     webhook, delivery = headers.get("x-wc-webhook-id"), headers.get("x-wc-webhook-delivery-id")
     return f"{webhook}:{delivery}" if webhook and delivery else None
 
 
-def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ignored:
+def is_ping(arrival: Arrival) -> bool:
+    """WooCommerce saves a webhook only when this form-encoded, unsigned `webhook_id=<id>` gets a 2xx."""
+    return arrival.content_type == "application/x-www-form-urlencoded" and _PING.match(arrival.body.strip()) is not None
+
+
+def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignored:
     status = str(order.get("status") or "")
     statuses = settings.statuses or []
     if status not in statuses:
@@ -74,19 +68,19 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         "/expected_total": "/total",
     }
     items: list[dict[str, Any]] = []
-    for index, line in enumerate(entries(order, "line_items")):
+    for index, line in enumerate(native.entries(order, "line_items")):
         where = f"/line_items/{index}"
         name = html.unescape(str(line.get("name") or "")).strip() or None
-        sku = first_sku(line, settings.skus_from)
+        sku = native.first_sku(line, settings.skus_from)
         if sku is None:
-            problems.append(sku_missing(f"{where}/sku", index, name, settings.skus_from))
-        quantity = amount(line.get("quantity"))
-        subtotal = amount(line.get("subtotal"))
-        total, tax = amount(line.get("total")), amount(line.get("total_tax")) or Decimal(0)
-        item: dict[str, Any] = {"sku": sku or "", "quantity": text(quantity)}
+            problems.append(native.sku_missing(f"{where}/sku", index, name, settings.skus_from))
+        quantity = native.amount(line.get("quantity"))
+        subtotal = native.amount(line.get("subtotal"))
+        total, tax = native.amount(line.get("total")), native.amount(line.get("total_tax")) or Decimal(0)
+        item: dict[str, Any] = {"sku": sku or "", "quantity": native.text(quantity)}
         if subtotal is not None and quantity:
-            item["price"] = decimal_text((subtotal / quantity).quantize(UNIT_PRICE))
-        item["tax_rate"] = decimal_text(charged_rate(tax, total or Decimal(0)))
+            item["price"] = native.decimal_text((subtotal / quantity).quantize(UNIT_PRICE))
+        item["tax_rate"] = native.decimal_text(native.charged_rate(tax, total or Decimal(0)))
         if name:
             item["name"] = name
         item["line_id"] = str(line.get("id", index))
@@ -109,22 +103,27 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
         "external_order_id": str(order["id"]) if order.get("id") is not None else None,
         "payment_status": "paid" if order.get("date_paid") or order.get("date_paid_gmt") else "pending",
     }
-    for index, fee in enumerate(entries(order, "fee_lines")):
-        value, tax = amount(fee.get("total")) or Decimal(0), amount(fee.get("total_tax")) or Decimal(0)
+    for index, fee in enumerate(native.entries(order, "fee_lines")):
+        value, tax = native.amount(fee.get("total")) or Decimal(0), native.amount(fee.get("total_tax")) or Decimal(0)
         kind = "discounts" if value < 0 else "fees"  # a negative fee is a discount added by hand
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
-        body[kind].append(charge(name, abs(value), charged_rate(abs(tax), abs(value))))
-    for index, coupon in enumerate(entries(order, "coupon_lines")):
-        value, tax = amount(coupon.get("discount")) or Decimal(0), amount(coupon.get("discount_tax")) or Decimal(0)
+        body[kind].append(native.charge(name, abs(value), native.charged_rate(abs(tax), abs(value))))
+    for index, coupon in enumerate(native.entries(order, "coupon_lines")):
+        value, tax = (
+            native.amount(coupon.get("discount")) or Decimal(0),
+            native.amount(coupon.get("discount_tax")) or Decimal(0),
+        )
         origins[f"/discounts/{len(body['discounts'])}"] = f"/coupon_lines/{index}"
-        body["discounts"].append(charge(str(coupon.get("code") or "Coupon"), value, charged_rate(tax, value)))
+        body["discounts"].append(
+            native.charge(str(coupon.get("code") or "Coupon"), value, native.charged_rate(tax, value))
+        )
     shipping_address = _address(order.get("shipping"))
     if shipping_address is not None:
         body["shipping_address"] = shipping_address
-    if (taxation := taxation_for(amount(order.get("total_tax")))) is not None:
+    if (taxation := native.taxation_for(native.amount(order.get("total_tax")))) is not None:
         body["taxation"] = taxation
-    shipping_lines = entries(order, "shipping_lines")
+    shipping_lines = native.entries(order, "shipping_lines")
     if shipping_lines and shipping_lines[0].get("method_id"):
         body["shipping"] = str(shipping_lines[0]["method_id"])
     if order.get("payment_method"):
@@ -134,30 +133,30 @@ def translate(order: dict[str, Any], settings: ShopSettings) -> Translated | Ign
     if order.get("customer_note"):
         body["internal_note"] = f"Customer note: {order['customer_note']}"
     # `date_created` is the shop's local time without offset; its date is the order date.
-    if created := order_date(order.get("date_created")):
+    if created := native.order_date(order.get("date_created")):
         body["order_date"] = created
-    return Translated(present(body), origins)
+    return Translated(native.present(body), origins)
 
 
 def _shipping_costs(order: dict[str, Any], origins: dict[str, str]) -> list[dict[str, Any]]:
     lines = []
-    for index, line in enumerate(entries(order, "shipping_lines")):
-        value, tax = amount(line.get("total")) or Decimal(0), amount(line.get("total_tax")) or Decimal(0)
+    for index, line in enumerate(native.entries(order, "shipping_lines")):
+        value, tax = native.amount(line.get("total")) or Decimal(0), native.amount(line.get("total_tax")) or Decimal(0)
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
-        lines.append(charge(name, value, charged_rate(tax, value)))
+        lines.append(native.charge(name, value, native.charged_rate(tax, value)))
     return lines
 
 
 def _name(part: dict[str, Any]) -> str:
-    return full_name(part) or str(part.get("company") or "").strip()
+    return native.full_name(part) or str(part.get("company") or "").strip()
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any]:
     billing = order.get("billing") if isinstance(order.get("billing"), dict) else {}
     assert isinstance(billing, dict)
-    address = address_fields(billing, ADDRESS, name=_name(billing))
-    return present({"email": billing.get("email") or None, **address, "vat_id": _vat_id(order)})
+    address = native.address_fields(billing, ADDRESS, name=_name(billing))
+    return native.present({"email": billing.get("email") or None, **address, "vat_id": _vat_id(order)})
 
 
 def _vat_id(order: dict[str, Any]) -> str | None:
@@ -172,4 +171,19 @@ def _vat_id(order: dict[str, Any]) -> str | None:
 def _address(part: Any) -> dict[str, Any] | None:
     if not isinstance(part, dict) or not part.get("address_1"):
         return None
-    return address_fields(part, ADDRESS, name=_name(part))
+    return native.address_fields(part, ADDRESS, name=_name(part))
+
+
+CONNECTOR = ShopConnector(
+    kind="woocommerce",
+    title="WooCommerce",
+    signature=Signature("X-WC-Webhook-Signature", "base64"),
+    translate=translate,
+    arrival_id=arrival_id,
+    default_statuses=("processing",),
+    payment_states=False,
+    sku_fields=("sku",),
+    sku_fields_allowed=frozenset({"sku", "product_id", "variation_id"}),
+    topics=Topics("x-wc-webhook-topic", frozenset({"order.created", "order.updated", "order.restored"})),
+    ping=is_ping,
+)

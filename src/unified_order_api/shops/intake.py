@@ -1,0 +1,188 @@
+"""One arrival of a shop's webhook, taken from client lookup to the queued order, or refused.
+
+The steps, each by the shop's connector and nothing else: the client whose shop this is; the shop's
+ping; its signature over the raw body; the freshness of a signed time; the memory of answered
+arrivals; the topic; the translation; our request model's checks (those of `POST /api/orders`, so
+a shop's order is validated exactly as a direct one); the duplicate check and the accept on the
+async lane (the shop gets its 2xx at once; Shopify gives up after 5 s).
+
+Guarantees: nothing in the body is read before its signature holds; every refusal is one
+`ShopRefused` with its problem code, which the HTTP edge answers as problem+json; retries are
+deduplicated by reference through the order flow's idempotency, and by the shop's arrival id where
+it sends one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import structlog
+from pydantic import ValidationError
+
+from ..api.error_handlers import field_error
+from ..api.schemas import OrderRequest, cross_field_problems
+from ..config import ApiClient, ShopSettings
+from ..orders.attempts import Attempt, AttemptState
+from ..orders.errors import FieldProblem, IdempotencyKeyReused
+from ..orders.service import OrderService
+from .arrivals import Answered, Arrival, ArrivalMemory
+from .connector import ShopConnector
+from .native import Ignored, NativeOrderInvalid, Translated, native_pointer
+from .registry import CONNECTORS
+from .signatures import SignatureRejected, check_fresh, verify_hmac_sha256
+
+__all__ = ["IntakeAnswer", "RefusalCode", "ShopIntake", "ShopRefused"]
+
+log = structlog.get_logger(__name__)
+
+RefusalCode = Literal["not_found", "signature_invalid", "webhook_stale", "invalid_json", "request_invalid"]
+_INVALID = "The shop's order is invalid"
+
+
+class ShopRefused(Exception):
+    """The arrival is refused: nothing of it is stored; `code` is the problem code of the answer."""
+
+    def __init__(self, code: RefusalCode, title: str, detail: str, errors: list[dict[str, str]] | None = None):
+        super().__init__(detail)
+        self.code, self.title, self.detail, self.errors = code, title, detail, errors
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeAnswer:
+    """What the shop is answered: its order queued, a duplicate of one we hold, or nothing to import."""
+
+    outcome: Literal["accepted", "duplicate", "ignored"]
+    reason: str | None = None
+    reference: str | None = None
+    attempt: Attempt | None = None  # the order's state when it is known
+
+
+class ShopIntake:
+    def __init__(
+        self,
+        clients: Sequence[ApiClient],
+        orders: OrderService,
+        memory: ArrivalMemory,
+        *,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._clients, self._orders, self._memory, self._now = clients, orders, memory, now
+
+    async def receive(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
+        client, shop, connector = self._client(client_name, kind)
+        structlog.contextvars.bind_contextvars(client=client.name, shop=kind)
+        if connector.ping is not None and connector.ping(arrival):
+            return IntakeAnswer("ignored", reason=f"{connector.title} ping: the webhook is reachable")
+        payload = _signed_object(connector, shop, arrival, self._now())
+
+        arrival_id = connector.arrival_id(arrival.headers, payload)
+        if arrival_id and (answered := await self._memory.recall(client.name, kind, arrival_id)) is not None:
+            if answered.reference is None:
+                return IntakeAnswer("ignored", reason=answered.reason)
+            return await self._duplicate(client, answered.reference, f"Delivery '{arrival_id}' was answered before")
+
+        result = _translated(connector, shop, arrival, payload)
+        if isinstance(result, Ignored):
+            log.info("shop.webhook_ignored", reason=result.reason)
+            if arrival_id:
+                await self._memory.remember(client.name, kind, arrival_id, Answered(reason=result.reason))
+            return IntakeAnswer("ignored", reason=result.reason)
+        command = _validated(result).to_command()
+        structlog.contextvars.bind_contextvars(reference=command.reference)
+        # An order we hold (not a failed one, which a resend retries) makes this arrival a duplicate.
+        earlier = await self._orders.order_status(client=client.name, reference=command.reference)
+        try:
+            # No key of its own: the order's reference is what the shop's retries are deduplicated by.
+            accepted = await self._orders.accept_order(command, client=client.name)
+        except IdempotencyKeyReused:
+            reason = f"Order '{command.reference}' was received before; later changes to it are not imported"
+            log.info("shop.webhook_ignored", reason=reason)
+            return await self._duplicate(client, command.reference, reason)
+        if arrival_id:
+            await self._memory.remember(client.name, kind, arrival_id, Answered(reference=command.reference))
+        if accepted.outcome is not None or (earlier is not None and earlier.state != AttemptState.FAILED):
+            return await self._duplicate(client, command.reference, f"Order '{command.reference}' was received before")
+        return IntakeAnswer("accepted", reference=command.reference, attempt=accepted.attempt)
+
+    def _client(self, name: str, kind: str) -> tuple[ApiClient, ShopSettings, ShopConnector]:
+        """The client whose shop this is; any other path is 404, so the URL tells nothing about who exists."""
+        for client in self._clients:
+            if client.name == name and client.shop is not None and client.shop.kind == kind and kind in CONNECTORS:
+                return client, client.shop, CONNECTORS[kind]
+        raise ShopRefused("not_found", "Not found", f"No {kind} shop is connected at this address")
+
+    async def _duplicate(self, client: ApiClient, reference: str, reason: str) -> IntakeAnswer:
+        """The same answer for an order we have: its current state, and nothing created again."""
+        attempt = await self._orders.order_status(client=client.name, reference=reference)
+        return IntakeAnswer("duplicate", reason=reason, reference=reference, attempt=attempt)
+
+
+def _signed_object(connector: ShopConnector, shop: ShopSettings, arrival: Arrival, now: float) -> dict[str, Any]:
+    """The body as a JSON object, once its signature (and the time it signs, where it signs one) holds."""
+    header, secret = connector.signature.header, shop.secret.get_secret_value()
+    try:
+        verify_hmac_sha256(
+            arrival.body,
+            arrival.headers.get(header.lower()),
+            secret,
+            header=header,
+            encoding=connector.signature.encoding,
+        )
+    except SignatureRejected as error:
+        log.warning("shop.signature_rejected", reason=str(error))
+        raise ShopRefused("signature_invalid", "The shop's signature is missing or wrong", str(error)) from None
+    try:
+        payload = json.loads(arrival.body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ShopRefused("invalid_json", "Malformed request", f"The body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise ShopRefused("invalid_json", "Malformed request", "The body is not a JSON object")
+    if connector.signed_time is not None:
+        try:
+            check_fresh(connector.signed_time(payload), now=now, max_age_seconds=shop.max_age_seconds)
+        except SignatureRejected as error:
+            log.warning("shop.stale_webhook", reason=str(error))
+            raise ShopRefused("webhook_stale", "The webhook is too old", str(error)) from None
+    return payload
+
+
+def _translated(
+    connector: ShopConnector, shop: ShopSettings, arrival: Arrival, payload: dict[str, Any]
+) -> Translated | Ignored:
+    topics = connector.topics
+    topic = arrival.headers.get(topics.header) if topics is not None else None
+    if topics is not None and topic is not None and topic not in topics.orders:
+        return Ignored(f"Topic '{topic}' creates no order")
+    try:
+        return connector.translate(payload, shop)
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as error:
+        # A signed body of a shape the shop does not send (an object where a list belongs…).
+        log.warning("shop.unexpected_shape", error=type(error).__name__)
+        raise ShopRefused("request_invalid", _INVALID, "The body does not have the shape of a shop order") from None
+    except NativeOrderInvalid as invalid:
+        errors = [problem.to_json() for problem in invalid.problems]
+        raise ShopRefused("request_invalid", _INVALID, str(invalid), errors=errors) from None
+
+
+def _validated(result: Translated) -> OrderRequest:
+    """Our request model checks the translated order as it checks `POST /api/orders` (with the rules
+    across fields); every problem is reported with a pointer into the shop's own JSON."""
+    order: OrderRequest | None = None
+    errors: list[dict[str, str]] = []
+    try:
+        order = OrderRequest.model_validate(result.body)
+    except ValidationError as error:
+        errors = [field_error(dict(e)) for e in error.errors()]
+    seen = {e["pointer"] for e in errors}
+    errors += [p.to_json() for p in cross_field_problems(result.body) if p.pointer not in seen]
+    if order is None or errors:
+        native = [
+            FieldProblem(native_pointer(e["pointer"], result.origins), e["code"], e["detail"]).to_json() for e in errors
+        ]
+        detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in native)
+        raise ShopRefused("request_invalid", _INVALID, detail, errors=native)
+    return order
