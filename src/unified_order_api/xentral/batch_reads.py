@@ -9,12 +9,12 @@ and it did not. An item that matches none of the keys means Xentral ignored the 
 answer is refused (`XentralFilterIgnored`, docs/xentral.md#verifying-answers), never split up as
 "found" for some keys and "not found" for the others. Sales orders count for a reference only when
 spelled exactly like it, as in `XentralHttpGateway.find_orders_by_reference`.
-Lists longer than a page are followed page by page (several customers may share an email).
+Lists longer than a page are read to their end by the pager (`paging.py`; several customers may
+share an email); a list longer than its cap answers nothing, never part of the keys.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TypeVar
 
@@ -22,16 +22,14 @@ from pydantic import BaseModel
 
 from ..orders.model import Customer, CustomerLookupField, Product, SalesOrder
 from .client import XentralClient
-from .errors import XentralUnexpectedResponse
+from .converters import to_customer, to_product, to_sales_order
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
-from .gateway import _customer, _product, _read, _sales_order
+from .gateway import order_read
+from .paging import Paging, read_pages
 from .verification import AnswerChecks, UntrustedHook
-from .wire import CustomerItem, ListResponse
+from .wire import CustomerItem, ListResponse, ProductItem, SalesOrderItem
 
-__all__ = ["BATCH_MAX_PAGES", "XentralBatchReads", "lenient_key"]
-
-# Pages followed for one batch before giving up (50 keys rarely need more than one or two).
-BATCH_MAX_PAGES = 10
+__all__ = ["XentralBatchReads", "lenient_key"]
 
 T = TypeVar("T")
 W = TypeVar("W", bound=BaseModel)  # a wire item
@@ -72,82 +70,73 @@ class XentralBatchReads:
         self._client = client
         self._checks = AnswerChecks(on_untrusted)
 
-    @_read
+    @order_read
     async def products(self, numbers: Sequence[str]) -> dict[str, list[Product]]:
         """Products per requested SKU (Xentral `number`), one `number in [...]` call per page."""
-        products = await _pages_of(
-            self._checks,
-            self._client.list_products,
-            "list_products",
-            "number",
-            numbers,
-            lambda item: [item.number],
-            _product,
+        items = await self._in_list(
+            self._client.list_products, Page(1, MAX_PAGE_SIZE), "list_products", "number", numbers, _product_values
         )
-        return _attribute(numbers, products, lambda product: [product.sku])
+        return _attribute(numbers, [to_product(item) for item in items], lambda product: [product.sku])
 
-    @_read
+    @order_read
     async def customers(self, field: CustomerLookupField, values: Sequence[str]) -> dict[str, list[Customer]]:
         """Customers per requested email or number (`field in [...]`), following the cursor.
 
         Assumption (docs/xentral.md#customers): whether the `number` filter matches `general.number`
         or `general.customerNumber` is unclear, so a customer answers a number carried by either.
         """
-        statement = Filter(field, "in", list(dict.fromkeys(values)))
-        cursor = Cursor(size=MAX_PAGE_SIZE)
-        items: list[CustomerItem] = []
-        for _ in range(BATCH_MAX_PAGES):
-            result = await self._client.list_customers([statement], cursor)
-            carries = _carries_one_of(values, functools.partial(_customer_values, field=field))
-            self._checks.filter_applied("list_customers", field, result.data, carries)
-            items.extend(result.data)
-            next_cursor = result.extra.cursor.next_cursor if result.extra and result.extra.cursor else None
-            if not result.data or not next_cursor:
-                break
-            cursor = Cursor(size=MAX_PAGE_SIZE, next_cursor=next_cursor)
-        else:
-            raise _too_long("list_customers")
-        attributed = _attribute(values, items, lambda item: _customer_values(item, field))
-        return {value: [_customer(item) for item in matched] for value, matched in attributed.items()}
 
-    @_read
+        def carried(item: CustomerItem) -> list[str | None]:
+            return _customer_values(item, field)
+
+        items = await self._in_list(
+            self._client.list_customers, Cursor(size=MAX_PAGE_SIZE), "list_customers", field, values, carried
+        )
+        attributed = _attribute(values, items, carried)
+        return {value: [to_customer(item) for item in matched] for value, matched in attributed.items()}
+
+    @order_read
     async def orders(self, references: Sequence[str]) -> dict[str, list[SalesOrder]]:
         """Sales orders per requested reference (`externalOrderNumber in [...]`), spelled exactly like it."""
-        orders = await _pages_of(
-            self._checks,
+        items = await self._in_list(
             self._client.list_sales_orders,
+            Page(1, MAX_PAGE_SIZE),
             "list_sales_orders",
             "externalOrderNumber",
             references,
-            lambda item: [item.external_order_number],
-            _sales_order,
+            _order_values,
         )
+        orders = [to_sales_order(item) for item in items]
         # References are case-sensitive (docs/xentral.md#matching-text): `shop-1` is not `SHOP-1`'s order.
         return {reference: [order for order in orders if order.reference == reference] for reference in references}
 
+    async def _in_list(
+        self,
+        call: Callable[[list[Filter], Paging], Awaitable[ListResponse[W]]],
+        first: Paging,
+        operation: str,
+        field: str,
+        keys: Sequence[str],
+        carried: Callable[[W], Iterable[str | None]],
+    ) -> list[W]:
+        """Every item of the list call `field in [keys]`, each page checked against the filter: an
+        answer that ignored it, or longer than the pager reads, answers nothing."""
+        statement = Filter(field, "in", list(dict.fromkeys(keys)))
+        carries = _carries_one_of(keys, carried)
+        return await read_pages(
+            lambda paging: call([statement], paging),
+            first,
+            operation,
+            check=lambda items: self._checks.filter_applied(operation, field, items, carries),
+        )
 
-async def _pages_of(
-    checks: AnswerChecks,
-    call: Callable[[list[Filter], Page], Awaitable[ListResponse[W]]],
-    operation: str,
-    field: str,
-    keys: Sequence[str],
-    carried: Callable[[W], Iterable[str | None]],
-    convert: Callable[[W], T],
-) -> list[T]:
-    """Every item of a paged `field in [keys]` list call, converted page by page; an answer that ignored
-    the filter, or longer than `BATCH_MAX_PAGES` pages, answers nothing."""
-    statement = Filter(field, "in", list(dict.fromkeys(keys)))
-    page = Page(1, MAX_PAGE_SIZE)
-    found: list[T] = []
-    for _ in range(BATCH_MAX_PAGES):
-        result = await call([statement], page)
-        checks.filter_applied(operation, field, result.data, _carries_one_of(keys, carried))
-        found.extend(convert(item) for item in result.data)
-        if _last_page(len(result.data), page, result.extra.total_count if result.extra else None, len(found)):
-            return found
-        page = page.next()
-    raise _too_long(operation)
+
+def _product_values(item: ProductItem) -> list[str | None]:
+    return [item.number]
+
+
+def _order_values(item: SalesOrderItem) -> list[str | None]:
+    return [item.external_order_number]
 
 
 def _customer_values(item: CustomerItem, field: CustomerLookupField) -> list[str | None]:
@@ -155,14 +144,3 @@ def _customer_values(item: CustomerItem, field: CustomerLookupField) -> list[str
     if field == "email":
         return [general.email]
     return [general.number, general.customer_number]
-
-
-def _too_long(operation: str) -> XentralUnexpectedResponse:
-    """A batch answer longer than we read: some key's items may be missing, so it answers nothing."""
-    return XentralUnexpectedResponse(
-        200, None, operation, detail=f"more than {BATCH_MAX_PAGES} pages for one batch; not trusting a partial answer"
-    )
-
-
-def _last_page(returned: int, page: Page, total: int | None, seen: int) -> bool:
-    return returned < page.size or (total is not None and seen >= total)

@@ -21,18 +21,10 @@ from pydantic import BaseModel
 
 from .error_mapping import retry_after_seconds, status_error, transport_error
 from .errors import XentralError, XentralStatusError
-from .filters import (
-    MAX_PAGE_SIZE,
-    Cursor,
-    Filter,
-    Page,
-    QueryParams,
-    cursor_params,
-    filter_params,
-    page_params,
-)
+from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page, QueryParams, filter_params
 from .limiter import RateBudgetExhausted, RateLimiter
 from .negotiation import accept_for
+from .paging import paging_params, read_pages
 from .responses import id_from_location, parse_json
 from .retry import NO_RETRY, RetryPolicy
 from .wire import (
@@ -77,10 +69,6 @@ LimiterWaitHook = Callable[[float], None]
 
 Method = Literal["GET", "POST"]
 T = TypeVar("T", bound=BaseModel)
-
-# Guard against a server that keeps returning full pages: the mapping lists are small
-# (dozens of entries), so 20 pages of 50 is far beyond any real instance.
-_MAX_PAGES: Final = 20
 
 
 class XentralClient:
@@ -155,7 +143,7 @@ class XentralClient:
     async def list_products(
         self, filters: Sequence[Filter] = (), page: Page | None = None
     ) -> ListResponse[ProductItem]:
-        params = filter_params(filters) + page_params(page or Page())
+        params = filter_params(filters) + paging_params(page=page or Page())
         response = await self._send("list_products", "GET", "/api/v1/products", params=params)
         return parse_json(response, ListResponse[ProductItem], "list_products")
 
@@ -169,7 +157,7 @@ class XentralClient:
         self, filters: Sequence[Filter] = (), cursor: Cursor | None = None
     ) -> ListResponse[CustomerItem]:
         """One page; the next page's cursor is `result.extra.cursor.next_cursor`."""
-        params = filter_params(filters) + cursor_params(cursor or Cursor())
+        params = filter_params(filters) + paging_params(cursor=cursor or Cursor())
         response = await self._send("list_customers", "GET", "/api/v1/customers", params=params)
         return parse_json(response, ListResponse[CustomerItem], "list_customers")
 
@@ -193,7 +181,7 @@ class XentralClient:
     async def list_sales_orders(
         self, filters: Sequence[Filter] = (), page: Page | None = None
     ) -> ListResponse[SalesOrderItem]:
-        params = filter_params(filters) + page_params(page or Page())
+        params = filter_params(filters) + paging_params(page=page or Page())
         response = await self._send("list_sales_orders", "GET", "/api/v1/salesOrders", params=params)
         return parse_json(response, ListResponse[SalesOrderItem], "list_sales_orders")
 
@@ -226,19 +214,13 @@ class XentralClient:
         return parse_json(response, ListResponse[ExternalReferenceTarget], operation).data
 
     async def _all_pages(self, operation: str, path: str, item: type[T]) -> list[T]:
-        """Fetch pages of 50 until one comes back short or `totalCount` is reached."""
-        page = Page(1, MAX_PAGE_SIZE)
-        items: list[T] = []
-        for _ in range(_MAX_PAGES):
-            response = await self._send(operation, "GET", path, params=page_params(page))
-            result = parse_json(response, ListResponse[item], operation)  # type: ignore[valid-type]
-            items.extend(result.data)
-            total = result.extra.total_count if result.extra is not None else None
-            if len(result.data) < page.size or (total is not None and len(items) >= total):
-                return items
-            page = page.next()
-        logger.warning("xentral %s: stopped after %d pages, list may be incomplete", operation, _MAX_PAGES)
-        return items
+        """Every item, in pages of 50, to the end of the list (`paging.read_pages`)."""
+
+        async def page_of(page: Page) -> ListResponse[T]:
+            response = await self._send(operation, "GET", path, params=paging_params(page=page))
+            return parse_json(response, ListResponse[item], operation)  # type: ignore[valid-type]
+
+        return await read_pages(page_of, Page(1, MAX_PAGE_SIZE), operation)
 
     # --- the one way out ---------------------------------------------------------------
 

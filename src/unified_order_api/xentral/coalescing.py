@@ -30,7 +30,7 @@ from ..orders.reads import orders_running, reads_unhurried
 from .batch_reads import XentralBatchReads
 from .coalescer import Fetch, ReadCoalescer
 from .filters import MAX_PAGE_SIZE
-from .gateway import XentralHttpGateway, _requested_sku
+from .gateway import XentralHttpGateway, requested_sku
 
 __all__ = ["MAX_BATCH_CHARS", "CoalescingGateway"]
 
@@ -101,7 +101,7 @@ class CoalescingGateway(ForwardingGateway):
                 candidates.setdefault(product.id, product)
         found: dict[str, Product] = {}
         for product in candidates.values():
-            requested = _requested_sku(product.sku, wanted, found)
+            requested = requested_sku(product.sku, wanted, found)
             if requested is not None:
                 found[requested] = product
         return found

@@ -1,7 +1,7 @@
 """`XentralHttpGateway`: the order service's `XentralGateway` port over `XentralClient`.
 
-Translation — wire models in, domain dataclasses out, plus the few lookups that need more
-than one call (SKU batches) — and verification: every filtered list is checked against its
+The lookups the port asks for — wire items in, domain values out (`converters.py`), lists read to
+their end by the pager (`paging.py`), SKUs in batches — and verification: every filtered list is checked against its
 filter before its items mean anything (`verification.py`, docs/xentral.md#verifying-answers);
 an answer that fails the check is logged, reported to `on_untrusted` and raised as
 `XentralFilterIgnored`. Failures leave as `orders.errors` (see `translation`): the order
@@ -13,13 +13,11 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from ..orders.model import (
     Customer,
     CustomerLookupField,
-    Money,
     NewCustomer,
     OrderDraft,
     PaymentMethod,
@@ -29,29 +27,27 @@ from ..orders.model import (
     SalesOrder,
     ShippingMethod,
 )
-from ..orders.taxation import TaxRates
 from .client import XentralClient
-from .customer_payload import customer_create_v1
-from .errors import (
-    XentralError,
-    XentralNotFound,
-    XentralUnexpectedResponse,
+from .converters import (
+    to_customer,
+    to_payment_method,
+    to_product,
+    to_product_of_view,
+    to_project,
+    to_sales_channel,
+    to_sales_order,
+    to_shipping_method,
 )
+from .customer_payload import customer_create_v1
+from .errors import XentralError, XentralNotFound
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
+from .paging import read_pages
 from .translation import order_error
 from .verification import AnswerChecks, UntrustedHook, same_leniently
-from .wire import (
-    CustomerItem,
-    PaymentMethodItem,
-    ProductItem,
-    ProjectItem,
-    SalesOrderItem,
-    ShippingMethodItem,
-    WireMoney,
-)
+from .wire import CustomerItem, ProductItem, SalesOrderItem
 
-__all__ = ["SKU_BATCH_SIZE", "UntrustedHook", "XentralHttpGateway"]
+__all__ = ["SKU_BATCH_SIZE", "UntrustedHook", "XentralHttpGateway", "order_read", "order_write", "requested_sku"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +55,6 @@ logger = logging.getLogger(__name__)
 # One `number in [...]` call per this many SKUs (docs/xentral.md#products: at most 50 per call).
 SKU_BATCH_SIZE = MAX_PAGE_SIZE
 _CUSTOMER_PAGE_SIZE = 10
-# Pages of orders whose reference equals ours leniently (case variants) we read before giving up.
-_MAX_REFERENCE_PAGES: Final = 5
 
 
 P = ParamSpec("P")
@@ -83,8 +77,10 @@ def _translated(*, write: bool) -> Callable[[Callable[P, Coroutine[Any, Any, R]]
     return wrap
 
 
-_read = _translated(write=False)
-_write = _translated(write=True)
+order_read = _translated(write=False)
+"""Marks a gateway read: its Xentral failures leave as order errors."""
+order_write = _translated(write=True)
+"""Marks a gateway write: its Xentral failures leave as order errors, an unknown outcome as such."""
 
 
 class XentralHttpGateway:
@@ -94,7 +90,7 @@ class XentralHttpGateway:
         self._client = client
         self._checks = AnswerChecks(on_untrusted)
 
-    @_read
+    @order_read
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
         """Products keyed by the SKU as the caller wrote it; SKUs Xentral lacks are absent.
 
@@ -109,34 +105,34 @@ class XentralHttpGateway:
         for start in range(0, len(wanted), SKU_BATCH_SIZE):
             batch = wanted[start : start + SKU_BATCH_SIZE]
             for item in await self._products_with_numbers(batch):
-                requested = _requested_sku(item.number, batch, found)
+                requested = requested_sku(item.number, batch, found)
                 if requested is not None:
-                    found[requested] = _product(item)
+                    found[requested] = to_product(item)
         return found
 
     async def _products_with_numbers(self, numbers: list[str]) -> list[ProductItem]:
         # One page normally suffices (≤ 50 SKUs → ≤ 50 products); a lenient match could
-        # return more, so follow the pages while they come back full.
+        # return more, so the list is read to its end.
         statement = Filter("number", "in", numbers)
-        page = Page(1, MAX_PAGE_SIZE)
-        items: list[ProductItem] = []
-        while True:
-            result = await self._client.list_products([statement], page)
+
+        def check(items: Sequence[ProductItem]) -> None:
             # A product matching none of the SKUs means the filter was ignored; the page then
             # proves neither that a SKU exists nor that it does not.
             self._checks.filter_applied(
                 "list_products",
                 "number",
-                result.data,
+                items,
                 lambda item: any(same_leniently(item.number, number) for number in numbers),
             )
-            items.extend(result.data)
-            total = result.extra.total_count if result.extra is not None else None
-            if len(result.data) < page.size or total is None or len(items) >= total:
-                return items
-            page = page.next()
 
-    @_read
+        return await read_pages(
+            lambda page: self._client.list_products([statement], page),
+            Page(1, MAX_PAGE_SIZE),
+            "list_products",
+            check=check,
+        )
+
+    @order_read
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
         """Customers whose `email` or `number` equals `value` (first 10; Xentral has no uniqueness).
 
@@ -149,13 +145,13 @@ class XentralHttpGateway:
         self._checks.filter_applied(
             "list_customers", field, result.data, lambda item: _customer_carries(item, field, value)
         )
-        return [_customer(item) for item in result.data]
+        return [to_customer(item) for item in result.data]
 
-    @_write
+    @order_write
     async def create_customer(self, customer: NewCustomer) -> str:
         return await self._client.create_customer_v1(customer_create_v1(customer))
 
-    @_read
+    @order_read
     async def get_customer(self, customer_id: str) -> Customer:
         """Read through the list filtered by id: the view (`/customers/{id}`) has no e-mail.
 
@@ -167,10 +163,10 @@ class XentralHttpGateway:
         self._checks.filter_applied("list_customers", "id", result.data, lambda item: item.id == customer_id)
         for item in result.data:
             if item.id == customer_id:
-                return _customer(item)
+                return to_customer(item)
         raise XentralNotFound(404, None, "get_customer", detail=f"no customer with id {customer_id!r}")
 
-    @_write
+    @order_write
     async def import_order(self, draft: OrderDraft) -> str:
         return await self._client.import_sales_order(build_import_payload(draft))
 
@@ -181,12 +177,12 @@ class XentralHttpGateway:
     def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
         return dict(customer_create_v1(customer))
 
-    @_read
+    @order_read
     async def get_order(self, order_id: str) -> SalesOrder:
         """The view by id; it has no totals. The read-back checks its id and reference (orders/importing.py)."""
-        return _sales_order(await self._client.get_sales_order(order_id))
+        return to_sales_order(await self._client.get_sales_order(order_id))
 
-    @_read
+    @order_read
     async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
         """Orders whose `externalOrderNumber` is exactly `reference` (the duplicate check).
 
@@ -196,7 +192,7 @@ class XentralHttpGateway:
         "not found".
         """
         items = await self._orders_with_reference(reference)
-        return [_sales_order(item) for item in items if item.external_order_number == reference]
+        return [to_sales_order(item) for item in items if item.external_order_number == reference]
 
     async def _orders_with_reference(self, reference: str) -> list[SalesOrderItem]:
         """Every order the filter `externalOrderNumber equals reference` returns, checked against it.
@@ -205,49 +201,38 @@ class XentralHttpGateway:
         since our order may be on any of them.
         """
         statement = Filter("externalOrderNumber", "equals", reference)
-        page = Page(1, MAX_PAGE_SIZE)
-        items: list[SalesOrderItem] = []
-        for _ in range(_MAX_REFERENCE_PAGES):
-            result = await self._client.list_sales_orders([statement], page)
-            self._checks.filter_applied(
+        return await read_pages(
+            lambda page: self._client.list_sales_orders([statement], page),
+            Page(1, MAX_PAGE_SIZE),
+            "list_sales_orders",
+            check=lambda items: self._checks.filter_applied(
                 "list_sales_orders",
                 "externalOrderNumber",
-                result.data,
+                items,
                 lambda item: same_leniently(item.external_order_number, reference),
-            )
-            items.extend(result.data)
-            total = result.extra.total_count if result.extra is not None else None
-            if len(result.data) < page.size or (total is not None and len(items) >= total):
-                return items
-            page = page.next()
-        raise XentralUnexpectedResponse(
-            200,
-            None,
-            "list_sales_orders",
-            detail=f"more than {len(items)} orders carry our reference in some spelling; cannot tell ours",
+            ),
         )
 
-    @_read
+    @order_read
     async def shipping_methods(self) -> Sequence[ShippingMethod]:
-        return [_shipping_method(item) for item in await self._client.list_shipping_methods()]
+        return [to_shipping_method(item) for item in await self._client.list_shipping_methods()]
 
-    @_read
+    @order_read
     async def payment_methods(self) -> Sequence[PaymentMethod]:
-        return [_payment_method(item) for item in await self._client.list_payment_methods()]
+        return [to_payment_method(item) for item in await self._client.list_payment_methods()]
 
-    @_read
+    @order_read
     async def projects(self) -> Sequence[Project]:
-        return [_project(item) for item in await self._client.list_projects()]
+        return [to_project(item) for item in await self._client.list_projects()]
 
     # -- for the configuration check (not the order flow) -----------------------------------------
 
-    @_read
+    @order_read
     async def sales_channels(self) -> Sequence[SalesChannel]:
         """The external reference targets (docs/xentral.md#mapping-lists), which `sales_channel_id` names."""
-        items = await self._client.list_external_reference_targets()
-        return [SalesChannel(id=i.id, name=i.name or "", active=i.is_active is not False) for i in items]
+        return [to_sales_channel(item) for item in await self._client.list_external_reference_targets()]
 
-    @_read
+    @order_read
     async def product_by_id(self, product_id: str) -> Product | None:
         """The product with this Xentral id, or None when Xentral has none; a product marked inactive or
         deleted counts as locked, as no order may use it."""
@@ -255,18 +240,7 @@ class XentralHttpGateway:
             item = await self._client.get_product(product_id)
         except XentralNotFound:
             return None
-        reason = item.disabled_reason or None
-        if item.is_deleted:
-            reason = reason or "deleted"
-        elif item.mark_as_inactive:
-            reason = reason or "marked as inactive"
-        return Product(
-            id=item.id,
-            sku=item.number,
-            name=item.name or "",
-            is_locked=item.is_disabled or item.is_deleted or item.mark_as_inactive,
-            locked_reason=reason,
-        )
+        return to_product_of_view(item)
 
 
 def _customer_carries(item: CustomerItem, field: CustomerLookupField, value: str) -> bool:
@@ -276,7 +250,9 @@ def _customer_carries(item: CustomerItem, field: CustomerLookupField, value: str
     return same_leniently(general.number, value) or same_leniently(general.customer_number, value)
 
 
-def _requested_sku(number: str, batch: list[str], found: Mapping[str, Product]) -> str | None:
+def requested_sku(number: str, batch: list[str], found: Mapping[str, Product]) -> str | None:
+    """Which SKU of `batch` a returned product `number` answers, or None (see `products_by_sku`):
+    the SKU spelled exactly like it, else the one SKU equal to it leniently; never one in `found`."""
     if number in batch:
         return None if number in found else number
     key = number.strip().casefold()
@@ -285,78 +261,3 @@ def _requested_sku(number: str, batch: list[str], found: Mapping[str, Product]) 
         return candidates[0]
     logger.debug("xentral returned product number %r matching no single requested SKU", number)
     return None
-
-
-def _money(money: WireMoney | None) -> Money | None:
-    if money is None:
-        return None
-    try:
-        return Money(amount=Decimal(money.amount), currency=money.currency)
-    except InvalidOperation:
-        # A price we cannot read is treated as no price rather than failing the lookup.
-        return None
-
-
-def _product(item: ProductItem) -> Product:
-    return Product(
-        id=item.id,
-        sku=item.number,
-        name=item.name or "",
-        is_locked=item.is_disabled,
-        locked_reason=item.disabled_reason or None,
-        sales_price_net=_money(item.sales_price_net),
-        sales_price_gross=_money(item.sales_price_gross),
-        tax_class=item.sales_tax or None,
-    )
-
-
-def _customer(item: CustomerItem) -> Customer:
-    general = item.general
-    # Assumption (docs/xentral.md#customers): `customerNumber` is the customer number shown to people;
-    # `general.number` is the fallback when it is empty. The spec examples differ.
-    number = general.customer_number or general.number or None
-    return Customer(id=item.id, number=number, email=general.email or None, name=general.name or "")
-
-
-def _sales_order(item: SalesOrderItem) -> SalesOrder:
-    return SalesOrder(
-        id=item.id,
-        # Assumption (docs/xentral.md#reading-an-order-back): documentNumber may still be empty right after the import.
-        document_number=item.document_number or None,
-        status=item.status,
-        reference=item.external_order_number or None,
-        customer_id=item.customer.id if item.customer is not None else None,
-        customer_number=item.customer.number if item.customer is not None else None,
-        # The list item has them, the view does not (docs/xentral.md#reading-an-order-back); compared
-        # with ours after the import (orders/totals.py).
-        total=_cents(item.total),
-        net_sales=_cents(item.net_sales),
-    )
-
-
-def _cents(amount: Decimal | None) -> Decimal | None:
-    """An amount at least to the cent (119 → 119.00), so it reads like the amounts we compute."""
-    if amount is None:
-        return None
-    exponent = amount.as_tuple().exponent
-    return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else amount
-
-
-def _shipping_method(item: ShippingMethodItem) -> ShippingMethod:
-    return ShippingMethod(
-        id=item.id, type=item.type or "", module=item.module or "", designation=item.designation or ""
-    )
-
-
-def _payment_method(item: PaymentMethodItem) -> PaymentMethod:
-    return PaymentMethod(id=item.id, type=item.type or "", designation=item.designation or "")
-
-
-def _project(item: ProjectItem) -> Project:
-    rates = None
-    if item.normal_tax_rate is not None and item.reduced_tax_rate is not None:
-        # Floats on the wire (19, 7, 13.3): read through str so 13.3 stays 13.3, not 13.30000000000000071…
-        rates = TaxRates(normal=Decimal(str(item.normal_tax_rate)), reduced=Decimal(str(item.reduced_tax_rate)))
-    return Project(
-        id=item.id, name=item.name or "", key_name=item.key_name or "", currency=item.currency, tax_rates=rates
-    )

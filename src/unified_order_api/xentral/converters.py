@@ -1,0 +1,142 @@
+"""Xentral's wire items as the order service's values: one converter per kind, pure and without HTTP.
+
+Every read that hands Xentral's data to the order service goes through these (the gateway, the
+batched reads), so an item reads the same whichever call fetched it. Where the wire is unclear the
+assumption is written beside the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from ..orders.model import (
+    Customer,
+    Money,
+    PaymentMethod,
+    Product,
+    Project,
+    SalesChannel,
+    SalesOrder,
+    ShippingMethod,
+)
+from ..orders.taxation import TaxRates
+from .wire import (
+    CustomerItem,
+    ExternalReferenceTarget,
+    PaymentMethodItem,
+    ProductItem,
+    ProductView,
+    ProjectItem,
+    SalesOrderItem,
+    ShippingMethodItem,
+    WireMoney,
+)
+
+__all__ = [
+    "to_customer",
+    "to_payment_method",
+    "to_product",
+    "to_product_of_view",
+    "to_project",
+    "to_sales_channel",
+    "to_sales_order",
+    "to_shipping_method",
+]
+
+
+def to_product(item: ProductItem) -> Product:
+    """A products list item, with its prices (only the list has them, docs/xentral.md#products)."""
+    return Product(
+        id=item.id,
+        sku=item.number,
+        name=item.name or "",
+        is_locked=item.is_disabled,
+        locked_reason=item.disabled_reason or None,
+        sales_price_net=_money(item.sales_price_net),
+        sales_price_gross=_money(item.sales_price_gross),
+        tax_class=item.sales_tax or None,
+    )
+
+
+def to_product_of_view(item: ProductView) -> Product:
+    """A product view, without prices; one marked inactive or deleted counts as locked, as no order may use it."""
+    reason = item.disabled_reason or None
+    if item.is_deleted:
+        reason = reason or "deleted"
+    elif item.mark_as_inactive:
+        reason = reason or "marked as inactive"
+    return Product(
+        id=item.id,
+        sku=item.number,
+        name=item.name or "",
+        is_locked=item.is_disabled or item.is_deleted or item.mark_as_inactive,
+        locked_reason=reason,
+    )
+
+
+def to_customer(item: CustomerItem) -> Customer:
+    general = item.general
+    # Assumption (docs/xentral.md#customers): `customerNumber` is the customer number shown to people;
+    # `general.number` is the fallback when it is empty. The spec examples differ.
+    number = general.customer_number or general.number or None
+    return Customer(id=item.id, number=number, email=general.email or None, name=general.name or "")
+
+
+def to_sales_order(item: SalesOrderItem) -> SalesOrder:
+    """A sales order of the list or the view (the view is the list item without totals)."""
+    return SalesOrder(
+        id=item.id,
+        # Assumption (docs/xentral.md#reading-an-order-back): documentNumber may still be empty right after the import.
+        document_number=item.document_number or None,
+        status=item.status,
+        reference=item.external_order_number or None,
+        customer_id=item.customer.id if item.customer is not None else None,
+        customer_number=item.customer.number if item.customer is not None else None,
+        # The list item has them, the view does not (docs/xentral.md#reading-an-order-back); compared
+        # with ours after the import (orders/totals.py).
+        total=_cents(item.total),
+        net_sales=_cents(item.net_sales),
+    )
+
+
+def to_shipping_method(item: ShippingMethodItem) -> ShippingMethod:
+    return ShippingMethod(
+        id=item.id, type=item.type or "", module=item.module or "", designation=item.designation or ""
+    )
+
+
+def to_payment_method(item: PaymentMethodItem) -> PaymentMethod:
+    return PaymentMethod(id=item.id, type=item.type or "", designation=item.designation or "")
+
+
+def to_project(item: ProjectItem) -> Project:
+    rates = None
+    if item.normal_tax_rate is not None and item.reduced_tax_rate is not None:
+        # Floats on the wire (19, 7, 13.3): read through str so 13.3 stays 13.3, not 13.30000000000000071…
+        rates = TaxRates(normal=Decimal(str(item.normal_tax_rate)), reduced=Decimal(str(item.reduced_tax_rate)))
+    return Project(
+        id=item.id, name=item.name or "", key_name=item.key_name or "", currency=item.currency, tax_rates=rates
+    )
+
+
+def to_sales_channel(item: ExternalReferenceTarget) -> SalesChannel:
+    """An external reference target (docs/xentral.md#mapping-lists); only an explicit `isActive: false` is inactive."""
+    return SalesChannel(id=item.id, name=item.name or "", active=item.is_active is not False)
+
+
+def _money(money: WireMoney | None) -> Money | None:
+    if money is None:
+        return None
+    try:
+        return Money(amount=Decimal(money.amount), currency=money.currency)
+    except InvalidOperation:
+        # A price we cannot read is treated as no price rather than failing the lookup.
+        return None
+
+
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """An amount at least to the cent (119 → 119.00), so it reads like the amounts we compute."""
+    if amount is None:
+        return None
+    exponent = amount.as_tuple().exponent
+    return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent > -2 else amount
