@@ -43,7 +43,7 @@ from .xentral import (
     XentralHttpGateway,
 )
 from .xentral.batch_reads import XentralBatchReads
-from .xentral.coalescing import CoalescingGateway
+from .xentral.coalescing_gateway import CoalescingGateway
 from .xentral.gateway import UntrustedHook
 
 log = structlog.get_logger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 import pytest
 
-from unified_order_api.xentral.coalescer import ReadCoalescer
+from unified_order_api.xentral.read_coalescer import ReadCoalescer
 
 LONG = 3600.0  # a window no test may wait out
 

@@ -12,7 +12,7 @@ import pytest
 
 from unified_order_api.xentral import XentralClient, XentralHttpGateway
 from unified_order_api.xentral.batch_reads import XentralBatchReads
-from unified_order_api.xentral.coalescing import CoalescingGateway
+from unified_order_api.xentral.coalescing_gateway import CoalescingGateway
 from xentral_sandbox.testing import SandboxHandle
 
 ORDERS = "GET /api/v1/salesOrders"

@@ -18,7 +18,7 @@ from unified_order_api.xentral import (
     XentralHttpGateway,
 )
 from unified_order_api.xentral.batch_reads import XentralBatchReads
-from unified_order_api.xentral.coalescing import CoalescingGateway
+from unified_order_api.xentral.coalescing_gateway import CoalescingGateway
 from unified_order_api.xentral.verification import same_leniently
 
 E = TypeVar("E", bound=BaseException)

@@ -1,6 +1,6 @@
 """`ForwardingGateway`: a Xentral port that hands every call to another one.
 
-The wrappers around the Xentral gateway (`cache.lookups`, `xentral.coalescing`) change a few
+The wrappers around the Xentral gateway (`cache.lookups`, `xentral.coalescing_gateway`) change a few
 reads each; they inherit this so the calls they leave alone are forwarded in one place.
 """
 

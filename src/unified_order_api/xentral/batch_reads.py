@@ -1,6 +1,6 @@
 """`XentralBatchReads`: one list call (`in`) answers many keys; every item goes to the keys it matches.
 
-The coalescer (`coalescing.py`) sends the keys of several orders together; here the answer is
+The coalescing gateway (`coalescing_gateway.py`) sends the keys of several orders together; here the answer is
 split back per key. An item is attributed to a key when it carries that key in the field we
 filtered on, compared as Xentral's own `equals`/`in` compares (docs/xentral.md#matching-text:
 case-insensitive; we also ignore surrounding whitespace): so each key receives exactly the items

@@ -28,9 +28,9 @@ from ..orders.model import (
 )
 from ..orders.reads import orders_running, reads_unhurried
 from .batch_reads import XentralBatchReads
-from .coalescer import Fetch, ReadCoalescer
 from .filters import MAX_PAGE_SIZE
 from .gateway import XentralHttpGateway, requested_sku
+from .read_coalescer import Fetch, ReadCoalescer
 
 __all__ = ["MAX_BATCH_CHARS", "CoalescingGateway"]
 
