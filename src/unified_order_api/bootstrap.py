@@ -22,6 +22,7 @@ from .metrics import InstanceMetrics, Metrics
 from .orders.attempts import StoreUnavailable
 from .orders.policy import OrderPolicies
 from .orders.queue import QueueWorker
+from .orders.reads import RunningOrders
 from .orders.reference_data import ReferenceData
 from .orders.routing import XentralRoute, XentralRoutes
 from .orders.service import OrderService
@@ -314,7 +315,11 @@ def rate_limiter(
 
 
 def coalescing_gateway(
-    settings: Settings, client: XentralClient, *, on_untrusted: UntrustedHook | None = None
+    settings: Settings,
+    client: XentralClient,
+    *,
+    on_untrusted: UntrustedHook | None = None,
+    running: RunningOrders | None = None,
 ) -> CoalescingGateway:
     """One Xentral instance's gateway, its concurrent reads coalesced; each instance gets its own,
     so keys of two instances never share a call. `on_untrusted` hears of every answer a check refused."""
@@ -323,6 +328,7 @@ def coalescing_gateway(
         XentralBatchReads(client, on_untrusted=on_untrusted),
         window_seconds=settings.xentral_coalesce_ms / 1000,
         unhurried_window_seconds=settings.queue.coalesce_ms / 1000,
+        running=running,
     )
 
 
@@ -347,8 +353,10 @@ def xentral_instances(
     metrics: Metrics,
     redis: SharedRedis | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    running: RunningOrders | None = None,
 ) -> dict[str, XentralInstanceAdapters]:
-    """Every configured Xentral instance's adapters, by name (`transports` by instance name, for tests)."""
+    """Every configured Xentral instance's adapters, by name (`transports` by instance name, for tests);
+    `running`: the order service's count of running orders, which the coalescing gateways consult."""
     built: dict[str, XentralInstanceAdapters] = {}
     for name, instance in settings.xentral_endpoints().items():
         limiter = rate_limiter(settings, instance, redis, metrics)
@@ -356,7 +364,7 @@ def xentral_instances(
         hooks = metrics.for_instance(name)
         client = xentral_client(settings, instance, transport, limiter=limiter, metrics=hooks)
         cache = lookup_cache(name, redis, metrics)
-        coalesced = coalescing_gateway(settings, client, on_untrusted=hooks.untrusted_answer)
+        coalesced = coalescing_gateway(settings, client, on_untrusted=hooks.untrusted_answer, running=running)
         gateway = CachedLookups(
             coalesced,
             cache,
@@ -420,7 +428,8 @@ async def bootstrap(
     engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
     metrics = Metrics()
     redis = shared_redis(settings, metrics)
-    instances = xentral_instances(settings, metrics, redis, xentral_transports)
+    running = RunningOrders()  # counted by the service, consulted by every instance's coalescing gateway
+    instances = xentral_instances(settings, metrics, redis, xentral_transports, running)
     attempts = SqlAttemptStore(engine)
     service = OrderService(
         routes=XentralRoutes([instance.route() for instance in instances.values()]),
@@ -428,6 +437,7 @@ async def bootstrap(
         policies=OrderPolicies.from_settings(settings),
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
         on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
+        running=running,
     )
     queue_worker = None
     if settings.queue.run_in_service:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
+from unified_order_api.orders.reads import RunningOrders
 from unified_order_api.xentral import XentralClient, XentralHttpGateway
 from unified_order_api.xentral.batch_reads import XentralBatchReads
 from unified_order_api.xentral.coalescing_gateway import CoalescingGateway
@@ -128,3 +129,28 @@ async def test_coalescing_off_sends_every_lookup_as_before(sandbox: SandboxHandl
     await asyncio.gather(*(gateway.find_orders_by_reference(f"OFF-{n}") for n in range(4)))
     assert sandbox.calls.count(ORDERS) == 4
     assert all(len(values) == 1 for values in _values_sent(sandbox, ORDERS))
+
+
+async def test_reads_wait_for_each_other_only_while_the_service_counts_other_orders(
+    sandbox: SandboxHandle, client: XentralClient
+) -> None:
+    """The count the gateway is handed decides: with two orders running, a lookup waits its window and
+    one that arrives meanwhile shares its call; with that count at one, a lookup goes out at once, alone."""
+    running = RunningOrders()
+    gateway = CoalescingGateway(
+        XentralHttpGateway(client), XentralBatchReads(client), window_seconds=0.5, running=running
+    )
+
+    async def later(reference: str) -> object:
+        await asyncio.sleep(0.02)
+        return await gateway.find_orders_by_reference(reference)
+
+    with running.running(), running.running():
+        sandbox.calls.clear()
+        await asyncio.gather(gateway.find_orders_by_reference("RW-1"), later("RW-2"))
+        assert _values_sent(sandbox, ORDERS) == [["RW-1", "RW-2"]]
+    with running.running():
+        sandbox.calls.clear()
+        await asyncio.gather(gateway.find_orders_by_reference("RW-3"), later("RW-4"))
+        assert _values_sent(sandbox, ORDERS) == [["RW-3"], ["RW-4"]]
+    await gateway.aclose()

@@ -10,27 +10,35 @@ from typing import Any
 
 from .errors import OrderRejected
 
-__all__ = ["gather_reads", "nothing", "order_running", "orders_running", "reads_unhurried", "unhurried"]
+__all__ = ["RunningOrders", "gather_reads", "nothing", "reads_unhurried", "unhurried"]
 
 _unhurried: ContextVar[bool] = ContextVar("unified_order_api_unhurried_reads", default=False)
-_running = 0
 
 
-@contextmanager
-def order_running() -> Iterator[None]:
-    """Count an order as running in this process while its flow runs (see `orders_running`)."""
-    global _running
-    _running += 1
-    try:
-        yield
-    finally:
-        _running -= 1
+class RunningOrders:
+    """How many orders run right now: the order service counts each while its flow runs, and the
+    Xentral gateway may let a read wait for others' only when there are others (a lone order's reads
+    go out at once).
 
+    One object, handed by the composition root to the service that counts and to the gateways that
+    ask, so a second service in the same process (as in tests) counts its own orders only.
+    """
 
-def orders_running() -> int:
-    """How many orders run in this process right now: the gateway lets a read wait for others'
-    only when there are others (a lone order's reads go out at once)."""
-    return _running
+    def __init__(self) -> None:
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Count one order as running while the block runs."""
+        self._count += 1
+        try:
+            yield
+        finally:
+            self._count -= 1
 
 
 @contextmanager

@@ -36,7 +36,7 @@ from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
 from .preview import OrderPreview, preview_order
 from .pricing import refuse_cancelled
-from .reads import gather_reads, nothing, order_running
+from .reads import RunningOrders, gather_reads, nothing
 from .reference_data import ReferenceData
 from .routing import XentralRoutes
 from .totals import TotalsCheck
@@ -78,7 +78,10 @@ class OrderService:
         cache: LookupCache | None = None,
         clock: Clock = utc_now,
         on_totals: Callable[[TotalsCheck], None] | None = None,
+        running: RunningOrders | None = None,
     ) -> None:
+        """`running` counts this service's orders while they run, for the gateways that ask (the
+        composition root hands both the same one); without it the service counts for no one."""
         if routes is None:
             if gateway is None:
                 raise TypeError("OrderService needs a gateway or routes")
@@ -88,6 +91,7 @@ class OrderService:
         self._policies = policies
         self._clock = clock
         self._on_totals = on_totals  # reports each created order's totals check (metrics)
+        self._running = running if running is not None else RunningOrders()
         self._flows = instance_flows(routes, store, clock)
         self.callbacks = OrderCallbacks(callbacks, clock)
 
@@ -213,7 +217,7 @@ class OrderService:
         policy = self._policies.for_client(attempt.client)
         bound = log.bind(reference=command.reference, client=attempt.client, resumed=resumed)
         try:
-            with order_running():
+            with self._running.running():
                 receipt = await self._run(command, attempt, policy, callback_url)
         except XentralOutcomeUnknown as error:
             # Keep the state (importing) but give the key back soon: the retry reconciles first.

@@ -26,7 +26,7 @@ from ..orders.model import (
     Product,
     SalesOrder,
 )
-from ..orders.reads import orders_running, reads_unhurried
+from ..orders.reads import RunningOrders, reads_unhurried
 from .batch_reads import XentralBatchReads
 from .filters import MAX_PAGE_SIZE
 from .gateway import XentralHttpGateway, requested_sku
@@ -59,10 +59,14 @@ class CoalescingGateway(ForwardingGateway):
         *,
         window_seconds: float,
         unhurried_window_seconds: float | None = None,
+        running: RunningOrders | None = None,
     ) -> None:
         """`unhurried_window_seconds`: how long reads of orders in no hurry (the queue worker's, see
-        `orders.reads.unhurried`) wait for each other; default `window_seconds`."""
+        `orders.reads.unhurried`) wait for each other; default `window_seconds`. `running`: the orders
+        the order service counts as running; a read waits for others' only while more than one runs
+        (without it, never: every lone key goes out at once)."""
         super().__init__(inner)
+        self._running = running if running is not None else RunningOrders()
         self._batch = batch
         self._window = window_seconds
         self._unhurried_window = window_seconds if unhurried_window_seconds is None else unhurried_window_seconds
@@ -83,7 +87,7 @@ class CoalescingGateway(ForwardingGateway):
             splits=_splits,
             share_in_flight=share_in_flight,
             patience=self._patience,
-            others_reading=lambda: orders_running() > 1,
+            others_reading=lambda: self._running.count > 1,
         )
 
     def _patience(self) -> float | None:
