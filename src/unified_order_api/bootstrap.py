@@ -315,14 +315,11 @@ def rate_limiter(
 
 
 def coalescing_gateway(
-    settings: Settings,
-    client: XentralClient,
-    *,
-    on_untrusted: UntrustedHook | None = None,
-    running: RunningOrders | None = None,
+    settings: Settings, client: XentralClient, running: RunningOrders, *, on_untrusted: UntrustedHook | None = None
 ) -> CoalescingGateway:
     """One Xentral instance's gateway, its concurrent reads coalesced; each instance gets its own,
-    so keys of two instances never share a call. `on_untrusted` hears of every answer a check refused."""
+    so keys of two instances never share a call. `running` is the order service's count of running
+    orders; `on_untrusted` hears of every answer a check refused."""
     return CoalescingGateway(
         XentralHttpGateway(client, on_untrusted=on_untrusted),
         XentralBatchReads(client, on_untrusted=on_untrusted),
@@ -358,13 +355,14 @@ def xentral_instances(
     """Every configured Xentral instance's adapters, by name (`transports` by instance name, for tests);
     `running`: the order service's count of running orders, which the coalescing gateways consult."""
     built: dict[str, XentralInstanceAdapters] = {}
+    running = running or RunningOrders()  # no service counts orders: no read waits for others'
     for name, instance in settings.xentral_endpoints().items():
         limiter = rate_limiter(settings, instance, redis, metrics)
         transport = (transports or {}).get(name)
         hooks = metrics.for_instance(name)
         client = xentral_client(settings, instance, transport, limiter=limiter, metrics=hooks)
         cache = lookup_cache(name, redis, metrics)
-        coalesced = coalescing_gateway(settings, client, on_untrusted=hooks.untrusted_answer, running=running)
+        coalesced = coalescing_gateway(settings, client, running, on_untrusted=hooks.untrusted_answer)
         gateway = CachedLookups(
             coalesced,
             cache,

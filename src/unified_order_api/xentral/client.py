@@ -143,9 +143,7 @@ class XentralClient:
     async def list_products(
         self, filters: Sequence[Filter] = (), page: Page | None = None
     ) -> ListResponse[ProductItem]:
-        params = filter_params(filters) + paging_params(page=page or Page())
-        response = await self._send("list_products", "GET", "/api/v1/products", params=params)
-        return parse_json(response, ListResponse[ProductItem], "list_products")
+        return await self._list("list_products", "/api/v1/products", ProductItem, filters, page=page or Page())
 
     async def get_product(self, product_id: str) -> ProductView:
         response = await self._send("get_product", "GET", f"/api/v1/products/{_segment(product_id)}")
@@ -157,9 +155,7 @@ class XentralClient:
         self, filters: Sequence[Filter] = (), cursor: Cursor | None = None
     ) -> ListResponse[CustomerItem]:
         """One page; the next page's cursor is `result.extra.cursor.next_cursor`."""
-        params = filter_params(filters) + paging_params(cursor=cursor or Cursor())
-        response = await self._send("list_customers", "GET", "/api/v1/customers", params=params)
-        return parse_json(response, ListResponse[CustomerItem], "list_customers")
+        return await self._list("list_customers", "/api/v1/customers", CustomerItem, filters, cursor=cursor or Cursor())
 
     async def get_customer(self, customer_id: str) -> CustomerView:
         """The customer view; note it has no email (docs/xentral.md#customers) — use `list_customers` for that."""
@@ -181,9 +177,9 @@ class XentralClient:
     async def list_sales_orders(
         self, filters: Sequence[Filter] = (), page: Page | None = None
     ) -> ListResponse[SalesOrderItem]:
-        params = filter_params(filters) + paging_params(page=page or Page())
-        response = await self._send("list_sales_orders", "GET", "/api/v1/salesOrders", params=params)
-        return parse_json(response, ListResponse[SalesOrderItem], "list_sales_orders")
+        return await self._list(
+            "list_sales_orders", "/api/v1/salesOrders", SalesOrderItem, filters, page=page or Page()
+        )
 
     async def get_sales_order(self, order_id: str) -> SalesOrderView:
         response = await self._send("get_sales_order", "GET", f"/api/v1/salesOrders/{_segment(order_id)}")
@@ -217,10 +213,24 @@ class XentralClient:
         """Every item, in pages of 50, to the end of the list (`paging.read_pages`)."""
 
         async def page_of(page: Page) -> ListResponse[T]:
-            response = await self._send(operation, "GET", path, params=paging_params(page=page))
-            return parse_json(response, ListResponse[item], operation)  # type: ignore[valid-type]
+            return await self._list(operation, path, item, (), page=page)
 
         return await read_pages(page_of, Page(1, MAX_PAGE_SIZE), operation)
+
+    async def _list(
+        self,
+        operation: str,
+        path: str,
+        item: type[T],
+        filters: Sequence[Filter],
+        *,
+        page: Page | None = None,
+        cursor: Cursor | None = None,
+    ) -> ListResponse[T]:
+        """One page of a filtered list, asked by page number or by cursor (`paging.paging_params`)."""
+        params = filter_params(filters) + paging_params(page=page, cursor=cursor)
+        response = await self._send(operation, "GET", path, params=params)
+        return parse_json(response, ListResponse[item], operation)  # type: ignore[valid-type]
 
     # --- the one way out ---------------------------------------------------------------
 

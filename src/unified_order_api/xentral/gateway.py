@@ -15,18 +15,7 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
-from ..orders.model import (
-    Customer,
-    CustomerLookupField,
-    NewCustomer,
-    OrderDraft,
-    PaymentMethod,
-    Product,
-    Project,
-    SalesChannel,
-    SalesOrder,
-    ShippingMethod,
-)
+from ..orders import model
 from .client import XentralClient
 from .converters import (
     to_customer,
@@ -91,7 +80,7 @@ class XentralHttpGateway:
         self._checks = AnswerChecks(on_untrusted)
 
     @order_read
-    async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
+    async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, model.Product]:
         """Products keyed by the SKU as the caller wrote it; SKUs Xentral lacks are absent.
 
         Assumption (docs/xentral.md#matching-text): whether Xentral's `number` match ignores case or
@@ -101,7 +90,7 @@ class XentralHttpGateway:
         the same SKU. `Product.sku` keeps Xentral's spelling.
         """
         wanted = list(dict.fromkeys(skus))
-        found: dict[str, Product] = {}
+        found: dict[str, model.Product] = {}
         for start in range(0, len(wanted), SKU_BATCH_SIZE):
             batch = wanted[start : start + SKU_BATCH_SIZE]
             for item in await self._products_with_numbers(batch):
@@ -133,7 +122,7 @@ class XentralHttpGateway:
         )
 
     @order_read
-    async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
+    async def find_customers(self, field: model.CustomerLookupField, value: str) -> Sequence[model.Customer]:
         """Customers whose `email` or `number` equals `value` (first 10; Xentral has no uniqueness).
 
         Every returned customer must carry `value` (leniently, see `verification.py`) in the
@@ -148,11 +137,11 @@ class XentralHttpGateway:
         return [to_customer(item) for item in result.data]
 
     @order_write
-    async def create_customer(self, customer: NewCustomer) -> str:
+    async def create_customer(self, customer: model.NewCustomer) -> str:
         return await self._client.create_customer_v1(customer_create_v1(customer))
 
     @order_read
-    async def get_customer(self, customer_id: str) -> Customer:
+    async def get_customer(self, customer_id: str) -> model.Customer:
         """Read through the list filtered by id: the view (`/customers/{id}`) has no e-mail.
 
         An empty list is reported as `XentralNotFound`, as the view would answer 404.
@@ -167,23 +156,23 @@ class XentralHttpGateway:
         raise XentralNotFound(404, None, "get_customer", detail=f"no customer with id {customer_id!r}")
 
     @order_write
-    async def import_order(self, draft: OrderDraft) -> str:
+    async def import_order(self, draft: model.OrderDraft) -> str:
         return await self._client.import_sales_order(build_import_payload(draft))
 
-    def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
+    def import_payload(self, draft: model.OrderDraft) -> dict[str, Any]:
         # The very builder `import_order` sends; its TypedDict is the JSON body as it goes out.
         return dict(build_import_payload(draft))
 
-    def customer_payload(self, customer: NewCustomer) -> dict[str, Any]:
+    def customer_payload(self, customer: model.NewCustomer) -> dict[str, Any]:
         return dict(customer_create_v1(customer))
 
     @order_read
-    async def get_order(self, order_id: str) -> SalesOrder:
+    async def get_order(self, order_id: str) -> model.SalesOrder:
         """The view by id; it has no totals. The read-back checks its id and reference (orders/importing.py)."""
         return to_sales_order(await self._client.get_sales_order(order_id))
 
     @order_read
-    async def find_orders_by_reference(self, reference: str) -> Sequence[SalesOrder]:
+    async def find_orders_by_reference(self, reference: str) -> Sequence[model.SalesOrder]:
         """Orders whose `externalOrderNumber` is exactly `reference` (the duplicate check).
 
         References are case-sensitive: `shop-1` is not `SHOP-1`'s order, even when Xentral's
@@ -214,26 +203,26 @@ class XentralHttpGateway:
         )
 
     @order_read
-    async def shipping_methods(self) -> Sequence[ShippingMethod]:
+    async def shipping_methods(self) -> Sequence[model.ShippingMethod]:
         return [to_shipping_method(item) for item in await self._client.list_shipping_methods()]
 
     @order_read
-    async def payment_methods(self) -> Sequence[PaymentMethod]:
+    async def payment_methods(self) -> Sequence[model.PaymentMethod]:
         return [to_payment_method(item) for item in await self._client.list_payment_methods()]
 
     @order_read
-    async def projects(self) -> Sequence[Project]:
+    async def projects(self) -> Sequence[model.Project]:
         return [to_project(item) for item in await self._client.list_projects()]
 
     # -- for the configuration check (not the order flow) -----------------------------------------
 
     @order_read
-    async def sales_channels(self) -> Sequence[SalesChannel]:
+    async def sales_channels(self) -> Sequence[model.SalesChannel]:
         """The external reference targets (docs/xentral.md#mapping-lists), which `sales_channel_id` names."""
         return [to_sales_channel(item) for item in await self._client.list_external_reference_targets()]
 
     @order_read
-    async def product_by_id(self, product_id: str) -> Product | None:
+    async def product_by_id(self, product_id: str) -> model.Product | None:
         """The product with this Xentral id, or None when Xentral has none; a product marked inactive or
         deleted counts as locked, as no order may use it."""
         try:
@@ -243,14 +232,14 @@ class XentralHttpGateway:
         return to_product_of_view(item)
 
 
-def _customer_carries(item: CustomerItem, field: CustomerLookupField, value: str) -> bool:
+def _customer_carries(item: CustomerItem, field: model.CustomerLookupField, value: str) -> bool:
     general = item.general
     if field == "email":
         return same_leniently(general.email, value)
     return same_leniently(general.number, value) or same_leniently(general.customer_number, value)
 
 
-def requested_sku(number: str, batch: list[str], found: Mapping[str, Product]) -> str | None:
+def requested_sku(number: str, batch: list[str], found: Mapping[str, model.Product]) -> str | None:
     """Which SKU of `batch` a returned product `number` answers, or None (see `products_by_sku`):
     the SKU spelled exactly like it, else the one SKU equal to it leniently; never one in `found`."""
     if number in batch:
