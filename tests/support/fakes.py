@@ -31,24 +31,36 @@ _WRITES = {"import", "create_customer"}
 
 
 class FakeGateway:
-    def __init__(self) -> None:
+    """Xentral in memory. Without `products` every SKU exists; with them, only those (a catalogue)."""
+
+    def __init__(self, products: Sequence[Product] | None = None) -> None:
         self.orders: dict[str, SalesOrder] = {}
+        self.drafts: dict[str, OrderDraft] = {}  # what each import sent, by order id
         self.customers: dict[str, Customer] = {}
         self.failures: dict[str, list[Exception]] = {}
+        self.unwritten: set[int] = set()  # ids of the queued write failures that come before the write
+        self.catalogue = None if products is None else {product.sku: product for product in products}
 
-    def fail(self, operation: str, *errors: Exception) -> None:
+    def fail(self, operation: str, *errors: Exception, written: bool = True) -> None:
+        """The next calls of `operation` raise `errors`. A write (import, create_customer) fails after
+        writing (an answer lost on the way back) unless `written=False` (Xentral wrote nothing)."""
         self.failures.setdefault(operation, []).extend(errors)
+        if not written:
+            self.unwritten.update(id(error) for error in errors)
 
-    def _maybe_fail(self, operation: str) -> None:
+    def _maybe_fail(self, operation: str, *, before_write: bool = False) -> None:
         queue = self.failures.get(operation)
-        if queue:
+        if queue and (id(queue[0]) in self.unwritten) == before_write:
             error = queue.pop(0)
+            self.unwritten.discard(id(error))
             if isinstance(error, XentralError):
                 raise order_error(error, write=operation in _WRITES) from error
             raise error
 
     async def products_by_sku(self, skus: Sequence[str]) -> Mapping[str, Product]:
         self._maybe_fail("products")
+        if self.catalogue is not None:
+            return {sku: self.catalogue[sku] for sku in skus if sku in self.catalogue}
         return {sku: Product(id=str(n + 1), sku=sku, name=sku) for n, sku in enumerate(skus)}
 
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
@@ -56,6 +68,7 @@ class FakeGateway:
         return [c for c in self.customers.values() if getattr(c, field) == value]
 
     async def create_customer(self, customer: NewCustomer) -> str:
+        self._maybe_fail("create_customer", before_write=True)
         customer_id = str(len(self.customers) + 100)
         self.customers[customer_id] = Customer(customer_id, f"K{customer_id}", customer.email or None, customer.name)
         self._maybe_fail("create_customer")  # after the write: a lost answer
@@ -65,8 +78,10 @@ class FakeGateway:
         return self.customers[customer_id]
 
     async def import_order(self, draft: OrderDraft) -> str:
+        self._maybe_fail("import", before_write=True)
         order_id = str(len(self.orders) + 1)
         self.orders[order_id] = SalesOrder(order_id, f"2000{order_id}", "released", draft.reference, draft.customer_id)
+        self.drafts[order_id] = draft
         self._maybe_fail("import")  # after the write: a lost answer
         return order_id
 

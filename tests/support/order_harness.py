@@ -57,12 +57,12 @@ async def make(memory_schema: list[str]) -> AsyncIterator[Callable[..., Awaitabl
     async with AsyncExitStack() as stack:
 
         async def build(**overrides: Any) -> Harness:
-            settings = Settings(
-                xentral_url="https://x.xentral.biz",
-                xentral_token="t",
-                clients=[ApiClient(name="shop", api_key="k")],
-                **overrides,
-            )
+            values: dict[str, Any] = {
+                "xentral_url": "https://x.xentral.biz",
+                "xentral_token": "t",
+                "clients": [ApiClient(name="shop", api_key="k")],
+            }
+            settings = Settings(**{**values, **overrides})
             clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
             engine = await stack.enter_async_context(memory_engine(memory_schema))
             gateway, store = FakeGateway(), SqlAttemptStore(engine)
