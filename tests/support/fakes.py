@@ -7,6 +7,7 @@ exactly what it would see in production.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from unified_order_api.orders.model import (
     SalesOrder,
     ShippingMethod,
 )
-from unified_order_api.xentral.errors import XentralError
+from unified_order_api.xentral.errors import XentralError, XentralValidationError
 from unified_order_api.xentral.translation import order_error
 
 _WRITES = {"import", "create_customer"}
@@ -38,8 +39,12 @@ class FakeGateway:
         self.drafts: dict[str, OrderDraft] = {}  # what each import sent, by order id
         self.customers: dict[str, Customer] = {}
         self.failures: dict[str, list[Exception]] = {}
+        self._customer_ids = itertools.count(100)  # never reused, as Xentral's ids are not
         self.unwritten: set[int] = set()  # ids of the queued write failures that come before the write
         self.catalogue = None if products is None else {product.sku: product for product in products}
+        self.shipping = [ShippingMethod("1", "dhl", "dhl", "DHL")]
+        self.payments = [PaymentMethod("2", "paypal", "PayPal")]
+        self.project_list = [Project("1", "Main", "MAIN")]
 
     def fail(self, operation: str, *errors: Exception, written: bool = True) -> None:
         """The next calls of `operation` raise `errors`. A write (import, create_customer) fails after
@@ -69,7 +74,7 @@ class FakeGateway:
 
     async def create_customer(self, customer: NewCustomer) -> str:
         self._maybe_fail("create_customer", before_write=True)
-        customer_id = str(len(self.customers) + 100)
+        customer_id = str(next(self._customer_ids))
         self.customers[customer_id] = Customer(customer_id, f"K{customer_id}", customer.email or None, customer.name)
         self._maybe_fail("create_customer")  # after the write: a lost answer
         return customer_id
@@ -79,11 +84,29 @@ class FakeGateway:
 
     async def import_order(self, draft: OrderDraft) -> str:
         self._maybe_fail("import", before_write=True)
+        self._refuse_unknown_references(draft)
         order_id = str(len(self.orders) + 1)
         self.orders[order_id] = SalesOrder(order_id, f"2000{order_id}", "released", draft.reference, draft.customer_id)
         self.drafts[order_id] = draft
         self._maybe_fail("import")  # after the write: a lost answer
         return order_id
+
+    def _refuse_unknown_references(self, draft: OrderDraft) -> None:
+        """As Xentral's import does (and the sandbox, `xentral_sandbox/orders.py`): a customer that does
+        not exist or a locked product is a 400 and nothing is written."""
+        locked = [
+            line.sku
+            for line in draft.lines
+            if self.catalogue and getattr(self.catalogue.get(line.sku), "is_locked", False)
+        ]
+        if draft.customer_id not in self.customers or locked:
+            detail = (
+                f"customer {draft.customer_id} unknown"
+                if draft.customer_id not in self.customers
+                else f"locked: {locked}"
+            )
+            error = XentralValidationError(400, None, "import_sales_order", detail=detail)
+            raise order_error(error, write=True) from error
 
     def import_payload(self, draft: OrderDraft) -> dict[str, Any]:
         return {"reference": draft.reference, "customer": draft.customer_id, "skus": [line.sku for line in draft.lines]}
@@ -99,13 +122,13 @@ class FakeGateway:
         return [order for order in self.orders.values() if order.reference == reference]
 
     async def shipping_methods(self) -> Sequence[ShippingMethod]:
-        return [ShippingMethod("1", "dhl", "dhl", "DHL")]
+        return self.shipping
 
     async def payment_methods(self) -> Sequence[PaymentMethod]:
-        return [PaymentMethod("2", "paypal", "PayPal")]
+        return self.payments
 
     async def projects(self) -> Sequence[Project]:
-        return [Project("1", "Main", "MAIN")]
+        return self.project_list
 
 
 def command(
