@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from tests.support.order_harness import Harness, make
 from unified_order_api.cache import MemoryCache
 from unified_order_api.config import ApiClient, ShopSettings
-from unified_order_api.shops import Arrival, ArrivalMemory
+from unified_order_api.shops import CONNECTORS, Arrival, ArrivalMemory, Topics
 from unified_order_api.shops.intake import IntakeAnswer, ShopIntake, ShopRefused
 
 __all__ = ["make"]
@@ -126,3 +127,17 @@ async def test_an_answered_arrival_is_answered_alike_and_an_order_we_hold_is_a_d
     updated = await intake.receive("woo", "woocommerce", woo(encoded({**woo_order, "customer_note": "Ring twice"})))
     assert updated.outcome == "duplicate" and updated.attempt is not None
     assert updated.reason == "Order '727' was received before; later changes to it are not imported"
+
+
+async def test_a_topic_header_is_found_whatever_case_the_connector_writes_it_in(
+    intake: ShopIntake, woo_order: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the signature header is: a shop module may name it as the shop's docs spell it."""
+    woocommerce = CONNECTORS["woocommerce"]
+    assert woocommerce.topics is not None
+    spelled = replace(woocommerce, topics=Topics("X-WC-Webhook-Topic", woocommerce.topics.orders))
+    monkeypatch.setitem(CONNECTORS, "woocommerce", spelled)
+    answer = await intake.receive(
+        "woo", "woocommerce", woo(encoded(woo_order), **{"X-WC-Webhook-Topic": "coupon.created"})
+    )
+    assert answer == IntakeAnswer("ignored", reason="Topic 'coupon.created' creates no order")

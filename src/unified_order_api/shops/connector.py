@@ -41,7 +41,8 @@ class ShopRules(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Topics:
-    """The header naming what a call is about, and the topics whose body is an order (others are ignored)."""
+    """The header naming what a call is about (in any case, as `Signature.header`), and the topics whose
+    body is an order (others are ignored)."""
 
     header: str
     orders: frozenset[str]

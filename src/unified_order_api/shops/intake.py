@@ -154,7 +154,7 @@ def _translated(
     connector: ShopConnector, shop: ShopSettings, arrival: Arrival, payload: dict[str, Any]
 ) -> Translated | Ignored:
     topics = connector.topics
-    topic = arrival.headers.get(topics.header) if topics is not None else None
+    topic = arrival.headers.get(topics.header.lower()) if topics is not None else None
     if topics is not None and topic is not None and topic not in topics.orders:
         return Ignored(f"Topic '{topic}' creates no order")
     try:
