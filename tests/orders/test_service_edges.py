@@ -15,7 +15,7 @@ from unified_order_api.orders.attempts import AttemptState
 from unified_order_api.orders.model import Product, SalesOrder
 from unified_order_api.orders.service import OrderService
 from unified_order_api.xentral import errors as upstream
-from unified_order_api.xentral.translation import order_error
+from unified_order_api.xentral.to_order_errors import order_error
 
 __all__ = ["make"]
 
@@ -140,8 +140,8 @@ async def test_one_sku_in_two_spellings_does_not_poison_the_cache() -> None:
     assert list(await gateway.products_by_sku(["ART-1"])) == ["ART-1"]
 
 
-def _filter_ignored(operation: str, key: str) -> upstream.XentralFilterIgnored:
-    return upstream.XentralFilterIgnored(operation=operation, key=key, returned=3, unmatched=2)
+def _filter_ignored(operation: str, key: str) -> upstream.XentralUnfilteredAnswer:
+    return upstream.XentralUnfilteredAnswer(operation=operation, key=key, returned=3, unmatched=2)
 
 
 async def test_a_read_back_that_does_not_prove_the_order_reports_nothing_and_stays_reconcilable(make: Any) -> None:

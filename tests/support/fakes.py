@@ -26,7 +26,7 @@ from unified_order_api.orders.model import (
     ShippingMethod,
 )
 from unified_order_api.xentral.errors import XentralError, XentralValidationError
-from unified_order_api.xentral.translation import order_error
+from unified_order_api.xentral.to_order_errors import order_error
 
 _WRITES = {"import", "create_customer"}
 

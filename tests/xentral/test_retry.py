@@ -16,9 +16,9 @@ from unified_order_api.xentral import (
     XentralConnectError,
     XentralConnectionLost,
     XentralError,
-    XentralRateLimited,
     XentralServerError,
     XentralTimeout,
+    XentralTooManyRequests,
 )
 from unified_order_api.xentral.limiter import RateLimiter
 
@@ -171,7 +171,7 @@ async def test_a_wait_beyond_the_budget_fails_at_once_with_retry_after(
     make: Callable[..., XentralClient], clock: FakeClock
 ) -> None:
     script = Script((429, {"Retry-After": "30"}))
-    with pytest.raises(XentralRateLimited) as raised:
+    with pytest.raises(XentralTooManyRequests) as raised:
         await write(make(script, wait_budget=10.0))
     assert raised.value.retry_after == 30.0
     assert len(script.requests) == 1
@@ -206,7 +206,7 @@ async def test_every_attempt_takes_a_slot_and_exhaustion_is_typed(
 async def test_a_429_pauses_the_limiter_for_other_calls(make: Callable[..., XentralClient], clock: FakeClock) -> None:
     pacer = InProcessRateLimiter(100, 60.0, clock=clock.monotonic, sleep=clock.sleep)
     client = make(Script((429, {"Retry-After": "20"})), limiter=pacer, wait_budget=5.0)
-    with pytest.raises(XentralRateLimited):
+    with pytest.raises(XentralTooManyRequests):
         await read(client)
     with pytest.raises(RateBudgetExhausted) as raised:
         await read(client)  # another call: Xentral said wait, so it does not even try
@@ -259,7 +259,7 @@ async def test_the_token_never_appears_in_errors(make: Callable[..., XentralClie
 
 def test_policy_rules() -> None:
     policy = RetryPolicy()
-    limited = XentralRateLimited(429, None, "op", retry_after=2.5)
+    limited = XentralTooManyRequests(429, None, "op", retry_after=2.5)
     assert policy.next_delay(limited, attempt=1, is_write=True) == 2.5
     assert policy.next_delay(limited, attempt=policy.max_attempts, is_write=False) is None
     assert policy.next_delay(XentralServerError(503, None, "op"), attempt=1, is_write=True) is None

@@ -13,8 +13,8 @@ from unified_order_api.xentral import (
     InProcessRateLimiter,
     RetryPolicy,
     XentralClient,
-    XentralRateLimited,
     XentralServerError,
+    XentralTooManyRequests,
 )
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
@@ -98,4 +98,4 @@ async def test_without_pacing_the_same_burst_is_refused() -> None:
     with running_sandbox(SandboxConfig(rate_limit=10, rate_window_seconds=2.0)) as handle:
         async with XentralClient(handle.base_url, handle.token, timeout=httpx.Timeout(5.0)) as client:
             results = await asyncio.gather(*(client.list_projects() for _ in range(25)), return_exceptions=True)
-    assert sum(isinstance(result, XentralRateLimited) for result in results) == 15
+    assert sum(isinstance(result, XentralTooManyRequests) for result in results) == 15

@@ -15,10 +15,10 @@ from unified_order_api.xentral import (
     XentralError,
     XentralNotAcceptable,
     XentralNotFound,
-    XentralRateLimited,
     XentralServerError,
     XentralStatusError,
     XentralTimeout,
+    XentralTooManyRequests,
     XentralTransportError,
     XentralUnexpectedResponse,
     XentralValidationError,
@@ -89,7 +89,7 @@ async def test_401_text_html(client: XentralClient, recorder: Recorder) -> None:
         (406, XentralNotAcceptable),
         (409, XentralConflict),
         (415, XentralUnexpectedResponse),
-        (429, XentralRateLimited),
+        (429, XentralTooManyRequests),
         (500, XentralServerError),
         (503, XentralServerError),
         (302, XentralUnexpectedResponse),
@@ -117,7 +117,7 @@ async def test_409_conflict_problem(client: XentralClient, recorder: Recorder) -
 
 async def test_429_retry_after(client: XentralClient, recorder: Recorder) -> None:
     _answer(recorder, httpx.Response(429, headers={"Retry-After": "12", "X-RateLimit-Reset": "1"}))
-    with pytest.raises(XentralRateLimited) as caught:
+    with pytest.raises(XentralTooManyRequests) as caught:
         await client.list_projects()
     assert caught.value.retry_after == 12.0
 

@@ -14,8 +14,8 @@ from tests.xentral.xentral_mock import Recorder
 from unified_order_api.orders import errors as order_errors
 from unified_order_api.xentral import (
     XentralClient,
-    XentralFilterIgnored,
     XentralHttpGateway,
+    XentralUnfilteredAnswer,
 )
 from unified_order_api.xentral.batch_reads import XentralBatchReads
 from unified_order_api.xentral.coalescing_gateway import CoalescingGateway
@@ -77,7 +77,7 @@ async def test_an_ignored_filter_is_neither_found_nor_not_found(
     )
     with pytest.raises(order_errors.XentralFilterIgnored) as caught:
         await gateway.find_orders_by_reference("SHOP-1")
-    error = _cause(caught.value, XentralFilterIgnored)
+    error = _cause(caught.value, XentralUnfilteredAnswer)
     assert (error.operation, error.key, error.returned, error.unmatched) == (
         "list_sales_orders",
         "externalOrderNumber",
@@ -131,7 +131,7 @@ async def test_customers_by_email_must_carry_the_email(gateway: XentralHttpGatew
     recorder.handler = lambda request: _customers({"name": "A", "email": "max@ex.de"}, {"name": "B", "email": "b@x.de"})
     with pytest.raises(order_errors.XentralFilterIgnored) as caught:
         await gateway.find_customers("email", "max@ex.de")
-    finding = _cause(caught.value, XentralFilterIgnored)
+    finding = _cause(caught.value, XentralUnfilteredAnswer)
     assert (finding.operation, finding.key) == ("list_customers", "email")
     assert "max@ex.de" not in str(caught.value)  # filter values (e-mails) never reach messages or logs
 
@@ -163,7 +163,7 @@ async def test_products_must_carry_a_requested_number(gateway: XentralHttpGatewa
     recorder.handler = lambda request: catalogue("ART-1", "ART-99")
     with pytest.raises(order_errors.XentralFilterIgnored) as caught:
         await gateway.products_by_sku(["ART-1", "ART-2"])
-    finding = _cause(caught.value, XentralFilterIgnored)
+    finding = _cause(caught.value, XentralUnfilteredAnswer)
     assert (finding.operation, finding.key, finding.unmatched) == ("list_products", "number", 1)
 
 
@@ -206,7 +206,7 @@ async def test_a_batch_that_ignored_its_filter_answers_no_key(
     )
     with pytest.raises(order_errors.XentralFilterIgnored) as caught:
         await batch.orders(["SHOP-1", "SHOP-2"])
-    assert _cause(caught.value, XentralFilterIgnored).unmatched == 1
+    assert _cause(caught.value, XentralUnfilteredAnswer).unmatched == 1
     assert untrusted == [("list_sales_orders", "filter_ignored")]
 
 

@@ -20,10 +20,10 @@ from .errors import (
     XentralConnectionLost,
     XentralNotAcceptable,
     XentralNotFound,
-    XentralRateLimited,
     XentralServerError,
     XentralStatusError,
     XentralTimeout,
+    XentralTooManyRequests,
     XentralTransportError,
     XentralUnexpectedResponse,
     XentralValidationError,
@@ -112,7 +112,7 @@ def status_error(
     if status == 409:
         return XentralConflict(status, problem, operation, detail=detail)
     if status == 429:
-        return XentralRateLimited(
+        return XentralTooManyRequests(
             status, problem, operation, detail=detail, retry_after=retry_after_seconds(response.headers, now)
         )
     if status >= 500:

@@ -20,15 +20,15 @@ __all__ = [
     "XentralConnectError",
     "XentralConnectionLost",
     "XentralError",
-    "XentralFilterIgnored",
     "XentralNotAcceptable",
     "XentralNotFound",
-    "XentralRateLimited",
     "XentralServerError",
     "XentralStatusError",
     "XentralTimeout",
+    "XentralTooManyRequests",
     "XentralTransportError",
     "XentralUnexpectedResponse",
+    "XentralUnfilteredAnswer",
     "XentralUntrustedAnswer",
     "XentralValidationError",
 ]
@@ -155,7 +155,7 @@ class XentralConflict(XentralStatusError):
     """409: a conflict, e.g. the v2 customer create with a taken number (docs/xentral.md#customers)."""
 
 
-class XentralRateLimited(XentralStatusError):
+class XentralTooManyRequests(XentralStatusError):
     """429: over the per-minute budget. `retry_after` is seconds to wait, when Xentral said."""
 
     def __init__(
@@ -205,7 +205,7 @@ class XentralUntrustedAnswer(XentralError):
     reason = "untrusted_answer"
 
 
-class XentralFilterIgnored(XentralUntrustedAnswer):
+class XentralUnfilteredAnswer(XentralUntrustedAnswer):
     """A filtered list returned items that do not match the filter: Xentral did not apply it.
 
     `key` is the filter key (e.g. `externalOrderNumber`), `returned` how many items came back

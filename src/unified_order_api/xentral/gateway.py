@@ -4,7 +4,7 @@ The lookups the port asks for — wire items in, domain values out (`converters.
 their end by the pager (`paging.py`), SKUs in batches — and verification: every filtered list is checked against its
 filter before its items mean anything (`verification.py`, docs/xentral.md#verifying-answers);
 an answer that fails the check is logged, reported to `on_untrusted` and raised as
-`XentralFilterIgnored`. Failures leave as `orders.errors` (see `translation`): the order
+`XentralFilterIgnored`. Failures leave as `orders.errors` (see `to_order_errors`): the order
 service never sees Xentral's own exception types.
 """
 
@@ -32,7 +32,7 @@ from .errors import XentralError, XentralNotFound
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
 from .paging import read_pages
-from .translation import order_error
+from .to_order_errors import order_error
 from .verification import AnswerChecks, UntrustedHook, same_leniently
 from .wire import CustomerItem, ProductItem, SalesOrderItem
 

@@ -18,8 +18,8 @@ from typing import Final
 from .errors import (
     XentralConnectError,
     XentralError,
-    XentralRateLimited,
     XentralServerError,
+    XentralTooManyRequests,
     XentralTransportError,
 )
 
@@ -51,7 +51,7 @@ class RetryPolicy:
 
     def retryable(self, error: XentralError, *, is_write: bool) -> bool:
         """Whether another attempt is safe and may help."""
-        if isinstance(error, XentralRateLimited | XentralConnectError):
+        if isinstance(error, XentralTooManyRequests | XentralConnectError):
             return True  # not processed by Xentral / never sent: safe for writes too
         if is_write:
             return False  # it may have landed: the service reconciles
@@ -66,7 +66,7 @@ class RetryPolicy:
         backoff doubles from `base_delay` up to `max_delay`, with "equal jitter" (half fixed,
         half random) so clients that failed together do not come back together.
         """
-        if isinstance(error, XentralRateLimited) and error.retry_after is not None:
+        if isinstance(error, XentralTooManyRequests) and error.retry_after is not None:
             return error.retry_after
         backoff = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return backoff / 2 + self.random() * backoff / 2

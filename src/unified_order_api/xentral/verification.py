@@ -11,7 +11,7 @@ Two notions of equality, one per question:
   `strip()` and `casefold()`. Assumption (docs/xentral.md#matching-text): Xentral's `equals` may
   compare like MySQL's default collation, ignoring case and trailing spaces; such an item is a
   lenient match, not a sign that the filter was ignored. Anything else is, and raises
-  `XentralFilterIgnored`.
+  `XentralUnfilteredAnswer`.
 - *The item is ours*: decided by the caller. For sales orders it is exact, case-sensitive equality
   of `externalOrderNumber` with the reference we sent (`SHOP-1` and `shop-1` are two orders).
 """
@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from .errors import XentralFilterIgnored, XentralUntrustedAnswer
+from .errors import XentralUnfilteredAnswer, XentralUntrustedAnswer
 
 __all__ = ["AnswerChecks", "UntrustedHook", "check_filter_applied", "same_leniently"]
 
@@ -40,10 +40,10 @@ def same_leniently(value: str | None, wanted: str) -> bool:
 
 
 def check_filter_applied(operation: str, key: str, items: Sequence[T], matches: Callable[[T], bool]) -> None:
-    """Raise `XentralFilterIgnored` when any item is one the filter on `key` excludes."""
+    """Raise `XentralUnfilteredAnswer` when any item is one the filter on `key` excludes."""
     unmatched = sum(1 for item in items if not matches(item))
     if unmatched:
-        raise XentralFilterIgnored(operation=operation, key=key, returned=len(items), unmatched=unmatched)
+        raise XentralUnfilteredAnswer(operation=operation, key=key, returned=len(items), unmatched=unmatched)
 
 
 class AnswerChecks:
