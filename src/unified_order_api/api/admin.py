@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
 
 from ..clock import utc_now
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .auth import presented_key
 from .dependencies import api_keys, container
-from .problems import problem_response, problem_responses, request_id_of
+from .errors import DeliveryNotFound
+from .problems import problem_responses
 
 
 def require_admin(request: Request) -> None:
@@ -33,17 +33,6 @@ def _deliveries(request: Request) -> DeliveryStore:
     store = container(request).deliveries
     assert store is not None, "the container was built without a delivery store"
     return store
-
-
-def _not_found(request: Request, event_id: str) -> JSONResponse:
-    return problem_response(
-        404,
-        "delivery_not_found",
-        "Delivery not found",
-        f"No webhook delivery has event id '{event_id}'",
-        instance=request.url.path,
-        request_id=request_id_of(request),
-    )
 
 
 @router.get(
@@ -75,7 +64,7 @@ async def list_deliveries(
 async def get_delivery(event_id: str, request: Request) -> Any:
     delivery = await _deliveries(request).get(event_id)
     if delivery is None:
-        return _not_found(request, event_id)
+        raise DeliveryNotFound(f"No webhook delivery has event id '{event_id}'")
     return delivery.to_json(with_attempts=True)
 
 
@@ -88,5 +77,5 @@ async def get_delivery(event_id: str, request: Request) -> Any:
 async def redeliver(event_id: str, request: Request) -> Any:
     delivery = await _deliveries(request).redeliver(event_id, utc_now())
     if delivery is None:
-        return _not_found(request, event_id)
+        raise DeliveryNotFound(f"No webhook delivery has event id '{event_id}'")
     return delivery.to_json(with_attempts=True)

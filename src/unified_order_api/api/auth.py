@@ -8,10 +8,7 @@ from fastapi import Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from ..config import ApiClient, Settings
-
-
-class Unauthenticated(Exception):
-    """No key, or a key no client has."""
+from .errors import Unauthenticated
 
 
 class ApiKeys:

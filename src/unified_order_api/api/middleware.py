@@ -10,7 +10,8 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem_response
+from .error_handlers import problem_response
+from .errors import BodyTooLarge, BodyTooSlow, RequestRefused, UnsupportedMediaType
 
 log = structlog.get_logger("unified_order_api.access")
 
@@ -53,10 +54,6 @@ class RequestContext:
                     status=status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 1),
                 )
-
-
-class _TooSlow(Exception):
-    """The body did not arrive at the minimum rate."""
 
 
 class _Gone(Exception):
@@ -104,42 +101,13 @@ class BodyGuard:
         if not has_body:
             await self.app(scope, receive, send)  # nothing to guard; the route says what it lacks
             return
-        reader = _BodyReader(receive, self.body_timeout, self.min_rate)
-        declared_text = headers.get(b"content-length")
-        declared = int(declared_text) if declared_text is not None and declared_text.isdigit() else None
         try:
-            content_type = headers.get(b"content-type", b"").decode("latin-1")
-            if not _JSON_TYPE.match(content_type) and not self._form_allowed(scope, content_type):
-                await reader.drain(self._drain_budget(declared))
-                await self._refuse(scope, send, 415, "Send the body as JSON with Content-Type: application/json")
-                return
-            if declared_text is not None and (declared is None or declared > self.max_bytes):
-                await reader.drain(self._drain_budget(declared))
-                await self._too_large(scope, send)
-                return
-            # Buffer the body (it is small by definition) so the limit holds for chunked uploads too.
-            chunks: list[bytes] = []
-            more = True
-            while more:
-                chunk, more = await reader.next_chunk()
-                if reader.received > self.max_bytes:
-                    if more:
-                        await reader.drain(self.drain_max_bytes)
-                    await self._too_large(scope, send)
-                    return
-                chunks.append(chunk)
-        except _TooSlow:
-            await self._refuse(
-                scope,
-                send,
-                408,
-                f"The request body arrived too slowly (slower than {self.min_rate} bytes per second after "
-                f"{self.body_timeout:g} s)",
-            )
+            body = await self._body(scope, _BodyReader(receive, self.body_timeout, self.min_rate))
+        except RequestRefused as refused:
+            await self._refuse(scope, send, refused)
             return
         except _Gone:
             return
-        body = b"".join(chunks)
         delivered = False
 
         async def replay() -> Message:
@@ -150,6 +118,30 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _body(self, scope: Scope, reader: _BodyReader) -> bytes:
+        """The whole body, or the refusal once what could be read of it is drained."""
+        headers = dict(scope["headers"])
+        declared_text = headers.get(b"content-length")
+        declared = int(declared_text) if declared_text is not None and declared_text.isdigit() else None
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        if not _JSON_TYPE.match(content_type) and not self._form_allowed(scope, content_type):
+            await reader.drain(self._drain_budget(declared))
+            raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json")
+        if declared_text is not None and (declared is None or declared > self.max_bytes):
+            await reader.drain(self._drain_budget(declared))
+            raise self._too_large()
+        # Buffer the body (it is small by definition) so the limit holds for chunked uploads too.
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            chunk, more = await reader.next_chunk()
+            if reader.received > self.max_bytes:
+                if more:
+                    await reader.drain(self.drain_max_bytes)
+                raise self._too_large()
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _form_allowed(self, scope: Scope, content_type: str) -> bool:
         path = str(scope["path"])
@@ -164,26 +156,14 @@ class BodyGuard:
             return 0
         return self.drain_max_bytes
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        await self._refuse(scope, send, 413, f"The body may be at most {self.max_bytes} bytes")
+    def _too_large(self) -> BodyTooLarge:
+        return BodyTooLarge(f"The body may be at most {self.max_bytes} bytes")
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, detail: str) -> None:
-        codes = {
-            408: ("request_timeout", "Request body too slow"),
-            413: ("body_too_large", "Request body too large"),
-            415: ("unsupported_media_type", "Unsupported media type"),
-        }
-        code, title = codes[status]
-        response = problem_response(
-            status,
-            code,
-            title,
-            detail,
-            instance=scope["path"],
-            request_id=scope.get("state", {}).get("request_id"),
-            # The rest of the body (if any) is not read: the connection cannot carry another request.
-            headers={"Connection": "close"},
-        )
+    async def _refuse(self, scope: Scope, send: Send, refused: RequestRefused) -> None:
+        # The rest of the body (if any) is not read: the connection cannot carry another request.
+        refused.headers["Connection"] = "close"
+        request_id = scope.get("state", {}).get("request_id")
+        response = problem_response(refused, instance=scope["path"], request_id=request_id)
 
         async def nothing() -> Message:
             return {"type": "http.disconnect"}
@@ -205,11 +185,11 @@ class _BodyReader:
     async def next_chunk(self) -> tuple[bytes, bool]:
         remaining = self._started + self._grace + self.received / self._min_rate - time.monotonic()
         if remaining <= 0:
-            raise _TooSlow
+            raise self._too_slow()
         try:
             message = await asyncio.wait_for(self._receive(), remaining)
         except TimeoutError:
-            raise _TooSlow from None
+            raise self._too_slow() from None
         if message["type"] != "http.request":
             raise _Gone
         chunk: bytes = message.get("body", b"")
@@ -217,6 +197,12 @@ class _BodyReader:
         self.received += len(chunk)
         self.finished = not more
         return chunk, more
+
+    def _too_slow(self) -> BodyTooSlow:
+        return BodyTooSlow(
+            f"The request body arrived too slowly (slower than {self._min_rate} bytes per second after "
+            f"{self._grace:g} s)"
+        )
 
     async def drain(self, limit: int) -> None:
         """Read and discard the rest of the body, up to `limit` bytes in all."""

@@ -19,7 +19,8 @@ from ..orders.service import OrderOutcome
 from .auth import api_key_scheme, bearer_scheme, presented_key
 from .dependencies import api_keys, container
 from .dry_run import DRY_RUN, OrderPreviewOut, dry_run_response
-from .problems import problem_response, problem_responses, request_id_of
+from .errors import OrderNotFound
+from .problems import problem_responses
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
@@ -140,15 +141,8 @@ def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:
 )
 async def order_status(
     reference: str, request: Request, client: Annotated[ApiClient, Depends(api_client)]
-) -> OrderStatusOut | JSONResponse:
+) -> OrderStatusOut:
     attempt = await container(request).orders.order_status(client=client.name, reference=reference)
     if attempt is None:
-        return problem_response(
-            404,
-            "order_not_found",
-            "Order not found",
-            f"No order with reference '{reference}' was sent by this client",
-            instance=request.url.path,
-            request_id=request_id_of(request),
-        )
+        raise OrderNotFound(f"No order with reference '{reference}' was sent by this client")
     return OrderStatusOut.from_attempt(attempt)

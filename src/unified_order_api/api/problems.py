@@ -1,12 +1,13 @@
-"""RFC 9457 problem details: the one shape every error of this service takes."""
+"""RFC 9457 problem details: the one shape every error of this service takes, as OpenAPI documents it.
+
+The answers themselves are built in `error_handlers` only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -47,38 +48,6 @@ def request_id_of(request: Request) -> str | None:
     """The id `RequestContext` gave this request, for the problem body."""
     value = request.scope.get("state", {}).get("request_id")
     return value if isinstance(value, str) else None
-
-
-def problem_response(
-    status: int,
-    code: str,
-    title: str,
-    detail: str | None = None,
-    *,
-    errors: Sequence[dict[str, str]] | None = None,
-    instance: str | None = None,
-    request_id: str | None = None,
-    retry_after: float | None = None,
-    headers: dict[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {"type": f"/problems/{code}", "title": title, "status": status, "code": code}
-    if detail:
-        body["detail"] = detail
-    if instance:
-        body["instance"] = instance
-    if errors is not None:
-        body["errors"] = list(errors)
-    if request_id:
-        body["request_id"] = request_id
-    all_headers = dict(headers or {})
-    if retry_after is not None:
-        seconds = max(1, int(retry_after + 0.999))
-        body["retry_after"] = seconds
-        all_headers["Retry-After"] = str(seconds)
-    if extra:
-        body.update(extra)
-    return JSONResponse(body, status_code=status, headers=all_headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..shops import CONNECTORS, Arrival, ArrivalMemory, ShopKind
-from ..shops.intake import RefusalCode, ShopIntake, ShopRefused
+from ..shops.intake import ShopIntake, ShopRefused
 from .dependencies import container
-from .problems import problem_response, problem_responses, request_id_of
+from .problems import problem_responses
 from .schemas import OrderStatusOut, ShopDeliveryOut
 
 __all__ = ["FORM_ENCODED_PATH", "router"]
@@ -23,8 +23,6 @@ __all__ = ["FORM_ENCODED_PATH", "router"]
 router = APIRouter(prefix="/api/shops", tags=["shops"])
 # A shop's ping may be form-encoded (WooCommerce's on saving a webhook); BodyGuard lets it through to its path only.
 FORM_ENCODED_PATH = re.compile(rf"^/api/shops/[^/]+/({'|'.join(k for k, c in CONNECTORS.items() if c.ping)})$")
-_STATUS: dict[RefusalCode, int] = {"not_found": 404, "invalid_json": 400, "request_invalid": 422}
-_STATUS |= {"signature_invalid": 401, "webhook_stale": 401}  # the shop cannot be shown to have sent it
 _FORM = {"type": "object", "properties": {"webhook_id": {"type": "string"}}}
 _BODY = {
     "required": True,
@@ -60,15 +58,7 @@ async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONRes
         answer = await intake.receive(client, kind, Arrival.of(request.headers.items(), await request.body()))
     except ShopRefused as refused:
         services.metrics.shop_webhook(kind, refused.code)
-        return problem_response(
-            _STATUS[refused.code],
-            refused.code,
-            refused.title,
-            refused.detail,
-            errors=refused.errors,
-            instance=request.url.path,
-            request_id=request_id_of(request),
-        )
+        raise  # answered by the error handlers, as every refusal is
     services.metrics.shop_webhook(kind, answer.outcome)
     order = OrderStatusOut.from_attempt(answer.attempt) if answer.attempt is not None else None
     body = ShopDeliveryOut(outcome=answer.outcome, reason=answer.reason, reference=answer.reference, order=order)

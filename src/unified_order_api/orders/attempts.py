@@ -223,6 +223,9 @@ class StoreUnavailable(Exception):
     creating another. Otherwise the request that failed sent no order to Xentral.
     """
 
+    code = "database_unavailable"
+    title = "The order database is unavailable"
+
     def __init__(self, detail: str, *, order_may_exist: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail

@@ -18,12 +18,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import structlog
 from pydantic import ValidationError
 
-from ..api.error_handlers import field_error
+from ..api.field_errors import field_error
 from ..api.schemas import OrderRequest, cross_field_problems
 from ..config import ApiClient, ShopSettings
 from ..orders.attempts import Attempt, AttemptState
@@ -35,20 +35,65 @@ from .native import Ignored, NativeOrderInvalid, Translated, native_pointer
 from .registry import CONNECTORS
 from .signatures import SignatureRejected, check_fresh, verify_hmac_sha256
 
-__all__ = ["IntakeAnswer", "RefusalCode", "ShopIntake", "ShopRefused"]
+__all__ = [
+    "ArrivalNotJson",
+    "ArrivalSignatureRefused",
+    "ArrivalStale",
+    "IntakeAnswer",
+    "ShopIntake",
+    "ShopNotConnected",
+    "ShopOrderInvalid",
+    "ShopRefused",
+]
 
 log = structlog.get_logger(__name__)
 
-RefusalCode = Literal["not_found", "signature_invalid", "webhook_stale", "invalid_json", "request_invalid"]
-_INVALID = "The shop's order is invalid"
-
 
 class ShopRefused(Exception):
-    """The arrival is refused: nothing of it is stored; `code` is the problem code of the answer."""
+    """The arrival is refused: nothing of it is stored. Never raised itself: each subclass is one
+    problem `code`, which the HTTP edge answers with its status (`api.error_handlers.STATUS`)."""
 
-    def __init__(self, code: RefusalCode, title: str, detail: str, errors: list[dict[str, str]] | None = None):
+    code: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
         super().__init__(detail)
-        self.code, self.title, self.detail, self.errors = code, title, detail, errors
+        self.detail, self.errors = detail, errors
+
+
+class ShopNotConnected(ShopRefused):
+    """No shop of this kind is connected for this client (or no such client): the URL tells nothing more."""
+
+    code = "not_found"
+    title = "Not found"
+
+
+class ArrivalSignatureRefused(ShopRefused):
+    """The shop's HMAC signature over the raw body is missing or does not match the shop's secret."""
+
+    code = "signature_invalid"
+    title = "The shop's signature is missing or wrong"
+
+
+class ArrivalStale(ShopRefused):
+    """A signed arrival whose signed time is older than the shop's `max_age_seconds` (a replay)."""
+
+    code = "webhook_stale"
+    title = "The webhook is too old"
+
+
+class ArrivalNotJson(ShopRefused):
+    """A correctly signed body that is not a JSON object."""
+
+    code = "invalid_json"
+    title = "Malformed request"
+
+
+class ShopOrderInvalid(ShopRefused):
+    """A shop's order that cannot become our order request; pointers point into the shop's own JSON."""
+
+    code = "request_invalid"
+    title = "The shop's order is invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +158,7 @@ class ShopIntake:
         for client in self._clients:
             if client.name == name and client.shop is not None and client.shop.kind == kind and kind in CONNECTORS:
                 return client, client.shop, CONNECTORS[kind]
-        raise ShopRefused("not_found", "Not found", f"No {kind} shop is connected at this address")
+        raise ShopNotConnected(f"No {kind} shop is connected at this address")
 
     async def _duplicate(self, client: ApiClient, reference: str, reason: str) -> IntakeAnswer:
         """The same answer for an order we have: its current state, and nothing created again."""
@@ -134,19 +179,19 @@ def _signed_object(connector: ShopConnector, shop: ShopSettings, arrival: Arriva
         )
     except SignatureRejected as error:
         log.warning("shop.signature_rejected", reason=str(error))
-        raise ShopRefused("signature_invalid", "The shop's signature is missing or wrong", str(error)) from None
+        raise ArrivalSignatureRefused(str(error)) from None
     try:
         payload = json.loads(arrival.body)
     except (UnicodeDecodeError, ValueError) as error:
-        raise ShopRefused("invalid_json", "Malformed request", f"The body is not valid JSON: {error}") from None
+        raise ArrivalNotJson(f"The body is not valid JSON: {error}") from None
     if not isinstance(payload, dict):
-        raise ShopRefused("invalid_json", "Malformed request", "The body is not a JSON object")
+        raise ArrivalNotJson("The body is not a JSON object")
     if connector.signed_time is not None:
         try:
             check_fresh(connector.signed_time(payload), now=now, max_age_seconds=shop.max_age_seconds)
         except SignatureRejected as error:
             log.warning("shop.stale_webhook", reason=str(error))
-            raise ShopRefused("webhook_stale", "The webhook is too old", str(error)) from None
+            raise ArrivalStale(str(error)) from None
     return payload
 
 
@@ -162,10 +207,10 @@ def _translated(
     except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as error:
         # A signed body of a shape the shop does not send (an object where a list belongs…).
         log.warning("shop.unexpected_shape", error=type(error).__name__)
-        raise ShopRefused("request_invalid", _INVALID, "The body does not have the shape of a shop order") from None
+        raise ShopOrderInvalid("The body does not have the shape of a shop order") from None
     except NativeOrderInvalid as invalid:
         errors = [problem.to_json() for problem in invalid.problems]
-        raise ShopRefused("request_invalid", _INVALID, str(invalid), errors=errors) from None
+        raise ShopOrderInvalid(str(invalid), errors=errors) from None
 
 
 def _validated(result: Translated) -> OrderRequest:
@@ -184,5 +229,5 @@ def _validated(result: Translated) -> OrderRequest:
             FieldProblem(native_pointer(e["pointer"], result.origins), e["code"], e["detail"]).to_json() for e in errors
         ]
         detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in native)
-        raise ShopRefused("request_invalid", _INVALID, detail, errors=native)
+        raise ShopOrderInvalid(detail, errors=native)
     return order
