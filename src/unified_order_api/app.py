@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from . import __version__
-from .api import admin, health, metrics, orders, shops
+from .api import admin, health, metrics, orders, problem_types, shops
 from .api.auth import ApiKeys
 from .api.error_handlers import install_error_handlers
 from .api.metrics_middleware import RequestMetrics
@@ -60,6 +60,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(metrics.router)
+    app.include_router(problem_types.router)
     if settings.console.enabled:
         app.mount(CONSOLE_PREFIX, create_console(app, settings))
     install_error_handlers(app)

@@ -20,7 +20,10 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    type: str = Field(examples=["/problems/order_invalid"])
+    type: str = Field(
+        description="`/problems/{code}`, a page saying what the code means and what to do (docs/errors.md)",
+        examples=["/problems/order_invalid"],
+    )
     title: str
     status: int
     detail: str | None = None

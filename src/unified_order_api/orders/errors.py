@@ -1,9 +1,39 @@
-"""The ways an order can fail, in the service's words; the HTTP edge maps each to a status."""
+"""The ways an order can fail, in the service's words; the HTTP edge maps each class to a status (one table).
+
+Each class has a stable `code` and `title`; docs/errors.md says what every code means and what to do.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+__all__ = [
+    "AmbiguousCustomer",
+    "CustomerNotFound",
+    "FieldProblem",
+    "IdempotencyKeyReused",
+    "OrderCancelled",
+    "OrderError",
+    "OrderInProgress",
+    "OrderRejected",
+    "ReferenceTaken",
+    "TotalMismatch",
+    "XentralAccessDenied",
+    "XentralFailed",
+    "XentralFailedOutcomeUnknown",
+    "XentralFilterIgnored",
+    "XentralMisbehaved",
+    "XentralMisconfigured",
+    "XentralOrderUnconfirmed",
+    "XentralOutcomeUnknown",
+    "XentralRateLimited",
+    "XentralRejectedOrder",
+    "XentralRejectedRequest",
+    "XentralSideError",
+    "XentralTimedOut",
+    "XentralUnavailable",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,7 +58,7 @@ def _validation(error: upstream.XentralValidationError, write: bool) -> OrderErr
         title = (error.problem or {}).get("title") or "Bad Request"
         return XentralRejectedRequest(
             f"Xentral answered {error.status_code} ({title}) to {error.operation}, a read of this service: a fault "
-            f"of this service or of Xentral, not of the order. Retrying will not help until it is fixed."
+            "of this service or of Xentral, not of the order. Retrying will not help until it is fixed."
         )
     violations = [FieldProblem(pointer, "xentral_violation", message) for pointer, message in error.violations]
     violations += [FieldProblem("/", "xentral_violation", message) for message in error.messages]
@@ -132,19 +132,21 @@ def _unexpected_response(error: upstream.XentralUnexpectedResponse, write: bool)
 
 def _not_acceptable(error: upstream.XentralNotAcceptable, write: bool) -> OrderError:
     # Negotiation refuses before anything runs: not an unknown outcome, even for a write.
-    refused = XentralMisbehaved(
+    return _needs_a_fix(
         f"Xentral answered 406 Not Acceptable to {error.operation}: it has no representation our Accept "
-        f"header admits, so nothing was written. Retrying will not help until it is fixed."
+        "header admits, so nothing was written."
     )
-    refused.retryable = False
-    return refused
 
 
 def _disagreement(error: upstream.XentralStatusError, write: bool) -> OrderError:
-    failure = XentralMisbehaved(
+    return _needs_a_fix(
         f"Xentral answered {error.status_code} to {error.operation}; this service and Xentral disagree about "
-        f"the request. Retrying will not help until it is fixed."
+        "the request."
     )
+
+
+def _needs_a_fix(said: str) -> XentralMisbehaved:
+    failure = XentralMisbehaved(f"{said} Retrying will not help until it is fixed.")
     failure.retryable = False
     return failure
 
