@@ -225,7 +225,7 @@ ENTRIES: tuple[ProblemEntry, ...] = (
     ProblemEntry(
         "xentral_outcome_unknown",
         "Xentral did not answer a write in time, the connection broke, it answered 5xx or an unreadable answer: "
-        "the order may or may not have landed (504 after a timeout, 502 after an error answer).",
+        "the order may or may not have landed (502 after a 5xx, 504 otherwise).",
         _RETRY_AFTER,
         "Caller: retry with the same reference: the retry looks the order up before anything is sent again, so "
         "it is never created twice.",
