@@ -23,9 +23,17 @@ from unified_order_api.app import create_app
 from unified_order_api.config import Settings
 from unified_order_api.orders import errors as order_errors
 from unified_order_api.orders.attempts import StoreUnavailable
+from unified_order_api.shops import intake
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
-ROOTS: tuple[type[Exception], ...] = (order_errors.OrderError, StoreUnavailable, edge.RequestRefused)
+ROOTS: tuple[type[Exception], ...] = (
+    order_errors.OrderError,
+    StoreUnavailable,
+    edge.RequestRefused,
+    intake.ShopRefused,
+)
+# Bases that only group refusals; each subclass brings its own code.
+ABSTRACT = (edge.RequestRefused, intake.ShopRefused)
 # Exceptions the framework raises and the handlers turn into one of the edge's refusals.
 FRAMEWORK = (RequestValidationError, WebSocketRequestValidationError, StarletteHTTPException, Exception)
 
@@ -37,7 +45,7 @@ def _walk(kind: type[Exception]) -> Iterator[type[Exception]]:
 
 
 def _error_classes() -> list[type[Exception]]:
-    return [kind for root in ROOTS for kind in _walk(root) if kind is not edge.RequestRefused]
+    return [kind for root in ROOTS for kind in _walk(root) if kind not in ABSTRACT]
 
 
 def _documented_codes() -> list[str]:
@@ -47,7 +55,7 @@ def _documented_codes() -> list[str]:
 def test_the_walk_finds_the_whole_vocabulary() -> None:
     # Guards the walk itself: these live in three packages and at several depths.
     found = set(_error_classes())
-    assert {order_errors.XentralOrderUnconfirmed, StoreUnavailable, edge.DeliveryNotFound} <= found
+    assert {order_errors.XentralOrderUnconfirmed, StoreUnavailable, edge.DeliveryNotFound, intake.ArrivalStale} <= found
     assert len(found) > 30
 
 
@@ -68,9 +76,10 @@ def test_no_entry_is_stale_and_none_is_twice() -> None:
     assert {entry.code for entry in ENTRIES} == set(documented)
 
 
-def test_the_base_of_the_edge_refusals_is_never_answered_itself() -> None:
-    assert not hasattr(edge.RequestRefused, "code")
-    assert edge.RequestRefused not in STATUS
+@pytest.mark.parametrize("base", ABSTRACT, ids=lambda kind: kind.__name__)
+def test_a_base_of_refusals_is_never_answered_itself(base: type[Exception]) -> None:
+    assert not hasattr(base, "code")
+    assert base not in STATUS
 
 
 def test_every_table_row_is_an_error_of_the_vocabulary() -> None:
