@@ -318,6 +318,8 @@ def errors_markdown() -> str:
         "`/problems/{code}`, which this service answers with the entry below. On 5xx, `retryable` says whether",
         "sending the same request again can succeed (then after `Retry-After`). Field problems in `errors`",
         "carry codes of their own (`required`, `unknown_field`, `item_not_found`, `xentral_violation`, …).",
+        "A refusal of the web framework itself with a status no route of this service uses would carry",
+        "`http_<status>`; none is known to occur.",
         "",
         "Generated from `unified_order_api/api/problem_catalogue.py`",
         "(`python -m unified_order_api.api.problem_catalogue > docs/errors.md`); a test fails when it drifts.",
