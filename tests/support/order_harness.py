@@ -35,10 +35,11 @@ class Harness:
         store: SqlAttemptStore,
         engine: AsyncEngine,
         clock: FakeClock,
-        policies: OrderPolicies,
+        settings: Settings,
     ) -> None:
         self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
-        self.engine, self.policies = engine, policies
+        self.engine, self.settings = engine, settings
+        self.policies = OrderPolicies.from_settings(settings)
         self.worker = QueueWorker(service=service, queue=store, attempts=store, clock=clock)
 
     def orders_with(self, reference: str) -> list[str]:
@@ -68,6 +69,6 @@ async def make(memory_schema: list[str]) -> AsyncIterator[Callable[..., Awaitabl
             gateway, store = FakeGateway(), SqlAttemptStore(engine)
             policies = OrderPolicies.from_settings(settings)
             service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
-            return Harness(service, gateway, store, engine, clock, policies)
+            return Harness(service, gateway, store, engine, clock, settings)
 
         yield build
