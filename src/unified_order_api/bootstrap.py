@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .cache import Cache, CachedLookups, MemoryCache, RedisCache
 from .clock import Clock, utc_now
-from .config import DEFAULT_INSTANCE, ApiClient, Settings, XentralInstance
+from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies
+from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
 from .metrics import InstanceMetrics, Metrics
 from .orders.attempts import StoreUnavailable
-from .orders.policy import OrderPolicies
 from .orders.queue import QueueWorker
 from .orders.reads import RunningOrders
 from .orders.reference_data import ReferenceData
@@ -55,49 +55,10 @@ class ConfigurationError(Exception):
 
 
 def check_production_settings(settings: Settings) -> None:
-    missing = []
-    uses_default = not settings.clients or any(settings.instance_name(c) == DEFAULT_INSTANCE for c in settings.clients)
-    if uses_default:
-        if not settings.xentral_url:
-            missing.append("UOA_XENTRAL_URL (your Xentral instance, e.g. https://acme.xentral.biz)")
-        if settings.xentral_token is None or not settings.xentral_token.get_secret_value():
-            missing.append("UOA_XENTRAL_TOKEN (a Xentral Personal Access Token)")
-    if not settings.clients:
-        missing.append('UOA_CLIENTS (at least one API client, e.g. [{"name": "shop", "api_key": "…"}])')
-    if missing:
-        raise ConfigurationError("Cannot start: set " + "; ".join(missing))
-    # References meet only in the Xentral instance they are sent to: prefixes must differ per instance.
-    by_instance: dict[str, list[ApiClient]] = {}
-    for client in settings.clients:
-        by_instance.setdefault(settings.instance_name(client), []).append(client)
-    for clients in by_instance.values():
-        problem = reference_prefix_problem(clients)
-        if problem:
-            raise ConfigurationError(f"Cannot start: {problem}")
-
-
-def reference_prefix_problem(clients: list[ApiClient]) -> str | None:
-    """Why these clients' references could meet in Xentral, or None.
-
-    Xentral's externalOrderNumber is one namespace: with several clients, each needs a prefix
-    that no other client's prefix starts with (`AMZ-` and `AMZ-X` would both own `AMZ-X1`).
-    Otherwise client B sending A's reference would be answered with A's order.
-    """
-    if len(clients) < 2:
-        return None
-    empty = [client.name for client in clients if not client.reference_prefix]
-    if empty:
-        return (
-            f'with several clients, each needs its own reference_prefix (e.g. "AMZ-"); missing for: {", ".join(empty)}'
-        )
-    for first in clients:
-        for second in clients:
-            if first is not second and second.reference_prefix.startswith(first.reference_prefix):
-                return (
-                    f"clients {first.name} and {second.name} have overlapping reference prefixes "
-                    f"('{first.reference_prefix}', '{second.reference_prefix}'): one reference could belong to both"
-                )
-    return None
+    """Refuse to start what loads but cannot serve (`config.rules.startup_problems`)."""
+    problems = startup_problems(settings)
+    if problems:
+        raise ConfigurationError("Cannot start: " + "; ".join(problems))
 
 
 async def check_webhook_settings(settings: Settings) -> None:
@@ -241,7 +202,9 @@ def xentral_client(
         instance.token.get_secret_value(),
         timeout=httpx.Timeout(settings.xentral_timeout_seconds, connect=settings.xentral_connect_timeout_seconds),
         transport=transport,
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+        limits=httpx.Limits(
+            max_connections=settings.xentral_max_connections, max_keepalive_connections=settings.xentral_max_connections
+        ),
         limiter=limiter,
         retry=RetryPolicy(max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds),
         on_response=metrics.response if metrics else None,
@@ -432,7 +395,7 @@ async def bootstrap(
     service = OrderService(
         routes=XentralRoutes([instance.route() for instance in instances.values()]),
         store=attempts,
-        policies=OrderPolicies.from_settings(settings),
+        policies=order_policies(settings),
         callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
         on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
         running=running,

@@ -41,7 +41,7 @@ def _settings(command: str) -> Settings | None:
     try:
         return load_settings()
     except ValidationError as error:
-        print(f"unified-order-api {command}: invalid configuration: {describe_errors(error)}", file=sys.stderr)
+        print(f"unified-order-api {command}: invalid configuration: {describe_errors(error, Settings)}", file=sys.stderr)
         return None
 
 
@@ -156,14 +156,18 @@ def sandbox(args: argparse.Namespace) -> int:
 
 
 def migrate_command(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings("migrate")
+    if settings is None:
+        return 2
     migrate.upgrade(settings.database_url)
     print("database is at the newest schema")
     return 0
 
 
 def dispatcher(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    settings = _settings("dispatcher")
+    if settings is None:
+        return 2
     configure_logging(settings.log_level, settings.log_json)
     try:
         asyncio.run(run_dispatcher(settings))

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from .config import ApiClient, Settings
+from .config import ApiClient, Settings, order_policies
+from .config.rules import webhook_secret_problem
 from .orders.errors import OrderError
 from .orders.model import PaymentMethod, Product, Project, SalesChannel, ShippingMethod
-from .orders.policy import ClientPolicy, OrderPolicies
-from .webhooks.signing import SigningError, check_secret
+from .orders.policy import ClientPolicy
 from .webhooks.targets import TargetGuard, TargetRefused
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ async def check_settings(
     urls: Mapping[str, str] | None = None,
 ) -> list[ConfigFinding]:
     """Every client's settings checked against its instance (`instances` by name); in client order."""
-    policies = OrderPolicies.from_settings(settings)
+    policies = order_policies(settings)
     clients = policies.clients() or [policies.default]
     names = sorted({policy.instance for policy in clients})
     read = await asyncio.gather(*(_read_instance(instances.get(name)) for name in names))
@@ -236,14 +236,9 @@ async def _check_products(policy: ClientPolicy, lookups: ConfigLookups, finding:
 
 async def _check_webhooks(client: ApiClient, guard: TargetGuard, finding: _Record) -> None:
     wants_callbacks = client.webhook_url is not None or bool(client.callback_hosts)
-    if client.webhook_secret is not None:
-        try:
-            check_secret(client.webhook_secret.get_secret_value())
-            finding("webhook_secret", "(set)")
-        except SigningError as error:
-            finding("webhook_secret", "(set)", None, str(error))
-    elif wants_callbacks:
-        finding("webhook_secret", None, None, "webhook_url / callback_hosts need a webhook_secret")
+    if client.webhook_secret is not None or wants_callbacks:
+        shown = "(set)" if client.webhook_secret is not None else None
+        finding("webhook_secret", shown, None, webhook_secret_problem(client))
     if client.webhook_url is not None:
         try:
             target = await guard.acheck(client.webhook_url)

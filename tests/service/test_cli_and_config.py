@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.processes import serve_refusal
-from unified_order_api.config import Settings
+from unified_order_api.config import Settings, order_policies
 
 
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,8 +94,6 @@ def _readme_toml(heading: str) -> str:
 
 
 def test_the_readme_example_of_two_shops_on_two_instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from unified_order_api.orders.policy import OrderPolicies
-
     _clean_env(monkeypatch)
     config = tmp_path / "uoa.toml"
     config.write_text(_readme_toml("Several shops, several Xentral instances"), encoding="utf-8")
@@ -104,7 +102,7 @@ def test_the_readme_example_of_two_shops_on_two_instances(tmp_path: Path, monkey
 
     assert set(settings.xentral_endpoints()) == {"default", "merchant"}
     assert [settings.instance_name(client) for client in settings.clients] == ["default", "merchant"]
-    policies = OrderPolicies.from_settings(settings)
+    policies = order_policies(settings)
     woo, amazon = policies.for_client("woocommerce"), policies.for_client("amazon")
     assert (woo.instance, amazon.instance) == ("default", "merchant")
     assert (woo.defaults.project_id, amazon.defaults.project_id) == ("4", "1")

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.support.clock import FakeClock
 from tests.support.fakes import FakeGateway
 from tests.support.memory_store import memory_engine
-from unified_order_api.config import ApiClient, Settings
+from unified_order_api.config import ApiClient, Settings, order_policies
 from unified_order_api.orders.policy import OrderPolicies
 from unified_order_api.orders.queue import QueueWorker
 from unified_order_api.orders.service import OrderService
@@ -67,7 +67,7 @@ async def make(memory_schema: list[str]) -> AsyncIterator[Callable[..., Awaitabl
             clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
             engine = await stack.enter_async_context(memory_engine(memory_schema))
             gateway, store = FakeGateway(), SqlAttemptStore(engine)
-            policies = OrderPolicies.from_settings(settings)
+            policies = order_policies(settings)
             service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
             return Harness(service, gateway, store, engine, clock, settings)
 

@@ -35,9 +35,14 @@ def checkout_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def serve_refusal(tmp_path: Path, **settings: str) -> subprocess.CompletedProcess[str]:
     """`serve` started with only these `UOA_*` settings (no inherited environment), for start-up refusals."""
+    return cli_refusal(tmp_path, ["serve", "--port", "1"], **settings)
+
+
+def cli_refusal(tmp_path: Path, command: list[str], **settings: str) -> subprocess.CompletedProcess[str]:
+    """`unified-order-api <command>` run with only these `UOA_*` settings (no inherited environment)."""
     env = checkout_env({"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **settings})
     return subprocess.run(
-        [sys.executable, "-m", "unified_order_api.cli", "serve", "--port", "1"],
+        [sys.executable, "-m", "unified_order_api.cli", *command],
         env=env,
         capture_output=True,
         text=True,

@@ -21,11 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def payloads_dir() -> Path:
-    """`UOA_SHOP_PAYLOADS`, else `<repo>/../shared/shop-payloads`; skips when missing."""
-    configured = os.environ.get("UOA_SHOP_PAYLOADS")
+    """`UOA_TEST_SHOP_PAYLOADS`, else `<repo>/../shared/shop-payloads`; skips when missing."""
+    configured = os.environ.get("UOA_TEST_SHOP_PAYLOADS")
     path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "shop-payloads"
     if not path.is_dir():
-        pytest.skip(f"shop payloads not found at {path} (set UOA_SHOP_PAYLOADS)")
+        pytest.skip(f"shop payloads not found at {path} (set UOA_TEST_SHOP_PAYLOADS)")
     return path
 
 

@@ -19,10 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..config import order_policies
 from ..configcheck import GLOBAL, ConfigFinding, check_config
 from ..orders.journal import CodeKind, CodeUse, OrderJournal
 from ..orders.model import PaymentMethod, ShippingMethod
-from ..orders.policy import ClientPolicy, OrderPolicies
+from ..orders.policy import ClientPolicy
 from ..orders.reference_data import match_code
 from .masking import MASK, mask_url
 
@@ -228,7 +229,7 @@ async def configuration_view(
     except Exception as failure:  # the page still shows the configuration, without Xentral's names
         findings, age, check_error = [], 0.0, f"the configuration check failed ({type(failure).__name__})"
     findings = [_masked(finding) for finding in findings]
-    policies = OrderPolicies.from_settings(settings)
+    policies = order_policies(settings)
     since = now - dt.timedelta(days=RECENT_DAYS)
     clients = [
         await _client_view(

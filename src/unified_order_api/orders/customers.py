@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..clock import Clock
-from ..config import DEFAULT_INSTANCE, CustomerPolicy
 from .attempts import Attempt, AttemptState, StepName, checkpoint
 from .commands import CustomerDetails, PlaceOrder
 from .errors import (
@@ -26,8 +25,9 @@ from .errors import (
     XentralRejectedOrder,
 )
 from .model import Customer, CustomerLookupField, NewCustomer
-from .policy import ClientPolicy
+from .policy import ClientPolicy, CustomerPolicy
 from .ports import Attempts, CustomerCreations, XentralGateway
+from .routing import DEFAULT_INSTANCE
 
 CUSTOMER_CREATION_WAIT_SECONDS = 30.0
 CUSTOMER_CREATION_POLL_SECONDS = 0.2

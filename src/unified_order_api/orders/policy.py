@@ -1,25 +1,165 @@
 """The rules one order runs under, per API client: what the flow needs of the settings, and no more.
 
-The service asks `OrderPolicies.for_client(name)` instead of reading `Settings`, so the flow
-cannot depend on how the configuration is laid out (files, environment, several clients).
-Each client's policy is the global settings with that client's overrides merged over them
-(`Settings.client_settings`): sections field by field, code maps entry by entry.
+The service asks `OrderPolicies.for_client(name)` instead of reading the settings, so the flow
+cannot depend on how the configuration is laid out (files, environment, several clients). The
+sections below are the domain's own types: the configuration (`unified_order_api.config`)
+imports them and builds each client's policy (`config.order_policies`), never the reverse.
+Each client's policy is the global sections with that client's overrides merged over them:
+sections field by field, code maps entry by entry.
+
+The sections refuse unknown fields (`extra="forbid"`), so a misspelled setting is an error
+instead of a silently kept default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
 
-from ..config import DEFAULT_INSTANCE, CustomerPolicy, IdempotencyPolicy, OrderDefaults, Settings, TotalsPolicy
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ClientPolicy", "OrderPolicies"]
+from .model import CustomerLookupField
+from .routing import DEFAULT_INSTANCE
+from .taxation import Prices
+
+__all__ = [
+    "ClientPolicy",
+    "CustomerPolicy",
+    "IdempotencyPolicy",
+    "OrderDefaults",
+    "OrderPolicies",
+    "TotalsPolicy",
+]
+
+
+class OrderDefaults(BaseModel):
+    """What an order gets when the request does not say."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project_id: str | None = Field(
+        default=None,
+        description="Xentral project id of orders (a request may override with `project`); None = the first project.",
+    )
+    payment_method_id: str | None = Field(
+        default=None, description="Xentral payment method id used when a request sends no `payment`."
+    )
+    shipping_method_id: str | None = Field(
+        default=None, description="Xentral shipping method id used when a request sends no `shipping`."
+    )
+    currency: str = Field(
+        default="EUR", description="Currency of orders that do not name one: EUR, PLN, CHF, USD or GBP."
+    )
+    sales_channel_id: str | None = Field(
+        default=None, description="Xentral sales channel (external reference target) id of orders."
+    )
+    auto_shipping: bool = Field(
+        default=False, description="Let Xentral's auto-shipping pick the order up (a request may override)."
+    )
+    language: str | None = Field(
+        default=None, description="Language of orders whose request names none, e.g. `de`; None = Xentral's default."
+    )
+    shipping_cost_product_id: str | None = Field(
+        default=None, description="Xentral product that carries a shipping cost sent with the order."
+    )
+    discount_product_id: str | None = Field(
+        default=None, description="Xentral discount product that carries the order's `discounts` (coupons)."
+    )
+    fee_product_id: str | None = Field(
+        default=None, description="Xentral product that carries the order's `fees` (e.g. cash on delivery)."
+    )
+    prices: Prices = Field(default="gross", description="How the amounts of a request without `prices` are meant.")
+    internal_designation: str | None = Field(
+        default="Unified Order API",
+        description="The internal designation imported orders carry in Xentral; None = none.",
+    )
+
+
+def _default_lookup_fields() -> list[CustomerLookupField]:
+    return ["number", "email"]
+
+
+class CustomerPolicy(BaseModel):
+    """How an order finds its customer in Xentral, and what happens when it finds none or several."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lookup_fields: list[CustomerLookupField] = Field(
+        default_factory=_default_lookup_fields,
+        description="Tried in this order; a field the request does not carry is skipped.",
+    )
+    create_missing: bool = Field(
+        default=True, description="Create customers no lookup found; false answers `422 customer_not_found`."
+    )
+    on_several_matches: Literal["oldest", "reject"] = Field(
+        default="oldest",
+        description="oldest: take the customer with the lowest Xentral id; reject: answer 409.",
+    )
+
+
+class IdempotencyPolicy(BaseModel):
+    """How a repeated order is recognised: its key, the check in Xentral, and how long keys are held."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key_source: Literal["header_or_reference", "reference"] = Field(
+        default="header_or_reference",
+        description="header_or_reference: the `Idempotency-Key` header, else the order's reference; "
+        "reference: always the reference.",
+    )
+    upstream_check: Literal["always", "when_unsure"] = Field(
+        default="always",
+        description=(
+            "always: before every import, look for an order with externalOrderNumber = reference in Xentral "
+            "(one call); when_unsure: only when our own store cannot know (resumed or unknown-outcome attempts)."
+        ),
+    )
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a running attempt owns its key; longer than the slowest Xentral round-trip.",
+    )
+    unknown_outcome_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "After a write whose outcome is unknown (timeout, lost connection, 5xx), the key stays locked this long "
+            "before a retry looks the order up and, if absent, imports again. Xentral may still finish a request it "
+            "stopped answering, so keep this above its longest request time (PHP's max_execution_time)."
+        ),
+    )
+    retention_days: float = Field(
+        default=30.0, gt=0, description="Finished attempts (and their answers for repeats) are kept this long."
+    )
+
+
+class TotalsPolicy(BaseModel):
+    """How an order's money is checked: the buyer's country against home, and the expected total."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    home_country: str = Field(
+        default="DE",
+        pattern=r"^[A-Za-z]{2}$",
+        description="The merchant's country (ISO-2); decides domestic / eu / export when a request does not say.",
+    )
+    tolerance: Decimal = Field(
+        default=Decimal("0.01"),
+        ge=0,
+        description="Largest difference between computed and expected (or Xentral's) total still counted as equal.",
+    )
+    on_mismatch: Literal["refuse", "flag"] = Field(
+        default="refuse",
+        description="refuse: `422 total_mismatch` before anything is written; flag: import and report a warning.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class ClientPolicy:
-    """One client's rules. The fields below `notify_failures` are named like the settings sections
-    and maps they come from (`config.CLIENT_SECTIONS`, `config.CLIENT_MAPS`): a new overridable
+    """One client's rules. The fields below `instance` are named like the settings sections and
+    maps they come from (`config.CLIENT_SECTIONS`, `config.CLIENT_MAPS`): a new overridable
     section is one more field here."""
 
     name: str
@@ -46,22 +186,6 @@ class OrderPolicies:
     def __init__(self, default: ClientPolicy, clients: Mapping[str, ClientPolicy] | None = None) -> None:
         self.default = default
         self._clients = dict(clients or {})
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OrderPolicies:
-        default = ClientPolicy(name="", **settings.global_settings())
-        clients = {
-            client.name: ClientPolicy(
-                name=client.name,
-                reference_prefix=client.reference_prefix,
-                notify_failures=client.notify_failures,
-                respond_async=client.respond_async,
-                instance=settings.instance_name(client),
-                **settings.client_settings(client),
-            )
-            for client in settings.clients
-        }
-        return cls(default, clients)
 
     def clients(self) -> list[ClientPolicy]:
         """Every configured client's policy, in configuration order."""

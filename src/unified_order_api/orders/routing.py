@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ..config import DEFAULT_INSTANCE
 from .ports import LookupCache, XentralGateway
 from .reference_data import ReferenceData
 
-__all__ = ["UnknownInstance", "XentralRoute", "XentralRoutes"]
+__all__ = ["DEFAULT_INSTANCE", "UnknownInstance", "XentralRoute", "XentralRoutes"]
+
+DEFAULT_INSTANCE = "default"
+"""The name of the instance set by `xentral_url` / `xentral_token`, and of the one route of a single Xentral."""
 
 
 class UnknownInstance(LookupError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..config import ApiClient
-from .signing import SigningError, check_secret
+from ..config.rules import webhook_secret_problem
 from .targets import TargetGuard, TargetRefused, host_of
 
 
@@ -45,14 +45,9 @@ async def check_clients(clients: Iterable[ApiClient], guard: TargetGuard) -> Non
     """Refuse to start with a webhook URL that could never be delivered to, or a missing secret."""
     problems = []
     for client in clients:
-        wants_callbacks = client.webhook_url is not None or bool(client.callback_hosts)
-        if wants_callbacks and client.webhook_secret is None:
-            problems.append(f"client '{client.name}': webhook_url/callback_hosts need a webhook_secret")
-        if client.webhook_secret is not None:
-            try:
-                check_secret(client.webhook_secret.get_secret_value())
-            except SigningError as error:
-                problems.append(f"client '{client.name}': webhook_secret {error}")
+        secret_problem = webhook_secret_problem(client)
+        if secret_problem is not None:
+            problems.append(f"client '{client.name}': {secret_problem}")
         if client.webhook_url is not None:
             try:
                 await guard.acheck(client.webhook_url)

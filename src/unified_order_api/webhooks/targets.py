@@ -13,9 +13,11 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
-from ..config import TargetKind
+TargetKind = Literal["loopback", "private", "link_local", "unique_local", "unspecified", "multicast", "reserved"]
+"""The kinds of non-public address a target may resolve to; `webhooks.allow_private_targets` allows some."""
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]

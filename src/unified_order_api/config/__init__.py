@@ -1,0 +1,64 @@
+"""The service's configuration: every setting, where it is read from, and the rules between settings.
+
+One idea per module:
+
+- `settings`: `Settings`, the whole configuration and its sources (environment, TOML file);
+- `clients`: an API client and its shop;
+- `sections`: the service's own sections (Xentral instances, limits, queue, webhooks, console);
+  the order sections (defaults, customers, idempotency, totals) are the order service's types,
+  imported from `orders.policy`: nothing under `orders/` imports this package;
+- `rules`: every rule between two settings;
+- `keys`: the names the settings own, and refusing those they do not (with the closest name);
+- `policies`: the order flow's per-client policies from the settings;
+- `reference`: writes `docs/reference/settings.md` from the field descriptions.
+"""
+
+from __future__ import annotations
+
+from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, TotalsPolicy
+from ..orders.routing import DEFAULT_INSTANCE
+from ..shops.registry import ShopKind
+from ..webhooks.targets import TargetKind
+from .clients import ApiClient, ShopSettings, normalized_codes
+from .keys import CONFIG_FILE_ENV, RESERVED_ENV_PREFIX, describe_errors
+from .policies import order_policies
+from .rules import CLIENT_MAPS, CLIENT_SECTIONS, NEVER_IMPORTED
+from .sections import (
+    INSTANCE_NAME,
+    ConsoleOperator,
+    ConsoleSettings,
+    Limits,
+    QueuePolicy,
+    WebhookPolicy,
+    XentralInstance,
+)
+from .settings import Settings, load_settings
+
+__all__ = [
+    "CLIENT_MAPS",
+    "CLIENT_SECTIONS",
+    "CONFIG_FILE_ENV",
+    "DEFAULT_INSTANCE",
+    "INSTANCE_NAME",
+    "NEVER_IMPORTED",
+    "RESERVED_ENV_PREFIX",
+    "ApiClient",
+    "ConsoleOperator",
+    "ConsoleSettings",
+    "CustomerPolicy",
+    "IdempotencyPolicy",
+    "Limits",
+    "OrderDefaults",
+    "QueuePolicy",
+    "Settings",
+    "ShopKind",
+    "ShopSettings",
+    "TargetKind",
+    "TotalsPolicy",
+    "WebhookPolicy",
+    "XentralInstance",
+    "describe_errors",
+    "load_settings",
+    "normalized_codes",
+    "order_policies",
+]

@@ -1,0 +1,189 @@
+"""A caller of the API (`ApiClient`) and the shop that may post its own webhooks for it (`ShopSettings`).
+
+A client carries its key, where its callbacks go, its own order settings over the global ones
+(`rules.CLIENT_SECTIONS`, `rules.CLIENT_MAPS`) and the Xentral instance its orders go to. Its
+errors name the client and the field, never a value: the input holds keys and tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, TotalsPolicy
+from ..shops.registry import ShopKind, connector_for
+from . import rules
+from .keys import describe_errors
+from .sections import INSTANCE_NAME, XentralInstance
+
+__all__ = [
+    "CLIENT_NAME",
+    "ApiClient",
+    "ShopSettings",
+    "normalized_codes",
+]
+
+CLIENT_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+def normalized_codes(codes: dict[str, str]) -> dict[str, str]:
+    """Shipping and payment codes compare without case and surrounding spaces."""
+    return {code.strip().lower(): xentral_id for code, xentral_id in codes.items()}
+
+
+class ShopSettings(BaseModel):
+    """A shop that sends its own order webhooks to `/api/shops/{client}/{kind}`, signed with `secret`."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # the input holds the secret
+
+    kind: ShopKind = Field(description="Which shop sends the webhooks: a kind registered in `shops/registry.py`.")
+    secret: SecretStr = Field(description="The webhook secret (WooCommerce, Shopify) or shop secret (Shopware).")
+    import_statuses: list[str] | None = Field(
+        default=None,
+        description="Order statuses that create an order (WooCommerce `status`, Shopware order state); "
+        "None = the default: WooCommerce processing, Shopware open. Shopify orders have none.",
+    )
+    import_payment_states: list[str] | None = Field(
+        default=None,
+        description="Payment states that create an order (Shopify `financial_status`, Shopware transaction "
+        'state), e.g. ["paid"]; None = any that is not voided, refunded or failed.',
+    )
+    import_test_orders: bool = Field(default=False, description="Import Shopify test orders too.")
+    sku_fields: list[str] | None = Field(
+        default=None,
+        description="The line fields holding the SKU, first non-empty wins; None = sku (WooCommerce, Shopify), "
+        'productNumber (Shopware). e.g. ["sku", "product_id"] for WooCommerce products without SKU.',
+    )
+    max_age_seconds: float = Field(
+        default=300.0, gt=0, description="Shopware: a webhook whose signed timestamp is older is refused."
+    )
+
+    @field_validator("secret")
+    @classmethod
+    def _secret_not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("the shop secret must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_fit_the_shop(self) -> ShopSettings:
+        rules.shop_fits_its_kind(self)
+        return self
+
+    @property
+    def statuses(self) -> list[str] | None:
+        if self.import_statuses is not None:
+            return self.import_statuses
+        defaults = connector_for(self.kind).default_statuses
+        return list(defaults) if defaults is not None else None
+
+    @property
+    def skus_from(self) -> list[str]:
+        return self.sku_fields or list(connector_for(self.kind).sku_fields)
+
+
+class ApiClient(BaseModel):
+    """One caller of the API (a shop, a middleware): its key, where its callbacks go, its own
+    order settings over the global ones, and the Xentral instance its orders go to."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    name: str = Field(
+        pattern=CLIENT_NAME, description="The client's identity: its orders, prefix and settings are found by it."
+    )
+    api_key: SecretStr = Field(description="The Bearer key this client calls the API with (compared in constant time).")
+    webhook_url: str | None = Field(
+        default=None, description="Where this client's callbacks (`order.created`, …) are delivered."
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks secret, `whsec_` + base64; required with webhook_url."
+    )
+    callback_hosts: list[str] = Field(
+        default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
+    )
+    respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
+    reference_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_.:-]{0,16}$",
+        description=(
+            "Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several "
+            "clients, give each one, so equal references of two shops never meet in Xentral's duplicate check."
+        ),
+    )
+    notify_failures: bool = Field(
+        default=False,
+        description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
+    )
+    xentral: XentralInstance | str | None = Field(
+        default=None,
+        description=(
+            "This client's Xentral: `{url, token}` of its own, or the name of an entry of `xentral_instances`; "
+            "default: the instance of `xentral_url`."
+        ),
+    )
+    defaults: OrderDefaults | None = Field(
+        default=None, description="Overrides of the global `defaults`; a field not given keeps the global value."
+    )
+    shipping_map: dict[str, str] = Field(
+        default_factory=dict, description="Merged over the global shipping_map; this client's codes win."
+    )
+    payment_map: dict[str, str] = Field(
+        default_factory=dict, description="Merged over the global payment_map; this client's codes win."
+    )
+    customers: CustomerPolicy | None = Field(
+        default=None, description="Overrides of the global customer policy, field by field."
+    )
+    idempotency: IdempotencyPolicy | None = Field(
+        default=None, description="`upstream_check` and `key_source` for this client; the rest is global."
+    )
+    totals: TotalsPolicy | None = Field(
+        default=None,
+        description="Overrides of the global totals policy (home country, tolerance, mismatch rule), field by field.",
+    )
+    on_total_mismatch: Literal["refuse", "flag"] | None = Field(
+        default=None,
+        description="Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag.",
+    )
+    shop: ShopSettings | None = Field(
+        default=None, description="The shop whose own webhooks post to /api/shops/{name}/{kind}."
+    )
+
+    @field_validator("shipping_map", "payment_map")
+    @classmethod
+    def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
+        return normalized_codes(value)
+
+    @field_validator("xentral")
+    @classmethod
+    def _instance_name(cls, value: XentralInstance | str | None) -> XentralInstance | str | None:
+        if isinstance(value, str) and not re.match(INSTANCE_NAME, value):
+            raise ValueError(f"names an instance of `xentral_instances`, which match {INSTANCE_NAME}")
+        return value
+
+    @model_validator(mode="after")
+    def _idempotency_per_client(self) -> ApiClient:
+        rules.client_idempotency(self)
+        return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_the_client(cls, data: Any, handler: ModelWrapValidatorHandler[ApiClient]) -> ApiClient:
+        """Errors say which client and which field, never the value (it may be a key or a token)."""
+        try:
+            return handler(data)
+        except ValidationError as error:
+            name = data.get("name") if isinstance(data, dict) else None
+            if not isinstance(name, str) or not re.match(CLIENT_NAME, name):
+                raise
+            raise ValueError(f"client '{name}': {describe_errors(error, cls)}") from None

@@ -1,0 +1,249 @@
+"""Every knob of the service, read from `UOA_*` environment variables and an optional TOML file.
+
+Nested settings use `__` in environment names, e.g. `UOA_DEFAULTS__PROJECT_ID=1`;
+mappings and client lists are JSON there, e.g. `UOA_SHIPPING_MAP='{"dhl_standard": "4"}'`.
+The file named by `UOA_CONFIG_FILE` (TOML) is read first; the environment wins over it.
+An unknown key in any of them is refused (`keys`). Adding a setting is one field here (or in
+its section) with a `description`, then `make settings-doc`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, TotalsPolicy
+from ..orders.routing import DEFAULT_INSTANCE
+from . import rules
+from .clients import ApiClient, normalized_codes
+from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
+from .sections import INSTANCE_NAME, ConsoleSettings, Limits, QueuePolicy, WebhookPolicy, XentralInstance
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(BaseSettings):
+    """The whole configuration; `docs/reference/settings.md` is generated from these fields."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        extra="forbid",
+        hide_input_in_errors=True,  # a bad setting must not print the token or keys next to it
+    )
+
+    xentral_url: str | None = Field(default=None, description="Your Xentral instance, e.g. https://acme.xentral.biz")
+    xentral_token: SecretStr | None = Field(
+        default=None, description="Xentral Personal Access Token (never logged or echoed)."
+    )
+    xentral_instances: dict[str, XentralInstance] = Field(
+        default_factory=dict,
+        description='Further Xentral instances by name, `{"merchant": {"url": "…", "token": "…"}}`; a client '
+        'names its own with `xentral = "name"`.',
+    )
+    xentral_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="Read and write timeout of every Xentral call."
+    )
+    xentral_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Connect timeout of every Xentral call."
+    )
+    xentral_max_connections: int = Field(
+        default=20,
+        ge=1,
+        description="Open connections to one Xentral instance at most (its pool); the rate limit paces them.",
+    )
+    xentral_rate_limit_per_minute: int = Field(
+        default=100,
+        ge=1,
+        description=(
+            "Xentral's budget per instance and client IP (docs/xentral.md#rate-limit); ask Xentral before raising it."
+        ),
+    )
+    xentral_rate_window_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="The window the rate limit counts in; Xentral's is a minute (benchmarks scale it down).",
+    )
+    xentral_rate_limit_reserve: int = Field(
+        default=0,
+        ge=0,
+        description="Requests per minute left unused for other integrations calling from the same IP.",
+    )
+    xentral_wait_budget_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="Longest one Xentral call waits for a rate-limit slot and between retries; then 503.",
+    )
+    xentral_max_attempts: int = Field(
+        default=4,
+        ge=1,
+        description="Tries per Xentral call (reads on 429/502/503/504/network errors; writes only on 429 "
+        "and connect errors).",
+    )
+
+    xentral_coalesce_ms: float = Field(
+        default=20.0,
+        ge=0,
+        le=1000,
+        description=(
+            "Concurrent product, customer and duplicate-check lookups arriving within this many milliseconds (or "
+            "while one of their kind is open) share one Xentral call of up to 50 keys; a lookup while none of its "
+            "kind is running goes out at once. 0 switches coalescing off."
+        ),
+    )
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/unified-order-api.db",
+        description="The attempt store; use `postgresql+psycopg://…` for several instances.",
+    )
+    database_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait for a database connection, lock or statement; then the request gets 503.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Share the Xentral rate limit and caches between instances of the service."
+    )
+    redis_timeout_seconds: float = Field(
+        default=0.5, gt=0, description="Longest wait for any Redis operation; then Redis counts as unavailable."
+    )
+    redis_retry_seconds: float = Field(
+        default=5.0, gt=0, description="After Redis failed, how long to work without it before trying it again."
+    )
+    redis_fallback_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="While Redis is unavailable each instance paces itself alone at this share of Xentral's "
+        "budget; 1 / (number of instances) keeps their sum within it.",
+    )
+
+    clients: list[ApiClient] = Field(
+        default_factory=list,
+        description='The API\'s callers, `[{"name": "shop", "api_key": "…"}]`; each field of a client is listed '
+        "under `clients[]`.",
+    )
+    admin_api_key: SecretStr | None = Field(
+        default=None, description="Enables the admin API (webhook deliveries) and the console's `admin` sign-in."
+    )
+
+    defaults: OrderDefaults = Field(
+        default_factory=OrderDefaults, description="What an order gets when it does not say."
+    )
+    shipping_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Caller\'s shipping code → Xentral shipping method id, e.g. `{"dhl_standard": "1"}`.',
+    )
+    payment_map: dict[str, str] = Field(
+        default_factory=dict, description='Caller\'s payment code → Xentral payment method id, e.g. `{"paypal": "2"}`.'
+    )
+    customers: CustomerPolicy = Field(default_factory=CustomerPolicy, description="How an order finds its customer.")
+    totals: TotalsPolicy = Field(default_factory=TotalsPolicy, description="How an order's money is checked.")
+    idempotency: IdempotencyPolicy = Field(
+        default_factory=IdempotencyPolicy, description="How a repeated order is recognised."
+    )
+    limits: Limits = Field(default_factory=Limits, description="What one HTTP request may cost the server.")
+    queue: QueuePolicy = Field(default_factory=QueuePolicy, description="The async lane (`Prefer: respond-async`).")
+    webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy, description="How callbacks are delivered.")
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings, description="The operator console.")
+
+    log_level: str = Field(default="INFO", description="The lowest level logged (DEBUG, INFO, WARNING, ERROR).")
+    log_json: bool = Field(default=True, description="Logs as JSON lines on stderr; false: readable lines.")
+
+    @field_validator("clients")
+    @classmethod
+    def _client_names_are_unique(cls, value: list[ApiClient]) -> list[ApiClient]:
+        rules.unique_client_names(value)
+        return value
+
+    @field_validator("shipping_map", "payment_map")
+    @classmethod
+    def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
+        return normalized_codes(value)
+
+    @field_validator("xentral_instances")
+    @classmethod
+    def _instance_names(cls, value: dict[str, XentralInstance]) -> dict[str, XentralInstance]:
+        rules.instance_names(value, INSTANCE_NAME)
+        return value
+
+    @model_validator(mode="after")
+    def _clients_resolve(self) -> Settings:
+        rules.clients_resolve(self)
+        return self
+
+    # -- per client ------------------------------------------------------------------------------
+
+    def client_settings(self, client: ApiClient) -> dict[str, Any]:
+        """Every section of `CLIENT_SECTIONS` and map of `CLIENT_MAPS` as it applies to `client`:
+        its overrides over the global values, by name."""
+        sections: dict[str, Any] = {
+            section: rules.overridden(getattr(self, section), getattr(client, section))
+            for section in rules.CLIENT_SECTIONS
+        }
+        if client.on_total_mismatch is not None:  # the shorthand wins over `totals.on_mismatch`
+            sections["totals"] = sections["totals"].model_copy(update={"on_mismatch": client.on_total_mismatch})
+        for name in rules.CLIENT_MAPS:
+            sections[name] = {**getattr(self, name), **getattr(client, name)}
+        return sections
+
+    def global_settings(self) -> dict[str, Any]:
+        """The same sections and maps as `client_settings`, without any client's overrides."""
+        return {name: getattr(self, name) for name in (*rules.CLIENT_SECTIONS, *rules.CLIENT_MAPS)}
+
+    def instance_name(self, client: ApiClient) -> str:
+        """The name of the Xentral instance the client's orders go to."""
+        if client.xentral is None:
+            return DEFAULT_INSTANCE
+        if isinstance(client.xentral, str):
+            return client.xentral
+        return client.name
+
+    def xentral_endpoints(self) -> dict[str, XentralInstance]:
+        """Every configured Xentral instance by name: the default one (when `xentral_url` and
+        `xentral_token` are set), the named ones and those clients define for themselves."""
+        endpoints: dict[str, XentralInstance] = {}
+        if self.xentral_url and self.xentral_token is not None and self.xentral_token.get_secret_value():
+            # Not validated again: `xentral_url` is taken as given, as it always was.
+            endpoints[DEFAULT_INSTANCE] = XentralInstance.model_construct(
+                url=self.xentral_url.rstrip("/"), token=self.xentral_token
+            )
+        endpoints.update(self.xentral_instances)
+        for client in self.clients:
+            if isinstance(client.xentral, XentralInstance):
+                endpoints[client.name] = client.xentral
+        return endpoints
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment source reads only the names it owns; the others are refused here, before
+        # a typo's default could be used (the TOML file and JSON values refuse theirs by `extra`).
+        refuse_unknown_environment(settings_cls, os.environ)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"{CONFIG_FILE_ENV} names {path}, which is not a file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)
