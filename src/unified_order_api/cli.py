@@ -36,19 +36,18 @@ def _run(settings: Settings, host: str, port: int) -> None:
     ).run()
 
 
-def _settings(command: str) -> Settings | None:
-    """The configuration, or None after saying on stderr what is wrong with it (never a value)."""
+def _settings(command: str) -> Settings:
+    """The configuration; exit status 2 after saying on stderr what is wrong with it (never a value)."""
     try:
         return load_settings()
     except ValidationError as error:
-        print(f"unified-order-api {command}: invalid configuration: {describe_errors(error, Settings)}", file=sys.stderr)
-        return None
+        problems = describe_errors(error, Settings)
+        print(f"unified-order-api {command}: invalid configuration: {problems}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def serve(args: argparse.Namespace) -> int:
     settings = _settings("serve")
-    if settings is None:
-        return 2
     configure_logging(settings.log_level, settings.log_json)
     try:
         check_production_settings(settings)
@@ -157,8 +156,6 @@ def sandbox(args: argparse.Namespace) -> int:
 
 def migrate_command(args: argparse.Namespace) -> int:
     settings = _settings("migrate")
-    if settings is None:
-        return 2
     migrate.upgrade(settings.database_url)
     print("database is at the newest schema")
     return 0
@@ -166,8 +163,6 @@ def migrate_command(args: argparse.Namespace) -> int:
 
 def dispatcher(args: argparse.Namespace) -> int:
     settings = _settings("dispatcher")
-    if settings is None:
-        return 2
     configure_logging(settings.log_level, settings.log_json)
     try:
         asyncio.run(run_dispatcher(settings))
@@ -182,8 +177,6 @@ def dispatcher(args: argparse.Namespace) -> int:
 def check_config_command(args: argparse.Namespace) -> int:
     """Exit 0 when every setting checks out, 1 on any problem, 2 when the configuration cannot run at all."""
     settings = _settings("check-config")
-    if settings is None:
-        return 2
     configure_logging("WARNING", json_lines=False)
     try:
         check_production_settings(settings)

@@ -8,10 +8,10 @@ errors name the client and the field, never a value: the input holds keys and to
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
+    AfterValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, TotalsPolicy
+from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Section, TotalsPolicy
 from ..shops.registry import ShopKind, connector_for
 from . import rules
 from .keys import describe_errors
@@ -30,6 +30,7 @@ from .sections import INSTANCE_NAME, XentralInstance
 __all__ = [
     "CLIENT_NAME",
     "ApiClient",
+    "CodeMap",
     "ShopSettings",
     "normalized_codes",
 ]
@@ -42,32 +43,32 @@ def normalized_codes(codes: dict[str, str]) -> dict[str, str]:
     return {code.strip().lower(): xentral_id for code, xentral_id in codes.items()}
 
 
-class ShopSettings(BaseModel):
+CodeMap = Annotated[dict[str, str], AfterValidator(normalized_codes)]
+"""A shipping or payment map: the caller's code → a Xentral id, codes normalized."""
+
+
+class ShopSettings(Section):
     """A shop that sends its own order webhooks to `/api/shops/{client}/{kind}`, signed with `secret`."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)  # the input holds the secret
+    model_config = ConfigDict(hide_input_in_errors=True)  # the input holds the secret
 
-    kind: ShopKind = Field(description="Which shop sends the webhooks: a kind registered in `shops/registry.py`.")
-    secret: SecretStr = Field(description="The webhook secret (WooCommerce, Shopify) or shop secret (Shopware).")
-    import_statuses: list[str] | None = Field(
-        default=None,
-        description="Order statuses that create an order (WooCommerce `status`, Shopware order state); "
-        "None = the default: WooCommerce processing, Shopware open. Shopify orders have none.",
-    )
-    import_payment_states: list[str] | None = Field(
-        default=None,
-        description="Payment states that create an order (Shopify `financial_status`, Shopware transaction "
-        'state), e.g. ["paid"]; None = any that is not voided, refunded or failed.',
-    )
-    import_test_orders: bool = Field(default=False, description="Import Shopify test orders too.")
-    sku_fields: list[str] | None = Field(
-        default=None,
-        description="The line fields holding the SKU, first non-empty wins; None = sku (WooCommerce, Shopify), "
-        'productNumber (Shopware). e.g. ["sku", "product_id"] for WooCommerce products without SKU.',
-    )
-    max_age_seconds: float = Field(
-        default=300.0, gt=0, description="Shopware: a webhook whose signed timestamp is older is refused."
-    )
+    kind: ShopKind
+    """Which shop sends the webhooks: a kind registered in `shops/registry.py`."""
+    secret: SecretStr
+    """The webhook secret (WooCommerce, Shopify) or shop secret (Shopware)."""
+    import_statuses: list[str] | None = None
+    """Order statuses that create an order (WooCommerce `status`, Shopware order state); None = the default:
+    WooCommerce processing, Shopware open. Shopify orders have none."""
+    import_payment_states: list[str] | None = None
+    """Payment states that create an order (Shopify `financial_status`, Shopware transaction state), e.g. ["paid"];
+    None = any that is not voided, refunded or failed."""
+    import_test_orders: bool = False
+    """Import Shopify test orders too."""
+    sku_fields: list[str] | None = None
+    """The line fields holding the SKU, first non-empty wins; None = sku (WooCommerce, Shopify), productNumber
+    (Shopware). e.g. ["sku", "product_id"] for WooCommerce products without SKU."""
+    max_age_seconds: float = Field(default=300.0, gt=0)
+    """Shopware: a webhook whose signed timestamp is older is refused."""
 
     @field_validator("secret")
     @classmethod
@@ -93,76 +94,48 @@ class ShopSettings(BaseModel):
         return self.sku_fields or list(connector_for(self.kind).sku_fields)
 
 
-class ApiClient(BaseModel):
+class ApiClient(Section):
     """One caller of the API (a shop, a middleware): its key, where its callbacks go, its own
     order settings over the global ones, and the Xentral instance its orders go to."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True)
 
-    name: str = Field(
-        pattern=CLIENT_NAME, description="The client's identity: its orders, prefix and settings are found by it."
-    )
-    api_key: SecretStr = Field(description="The Bearer key this client calls the API with (compared in constant time).")
-    webhook_url: str | None = Field(
-        default=None, description="Where this client's callbacks (`order.created`, …) are delivered."
-    )
-    webhook_secret: SecretStr | None = Field(
-        default=None, description="Standard Webhooks secret, `whsec_` + base64; required with webhook_url."
-    )
-    callback_hosts: list[str] = Field(
-        default_factory=list, description="Hosts a request may name in `callback_url` instead of webhook_url."
-    )
-    respond_async: bool = Field(default=False, description="Answer 202 and queue the order by default.")
-    reference_prefix: str = Field(
-        default="",
-        pattern=r"^[A-Za-z0-9_.:-]{0,16}$",
-        description=(
-            "Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several "
-            "clients, give each one, so equal references of two shops never meet in Xentral's duplicate check."
-        ),
-    )
-    notify_failures: bool = Field(
-        default=False,
-        description="Also send `order.failed` when an order fails after something was created (e.g. a customer).",
-    )
-    xentral: XentralInstance | str | None = Field(
-        default=None,
-        description=(
-            "This client's Xentral: `{url, token}` of its own, or the name of an entry of `xentral_instances`; "
-            "default: the instance of `xentral_url`."
-        ),
-    )
-    defaults: OrderDefaults | None = Field(
-        default=None, description="Overrides of the global `defaults`; a field not given keeps the global value."
-    )
-    shipping_map: dict[str, str] = Field(
-        default_factory=dict, description="Merged over the global shipping_map; this client's codes win."
-    )
-    payment_map: dict[str, str] = Field(
-        default_factory=dict, description="Merged over the global payment_map; this client's codes win."
-    )
-    customers: CustomerPolicy | None = Field(
-        default=None, description="Overrides of the global customer policy, field by field."
-    )
-    idempotency: IdempotencyPolicy | None = Field(
-        default=None, description="`upstream_check` and `key_source` for this client; the rest is global."
-    )
-    totals: TotalsPolicy | None = Field(
-        default=None,
-        description="Overrides of the global totals policy (home country, tolerance, mismatch rule), field by field.",
-    )
-    on_total_mismatch: Literal["refuse", "flag"] | None = Field(
-        default=None,
-        description="Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag.",
-    )
-    shop: ShopSettings | None = Field(
-        default=None, description="The shop whose own webhooks post to /api/shops/{name}/{kind}."
-    )
-
-    @field_validator("shipping_map", "payment_map")
-    @classmethod
-    def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
-        return normalized_codes(value)
+    name: str = Field(pattern=CLIENT_NAME)
+    """The client's identity: its orders, prefix and settings are found by it."""
+    api_key: SecretStr
+    """The Bearer key this client calls the API with (compared in constant time)."""
+    webhook_url: str | None = None
+    """Where this client's callbacks (`order.created`, …) are delivered."""
+    webhook_secret: SecretStr | None = None
+    """Standard Webhooks secret, `whsec_` + base64; required with webhook_url."""
+    callback_hosts: list[str] = Field(default_factory=list)
+    """Hosts a request may name in `callback_url` instead of webhook_url."""
+    respond_async: bool = False
+    """Answer 202 and queue the order by default."""
+    reference_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_.:-]{0,16}$")
+    """Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several clients, give
+    each one, so equal references of two shops never meet in Xentral's duplicate check."""
+    notify_failures: bool = False
+    """Also send `order.failed` when an order fails after something was created (e.g. a customer)."""
+    xentral: XentralInstance | str | None = None
+    """This client's Xentral: `{url, token}` of its own, or the name of an entry of `xentral_instances`; default: the
+    instance of `xentral_url`."""
+    defaults: OrderDefaults | None = None
+    """Overrides of the global `defaults`; a field not given keeps the global value."""
+    shipping_map: CodeMap = Field(default_factory=dict)
+    """Merged over the global shipping_map; this client's codes win."""
+    payment_map: CodeMap = Field(default_factory=dict)
+    """Merged over the global payment_map; this client's codes win."""
+    customers: CustomerPolicy | None = None
+    """Overrides of the global customer policy, field by field."""
+    idempotency: IdempotencyPolicy | None = None
+    """`upstream_check` and `key_source` for this client; the rest is global."""
+    totals: TotalsPolicy | None = None
+    """Overrides of the global totals policy (home country, tolerance, mismatch rule), field by field."""
+    on_total_mismatch: Literal["refuse", "flag"] | None = None
+    """Overrides `totals.on_mismatch` for this client: refuse (422) or import and flag."""
+    shop: ShopSettings | None = None
+    """The shop whose own webhooks post to /api/shops/{name}/{kind}."""
 
     @field_validator("xentral")
     @classmethod

@@ -2,15 +2,16 @@
 
 The sections an order runs under (defaults, customers, idempotency, totals) are the order
 service's own types (`orders.policy`); the ones here configure adapters and the process. Every
-model refuses unknown fields, so a misspelled key is an error instead of a silently kept default.
+model is a `Section`: it refuses unknown fields, and each field is described by its docstring.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from ..orders.policy import Section
 from ..webhooks.targets import TargetKind
 from . import rules
 
@@ -28,23 +29,23 @@ INSTANCE_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 """What a Xentral instance's name may look like (it becomes a metrics label and a Redis key part)."""
 
 
-class XentralInstance(BaseModel):
+class XentralInstance(Section):
     """One Xentral instance: where it is and the token to call it with.
 
     Each instance gets its own rate limiter (Xentral counts calls per instance and IP), its own
     caches and reference data, and its own readiness entry and metrics label.
     """
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(hide_input_in_errors=True)
 
-    url: str = Field(description="The instance's address, e.g. https://acme.xentral.biz")
-    token: SecretStr = Field(description="Xentral Personal Access Token (never logged or echoed).")
-    rate_limit_per_minute: int | None = Field(
-        default=None, ge=1, description="This instance's budget; default `xentral_rate_limit_per_minute`."
-    )
-    rate_limit_reserve: int | None = Field(
-        default=None, ge=0, description="Left for other integrations; default `xentral_rate_limit_reserve`."
-    )
+    url: str
+    """The instance's address, e.g. https://acme.xentral.biz"""
+    token: SecretStr
+    """Xentral Personal Access Token (never logged or echoed)."""
+    rate_limit_per_minute: int | None = Field(default=None, ge=1)
+    """This instance's budget; default `xentral_rate_limit_per_minute`."""
+    rate_limit_reserve: int | None = Field(default=None, ge=0)
+    """Left for other integrations; default `xentral_rate_limit_reserve`."""
 
     @field_validator("url")
     @classmethod
@@ -54,93 +55,63 @@ class XentralInstance(BaseModel):
         return value.rstrip("/")
 
 
-class Limits(BaseModel):
+class Limits(Section):
     """What one HTTP request may cost the server: its size, and how long a slow client may hold it."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Larger request bodies get 413.")
-    drain_max_bytes: int = Field(
-        default=64_000_000,
-        ge=0,
-        description="An oversized body up to this size is read and discarded before the 413, so a client that "
-        "sends its whole body before reading sees the 413 instead of a connection reset.",
-    )
-    header_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="A connection whose request line and headers take longer is closed."
-    )
-    body_timeout_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description="Grace for a request body: it must arrive within this plus its size at min_body_bytes_per_second"
-        "; a slower one gets 408 and the connection is closed.",
-    )
-    min_body_bytes_per_second: int = Field(
-        default=1024, ge=1, description="The slowest body upload still accepted (see body_timeout_seconds)."
-    )
-    keep_alive_seconds: float = Field(default=5.0, gt=0, description="Idle keep-alive connections are closed after.")
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    """Larger request bodies get 413."""
+    drain_max_bytes: int = Field(default=64_000_000, ge=0)
+    """An oversized body up to this size is read and discarded before the 413, so a client that sends its whole body
+    before reading sees the 413 instead of a connection reset."""
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    """A connection whose request line and headers take longer is closed."""
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Grace for a request body: it must arrive within this plus its size at min_body_bytes_per_second; a slower one
+    gets 408 and the connection is closed."""
+    min_body_bytes_per_second: int = Field(default=1024, ge=1)
+    """The slowest body upload still accepted (see body_timeout_seconds)."""
+    keep_alive_seconds: float = Field(default=5.0, gt=0)
+    """Idle keep-alive connections are closed after."""
 
 
-class QueuePolicy(BaseModel):
+class QueuePolicy(Section):
     """The async lane (`Prefer: respond-async`): queued orders worked off at Xentral's pace."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    run_in_service: bool = Field(default=True, description="Run the queue worker inside `serve`.")
-    batch_size: int = Field(
-        default=50,
-        ge=1,
-        le=200,
-        validation_alias=AliasChoices("batch_size", "concurrency"),
-        description=(
-            "Queued orders in flight at once per instance, claimed together: their Xentral reads share calls. "
-            "(`concurrency` is the former name.)"
-        ),
-    )
-    poll_seconds: float = Field(default=0.5, gt=0, description="How often an idle worker looks for work.")
-    coalesce_ms: float = Field(
-        default=250.0,
-        ge=0,
-        le=5000,
-        description=(
-            "How long a queued order's Xentral reads (duplicate check, customer search, read-back) wait for the "
-            "other orders' to share one call; a synchronous request joining them shortens the wait to its own."
-        ),
-    )
+    run_in_service: bool = True
+    """Run the queue worker inside `serve`."""
+    batch_size: int = Field(default=50, ge=1, le=200, validation_alias=AliasChoices("batch_size", "concurrency"))
+    """Queued orders in flight at once per instance, claimed together: their Xentral reads share calls.
+    (`concurrency` is the former name.)"""
+    poll_seconds: float = Field(default=0.5, gt=0)
+    """How often an idle worker looks for work."""
+    coalesce_ms: float = Field(default=250.0, ge=0, le=5000)
+    """How long a queued order's Xentral reads (duplicate check, customer search, read-back) wait for the other
+    orders' to share one call; a synchronous request joining them shortens the wait to its own."""
 
 
 def _default_schedule() -> list[float]:
     return [10.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0, 43200.0]
 
 
-class WebhookPolicy(BaseModel):
+class WebhookPolicy(Section):
     """How callbacks are delivered: when to retry, how long to wait, and which targets are refused."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    schedule_seconds: list[float] = Field(
-        default_factory=_default_schedule,
-        min_length=1,
-        description="Delay before each retry after a failed attempt; one attempt more than entries (~21h).",
-    )
-    jitter: float = Field(default=0.1, ge=0, lt=1, description="Each delay is spread by ± this fraction.")
-    timeout_seconds: float = Field(default=10.0, gt=0, description="Per attempt: connect, send and answer.")
-    claim_seconds: float = Field(
-        default=60.0, gt=0, description="How long a dispatcher owns a claimed delivery before others may take it."
-    )
-    poll_interval_seconds: float = Field(
-        default=1.0, gt=0, description="How often an idle dispatcher looks for due deliveries."
-    )
-    batch_size: int = Field(
-        default=20, ge=1, le=500, description="Deliveries one dispatcher claims and sends at once (its connections)."
-    )
-    run_in_service: bool = Field(
-        default=True, description="Run the dispatcher inside `serve`; false when `dispatcher` runs on its own."
-    )
-    allow_private_targets: list[TargetKind] = Field(
-        default_factory=list,
-        description='Address kinds a webhook target may resolve to besides public ones, e.g. ["loopback"].',
-    )
+    schedule_seconds: list[float] = Field(default_factory=_default_schedule, min_length=1)
+    """Delay before each retry after a failed attempt; one attempt more than entries (~21h)."""
+    jitter: float = Field(default=0.1, ge=0, lt=1)
+    """Each delay is spread by ± this fraction."""
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    """Per attempt: connect, send and answer."""
+    claim_seconds: float = Field(default=60.0, gt=0)
+    """How long a dispatcher owns a claimed delivery before others may take it."""
+    poll_interval_seconds: float = Field(default=1.0, gt=0)
+    """How often an idle dispatcher looks for due deliveries."""
+    batch_size: int = Field(default=20, ge=1, le=500)
+    """Deliveries one dispatcher claims and sends at once (its connections)."""
+    run_in_service: bool = True
+    """Run the dispatcher inside `serve`; false when `dispatcher` runs on its own."""
+    allow_private_targets: list[TargetKind] = Field(default_factory=list)
+    """Address kinds a webhook target may resolve to besides public ones, e.g. ["loopback"]."""
 
     @model_validator(mode="after")
     def _claim_outlives_attempt(self) -> WebhookPolicy:
@@ -148,16 +119,13 @@ class WebhookPolicy(BaseModel):
         return self
 
 
-class ConsoleOperator(BaseModel):
+class ConsoleOperator(Section):
     """A person who may sign in to the operator console, with a key of their own."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(
-        pattern=r"^[A-Za-z0-9_.@-]{1,64}$",
-        description="Their sign-in name; the retries and redeliveries they ask for carry it.",
-    )
-    api_key: SecretStr = Field(description="At least 16 characters; compared in constant time.")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
+    """Their sign-in name; the retries and redeliveries they ask for carry it."""
+    api_key: SecretStr
+    """At least 16 characters; compared in constant time."""
 
     @field_validator("api_key")
     @classmethod
@@ -167,24 +135,18 @@ class ConsoleOperator(BaseModel):
         return value
 
 
-class ConsoleSettings(BaseModel):
+class ConsoleSettings(Section):
     """The operator console at `/console`: who may sign in and how long a session lasts."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = Field(default=True, description="Serve the console (sign-in needs an admin or operator key).")
-    operators: list[ConsoleOperator] = Field(
-        default_factory=list,
-        description='Per-person keys, `[{"name": "alice", "api_key": "…"}]`; the admin key signs in as `admin`.',
-    )
-    session_secret: SecretStr | None = Field(
-        default=None,
-        description="Signs session cookies; set it when several instances serve the console (default: random "
-        "per process, so a restart signs everyone out).",
-    )
-    session_minutes: float = Field(default=480.0, gt=0, le=7 * 24 * 60, description="A session's lifetime.")
-    secure_cookie: Literal["auto", "always", "never"] = Field(
-        default="auto",
-        description="Mark the session cookie Secure: auto = when the request came over HTTPS; always behind a "
-        "TLS-terminating proxy.",
-    )
+    enabled: bool = True
+    """Serve the console (sign-in needs an admin or operator key)."""
+    operators: list[ConsoleOperator] = Field(default_factory=list)
+    """Per-person keys, `[{"name": "alice", "api_key": "…"}]`; the admin key signs in as `admin`."""
+    session_secret: SecretStr | None = None
+    """Signs session cookies; set it when several instances serve the console (default: random per process, so a
+    restart signs everyone out)."""
+    session_minutes: float = Field(default=480.0, gt=0, le=7 * 24 * 60)
+    """A session's lifetime."""
+    secure_cookie: Literal["auto", "always", "never"] = "auto"
+    """Mark the session cookie Secure: auto = when the request came over HTTPS; always behind a TLS-terminating
+    proxy."""

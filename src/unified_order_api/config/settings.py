@@ -24,7 +24,7 @@ from pydantic_settings import (
 from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, TotalsPolicy
 from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
-from .clients import ApiClient, normalized_codes
+from .clients import ApiClient, CodeMap
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
 from .sections import INSTANCE_NAME, ConsoleSettings, Limits, QueuePolicy, WebhookPolicy, XentralInstance
 
@@ -38,137 +38,89 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX,
         env_nested_delimiter=ENV_DELIMITER,
         extra="forbid",
+        use_attribute_docstrings=True,  # each field's docstring is its description
         hide_input_in_errors=True,  # a bad setting must not print the token or keys next to it
     )
 
-    xentral_url: str | None = Field(default=None, description="Your Xentral instance, e.g. https://acme.xentral.biz")
-    xentral_token: SecretStr | None = Field(
-        default=None, description="Xentral Personal Access Token (never logged or echoed)."
-    )
-    xentral_instances: dict[str, XentralInstance] = Field(
-        default_factory=dict,
-        description='Further Xentral instances by name, `{"merchant": {"url": "…", "token": "…"}}`; a client '
-        'names its own with `xentral = "name"`.',
-    )
-    xentral_timeout_seconds: float = Field(
-        default=15.0, gt=0, description="Read and write timeout of every Xentral call."
-    )
-    xentral_connect_timeout_seconds: float = Field(
-        default=5.0, gt=0, description="Connect timeout of every Xentral call."
-    )
-    xentral_max_connections: int = Field(
-        default=20,
-        ge=1,
-        description="Open connections to one Xentral instance at most (its pool); the rate limit paces them.",
-    )
-    xentral_rate_limit_per_minute: int = Field(
-        default=100,
-        ge=1,
-        description=(
-            "Xentral's budget per instance and client IP (docs/xentral.md#rate-limit); ask Xentral before raising it."
-        ),
-    )
-    xentral_rate_window_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description="The window the rate limit counts in; Xentral's is a minute (benchmarks scale it down).",
-    )
-    xentral_rate_limit_reserve: int = Field(
-        default=0,
-        ge=0,
-        description="Requests per minute left unused for other integrations calling from the same IP.",
-    )
-    xentral_wait_budget_seconds: float = Field(
-        default=10.0,
-        ge=0,
-        description="Longest one Xentral call waits for a rate-limit slot and between retries; then 503.",
-    )
-    xentral_max_attempts: int = Field(
-        default=4,
-        ge=1,
-        description="Tries per Xentral call (reads on 429/502/503/504/network errors; writes only on 429 "
-        "and connect errors).",
-    )
+    xentral_url: str | None = None
+    """Your Xentral instance, e.g. https://acme.xentral.biz"""
+    xentral_token: SecretStr | None = None
+    """Xentral Personal Access Token (never logged or echoed)."""
+    xentral_instances: dict[str, XentralInstance] = Field(default_factory=dict)
+    """Further Xentral instances by name, `{"merchant": {"url": "…", "token": "…"}}`; a client names its own with
+    `xentral = "name"`."""
+    xentral_timeout_seconds: float = Field(default=15.0, gt=0)
+    """Read and write timeout of every Xentral call."""
+    xentral_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Connect timeout of every Xentral call."""
+    xentral_max_connections: int = Field(default=20, ge=1)
+    """Open connections to one Xentral instance at most (its pool); the rate limit paces them."""
+    xentral_rate_limit_per_minute: int = Field(default=100, ge=1)
+    """Xentral's budget per instance and client IP (docs/xentral.md#rate-limit); ask Xentral before raising it."""
+    xentral_rate_window_seconds: float = Field(default=60.0, gt=0)
+    """The window the rate limit counts in; Xentral's is a minute (benchmarks scale it down)."""
+    xentral_rate_limit_reserve: int = Field(default=0, ge=0)
+    """Requests per minute left unused for other integrations calling from the same IP."""
+    xentral_wait_budget_seconds: float = Field(default=10.0, ge=0)
+    """Longest one Xentral call waits for a rate-limit slot and between retries; then 503."""
+    xentral_max_attempts: int = Field(default=4, ge=1)
+    """Tries per Xentral call (reads on 429/502/503/504/network errors; writes only on 429 and connect errors)."""
 
-    xentral_coalesce_ms: float = Field(
-        default=20.0,
-        ge=0,
-        le=1000,
-        description=(
-            "Concurrent product, customer and duplicate-check lookups arriving within this many milliseconds (or "
-            "while one of their kind is open) share one Xentral call of up to 50 keys; a lookup while none of its "
-            "kind is running goes out at once. 0 switches coalescing off."
-        ),
-    )
+    xentral_coalesce_ms: float = Field(default=20.0, ge=0, le=1000)
+    """Concurrent product, customer and duplicate-check lookups arriving within this many milliseconds (or while one
+    of their kind is open) share one Xentral call of up to 50 keys; a lookup while none of its kind is running
+    goes out at once. 0 switches coalescing off."""
 
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///./var/unified-order-api.db",
-        description="The attempt store; use `postgresql+psycopg://…` for several instances.",
-    )
-    database_timeout_seconds: float = Field(
-        default=5.0,
-        gt=0,
-        description="Longest wait for a database connection, lock or statement; then the request gets 503.",
-    )
-    redis_url: str | None = Field(
-        default=None, description="Share the Xentral rate limit and caches between instances of the service."
-    )
-    redis_timeout_seconds: float = Field(
-        default=0.5, gt=0, description="Longest wait for any Redis operation; then Redis counts as unavailable."
-    )
-    redis_retry_seconds: float = Field(
-        default=5.0, gt=0, description="After Redis failed, how long to work without it before trying it again."
-    )
-    redis_fallback_share: float = Field(
-        default=0.5,
-        gt=0,
-        le=1,
-        description="While Redis is unavailable each instance paces itself alone at this share of Xentral's "
-        "budget; 1 / (number of instances) keeps their sum within it.",
-    )
+    database_url: str = "sqlite+aiosqlite:///./var/unified-order-api.db"
+    """The attempt store; use `postgresql+psycopg://…` for several instances."""
+    database_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Longest wait for a database connection, lock or statement; then the request gets 503."""
+    redis_url: str | None = None
+    """Share the Xentral rate limit and caches between instances of the service."""
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    """Longest wait for any Redis operation; then Redis counts as unavailable."""
+    redis_retry_seconds: float = Field(default=5.0, gt=0)
+    """After Redis failed, how long to work without it before trying it again."""
+    redis_fallback_share: float = Field(default=0.5, gt=0, le=1)
+    """While Redis is unavailable each instance paces itself alone at this share of Xentral's budget; 1 / (number of
+    instances) keeps their sum within it."""
 
-    clients: list[ApiClient] = Field(
-        default_factory=list,
-        description='The API\'s callers, `[{"name": "shop", "api_key": "…"}]`; each field of a client is listed '
-        "under `clients[]`.",
-    )
-    admin_api_key: SecretStr | None = Field(
-        default=None, description="Enables the admin API (webhook deliveries) and the console's `admin` sign-in."
-    )
+    clients: list[ApiClient] = Field(default_factory=list)
+    """The API's callers, `[{"name": "shop", "api_key": "…"}]`; each field of a client is listed under `clients[]`."""
+    admin_api_key: SecretStr | None = None
+    """Enables the admin API (webhook deliveries) and the console's `admin` sign-in."""
 
-    defaults: OrderDefaults = Field(
-        default_factory=OrderDefaults, description="What an order gets when it does not say."
-    )
-    shipping_map: dict[str, str] = Field(
-        default_factory=dict,
-        description='Caller\'s shipping code → Xentral shipping method id, e.g. `{"dhl_standard": "1"}`.',
-    )
-    payment_map: dict[str, str] = Field(
-        default_factory=dict, description='Caller\'s payment code → Xentral payment method id, e.g. `{"paypal": "2"}`.'
-    )
-    customers: CustomerPolicy = Field(default_factory=CustomerPolicy, description="How an order finds its customer.")
-    totals: TotalsPolicy = Field(default_factory=TotalsPolicy, description="How an order's money is checked.")
-    idempotency: IdempotencyPolicy = Field(
-        default_factory=IdempotencyPolicy, description="How a repeated order is recognised."
-    )
-    limits: Limits = Field(default_factory=Limits, description="What one HTTP request may cost the server.")
-    queue: QueuePolicy = Field(default_factory=QueuePolicy, description="The async lane (`Prefer: respond-async`).")
-    webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy, description="How callbacks are delivered.")
-    console: ConsoleSettings = Field(default_factory=ConsoleSettings, description="The operator console.")
+    defaults: OrderDefaults = Field(default_factory=OrderDefaults)
+    """What an order gets when it does not say."""
+    shipping_map: CodeMap = Field(default_factory=dict)
+    """Caller's shipping code → Xentral shipping method id, e.g. `{"dhl_standard": "1"}`."""
+    payment_map: CodeMap = Field(default_factory=dict)
+    """Caller's payment code → Xentral payment method id, e.g. `{"paypal": "2"}`."""
+    customers: CustomerPolicy = Field(default_factory=CustomerPolicy)
+    """How an order finds its customer."""
+    totals: TotalsPolicy = Field(default_factory=TotalsPolicy)
+    """How an order's money is checked."""
+    idempotency: IdempotencyPolicy = Field(default_factory=IdempotencyPolicy)
+    """How a repeated order is recognised."""
+    limits: Limits = Field(default_factory=Limits)
+    """What one HTTP request may cost the server."""
+    queue: QueuePolicy = Field(default_factory=QueuePolicy)
+    """The async lane (`Prefer: respond-async`)."""
+    webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy)
+    """How callbacks are delivered."""
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    """The operator console."""
 
-    log_level: str = Field(default="INFO", description="The lowest level logged (DEBUG, INFO, WARNING, ERROR).")
-    log_json: bool = Field(default=True, description="Logs as JSON lines on stderr; false: readable lines.")
+    log_level: str = "INFO"
+    """The lowest level logged (DEBUG, INFO, WARNING, ERROR)."""
+    log_json: bool = True
+    """Logs as JSON lines on stderr; false: readable lines."""
 
     @field_validator("clients")
     @classmethod
     def _client_names_are_unique(cls, value: list[ApiClient]) -> list[ApiClient]:
         rules.unique_client_names(value)
         return value
-
-    @field_validator("shipping_map", "payment_map")
-    @classmethod
-    def _codes_are_case_insensitive(cls, value: dict[str, str]) -> dict[str, str]:
-        return normalized_codes(value)
 
     @field_validator("xentral_instances")
     @classmethod

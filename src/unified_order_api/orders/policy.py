@@ -8,7 +8,8 @@ Each client's policy is the global sections with that client's overrides merged 
 sections field by field, code maps entry by entry.
 
 The sections refuse unknown fields (`extra="forbid"`), so a misspelled setting is an error
-instead of a silently kept default.
+instead of a silently kept default; each field's docstring is its description (the settings
+reference is generated from them).
 """
 
 from __future__ import annotations
@@ -30,130 +31,89 @@ __all__ = [
     "IdempotencyPolicy",
     "OrderDefaults",
     "OrderPolicies",
+    "Section",
     "TotalsPolicy",
 ]
 
 
-class OrderDefaults(BaseModel):
+class Section(BaseModel):
+    """A part of the settings: unknown fields refused, every field described by the docstring below it."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class OrderDefaults(Section):
     """What an order gets when the request does not say."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    project_id: str | None = Field(
-        default=None,
-        description="Xentral project id of orders (a request may override with `project`); None = the first project.",
-    )
-    payment_method_id: str | None = Field(
-        default=None, description="Xentral payment method id used when a request sends no `payment`."
-    )
-    shipping_method_id: str | None = Field(
-        default=None, description="Xentral shipping method id used when a request sends no `shipping`."
-    )
-    currency: str = Field(
-        default="EUR", description="Currency of orders that do not name one: EUR, PLN, CHF, USD or GBP."
-    )
-    sales_channel_id: str | None = Field(
-        default=None, description="Xentral sales channel (external reference target) id of orders."
-    )
-    auto_shipping: bool = Field(
-        default=False, description="Let Xentral's auto-shipping pick the order up (a request may override)."
-    )
-    language: str | None = Field(
-        default=None, description="Language of orders whose request names none, e.g. `de`; None = Xentral's default."
-    )
-    shipping_cost_product_id: str | None = Field(
-        default=None, description="Xentral product that carries a shipping cost sent with the order."
-    )
-    discount_product_id: str | None = Field(
-        default=None, description="Xentral discount product that carries the order's `discounts` (coupons)."
-    )
-    fee_product_id: str | None = Field(
-        default=None, description="Xentral product that carries the order's `fees` (e.g. cash on delivery)."
-    )
-    prices: Prices = Field(default="gross", description="How the amounts of a request without `prices` are meant.")
-    internal_designation: str | None = Field(
-        default="Unified Order API",
-        description="The internal designation imported orders carry in Xentral; None = none.",
-    )
+    project_id: str | None = None
+    """Xentral project id of orders (a request may override with `project`); None = the first project."""
+    payment_method_id: str | None = None
+    """Xentral payment method id used when a request sends no `payment`."""
+    shipping_method_id: str | None = None
+    """Xentral shipping method id used when a request sends no `shipping`."""
+    currency: str = "EUR"
+    """Currency of orders that do not name one: EUR, PLN, CHF, USD or GBP."""
+    sales_channel_id: str | None = None
+    """Xentral sales channel (external reference target) id of orders."""
+    auto_shipping: bool = False
+    """Let Xentral's auto-shipping pick the order up (a request may override)."""
+    language: str | None = None
+    """Language of orders whose request names none, e.g. `de`; None = Xentral's default."""
+    shipping_cost_product_id: str | None = None
+    """Xentral product that carries a shipping cost sent with the order."""
+    discount_product_id: str | None = None
+    """Xentral discount product that carries the order's `discounts` (coupons)."""
+    fee_product_id: str | None = None
+    """Xentral product that carries the order's `fees` (e.g. cash on delivery)."""
+    prices: Prices = "gross"
+    """How the amounts of a request without `prices` are meant."""
+    internal_designation: str | None = "Unified Order API"
+    """The internal designation imported orders carry in Xentral; None = none."""
 
 
 def _default_lookup_fields() -> list[CustomerLookupField]:
     return ["number", "email"]
 
 
-class CustomerPolicy(BaseModel):
+class CustomerPolicy(Section):
     """How an order finds its customer in Xentral, and what happens when it finds none or several."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    lookup_fields: list[CustomerLookupField] = Field(
-        default_factory=_default_lookup_fields,
-        description="Tried in this order; a field the request does not carry is skipped.",
-    )
-    create_missing: bool = Field(
-        default=True, description="Create customers no lookup found; false answers `422 customer_not_found`."
-    )
-    on_several_matches: Literal["oldest", "reject"] = Field(
-        default="oldest",
-        description="oldest: take the customer with the lowest Xentral id; reject: answer 409.",
-    )
+    lookup_fields: list[CustomerLookupField] = Field(default_factory=_default_lookup_fields)
+    """Tried in this order; a field the request does not carry is skipped."""
+    create_missing: bool = True
+    """Create customers no lookup found; false answers `422 customer_not_found`."""
+    on_several_matches: Literal["oldest", "reject"] = "oldest"
+    """oldest: take the customer with the lowest Xentral id; reject: answer 409."""
 
 
-class IdempotencyPolicy(BaseModel):
+class IdempotencyPolicy(Section):
     """How a repeated order is recognised: its key, the check in Xentral, and how long keys are held."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    key_source: Literal["header_or_reference", "reference"] = Field(
-        default="header_or_reference",
-        description="header_or_reference: the `Idempotency-Key` header, else the order's reference; "
-        "reference: always the reference.",
-    )
-    upstream_check: Literal["always", "when_unsure"] = Field(
-        default="always",
-        description=(
-            "always: before every import, look for an order with externalOrderNumber = reference in Xentral "
-            "(one call); when_unsure: only when our own store cannot know (resumed or unknown-outcome attempts)."
-        ),
-    )
-    lease_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description="How long a running attempt owns its key; longer than the slowest Xentral round-trip.",
-    )
-    unknown_outcome_retry_seconds: float = Field(
-        default=60.0,
-        gt=0,
-        description=(
-            "After a write whose outcome is unknown (timeout, lost connection, 5xx), the key stays locked this long "
-            "before a retry looks the order up and, if absent, imports again. Xentral may still finish a request it "
-            "stopped answering, so keep this above its longest request time (PHP's max_execution_time)."
-        ),
-    )
-    retention_days: float = Field(
-        default=30.0, gt=0, description="Finished attempts (and their answers for repeats) are kept this long."
-    )
+    key_source: Literal["header_or_reference", "reference"] = "header_or_reference"
+    """header_or_reference: the `Idempotency-Key` header, else the order's reference; reference: always the
+    reference."""
+    upstream_check: Literal["always", "when_unsure"] = "always"
+    """always: before every import, look for an order with externalOrderNumber = reference in Xentral (one call);
+    when_unsure: only when our own store cannot know (resumed or unknown-outcome attempts)."""
+    lease_seconds: float = Field(default=60.0, gt=0)
+    """How long a running attempt owns its key; longer than the slowest Xentral round-trip."""
+    unknown_outcome_retry_seconds: float = Field(default=60.0, gt=0)
+    """After a write whose outcome is unknown (timeout, lost connection, 5xx), the key stays locked this long before
+    a retry looks the order up and, if absent, imports again. Xentral may still finish a request it stopped
+    answering, so keep this above its longest request time (PHP's max_execution_time)."""
+    retention_days: float = Field(default=30.0, gt=0)
+    """Finished attempts (and their answers for repeats) are kept this long."""
 
 
-class TotalsPolicy(BaseModel):
+class TotalsPolicy(Section):
     """How an order's money is checked: the buyer's country against home, and the expected total."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    home_country: str = Field(
-        default="DE",
-        pattern=r"^[A-Za-z]{2}$",
-        description="The merchant's country (ISO-2); decides domestic / eu / export when a request does not say.",
-    )
-    tolerance: Decimal = Field(
-        default=Decimal("0.01"),
-        ge=0,
-        description="Largest difference between computed and expected (or Xentral's) total still counted as equal.",
-    )
-    on_mismatch: Literal["refuse", "flag"] = Field(
-        default="refuse",
-        description="refuse: `422 total_mismatch` before anything is written; flag: import and report a warning.",
-    )
+    home_country: str = Field(default="DE", pattern=r"^[A-Za-z]{2}$")
+    """The merchant's country (ISO-2); decides domestic / eu / export when a request does not say."""
+    tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
+    """Largest difference between computed and expected (or Xentral's) total still counted as equal."""
+    on_mismatch: Literal["refuse", "flag"] = "refuse"
+    """refuse: `422 total_mismatch` before anything is written; flag: import and report a warning."""
 
 
 @dataclass(frozen=True, slots=True)
