@@ -18,7 +18,6 @@ from tests.support.clock import FakeClock
 from tests.support.fakes import FakeGateway
 from tests.support.memory_store import memory_engine
 from unified_order_api.config import ApiClient, Settings, order_policies
-from unified_order_api.orders.policy import OrderPolicies
 from unified_order_api.orders.queue import QueueWorker
 from unified_order_api.orders.service import OrderService
 from unified_order_api.store.attempts import SqlAttemptStore
@@ -39,7 +38,7 @@ class Harness:
     ) -> None:
         self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
         self.engine, self.settings = engine, settings
-        self.policies = OrderPolicies.from_settings(settings)
+        self.policies = order_policies(settings)
         self.worker = QueueWorker(service=service, queue=store, attempts=store, clock=clock)
 
     def orders_with(self, reference: str) -> list[str]:

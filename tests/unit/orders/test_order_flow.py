@@ -14,12 +14,11 @@ import pytest
 
 from tests.support.fakes import command
 from tests.support.order_harness import Harness, make
-from unified_order_api.config import ApiClient, Settings
+from unified_order_api.config import ApiClient, Settings, order_policies
 from unified_order_api.orders import errors
 from unified_order_api.orders.attempts import AttemptState
 from unified_order_api.orders.commands import ItemRequest
 from unified_order_api.orders.model import Customer, Product, SalesOrder
-from unified_order_api.orders.policy import OrderPolicies
 from unified_order_api.orders.service import OrderService
 from unified_order_api.xentral import errors as upstream
 
@@ -309,7 +308,7 @@ async def test_an_answer_never_carries_another_clients_order(make: Any) -> None:
     settings = Settings(
         xentral_url="https://x.xentral.biz", xentral_token="t", clients=[ApiClient(name="woo", api_key="w" * 16)]
     )
-    woo = OrderService(gateway=h.gateway, store=h.store, policies=OrderPolicies.from_settings(settings), clock=h.clock)
+    woo = OrderService(gateway=h.gateway, store=h.store, policies=order_policies(settings), clock=h.clock)
     with pytest.raises(errors.ReferenceTaken) as raised:
         await woo.place_order(_with_items(command(), "ART-001"), client="woo")
     told = json.dumps({"detail": raised.value.detail, **raised.value.extra})
