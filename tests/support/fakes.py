@@ -1,4 +1,6 @@
-"""A Xentral gateway and an attempt store in memory, with failures to inject: fast tests of the service's edges.
+"""A Xentral gateway in memory, with failures to inject, and an order command: unit tests of the service.
+
+(The attempts live in the real SQL store on in-memory SQLite: `tests.support.memory_store`.)
 
 The gateway raises what the real adapter raises: Xentral's failures translated by the adapter's
 own `order_error`, so a test injects a realistic `xentral.errors` failure and the service sees
