@@ -315,3 +315,17 @@ async def test_an_answer_never_carries_another_clients_order(make: Any) -> None:
     for secret in (made.receipt.order_id, made.receipt.order_number, made.receipt.customer_id):
         assert f'"{secret}"' not in told
     assert len(h.orders_with("R-1")) == 1
+
+
+async def test_an_order_status_is_the_clients_own(make: Any) -> None:
+    clients = [
+        ApiClient(name="shop", api_key="k" * 16, reference_prefix="S-"),
+        ApiClient(name="other", api_key="o" * 16, reference_prefix="O-"),
+    ]
+    h = await _shop(make, clients=clients)
+    made = await h.service.place_order(_with_items(command(), "ART-001"), client="shop")
+    mine = await h.service.order_status(client="shop", reference="R-1")
+    assert mine is not None and mine.state == AttemptState.COMPLETED and mine.receipt == made.receipt
+    assert (mine.steps[0].name, mine.steps[-1].name) == ("received", "completed")
+    assert await h.service.order_status(client="other", reference="R-1") is None
+    assert await h.service.order_status(client="shop", reference="NOPE-1") is None
