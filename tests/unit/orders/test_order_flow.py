@@ -28,6 +28,10 @@ SHIRT = Product("1", "ART-001", "Shirt")
 MUG = Product("2", "ART-002", "Mug")
 LOCKED = Product("4", "ART-004", "Old lamp", is_locked=True, locked_reason="discontinued")
 MAX = Customer("1", "10000", "max@example.com", "Max Mustermann")
+TWO_SHOPS = [
+    ApiClient(name="shop", api_key="k" * 16, reference_prefix="S-"),
+    ApiClient(name="other", api_key="o" * 16, reference_prefix="O-"),
+]
 
 
 def _with_items(order: Any, *skus: str) -> Any:
@@ -288,11 +292,7 @@ async def test_an_accepted_order_waits_out_an_unavailable_xentral(make: Any) -> 
 
 
 async def test_the_same_reference_from_two_clients_makes_two_orders(make: Any) -> None:
-    clients = [
-        ApiClient(name="shop", api_key="k" * 16, reference_prefix="S-"),
-        ApiClient(name="other", api_key="o" * 16, reference_prefix="O-"),
-    ]
-    h = await _shop(make, clients=clients)
+    h = await _shop(make, clients=TWO_SHOPS)
     first = await h.service.place_order(_with_items(command(), "ART-001"), client="shop")
     second = await h.service.place_order(_with_items(command(), "ART-001"), client="other")
     assert first.receipt.outcome == second.receipt.outcome == "created"
@@ -318,11 +318,7 @@ async def test_an_answer_never_carries_another_clients_order(make: Any) -> None:
 
 
 async def test_an_order_status_is_the_clients_own(make: Any) -> None:
-    clients = [
-        ApiClient(name="shop", api_key="k" * 16, reference_prefix="S-"),
-        ApiClient(name="other", api_key="o" * 16, reference_prefix="O-"),
-    ]
-    h = await _shop(make, clients=clients)
+    h = await _shop(make, clients=TWO_SHOPS)
     made = await h.service.place_order(_with_items(command(), "ART-001"), client="shop")
     mine = await h.service.order_status(client="shop", reference="R-1")
     assert mine is not None and mine.state == AttemptState.COMPLETED and mine.receipt == made.receipt
