@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .config import DEFAULT_TOKEN, SandboxConfig
+from .readings import Readings, RepeatedReference
 from .server import serve
 
 
@@ -17,13 +18,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-window", type=float, default=60.0, help="window length in seconds")
     parser.add_argument("--reject-duplicate-external-order-number", action="store_true")
     parser.add_argument("--allow-locked-products", action="store_true")
+    parser.add_argument(
+        "--v1-customers", action="store_true", help="temporary: serve the 2024 v1 customer routes as well"
+    )
     args = parser.parse_args(argv)
+    repeated: RepeatedReference = "refused-400" if args.reject_duplicate_external_order_number else "accepted"
     config = SandboxConfig(
         token=args.token,
         rate_limit=args.rate_limit or None,
         rate_window_seconds=args.rate_window,
-        reject_duplicate_external_order_number=args.reject_duplicate_external_order_number,
+        readings=Readings(repeated_reference=repeated),
         refuse_locked_products=not args.allow_locked_products,
+        v1_customers=args.v1_customers,
     )
     serve(args.host, args.port, config)
 

@@ -1,4 +1,5 @@
-"""`/_sandbox/*`: reset, faults and call log over HTTP, for clients that cannot reach the Python objects.
+"""`/_sandbox/*`: reset, faults, call log, readings, tokens and traffic lights over HTTP, for clients that cannot
+reach the Python objects.
 
 Guard: no bearer token is needed, but the header `X-Sandbox-Token` must equal the configured API token
 (so a stray API client cannot reset the sandbox by accident). With `admin_enabled=False` every path is 404.
@@ -8,6 +9,7 @@ Admin calls are neither rate-limited nor logged.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -19,7 +21,8 @@ from .calllog import CallLog
 from .config import SandboxConfig
 from .faults import FaultInjector, FaultKind
 from .ratelimit import FixedWindowLimiter
-from .state import SandboxState
+from .readings import Readings
+from .state import SandboxState, UnknownOrder
 
 ADMIN_PREFIX = "/_sandbox"
 ADMIN_HEADER = "X-Sandbox-Token"
@@ -43,7 +46,7 @@ def create_admin_app(
         return guard(request) or JSONResponse({"status": "ok"})
 
     async def reset(request: Request) -> Response:
-        """Seed data back, faults and call log cleared, rate-limit windows forgotten."""
+        """Seed data, readings and tokens back, faults and call log cleared, rate-limit windows forgotten."""
         if denied := guard(request):
             return denied
         state.reset()
@@ -93,6 +96,44 @@ def create_admin_app(
         calls.clear()
         return Response(status_code=204)
 
+    async def get_readings(request: Request) -> Response:
+        return guard(request) or JSONResponse(state.readings.to_json())
+
+    async def changed(request: Request, change: Callable[[Any], None]) -> Response:
+        """Apply `change` to the JSON body; a bad body (or a refused change) is a 400 naming why."""
+        if denied := guard(request):
+            return denied
+        try:
+            change(json.loads(await request.body()))
+        except UnknownOrder as exc:
+            return JSONResponse({"error": f"no sales order {exc}"}, status_code=404)
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return Response(status_code=204)
+
+    def set_readings(changes: dict[str, Any]) -> None:
+        with state.lock:
+            state.readings = Readings.from_json(state.readings.to_json() | changes)
+
+    def set_token(body: dict[str, Any]) -> None:
+        token, scopes = body.get("token"), body.get("scopes")
+        if not isinstance(token, str) or not token or not (scopes is None or isinstance(scopes, list)):
+            raise ValueError("token must be a non-empty string, scopes a list or null")
+        with state.lock:
+            state.tokens[token] = None if scopes is None else frozenset(str(s) for s in scopes)
+
+    async def put_readings(request: Request) -> Response:
+        """Body: the readings to change (readings.py), e.g. {"discount_scale": "percent"}; the rest stay."""
+        return await changed(request, set_readings)
+
+    async def put_token(request: Request) -> Response:
+        """Body: {"token": "...", "scopes": ["customer:read", ...]} (scopes null: every scope)."""
+        return await changed(request, set_token)
+
+    async def patch_traffic_lights(request: Request) -> Response:
+        """Body: the lights to set on one order, e.g. {"stockOk": false} (trafficlights.py)."""
+        return await changed(request, lambda lights: state.set_traffic_lights(request.path_params["id"], **lights))
+
     return Starlette(
         routes=[
             Route(f"{ADMIN_PREFIX}/health", health, methods=["GET"]),
@@ -102,5 +143,9 @@ def create_admin_app(
             Route(f"{ADMIN_PREFIX}/faults", clear_faults, methods=["DELETE"]),
             Route(f"{ADMIN_PREFIX}/calls", get_calls, methods=["GET"]),
             Route(f"{ADMIN_PREFIX}/calls", clear_calls, methods=["DELETE"]),
+            Route(f"{ADMIN_PREFIX}/readings", get_readings, methods=["GET"]),
+            Route(f"{ADMIN_PREFIX}/readings", put_readings, methods=["PUT"]),
+            Route(f"{ADMIN_PREFIX}/tokens", put_token, methods=["PUT"]),
+            Route(f"{ADMIN_PREFIX}/salesOrders/{{id}}/trafficLights", patch_traffic_lights, methods=["PATCH"]),
         ]
     )

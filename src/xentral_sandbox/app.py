@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import catalog, customers, orders, products
+from . import catalog, customers, customers_v1, orders, products
 from .admin import ADMIN_PREFIX, create_admin_app
 from .calllog import CallLog
 from .config import SandboxConfig
@@ -20,7 +20,7 @@ from .operations import JSON
 from .problems import ProblemError
 from .querystring import parse_nested
 from .ratelimit import FixedWindowLimiter
-from .state import SandboxState
+from .state import SandboxState, tokens_of
 
 Handler = Callable[[RequestContext], Response]
 
@@ -37,7 +37,7 @@ class SandboxApp:
             FixedWindowLimiter(config.rate_limit, config.rate_window_seconds) if config.rate_limit is not None else None
         )
         self.api = Starlette(routes=_routes(state, config))
-        self.front = Front(self.api, config, faults, calls, self.limiter)
+        self.front = Front(self.api, state, config, faults, calls, self.limiter)
         self.admin = create_admin_app(state, config, faults, calls, self.limiter)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,20 +73,30 @@ def _endpoint(handler: Handler, state: SandboxState, config: SandboxConfig) -> C
 
 def _routes(state: SandboxState, config: SandboxConfig) -> list[Route]:
     table: list[tuple[str, str, Handler]] = [
-        ("GET", "/api/v1/customers", customers.list_customers),
-        ("POST", "/api/v1/customers", customers.create_customer_v1),
-        ("GET", "/api/v1/customers/{id}", customers.get_customer),
-        ("POST", "/api/v2/customers", customers.create_customer_v2),
+        ("GET", "/api/v2/customers", customers.list_customers),
+        ("POST", "/api/v2/customers", customers.create_customer),
+        ("GET", "/api/v2/customers/{id}", customers.get_customer),
+        ("GET", "/api/v2/customers/{customerId}/addresses", customers.list_addresses),
+        ("POST", "/api/v2/customers/{customerId}/addresses", customers.create_address),
+        ("GET", "/api/v2/products", products.list_products_v2),
+        ("GET", "/api/v2/products/{id}", products.get_product_v2),
         ("GET", "/api/v1/products", products.list_products),
         ("GET", "/api/v1/products/{id}", products.get_product),
         ("GET", "/api/v1/salesOrders", orders.list_sales_orders),
         ("GET", "/api/v1/salesOrders/{id}", orders.get_sales_order),
         ("POST", "/api/v1/salesOrders/actions/import", orders.import_sales_order),
+        ("GET", "/api/v2/salesChannels", catalog.list_sales_channels),
         ("GET", "/api/v1/shippingMethods", catalog.list_shipping_methods),
         ("GET", "/api/v1/paymentMethods", catalog.list_payment_methods),
         ("GET", "/api/v1/projects", catalog.list_projects),
         ("GET", "/api/v1/externalReferenceTargets", catalog.list_external_reference_targets),
     ]
+    if config.v1_customers:  # the temporary bridge (config.py)
+        table += [
+            ("GET", "/api/v1/customers", customers_v1.list_customers),
+            ("POST", "/api/v1/customers", customers_v1.create_customer_v1),
+            ("GET", "/api/v1/customers/{id}", customers_v1.get_customer),
+        ]
     return [Route(path, _endpoint(handler, state, config), methods=[method]) for method, path, handler in table]
 
 
@@ -97,5 +107,5 @@ def create_app(
     calls: CallLog | None = None,
 ) -> SandboxApp:
     config = config or SandboxConfig()
-    state = state or SandboxState(config.seed_path)
+    state = state or SandboxState(config.seed_path, config.readings, tokens_of(config))
     return SandboxApp(state, config, faults or FaultInjector(), calls or CallLog())

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .readings import Readings
+
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - a fixed test token, not a secret
+# Assumption (no source gives a date): the v1 product operations are deprecated in the 2026 spec; the
+# sandbox announces their end a year after that spec's release.
+V1_PRODUCTS_SUNSET = "Tue, 31 Aug 2027 00:00:00 GMT"
+V1_PRODUCTS_DEPRECATED_SINCE = 1756684800  # 2025-09-01T00:00:00Z, as an RFC 9745 `@<epoch>` date
 
 
 @dataclass(frozen=True)
 class SandboxConfig:
     """How the sandbox behaves where Xentral is configurable or undocumented."""
 
-    token: str = DEFAULT_TOKEN
+    token: str = DEFAULT_TOKEN  # holds every scope
+    # Further tokens with only the listed scopes (tokens.py), e.g. {"no-create": {"customer:read"}}.
+    limited_tokens: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # docs/xentral.md#rate-limit: 100 requests per fixed 60 s window per token+client IP. None switches limiting off
     # (then no X-RateLimit-* headers are sent either).
     rate_limit: int | None = 100
     rate_window_seconds: float = 60.0
-    # docs/xentral.md#duplicates: no uniqueness check is documented, so by default a repeated
-    # externalOrderNumber passes.
-    reject_duplicate_external_order_number: bool = False
+    # The contested points, each switchable to its other reading (readings.py).
+    readings: Readings = field(default_factory=Readings)
     # docs/xentral.md#products: undocumented. Assumption: a locked product (isDisabled) is refused by the import, as the
     # Xentral UI refuses to add locked articles to documents.
     refuse_locked_products: bool = True
@@ -28,3 +36,7 @@ class SandboxConfig:
     admin_enabled: bool = True
     # Base URL used in Location headers; None derives it from the request's Host header.
     public_base_url: str | None = None
+    # TEMPORARY bridge, off in today's Xentral: serve the 2024 `GET/POST /api/v1/customers` and
+    # `GET /api/v1/customers/{id}` the service's client still calls. Off, they answer 404 as routes the 2026 API
+    # does not have. Remove (with customers_v1.py) once the client speaks v2 customers.
+    v1_customers: bool = False

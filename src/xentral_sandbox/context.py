@@ -34,6 +34,9 @@ class RequestContext:
         return kind in self.misbehaviours
 
     def location(self, path: str) -> str:
+        """Absolute unless the instance is switched to the path-only reading (readings.py)."""
+        if self.state.readings.location_form == "path":
+            return path
         return f"{self.base_url.rstrip('/')}{path}"
 
 
@@ -60,16 +63,20 @@ def select(
     records: list[Record],
     spec: FilterSpec | None,
     order_fields: Mapping[str, Callable[[Mapping[str, Any]], Any]] | None,
+    rows: Callable[[Record], list[Mapping[str, Any]]] | None = None,
 ) -> list[Record]:
     """Filter (AND of statements) and sort; the default order is ascending id.
 
-    Under the `ignore_filters` fault the filter is validated but not applied.
+    `rows` turns a record into the joined rows a filter is tested on (a record matches when one row does);
+    without it the record is its one row. Under the `ignore_filters` fault the filter is validated but not
+    applied.
     """
     chosen = records
     if spec is not None:
         statements = parse_filters(ctx.query.get("filter"), spec)
         if not ctx.misbehaves("ignore_filters"):
-            chosen = [r for r in records if matches(r, statements, spec)]
+            joined = rows or (lambda record: [record])
+            chosen = [r for r in records if any(matches(row, statements, spec) for row in joined(r))]
     chosen = sorted(chosen, key=lambda r: int(r["id"]))
     if order_fields is None:
         return chosen
@@ -77,10 +84,12 @@ def select(
 
 
 def paged(ctx: RequestContext, items: list[Record], render: Callable[[Record], Any]) -> dict[str, Any]:
-    page = parse_page(ctx.query.get("page"))
+    page = parse_page(ctx.query.get("page"), clamp=ctx.state.readings.oversize_page == "clamped")
     return {"data": [render(r) for r in page.slice(items)], "extra": page.extra(len(items))}  # noqa: S610
 
 
 def cursored(ctx: RequestContext, items: list[Record], render: Callable[[Record], Any]) -> dict[str, Any]:
-    cursor = parse_cursor(ctx.query.get("cursor"))
-    return {"data": [render(r) for r in cursor.slice(items)], "extra": cursor.extra(len(items))}  # noqa: S610
+    readings = ctx.state.readings
+    cursor = parse_cursor(ctx.query.get("cursor"), clamp=readings.oversize_page == "clamped")
+    end = cursor.extra(len(items), past_end=readings.cursor_end == "empty-page")  # noqa: S610
+    return {"data": [render(r) for r in cursor.slice(items)], "extra": end}

@@ -32,6 +32,8 @@ ALL_OPS = frozenset(
         "endsWith",
         "greaterThan",
         "lessThan",
+        "greaterThanOrEquals",
+        "lessThanOrEquals",
         "is",
     }
 )
@@ -165,6 +167,10 @@ def _scalar_match(op: str, have: list[str], want: str) -> bool:
         return any(_compare(h, want) > 0 for h in have)
     if op == "lessThan":
         return any(_compare(h, want) < 0 for h in have)
+    if op == "greaterThanOrEquals":
+        return any(_compare(h, want) >= 0 for h in have)
+    if op == "lessThanOrEquals":
+        return any(_compare(h, want) <= 0 for h in have)
     if op == "is":
         # Assumption: `is` tests presence or truth: "null"/"empty" → no value, "notNull" → a value,
         # "true"/"false" → truthiness, anything else behaves like equals.

@@ -14,11 +14,13 @@ from starlette.datastructures import Headers
 from starlette.responses import Response
 
 from .calllog import CallLog, CallRecord
-from .config import SandboxConfig
+from .config import V1_PRODUCTS_DEPRECATED_SINCE, V1_PRODUCTS_SUNSET, SandboxConfig
 from .faults import FaultInjector, FaultKind
-from .operations import find_operation, negotiate, path_known
-from .problems import empty, unauthorized
+from .operations import Operation, find_operation, negotiate, operations_for, path_known
+from .problems import empty
 from .ratelimit import Decision, FixedWindowLimiter
+from .state import SandboxState
+from .tokens import missing_scope_response, unauthenticated
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,12 +53,15 @@ class Front:
     def __init__(
         self,
         api: ASGIApp,
+        state: SandboxState,
         config: SandboxConfig,
         faults: FaultInjector,
         calls: CallLog,
         limiter: FixedWindowLimiter | None,
     ) -> None:
         self.api = api
+        self.state = state
+        self.operations = operations_for(config.v1_customers)
         self.config = config
         self.faults = faults
         self.calls = calls
@@ -82,7 +87,7 @@ class Front:
             if logged[0]:
                 return
             logged[0] = True
-            operation = find_operation(scope["method"], scope["path"])
+            operation = find_operation(scope["method"], scope["path"], self.operations)
             self.calls.append(
                 CallRecord(
                     method=scope["method"],
@@ -138,8 +143,11 @@ class Front:
             client = (scope.get("client") or ("?", 0))[0]
             decision = self.limiter.hit(f"{headers.get('authorization', '')}|{client}")
         extra_headers = decision.headers() if decision is not None else {}
+        operation = find_operation(method, path, self.operations)
+        if operation is not None and operation.deprecated:
+            extra_headers |= _deprecation_headers()
 
-        response = self._precheck(method, path, headers, decision, scope)
+        response = self._precheck(method, path, headers, decision, scope, operation)
         if response is not None:
             response.headers.update(extra_headers)
             await response(scope, receive, send)
@@ -163,16 +171,28 @@ class Front:
         return False
 
     def _precheck(
-        self, method: str, path: str, headers: Headers, decision: Decision | None, scope: Scope
+        self,
+        method: str,
+        path: str,
+        headers: Headers,
+        decision: Decision | None,
+        scope: Scope,
+        operation: Operation | None,
     ) -> Response | None:
         """Everything that answers before a handler runs, in Xentral's apparent order."""
         if decision is not None and not decision.allowed:
             return empty(429)
-        if headers.get("authorization", "") != f"Bearer {self.config.token}":
-            return unauthorized()
-        operation = find_operation(method, path)
+        kind, _, token = headers.get("authorization", "").partition(" ")
+        with self.state.lock:
+            known = kind == "Bearer" and token in self.state.tokens
+            scopes = self.state.tokens.get(token) if known else None
+            reading = self.state.readings.missing_scope
+        if not known:
+            return unauthenticated()
         if operation is None:
-            return empty(405 if path_known(path) else 404)
+            return empty(405 if path_known(path, self.operations) else 404)
+        if scopes is not None and operation.scope not in scopes:
+            return missing_scope_response(operation.scope, reading, operation.declares_scope_problem)
         media = negotiate(headers.get("accept"), operation.produces)
         if media is None:
             return empty(406)
@@ -182,6 +202,15 @@ class Front:
                 return empty(415)
         scope.setdefault("state", {})[NEGOTIATED] = media
         return None
+
+
+def _deprecation_headers() -> dict[str, str]:
+    """RFC 9745 `Deprecation` (a structured date) and RFC 8594 `Sunset` on operations the spec deprecates.
+
+    The 2026 spec only flags them; Xentral's framework is known to send `Sunset` there. Assumption: both
+    headers, with the dates of config.py, on every answer of such an operation.
+    """
+    return {"Deprecation": f"@{V1_PRODUCTS_DEPRECATED_SINCE}", "Sunset": V1_PRODUCTS_SUNSET}
 
 
 async def _buffered(receive: Receive) -> Receive:

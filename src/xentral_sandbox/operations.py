@@ -1,6 +1,6 @@
 """The operations the sandbox serves, with the success types the spec declares for each (docs/xentral.md#transport).
 
-Every create (v1/v2 customers, the sales order import) declares its 201 as an empty `text/html` body,
+Every create (v2 customers and addresses, the sales order import) declares its 201 as an empty `text/html` body,
 not JSON; the spec declares 406 for an `Accept` none of an operation's representations satisfies. The
 sandbox negotiates that way, so a client sending `Accept: application/json` to the import gets 406 here
 as from a server that follows the spec (tests/sandbox/test_sandbox_contract.py checks the table).
@@ -16,6 +16,7 @@ HTML = "text/html"
 MINIMAL = "application/vnd.xentral.minimal+json"
 V2_BETA = "application/vnd.xentral.default.v2-beta+json"
 CSV = "text/csv"
+PDF = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,10 @@ class Operation:
     method: str
     template: str
     produces: tuple[str, ...] = (JSON,)  # the 2xx content types, in the server's order of preference
+    scope: str = ""  # the token scope the operation needs (tokens.py)
+    # Whether the spec's 400 for this operation includes the `#token-scopes` problem (tokens.py).
+    declares_scope_problem: bool = True
+    deprecated: bool = False  # `deprecated: true` in the spec: answered with Deprecation and Sunset headers
 
     @property
     def name(self) -> str:
@@ -33,32 +38,52 @@ class Operation:
         return re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", self.template) + "$")
 
 
+# The operations of the Xentral 2026 spec the sandbox serves (tests/sandbox/test_sandbox_contract.py checks
+# the table against the spec: types, scope problem, deprecation).
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("GET", "/api/v1/customers", (JSON, CSV)),
-    Operation("POST", "/api/v1/customers", (HTML,)),
-    Operation("GET", "/api/v1/customers/{id}"),
-    Operation("POST", "/api/v2/customers", (HTML,)),
-    Operation("GET", "/api/v1/products", (JSON, V2_BETA, CSV, MINIMAL)),
-    Operation("GET", "/api/v1/products/{id}", (JSON, V2_BETA, MINIMAL)),
-    Operation("GET", "/api/v1/salesOrders", (JSON, MINIMAL)),
-    Operation("GET", "/api/v1/salesOrders/{id}", (JSON, MINIMAL)),
-    Operation("POST", "/api/v1/salesOrders/actions/import", (HTML,)),
-    Operation("GET", "/api/v1/shippingMethods"),
-    Operation("GET", "/api/v1/paymentMethods"),
-    Operation("GET", "/api/v1/projects"),
-    Operation("GET", "/api/v1/externalReferenceTargets"),
+    Operation("GET", "/api/v2/customers", scope="customer:read"),
+    Operation("POST", "/api/v2/customers", (HTML,), scope="customer:create"),
+    Operation("GET", "/api/v2/customers/{id}", scope="customer:read"),
+    Operation("GET", "/api/v2/customers/{customerId}/addresses", scope="customer:read"),
+    Operation("POST", "/api/v2/customers/{customerId}/addresses", (HTML,), scope="customer:create"),
+    Operation("GET", "/api/v2/products", scope="product:read"),
+    Operation("GET", "/api/v2/products/{id}", (JSON, MINIMAL), scope="product:read"),
+    Operation("GET", "/api/v1/products", (JSON, CSV, MINIMAL), scope="product:read", deprecated=True),
+    Operation("GET", "/api/v1/products/{id}", (JSON, V2_BETA, MINIMAL), scope="product:read", deprecated=True),
+    Operation("GET", "/api/v1/salesOrders", (JSON, MINIMAL), scope="salesOrder:read", declares_scope_problem=False),
+    Operation(
+        "GET", "/api/v1/salesOrders/{id}", (JSON, MINIMAL, PDF), scope="salesOrder:read", declares_scope_problem=False
+    ),
+    Operation("POST", "/api/v1/salesOrders/actions/import", (HTML,), scope="salesOrder:create"),
+    Operation("GET", "/api/v2/salesChannels", scope="salesChannel:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/shippingMethods", scope="shippingMethod:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/paymentMethods", scope="paymentMethod:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/projects", scope="project:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/externalReferenceTargets", scope="externalReferenceTarget:read"),
+)
+
+# TEMPORARY bridge, served only with `SandboxConfig.v1_customers`: the 2024 customer operations the 2026 API no
+# longer has, for the service's client until it speaks v2 customers. Delete with `customers_v1.py`.
+V1_CUSTOMER_OPERATIONS: tuple[Operation, ...] = (
+    Operation("GET", "/api/v1/customers", (JSON, CSV), scope="customer:read"),
+    Operation("POST", "/api/v1/customers", (HTML,), scope="customer:create"),
+    Operation("GET", "/api/v1/customers/{id}", scope="customer:read"),
 )
 
 
-def find_operation(method: str, path: str) -> Operation | None:
-    for op in OPERATIONS:
+def operations_for(v1_customers: bool) -> tuple[Operation, ...]:
+    return OPERATIONS + V1_CUSTOMER_OPERATIONS if v1_customers else OPERATIONS
+
+
+def find_operation(method: str, path: str, operations: tuple[Operation, ...] = OPERATIONS) -> Operation | None:
+    for op in operations:
         if op.method == method.upper() and op.pattern.match(path):
             return op
     return None
 
 
-def path_known(path: str) -> bool:
-    return any(op.pattern.match(path) for op in OPERATIONS)
+def path_known(path: str, operations: tuple[Operation, ...] = OPERATIONS) -> bool:
+    return any(op.pattern.match(path) for op in operations)
 
 
 def negotiate(accept: str | None, produces: tuple[str, ...]) -> str | None:

@@ -11,12 +11,13 @@ from starlette.responses import Response
 
 from .context import RequestContext, created, json_response, paged, select
 from .filters import FilterSpec
-from .operations import MINIMAL
-from .pricing import book_order, discount_violations, line_category
-from .problems import empty, put_violation, request_validation
-from .representations import order_item, order_minimal, order_view
+from .operations import MINIMAL, PDF
+from .pricing import book_order, discount_violations, line_category, net_prices
+from .problems import conflict, empty, put_violation, request_validation
+from .representations import order_item, order_minimal, order_pdf, order_view
 from .state import Record, SandboxState
-from .validation import SalesOrderImport, strict_json_validate
+from .trafficlights import TRAFFIC_LIGHTS, traffic_lights
+from .validation import CURRENCIES, SalesOrderImport, strict_json_validate
 
 STATUSES = frozenset({"created", "released", "canceled", "completed"})
 CENT = Decimal("0.01")
@@ -47,15 +48,8 @@ def _check_references(ctx: RequestContext, data: dict[str, Any]) -> dict[str, An
         ),
     ]
     if data.get("salesChannel"):
-        # Assumption (docs/xentral.md#mapping-lists): salesChannel ids are externalReferenceTargets ids.
-        checks.append(
-            (
-                ("salesChannel", "id"),
-                data["salesChannel"]["id"],
-                state.external_reference_targets,
-                "Sales channel",
-            )
-        )
+        # Assumption: the import's salesChannel ids are those of `GET /api/v2/salesChannels`.
+        checks.append((("salesChannel", "id"), data["salesChannel"]["id"], state.sales_channels, "Sales channel"))
     for path, ident, collection, kind in checks:
         if ident not in collection:
             put_violation(violations, path, _not_found(kind, ident))
@@ -86,8 +80,32 @@ def _check_references(ctx: RequestContext, data: dict[str, Any]) -> dict[str, An
             put_violation(violations, ("positions", index, "price"), "No price found for this product.")
     if not data["positions"]:
         put_violation(violations, ("positions",), "This collection should contain 1 element or more.")
-    discount_violations(data, violations)
+    discount_violations(data, violations, state.readings)
+    _check_2026_fields(data, violations)
     return violations
+
+
+def _check_2026_fields(data: dict[str, Any], violations: dict[str, Any]) -> None:
+    """The import members of the 2026 spec whose rules the schema alone cannot state."""
+    delivery = data["delivery"]
+    if delivery.get("storageCountry") is not None and delivery.get("preferredWarehouse") is not None:
+        # The spec: "Only use preferredWarehouse OR storageCountry. You cannot use both at the same time."
+        put_violation(violations, ("delivery", "storageCountry"), "Use either storageCountry or preferredWarehouse.")
+    country = delivery.get("storageCountry")
+    if country is not None and not (len(country) == 2 and country.isascii() and country.isupper()):
+        # Assumption: an ISO 3166-1 alpha-2 code, like every country of the import.
+        put_violation(violations, ("delivery", "storageCountry"), "This value is not a valid country.")
+    if data["financials"]["currency"] not in CURRENCIES:
+        # Assumption: `financials.currency` (a bare string in the schema) takes the money objects' currencies.
+        put_violation(violations, ("financials", "currency"), "This value is not a valid currency.")
+    fixed = data.get("setTotalAmount") or {}
+    if fixed.get("isActive") and fixed.get("totalGrossAmountFromExternal") is None:
+        # Assumption: an active setTotalAmount without the external total cannot be honoured and is refused.
+        put_violation(violations, ("setTotalAmount", "totalGrossAmountFromExternal"), "This value should not be null.")
+    if (fixed.get("maximumDifferenceToCalculatedSum") or 0) < 0:
+        put_violation(
+            violations, ("setTotalAmount", "maximumDifferenceToCalculatedSum"), "This value should be positive."
+        )
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -125,7 +143,7 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
     project = state.projects[data["project"]["id"]]
     financials = dict(data["financials"])
     currency = financials["currency"]
-    net_prices = (financials.get("tax") or {}).get("taxDisplay") == "net"
+    net_basis = net_prices(data, state.readings)
     booked = book_order(state, data, project)
 
     positions = []
@@ -134,12 +152,12 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         price = line.get("price") or {}
         amount = _decimal(price.get("amount")) if price.get("amount") is not None else None
         if amount is None:
-            master = product.get("salesPriceNet" if net_prices else "salesPriceGross")
+            master = product.get("salesPriceNet" if net_basis else "salesPriceGross")
             amount = Decimal(str(master if master is not None else 0))
         line_tax = line.get("tax") or {}
         rate = booked.rates[sort - 1]
         category = line_category(line_tax, product)
-        # Assumption (docs/xentral.md#prices-tax-and-totals): `discount` is a fraction (0.15 = 15 %), see pricing.py.
+        # The discount as sent; how it is read (fraction or percent) is the instance's reading (pricing.py).
         discount = float(line.get("discount") or 0)
         positions.append(
             {
@@ -190,16 +208,20 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
             financials[member] = _clean(financials[member])
     financials = {k: v for k, v in financials.items() if v is not None}
     delivery_out: dict[str, Any] = {
-        "autoShipping": bool(delivery.get("autoShipping", False)),
+        # setTotalAmount beyond its maximum difference switches auto-shipping off (pricing.py).
+        "autoShipping": bool(delivery.get("autoShipping", False)) and not booked.auto_shipping_off,
         "fastLane": bool(delivery.get("fastLane", False)),
         "shippingCosts": shipping_costs,
+        "storageCountry": delivery.get("storageCountry"),
+        "preferredWarehouse": delivery.get("preferredWarehouse"),
         "shippingAddress": shipping,
         "shippingMethod": {"id": delivery["shippingMethod"]["id"]},
         "deliveryTerms": delivery.get("deliveryTerms"),
     }
     if shipping.get("email"):
         delivery_out["email"] = shipping["email"]
-    channel = state.external_reference_targets.get((data.get("salesChannel") or {}).get("id", ""))
+    channel = state.sales_channels.get((data.get("salesChannel") or {}).get("id", ""))
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     order: Record = {
         "id": order_id,
         "documentNumber": number,
@@ -213,26 +235,33 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
         "internalDesignation": data.get("internalDesignation") or "",
         "date": data["date"],
         "earliestFulfillmentDate": data.get("desiredDeliveryDate"),
+        "desiredDeliveryDate": data.get("desiredDeliveryDate"),
+        "reservationDate": data.get("reservationDate"),
+        "desiredDeliveryDateAsCalendarWeek": bool(data.get("desiredDeliveryDateAsCalendarWeek", False)),
+        "editor": data.get("editor") or "api",
+        "vatCheck": bool(data.get("vatCheck", False)),
         # The import releases the order at once and numbers it from the central number range
         # (docs/xentral.md#reading-an-order-back).
         "status": "released",
-        # Numbers per the list schema; computed per line to the cent (pricing.py).
+        # Booked per pricing.py: the list item's numbers (tests read them from the state), and the exact
+        # amounts the view's money objects show (representations.py).
         "netSales": float(booked.net),
         "total": float(booked.gross),
+        "booked": {"net": booked.net, "gross": booked.gross, "fromExternal": booked.external_total},
         "customer": {"id": customer["id"], "number": customer.get("number")},
         "comment": data.get("comment") or "",
         "project": {"id": project["id"]},
         "language": {"iso2": (data.get("language") or {}).get("iso2", "de")},
         "autoCreateDocuments": data.get("autoCreateDocuments") or "deliveryNote+invoice",
-        "log": {
-            "createdAt": datetime.now(UTC).isoformat(timespec="seconds"),
-            "createdBy": {"id": "1", "name": data.get("editor") or "api"},
-        },
+        "log": {"createdAt": now, "createdBy": {"id": "1", "name": data.get("editor") or "api"}},
+        "createdAt": now,
+        "updatedAt": now,
         "financials": financials,
         "delivery": delivery_out,
         "tags": [{"id": t["id"], "type": None} for t in data.get("tags") or [] if t.get("id")],
         "positions": positions,
     }
+    order["trafficLights"] = traffic_lights(state, data, customer)
     return order
 
 
@@ -242,18 +271,17 @@ def import_sales_order(ctx: RequestContext) -> Response:
     with state.lock:
         violations = _check_references(ctx, data)
         external = data.get("externalOrderNumber")
-        if (
-            ctx.config.reject_duplicate_external_order_number
-            and external
-            and any(o["externalOrderNumber"].casefold() == external.casefold() for o in state.sales_orders.values())
-        ):
-            put_violation(
-                violations,
-                ("externalOrderNumber",),
-                f"A sales order with external order number `{external}` already exists.",
-            )
+        repeated = state.readings.repeated_reference
+        taken = bool(external) and any(
+            o["externalOrderNumber"].casefold() == (external or "").casefold() for o in state.sales_orders.values()
+        )
+        message = f"A sales order with external order number `{external}` already exists."
+        if taken and repeated == "refused-400":
+            put_violation(violations, ("externalOrderNumber",), message)
         if violations:
             raise request_validation(violations)
+        if taken and repeated == "refused-409":
+            raise conflict([message])
         order_id = state.next_id(state.sales_orders)
         number = state.take_number("salesOrder", 200001)
         state.sales_orders[order_id] = _build(state, data, order_id, number)
@@ -266,6 +294,10 @@ def _billing(o: Mapping[str, Any], key: str) -> Any:
 
 def _shipping(o: Mapping[str, Any], key: str) -> Any:
     return (o["delivery"].get("shippingAddress") or {}).get(key)
+
+
+def _light(name: str) -> Any:
+    return lambda o: o["trafficLights"][name]
 
 
 _SPEC = FilterSpec(
@@ -283,12 +315,28 @@ _SPEC = FilterSpec(
         "zipCode": lambda o: _billing(o, "zipCode"),
         "shippingEmail": lambda o: _shipping(o, "email"),
         "shippingZip": lambda o: _shipping(o, "zipCode"),
+        **{light: _light(light) for light in TRAFFIC_LIGHTS},
+        "internalComment": lambda o: o["comment"],
+        "shippingMethod": lambda o: o["delivery"]["shippingMethod"]["id"],
+        "autoShipping": lambda o: o["delivery"]["autoShipping"],
+        "fastLane": lambda o: o["delivery"]["fastLane"],
+        "gln": lambda o: _billing(o, "gln"),
+        "shippingGln": lambda o: _shipping(o, "gln"),
+        "project": lambda o: o["project"]["id"],
+        "paymentMethod": lambda o: o["financials"]["paymentMethod"]["id"],
+        "country": lambda o: _billing(o, "country"),
+        "phoneNumber": lambda o: _billing(o, "phoneNumber"),
+        "shippingCountry": lambda o: _shipping(o, "country"),
+        "desiredDeliveryDate": lambda o: o.get("desiredDeliveryDate"),
+        "earliestFulfillmentDate": lambda o: o.get("earliestFulfillmentDate"),
+        "createdAt": lambda o: o["createdAt"],
+        "updatedAt": lambda o: o["updatedAt"],
     },
-    ops=frozenset({"greaterThan", "lessThan", "equals", "notEquals", "in", "notIn"}),
+    ops=frozenset(
+        {"greaterThan", "lessThan", "greaterThanOrEquals", "lessThanOrEquals", "equals", "notEquals", "in", "notIn"}
+    ),
     value_choices={"status": STATUSES},
 )
-# The spec's order enum is the single literal "id, documentNumber" (a spec bug,
-# docs/xentral.md#lists-and-filters): read as two fields.
 _ORDER_FIELDS = {"id": lambda o: int(o["id"]), "documentNumber": lambda o: o["documentNumber"]}
 
 
@@ -317,5 +365,7 @@ def get_sales_order(ctx: RequestContext) -> Response:
             order = others[0] if others else None
         if order is None:
             return empty(404)
+        if ctx.media_type == PDF:
+            return Response(order_pdf(order), media_type=PDF)
         data = order_minimal(order) if ctx.media_type == MINIMAL else order_view(order)
         return json_response({"data": data}, ctx.media_type)

@@ -12,7 +12,8 @@ from .problems import MISSING, request_validation
 T = TypeVar("T")
 
 # docs/xentral.md#lists-and-filters: 50 is the maximum (assumed); default 10 when `page` is absent.
-# Assumption: a size above 50 (or below 1) is refused with a 400 rather than clamped, so client bugs surface.
+# Assumption (a contested reading, readings.py): a size above 50 is refused with a 400 rather than clamped, so
+# client bugs surface; switched to "clamped" it is served as 50. A size below 1 is always refused.
 MAX_SIZE = 50
 DEFAULT_SIZE = 10
 
@@ -30,17 +31,19 @@ class Page:
         return {"totalCount": total, "page": {"number": self.number, "size": self.size}}
 
 
-def _int(raw: Any, member: str, field: str, minimum: int, maximum: int | None) -> int:
+def _int(raw: Any, member: str, field: str, minimum: int, maximum: int | None, clamp: bool = False) -> int:
     if not isinstance(raw, str) or not raw.isdigit():
         raise request_validation({member: {field: ["This value should be of type int."]}})
     value = int(raw)
+    if clamp and maximum is not None:
+        value = min(value, maximum)
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
         raise request_validation({member: {field: [f"This value should be {bound}."]}})
     return value
 
 
-def parse_page(raw: Any) -> Page:
+def parse_page(raw: Any, clamp: bool = False) -> Page:
     """`page[number]` and `page[size]`: both are required as soon as `page` is sent."""
     if raw is None:
         return Page(1, DEFAULT_SIZE)
@@ -49,12 +52,13 @@ def parse_page(raw: Any) -> Page:
     for field in ("number", "size"):
         if field not in raw:
             raise request_validation({"page": {field: [MISSING]}})
-    return Page(_int(raw["number"], "page", "number", 1, None), _int(raw["size"], "page", "size", 1, MAX_SIZE))
+    size = _int(raw["size"], "page", "size", 1, MAX_SIZE, clamp)
+    return Page(_int(raw["number"], "page", "number", 1, None), size)
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Customers only. The cursor is base64(str(offset)), like the spec examples "MTA=" (10), "NDI=" (42)."""
+    """v2 customers only. The cursor is base64(str(offset)), like the spec examples "MTA=" (10), "NDI=" (42)."""
 
     offset: int
     size: int
@@ -62,13 +66,15 @@ class Cursor:
     def slice(self, items: list[T]) -> list[T]:
         return items[self.offset : self.offset + self.size]
 
-    def extra(self, total: int) -> dict[str, Any]:
+    def extra(self, total: int, past_end: bool = False) -> dict[str, Any]:
         # docs/xentral.md#lists-and-filters: the end marker is undocumented. The spec schema makes
         # `nextCursor` a required, non-nullable string, so omitting it or sending null would break
-        # the schema. Assumption: the last page carries `"nextCursor": ""` (empty string); clients
-        # should treat any falsy value as the end.
+        # the schema. Assumption (a contested reading, readings.py): the last page carries
+        # `"nextCursor": ""` (empty string); switched to "empty-page", a full last page carries a cursor
+        # to one more, empty page, and only an incomplete page ends with "".
         end = self.offset + self.size
-        following = encode_cursor(end) if end < total else ""
+        more = end < total or (past_end and end == total)
+        following = encode_cursor(end) if more else ""
         return {"totalCount": total, "cursor": {"nextCursor": following, "size": self.size}}
 
 
@@ -76,7 +82,7 @@ def encode_cursor(offset: int) -> str:
     return base64.b64encode(str(offset).encode()).decode()
 
 
-def parse_cursor(raw: Any) -> Cursor:
+def parse_cursor(raw: Any, clamp: bool = False) -> Cursor:
     if raw is None:
         return Cursor(0, DEFAULT_SIZE)
     if not isinstance(raw, dict):
@@ -84,7 +90,7 @@ def parse_cursor(raw: Any) -> Cursor:
     unknown = set(raw) - {"size", "nextCursor"}
     if unknown:
         raise request_validation({"cursor": {sorted(unknown)[0]: ["This field was not expected."]}})
-    size = _int(raw["size"], "cursor", "size", 1, MAX_SIZE) if "size" in raw else DEFAULT_SIZE
+    size = _int(raw["size"], "cursor", "size", 1, MAX_SIZE, clamp) if "size" in raw else DEFAULT_SIZE
     token = raw.get("nextCursor")
     if token in (None, ""):
         return Cursor(0, size)

@@ -1,4 +1,4 @@
-"""Xentral's error bodies (docs/xentral.md#errors): RFC 7807 problem+json for 400/409, bare bodies for the rest."""
+"""Xentral's error bodies (docs/xentral.md#errors): RFC 9457 problem+json for 400/409, bare bodies for the rest."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ PROBLEM_TYPE = "application/problem+json"
 REQUEST_VALIDATION = "https://api.xentral.biz/problems/request-validation"
 GENERIC_VALIDATION = "https://api.xentral.biz/problems/generic-validation"
 CONFLICT = "https://api.xentral.biz/problems/conflict"
+CONFLICT_ITEMS = "https://api.xentral.biz/problems/conflictItems"
+TOKEN_SCOPES = "https://developer.xentral.com/reference/problems#token-scopes"  # noqa: S105 - a problem type URI
 
 # Symfony validator wording, which Xentral's messages follow.
 NOT_BLANK = "This value should not be blank."
@@ -47,6 +49,16 @@ def conflict(messages: list[str]) -> ProblemError:
     return ProblemError(409, {"type": CONFLICT, "title": "Conflict", "messages": messages})
 
 
+def conflict_items(items: list[tuple[int, str, list[str]]]) -> ProblemError:
+    """409 naming the conflicting resources: `(id, title, messages)` per item, the spec's `conflictItems` form."""
+    body = {
+        "type": CONFLICT_ITEMS,
+        "title": "Conflict",
+        "items": [{"id": ident, "title": title, "messages": messages} for ident, title, messages in items],
+    }
+    return ProblemError(409, body)
+
+
 def put_violation(violations: dict[str, Any], path: tuple[str | int, ...], message: str) -> None:
     """Insert `message` at `path` (list indices become string keys, like Symfony's property paths)."""
     node = violations
@@ -66,7 +78,3 @@ def put_violation(violations: dict[str, Any], path: tuple[str | int, ...], messa
 def empty(status: int, headers: dict[str, str] | None = None) -> Response:
     """403/404/406/415/429 carry no documented body (docs/xentral.md#errors), so the sandbox sends none."""
     return Response(b"", status_code=status, headers=headers)
-
-
-def unauthorized() -> Response:
-    return Response("Unauthorized", status_code=401, media_type="text/html")

@@ -1,4 +1,7 @@
-"""Product list and view (docs/xentral.md#products): SKU = `number`, locked = `isDisabled`."""
+"""Product lists and views, v2 and the deprecated v1 (docs/xentral.md#products): SKU = `number`, locked = `isDisabled`.
+
+Both versions take the same filters; v1's answers carry Deprecation and Sunset headers (front.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from .context import RequestContext, csv_response, json_response, paged, select
 from .filters import FilterSpec
 from .operations import CSV, MINIMAL, V2_BETA
 from .problems import empty
-from .representations import product_item, product_minimal, product_v2_beta, product_view
+from .representations import product_item, product_minimal, product_v2, product_v2_beta, product_view
 from .state import Record
 
 # Keys the sandbox models; the rest of the spec's 84 keys are accepted and match nothing-specific
@@ -135,4 +138,19 @@ def get_product(ctx: RequestContext) -> Response:
             data = product_v2_beta(ctx.state, product)
         else:
             data = product_view(ctx.state, product)
+    return json_response({"data": data}, ctx.media_type)
+
+
+def list_products_v2(ctx: RequestContext) -> Response:
+    with ctx.state.lock:
+        items = select(ctx, list(ctx.state.products.values()), _spec(ctx), _ORDER_FIELDS)
+        return json_response(paged(ctx, items, lambda p: product_v2(ctx.state, p, listed=True)))
+
+
+def get_product_v2(ctx: RequestContext) -> Response:
+    with ctx.state.lock:
+        product = ctx.state.products.get(ctx.path_params["id"])
+        if product is None:
+            return empty(404)
+        data = product_minimal(product) if ctx.media_type == MINIMAL else product_v2(ctx.state, product, listed=False)
     return json_response({"data": data}, ctx.media_type)

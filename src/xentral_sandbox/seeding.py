@@ -2,7 +2,7 @@
 
 `unified-order-api sandbox --seed FILE` / `demo --seed FILE` read a JSON object with any of the
 packaged seed's collections (`products`, `customers`, `shippingMethods`, `paymentMethods`,
-`projects`, `externalReferenceTargets`, `salesOrders`) and `numberRanges`. Records are in Xentral's
+`projects`, `externalReferenceTargets`, `salesChannels`, `salesOrders`) and `numberRanges`. Records are in Xentral's
 wire shape, as in `seed.json`; a record with the id of a packaged one replaces it, one without an id
 gets the next free id (customers also the next customer number). A product needs a `number`,
 a customer a `name`; products default to project 1, the normal tax rate and their number as name.
@@ -22,6 +22,7 @@ COLLECTIONS = (
     "shippingMethods",
     "paymentMethods",
     "externalReferenceTargets",
+    "salesChannels",
     "customers",
     "products",
     "salesOrders",

@@ -5,13 +5,18 @@ from __future__ import annotations
 import copy
 import json
 import threading
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .readings import Readings
 from .seeding import merge_seed, read_seed_file
 
 Record = dict[str, Any]
+
+if TYPE_CHECKING:
+    from .config import SandboxConfig
 
 
 def load_seed(path: Path | None = None) -> dict[str, Any]:
@@ -21,16 +26,39 @@ def load_seed(path: Path | None = None) -> dict[str, Any]:
     return merge_seed(data, read_seed_file(path)) if path else data
 
 
+class UnknownOrder(KeyError):
+    """No sales order with that id."""
+
+
+def tokens_of(config: SandboxConfig) -> dict[str, frozenset[str] | None]:
+    """The configured token with every scope (None), and the limited ones with theirs."""
+    return {config.token: None, **{token: frozenset(scopes) for token, scopes in config.limited_tokens.items()}}
+
+
 def _by_id(items: list[Record]) -> dict[str, Record]:
     return {str(item["id"]): item for item in items}
 
 
 class SandboxState:
-    """Collections are `id → record` dicts in insertion (= id) order. Hold `lock` while reading or writing."""
+    """Collections are `id → record` dicts in insertion (= id) order. Hold `lock` while reading or writing.
 
-    def __init__(self, seed_path: Path | None = None) -> None:
+    Besides the records, the instance's settings live here as in Xentral: its tokens (token → scopes, None
+    for all) and the readings of the contested points (readings.py). `reset` restores both.
+    """
+
+    def __init__(
+        self,
+        seed_path: Path | None = None,
+        readings: Readings | None = None,
+        tokens: Mapping[str, frozenset[str] | None] | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self._seed = load_seed(seed_path)
+        self._readings = readings or Readings()
+        self._tokens = dict(tokens or {})
+        self.readings = self._readings
+        self.tokens: dict[str, frozenset[str] | None] = {}
+        self.sales_channels: dict[str, Record] = {}
         self.customers: dict[str, Record] = {}
         self.products: dict[str, Record] = {}
         self.sales_orders: dict[str, Record] = {}
@@ -52,7 +80,10 @@ class SandboxState:
             self.payment_methods = _by_id(seed.get("paymentMethods", []))
             self.projects = _by_id(seed.get("projects", []))
             self.external_reference_targets = _by_id(seed.get("externalReferenceTargets", []))
+            self.sales_channels = _by_id(seed.get("salesChannels", []))
             self.number_ranges = {k: int(v) for k, v in seed.get("numberRanges", {}).items()}
+            self.readings = self._readings
+            self.tokens = dict(self._tokens)
 
     @staticmethod
     def next_id(collection: dict[str, Record]) -> str:
@@ -81,3 +112,17 @@ class SandboxState:
             record.setdefault("id", self.next_id(self.products))
             self.products[str(record["id"])] = record
             return str(record["id"])
+
+    def set_traffic_lights(self, order_id: str, **lights: bool) -> None:
+        """Set traffic lights of one order (trafficlights.py); an unknown order is `UnknownOrder`, an unknown
+        light a KeyError."""
+        with self.lock:
+            if order_id not in self.sales_orders:
+                raise UnknownOrder(order_id)
+            current = self.sales_orders[order_id]["trafficLights"]
+            unknown = set(lights) - set(current)
+            if unknown:
+                raise KeyError(f"unknown traffic lights: {', '.join(sorted(unknown))}")
+            if not all(isinstance(value, bool) for value in lights.values()):
+                raise TypeError("traffic lights are true or false")
+            current.update(lights)

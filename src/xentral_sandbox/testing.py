@@ -12,7 +12,7 @@ from .calllog import CallLog
 from .config import SandboxConfig
 from .faults import FaultInjector
 from .server import Background
-from .state import SandboxState
+from .state import SandboxState, tokens_of
 
 ACCEPT = "application/json, application/problem+json, text/html;q=0.5"
 
@@ -45,7 +45,7 @@ class SandboxHandle:
 @contextmanager
 def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxHandle]:
     config = config or SandboxConfig()
-    app = create_app(SandboxState(config.seed_path), config)
+    app = create_app(SandboxState(config.seed_path, config.readings, tokens_of(config)), config)
     server = Background(app)
     server.start()
     try:

@@ -16,7 +16,13 @@ from .problems import MISSING, UNEXPECTED, ProblemError, generic_validation, put
 Id = Annotated[str, Field(pattern=r"\d+")]
 # Assumption: format "email" fields accept "" as well (Xentral stores empty strings for absent addresses).
 Email = Annotated[str, Field(pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Currency = Literal["EUR", "PLN", "CHF", "USD", "GBP"]
+# The currencies of the 2026 spec's money objects (ISO 4217; tests pin the list to the spec's enum).
+CURRENCIES = (
+    "EUR", "USD", "JPY", "BGN", "CZK", "DKK", "GBP", "HUF", "PLN", "RON", "SEK", "CHF", "ISK", "NOK", "HRK", "RUB",
+    "TRY", "AUD", "BRL", "CAD", "CNY", "HKD", "IDR", "ILS", "INR", "KRW", "MXN", "MYR", "NZD", "PHP", "SGD", "THB",
+    "ZAR", "ARS", "CLP", "SAR", "AED", "QAR",
+)  # fmt: skip
+Currency = Literal[CURRENCIES]  # type: ignore[valid-type]
 AddressType = Literal["mr", "mrs", "company", "other"]
 
 
@@ -34,7 +40,7 @@ class Ref(Closed):
     id: Id
 
 
-# --- customers v1 ---
+# --- customers v1: TEMPORARY, the bridge of customers_v1.py only (the 2026 API has no v1 customer create) ---
 class CustomerAddress(Closed):
     street: str
     zip: str
@@ -81,13 +87,13 @@ class CustomerV1(Closed):
     tags: list[Ref] | None = None
 
 
-# --- customers v2 (the root schema has no additionalProperties: false) ---
+# --- customers v2 (the create's root schema has no additionalProperties: false; its members are closed) ---
 class AdditionalData(Closed):
-    key: str
+    label: str
     value: str | None
 
 
-class ContactV2(Closed):
+class ContactDetails(Closed):
     phone: str | None = None
     mobile: str | None = None
     fax: str | None = None
@@ -100,32 +106,123 @@ class ProjectRefV2(Closed):
     id: Id | None = None
 
 
-class Lead(Closed):
-    isLead: bool
-    status: str | None
+class NullableRef(Closed):
+    id: Id
 
 
-class ContactRef(Open):
-    id: str
+class CustomerTax(Closed):
+    taxation: Literal["domestic", "eu-delivery", "export", "free"] | None = None
+    taxDisplay: Literal["automatically", "always-net", "always-gross"] | None = None
+    useDeliveryThreshold: bool | None = None
+    taxNumber: str | None = None
+    vatId: str | None = None
 
 
-class CustomerV2(Open):
-    type: Literal["person", "company"] | None = None
+class CustomerPaymentTerms(Closed):
+    fixedPaymentTerms: bool | None = None
+    paymentTargetDays: int | None = None
+    paymentTargetDiscount: float | None = None
+    paymentTargetDiscountDays: int | None = None
+
+
+class CustomerFinancials(Closed):
+    tax: CustomerTax | None = None
+    paymentTerms: CustomerPaymentTerms | None = None
+    paymentMethod: NullableRef | None = None
+    subscriptionPaymentMethod: Literal["invoice", "direct-debit"] | None = None
+    customsInformation: str | None = None
+    creditLimit: float | None = None
+    defaultCurrency: str | None = None
+
+
+class CustomFieldValue(Closed):
+    id: int
+    value: str | None
+
+
+class CustomerCreateV2(Open):
+    """The members the sandbox models are checked; the rest of the open root (bank account, document delivery,
+    shipping, marketing …) is accepted as the schema allows and not stored."""
+
+    customerType: Literal["person", "company"] | None = None
     firstname: str | None = None
     lastname: str | None = None
     name: str | None = None
     title: str | None = None
     birthdate: date | None = None
     number: str | None = None
+    deviatingCustomerNumber: str | None = None
     salutation: Literal["mr", "mrs", "company", "other"] | None = None
     salutationPhrase: str | None = None
     department: str | None = None
     subDepartment: str | None = None
     project: ProjectRefV2 | None = None
-    contact: ContactV2 | None = None
-    backOfficeContact: ContactRef | None = None
-    distributionContact: ContactRef | None = None
-    lead: Lead | None = None
+    contactDetails: ContactDetails | None = None
+    accountManager: NullableRef | None = None
+    salesManager: NullableRef | None = None
+    isLead: bool | None = None
+    groups: list[int] | None = None
+    customFields: list[CustomFieldValue] | None = None
+    financials: CustomerFinancials | None = None
+
+
+# ISO 3166-1 alpha-2. Assumption: the sandbox checks the form (two capital letters), not the list of assigned
+# codes, so "de", "DEU" and "Germany" are refused.
+Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+Salutation = Literal["mr", "mrs", "company", "other"]
+
+
+class AddressContact(Closed):
+    phone: str | None = None
+    email: str | None = None
+    gln: Annotated[str, Field(max_length=13)] | None = None
+
+
+class DeliveryDetails(Closed):
+    defaultDeliveryAddress: bool | None = None
+    termsOfDelivery: str | None = None
+    vatId: str | None = None
+    taxType: Literal["domestic", "eu-delivery", "export", "free"] | None = None
+    internalComment: str | None = None
+    note: str | None = None
+
+
+class MasterdataAddress(Closed):
+    type: Literal["masterdata"]
+    street: str
+    addressSupplement: str | None = None
+    zip: str | None = None
+    city: str
+    country: Country
+    state: str | None = None
+
+
+class BillingAddressV2(Closed):
+    type: Literal["billingaddress"]
+    name: str
+    salutation: Salutation | None = None
+    street: str
+    addressSupplement: str | None = None
+    zip: str | None = None
+    city: str
+    country: Country
+    state: str | None = None
+    department: str | None = None
+    subDepartment: str | None = None
+    contactDetails: AddressContact | None = None
+
+
+class DeliveryAddressV2(BillingAddressV2):
+    type: Literal["deliveryaddress"]  # type: ignore[assignment]
+    deliveryDetails: DeliveryDetails | None = None
+
+
+# `POST /api/v2/customers/{customerId}/addresses`: one of three closed shapes, chosen by `type`.
+ADDRESS_MODELS: dict[str, type[BaseModel]] = {
+    "masterdata": MasterdataAddress,
+    "billingaddress": BillingAddressV2,
+    "deliveryaddress": DeliveryAddressV2,
+}
 
 
 # --- sales order import ---
@@ -142,9 +239,20 @@ class ProductRef(Closed):
 
 
 class LineTax(Open):
+    """A position's tax; `taxText` became optional there in 2026 (shipping costs and discounts still need it)."""
+
     vatCategory: Literal["reduced", "normal", "exempt"] | None = None
     rate: float | None = None
+    taxText: str | None = None
+
+
+class ChargeTax(LineTax):
     taxText: str | None
+
+
+class QualityControl(Open):
+    batch: str | None = None
+    bestBeforeDate: date | None = None
 
 
 class Position(Closed):
@@ -156,6 +264,9 @@ class Position(Closed):
     price: Money | None = None
     discount: float | None = None
     webId: str | None = None
+    desiredDeliveryDate: date | None = None
+    desiredDeliveryDateAsCalendarWeek: bool | None = None
+    desiredQualityControlAttributes: QualityControl | None = None
 
 
 class ShippingCost(Closed):
@@ -163,7 +274,7 @@ class ShippingCost(Closed):
     quantity: float
     comment: str | None = None
     shippingCostProduct: ProductRef
-    tax: LineTax | None = None
+    tax: ChargeTax | None = None
     price: Money | None = None
     discount: float | None = None
     webId: str | None = None
@@ -172,7 +283,7 @@ class ShippingCost(Closed):
 class DiscountPosition(Closed):
     quantity: float
     discountProduct: ProductRef
-    tax: LineTax | None = None
+    tax: ChargeTax | None = None
     value: Money | None = None
     webId: str | None = None
 
@@ -191,25 +302,29 @@ class BillingAddress(Closed):
     country: str
     addressSupplement: str | None = None
     gln: str | None = None
+    phoneNumber: str | None = None
+    mobile: str | None = None
     salutation: str | None = None
     email: Email | None = None
-    # The spec's import example sends it (docs/xentral.md#sales-order-import); kept permissive for that reason.
     title: str | None = None
 
 
 class ShippingAddress(Closed):
+    """Only `name` and `country` are required since 2026."""
+
     type: AddressType | None = None
     name: str
     department: str | None = None
     contactPerson: str | None = None
     subDepartment: str | None = None
-    street: str
-    zipCode: str
-    city: str
+    street: str | None = None
+    zipCode: str | None = None
+    city: str | None = None
     state: str | None = None
     country: str
     addressSupplement: str | None = None
     gln: str | None = None
+    title: str | None = None
     email: Email | None = None
 
 
@@ -226,25 +341,45 @@ class PaymentTerms(Closed):
     paymentTargetDiscount: float | None = None
     paymentTargetDays: int | None = None
     paymentTargetDiscountDays: int | None = None
+    directDebitDate: date | None = None
+
+
+class CostCenter(Closed):
+    id: Id
+    number: str | None
 
 
 class Financials(Closed):
     paymentMethod: Ref
     currency: str
+    costCenter: CostCenter | None = None
     billingAddress: BillingAddress | None = None
     tax: Tax | None = None
     paymentTerms: PaymentTerms | None = None
 
 
+class WarehouseRef(Open):
+    id: str | None = None
+
+
 class Delivery(Open):
-    """allOf of two open objects in the spec, so unknown members are tolerated here."""
+    """allOf of three open objects in the spec, so unknown members are tolerated here."""
 
     autoShipping: bool | None = None
     fastLane: bool | None = None
     shippingCosts: list[ShippingCost] | None = None
+    # Only one of the two (checked in orders.py).
+    storageCountry: str | None = None
+    preferredWarehouse: WarehouseRef | None = None
     shippingAddress: ShippingAddress | None = None
     shippingMethod: Ref
     deliveryTerms: Ref | None = None
+
+
+class SetTotalAmount(Open):
+    isActive: bool | None = None
+    maximumDifferenceToCalculatedSum: float | None = None
+    totalGrossAmountFromExternal: float | None = None
 
 
 class Language(Closed):
@@ -281,6 +416,7 @@ class SalesOrderImport(Closed):
     delivery: Delivery
     positions: list[Position]
     discountPositions: list[DiscountPosition] | None = None
+    setTotalAmount: SetTotalAmount | None = None
 
 
 _MESSAGES = {
@@ -337,4 +473,4 @@ def strict_json_validate(model: type[BaseModel], body: bytes) -> dict[str, Any]:
     return data
 
 
-__all__ = ["CustomerV1", "CustomerV2", "ProblemError", "SalesOrderImport", "strict_json_validate"]
+__all__ = ["ADDRESS_MODELS", "CustomerCreateV2", "ProblemError", "SalesOrderImport", "strict_json_validate"]

@@ -81,15 +81,15 @@ def test_admin_endpoints(client: httpx.Client, sandbox: SandboxHandle) -> None:
 
 
 def test_call_log_counts_and_clear(client: httpx.Client, sandbox: SandboxHandle) -> None:
-    client.get("/api/v1/customers/1")
-    client.get("/api/v1/customers/2?x=1")
+    client.get("/api/v2/customers/1")
+    client.get("/api/v2/customers/2?x=1")
     client.get("/api/v1/products")
-    assert sandbox.calls.count("GET /api/v1/customers/{id}") == 2
+    assert sandbox.calls.count("GET /api/v2/customers/{id}") == 2
     assert sandbox.calls.count() == 3
     record = sandbox.calls.records()[1]
     assert (record.method, record.path, record.query, record.status) == (
         "GET",
-        "/api/v1/customers/2",
+        "/api/v2/customers/2",
         "x=1",
         200,
     )
@@ -124,7 +124,7 @@ def test_ignore_filters_answers_unfiltered_pages(client: httpx.Client, sandbox: 
     assert _references(client.get("/api/v1/salesOrders", params=_by_reference("SHOP-1"))) == ["SHOP-1", "SHOP-2"]
     assert client.get("/api/v1/products", params=by_number).json()["extra"]["totalCount"] == products
     by_email = {"filter[0][key]": "email", "filter[0][op]": "equals", "filter[0][value]": "nobody@ex.de"}
-    assert len(client.get("/api/v1/customers", params=by_email).json()["data"]) == len(sandbox.state.customers)
+    assert len(client.get("/api/v2/customers", params=by_email).json()["data"]) == len(sandbox.state.customers)
     # The filter is still validated, paging still applies.
     bad = {"filter[0][key]": "bogus", "filter[0][op]": "equals", "filter[0][value]": "x"}
     assert client.get("/api/v1/salesOrders", params=bad).status_code == 400

@@ -7,6 +7,7 @@ import pytest
 
 from tests.sandbox.sandbox_payloads import order_payload
 from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.readings import Readings
 from xentral_sandbox.testing import running_sandbox
 
 IMPORT = "/api/v1/salesOrders/actions/import"
@@ -71,13 +72,18 @@ def test_missing_required_and_nested_references(client: httpx.Client) -> None:
 
 
 def test_duplicates_accepted_by_default_and_rejectable() -> None:
+    readings = Readings(repeated_reference="refused-400")
     with (
-        running_sandbox(SandboxConfig(rate_limit=None, reject_duplicate_external_order_number=True)) as h,
+        running_sandbox(SandboxConfig(rate_limit=None, readings=readings)) as h,
         httpx.Client(base_url=h.base_url, headers=h.headers) as c,
     ):
         assert c.post(IMPORT, json=order_payload()).status_code == 201
         r = c.post(IMPORT, json=order_payload())
         assert r.status_code == 400 and "externalOrderNumber" in r.json()["violations"]
+        h.state.readings = Readings(repeated_reference="refused-409")
+        r = c.post(IMPORT, json=order_payload(externalOrderNumber="shop-1001"))  # references ignore case
+        assert r.status_code == 409 and r.json()["type"] == "https://api.xentral.biz/problems/conflict"
+        assert c.get("/api/v1/salesOrders").json()["extra"]["totalCount"] == 1
 
 
 def test_locked_products_can_be_allowed() -> None:

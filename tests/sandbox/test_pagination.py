@@ -40,7 +40,7 @@ def test_customer_cursor_walks_to_the_end(client: httpx.Client, sandbox: Sandbox
     pages = 0
     while True:
         params = {"cursor[size]": "3"} | ({"cursor[nextCursor]": cursor} if cursor else {})
-        body = client.get("/api/v1/customers", params=params).json()
+        body = client.get("/api/v2/customers", params=params).json()
         pages += 1
         seen += [c["id"] for c in body["data"]]
         assert body["extra"]["totalCount"] == 7
@@ -53,6 +53,6 @@ def test_customer_cursor_walks_to_the_end(client: httpx.Client, sandbox: Sandbox
 
 
 def test_cursor_is_base64_offset_and_bad_cursor_is_400(client: httpx.Client) -> None:
-    body = client.get("/api/v1/customers?cursor[size]=1").json()
+    body = client.get("/api/v2/customers?cursor[size]=1").json()
     assert body["extra"]["cursor"] == {"nextCursor": "MQ==", "size": 1}
-    assert client.get("/api/v1/customers?cursor[nextCursor]=%%%").status_code == 400
+    assert client.get("/api/v2/customers?cursor[nextCursor]=%%%").status_code == 400
