@@ -20,7 +20,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.xentral.test_client_requests import BASE_URL, CALLS, TOKEN, _answer, _path_pattern, _spec
+from tests.xentral.test_client_requests import (
+    _V1_CUSTOMERS_LEFT,
+    BASE_URL,
+    CALLS,
+    STILL_ON_V1_CUSTOMERS,
+    TOKEN,
+    _answer,
+    _path_pattern,
+    _spec,
+)
 from unified_order_api.xentral import XentralClient, XentralHttpGateway
 from unified_order_api.xentral.negotiation import DECLARED
 
@@ -75,7 +84,9 @@ def test_quality_follows_the_rfc() -> None:
     assert quality("*/*", "text/csv") == 1.0
 
 
-@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=[_V1_CUSTOMERS_LEFT] if n in STILL_ON_V1_CUSTOMERS else []) for n in sorted(CALLS)]
+)
 async def test_accept_satisfies_the_declared_responses(name: str) -> None:
     _, raw = _spec()  # skips when the spec is absent
     sent: list[httpx.Request] = []
@@ -124,11 +135,38 @@ SPEC_OPERATIONS = {
 }
 
 
-def test_the_client_table_copies_the_spec() -> None:
+# TEMPORARY, until the client's table follows the 2026 spec: these operations are gone from it (the v1
+# customers) or declare other types there (v1 products lost the v2-beta list type, the order view gained PDF,
+# several 401s gained a JSON body). Strict: a row that starts to match fails its xfail, and the client engineer
+# removes it from this set.
+TABLE_STILL_2024 = frozenset(
+    {
+        "list_products",
+        "get_product",
+        "list_customers",
+        "get_customer",
+        "create_customer_v1",
+        "create_customer_v2",
+        "get_sales_order",
+        "list_shipping_methods",
+        "list_payment_methods",
+    }
+)
+_TABLE_STILL_2024 = pytest.mark.xfail(strict=True, reason="the client's table still copies the 2024 spec here")
+
+
+def test_the_client_table_names_every_operation() -> None:
+    assert set(DECLARED) == set(SPEC_OPERATIONS)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=[_TABLE_STILL_2024] if n in TABLE_STILL_2024 else []) for n in sorted(SPEC_OPERATIONS)],
+)
+def test_the_client_table_copies_the_spec(name: str) -> None:
     """`negotiation.DECLARED` holds exactly the spec's types for every operation the client has."""
     _, raw = _spec()
-    assert set(DECLARED) == set(SPEC_OPERATIONS)
-    for name, (method, path) in SPEC_OPERATIONS.items():
-        success, errors = declared_types(raw["paths"][path][method])
-        assert set(DECLARED[name].success) == set(success), name
-        assert set(DECLARED[name].errors) == set(errors), name
+    method, path = SPEC_OPERATIONS[name]
+    success, errors = declared_types(raw["paths"][path][method])
+    assert set(DECLARED[name].success) == set(success), name
+    assert set(DECLARED[name].errors) == set(errors), name

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from functools import cache
@@ -28,6 +27,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
+from tests.support.spec import load_openapi, spec_path
 from unified_order_api.orders.model import (
     Address,
     LineTax,
@@ -56,22 +56,14 @@ BASE_URL = "https://demo.xentral.biz"  # matches the spec's server `https://{xen
 TOKEN = "contract-test-token"
 
 
-def find_spec_path() -> Path | None:
-    """`XENTRAL_OPENAPI_SPEC`, else `<repo root>/../shared/xentral/openapi-subset.json`."""
-    configured = os.environ.get("XENTRAL_OPENAPI_SPEC")
-    if configured:
-        return Path(configured)
-    repo_root = Path(__file__).resolve().parents[2]
-    candidate = repo_root.parent / "shared" / "xentral" / "openapi-subset.json"
-    return candidate if candidate.is_file() else None
-
-
 @cache
+def _loaded(path: Path) -> tuple[Any, dict[str, Any]]:
+    return load_openapi(path), json.loads(path.read_text())
+
+
 def _spec() -> tuple[Any, dict[str, Any]]:
-    path = find_spec_path()
-    if path is None or not path.is_file():
-        pytest.skip("Xentral OpenAPI spec not found: set XENTRAL_OPENAPI_SPEC or provide ../shared/xentral/")
-    return openapi_core.OpenAPI.from_file_path(str(path)), json.loads(path.read_text())
+    """The Xentral 2026 spec (tests/support/spec.py: `XENTRAL_OPENAPI_SPEC` or `../shared/xentral/`)."""
+    return _loaded(spec_path())
 
 
 # --- openapi-core request adapter ----------------------------------------------------------
@@ -373,7 +365,28 @@ CALLS: dict[str, Call] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CALLS))
+# TEMPORARY, until the client speaks v2 customers: these calls still go to the 2024 v1 customer operations, which
+# the 2026 spec no longer has. Strict: once the client's switch makes them valid, the xfail itself fails, and
+# the client engineer removes this set.
+STILL_ON_V1_CUSTOMERS = frozenset(
+    {
+        "create_customer_v1",
+        "gateway_create_customer",
+        "gateway_find_customers_number",
+        "gateway_get_customer",
+        "get_customer",
+        "list_customers_email",
+        "list_customers_next",
+    }
+)
+_V1_CUSTOMERS_LEFT = pytest.mark.xfail(
+    strict=True, reason="the client still calls the v1 customer operations the 2026 spec removed"
+)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=[_V1_CUSTOMERS_LEFT] if n in STILL_ON_V1_CUSTOMERS else []) for n in sorted(CALLS)]
+)
 async def test_request_matches_the_official_spec(name: str) -> None:
     _spec()  # skip early when the spec is absent
     sent: list[httpx.Request] = []
@@ -395,8 +408,8 @@ def test_validator_catches_bad_requests() -> None:
     """The checks above can fail: an unknown body key, filter key and a missing page member."""
     bad_body = httpx.Request(
         "POST",
-        f"{BASE_URL}/api/v1/customers",
-        json={"type": "person", "general": {"name": "x"}, "nope": 1},
+        f"{BASE_URL}/api/v2/customers",
+        json={"customerType": "person", "firstname": "x", "lastname": "y", "contactDetails": {"nope": 1}},
         headers={"Authorization": f"Bearer {TOKEN}"},
     )
     bad_filter = httpx.Request(

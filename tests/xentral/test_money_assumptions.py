@@ -40,9 +40,13 @@ def test_tax_rate_is_sent_on_the_scale_of_the_projects_rates(spec_path: Path) ->
 
 
 def test_a_line_sends_only_one_of_rate_and_category(spec_path: Path) -> None:
-    tax = _import_schema(spec_path)["properties"]["positions"]["items"]["properties"]["tax"]
+    schema = _import_schema(spec_path)["properties"]
+    tax = schema["positions"]["items"]["properties"]["tax"]
     assert "only one of `rate` or `vatCategory`" in tax["properties"]["rate"]["description"]
-    assert tax["required"] == ["taxText"]
+    # The 2026 spec made a position's taxText optional; shipping costs still require it, so it is always sent.
+    assert "taxText" in tax["properties"] and "taxText" not in tax.get("required", [])
+    shipping = schema["delivery"]["allOf"][0]["properties"]["shippingCosts"]["items"]["properties"]["tax"]
+    assert shipping["required"] == ["taxText"]
     for line_tax in (LineTax("normal", None, Decimal(19)), LineTax(None, Decimal(6), Decimal(6))):
         body = tax_body(line_tax)
         assert ("rate" in body) != ("vatCategory" in body) and "taxText" in body
