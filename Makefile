@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test test-fast lint serve sandbox bench clean
+.PHONY: run test test-fast lint serve sandbox bench settings-doc clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ sandbox: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/orders_bench.py
+
+# The settings reference, written from the settings models (a test fails when the committed file differs).
+settings-doc: $(STAMP)
+	$(BIN)/python -m unified_order_api.config.reference docs/reference/settings.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

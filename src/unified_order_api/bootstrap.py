@@ -14,7 +14,7 @@ import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from .cache import Cache, CachedLookups, MemoryCache, RedisCache
+from .cache import Cache, CachedLookups, CacheTtls, MemoryCache, RedisCache
 from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies
 from .config.rules import startup_problems
@@ -293,7 +293,10 @@ def coalescing_gateway(
 
 
 def lookup_cache(
-    instance_name: str = DEFAULT_INSTANCE, redis: SharedRedis | None = None, metrics: Metrics | None = None
+    settings: Settings,
+    instance_name: str = DEFAULT_INSTANCE,
+    redis: SharedRedis | None = None,
+    metrics: Metrics | None = None,
 ) -> Cache:
     """Products and customers of one instance: in this process, or in Redis so every process shares
     one cache. Redis keys carry the instance's name: ids of one instance mean nothing in another."""
@@ -305,7 +308,7 @@ def lookup_cache(
             owns_connection=False,
             on_bypass=(lambda: metrics.redis_bypassed("cache")) if metrics else None,
         )
-    return MemoryCache()
+    return MemoryCache(max_entries=settings.cache.max_entries)
 
 
 def xentral_instances(
@@ -324,11 +327,13 @@ def xentral_instances(
         transport = (transports or {}).get(name)
         hooks = metrics.for_instance(name)
         client = xentral_client(settings, instance, transport, limiter=limiter, metrics=hooks)
-        cache = lookup_cache(name, redis, metrics)
+        cache = lookup_cache(settings, name, redis, metrics)
         coalesced = coalescing_gateway(settings, client, running, on_untrusted=hooks.untrusted_answer)
+        lifetimes = settings.cache
         gateway = CachedLookups(
             coalesced,
             cache,
+            CacheTtls(lifetimes.product_seconds, lifetimes.missing_product_seconds, lifetimes.customer_seconds),
             on_lookup=lambda cache_name, hit: metrics.cache_hit(cache_name) if hit else metrics.cache_miss(cache_name),
         )
         built[name] = XentralInstanceAdapters(
@@ -339,7 +344,7 @@ def xentral_instances(
             cache=cache,
             coalescing=coalesced,
             gateway=gateway,
-            reference_data=ReferenceData(gateway),
+            reference_data=ReferenceData(gateway, ttl_seconds=lifetimes.reference_data_seconds),
             uncached=XentralHttpGateway(client, on_untrusted=hooks.untrusted_answer),
         )
     return built
@@ -409,6 +414,8 @@ async def bootstrap(
             batch_size=settings.queue.batch_size,
             poll_seconds=settings.queue.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
+            max_requeues=settings.queue.max_requeues,
+            backoff_cap_seconds=settings.queue.backoff_cap_seconds,
         )
     return Container(
         queue_worker=queue_worker,

@@ -20,7 +20,10 @@ __all__ = ["PURGE_INTERVAL_SECONDS", "QUEUE_DEPTH_INTERVAL_SECONDS", "purge_fore
 log = structlog.get_logger(__name__)
 
 PURGE_INTERVAL_SECONDS = 3600.0
+"""Finished attempts are purged hourly: retention is counted in days, so an hour late is nothing, and a
+purge is one DELETE whatever it finds."""
 QUEUE_DEPTH_INTERVAL_SECONDS = 5.0
+"""The queue-depth gauge is one COUNT this often: fresh for any scrape interval, cheap for the database."""
 
 
 async def purge_forever(attempts: Attempts, retention: dt.timedelta, clock: Clock = utc_now) -> None:

@@ -25,6 +25,7 @@ from .policies import order_policies
 from .rules import CLIENT_MAPS, CLIENT_SECTIONS, NEVER_IMPORTED
 from .sections import (
     INSTANCE_NAME,
+    CacheSettings,
     ConsoleOperator,
     ConsoleSettings,
     Limits,
@@ -43,6 +44,7 @@ __all__ = [
     "NEVER_IMPORTED",
     "RESERVED_ENV_PREFIX",
     "ApiClient",
+    "CacheSettings",
     "ConsoleOperator",
     "ConsoleSettings",
     "CustomerPolicy",

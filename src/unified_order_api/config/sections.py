@@ -17,6 +17,7 @@ from . import rules
 
 __all__ = [
     "INSTANCE_NAME",
+    "CacheSettings",
     "ConsoleOperator",
     "ConsoleSettings",
     "Limits",
@@ -84,6 +85,11 @@ class QueuePolicy(Section):
     (`concurrency` is the former name.)"""
     poll_seconds: float = Field(default=0.5, gt=0)
     """How often an idle worker looks for work."""
+    max_requeues: int = Field(default=12, ge=0)
+    """Times a queued order is put back after a failure on Xentral's side (down, rate limited, an unexpected
+    crash) before it fails for good."""
+    backoff_cap_seconds: float = Field(default=900.0, gt=0)
+    """Longest wait before a requeued order is tried again; the waits double from 2 s up to this."""
     coalesce_ms: float = Field(default=250.0, ge=0, le=5000)
     """How long a queued order's Xentral reads (duplicate check, customer search, read-back) wait for the other
     orders' to share one call; a synchronous request joining them shortens the wait to its own."""
@@ -91,6 +97,22 @@ class QueuePolicy(Section):
 
 def _default_schedule() -> list[float]:
     return [10.0, 60.0, 300.0, 1800.0, 7200.0, 21600.0, 43200.0]
+
+
+class CacheSettings(Section):
+    """How long what was read from Xentral is reused. A stale entry never makes a wrong order: an import
+    Xentral refuses forgets it and resolves again."""
+
+    product_seconds: float = Field(default=300.0, gt=0)
+    """A product found by SKU (its id, price and tax class)."""
+    missing_product_seconds: float = Field(default=30.0, gt=0)
+    """An SKU Xentral does not have: short, so a product created in Xentral becomes orderable quickly."""
+    customer_seconds: float = Field(default=600.0, gt=0)
+    """A customer found by number or e-mail."""
+    reference_data_seconds: float = Field(default=300.0, gt=0)
+    """The lists of shipping and payment methods and projects that codes are resolved against."""
+    max_entries: int = Field(default=50_000, ge=1)
+    """Entries the in-process cache keeps per Xentral instance (without Redis); the least recently used go first."""
 
 
 class WebhookPolicy(Section):

@@ -26,7 +26,7 @@ from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
 from .clients import ApiClient, CodeMap
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
-from .sections import INSTANCE_NAME, ConsoleSettings, Limits, QueuePolicy, WebhookPolicy, XentralInstance
+from .sections import INSTANCE_NAME, CacheSettings, ConsoleSettings, Limits, QueuePolicy, WebhookPolicy, XentralInstance
 
 __all__ = ["Settings", "load_settings"]
 
@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     """How a repeated order is recognised."""
     limits: Limits = Field(default_factory=Limits)
     """What one HTTP request may cost the server."""
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    """How long what was read from Xentral is reused."""
     queue: QueuePolicy = Field(default_factory=QueuePolicy)
     """The async lane (`Prefer: respond-async`)."""
     webhooks: WebhookPolicy = Field(default_factory=WebhookPolicy)

@@ -8,7 +8,7 @@ through the service â€” its own attempt, state machine, lease and idempotency â€
 the middle of a batch resumes every order by reconciliation, and one order's failure never
 touches its batch-mates. The queue lives in the database, so it survives restarts and several
 instances share it. A transient failure puts an order back with a growing delay instead of
-failing it; after `MAX_REQUEUES` it fails visibly.
+failing it; after `max_requeues` (`queue.max_requeues`) it fails visibly.
 """
 
 from __future__ import annotations
@@ -27,12 +27,9 @@ from .ports import Attempts, OrderQueue
 from .reads import unhurried
 from .service import OrderService
 
-__all__ = ["MAX_REQUEUES", "QUEUE_BACKOFF_CAP", "QueueWorker"]
+__all__ = ["QueueWorker"]
 
 log = structlog.get_logger(__name__)
-
-MAX_REQUEUES = 12
-QUEUE_BACKOFF_CAP = 900.0
 
 
 class QueueWorker:
@@ -45,6 +42,8 @@ class QueueWorker:
         batch_size: int = 50,
         poll_seconds: float = 0.5,
         lease_seconds: float = 60.0,
+        max_requeues: int = 12,
+        backoff_cap_seconds: float = 900.0,
         clock: Clock = utc_now,
     ) -> None:
         self._service = service
@@ -53,6 +52,8 @@ class QueueWorker:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease = dt.timedelta(seconds=lease_seconds)
+        self._max_requeues = max_requeues
+        self._backoff_cap = backoff_cap_seconds
         self._clock = clock
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
 
@@ -104,10 +105,10 @@ class QueueWorker:
 
     async def _requeue(self, attempt: Attempt, error: OrderError, callback_url: str | None) -> None:
         requeues = attempt.count(StepName.REQUEUED)
-        if requeues >= MAX_REQUEUES:
+        if requeues >= self._max_requeues:
             await self._service.fail(attempt, error, callback_url)
             return
-        delay = min(QUEUE_BACKOFF_CAP, max(error.retry_after or 0, 2.0 * 2**requeues))
+        delay = min(self._backoff_cap, max(error.retry_after or 0, 2.0 * 2**requeues))
         attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)
         attempt.record(StepName.REQUEUED, self._clock(), f"{error.code}: retry in {delay:.0f}s")
         await self._attempts.save(attempt)

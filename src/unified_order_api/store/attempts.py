@@ -34,6 +34,9 @@ from .grouped_inserts import GroupedAttemptInserts
 from .tables import customer_creations, order_attempts, webhook_deliveries
 
 _CLAIM_ROUNDS = 8
+"""Tries of one claim whose key's row changed or vanished between insert and read (a concurrent claim or
+purge). Each lost round means another writer won; eight is far above real contention, and a bound turns
+a bug into an error instead of a busy loop."""
 # Built once: constructing the statement per call cost about half of a claim's time.
 _INSERT_ATTEMPT = insert(order_attempts)
 # A progress save, fenced by the owner token. Built once: the values come as parameters (their keys

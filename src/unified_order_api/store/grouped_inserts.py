@@ -24,8 +24,8 @@ from .tables import order_attempts
 
 __all__ = ["MAX_GROUP", "GroupedAttemptInserts"]
 
-# Rows per statement: far below SQLite's 32,766 bound variables at about 20 columns a row.
 MAX_GROUP: Final = 200
+"""Rows per statement: far below SQLite's 32,766 bound variables at about 20 columns a row."""
 
 # Per dialect (PostgreSQL or SQLite): insert, skip rows that conflict, answer the ids of the rows inserted.
 _STATEMENTS: Final = {

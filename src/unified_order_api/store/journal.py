@@ -37,6 +37,9 @@ __all__ = ["SqlOrderJournal"]
 _A = order_attempts.c
 _RUNNING = [state.value for state in AttemptState if state.in_progress]
 _NOTE_ROUNDS = 8
+"""Tries of one console note when the attempt's version moved under it (the order was writing its own
+steps). A running order writes a few steps a second, so eight rounds find a gap; the bound turns a bug
+into an error instead of a busy loop."""
 _EMAIL = _A.request[("customer", "email")].as_string()
 _SHIPPING = _A.request[("shipping",)].as_string()
 _PAYMENT = _A.request[("payment",)].as_string()
