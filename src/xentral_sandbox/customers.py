@@ -214,6 +214,7 @@ def create_address(ctx: RequestContext) -> Response:
             return empty(404)
         address = {k: v for k, v in data.items() if k not in {"contactDetails", "deliveryDetails"}}
         address |= {f"contact_{k}": v for k, v in (data.get("contactDetails") or {}).items()}
+        address |= dict(data.get("deliveryDetails") or {})
         if kind == "masterdata":
             if customer.get("address"):
                 raise conflict(["The customer already has a masterdata address."])

@@ -123,18 +123,28 @@ def _clean(address: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _customer_address(customer: Record, shipping: bool) -> dict[str, Any]:
-    """Addresses left out are filled from the customer master data (docs/xentral.md#sales-order-import)."""
-    addr = customer.get("address") or {}
+    """Addresses left out are filled from the customer (docs/xentral.md#sales-order-import).
+
+    Assumption, as Xentral's customer screen has it: the billing address is the customer's billing address
+    (the v2 `billingaddress`) when it has one, the shipping address its default delivery address (else its
+    first one), and either falls back to the masterdata address under the customer's name.
+    """
+    kind, default_flag = ("deliveryaddress", "defaultDeliveryAddress") if shipping else ("billingaddress", "")
+    own = [a for a in customer.get("addresses") or [] if a.get("type") == kind]
+    chosen = next((a for a in own if default_flag and a.get(default_flag)), own[0] if own else None)
+    addr = chosen or customer.get("address") or {}
+    salutation = addr.get("salutation") if chosen else None
     result = {
-        "type": "company" if customer.get("type") == "company" else "other",
-        "name": customer.get("name") or "",
+        "type": salutation or ("company" if customer.get("type") == "company" else "other"),
+        "name": (chosen or {}).get("name") or customer.get("name") or "",
         "street": addr.get("street") or "",
         "zipCode": addr.get("zip") or "",
         "city": addr.get("city") or "",
         "country": addr.get("country") or "",
     }
-    if customer.get("email"):
-        result["email"] = customer["email"]
+    email = addr.get("contact_email") if chosen else None
+    if email or customer.get("email"):
+        result["email"] = email or customer["email"]
     return result
 
 

@@ -1,9 +1,11 @@
 """A seed file of your own: products, customers, methods and projects added to (or replacing) the packaged seed.
 
 `unified-order-api sandbox --seed FILE` / `demo --seed FILE` read a JSON object with any of the
-packaged seed's collections (`products`, `customers`, `shippingMethods`, `paymentMethods`,
-`projects`, `externalReferenceTargets`, `salesChannels`, `salesOrders`) and `numberRanges`. Records are in Xentral's
-wire shape, as in `seed.json`; a record with the id of a packaged one replaces it, one without an id
+packaged seed's collections (`products`, `customers`, `shippingMethods`, `paymentMethods`, `projects`,
+`externalReferenceTargets`, `salesChannels`, `salesOrders`) and `numberRanges`. Records are in the form of
+`seed.json`: Xentral's wire shape for the catalogue lists, the sandbox's flat record for customers (`type`,
+`name`, `email`, `number`, `address` = the masterdata address, `addresses` = billing and delivery ones; the v2
+shapes are rendered from it). A record with the id of a packaged one replaces it, one without an id
 gets the next free id (customers also the next customer number). A product needs a `number`,
 a customer a `name`; products default to project 1, the normal tax rate and their number as name.
 """

@@ -92,10 +92,8 @@ def test_connector_fields_are_taken_and_shown(client: httpx.Client) -> None:
     body = order_payload(externalOrderId="gid://shopify/Order/5501", vatCheck=True, autoCreateDocuments="invoice")
     body["financials"]["billingAddress"] |= {"phoneNumber": "+49 30 99", "mobile": "+49 171 99"}
     body["delivery"] |= {"fastLane": True, "preferredWarehouse": {"id": "3"}}
-    body["discountPositions"] = [
-        {"discountProduct": {"id": "99"}, "quantity": 1, "value": {"amount": "1.00", "currency": "EUR"},
-         "tax": {"taxText": None}, "webId": "disc-7"}
-    ]  # fmt: skip
+    discount = {"discountProduct": {"id": "99"}, "quantity": 1, "value": {"amount": "1.00", "currency": "EUR"}}
+    body["discountPositions"] = [discount | {"tax": {"taxText": None}, "webId": "disc-7"}]
     body["delivery"]["shippingCosts"][0]["webId"] = "ship-7"
     view = _view(client, _import(client, body))
     assert view["externalOrderId"] == "gid://shopify/Order/5501" and view["autoCreateDocuments"] == "invoice"
@@ -190,3 +188,43 @@ def test_traffic_lights_are_set_per_order_for_tests(client: httpx.Client, sandbo
     assert (lights["shippingLockOk"], lights["creditLimitOk"], lights["stockOk"]) == (False, False, True)
     sandbox.state.set_traffic_lights(order_id, shippingLockOk=True)
     assert _lights(client, order_id)["shippingLockOk"] is True
+
+
+def test_an_order_without_addresses_takes_the_customers_billing_and_default_delivery_address(
+    client: httpx.Client,
+) -> None:
+    created = client.post("/api/v2/customers", json={"customerType": "person", "firstname": "Ida", "lastname": "Neu"})
+    customer = created.headers["location"].rsplit("/", 1)[1]
+    base = f"/api/v2/customers/{customer}/addresses"
+    where = {"street": "Hof 1", "zip": "50667", "city": "Köln", "country": "DE"}
+    assert client.post(base, json={"type": "masterdata", **where}).status_code == 201
+    billing = {"type": "billingaddress", "name": "Ida Neu GmbH", "salutation": "company", "street": "Rechnungsweg 2"}
+    billing |= {"zip": "50668", "city": "Köln", "country": "DE", "contactDetails": {"email": "rechnung@neu.de"}}
+    assert client.post(base, json=billing).status_code == 201
+    for street, default in (("Lager 3", False), ("Tor 4", True)):
+        delivery = {"type": "deliveryaddress", "name": "Ida Neu", "street": street, "city": "Bonn", "country": "DE"}
+        delivery["deliveryDetails"] = {"defaultDeliveryAddress": default}
+        assert client.post(base, json=delivery).status_code == 201
+    body = order_payload(customer={"id": customer})
+    del body["financials"]["billingAddress"]
+    view = _view(client, _import(client, body))
+    booked_billing = view["financials"]["billingAddress"]
+    assert (booked_billing["name"], booked_billing["street"], booked_billing["type"]) == (
+        "Ida Neu GmbH",
+        "Rechnungsweg 2",
+        "company",
+    )
+    assert booked_billing["email"] == "rechnung@neu.de"
+    assert view["delivery"]["shippingAddress"]["street"] == "Tor 4"
+    bare = client.post("/api/v2/customers", json={"customerType": "company", "name": "Nur Stamm"})
+    bare_id = bare.headers["location"].rsplit("/", 1)[1]
+    assert (
+        client.post(f"/api/v2/customers/{bare_id}/addresses", json={"type": "masterdata", **where}).status_code == 201
+    )
+    body = order_payload(customer={"id": bare_id}, externalOrderNumber="SHOP-2")
+    del body["financials"]["billingAddress"]
+    view = _view(client, _import(client, body))
+    assert (view["financials"]["billingAddress"]["name"], view["delivery"]["shippingAddress"]["street"]) == (
+        "Nur Stamm",
+        "Hof 1",
+    )
