@@ -130,6 +130,14 @@ def create_admin_app(
         """Body: {"token": "...", "scopes": ["customer:read", ...]} (scopes null: every scope)."""
         return await changed(request, set_token)
 
+    async def delete_token(request: Request) -> Response:
+        """The token is gone (expired, or deleted after 180 days unused): its requests answer 401 from now on."""
+        if denied := guard(request):
+            return denied
+        with state.lock:
+            state.tokens.pop(request.path_params["token"], None)
+        return Response(status_code=204)
+
     async def patch_traffic_lights(request: Request) -> Response:
         """Body: the lights to set on one order, e.g. {"stockOk": false} (trafficlights.py)."""
         return await changed(request, lambda lights: state.set_traffic_lights(request.path_params["id"], **lights))
@@ -146,6 +154,7 @@ def create_admin_app(
             Route(f"{ADMIN_PREFIX}/readings", get_readings, methods=["GET"]),
             Route(f"{ADMIN_PREFIX}/readings", put_readings, methods=["PUT"]),
             Route(f"{ADMIN_PREFIX}/tokens", put_token, methods=["PUT"]),
+            Route(f"{ADMIN_PREFIX}/tokens/{{token}}", delete_token, methods=["DELETE"]),
             Route(f"{ADMIN_PREFIX}/salesOrders/{{id}}/trafficLights", patch_traffic_lights, methods=["PATCH"]),
         ]
     )
