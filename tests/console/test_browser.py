@@ -2,7 +2,7 @@
 
 Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). The driver is named
 explicitly, so Selenium Manager never looks for (or downloads) one. Screenshots of the journal
-and the order pages go to `artifacts/screenshots/` (see the README).
+and the order pages go to `artifacts/screenshots/` (see docs/development/testing.md).
 """
 
 from __future__ import annotations

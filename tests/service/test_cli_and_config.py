@@ -86,17 +86,17 @@ def test_serve_names_the_client_and_field_of_a_bad_override_without_its_secrets(
     assert "must-not-show" not in result.stderr + result.stdout
 
 
-def _readme_toml(heading: str) -> str:
-    """The first TOML block under `heading` in the README."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split(f"## {heading}\n", 1)[1]
+def _documented_toml(page: str, heading: str) -> str:
+    """The first TOML block under `heading` in `page` (relative to docs/)."""
+    text = (Path(__file__).parents[2] / "docs" / page).read_text(encoding="utf-8")
+    section = text.split(f"## {heading}\n", 1)[1]
     return section.split("```toml\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_readme_example_of_two_shops_on_two_instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_documented_example_of_two_shops_on_two_instances(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _clean_env(monkeypatch)
     config = tmp_path / "uoa.toml"
-    config.write_text(_readme_toml("Several shops, several Xentral instances"), encoding="utf-8")
+    config.write_text(_documented_toml("concepts/instances.md", "An example"), encoding="utf-8")
     monkeypatch.setenv("UOA_CONFIG_FILE", str(config))
     settings = Settings()
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from .model import Address
 from .taxation import Prices, Taxation, VatCategory
 
-# What shops really send (Shopify financial_status, WooCommerce/Shopware states); README "payment_status".
+# What shops really send (Shopify financial_status, WooCommerce/Shopware states); docs/concepts/money.md.
 PaymentStatus = Literal[
     "paid",
     "pending",
