@@ -1,7 +1,7 @@
 """Fault injection: slow, failing, rate-limited or dropped answers, scoped by method, path and count.
 
 Besides those transport faults, two *misbehaviours* make the sandbox answer 200 with wrong content,
-like a careless server (issue 10; the service must notice, never act on it):
+like a careless server (the service must notice, never act on it):
 
 - `ignore_filters`: list endpoints answer as if no `filter` had been sent (the filter is still
   validated, paging and ordering still apply), i.e. an unfiltered page.

@@ -101,7 +101,7 @@ def test_the_order_page_shows_the_totals_check_and_flags_a_difference(
         assert created.status_code == 201
         reference = created.json()["reference"]
         plain = _order_page(client, reference)
-        # Every created order carries its totals check (issue 11): ours against Xentral's booked total.
+        # Every created order carries its totals check: ours against Xentral's booked total.
         assert '<span class="state completed" id="totals-state">matches</span>' in plain
         totals = {
             "net": "100.00",
@@ -131,7 +131,7 @@ def _order_page(client: httpx.Client, reference: str) -> str:
 
 
 def _store_totals(settings: Settings, reference: str, totals: dict[str, Any]) -> None:
-    """The receipt as the totals check (issue 11) stores it: its JSON carries `totals`."""
+    """The receipt as the totals check stores it: its JSON carries `totals`."""
     engine = create_engine(sync_url(settings.database_url))
     try:
         with engine.begin() as connection:

@@ -121,7 +121,7 @@ def _first_canonical(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
-# Fields the first implementation did not have (issue 11's money); unset, they must not change a digest.
+# Fields the first implementation did not have (the money fields); unset, they must not change a digest.
 _MONEY_FIELDS = {"prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total"}
 _MONEY_ITEM_FIELDS = {"tax_rate", "vat_category", "discount_percent"}
 

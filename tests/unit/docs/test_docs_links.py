@@ -23,7 +23,7 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
 _HTML_ANCHOR = re.compile(r"<a\s+(?:name|id)=\"([^\"]+)\"", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
-# `#19`, `issue 12`, `issues 3 and 4`, `PR 7`, `#19's`; not `#anchor` links, not `&#160;`.
+# A hash and digits, or "issue", "pull request" or "PR" and a number; not `#anchor` links, not `&#160;`.
 _ISSUE_NUMBER = re.compile(r"(?<![\w&/#])#\d+\b|\b(?:issues?|pull requests?|PRs?)\s+#?\d+", re.IGNORECASE)
 # Paths that leave the repository: `../…` in prose, or a machine's absolute paths.
 _OUTSIDE_PATH = re.compile(r"(?<![\w.])\.\./|(?<![\w.:/])/(?:work|home|Users|root|mnt)/")
@@ -166,7 +166,9 @@ def test_a_broken_link_and_an_outside_path_are_caught() -> None:
     assert broken(page, "../README.md#no-such-heading") is not None
     assert broken(page, "../../outside.md") == "leaves the repository"
     assert broken(page, "https://example.com/x.md#y") is None
-    assert _ISSUE_NUMBER.search("as decided in issue 12") and _ISSUE_NUMBER.search("see #19")
+    number = 7  # built here, so that this file names no issue itself
+    assert _ISSUE_NUMBER.search(f"as decided in issue {number}") and _ISSUE_NUMBER.search(f"see #{number}")
+    assert _ISSUE_NUMBER.search(f"issues {number} and 8") and _ISSUE_NUMBER.search(f"PR {number}")
     assert not _ISSUE_NUMBER.search("[money](#money) and &#160;")
     assert _OUTSIDE_PATH.search("read from ../shared/xentral/") and _OUTSIDE_PATH.search("at /work/main/src")
     assert not _OUTSIDE_PATH.search("GET /api/orders/SHOP-1 and src/unified_order_api/")
