@@ -23,6 +23,12 @@ from .state import Record, SandboxState
 from .validation import CustomerV1, strict_json_validate
 
 
+def _v1_address(c: Record) -> dict[str, Any]:
+    """The masterdata address in v1's closed address shape (a v2 write may have stored more members)."""
+    stored = c.get("address") or {}
+    return {key: empty if stored.get(key) is None else stored[key] for key, empty in EMPTY_ADDRESS.items()}
+
+
 def customer_item(state: SandboxState, c: Record) -> dict[str, Any]:
     """List item: `general.number` and `general.customerNumber` both hold the number (docs/xentral.md#customers)."""
     general: dict[str, Any] = {
@@ -43,7 +49,7 @@ def customer_item(state: SandboxState, c: Record) -> dict[str, Any]:
         "title": c.get("title") or "",
         "birthday": c.get("birthday"),
         "tags": [{"id": t["id"]} for t in c.get("tags", [])],
-        "address": {**EMPTY_ADDRESS, **(c.get("address") or {})},
+        "address": _v1_address(c),
     }
     return {
         "id": c["id"],
@@ -60,7 +66,7 @@ def customer_view(c: Record) -> dict[str, Any]:
     general: dict[str, Any] = {
         "honorific": c.get("honorific") or "",
         "name": c.get("name", ""),
-        "address": {**EMPTY_ADDRESS, **(c.get("address") or {})},
+        "address": _v1_address(c),
     }
     if c.get("birthday"):  # the view's birthday is a non-nullable date: left out when unknown
         general["birthday"] = c["birthday"]

@@ -40,7 +40,8 @@ class Readings:
     # `discountPositions[].value.amount`: a positive amount lowers the total ("positive-lowers"), or the
     # amount is added as given so a discount must be negative ("negative-lowers").
     discount_sign: DiscountSign = "positive-lowers"
-    # A repeated `externalOrderNumber`: imported again ("accepted"), or refused with 400 or 409.
+    # A repeated `externalOrderNumber`: imported again ("accepted"), or refused with 400 or 409 (the spec's import
+    # declares no 409: that reading is an undocumented answer a client must still survive).
     repeated_reference: RepeatedReference = "accepted"
     # The last page of a customer cursor: `nextCursor: ""` ("empty-string"), or a cursor to one more, empty
     # page ("empty-page").

@@ -21,6 +21,7 @@ from openapi_core.validation.response.exceptions import MissingData
 from tests.sandbox.sandbox_payloads import order_payload
 from tests.support.spec import load_openapi, spec_2024_path
 from xentral_sandbox.operations import OPERATIONS, V1_CUSTOMER_OPERATIONS, find_operation
+from xentral_sandbox.readings import Readings
 from xentral_sandbox.testing import SandboxHandle
 
 # Spec quirk: the servers are https://{xentralId}.xentral.biz or https://{domain}; the sandbox runs on
@@ -211,7 +212,7 @@ def test_missing_scopes(openapi: Any, sandbox: SandboxHandle) -> None:
         check(openapi, limited.get("/api/v2/products"), 400)
         check(openapi, limited.get("/api/v1/salesOrders/1"), 403)
         check(openapi, limited.get("/api/v2/salesChannels"), 403)
-        sandbox.state.readings = sandbox.state.readings.__class__(missing_scope="401")
+        sandbox.state.readings = Readings(missing_scope="401")
         check(openapi, limited.get("/api/v2/products"), 401)
 
 

@@ -111,3 +111,12 @@ def test_customer_v1_validation(v1: httpx.Client) -> None:
     assert "type" in v and "nick" in v["general"] and "zip" in v["general"]["address"]
     r = v1.post("/api/v1/customers", json={"type": "person", "general": {"name": "X"}, "project": {"id": "77"}})
     assert r.status_code == 400 and "project" in r.json()["violations"]
+
+
+def test_a_customer_written_through_v2_reads_in_the_v1_shape(v1: httpx.Client) -> None:
+    created = v1.post("/api/v2/customers", json={"customerType": "company", "name": "Neu & Co"})
+    ident = created.headers["location"].rsplit("/", 1)[1]
+    masterdata = {"type": "masterdata", "street": "Kai 1", "addressSupplement": "Hof", "city": "Kiel", "country": "DE"}
+    assert v1.post(f"/api/v2/customers/{ident}/addresses", json=masterdata).status_code == 201
+    address = v1.get(f"/api/v1/customers/{ident}").json()["data"]["general"]["address"]
+    assert address == {"street": "Kai 1", "zip": "", "city": "Kiel", "state": None, "country": "DE", "note": ""}
