@@ -18,6 +18,7 @@ from unified_order_api.orders.commands import CustomerDetails, ItemRequest, Plac
 from unified_order_api.orders.model import (
     Address,
     Customer,
+    CustomerAddress,
     CustomerLookupField,
     NewCustomer,
     OrderDraft,
@@ -30,7 +31,7 @@ from unified_order_api.orders.model import (
 from unified_order_api.xentral.errors import XentralError, XentralValidationError
 from unified_order_api.xentral.to_order_errors import order_error
 
-_WRITES = {"import", "create_customer"}
+_WRITES = {"import", "create_customer", "create_customer_address"}
 
 
 class FakeGateway:
@@ -40,6 +41,8 @@ class FakeGateway:
         self.orders: dict[str, SalesOrder] = {}
         self.drafts: dict[str, OrderDraft] = {}  # what each import sent, by order id
         self.customers: dict[str, Customer] = {}
+        self.addresses: dict[str, list[CustomerAddress]] = {}  # each customer's addresses, as written
+        self.located: dict[str, Address] = {}  # the master data address a name-and-address search matches
         self.failures: dict[str, list[Exception]] = {}
         self._customer_ids = itertools.count(100)  # never reused, as Xentral's ids are not
         self.unwritten: set[int] = set()  # ids of the queued write failures that come before the write
@@ -81,8 +84,29 @@ class FakeGateway:
         self._maybe_fail("create_customer")  # after the write: a lost answer
         return customer_id
 
+    async def find_customers_at(self, name: str, address: Address) -> Sequence[Customer]:
+        self._maybe_fail("find_customers")
+        return [
+            customer
+            for customer_id, customer in self.customers.items()
+            if customer.name == name
+            and (place := self.located.get(customer_id)) is not None
+            and (place.street, place.zip, place.city) == (address.street, address.zip, address.city)
+        ]
+
     async def get_customer(self, customer_id: str) -> Customer:
         return self.customers[customer_id]
+
+    async def customer_addresses(self, customer_id: str) -> Sequence[CustomerAddress]:
+        self._maybe_fail("customer_addresses")
+        return list(self.addresses.get(customer_id, []))
+
+    async def create_customer_address(self, customer_id: str, address: CustomerAddress) -> None:
+        self._maybe_fail("create_customer_address", before_write=True)
+        self.addresses.setdefault(customer_id, []).append(address)
+        if address.kind == "masterdata":
+            self.located[customer_id] = address.address
+        self._maybe_fail("create_customer_address")  # after the write: a lost answer
 
     async def import_order(self, draft: OrderDraft) -> str:
         self._maybe_fail("import", before_write=True)

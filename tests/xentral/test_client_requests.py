@@ -30,6 +30,7 @@ import pytest
 from tests.support.spec import load_openapi, spec_path
 from unified_order_api.orders.model import (
     Address,
+    CustomerAddress,
     LineTax,
     Money,
     NewCustomer,
@@ -45,7 +46,8 @@ from unified_order_api.xentral import (
     XentralClient,
     XentralHttpGateway,
     build_import_payload,
-    customer_create_v1,
+    customer_address_body,
+    customer_create,
 )
 
 openapi_core = pytest.importorskip("openapi_core")
@@ -217,12 +219,18 @@ def test_php_query_decoding() -> None:
 
 _ITEMS: dict[str, list[dict[str, Any]]] = {
     "/api/v1/products": [{"id": "241", "number": "SKU-1", "name": "T-Shirt", "isDisabled": False}],
-    "/api/v1/customers": [
+    "/api/v2/customers": [
         {
             "id": "7",
-            "type": "person",
-            "general": {"name": "Max", "email": "max@ex.de", "number": "10001", "address": {}},
+            "number": "10001",
+            "customerType": "person",
+            "name": "Max Muster",
+            "contactDetails": {"email": "max@ex.de"},
         }
+    ],
+    "/api/v2/customers/7/addresses": [
+        {"id": "masterdata", "type": "masterdata", "name": "Max Muster", "street": "Weg 1", "zip": "12345"},
+        {"id": "3", "type": "deliveryaddress", "name": "Erika", "street": "Gasse 2", "zip": "54321", "city": "B"},
     ],
     "/api/v1/salesOrders": [
         {"id": "17", "documentNumber": "200001", "status": "released", "externalOrderNumber": "SHOP-1001"}
@@ -242,7 +250,7 @@ def _answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(201, headers={"Location": f"{BASE_URL}{path}/394", "content-type": "text/html"})
     if path in _ITEMS:
         extra: dict[str, Any] = {"totalCount": len(_ITEMS[path])}
-        if path == "/api/v1/customers":
+        if path == "/api/v2/customers" and "cursor[size]" in request.url.params:
             extra["cursor"] = {"nextCursor": "", "size": 10}
         return httpx.Response(200, json={"data": _ITEMS[path], "extra": extra})
     collection, _, item_id = path.rpartition("/")
@@ -266,6 +274,12 @@ _ADDRESS = Address(
 )
 _NEW_CUSTOMER = NewCustomer(
     kind="person", name="Max Muster", email="max@ex.de", address=_ADDRESS, project_id="1", phone="+49 30 1"
+)
+_NEW_COMPANY = NewCustomer(
+    kind="company", name="ACME GmbH", email="", address=_ADDRESS, vat_id="DE123456789", number="K-77"
+)
+_ELSEWHERE = Address(
+    name="Erika Muster", company="ACME", street="Gasse 2", zip="54321", city="B", country="AT", phone="+43 1"
 )
 _FULL_DRAFT = OrderDraft(
     order_date=dt.date(2025, 1, 15),
@@ -336,16 +350,18 @@ CALLS: dict[str, Call] = {
     "get_product": lambda c, g: c.get_product("241"),
     "list_customers_email": lambda c, g: c.list_customers([Filter("email", "equals", "max+1@ex.de")], Cursor(10)),
     "list_customers_next": lambda c, g: c.list_customers([Filter("number", "equals", "10001")], Cursor(10, "MTA=")),
+    "list_customers_in_pages": lambda c, g: c.list_customers(
+        [Filter("email", "in", ["a@x.de", "b@x.de"])], Page(1, 50)
+    ),
     "get_customer": lambda c, g: c.get_customer("7"),
-    "create_customer_v1": lambda c, g: c.create_customer_v1(customer_create_v1(_NEW_CUSTOMER)),
-    "create_customer_v2": lambda c, g: c.create_customer_v2(
-        {
-            "type": "person",
-            "firstname": "Max",
-            "lastname": "Muster",
-            "contact": {"email": "max@ex.de"},
-            "project": {"id": "1"},
-        }
+    "create_customer_person": lambda c, g: c.create_customer(customer_create(_NEW_CUSTOMER)),
+    "create_customer_company": lambda c, g: c.create_customer(customer_create(_NEW_COMPANY)),
+    "list_customer_addresses": lambda c, g: c.list_customer_addresses("7"),
+    "create_customer_address_master": lambda c, g: c.create_customer_address(
+        "7", customer_address_body(CustomerAddress("masterdata", _ADDRESS))
+    ),
+    "create_customer_address_delivery": lambda c, g: c.create_customer_address(
+        "7", customer_address_body(CustomerAddress("deliveryaddress", _ELSEWHERE))
     ),
     "list_sales_orders": lambda c, g: c.list_sales_orders([Filter("externalOrderNumber", "equals", "SHOP-1001")]),
     "get_sales_order": lambda c, g: c.get_sales_order("17"),
@@ -359,34 +375,18 @@ CALLS: dict[str, Call] = {
     "gateway_find_customers_number": lambda c, g: g.find_customers("number", "10001"),
     "gateway_get_customer": lambda c, g: g.get_customer("7"),
     "gateway_create_customer": lambda c, g: g.create_customer(_NEW_CUSTOMER),
+    "gateway_find_customers_at": lambda c, g: g.find_customers_at("Max Muster", _ADDRESS),
+    "gateway_customer_addresses": lambda c, g: g.customer_addresses("7"),
+    "gateway_create_customer_address": lambda c, g: g.create_customer_address(
+        "7", CustomerAddress("deliveryaddress", _ELSEWHERE)
+    ),
     "gateway_import_order": lambda c, g: g.import_order(_FULL_DRAFT),
     "gateway_find_orders_by_reference": lambda c, g: g.find_orders_by_reference("SHOP-1001"),
     "gateway_get_order": lambda c, g: g.get_order("17"),
 }
 
 
-# TEMPORARY, until the client speaks v2 customers: these calls still go to the 2024 v1 customer operations, which
-# the 2026 spec no longer has. Strict: once the client's switch makes them valid, the xfail itself fails, and
-# the client engineer removes this set.
-STILL_ON_V1_CUSTOMERS = frozenset(
-    {
-        "create_customer_v1",
-        "gateway_create_customer",
-        "gateway_find_customers_number",
-        "gateway_get_customer",
-        "get_customer",
-        "list_customers_email",
-        "list_customers_next",
-    }
-)
-_V1_CUSTOMERS_LEFT = pytest.mark.xfail(
-    strict=True, reason="the client still calls the v1 customer operations the 2026 spec removed"
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=[_V1_CUSTOMERS_LEFT] if n in STILL_ON_V1_CUSTOMERS else []) for n in sorted(CALLS)]
-)
+@pytest.mark.parametrize("name", sorted(CALLS))
 async def test_request_matches_the_official_spec(name: str) -> None:
     _spec()  # skip early when the spec is absent
     sent: list[httpx.Request] = []

@@ -91,20 +91,33 @@ async def test_customers_use_the_cursor(client: XentralClient, recorder: Recorde
             "data": [
                 {
                     "id": "7",
-                    "type": "person",
-                    "general": {"name": "Max", "email": "max@ex.de", "number": "1201"},
+                    "customerType": "person",
+                    "name": "Max",
+                    "number": "1201",
+                    "contactDetails": {"email": "max@ex.de"},
                 }
             ],
             "extra": {"totalCount": 11, "cursor": {"nextCursor": "MTA=", "size": 10}},
         },
     )
     result = await client.list_customers([Filter("email", "equals", "max@ex.de")], Cursor(10, "MA=="))
-    assert result.data[0].general.email == "max@ex.de"
+    assert result.data[0].email == "max@ex.de" and result.data[0].number == "1201"
+    assert recorder.requests[0].url.path == "/api/v2/customers"
     assert result.extra is not None and result.extra.cursor is not None
     assert result.extra.cursor.next_cursor == "MTA="
     query = parse_qsl(recorder.requests[0].url.query.decode())
     assert ("cursor[size]", "10") in query
     assert ("cursor[nextCursor]", "MA==") in query
+    assert not any(key.startswith("page[") for key, _ in query)  # page or cursor, never both
+
+
+async def test_customers_by_page_send_no_cursor(client: XentralClient, recorder: Recorder) -> None:
+    recorder.handler = lambda request: httpx.Response(
+        200, json={"data": [], "extra": {"totalCount": 0, "page": {"number": 1, "size": 50}}}
+    )
+    await client.list_customers([Filter("email", "in", ["a@ex.de", "b@ex.de"])], Page(1, 50))
+    query = parse_qsl(recorder.requests[0].url.query.decode())
+    assert ("page[size]", "50") in query and not any(key.startswith("cursor[") for key, _ in query)
 
 
 async def test_ids_are_one_path_segment(client: XentralClient, recorder: Recorder) -> None:
@@ -152,7 +165,7 @@ async def test_on_response_hook_and_debug_log(recorder: Recorder, caplog: pytest
 async def test_query_is_not_logged(client: XentralClient, recorder: Recorder, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="unified_order_api.xentral")
     await client.list_customers([Filter("email", "equals", "max@ex.de")])
-    assert "GET /api/v1/customers -> 200" in caplog.text
+    assert "GET /api/v2/customers -> 200" in caplog.text
     assert "max" not in caplog.text
 
 

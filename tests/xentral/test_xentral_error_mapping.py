@@ -58,7 +58,7 @@ async def test_400_generic_validation_keeps_messages(client: XentralClient, reco
     }
     _answer(recorder, httpx.Response(400, json=problem, headers=PROBLEM))
     with pytest.raises(XentralValidationError) as caught:
-        await client.create_customer_v1({"type": "person", "general": {"name": "Max"}})
+        await client.create_customer({"customerType": "person", "name": "Max"})
     assert caught.value.messages == ["Unknown project"]
     assert caught.value.violations == []
     assert "Unknown project" in str(caught.value)
@@ -111,7 +111,7 @@ async def test_409_conflict_problem(client: XentralClient, recorder: Recorder) -
     problem = {"type": "https://api.xentral.biz/problems/conflict", "title": "Conflict", "messages": ["dup"]}
     _answer(recorder, httpx.Response(409, json=problem, headers=PROBLEM))
     with pytest.raises(XentralConflict) as caught:
-        await client.create_customer_v2({"type": "company", "name": "ACME", "number": "10001"})
+        await client.create_customer({"customerType": "company", "name": "ACME", "number": "10001"})
     assert caught.value.problem == problem
 
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.xentral.xentral_mock import Recorder
-from unified_order_api.orders.errors import XentralMisbehaved
-from unified_order_api.orders.model import Address, Money, NewCustomer, OrderDraft, OrderLine, Product
+from unified_order_api.orders.errors import XentralFilterIgnored, XentralMisbehaved
+from unified_order_api.orders.model import Address, CustomerAddress, Money, NewCustomer, OrderDraft, OrderLine, Product
 from unified_order_api.orders.ports import XentralGateway
 from unified_order_api.xentral import XentralClient, XentralHttpGateway, XentralNotFound
 
@@ -87,23 +87,17 @@ async def test_find_customers(gateway: XentralHttpGateway, recorder: Recorder) -
             "data": [
                 {
                     "id": "7",
-                    "type": "person",
-                    "general": {
-                        "name": "Max",
-                        "email": "max@ex.de",
-                        "customerNumber": "10007",
-                        "number": "1201",
-                    },
+                    "customerType": "person",
+                    "name": "Max",
+                    "number": "10007",
+                    "contactDetails": {"email": "max@ex.de"},
                 },
                 {
                     "id": "8",
-                    "type": "person",
-                    "general": {
-                        "name": "Max 2",
-                        "email": "max@ex.de",
-                        "customerNumber": "",
-                        "number": "1202",
-                    },
+                    "customerType": "person",
+                    "name": "Max 2",
+                    "number": "1202",
+                    "contactDetails": {"email": "max@ex.de"},
                 },
             ],
             "extra": {"totalCount": 2, "cursor": {"nextCursor": None, "size": 10}},
@@ -114,6 +108,7 @@ async def test_find_customers(gateway: XentralHttpGateway, recorder: Recorder) -
         ("7", "10007", "max@ex.de", "Max"),
         ("8", "1202", "max@ex.de", "Max 2"),
     ]
+    assert recorder.requests[0].url.path == "/api/v2/customers"
     query = _query(recorder.requests[0])
     assert query == [
         ("filter[0][key]", "email"),
@@ -123,39 +118,129 @@ async def test_find_customers(gateway: XentralHttpGateway, recorder: Recorder) -
     ]
 
 
-async def test_get_customer_reads_the_list_for_the_email(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+async def test_find_customers_at_filters_name_street_zip_and_city(
+    gateway: XentralHttpGateway, recorder: Recorder
+) -> None:
     recorder.handler = lambda request: httpx.Response(
-        200,
-        json={
-            "data": [{"id": "7", "type": "person", "general": {"name": "Max", "email": "m@ex.de"}}],
-            "extra": {},
-        },
+        200, json={"data": [{"id": "7", "name": "Max Muster", "number": "1"}], "extra": {"totalCount": 1}}
+    )
+    place = Address(name="ignored", street="Weg 1", zip="12345", city="Berlin", country="DE")
+    [found] = await gateway.find_customers_at("Max Muster", place)
+    assert found.id == "7"
+    query = _query(recorder.requests[0])
+    keys = [value for key, value in query if key.endswith("[key]")]
+    values = [value for key, value in query if key.endswith("[value]")]
+    assert keys == ["name", "street", "zip", "city"] and values == ["Max Muster", "Weg 1", "12345", "Berlin"]
+    assert {value for key, value in query if key.endswith("[op]")} == {"equals"}
+
+
+async def test_find_customers_at_refuses_an_answer_with_other_names(
+    gateway: XentralHttpGateway, recorder: Recorder
+) -> None:
+    recorder.handler = lambda request: httpx.Response(
+        200, json={"data": [{"id": "7", "name": "Somebody Else"}], "extra": {"totalCount": 1}}
+    )
+    place = Address(name="x", street="Weg 1", zip="12345", city="Berlin", country="DE")
+    with pytest.raises(XentralFilterIgnored):
+        await gateway.find_customers_at("Max Muster", place)
+
+
+async def test_get_customer_reads_the_v2_view_with_its_email(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+    recorder.handler = lambda request: httpx.Response(
+        200, json={"data": {"id": "7", "name": "Max", "number": "1", "contactDetails": {"email": "m@ex.de"}}}
     )
     customer = await gateway.get_customer("7")
     assert customer.email == "m@ex.de"
-    assert ("filter[0][key]", "id") in _query(recorder.requests[0])
+    assert recorder.requests[0].url.path == "/api/v2/customers/7"
 
 
 async def test_get_customer_not_found(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+    recorder.handler = lambda request: httpx.Response(404)
     with pytest.raises(XentralMisbehaved) as raised:  # the adapter speaks the order service's errors
         await gateway.get_customer("99")
     assert isinstance(raised.value.__cause__, XentralNotFound)
 
 
-async def test_create_customer_posts_v1(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+async def test_create_customer_posts_v2_without_address(gateway: XentralHttpGateway, recorder: Recorder) -> None:
     recorder.handler = lambda request: httpx.Response(
-        201, headers={"Location": "https://demo.xentral.biz/api/v1/customers/395"}
+        201, headers={"Location": "https://demo.xentral.biz/api/v2/customers/395"}
     )
     new = NewCustomer(
         kind="person",
-        name="Max",
+        name="Max Muster",
         email="max@ex.de",
         address=Address(name="Max", street="S 1", zip="1", city="B", country="DE"),
+        vat_id="DE1",
+        number="K-1",
     )
     assert await gateway.create_customer(new) == "395"
     request = recorder.requests[0]
-    assert request.url.path == "/api/v1/customers"
-    assert json.loads(request.content)["contact"] == {"email": "max@ex.de"}
+    assert request.url.path == "/api/v2/customers"
+    assert json.loads(request.content) == {
+        "customerType": "person",
+        "name": "Max Muster",
+        "firstname": "Max",
+        "lastname": "Muster",
+        "number": "K-1",
+        "contactDetails": {"email": "max@ex.de"},
+        "financials": {"tax": {"vatId": "DE1"}},
+    }
+
+
+async def test_customer_addresses_are_read_and_written(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(201, headers={"Location": "/api/v2/customers/7/addresses/3"})
+        listed = [
+            {
+                "id": "masterdata",
+                "type": "masterdata",
+                "name": "Max",
+                "street": "S 1",
+                "zip": "1",
+                "city": "B",
+                "country": "DE",
+            },
+            {
+                "id": "billingaddress",
+                "type": "billingaddress",
+                "name": "Max",
+                "street": "X",
+                "city": "B",
+                "country": "DE",
+            },
+        ]
+        return httpx.Response(200, json={"data": listed, "extra": {"totalCount": 2, "page": {"number": 1, "size": 50}}})
+
+    recorder.handler = handler
+    held = await gateway.customer_addresses("7")
+    assert [(a.kind, a.address.street) for a in held] == [("masterdata", "S 1")]  # the billing one is not ours
+    place = Address(name="Erika", street="G 2", zip="2", city="C", country="AT", company="ACME")
+    await gateway.create_customer_address("7", CustomerAddress("deliveryaddress", place))
+    post = recorder.requests[1]
+    assert post.url.path == "/api/v2/customers/7/addresses"
+    assert json.loads(post.content) == {
+        "type": "deliveryaddress",
+        "name": "ACME",
+        "street": "G 2",
+        "zip": "2",
+        "city": "C",
+        "country": "AT",
+    }
+
+
+async def test_a_second_master_data_address_refused_with_409_counts_as_there(
+    gateway: XentralHttpGateway, recorder: Recorder
+) -> None:
+    recorder.handler = lambda request: httpx.Response(
+        409,
+        headers={"content-type": "application/problem+json"},
+        json={"type": "https://api.xentral.biz/problems/conflict", "title": "Conflict", "messages": ["exists"]},
+    )
+    place = Address(name="Max", street="S 1", zip="1", city="B", country="DE")
+    await gateway.create_customer_address("7", CustomerAddress("masterdata", place))
+    with pytest.raises(XentralMisbehaved):
+        await gateway.create_customer_address("7", CustomerAddress("deliveryaddress", place))
 
 
 async def test_import_order_and_get_order(gateway: XentralHttpGateway, recorder: Recorder) -> None:

@@ -5,7 +5,8 @@ import json
 from decimal import Decimal
 
 from unified_order_api.orders.model import Address, LineTax, Money, NewCustomer, OrderDraft, OrderLine, ShippingCost
-from unified_order_api.xentral import build_import_payload, customer_create_v1
+from unified_order_api.xentral import build_import_payload, customer_address_body, customer_create
+from unified_order_api.xentral.customer_payload import name_parts
 
 
 def _draft(**overrides: object) -> OrderDraft:
@@ -164,7 +165,7 @@ def test_no_none_values_anywhere() -> None:
     walk(payload)
 
 
-def test_customer_v1_body() -> None:
+def test_customer_v2_body() -> None:
     customer = NewCustomer(
         kind="person",
         name="Max Muster",
@@ -174,34 +175,47 @@ def test_customer_v1_body() -> None:
         phone="+49 30 1",
         vat_id="DE123",
     )
-    assert customer_create_v1(customer) == {
-        "type": "person",
-        "general": {
-            "name": "Max Muster",
-            "address": {
-                "street": "Musterstr. 1",
-                "zip": "12345",
-                "city": "Berlin",
-                "state": None,
-                "country": "DE",
-                "note": "",
-            },
-        },
-        "contact": {"email": "max@ex.de", "phone": "+49 30 1"},
+    assert customer_create(customer) == {
+        "customerType": "person",
+        "name": "Max Muster",
+        "firstname": "Max",
+        "lastname": "Muster",
         "project": {"id": "1"},
+        "contactDetails": {"email": "max@ex.de", "phone": "+49 30 1"},
+        "financials": {"tax": {"vatId": "DE123"}},
+    }
+    # The address is the second write: the customer's master data.
+    assert customer_address_body(customer.addresses[0]) == {
+        "type": "masterdata",
+        "street": "Musterstr. 1",
+        "zip": "12345",
+        "city": "Berlin",
+        "country": "DE",
     }
 
 
-def test_customer_v1_body_without_project() -> None:
+def test_customer_v2_body_of_a_company_with_its_number() -> None:
     customer = NewCustomer(
         kind="company",
         name="ACME",
         email="a@ex.de",
+        number="K-9",
         address=Address(
             name="ACME", street="S 1", zip="1", city="C", country="AT", state="W", address_supplement="Tor 3"
         ),
     )
-    body = customer_create_v1(customer)
-    assert "project" not in body
-    assert body["general"]["address"]["note"] == "Tor 3"
-    assert body["general"]["address"]["state"] == "W"
+    body = customer_create(customer)
+    assert "project" not in body and "firstname" not in body and "lastname" not in body
+    assert (body["customerType"], body["name"], body["number"], body["salutation"]) == (
+        "company",
+        "ACME",
+        "K-9",
+        "company",
+    )
+    address = customer_address_body(customer.addresses[0])
+    assert (address["addressSupplement"], address["state"]) == ("Tor 3", "W")
+
+
+def test_a_one_word_name_is_a_last_name() -> None:
+    assert name_parts("Madonna") == (None, "Madonna")
+    assert name_parts("  Anna  Maria   Muster ") == ("Anna Maria", "Muster")

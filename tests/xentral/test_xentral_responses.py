@@ -34,9 +34,9 @@ def test_unusable_location(headers: dict[str, str]) -> None:
 async def test_create_returns_id_from_location(client: XentralClient, recorder: Recorder) -> None:
     recorder.handler = lambda request: httpx.Response(
         201,
-        headers={"Location": "https://demo.xentral.biz/api/v1/customers/394", "content-type": "text/html"},
+        headers={"Location": "https://demo.xentral.biz/api/v2/customers/394", "content-type": "text/html"},
     )
-    assert await client.create_customer_v1({"type": "person", "general": {"name": "Max"}}) == "394"
+    assert await client.create_customer({"customerType": "person", "name": "Max"}) == "394"
     request = recorder.requests[0]
     assert request.method == "POST"
     assert request.headers["content-type"] == "application/json"

@@ -40,8 +40,18 @@ def _orders(*items: dict[str, Any], total: int | None = None) -> httpx.Response:
     return httpx.Response(200, json={"data": data, "extra": {"totalCount": count, "page": {"number": 1, "size": 50}}})
 
 
-def _customers(*generals: dict[str, Any]) -> httpx.Response:
-    data = [{"id": str(index + 1), "type": "person", "general": general} for index, general in enumerate(generals)]
+def _customers(*customers: dict[str, Any]) -> httpx.Response:
+    """v2 list items from `{name, email, number}`: the e-mail lives in `contactDetails`."""
+    data = [
+        {
+            "id": str(index + 1),
+            "customerType": "person",
+            "name": customer["name"],
+            "number": customer.get("number", ""),
+            "contactDetails": {"email": customer.get("email")},
+        }
+        for index, customer in enumerate(customers)
+    ]
     return httpx.Response(200, json={"data": data, "extra": {"cursor": {"nextCursor": None, "size": 10}}})
 
 
@@ -136,20 +146,19 @@ async def test_customers_by_email_must_carry_the_email(gateway: XentralHttpGatew
     assert "max@ex.de" not in str(caught.value)  # filter values (e-mails) never reach messages or logs
 
 
-async def test_customers_by_number_match_either_number_field(gateway: XentralHttpGateway, recorder: Recorder) -> None:
-    recorder.handler = lambda request: _customers(
-        {"name": "A", "customerNumber": "10007", "number": "1201"},
-        {"name": "B", "customerNumber": "", "number": "10007"},
-    )
+async def test_customers_by_number_must_carry_the_number(gateway: XentralHttpGateway, recorder: Recorder) -> None:
+    # v2 has one customer number (`number`); the 2024 list had two fields that both could carry it.
+    recorder.handler = lambda request: _customers({"name": "A", "number": "10007"}, {"name": "B", "number": " 10007"})
     assert [c.id for c in await gateway.find_customers("number", "10007")] == ["1", "2"]
-    recorder.handler = lambda request: _customers({"name": "C", "customerNumber": "10008", "number": "10008"})
+    recorder.handler = lambda request: _customers({"name": "C", "number": "10008"})
     with pytest.raises(order_errors.XentralFilterIgnored):
         await gateway.find_customers("number", "10007")
 
 
 async def test_customer_by_id_must_be_that_id(gateway: XentralHttpGateway, recorder: Recorder) -> None:
-    recorder.handler = lambda request: _customers({"name": "A"})  # id "1"
-    with pytest.raises(order_errors.XentralFilterIgnored):
+    # The v2 view answers one customer; another id than the one asked for is not ours.
+    recorder.handler = lambda request: httpx.Response(200, json={"data": {"id": "1", "name": "A"}})
+    with pytest.raises(order_errors.XentralMisbehaved, match="asked for customer '7', got '1'"):
         await gateway.get_customer("7")
 
 
@@ -214,7 +223,7 @@ async def test_batched_customers_and_products_are_checked_too(batch: XentralBatc
     recorder.handler = lambda request: _customers({"name": "A", "email": "a@x.de"}, {"name": "C", "email": "c@x.de"})
     with pytest.raises(order_errors.XentralFilterIgnored):
         await batch.customers("email", ["a@x.de", "b@x.de"])
-    recorder.handler = lambda request: _customers({"name": "A", "number": "1"}, {"name": "B", "customerNumber": "2"})
+    recorder.handler = lambda request: _customers({"name": "A", "number": "1"}, {"name": "B", "number": "2"})
     found = await batch.customers("number", ["1", "2"])
     assert {key: [c.name for c in customers] for key, customers in found.items()} == {"1": ["A"], "2": ["B"]}
     recorder.handler = lambda request: httpx.Response(

@@ -22,6 +22,11 @@ class StepName(StrEnum):
     CUSTOMER_FOUND = "customer_found"
     CREATING_CUSTOMER = "creating_customer"
     CUSTOMER_CREATED = "customer_created"
+    CUSTOMER_AMBIGUOUS = "customer_ambiguous"  # a name-and-address match was not unique (detail: what followed)
+    # The customer's addresses are a second write after the customer: persisted before it, so a retry or a
+    # takeover after a lost answer or a crash looks at the customer's addresses before writing them.
+    WRITING_CUSTOMER_ADDRESSES = "writing_customer_addresses"
+    CUSTOMER_ADDRESSES_WRITTEN = "customer_addresses_written"
     CUSTOMER_RESOLVED = "customer_resolved"
     CACHE_REFRESHED = "cache_refreshed"
     IMPORTING = "importing"
@@ -162,6 +167,11 @@ class Attempt:
     def kept_customer(self, identity: str) -> str | None:
         """The customer an earlier try of this order resolved, if the request still names the same one."""
         return self.customer_id if self.customer_identity == identity else None
+
+    @property
+    def addresses_pending(self) -> bool:
+        """Writing the created customer's addresses began and was not seen to finish."""
+        return self.count(StepName.WRITING_CUSTOMER_ADDRESSES) > self.count(StepName.CUSTOMER_ADDRESSES_WRITTEN)
 
     @property
     def may_have_order(self) -> bool:

@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .model import (
+    Address,
     Customer,
+    CustomerAddress,
     CustomerLookupField,
     NewCustomer,
     OrderDraft,
@@ -37,8 +39,17 @@ class ForwardingGateway:
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]:
         return await self._inner.find_customers(field, value)
 
+    async def find_customers_at(self, name: str, address: Address) -> Sequence[Customer]:
+        return await self._inner.find_customers_at(name, address)
+
     async def create_customer(self, customer: NewCustomer) -> str:
         return await self._inner.create_customer(customer)
+
+    async def customer_addresses(self, customer_id: str) -> Sequence[CustomerAddress]:
+        return await self._inner.customer_addresses(customer_id)
+
+    async def create_customer_address(self, customer_id: str, address: CustomerAddress) -> None:
+        await self._inner.create_customer_address(customer_id, address)
 
     async def get_customer(self, customer_id: str) -> Customer:
         return await self._inner.get_customer(customer_id)

@@ -15,6 +15,11 @@ from .taxation import Prices, Taxation, TaxRates, VatCategory
 from .totals import TotalsCheck
 
 CustomerLookupField = Literal["number", "email"]
+# How an order may find its customer: by one of the fields, or by `address` (name, street, zip and city all equal).
+CustomerSearch = Literal["number", "email", "address"]
+# The kinds of customer address this service writes: the customer's own (master data) address, which
+# is the order's billing address, and a delivery address where the order ships elsewhere.
+CustomerAddressKind = Literal["masterdata", "deliveryaddress"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +65,19 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerAddress:
+    """One address a customer holds in Xentral (written after the customer itself: a second write)."""
+
+    kind: CustomerAddressKind
+    address: Address
+
+
+@dataclass(frozen=True, slots=True)
 class NewCustomer:
-    """A customer we are about to create; the number range assigns the number."""
+    """A customer we are about to create; without `number` Xentral's number range assigns one.
+
+    `address` becomes the customer's master data address; `delivery_address`, when the order ships
+    elsewhere, a delivery address. Both are written after the customer (`addresses`)."""
 
     kind: Literal["person", "company"]
     name: str
@@ -70,6 +86,26 @@ class NewCustomer:
     project_id: str | None = None
     phone: str | None = None
     vat_id: str | None = None
+    number: str | None = None
+    delivery_address: Address | None = None
+
+    @property
+    def addresses(self) -> tuple[CustomerAddress, ...]:
+        """The addresses the new customer gets, in the order they are written."""
+        master = CustomerAddress("masterdata", self.address)
+        if self.delivery_address is None or same_place(self.delivery_address, self.address):
+            return (master,)
+        return (master, CustomerAddress("deliveryaddress", self.delivery_address))
+
+
+def same_place(one: Address, other: Address) -> bool:
+    """Whether two addresses name the same recipient at the same place (as Xentral would store them twice)."""
+
+    def key(address: Address) -> tuple[str, ...]:
+        parts = (address.name, address.street, address.zip, address.city, address.country)
+        return tuple(part.strip().casefold() for part in parts)
+
+    return key(one) == key(other)
 
 
 @dataclass(frozen=True, slots=True)

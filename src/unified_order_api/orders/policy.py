@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import CustomerLookupField
+from .model import CustomerSearch
 from .routing import DEFAULT_INSTANCE
 from .taxation import Prices
 
@@ -71,19 +71,24 @@ class OrderDefaults(Section):
     """The internal designation imported orders carry in Xentral; None = none."""
 
 
-def _default_lookup_fields() -> list[CustomerLookupField]:
+def _default_lookup_fields() -> list[CustomerSearch]:
     return ["number", "email"]
 
 
 class CustomerPolicy(Section):
     """How an order finds its customer in Xentral, and what happens when it finds none or several."""
 
-    lookup_fields: list[CustomerLookupField] = Field(default_factory=_default_lookup_fields)
-    """Tried in this order; a field the request does not carry is skipped."""
+    lookup_fields: list[CustomerSearch] = Field(default_factory=_default_lookup_fields)
+    """Tried in this order; a field the request does not carry is skipped. `address`: a customer with the same
+    name, street, zip and city (one more read for an order whose customer is new; off by default)."""
     create_missing: bool = True
     """Create customers no lookup found; false answers `422 customer_not_found`."""
     on_several_matches: Literal["oldest", "reject"] = "oldest"
     """oldest: take the customer with the lowest Xentral id; reject: answer 409."""
+    on_ambiguous_address: Literal["new_customer", "reject"] = "new_customer"
+    """When the `address` lookup finds several customers with the same name and address (never guessed):
+    new_customer: go on as if none was found (the next lookup field, else a new customer); reject: answer 409
+    customer_ambiguous. The attempt's steps record which."""
 
 
 class IdempotencyPolicy(Section):

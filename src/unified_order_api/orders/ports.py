@@ -13,7 +13,9 @@ from typing import Any, Protocol
 
 from .attempts import Attempt, Claim, CreationClaim, WebhookMessage
 from .model import (
+    Address,
     Customer,
+    CustomerAddress,
     CustomerLookupField,
     NewCustomer,
     OrderDraft,
@@ -45,8 +47,20 @@ class XentralGateway(Protocol):
 
     async def find_customers(self, field: CustomerLookupField, value: str) -> Sequence[Customer]: ...
 
+    async def find_customers_at(self, name: str, address: Address) -> Sequence[Customer]:
+        """Customers with exactly this name whose address has this street, zip and city."""
+        ...
+
     async def create_customer(self, customer: NewCustomer) -> str:
-        """Create the customer and return its new Xentral id."""
+        """Create the customer (without its addresses) and return its new Xentral id."""
+        ...
+
+    async def customer_addresses(self, customer_id: str) -> Sequence[CustomerAddress]:
+        """The addresses the customer holds in Xentral (master data and delivery addresses)."""
+        ...
+
+    async def create_customer_address(self, customer_id: str, address: CustomerAddress) -> None:
+        """Give the customer one more address (a write: it may land although its answer is lost)."""
         ...
 
     async def get_customer(self, customer_id: str) -> Customer: ...

@@ -5,7 +5,7 @@ the exceptions below; everything else is the client's own business.
 """
 
 from .client import DEFAULT_USER_AGENT, ResponseHook, XentralClient
-from .customer_payload import customer_create_v1
+from .customer_payload import customer_address_body, customer_create
 from .errors import (
     RateBudgetExhausted,
     XentralAuthError,
@@ -63,5 +63,6 @@ __all__ = [
     "XentralUntrustedAnswer",
     "XentralValidationError",
     "build_import_payload",
-    "customer_create_v1",
+    "customer_address_body",
+    "customer_create",
 ]

@@ -80,11 +80,7 @@ class XentralBatchReads:
 
     @order_read
     async def customers(self, field: CustomerLookupField, values: Sequence[str]) -> dict[str, list[Customer]]:
-        """Customers per requested email or number (`field in [...]`), following the cursor.
-
-        Assumption (docs/xentral.md#customers): whether the `number` filter matches `general.number`
-        or `general.customerNumber` is unclear, so a customer answers a number carried by either.
-        """
+        """Customers per requested email or number (`field in [...]`), following the cursor."""
 
         def carried(item: CustomerItem) -> list[str | None]:
             return _customer_values(item, field)
@@ -140,7 +136,4 @@ def _order_values(item: SalesOrderItem) -> list[str | None]:
 
 
 def _customer_values(item: CustomerItem, field: CustomerLookupField) -> list[str | None]:
-    general = item.general
-    if field == "email":
-        return [general.email]
-    return [general.number, general.customer_number]
+    return [item.email if field == "email" else item.number]

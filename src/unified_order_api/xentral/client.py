@@ -28,10 +28,10 @@ from .paging import paging_params, read_pages
 from .responses import id_from_location, parse_json
 from .retry import NO_RETRY, RetryPolicy
 from .wire import (
-    CustomerCreateV1,
-    CustomerCreateV2,
+    CustomerAddressBody,
+    CustomerAddressItem,
+    CustomerCreate,
     CustomerItem,
-    CustomerView,
     ExternalReferenceTarget,
     ItemResponse,
     ListResponse,
@@ -149,28 +149,37 @@ class XentralClient:
         response = await self._send("get_product", "GET", f"/api/v1/products/{_segment(product_id)}")
         return parse_json(response, ItemResponse[ProductView], "get_product").data
 
-    # --- customers ---------------------------------------------------------------------
+    # --- customers (v2: the 2024 v1 customer operations are gone) -------------------------
 
     async def list_customers(
-        self, filters: Sequence[Filter] = (), cursor: Cursor | None = None
+        self, filters: Sequence[Filter] = (), paging: Cursor | Page | None = None
     ) -> ListResponse[CustomerItem]:
-        """One page; the next page's cursor is `result.extra.cursor.next_cursor`."""
-        return await self._list("list_customers", "/api/v1/customers", CustomerItem, filters, cursor=cursor or Cursor())
+        """One page, by cursor (the next one is `result.extra.cursor.next_cursor`) or by page number;
+        Xentral refuses `page` and `cursor` together, so exactly one of them is sent."""
+        chosen = paging or Cursor()
+        if isinstance(chosen, Page):
+            return await self._list("list_customers", "/api/v2/customers", CustomerItem, filters, page=chosen)
+        return await self._list("list_customers", "/api/v2/customers", CustomerItem, filters, cursor=chosen)
 
-    async def get_customer(self, customer_id: str) -> CustomerView:
-        """The customer view; note it has no email (docs/xentral.md#customers) — use `list_customers` for that."""
-        response = await self._send("get_customer", "GET", f"/api/v1/customers/{_segment(customer_id)}")
-        return parse_json(response, ItemResponse[CustomerView], "get_customer").data
+    async def get_customer(self, customer_id: str) -> CustomerItem:
+        response = await self._send("get_customer", "GET", f"/api/v2/customers/{_segment(customer_id)}")
+        return parse_json(response, ItemResponse[CustomerItem], "get_customer").data
 
-    async def create_customer_v1(self, body: CustomerCreateV1) -> str:
-        """Create a customer with address and email in one call; returns the new id."""
-        response = await self._send("create_customer_v1", "POST", "/api/v1/customers", json=body, is_write=True)
-        return id_from_location(response, "create_customer_v1")
+    async def create_customer(self, body: CustomerCreate) -> str:
+        """Create a customer without addresses (they are `create_customer_address`); returns the new id."""
+        response = await self._send("create_customer", "POST", "/api/v2/customers", json=body, is_write=True)
+        return id_from_location(response, "create_customer")
 
-    async def create_customer_v2(self, body: CustomerCreateV2) -> str:
-        """Create a customer without address (v2 has none); returns the new id."""
-        response = await self._send("create_customer_v2", "POST", "/api/v2/customers", json=body, is_write=True)
-        return id_from_location(response, "create_customer_v2")
+    async def list_customer_addresses(self, customer_id: str) -> list[CustomerAddressItem]:
+        """Every address of the customer (a handful: one page of 50)."""
+        path = f"/api/v2/customers/{_segment(customer_id)}/addresses"
+        operation = "list_customer_addresses"
+        return (await self._list(operation, path, CustomerAddressItem, (), page=Page(1, MAX_PAGE_SIZE))).data
+
+    async def create_customer_address(self, customer_id: str, body: CustomerAddressBody) -> None:
+        """Add one address to the customer; its `Location` is not needed (we never read an address by id)."""
+        path = f"/api/v2/customers/{_segment(customer_id)}/addresses"
+        await self._send("create_customer_address", "POST", path, json=body, is_write=True)
 
     # --- sales orders ------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from ..orders.model import (
+    Address,
     Customer,
+    CustomerAddress,
     Money,
     PaymentMethod,
     Product,
@@ -21,6 +23,7 @@ from ..orders.model import (
 )
 from ..orders.taxation import TaxRates
 from .wire import (
+    CustomerAddressItem,
     CustomerItem,
     ExternalReferenceTarget,
     PaymentMethodItem,
@@ -34,6 +37,7 @@ from .wire import (
 
 __all__ = [
     "to_customer",
+    "to_customer_address",
     "to_payment_method",
     "to_product",
     "to_product_of_view",
@@ -75,11 +79,24 @@ def to_product_of_view(item: ProductView) -> Product:
 
 
 def to_customer(item: CustomerItem) -> Customer:
-    general = item.general
-    # Assumption (docs/xentral.md#customers): `customerNumber` is the customer number shown to people;
-    # `general.number` is the fallback when it is empty. The spec examples differ.
-    number = general.customer_number or general.number or None
-    return Customer(id=item.id, number=number, email=general.email or None, name=general.name or "")
+    """A v2 customer of the list or the view (both carry `number` and `contactDetails.email`)."""
+    return Customer(id=item.id, number=item.number or None, email=item.email or None, name=item.name or "")
+
+
+def to_customer_address(item: CustomerAddressItem) -> CustomerAddress | None:
+    """One listed address of a customer; None for the kind we never write (a separate billing address)."""
+    if item.type not in ("masterdata", "deliveryaddress"):
+        return None
+    place = Address(
+        name=item.name or "",
+        street=item.street or "",
+        zip=item.zip or "",
+        city=item.city or "",
+        country=item.country or "",
+        address_supplement=item.address_supplement or None,
+        state=item.state or None,
+    )
+    return CustomerAddress("masterdata" if item.type == "masterdata" else "deliveryaddress", place)
 
 
 def to_sales_order(item: SalesOrderItem) -> SalesOrder:

@@ -1,48 +1,87 @@
-"""`NewCustomer` → the body of `POST /api/v1/customers` (docs/xentral.md#customers).
+"""`NewCustomer` → the bodies of `POST /api/v2/customers` and of its addresses (docs/xentral.md#customers).
 
-v1, not v2: v1 carries the address and the e-mail in one call, v2 has no address at all
-and would need a second, undocumented request. v1 has no customer-number field: Xentral's
-number range assigns one.
+Xentral's 2026 API creates a customer in two writes: the customer (type, name parts, contact details,
+VAT id, the number when we have one) and then each address as a sub-resource. The order service
+runs the second write as its own step (orders/customers.py); here only the bodies are built.
 """
 
 from __future__ import annotations
 
-from ..orders.model import NewCustomer
-from .wire import CustomerContactV1, CustomerCreateV1, CustomerGeneralV1
+from ..orders.model import Address, CustomerAddress, NewCustomer
+from .wire import CustomerAddressBody, CustomerContactBody, CustomerCreate
 
-__all__ = ["customer_create_v1"]
+__all__ = ["customer_address_body", "customer_create", "name_parts"]
 
 
-def customer_create_v1(customer: NewCustomer) -> CustomerCreateV1:
-    """The v1 create body; every object in it is `additionalProperties:false`.
+def name_parts(name: str) -> tuple[str | None, str]:
+    """(first name, last name) of a person's full name: the last word is the last name.
 
-    Decisions on fields without a v1 home:
-    - `address.address_supplement` goes to the address `note`, the only free text there
-      (assumption, docs/xentral.md#customers: `note` is the address remark); `note` is required, so "" when absent.
-    - `address.company`/`salutation`/`email`, and `NewCustomer.vat_id`, have no v1 create
-      field and are not sent (the list's `general.vatNumber` cannot be set here).
-    - Assumption (docs/xentral.md#customers): the country is sent as given (ISO-2 from our domain),
-      although the spec's customer examples spell "Deutschland".
+    Assumption (docs/xentral.md#customers): shops send one name field; splitting at the last space is
+    what Xentral's own connectors do for a single-field name. One word is a last name alone.
     """
-    address = customer.address
-    general: CustomerGeneralV1 = {
-        "name": customer.name,
-        "address": {
-            "street": address.street,
-            "zip": address.zip,
-            "city": address.city,
-            "state": address.state,  # required key, nullable
-            "country": address.country,
-            "note": address.address_supplement or "",
-        },
-    }
-    if address.title is not None:
-        general["title"] = address.title
-    contact: CustomerContactV1 = {"email": customer.email}
-    phone = customer.phone or address.phone
-    if phone is not None:
-        contact["phone"] = phone
-    body: CustomerCreateV1 = {"type": customer.kind, "general": general, "contact": contact}
+    words = name.split()
+    if len(words) < 2:
+        return None, name.strip()
+    return " ".join(words[:-1]), words[-1]
+
+
+def customer_create(customer: NewCustomer) -> CustomerCreate:
+    """The v2 create body; every object in it is `additionalProperties:false`.
+
+    A company sends its `name`; a person sends `name` and the name parts (Xentral shows the full name,
+    its letters use the parts). The e-mail and phone go to `contactDetails`, the VAT id to
+    `financials.tax.vatId`; without a `number` Xentral's number range assigns one.
+    """
+    body: CustomerCreate = {"customerType": customer.kind, "name": customer.name}
+    if customer.kind == "person":
+        first, last = name_parts(customer.name)
+        if first is not None:
+            body["firstname"] = first
+        body["lastname"] = last
+    else:
+        body["salutation"] = "company"
+    if customer.address.title is not None:
+        body["title"] = customer.address.title
+    if customer.number:
+        body["number"] = customer.number
     if customer.project_id is not None:
         body["project"] = {"id": customer.project_id}
+    contact: CustomerContactBody = {}
+    if customer.email:
+        contact["email"] = customer.email
+    phone = customer.phone or customer.address.phone
+    if phone is not None:
+        contact["phone"] = phone
+    if contact:
+        body["contactDetails"] = contact
+    if customer.vat_id:
+        body["financials"] = {"tax": {"vatId": customer.vat_id}}
     return body
+
+
+def customer_address_body(address: CustomerAddress) -> CustomerAddressBody:
+    """One address of the new customer. The master data address has no name of its own (it is the
+    customer's); a delivery address names its recipient. Countries are ISO 3166-1 alpha-2, as ours."""
+    place = address.address
+    body: CustomerAddressBody = {
+        "type": address.kind,
+        "street": place.street,
+        "zip": place.zip,
+        "city": place.city,
+        "country": place.country,
+    }
+    if place.address_supplement:
+        body["addressSupplement"] = place.address_supplement
+    if place.state:
+        body["state"] = place.state
+    if address.kind == "deliveryaddress":
+        body["name"] = _recipient(place)
+        if place.salutation is not None:
+            body["salutation"] = place.salutation
+        if place.phone or place.email:
+            body["contactDetails"] = {"phone": place.phone, "email": place.email}
+    return body
+
+
+def _recipient(place: Address) -> str:
+    return place.company or place.name

@@ -19,6 +19,7 @@ from ..orders import model
 from .client import XentralClient
 from .converters import (
     to_customer,
+    to_customer_address,
     to_payment_method,
     to_product,
     to_product_of_view,
@@ -27,8 +28,8 @@ from .converters import (
     to_sales_order,
     to_shipping_method,
 )
-from .customer_payload import customer_create_v1
-from .errors import XentralError, XentralNotFound
+from .customer_payload import customer_address_body, customer_create
+from .errors import XentralConflict, XentralError, XentralNotFound, XentralUnexpectedResponse
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
 from .paging import read_pages
@@ -127,8 +128,6 @@ class XentralHttpGateway:
 
         Every returned customer must carry `value` (leniently, see `verification.py`) in the
         field we filtered on, else the filter was ignored (docs/xentral.md#verifying-answers).
-        Assumption (docs/xentral.md#customers): it is unclear whether the `number` filter matches
-        `general.number` or `general.customerNumber`, so a customer matches when either carries it.
         """
         result = await self._client.list_customers([Filter(field, "equals", value)], Cursor(size=_CUSTOMER_PAGE_SIZE))
         self._checks.filter_applied(
@@ -136,24 +135,50 @@ class XentralHttpGateway:
         )
         return [to_customer(item) for item in result.data]
 
+    @order_read
+    async def find_customers_at(self, name: str, address: model.Address) -> Sequence[model.Customer]:
+        """Customers named `name` with an address at this street, zip and city (all `equals`, ANDed).
+
+        The list item carries the name but no address, so the name is what the answer is checked
+        against; that Xentral applies the address statements to one and the same address of the
+        customer is an assumption (docs/xentral.md#customers).
+        """
+        keys = (("name", name), ("street", address.street), ("zip", address.zip), ("city", address.city))
+        statements = [Filter(key, "equals", value) for key, value in keys]
+        result = await self._client.list_customers(statements, Cursor(size=_CUSTOMER_PAGE_SIZE))
+        self._checks.filter_applied("list_customers", "name", result.data, lambda item: same_leniently(item.name, name))
+        return [to_customer(item) for item in result.data]
+
     @order_write
     async def create_customer(self, customer: model.NewCustomer) -> str:
-        return await self._client.create_customer_v1(customer_create_v1(customer))
+        return await self._client.create_customer(customer_create(customer))
 
     @order_read
     async def get_customer(self, customer_id: str) -> model.Customer:
-        """Read through the list filtered by id: the view (`/customers/{id}`) has no e-mail.
+        """The v2 view (it carries the e-mail); a 404 leaves as not found."""
+        item = await self._client.get_customer(customer_id)
+        if item.id != customer_id:
+            raise XentralUnexpectedResponse(
+                200, None, "get_customer", detail=f"asked for customer {customer_id!r}, got {item.id!r}"
+            )
+        return to_customer(item)
 
-        An empty list is reported as `XentralNotFound`, as the view would answer 404.
-        """
-        result = await self._client.list_customers(
-            [Filter("id", "equals", customer_id)], Cursor(size=_CUSTOMER_PAGE_SIZE)
-        )
-        self._checks.filter_applied("list_customers", "id", result.data, lambda item: item.id == customer_id)
-        for item in result.data:
-            if item.id == customer_id:
-                return to_customer(item)
-        raise XentralNotFound(404, None, "get_customer", detail=f"no customer with id {customer_id!r}")
+    @order_read
+    async def customer_addresses(self, customer_id: str) -> Sequence[model.CustomerAddress]:
+        """The customer's master data and delivery addresses (a separate billing address is not ours)."""
+        items = await self._client.list_customer_addresses(customer_id)
+        return [address for item in items if (address := to_customer_address(item)) is not None]
+
+    @order_write
+    async def create_customer_address(self, customer_id: str, address: model.CustomerAddress) -> None:
+        """Assumption (docs/xentral.md#customers): a customer has one master data address, and a second
+        one is refused with 409; that refusal means the address is there, which is what we wanted."""
+        try:
+            await self._client.create_customer_address(customer_id, customer_address_body(address))
+        except XentralConflict:
+            if address.kind != "masterdata":
+                raise
+            logger.info("xentral customer %s already has its master data address (409)", customer_id)
 
     @order_write
     async def import_order(self, draft: model.OrderDraft) -> str:
@@ -164,7 +189,7 @@ class XentralHttpGateway:
         return dict(build_import_payload(draft))
 
     def customer_payload(self, customer: model.NewCustomer) -> dict[str, Any]:
-        return dict(customer_create_v1(customer))
+        return dict(customer_create(customer))
 
     @order_read
     async def get_order(self, order_id: str) -> model.SalesOrder:
@@ -233,10 +258,7 @@ class XentralHttpGateway:
 
 
 def _customer_carries(item: CustomerItem, field: model.CustomerLookupField, value: str) -> bool:
-    general = item.general
-    if field == "email":
-        return same_leniently(general.email, value)
-    return same_leniently(general.number, value) or same_leniently(general.customer_number, value)
+    return same_leniently(item.email if field == "email" else item.number, value)
 
 
 def requested_sku(number: str, batch: list[str], found: Mapping[str, model.Product]) -> str | None:

@@ -1,7 +1,7 @@
 """The `Accept` header of each Xentral operation, derived from the response types the spec declares.
 
 The spec declares 406 for an `Accept` no representation satisfies, and it declares the 201 of every
-create (`POST /api/v1/customers`, `/api/v2/customers`, `/api/v1/salesOrders/actions/import`) as an
+create (`POST /api/v2/customers`, its addresses, `/api/v1/salesOrders/actions/import`) as an
 empty `text/html` body, not JSON. A server negotiating as the spec says would refuse every import sent
 with a bare `Accept: application/json`. So each operation gets an `Accept` that admits:
 
@@ -47,15 +47,18 @@ class Declared:
 
 
 _READ_ERRORS = (PROBLEM_JSON, HTML)  # 400 problem+json, 401 text/html
+# The 2026 v2 operations: 400 problem+json, 401 JSON (`{"message": "Missing required scopes: …"}`) or text/html.
+_V2_ERRORS = (PROBLEM_JSON, JSON, HTML)
 
 DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
     {
         "list_products": Declared((JSON, _V2_BETA, _CSV, _MINIMAL), _READ_ERRORS),
         "get_product": Declared((JSON, _V2_BETA, _MINIMAL), _READ_ERRORS),
-        "list_customers": Declared((JSON, _CSV), _READ_ERRORS),
-        "get_customer": Declared((JSON,), _READ_ERRORS),
-        "create_customer_v1": Declared((HTML,), _READ_ERRORS),
-        "create_customer_v2": Declared((HTML,), _READ_ERRORS),  # its 409 is problem+json as well
+        "list_customers": Declared((JSON,), _V2_ERRORS),
+        "get_customer": Declared((JSON,), _V2_ERRORS),
+        "create_customer": Declared((HTML,), _V2_ERRORS),  # its 409 is problem+json as well
+        "list_customer_addresses": Declared((JSON,), _V2_ERRORS),
+        "create_customer_address": Declared((HTML,), _V2_ERRORS),
         "list_sales_orders": Declared((JSON, _MINIMAL)),
         "get_sales_order": Declared((JSON, _MINIMAL), (HTML,)),
         "import_sales_order": Declared((HTML,), (PROBLEM_JSON,)),

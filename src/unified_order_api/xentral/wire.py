@@ -15,23 +15,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Generic, Literal, Required, TypedDict, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 __all__ = [
     "AddressType",
     "BillingAddressBody",
     "CursorInfo",
-    "CustomerAddressV1",
-    "CustomerContactV1",
-    "CustomerContactV2",
-    "CustomerCreateV1",
-    "CustomerCreateV2",
-    "CustomerGeneral",
-    "CustomerGeneralV1",
+    "CustomerAddressBody",
+    "CustomerAddressContactBody",
+    "CustomerAddressItem",
+    "CustomerContactBody",
+    "CustomerContactDetails",
+    "CustomerCreate",
+    "CustomerFinancialsBody",
     "CustomerItem",
-    "CustomerView",
-    "CustomerViewGeneral",
     "DiscountPositionBody",
     "ExternalReferenceTarget",
     "IdRef",
@@ -141,32 +139,39 @@ class ProductView(_Wire):
     is_deleted: bool = False
 
 
-class CustomerGeneral(_Wire):
-    name: str | None = None
+class CustomerContactDetails(_Wire):
     email: str | None = None
-    number: str | None = None
-    customer_number: str | None = None
+    phone: str | None = None
 
 
 class CustomerItem(_Wire):
-    """Customers list item: the only customer shape that carries the email (docs/xentral.md#customers)."""
+    """A v2 customer, as the list (`GET /api/v2/customers`) and the view (`/{id}`) both show it.
+
+    Both carry `contactDetails.email`; neither carries an address (those are a sub-resource)."""
 
     id: str
-    type: str | None = None
-    general: CustomerGeneral = Field(default_factory=CustomerGeneral)
-
-
-class CustomerViewGeneral(_Wire):
-    name: str | None = None
-
-
-class CustomerView(_Wire):
-    """`GET /customers/{id}`: number on top level, no email or contact fields."""
-
-    id: str
-    type: str | None = None
     number: str | None = None
-    general: CustomerViewGeneral = Field(default_factory=CustomerViewGeneral)
+    customer_type: str | None = None
+    name: str | None = None
+    contact_details: CustomerContactDetails | None = None
+
+    @property
+    def email(self) -> str | None:
+        return self.contact_details.email if self.contact_details is not None else None
+
+
+class CustomerAddressItem(_Wire):
+    """One item of `GET /api/v2/customers/{customerId}/addresses` (master data, billing or delivery)."""
+
+    id: str
+    type: str
+    name: str | None = None
+    street: str | None = None
+    address_supplement: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    country: str | None = None
+    state: str | None = None
 
 
 class SalesOrderCustomer(_Wire):
@@ -238,67 +243,52 @@ class MoneyBody(TypedDict):
     currency: str  # spec enum on positions: EUR|PLN|CHF|USD|GBP
 
 
-class CustomerAddressV1(TypedDict):
-    """Once `address` is sent, all six keys are required; only `state` may be null."""
-
-    street: str
-    zip: str
-    city: str
-    state: str | None
-    country: str
-    note: str
-
-
-class CustomerGeneralV1(TypedDict, total=False):
-    name: Required[str]
-    title: str | None
-    birthday: str
-    address: CustomerAddressV1
-
-
-class CustomerContactV1(TypedDict, total=False):
+class CustomerContactBody(TypedDict, total=False):
     phone: str | None
-    fax: str | None
-    mobile: str | None
-    email: str
-    website: str | None
-    marketingMails: bool
-    trackingMails: bool
-
-
-class CustomerCreateV1(TypedDict, total=False):
-    """`POST /api/v1/customers` body (bankAccount and tags left out: we never set them)."""
-
-    type: Required[Literal["company", "person"]]
-    general: Required[CustomerGeneralV1]
-    contact: CustomerContactV1
-    project: IdRef
-    tags: list[IdRef]
-
-
-class CustomerContactV2(TypedDict, total=False):
-    phone: str | None
-    mobile: str | None
-    fax: str | None
     email: str | None
-    website: str | None
 
 
-class CustomerCreateV2(TypedDict, total=False):
-    """`POST /api/v2/customers` body; no address fields exist in v2 (docs/xentral.md#customers)."""
+class CustomerTaxBody(TypedDict, total=False):
+    vatId: str | None
 
-    type: Literal["company", "person"]
-    firstname: str
-    lastname: str
-    name: str
+
+class CustomerFinancialsBody(TypedDict, total=False):
+    tax: CustomerTaxBody
+
+
+class CustomerCreate(TypedDict, total=False):
+    """`POST /api/v2/customers` body (only the keys we set); the addresses are a second write."""
+
+    customerType: Required[Literal["company", "person"]]
+    name: str | None
+    firstname: str | None
+    lastname: str | None
     title: str | None
-    birthdate: str | None
-    number: str
-    salutation: Literal["mr", "mrs", "company", "other"] | None
-    department: str | None
-    subDepartment: str | None
+    number: str | None
+    salutation: AddressType | None
     project: IdRef
-    contact: CustomerContactV2
+    contactDetails: CustomerContactBody
+    financials: CustomerFinancialsBody
+
+
+class CustomerAddressContactBody(TypedDict, total=False):
+    phone: str | None
+    email: str | None
+
+
+class CustomerAddressBody(TypedDict, total=False):
+    """`POST /api/v2/customers/{customerId}/addresses` body: `masterdata` (no name) or `deliveryaddress`."""
+
+    type: Required[Literal["masterdata", "deliveryaddress"]]
+    name: str
+    salutation: AddressType | None
+    street: Required[str]
+    addressSupplement: str | None
+    zip: str | None
+    city: Required[str]
+    country: Required[str]
+    state: str | None
+    contactDetails: CustomerAddressContactBody
 
 
 class BillingAddressBody(TypedDict, total=False):
