@@ -93,9 +93,7 @@ def demo(args: argparse.Namespace) -> int:
     # a store kept from an earlier run would replay orders the new sandbox never saw.
     scratch = tempfile.TemporaryDirectory(prefix="uoa-demo-")
     database_url = args.database_url or f"sqlite+aiosqlite:///{scratch.name}/demo.db"
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
-    with scratch, running_sandbox(SandboxConfig(seed_path=seed, v1_customers=True)) as sandbox:
+    with scratch, running_sandbox(SandboxConfig(seed_path=seed)) as sandbox:
         settings = demo_settings(sandbox.base_url, sandbox.token, api_key, database_url, admin_key=admin_key)
         configure_logging(settings.log_level, json_lines=False)
         base = f"http://{args.host}:{args.port}"
@@ -150,13 +148,10 @@ def sandbox(args: argparse.Namespace) -> int:
     from xentral_sandbox.server import serve as serve_sandbox
 
     seed = _seed_path(args, "sandbox")
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
     config = SandboxConfig(
         token=args.token,
         rate_limit=None if args.no_rate_limit else args.rate_limit,
         seed_path=seed,
-        v1_customers=True,
     )
     print(f"Xentral sandbox on http://{args.host}:{args.port} (token: {args.token})", flush=True)
     serve_sandbox(args.host, args.port, config)

@@ -21,9 +21,6 @@ def parse_config(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig
     parser.add_argument("--reject-duplicate-external-order-number", action="store_true")
     parser.add_argument("--allow-locked-products", action="store_true")
     parser.add_argument(
-        "--v1-customers", action="store_true", help="temporary: serve the 2024 v1 customer routes as well"
-    )
-    parser.add_argument(
         "--reading",
         action="append",
         default=[],
@@ -56,7 +53,6 @@ def parse_config(argv: list[str] | None = None) -> tuple[str, int, SandboxConfig
         rate_window_seconds=args.rate_window,
         readings=readings,
         refuse_locked_products=not args.allow_locked_products,
-        v1_customers=args.v1_customers,
     )
     return args.host, args.port, config
 

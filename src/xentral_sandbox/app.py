@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import catalog, customers, customers_v1, orders, products
+from . import catalog, customers, orders, products
 from .admin import ADMIN_PREFIX, create_admin_app
 from .calllog import CallLog
 from .config import SandboxConfig
@@ -91,12 +91,6 @@ def _routes(state: SandboxState, config: SandboxConfig) -> list[Route]:
         ("GET", "/api/v1/projects", catalog.list_projects),
         ("GET", "/api/v1/externalReferenceTargets", catalog.list_external_reference_targets),
     ]
-    if config.v1_customers:  # the temporary bridge (config.py)
-        table += [
-            ("GET", "/api/v1/customers", customers_v1.list_customers),
-            ("POST", "/api/v1/customers", customers_v1.create_customer_v1),
-            ("GET", "/api/v1/customers/{id}", customers_v1.get_customer),
-        ]
     return [Route(path, _endpoint(handler, state, config), methods=[method]) for method, path, handler in table]
 
 

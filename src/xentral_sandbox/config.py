@@ -36,7 +36,3 @@ class SandboxConfig:
     admin_enabled: bool = True
     # Base URL used in Location headers; None derives it from the request's Host header.
     public_base_url: str | None = None
-    # TEMPORARY bridge, off in today's Xentral: serve the 2024 `GET/POST /api/v1/customers` and
-    # `GET /api/v1/customers/{id}` the service's client still calls. Off, they answer 404 as routes the 2026 API
-    # does not have. Remove (with customers_v1.py) once the client speaks v2 customers.
-    v1_customers: bool = False

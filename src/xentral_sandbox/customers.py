@@ -1,6 +1,6 @@
 """v2 customers: search, view, create, and the addresses a customer gets in a second write.
 
-The 2026 API has no v1 customer reads or create (customers_v1.py serves them only as a temporary bridge).
+The 2026 API has no v1 customer reads or create: those routes answer 404.
 Internally a customer is one flat record (`name`, `email`, `number`, `type`, `address` = the masterdata
 address, `addresses` = billing and delivery addresses); representations.py renders the v2 shapes.
 """

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from .calllog import CallLog, CallRecord
 from .config import V1_PRODUCTS_DEPRECATED_SINCE, V1_PRODUCTS_SUNSET, SandboxConfig
 from .faults import FaultInjector, FaultKind
-from .operations import Operation, find_operation, negotiate, operations_for, path_known
+from .operations import OPERATIONS, Operation, find_operation, negotiate, path_known
 from .problems import empty
 from .ratelimit import Decision, FixedWindowLimiter
 from .state import SandboxState
@@ -61,7 +61,7 @@ class Front:
     ) -> None:
         self.api = api
         self.state = state
-        self.operations = operations_for(config.v1_customers)
+        self.operations = OPERATIONS
         self.config = config
         self.faults = faults
         self.calls = calls

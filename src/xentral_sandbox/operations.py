@@ -62,18 +62,6 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/v1/externalReferenceTargets", scope="externalReferenceTarget:read"),
 )
 
-# TEMPORARY bridge, served only with `SandboxConfig.v1_customers`: the 2024 customer operations the 2026 API no
-# longer has, for the service's client until it speaks v2 customers. Delete with `customers_v1.py`.
-V1_CUSTOMER_OPERATIONS: tuple[Operation, ...] = (
-    Operation("GET", "/api/v1/customers", (JSON, CSV), scope="customer:read"),
-    Operation("POST", "/api/v1/customers", (HTML,), scope="customer:create"),
-    Operation("GET", "/api/v1/customers/{id}", scope="customer:read"),
-)
-
-
-def operations_for(v1_customers: bool) -> tuple[Operation, ...]:
-    return OPERATIONS + V1_CUSTOMER_OPERATIONS if v1_customers else OPERATIONS
-
 
 def find_operation(method: str, path: str, operations: tuple[Operation, ...] = OPERATIONS) -> Operation | None:
     for op in operations:

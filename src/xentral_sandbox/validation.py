@@ -40,53 +40,6 @@ class Ref(Closed):
     id: Id
 
 
-# --- customers v1: TEMPORARY, the bridge of customers_v1.py only (the 2026 API has no v1 customer create) ---
-class CustomerAddress(Closed):
-    street: str
-    zip: str
-    city: str
-    state: str | None
-    country: str
-    note: str
-
-
-class CustomerGeneral(Closed):
-    title: str | None = None
-    name: str
-    birthday: date | None = None
-    address: CustomerAddress | None = None
-
-
-class CustomerContact(Closed):
-    phone: str | None = None
-    fax: str | None = None
-    mobile: str | None = None
-    email: str | None = None
-    website: str | None = None
-    marketingMails: bool | None = None
-    trackingMails: bool | None = None
-
-
-class BankAccount(Closed):
-    holder: str | None = None
-    iban: str | None = None
-    bic: str | None = None
-    sepa: bool | None = None
-
-
-class CustomerProjectRef(Closed):
-    id: str
-
-
-class CustomerV1(Closed):
-    type: Literal["company", "person"]
-    general: CustomerGeneral
-    contact: CustomerContact | None = None
-    bankAccount: BankAccount | None = None
-    project: CustomerProjectRef | None = None
-    tags: list[Ref] | None = None
-
-
 # --- customers v2 (the create's root schema has no additionalProperties: false; its members are closed) ---
 class AdditionalData(Closed):
     label: str

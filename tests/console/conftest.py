@@ -51,9 +51,7 @@ def console_settings(sandbox: SandboxHandle, tmp_path: Path, webhook_url: str, *
 
 @pytest.fixture(scope="module")
 def console_sandbox() -> Iterator[SandboxHandle]:
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
-    with running_sandbox(SandboxConfig(rate_limit=None, v1_customers=True)) as handle:
+    with running_sandbox(SandboxConfig(rate_limit=None)) as handle:
         yield handle
 
 

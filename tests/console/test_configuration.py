@@ -26,9 +26,7 @@ HOOK_TOKEN = "hook-query-token-0123"
 @pytest.fixture(scope="module")
 def marketplace() -> Iterator[SandboxHandle]:
     """The second instance: id 2 is another shipping method there, and it has methods the first lacks."""
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
-    with running_sandbox(SandboxConfig(rate_limit=None, token=MARKETPLACE_TOKEN, v1_customers=True)) as handle:
+    with running_sandbox(SandboxConfig(rate_limit=None, token=MARKETPLACE_TOKEN)) as handle:
         with handle.state.lock:
             handle.state.shipping_methods["2"] = {**handle.state.shipping_methods["2"], "designation": "UPS Express"}
             handle.state.shipping_methods["7"] = {

@@ -21,10 +21,9 @@ def test_readings_and_limited_tokens_from_the_command_line() -> None:
             "missing_scope=401",
             "--limited-token",
             "shop=customer:read,salesOrder:create",
-            "--v1-customers",
         ]
     )
-    assert (host, port, config.v1_customers) == ("127.0.0.1", 9000, True)
+    assert (host, port) == ("127.0.0.1", 9000)
     assert config.readings == Readings(discount_scale="percent", missing_scope="401")
     assert config.limited_tokens == {"shop": frozenset({"customer:read", "salesOrder:create"})}
 

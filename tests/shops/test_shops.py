@@ -62,9 +62,7 @@ SEED = {
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
     seed_file = tmp_path_factory.mktemp("seed") / "shops-seed.json"
     seed_file.write_text(json.dumps(SEED), "utf-8")
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
-    with running_sandbox(SandboxConfig(rate_limit=None, seed_path=seed_file, v1_customers=True)) as handle:
+    with running_sandbox(SandboxConfig(rate_limit=None, seed_path=seed_file)) as handle:
         yield handle
 
 

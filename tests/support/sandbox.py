@@ -15,10 +15,7 @@ import pytest
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
-# v1_customers: TEMPORARY, until the service's client speaks v2 customers. Today's Xentral (the sandbox's
-# default) answers the 2024 `/api/v1/customers` routes 404, and the service's client still looks customers up
-# and creates them there; the client's switch to v2 removes this (and the sandbox setting with it).
-SESSION_CONFIG = SandboxConfig(rate_limit=100_000, v1_customers=True)
+SESSION_CONFIG = SandboxConfig(rate_limit=100_000)
 
 
 @pytest.fixture(scope="session")

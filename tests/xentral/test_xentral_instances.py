@@ -22,9 +22,7 @@ AMAZON_KEY = "amazon-key-0123456789"
 
 @pytest.fixture(scope="module")
 def second_sandbox_session() -> Iterator[SandboxHandle]:
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
-    with running_sandbox(SandboxConfig(rate_limit=None, token="second-instance-token", v1_customers=True)) as handle:
+    with running_sandbox(SandboxConfig(rate_limit=None, token="second-instance-token")) as handle:
         yield handle
 
 
