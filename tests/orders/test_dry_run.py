@@ -15,7 +15,7 @@ from xentral_sandbox.testing import SandboxHandle
 
 DRY_RUN = {"Prefer": "dry-run"}
 IMPORT = "POST /api/v1/salesOrders/actions/import"
-CREATE_CUSTOMER = "POST /api/v1/customers"
+CREATE_CUSTOMER = "POST /api/v2/customers"
 
 
 def _writes(sandbox: SandboxHandle) -> list[str]:

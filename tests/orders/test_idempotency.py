@@ -288,7 +288,7 @@ def test_first_orders_of_one_new_customer_on_two_processes_create_one_customer(
     for body in bodies:
         body["customer"]["email"] = "new-buyer@example.com"
     customers_before = customer_count(sandbox)
-    sandbox.faults.latency(0.2, count=None, method="POST", path="/api/v1/customers")
+    sandbox.faults.latency(0.2, count=None, method="POST", path="/api/v2/customers")
     with postgres_schema() as database_url:
         env = service_env(xentral_url=sandbox.base_url, token=sandbox.token, database_url=database_url, api_key=API_KEY)
         services = [ServiceProcess(env, tmp_path / f"service{i}.log") for i in range(2)]

@@ -17,7 +17,7 @@ from unified_order_api.xentral.coalescing_gateway import CoalescingGateway
 from xentral_sandbox.testing import SandboxHandle
 
 ORDERS = "GET /api/v1/salesOrders"
-CUSTOMERS = "GET /api/v1/customers"
+CUSTOMERS = "GET /api/v2/customers"
 PRODUCTS = "GET /api/v1/products"
 
 

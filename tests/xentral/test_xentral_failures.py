@@ -15,7 +15,7 @@ from xentral_sandbox.testing import SandboxHandle
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/products", "/api/v1/customers", "/api/v1/salesOrders", "/api/v1/shippingMethods"]
+    "path", ["/api/v1/products", "/api/v2/customers", "/api/v1/salesOrders", "/api/v1/shippingMethods"]
 )
 def test_a_400_on_a_read_is_a_502_not_an_invalid_order(api: httpx.Client, sandbox: SandboxHandle, path: str) -> None:
     before = customer_count(sandbox), order_count(sandbox)

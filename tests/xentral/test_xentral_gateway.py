@@ -178,7 +178,6 @@ async def test_create_customer_posts_v2_without_address(gateway: XentralHttpGate
     assert request.url.path == "/api/v2/customers"
     assert json.loads(request.content) == {
         "customerType": "person",
-        "name": "Max Muster",
         "firstname": "Max",
         "lastname": "Muster",
         "number": "K-1",

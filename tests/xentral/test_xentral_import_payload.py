@@ -177,7 +177,6 @@ def test_customer_v2_body() -> None:
     )
     assert customer_create(customer) == {
         "customerType": "person",
-        "name": "Max Muster",
         "firstname": "Max",
         "lastname": "Muster",
         "project": {"id": "1"},
@@ -219,3 +218,16 @@ def test_customer_v2_body_of_a_company_with_its_number() -> None:
 def test_a_one_word_name_is_a_last_name() -> None:
     assert name_parts("Madonna") == (None, "Madonna")
     assert name_parts("  Anna  Maria   Muster ") == ("Anna Maria", "Muster")
+
+
+def test_a_person_with_a_one_word_name_is_created_by_that_name() -> None:
+    # A person needs first and last name in v2; a marketplace alias has no first name to send.
+    alias = NewCustomer(
+        kind="person",
+        name="MFNIntegrationTestMerchant",
+        email="b@ex.de",
+        address=Address(name="x", street="S", zip="1", city="C", country="DE"),
+    )
+    body = customer_create(alias)
+    assert (body["customerType"], body["name"]) == ("company", "MFNIntegrationTestMerchant")
+    assert "firstname" not in body and "lastname" not in body

@@ -14,11 +14,7 @@ __all__ = ["customer_address_body", "customer_create", "name_parts"]
 
 
 def name_parts(name: str) -> tuple[str | None, str]:
-    """(first name, last name) of a person's full name: the last word is the last name.
-
-    Assumption (docs/xentral.md#customers): shops send one name field; splitting at the last space is
-    what Xentral's own connectors do for a single-field name. One word is a last name alone.
-    """
+    """(first name, last name) of a person's full name: the last word is the last name; one word has no first."""
     words = name.split()
     if len(words) < 2:
         return None, name.strip()
@@ -28,18 +24,18 @@ def name_parts(name: str) -> tuple[str | None, str]:
 def customer_create(customer: NewCustomer) -> CustomerCreate:
     """The v2 create body; every object in it is `additionalProperties:false`.
 
-    A company sends its `name`; a person sends `name` and the name parts (Xentral shows the full name,
-    its letters use the parts). The e-mail and phone go to `contactDetails`, the VAT id to
-    `financials.tax.vatId`; without a `number` Xentral's number range assigns one.
+    The spec: a `person` requires `firstname` and `lastname`, a `company` requires `name` ("Name of the
+    company"). Shops send one name field, split at its last space. Assumption (docs/xentral.md#customers): a
+    one-word name (a marketplace's buyer alias) has no first name to send, so it is created as a `company`
+    with that `name` rather than with an invented first name. The e-mail and phone go to `contactDetails`,
+    the VAT id to `financials.tax.vatId`; without a `number` Xentral's number range assigns one.
     """
-    body: CustomerCreate = {"customerType": customer.kind, "name": customer.name}
-    if customer.kind == "person":
-        first, last = name_parts(customer.name)
-        if first is not None:
-            body["firstname"] = first
-        body["lastname"] = last
+    first, last = name_parts(customer.name)
+    body: CustomerCreate
+    if customer.kind == "person" and first is not None:
+        body = {"customerType": "person", "firstname": first, "lastname": last}
     else:
-        body["salutation"] = "company"
+        body = {"customerType": "company", "name": customer.name.strip(), "salutation": "company"}
     if customer.address.title is not None:
         body["title"] = customer.address.title
     if customer.number:
