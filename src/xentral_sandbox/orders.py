@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from starlette.responses import Response
@@ -148,6 +148,26 @@ def _customer_address(customer: Record, shipping: bool) -> dict[str, Any]:
     return result
 
 
+def _revenue(money: tuple[Decimal, Decimal], quantity: Decimal, currency: str) -> dict[str, Any]:
+    """The view's revenue figures of a position: its booked net and gross, per unit and in total.
+
+    They show how Xentral read the position (net or gross price, the discount's scale), line by line.
+    Assumption: the per-unit figures are the line's divided by its quantity, rounded half up.
+    """
+    net, gross = money
+    per = quantity or Decimal(1)
+
+    def amount(value: Decimal) -> dict[str, str]:
+        return {"amount": str(value.quantize(CENT, rounding=ROUND_HALF_UP)), "currency": currency}
+
+    return {
+        "netRevenueSingle": amount(net / per),
+        "netRevenueTotal": amount(net),
+        "grossRevenueSingle": amount(gross / per),
+        "grossRevenueTotal": amount(gross),
+    }
+
+
 def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str) -> Record:
     customer = state.customers[data["customer"]["id"]]
     project = state.projects[data["project"]["id"]]
@@ -194,6 +214,9 @@ def _build(state: SandboxState, data: dict[str, Any], order_id: str, number: str
                 },
                 "discount": discount,
                 "webId": line.get("webId") or "",
+                **_revenue(
+                    booked.positions[sort - 1], Decimal(str(line["quantity"])), price.get("currency") or currency
+                ),
             }
         )
     delivery = dict(data["delivery"])

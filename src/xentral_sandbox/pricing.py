@@ -27,7 +27,7 @@ points follow the instance's readings (readings.py); the defaults are described 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -47,6 +47,8 @@ class Booked:
     net: Decimal
     gross: Decimal
     rates: tuple[float, ...]  # the effective rate of each position, in order
+    # (net, gross) of each position, rounded per line whatever the order's rounding: the view's revenue figures
+    positions: tuple[tuple[Decimal, Decimal], ...] = ()
     external_total: bool = False  # the gross is `setTotalAmount`'s external total
     auto_shipping_off: bool = False  # `setTotalAmount` differed by more than its maximum
 
@@ -125,20 +127,20 @@ def net_prices(data: Mapping[str, Any], readings: Readings) -> bool:
     return readings.price_basis == "net" or tax.get("taxDisplay") == "net"
 
 
+def _line_money(amount: Decimal, rate: Decimal, net_basis: bool) -> tuple[Decimal, Decimal]:
+    """(net, gross) of one line, each rounded to the cent, signed like `amount`."""
+    magnitude = _round(abs(amount))
+    if net_basis:
+        net, gross = magnitude, magnitude + _round(magnitude * rate / 100)
+    else:
+        net, gross = _round(magnitude / (1 + rate / 100)), magnitude
+    sign = -1 if amount < 0 else 1
+    return sign * net, sign * gross
+
+
 def _per_line(lines: list[tuple[Decimal, Decimal]], net_basis: bool) -> tuple[Decimal, Decimal]:
-    net_total = gross_total = Decimal(0)
-    for amount, rate in lines:
-        magnitude = _round(abs(amount))
-        if net_basis:
-            net = magnitude
-            gross = net + _round(net * rate / 100)
-        else:
-            gross = magnitude
-            net = _round(gross / (1 + rate / 100))
-        sign = -1 if amount < 0 else 1
-        net_total += sign * net
-        gross_total += sign * gross
-    return net_total, gross_total
+    money = [_line_money(amount, rate, net_basis) for amount, rate in lines]
+    return sum((net for net, _ in money), Decimal(0)), sum((gross for _, gross in money), Decimal(0))
 
 
 def _per_rate_sum(lines: list[tuple[Decimal, Decimal]], net_basis: bool) -> tuple[Decimal, Decimal]:
@@ -167,12 +169,18 @@ def book_order(state: SandboxState, data: Mapping[str, Any], project: Record) ->
         lines.append((amount, Decimal(0) if tax_free else line_rate(line_tax, product, normal, reduced)))
     summed = _per_rate_sum if readings.rounding == "per-rate-sum" else _per_line
     net_total, gross_total = summed(lines, net_basis)
-    rates = tuple(float(rate) for _, rate in lines[: len(data["positions"])])
+    positions = lines[: len(data["positions"])]
+    booked = Booked(
+        net=net_total,
+        gross=gross_total,
+        rates=tuple(float(rate) for _, rate in positions),
+        positions=tuple(_line_money(amount, rate, net_basis) for amount, rate in positions),
+    )
     fixed = data.get("setTotalAmount") or {}
     external = fixed.get("totalGrossAmountFromExternal")
     if not fixed.get("isActive") or external is None:
-        return Booked(net=net_total, gross=gross_total, rates=rates)
+        return booked
     limit = _dec(fixed.get("maximumDifferenceToCalculatedSum") or 0)
     if abs(_dec(external) - gross_total) <= limit:
-        return Booked(net=net_total, gross=_round(_dec(external)), rates=rates, external_total=True)
-    return Booked(net=net_total, gross=gross_total, rates=rates, auto_shipping_off=True)
+        return replace(booked, gross=_round(_dec(external)), external_total=True)
+    return replace(booked, auto_shipping_off=True)

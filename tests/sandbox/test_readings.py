@@ -45,6 +45,7 @@ def test_discount_scale(client: httpx.Client, sandbox: SandboxHandle) -> None:
     assert _booked(client, _order("gross", _line("100.00", discount=0.1))) == ("75.63", "90.00")
     _switch(sandbox, discount_scale="percent")
     assert _booked(client, _order("gross", _line("100.00", discount=10))) == ("75.63", "90.00")
+    assert _revenue(client, _order("gross", _line("100.00", discount=10)))["grossRevenueTotal"] == "90.00"
     assert _booked(client, _order("gross", _line("100.00", discount=0.1))) == ("83.95", "99.90")
     refused = client.post(IMPORT, json=_order("gross", _line("100.00", discount=150)))
     assert refused.json()["violations"] == {
@@ -52,10 +53,29 @@ def test_discount_scale(client: httpx.Client, sandbox: SandboxHandle) -> None:
     }
 
 
+def _revenue(client: httpx.Client, body: dict[str, Any]) -> dict[str, str]:
+    """The first position's revenue figures in the view (how Xentral read that line)."""
+    response = client.post(IMPORT, json=body)
+    assert response.status_code == 201, response.text
+    position = client.get(response.headers["location"]).json()["data"]["positions"][0]
+    return {name: position[name]["amount"] for name in ("netRevenueSingle", "netRevenueTotal", "grossRevenueTotal")}
+
+
 def test_price_basis(client: httpx.Client, sandbox: SandboxHandle) -> None:
     assert _booked(client, _order("gross", _line("100.00"))) == ("84.03", "100.00")
+    two = _order("gross", _line("100.00") | {"quantity": 2})
+    assert _revenue(client, two) == {
+        "netRevenueSingle": "84.04",
+        "netRevenueTotal": "168.07",
+        "grossRevenueTotal": "200.00",
+    }
     _switch(sandbox, price_basis="net")
     assert _booked(client, _order("gross", _line("100.00"))) == ("100.00", "119.00")
+    assert _revenue(client, two) == {
+        "netRevenueSingle": "100.00",
+        "netRevenueTotal": "200.00",
+        "grossRevenueTotal": "238.00",
+    }
 
 
 def test_rounding(client: httpx.Client, sandbox: SandboxHandle) -> None:
