@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import logging
 import os
@@ -111,10 +110,7 @@ def _stack(
 ) -> Iterator[tuple[SandboxHandle, str, list[str], ServiceProcess]]:
     """The sandbox in this process (its call log is read directly), the service in a process of its own,
     so the load generator here does not share the service's interpreter lock."""
-    # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-    # remove with the client's switch to v2 customers.
-    bridged = dataclasses.replace(sandbox_config, v1_customers=True)
-    with tempfile.TemporaryDirectory() as tmp, running_sandbox(bridged) as sandbox:
+    with tempfile.TemporaryDirectory() as tmp, running_sandbox(sandbox_config) as sandbox:
         skus = _add_products(sandbox)
         service = ServiceProcess(_service_env(sandbox, Path(tmp), **overrides), Path(tmp) / "service.log")
         try:

@@ -73,9 +73,7 @@ def main() -> None:
         sys.exit("needs redis-server on PATH")
     with (
         tempfile.TemporaryDirectory(prefix="uoa-redis-bench-") as tmp,
-        # v1_customers: TEMPORARY, the service's client still calls the v1 customer routes today's Xentral lacks;
-        # remove with the client's switch to v2 customers.
-        running_sandbox(SandboxConfig(rate_limit=None, v1_customers=True)) as sandbox,
+        running_sandbox(SandboxConfig(rate_limit=None)) as sandbox,
     ):
         port = free_port()
         redis = subprocess.Popen(

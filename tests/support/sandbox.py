@@ -27,6 +27,6 @@ def sandbox_session() -> Iterator[SandboxHandle]:
 
 @pytest.fixture
 def sandbox(sandbox_session: SandboxHandle) -> SandboxHandle:
-    """The sandbox with its seed data back, no faults and an empty call log."""
+    """The sandbox with its seed data, readings and tokens back, no faults and an empty call log."""
     sandbox_session.reset()
     return sandbox_session
