@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test test-fast lint serve sandbox bench settings-doc clean
+.PHONY: run test test-fast lint serve sandbox bench settings-doc clean constraints production-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ run: $(STAMP)
 	$(BIN)/unified-order-api demo $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench examples deploy
 	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -25,8 +25,8 @@ test-fast: $(STAMP)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples deploy
+	$(BIN)/ruff format --check src tests bench examples deploy
 	$(BIN)/mypy
 
 serve: $(STAMP)
@@ -41,6 +41,14 @@ bench: $(STAMP)
 # The settings reference, written from the settings models (a test fails when the committed file differs).
 settings-doc: $(STAMP)
 	$(BIN)/python -m unified_order_api.config.reference docs/reference/settings.md
+
+# The runtime dependencies' versions the tests passed with, for production installs (`pip install -c constraints.txt .`).
+constraints: $(STAMP)
+	$(BIN)/python deploy/freeze_runtime.py > constraints.txt
+
+# A clean environment from constraints.txt without the development extras: check-config, serve, one order, SIGTERM.
+production-smoke:
+	bash .ci/production-smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
