@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +42,8 @@ def create_app(
         container = await container_factory(settings)
         app.state.container = container
         app.state.api_keys = ApiKeys.from_settings(container.settings)
+        where = container.settings.metrics
+        stop_metrics = container.metrics.serve_on_port(where.host, where.port) if where.expose == "port" else None
         container.start_background()
         if check_config_at_start:
             container.run_in_background(warn_about_config(container), name="config-check")
@@ -48,6 +51,8 @@ def create_app(
             yield
         finally:
             await container.aclose()
+            if stop_metrics is not None:
+                await asyncio.to_thread(stop_metrics)
 
     app = FastAPI(
         title="Unified Order API",

@@ -46,8 +46,15 @@ def _settings(command: str) -> Settings:
         raise SystemExit(2) from None
 
 
+def production(settings: Settings) -> Settings:
+    """`serve`'s defaults where the settings leave a choice open: `/metrics` only with the admin key."""
+    if settings.metrics.expose is not None:
+        return settings
+    return settings.model_copy(update={"metrics": settings.metrics.model_copy(update={"expose": "admin_key"})})
+
+
 def serve(args: argparse.Namespace) -> int:
-    settings = _settings("serve")
+    settings = production(_settings("serve"))
     configure_logging(settings.log_level, settings.log_json)
     try:
         check_production_settings(settings)

@@ -8,6 +8,7 @@ Exposed by `GET /metrics` (`api/metrics.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final, Literal
 
 from prometheus_client import (
@@ -17,6 +18,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    start_http_server,
 )
 
 from .call_history import MinuteCounter
@@ -207,6 +209,18 @@ class Metrics:
     def exposition(self) -> bytes:
         """The registry in Prometheus' text format."""
         return generate_latest(self.registry)
+
+    def serve_on_port(self, host: str, port: int) -> Callable[[], None]:
+        """Serve the registry at `http://host:port/metrics` from a thread, apart from the service's port
+        (`metrics.expose = "port"`); returns what stops it."""
+        server, thread = start_http_server(port, addr=host, registry=self.registry)
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join(5)
+
+        return stop
 
 
 class InstanceMetrics:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.orders import order_body
+from tests.support.processes import free_port
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
+from unified_order_api.cli import production
+from unified_order_api.config import Settings
 from unified_order_api.metrics import Metrics
 from xentral_sandbox.testing import SandboxHandle
 
@@ -114,3 +118,36 @@ def test_registries_are_per_instance_and_methods_record() -> None:
     assert value(one, "queue_depth", queue="webhooks") == 3
     assert value(two, "queue_depth", queue="orders") == 9  # the latest reading
     assert value(two, "cache_hits_total", cache="products") is None
+
+
+ADMIN_KEY = "admin-key-0123456789"
+
+
+def test_metrics_behind_the_admin_key(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    settings = service_settings(sandbox, tmp_path, admin_api_key=ADMIN_KEY, metrics={"expose": "admin_key"})
+    with running_service(settings) as url:
+        assert httpx.get(f"{url}/metrics").status_code == 401
+        assert httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 401
+        answer = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        assert answer.status_code == 200
+        assert "orders_total" in answer.text
+
+
+def test_metrics_on_a_port_of_their_own(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    port = free_port()
+    settings = service_settings(sandbox, tmp_path, admin_api_key=ADMIN_KEY, metrics={"expose": "port", "port": port})
+    with running_service(settings) as url:
+        refused = httpx.get(f"{url}/metrics", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+        assert refused.status_code == 404
+        assert refused.json()["code"] == "not_found"
+        answer = httpx.get(f"http://127.0.0.1:{port}/metrics")
+        assert answer.status_code == 200
+        assert "orders_total" in answer.text
+    with pytest.raises(httpx.TransportError):  # closed with the service
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_serve_keeps_metrics_behind_the_admin_key_unless_told() -> None:
+    assert production(Settings()).metrics.expose == "admin_key"
+    assert production(Settings(metrics={"expose": "public"})).metrics.expose == "public"
+    assert Settings().metrics.expose is None  # the demo and tests: public

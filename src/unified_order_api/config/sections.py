@@ -21,6 +21,8 @@ __all__ = [
     "ConsoleOperator",
     "ConsoleSettings",
     "Limits",
+    "MetricsExposure",
+    "MetricsSettings",
     "QueuePolicy",
     "WebhookPolicy",
     "XentralInstance",
@@ -73,6 +75,22 @@ class Limits(Section):
     """The slowest body upload still accepted (see body_timeout_seconds)."""
     keep_alive_seconds: float = Field(default=5.0, gt=0)
     """Idle keep-alive connections are closed after."""
+
+
+MetricsExposure = Literal["public", "admin_key", "port"]
+
+
+class MetricsSettings(Section):
+    """Where Prometheus scrapes `/metrics`. It holds counts and timings, no order data, but they tell
+    an outsider the business's volume and failures, so a production service keeps it off its public port."""
+
+    expose: MetricsExposure | None = None
+    """public: on the service's port for anyone; admin_key: there, with the admin key (`Authorization: Bearer`);
+    port: only on a port of its own (`host`, `port`). None = admin_key under `serve`, public in `demo`."""
+    host: str = "127.0.0.1"
+    """The address the metrics port listens on (with `expose = "port"`)."""
+    port: int = Field(default=9464, ge=1, le=65535)
+    """The metrics port (with `expose = "port"`); each process on a host needs its own."""
 
 
 class QueuePolicy(Section):

@@ -26,7 +26,16 @@ from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
 from .clients import ApiClient, CodeMap
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
-from .sections import INSTANCE_NAME, CacheSettings, ConsoleSettings, Limits, QueuePolicy, WebhookPolicy, XentralInstance
+from .sections import (
+    INSTANCE_NAME,
+    CacheSettings,
+    ConsoleSettings,
+    Limits,
+    MetricsSettings,
+    QueuePolicy,
+    WebhookPolicy,
+    XentralInstance,
+)
 
 __all__ = ["Settings", "load_settings"]
 
@@ -112,6 +121,8 @@ class Settings(BaseSettings):
     """How callbacks are delivered."""
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     """The operator console."""
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    """Where `/metrics` is served."""
 
     log_level: str = "INFO"
     """The lowest level logged (DEBUG, INFO, WARNING, ERROR)."""
