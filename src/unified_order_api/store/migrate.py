@@ -12,6 +12,11 @@ from sqlalchemy.engine import make_url
 
 from .database import ensure_sqlite_directory, sync_url
 
+# Several instances may start at once on one empty PostgreSQL database: one migrates (every revision
+# in one transaction), the others wait for this advisory lock (migrations/env.py) and then find the
+# schema at head. (Any constant; "uoa-migr" in ASCII.)
+MIGRATION_LOCK_ID = 0x756F612D6D696772
+
 
 def alembic_config(url: str) -> Config:
     config = Config()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool, text
 
+from unified_order_api.store.migrate import MIGRATION_LOCK_ID
 from unified_order_api.store.tables import metadata
 
 config = context.config
@@ -17,11 +18,6 @@ def run_offline() -> None:
     context.configure(url=url, target_metadata=metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
-
-
-# Several instances may start at once on one empty PostgreSQL database: one migrates, the others
-# wait for this lock and then find the schema at head. (Any constant; "uoa-migr" in ASCII.)
-MIGRATION_LOCK_ID = 0x756F612D6D696772
 
 
 def run_online() -> None:
