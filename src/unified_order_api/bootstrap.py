@@ -416,6 +416,7 @@ async def bootstrap(
             lease_seconds=settings.idempotency.lease_seconds,
             max_requeues=settings.queue.max_requeues,
             backoff_cap_seconds=settings.queue.backoff_cap_seconds,
+            grace_seconds=settings.shutdown_grace_seconds,
         )
     return Container(
         queue_worker=queue_worker,

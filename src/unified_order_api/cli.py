@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import secrets
 import signal
 import sys
@@ -33,9 +34,10 @@ from .webhooks.targets import TargetGuard
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
-    uvicorn.Server(
-        server_config(create_app(settings, check_config_at_start=True), settings.limits, host=host, port=port)
-    ).run()
+    app = create_app(settings, check_config_at_start=True)
+    # On SIGTERM uvicorn stops accepting, answers what is in flight within the grace time, then shuts the app down.
+    grace = math.ceil(settings.shutdown_grace_seconds)
+    uvicorn.Server(server_config(app, settings.limits, host=host, port=port, timeout_graceful_shutdown=grace)).run()
 
 
 def _settings(command: str) -> Settings:

@@ -106,6 +106,13 @@ class ServiceProcess:
     def pid(self) -> int:
         return self._process.pid
 
+    def terminate(self) -> None:
+        """SIGTERM, as systemd or a container runtime stops the service; `wait` for its exit."""
+        self._process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> int:
+        return self._process.wait(timeout)
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing; what is on disk is all that survives."""
         self._process.send_signal(signal.SIGKILL)

@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     """Where `/metrics` is served."""
 
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
+    """On SIGTERM: how long requests in flight may take to be answered, and then queued orders in flight to
+    finish before they are handed back to another instance; a stop takes up to twice this (systemd's
+    `TimeoutStopSec` must be longer)."""
+
     log_level: str = "INFO"
     """The lowest level logged (DEBUG, INFO, WARNING, ERROR)."""
     log_json: bool = True

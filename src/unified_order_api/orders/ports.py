@@ -148,6 +148,11 @@ class OrderQueue(Protocol):
         """Queued attempts not finished yet."""
         ...
 
+    async def hand_back(self, attempt: Attempt, now: dt.datetime) -> bool:
+        """End a claimed attempt's lease now (a worker stopping), so another worker takes it at once instead
+        of when the lease runs out; False when it is no longer this worker's."""
+        ...
+
 
 class CustomerCreations(Protocol):
     """One creation per new customer across every instance (claims in the database)."""

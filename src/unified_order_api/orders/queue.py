@@ -9,6 +9,13 @@ the middle of a batch resumes every order by reconciliation, and one order's fai
 touches its batch-mates. The queue lives in the database, so it survives restarts and several
 instances share it. A transient failure puts an order back with a growing delay instead of
 failing it; after `max_requeues` (`queue.max_requeues`) it fails visibly.
+
+Stopping (SIGTERM), the worker claims nothing more, gives the orders in flight `grace_seconds`
+to finish, then cancels the rest and hands their leases back, so another instance resumes them
+at once (by reconciliation, as after a crash) instead of when the lease runs out. An order
+cancelled while a write was on its way to Xentral (an import, a customer creation) keeps its
+lease: Xentral may still carry the write out, and a successor looking before it lands would
+write again; it is resumed when the lease runs out, as after a crash.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ __all__ = ["QueueWorker"]
 
 log = structlog.get_logger(__name__)
 
+# The steps recorded just before a write is sent: an order stopped there has an unknown outcome.
+_WRITES = frozenset({StepName.IMPORTING, StepName.CREATING_CUSTOMER})
+
 
 class QueueWorker:
     def __init__(
@@ -44,6 +54,7 @@ class QueueWorker:
         lease_seconds: float = 60.0,
         max_requeues: int = 12,
         backoff_cap_seconds: float = 900.0,
+        grace_seconds: float = 20.0,
         clock: Clock = utc_now,
     ) -> None:
         self._service = service
@@ -54,6 +65,7 @@ class QueueWorker:
         self._lease = dt.timedelta(seconds=lease_seconds)
         self._max_requeues = max_requeues
         self._backoff_cap = backoff_cap_seconds
+        self._grace = grace_seconds
         self._clock = clock
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
 
@@ -116,7 +128,7 @@ class QueueWorker:
     async def run_forever(self) -> None:
         """Keep up to `batch_size` orders in flight; claim more whenever a quarter of the batch is free
         (or none is running), so newly claimed orders arrive at the gateway together."""
-        running: set[asyncio.Task[None]] = set()
+        running: dict[asyncio.Task[None], Attempt] = {}
         refill = max(1, self._batch_size // 4)
         try:
             while True:
@@ -131,13 +143,30 @@ class QueueWorker:
                         log.exception("queue.poll_failed")
                 for attempt in taken:
                     task = asyncio.create_task(self._process(attempt), name=f"order-{attempt.reference}")
-                    running.add(task)
-                    task.add_done_callback(running.discard)
+                    running[task] = attempt
+                    task.add_done_callback(running.pop)
                 if running:
                     await asyncio.wait(running, timeout=self._poll_seconds, return_when=asyncio.FIRST_COMPLETED)
                 else:
                     await asyncio.sleep(self._poll_seconds)
         finally:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            await self._stop(running)
+
+    async def _stop(self, running: dict[asyncio.Task[None], Attempt]) -> None:
+        """The orders in flight finish within the grace time; the others are cancelled and handed back."""
+        if running:
+            await asyncio.wait(list(running), timeout=self._grace)
+        unfinished = dict(running)
+        for task in unfinished:
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
+        for attempt in unfinished.values():
+            if attempt.steps and attempt.steps[-1].name in _WRITES:
+                log.info("queue.kept_lease_write_in_flight", reference=attempt.reference)
+                continue
+            try:
+                handed = await self._queue.hand_back(attempt, self._clock())
+            except Exception as error:  # the lease then runs out as after a crash
+                log.warning("queue.hand_back_failed", reference=attempt.reference, error=type(error).__name__)
+                continue
+            log.info("queue.handed_back", reference=attempt.reference, handed_back=handed)

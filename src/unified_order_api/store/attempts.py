@@ -320,6 +320,17 @@ class SqlAttemptStore:
         return sorted((_attempt_from_row(row) for row in rows), key=lambda attempt: attempt.id or 0)
 
     @translated
+    async def hand_back(self, attempt: Attempt, now: dt.datetime) -> bool:
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                update(order_attempts)
+                .where(order_attempts.c.id == attempt.id)
+                .where(order_attempts.c.owner == attempt.owner)
+                .values(lease_until=now)
+            )
+        return bool(result.rowcount == 1)
+
+    @translated
     async def queue_depth(self) -> int:
         async with self._engine.connect() as connection:
             count = await connection.execute(
