@@ -121,8 +121,6 @@ class Settings(BaseSettings):
     """How callbacks are delivered."""
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     """The operator console."""
-    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
-    """Where `/metrics` is served."""
 
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     """On SIGTERM: how long requests in flight may take to be answered, and then queued orders in flight to
@@ -133,6 +131,8 @@ class Settings(BaseSettings):
     """The lowest level logged (DEBUG, INFO, WARNING, ERROR)."""
     log_json: bool = True
     """Logs as JSON lines on stderr; false: readable lines."""
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    """Where `/metrics` is served."""
 
     @field_validator("clients")
     @classmethod
