@@ -45,6 +45,7 @@ from .xentral import (
 )
 from .xentral.batch_reads import XentralBatchReads
 from .xentral.coalescing_gateway import CoalescingGateway
+from .xentral.deprecations import DeprecationLog
 from .xentral.gateway import UntrustedHook
 
 log = structlog.get_logger(__name__)
@@ -211,6 +212,7 @@ def xentral_client(
         on_transport_error=metrics.transport_error if metrics else None,
         on_retry=metrics.retry if metrics else None,
         on_limiter_wait=metrics.limiter_wait if metrics else None,
+        deprecations=DeprecationLog(on_notice=metrics.deprecated_answer if metrics else None),
     )
 
 

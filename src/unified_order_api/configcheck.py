@@ -4,7 +4,9 @@ A wrong mapping id otherwise shows only when the first real order fails. For eve
 its own Xentral instance and with its overrides merged over the global settings, this checks:
 the instance answers; the project, sales channel and default shipping / payment methods exist;
 every entry of the shipping and payment maps names an existing method; every product setting
-(`*_product_id`: shipping costs, discounts, fees) names a product that exists and is not locked;
+(`*_product_id`: shipping costs, discounts, fees) names a product that exists and is neither disabled
+nor deleted (v2's `isDisabled`, `isDeleted`), the shipping-cost product one Xentral marks as such
+(`isShippingCostsProduct`);
 and the webhook target passes the SSRF guard (DNS included) with a usable secret.
 
 Only reads reach Xentral, each list once per instance. `check-config` prints the findings as a
@@ -27,6 +29,7 @@ from .orders.errors import OrderError
 from .orders.model import PaymentMethod, Product, Project, SalesChannel, ShippingMethod
 from .orders.policy import ClientPolicy
 from .webhooks.targets import TargetGuard, TargetRefused
+from .xentral.deprecations import DeprecationNotice
 
 if TYPE_CHECKING:
     from .bootstrap import Container
@@ -52,6 +55,8 @@ class ConfigLookups(Protocol):
 
     async def product_by_id(self, product_id: str) -> Product | None: ...
 
+    def deprecation_notices(self) -> Sequence[DeprecationNotice]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigFinding:
@@ -63,6 +68,7 @@ class ConfigFinding:
     value: str | None
     xentral_name: str | None = None
     problem: str | None = None
+    warning: str | None = None  # not a problem yet: e.g. an operation Xentral announced it will retire
 
     @property
     def ok(self) -> bool:
@@ -165,6 +171,11 @@ async def _check_client(
             await _check_products(policy, lookups, finding)
     if client is not None:
         await _check_webhooks(client, guard, finding)
+    for notice in lookups.deprecation_notices() if lookups is not None else ():
+        warning = f"{notice.describe()}: plan the move before the sunset"
+        findings.append(
+            ConfigFinding(name, policy.instance, f"xentral.{notice.operation}", notice.path, None, None, warning)
+        )
     return findings
 
 
@@ -230,6 +241,10 @@ async def _check_products(policy: ClientPolicy, lookups: ConfigLookups, finding:
         elif product.is_locked:
             reason = f" ({product.locked_reason})" if product.locked_reason else ""
             finding(f"defaults.{setting}", product_id, product.name, f"the product is locked in Xentral{reason}")
+        elif setting == "shipping_cost_product_id" and not product.is_shipping_costs_product:
+            # Xentral's v2 products say which ones carry shipping costs (`isShippingCostsProduct`).
+            problem = "the product is not a shipping costs product in Xentral (isShippingCostsProduct is false)"
+            finding(f"defaults.{setting}", product_id, f"{product.name} ({product.sku})", problem)
         else:
             finding(f"defaults.{setting}", product_id, f"{product.name} ({product.sku})")
 
@@ -256,7 +271,7 @@ def findings_table(findings: Sequence[ConfigFinding]) -> str:
             f.setting,
             f.value if f.value is not None else "-",
             f.xentral_name or "-",
-            "OK" if f.ok else f"PROBLEM: {f.problem}",
+            f"WARNING: {f.warning}" if f.ok and f.warning else "OK" if f.ok else f"PROBLEM: {f.problem}",
         )
         for f in findings
     ]

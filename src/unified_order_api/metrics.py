@@ -68,6 +68,13 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self._xentral_deprecated = Counter(
+            "xentral_deprecated_answers",
+            "Answers from Xentral that carried a Sunset or Deprecation header, by instance and operation: "
+            "an operation Xentral will retire (check-config and the console name it and its date).",
+            ["instance", "operation"],
+            registry=r,
+        )
         self._xentral_transport_errors = Counter(
             "xentral_transport_errors",
             "Xentral attempts that got no HTTP answer, by instance, operation and kind.",
@@ -167,6 +174,9 @@ class Metrics:
     def xentral_retry(self, instance: str, operation: str, reason: str) -> None:
         self._xentral_retries.labels(instance=instance, operation=operation, reason=reason).inc()
 
+    def xentral_deprecated_answer(self, instance: str, operation: str) -> None:
+        self._xentral_deprecated.labels(instance=instance, operation=operation).inc()
+
     def xentral_untrusted_answer(self, instance: str, operation: str, reason: str) -> None:
         self._xentral_untrusted.labels(instance=instance, operation=operation, reason=reason).inc()
 
@@ -244,3 +254,6 @@ class InstanceMetrics:
 
     def untrusted_answer(self, operation: str, reason: str) -> None:
         self._metrics.xentral_untrusted_answer(self.instance, operation, reason)
+
+    def deprecated_answer(self, operation: str) -> None:
+        self._metrics.xentral_deprecated_answer(self.instance, operation)

@@ -173,7 +173,7 @@ def test_a_failed_order_is_retried_from_the_console_and_completes(
 ) -> None:
     body = order_body(items=[{"sku": "BOOK-001", "quantity": 1}])
     reference = body["reference"]
-    console_sandbox.faults.server_error(503, count=None, method="GET", path="/api/v1/products")
+    console_sandbox.faults.server_error(503, count=None, method="GET", path="/api/v2/products")
     try:
         failed = api.post("/api/orders", json=body)
     finally:

@@ -84,7 +84,7 @@ def test_async_order_that_is_invalid_ends_failed(api: httpx.Client, sandbox: San
 def test_async_order_waits_out_an_unavailable_xentral(sandbox: SandboxHandle, tmp_path: Path) -> None:
     settings = service_settings(sandbox, tmp_path, queue={"poll_seconds": 0.05})
     body = order_body()
-    sandbox.faults.server_error(status=503, count=6, method="GET", path="/api/v1/products")
+    sandbox.faults.server_error(status=503, count=6, method="GET", path="/api/v2/products")
     with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
         assert api.post("/api/orders", json=body, headers={"Prefer": "respond-async"}).status_code == 202
         status = _wait_until_finished(api, body["reference"], timeout=40)

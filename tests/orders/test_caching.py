@@ -64,4 +64,4 @@ def test_unknown_sku_is_remembered_briefly(api: httpx.Client, sandbox: SandboxHa
     assert api.post("/api/orders", json=body).status_code == 422
     sandbox.calls.clear()
     assert api.post("/api/orders", json=order_body(items=[{"sku": "NEW-1", "quantity": 1}])).status_code == 422
-    assert "GET /api/v1/products" not in _calls(sandbox)
+    assert "GET /api/v2/products" not in _calls(sandbox)

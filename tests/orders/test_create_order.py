@@ -322,7 +322,7 @@ def test_xentral_failures_before_any_write_map_to_5xx_and_create_nothing(
     api: httpx.Client, sandbox: SandboxHandle, fault: dict[str, Any], status: int, code: str
 ) -> None:
     before = customer_count(sandbox), order_count(sandbox)
-    sandbox.faults.add(method="GET", path="/api/v1/products", count=None, **fault)
+    sandbox.faults.add(method="GET", path="/api/v2/products", count=None, **fault)
     response = api.post("/api/orders", json=order_body())
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM

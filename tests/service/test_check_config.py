@@ -16,9 +16,12 @@ import structlog
 from tests.support.processes import checkout_env
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
+from unified_order_api.bootstrap import xentral_instances
 from unified_order_api.cli import _check, demo_settings
 from unified_order_api.config import ApiClient, Settings
-from unified_order_api.configcheck import ConfigFinding, findings_table
+from unified_order_api.configcheck import ConfigFinding, check_settings, findings_table
+from unified_order_api.metrics import Metrics
+from unified_order_api.webhooks.targets import TargetGuard
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
@@ -167,3 +170,41 @@ def test_the_command_needs_a_runnable_configuration(tmp_path: Path) -> None:
     result = _cli({}, tmp_path)
     assert result.returncode == 2
     assert "UOA_CLIENTS" in result.stderr
+
+
+def test_a_shipping_cost_product_xentral_does_not_mark_as_one_is_a_problem(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, tmp_path, defaults={"shipping_cost_product_id": "1", "fee_product_id": "1"})
+    problems = _problems(_check_now(settings))
+    # v2's isShippingCostsProduct: product 1 is an ordinary article, fine as a fee, not for shipping costs.
+    assert problems == {
+        ("shop", "defaults.shipping_cost_product_id"): "the product is not a shipping costs product in Xentral "
+        "(isShippingCostsProduct is false)"
+    }
+
+
+def test_a_deprecated_operation_xentral_answered_is_a_warning_with_its_sunset(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    settings = service_settings(sandbox, tmp_path)
+    metrics = Metrics()
+
+    async def check() -> list[ConfigFinding]:
+        instances = xentral_instances(settings, metrics)
+        try:
+            client = instances["default"].client
+            for _ in range(2):  # an operation today's Xentral deprecates (the v1 product list)
+                await client._send("list_products", "GET", "/api/v1/products")
+            return await check_settings(settings, {name: i.uncached for name, i in instances.items()}, TargetGuard())
+        finally:
+            for instance in instances.values():
+                await instance.aclose()
+
+    findings = asyncio.run(check())
+    [warned] = [f for f in findings if f.warning]
+    assert warned.ok and (warned.setting, warned.value) == ("xentral.list_products", "/api/v1/products")
+    assert "Sunset: " in (warned.warning or "") and "Deprecation: @" in (warned.warning or "")
+    assert f"WARNING: {warned.warning}" in findings_table(findings)
+    exposition = metrics.exposition().decode()
+    assert 'xentral_deprecated_answers_total{instance="default",operation="list_products"} 2.0' in exposition

@@ -115,8 +115,8 @@ async def test_accept_satisfies_the_declared_responses(name: str) -> None:
 
 # The spec operation behind each client operation name (the names `negotiation.DECLARED` uses).
 SPEC_OPERATIONS = {
-    "list_products": ("get", "/api/v1/products"),
-    "get_product": ("get", "/api/v1/products/{id}"),
+    "list_products": ("get", "/api/v2/products"),
+    "get_product": ("get", "/api/v2/products/{id}"),
     "list_customers": ("get", "/api/v2/customers"),
     "get_customer": ("get", "/api/v2/customers/{id}"),
     "create_customer": ("post", "/api/v2/customers"),
@@ -132,30 +132,11 @@ SPEC_OPERATIONS = {
 }
 
 
-# TEMPORARY, until the client's table follows the 2026 spec: these operations are gone from it (the v1
-# customers) or declare other types there (v1 products lost the v2-beta list type, the order view gained PDF,
-# several 401s gained a JSON body). Strict: a row that starts to match fails its xfail, and the client engineer
-# removes it from this set.
-TABLE_STILL_2024 = frozenset(
-    {
-        "list_products",
-        "get_product",
-        "get_sales_order",
-        "list_shipping_methods",
-        "list_payment_methods",
-    }
-)
-_TABLE_STILL_2024 = pytest.mark.xfail(strict=True, reason="the client's table still copies the 2024 spec here")
-
-
 def test_the_client_table_names_every_operation() -> None:
     assert set(DECLARED) == set(SPEC_OPERATIONS)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=[_TABLE_STILL_2024] if n in TABLE_STILL_2024 else []) for n in sorted(SPEC_OPERATIONS)],
-)
+@pytest.mark.parametrize("name", sorted(SPEC_OPERATIONS))
 def test_the_client_table_copies_the_spec(name: str) -> None:
     """`negotiation.DECLARED` holds exactly the spec's types for every operation the client has."""
     _, raw = _spec()

@@ -218,7 +218,7 @@ def test_php_query_decoding() -> None:
 # --- plausible answers -------------------------------------------------------------------
 
 _ITEMS: dict[str, list[dict[str, Any]]] = {
-    "/api/v1/products": [{"id": "241", "number": "SKU-1", "name": "T-Shirt", "isDisabled": False}],
+    "/api/v2/products": [{"id": "241", "number": "SKU-1", "name": "T-Shirt", "isDisabled": False}],
     "/api/v2/customers": [
         {
             "id": "7",

@@ -18,7 +18,7 @@ from xentral_sandbox.testing import SandboxHandle
 
 ORDERS = "GET /api/v1/salesOrders"
 CUSTOMERS = "GET /api/v2/customers"
-PRODUCTS = "GET /api/v1/products"
+PRODUCTS = "GET /api/v2/products"
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ async def test_server_errors_on_reads_are_absorbed(sandbox: SandboxHandle) -> No
 
 
 async def test_a_dropped_read_is_retried(sandbox: SandboxHandle) -> None:
-    sandbox.faults.drop(count=1, method="GET", path="/api/v1/products")
+    sandbox.faults.drop(count=1, method="GET", path="/api/v2/products")
     async with client_for(sandbox) as client:
         await client.list_products()
     assert [record.status for record in sandbox.calls.records()] == [None, 200]

@@ -29,7 +29,7 @@ async def test_default_headers(client: XentralClient, recorder: Recorder) -> Non
     assert request.headers["user-agent"].startswith("unified-order-api/")
     assert "content-type" not in request.headers
     assert request.url.host == "demo.xentral.biz"
-    assert request.url.path == "/api/v1/products"
+    assert request.url.path == "/api/v2/products"
 
 
 async def test_accept_follows_each_operations_declared_types(client: XentralClient, recorder: Recorder) -> None:
@@ -123,7 +123,7 @@ async def test_customers_by_page_send_no_cursor(client: XentralClient, recorder:
 async def test_ids_are_one_path_segment(client: XentralClient, recorder: Recorder) -> None:
     recorder.handler = lambda request: httpx.Response(200, json={"data": {"id": "1", "number": "X"}})
     await client.get_product("../customers")
-    assert recorder.requests[0].url.raw_path == b"/api/v1/products/..%2Fcustomers"
+    assert recorder.requests[0].url.raw_path == b"/api/v2/products/..%2Fcustomers"
 
 
 async def test_lenient_wire_models(client: XentralClient, recorder: Recorder) -> None:

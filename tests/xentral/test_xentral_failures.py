@@ -15,7 +15,7 @@ from xentral_sandbox.testing import SandboxHandle
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/products", "/api/v2/customers", "/api/v1/salesOrders", "/api/v1/shippingMethods"]
+    "path", ["/api/v2/products", "/api/v2/customers", "/api/v1/salesOrders", "/api/v1/shippingMethods"]
 )
 def test_a_400_on_a_read_is_a_502_not_an_invalid_order(api: httpx.Client, sandbox: SandboxHandle, path: str) -> None:
     before = customer_count(sandbox), order_count(sandbox)
@@ -60,7 +60,7 @@ def test_access_denied_says_retrying_will_not_help(sandbox: SandboxHandle, tmp_p
 def test_a_transient_xentral_failure_says_retrying_helps(
     api: httpx.Client, sandbox: SandboxHandle, status: int, answer: int
 ) -> None:
-    sandbox.faults.server_error(status=status, count=None, method="GET", path="/api/v1/products")
+    sandbox.faults.server_error(status=status, count=None, method="GET", path="/api/v2/products")
     response = api.post("/api/orders", json=order_body())
     assert response.status_code == answer, response.text
     assert response.json()["retryable"] is True

@@ -124,6 +124,7 @@ def _masked(finding: ConfigFinding) -> ConfigFinding:
         value=MASK if secret else _mask_text(finding.value),
         xentral_name=_mask_text(finding.xentral_name),
         problem=_mask_text(finding.problem),
+        warning=_mask_text(finding.warning),
     )
 
 

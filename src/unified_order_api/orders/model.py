@@ -38,6 +38,8 @@ class Product:
     sales_price_net: Money | None = None
     sales_price_gross: Money | None = None
     tax_class: str | None = None  # Xentral `salesTax`: standard | reduced | free
+    is_shipping_costs_product: bool = False  # Xentral books shipping costs on such products
+    is_discount_product: bool = False
 
 
 @dataclass(frozen=True, slots=True)

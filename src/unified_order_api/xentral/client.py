@@ -19,6 +19,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
+from .deprecations import DeprecationLog
 from .error_mapping import retry_after_seconds, status_error, transport_error
 from .errors import XentralError, XentralStatusError
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page, QueryParams, filter_params
@@ -37,7 +38,6 @@ from .wire import (
     ListResponse,
     PaymentMethodItem,
     ProductItem,
-    ProductView,
     ProjectItem,
     SalesOrderImport,
     SalesOrderItem,
@@ -96,6 +96,7 @@ class XentralClient:
         on_limiter_wait: LimiterWaitHook | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        deprecations: DeprecationLog | None = None,
     ) -> None:
         if not token:
             raise ValueError("a Xentral token is required")
@@ -106,6 +107,7 @@ class XentralClient:
         self._on_limiter_wait = on_limiter_wait
         self._limiter = limiter
         self._retry = retry
+        self.deprecations = deprecations if deprecations is not None else DeprecationLog()
         self._clock = clock
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -143,11 +145,12 @@ class XentralClient:
     async def list_products(
         self, filters: Sequence[Filter] = (), page: Page | None = None
     ) -> ListResponse[ProductItem]:
-        return await self._list("list_products", "/api/v1/products", ProductItem, filters, page=page or Page())
+        """v2: the v1 product list and view are deprecated (`Sunset`) in today's Xentral; same filters."""
+        return await self._list("list_products", "/api/v2/products", ProductItem, filters, page=page or Page())
 
-    async def get_product(self, product_id: str) -> ProductView:
-        response = await self._send("get_product", "GET", f"/api/v1/products/{_segment(product_id)}")
-        return parse_json(response, ItemResponse[ProductView], "get_product").data
+    async def get_product(self, product_id: str) -> ProductItem:
+        response = await self._send("get_product", "GET", f"/api/v2/products/{_segment(product_id)}")
+        return parse_json(response, ItemResponse[ProductItem], "get_product").data
 
     # --- customers (v2: the 2024 v1 customer operations are gone) -------------------------
 
@@ -314,6 +317,7 @@ class XentralClient:
         seconds = time.perf_counter() - started
         logger.debug("xentral %s %s -> %d in %.3fs", method, path, response.status_code, seconds)
         self._report(operation, response.status_code, seconds)
+        self.deprecations.observe(operation, path, response.headers)
         await self._observe(response)
         error = status_error(response, operation, redact=self._redact)
         if error is not None:

@@ -28,7 +28,6 @@ from .wire import (
     ExternalReferenceTarget,
     PaymentMethodItem,
     ProductItem,
-    ProductView,
     ProjectItem,
     SalesOrderItem,
     ShippingMethodItem,
@@ -40,7 +39,6 @@ __all__ = [
     "to_customer_address",
     "to_payment_method",
     "to_product",
-    "to_product_of_view",
     "to_project",
     "to_sales_channel",
     "to_sales_order",
@@ -49,32 +47,21 @@ __all__ = [
 
 
 def to_product(item: ProductItem) -> Product:
-    """A products list item, with its prices (only the list has them, docs/xentral.md#products)."""
-    return Product(
-        id=item.id,
-        sku=item.number,
-        name=item.name or "",
-        is_locked=item.is_disabled,
-        locked_reason=item.disabled_reason or None,
-        sales_price_net=_money(item.sales_price_net),
-        sales_price_gross=_money(item.sales_price_gross),
-        tax_class=item.sales_tax or None,
-    )
-
-
-def to_product_of_view(item: ProductView) -> Product:
-    """A product view, without prices; one marked inactive or deleted counts as locked, as no order may use it."""
+    """A v2 product of the list or the view; a disabled or deleted one counts as locked: no order may use it."""
     reason = item.disabled_reason or None
     if item.is_deleted:
         reason = reason or "deleted"
-    elif item.mark_as_inactive:
-        reason = reason or "marked as inactive"
     return Product(
         id=item.id,
         sku=item.number,
         name=item.name or "",
-        is_locked=item.is_disabled or item.is_deleted or item.mark_as_inactive,
+        is_locked=item.is_disabled or item.is_deleted,
         locked_reason=reason,
+        sales_price_net=_money(item.sales_price_net),
+        sales_price_gross=_money(item.sales_price_gross),
+        tax_class=item.sales_tax or None,
+        is_shipping_costs_product=item.is_shipping_costs_product,
+        is_discount_product=item.discount is not None and item.discount.is_discount_product,
     )
 
 

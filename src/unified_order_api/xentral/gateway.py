@@ -22,13 +22,13 @@ from .converters import (
     to_customer_address,
     to_payment_method,
     to_product,
-    to_product_of_view,
     to_project,
     to_sales_channel,
     to_sales_order,
     to_shipping_method,
 )
 from .customer_payload import customer_address_body, customer_create
+from .deprecations import DeprecationNotice
 from .errors import XentralConflict, XentralError, XentralNotFound, XentralUnexpectedResponse
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
@@ -246,6 +246,10 @@ class XentralHttpGateway:
         """The external reference targets (docs/xentral.md#mapping-lists), which `sales_channel_id` names."""
         return [to_sales_channel(item) for item in await self._client.list_external_reference_targets()]
 
+    def deprecation_notices(self) -> Sequence[DeprecationNotice]:
+        """What Xentral said is deprecated (`Sunset` / `Deprecation` headers) on the calls this client made."""
+        return self._client.deprecations.notices()
+
     @order_read
     async def product_by_id(self, product_id: str) -> model.Product | None:
         """The product with this Xentral id, or None when Xentral has none; a product marked inactive or
@@ -254,7 +258,7 @@ class XentralHttpGateway:
             item = await self._client.get_product(product_id)
         except XentralNotFound:
             return None
-        return to_product_of_view(item)
+        return to_product(item)
 
 
 def _customer_carries(item: CustomerItem, field: model.CustomerLookupField, value: str) -> bool:

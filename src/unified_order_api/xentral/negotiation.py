@@ -29,9 +29,8 @@ __all__ = ["DECLARED", "HTML", "JSON", "PROBLEM_JSON", "Declared", "accept_for"]
 JSON: Final = "application/json"
 PROBLEM_JSON: Final = "application/problem+json"
 HTML: Final = "text/html"
-_CSV: Final = "text/csv"
 _MINIMAL: Final = "application/vnd.xentral.minimal+json"
-_V2_BETA: Final = "application/vnd.xentral.default.v2-beta+json"
+_PDF: Final = "application/pdf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +51,18 @@ _V2_ERRORS = (PROBLEM_JSON, JSON, HTML)
 
 DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
     {
-        "list_products": Declared((JSON, _V2_BETA, _CSV, _MINIMAL), _READ_ERRORS),
-        "get_product": Declared((JSON, _V2_BETA, _MINIMAL), _READ_ERRORS),
+        "list_products": Declared((JSON,), _V2_ERRORS),
+        "get_product": Declared((JSON, _MINIMAL), _V2_ERRORS),
         "list_customers": Declared((JSON,), _V2_ERRORS),
         "get_customer": Declared((JSON,), _V2_ERRORS),
         "create_customer": Declared((HTML,), _V2_ERRORS),  # its 409 is problem+json as well
         "list_customer_addresses": Declared((JSON,), _V2_ERRORS),
         "create_customer_address": Declared((HTML,), _V2_ERRORS),
         "list_sales_orders": Declared((JSON, _MINIMAL)),
-        "get_sales_order": Declared((JSON, _MINIMAL), (HTML,)),
+        "get_sales_order": Declared((JSON, _MINIMAL, _PDF), (JSON, HTML)),  # 401: JSON message or text/html
         "import_sales_order": Declared((HTML,), (PROBLEM_JSON,)),
-        "list_shipping_methods": Declared((JSON,), (HTML,)),
-        "list_payment_methods": Declared((JSON,), (HTML,)),
+        "list_shipping_methods": Declared((JSON,), (JSON, HTML)),
+        "list_payment_methods": Declared((JSON,), (JSON, HTML)),
         "list_projects": Declared((JSON,)),
         "list_external_reference_targets": Declared((JSON,), (PROBLEM_JSON,)),
     }

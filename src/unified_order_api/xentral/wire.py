@@ -44,8 +44,8 @@ __all__ = [
     "MoneyBody",
     "PageInfo",
     "PaymentMethodItem",
+    "ProductDiscount",
     "ProductItem",
-    "ProductView",
     "ProjectItem",
     "SalesOrderCustomer",
     "SalesOrderImport",
@@ -116,27 +116,25 @@ class WireMoney(_Wire):
     currency: str
 
 
+class ProductDiscount(_Wire):
+    is_discount_product: bool = False
+
+
 class ProductItem(_Wire):
-    """Products list item; the only place prices appear (the view has none, docs/xentral.md#products)."""
+    """A v2 product, as the list (`GET /api/v2/products`) and the view (`/{id}`) both show it: prices,
+    the locks (`isDisabled`, `isDeleted`) and what kind of product it is (docs/xentral.md#products)."""
 
     id: str
     number: str
     name: str | None = None
     is_disabled: bool = False
     disabled_reason: str | None = None
+    is_deleted: bool = False
+    is_shipping_costs_product: bool = False
+    discount: ProductDiscount | None = None
     sales_price_net: WireMoney | None = None
     sales_price_gross: WireMoney | None = None
     sales_tax: str | None = None  # standard | reduced | free
-
-
-class ProductView(_Wire):
-    id: str
-    number: str
-    name: str | None = None
-    is_disabled: bool = False
-    disabled_reason: str | None = None
-    mark_as_inactive: bool = False
-    is_deleted: bool = False
 
 
 class CustomerContactDetails(_Wire):
