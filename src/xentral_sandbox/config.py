@@ -22,7 +22,7 @@ class SandboxConfig:
     token: str = DEFAULT_TOKEN  # holds every scope
     # Further tokens with only the listed scopes (tokens.py), e.g. {"no-create": {"customer:read"}}.
     limited_tokens: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    # docs/xentral.md#rate-limit: 100 requests per fixed 60 s window per token+client IP. None switches limiting off
+    # docs/xentral.md#rate-limit: 100 requests per fixed 60 s window per client IP. None switches limiting off
     # (then no X-RateLimit-* headers are sent either).
     rate_limit: int | None = 100
     rate_window_seconds: float = 60.0

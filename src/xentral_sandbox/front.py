@@ -138,10 +138,10 @@ class Front:
             limit = self.limiter.limit if self.limiter is not None else self.config.rate_limit or 0
             decision = Decision(False, limit, 0, time.time() + fault.retry_after, fault.retry_after)
         elif self.limiter is not None:
-            # Assumption: the budget is keyed by the Authorization header value + client IP, and every API
-            # request counts, including ones answered 401/406/415.
+            # Xentral's rate-limit page: the budget is per instance and client IP (whatever the token). Assumption:
+            # every API request counts, including ones answered 401/406/415.
             client = (scope.get("client") or ("?", 0))[0]
-            decision = self.limiter.hit(f"{headers.get('authorization', '')}|{client}")
+            decision = self.limiter.hit(str(client))
         extra_headers = decision.headers() if decision is not None else {}
         operation = find_operation(method, path, self.operations)
         if operation is not None and operation.deprecated:

@@ -1,4 +1,4 @@
-"""Fixed-window rate limiting per token+client IP with Xentral's headers (docs/xentral.md#rate-limit)."""
+"""Fixed-window rate limiting per client IP with Xentral's headers (docs/xentral.md#rate-limit)."""
 
 from __future__ import annotations
 
