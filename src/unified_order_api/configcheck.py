@@ -17,19 +17,21 @@ table and exits non-zero on any problem; `serve` logs the problems as warnings a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
 from .config import ApiClient, Settings, order_policies
 from .config.rules import webhook_secret_problem
-from .orders.errors import OrderError
+from .orders.errors import OrderError, XentralAccessDenied
 from .orders.model import PaymentMethod, Product, Project, SalesChannel, ShippingMethod
 from .orders.policy import ClientPolicy
 from .webhooks.targets import TargetGuard, TargetRefused
 from .xentral.deprecations import DeprecationNotice
+from .xentral.scopes import NEEDED_SCOPES, NeededScope
 
 if TYPE_CHECKING:
     from .bootstrap import Container
@@ -56,6 +58,8 @@ class ConfigLookups(Protocol):
     async def product_by_id(self, product_id: str) -> Product | None: ...
 
     def deprecation_notices(self) -> Sequence[DeprecationNotice]: ...
+
+    async def probe_scope(self, scope: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,7 @@ class _Instance:
     payment: Sequence[PaymentMethod] = ()
     channels: Sequence[SalesChannel] = ()
     error: str | None = None
+    scopes: Mapping[str, str | None] = field(default_factory=dict)  # each needed scope: None, or its problem
 
 
 async def check_config(container: Container) -> list[ConfigFinding]:
@@ -128,6 +133,8 @@ async def check_settings(
     clients = policies.clients() or [policies.default]
     names = sorted({policy.instance for policy in clients})
     read = await asyncio.gather(*(_read_instance(instances.get(name)) for name in names))
+    scopes = await asyncio.gather(*(_probe_scopes(instances.get(name)) for name in names))
+    read = [dataclasses.replace(lists, scopes=probed) for lists, probed in zip(read, scopes, strict=True)]
     lists = dict(zip(names, read, strict=True))
     by_name = {client.name: client for client in settings.clients}
     findings: list[ConfigFinding] = []
@@ -150,6 +157,26 @@ async def _read_instance(lookups: ConfigLookups | None) -> _Instance:
     return _Instance(projects, shipping, payment, channels)
 
 
+async def _probe_scopes(lookups: ConfigLookups | None) -> dict[str, str | None]:
+    """Each needed scope: None when its harmless read went through (or it cannot be read), else why not."""
+    if lookups is None:
+        return {}
+
+    async def probe(needed: NeededScope) -> str | None:
+        if not needed.probed:
+            return None
+        try:
+            await lookups.probe_scope(needed.scope)
+        except XentralAccessDenied as error:
+            return error.detail
+        except OrderError:
+            return None  # Xentral could not be read at all: the `xentral` finding says so
+        return None
+
+    results = await asyncio.gather(*(probe(needed) for needed in NEEDED_SCOPES))
+    return {needed.scope: result for needed, result in zip(NEEDED_SCOPES, results, strict=True)}
+
+
 async def _check_client(
     policy: ClientPolicy,
     client: ApiClient | None,
@@ -165,6 +192,9 @@ async def _check_client(
 
     findings: list[ConfigFinding] = []
     finding("xentral", urls.get(policy.instance, policy.instance), policy.instance, xentral.error)
+    for needed in NEEDED_SCOPES if xentral.scopes else ():
+        shown = "checked with a one-page read" if needed.probed else "not checkable without writing"
+        finding(f"scope.{needed.scope}", needed.used_for, shown, xentral.scopes.get(needed.scope))
     if xentral.error is None:
         _check_ids(policy, xentral, finding)
         if lookups is not None:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.xentral.xentral_mock import BASE_URL, TOKEN, Recorder
+from unified_order_api.orders.errors import XentralAccessDenied
 from unified_order_api.xentral import (
     XentralAuthError,
     XentralClient,
@@ -24,6 +25,7 @@ from unified_order_api.xentral import (
     XentralValidationError,
 )
 from unified_order_api.xentral.error_mapping import retry_after_seconds
+from unified_order_api.xentral.to_order_errors import order_error
 
 PROBLEM = {"content-type": "application/problem+json"}
 
@@ -224,3 +226,37 @@ async def test_token_never_in_transport_errors() -> None:
         assert TOKEN not in repr(client)
     assert TOKEN not in str(caught.value)
     assert TOKEN not in repr(caught.value)
+
+
+async def test_a_400_token_scopes_problem_is_an_auth_error_naming_the_scope(
+    client: XentralClient, recorder: Recorder
+) -> None:
+    problem = {
+        "type": "https://developer.xentral.com/reference/problems#token-scopes",
+        "title": "The token lacks required scopes.",
+        "scopes": ["customer:create"],
+    }
+    _answer(recorder, httpx.Response(400, json=problem, headers=PROBLEM))
+    with pytest.raises(XentralAuthError) as caught:
+        await client.create_customer({"customerType": "company", "name": "ACME"})
+    assert not isinstance(caught.value, XentralValidationError)  # never "the request is invalid"
+    assert caught.value.missing_scopes == ["customer:create"]
+    refused = order_error(caught.value, write=True)
+    assert isinstance(refused, XentralAccessDenied) and not refused.retryable
+    assert "lacks the scope customer:create" in refused.detail
+
+
+async def test_a_401_json_message_names_the_missing_scopes(client: XentralClient, recorder: Recorder) -> None:
+    body = {"message": "Missing required scopes: customer:create, customer:read."}
+    _answer(recorder, httpx.Response(401, json=body))
+    with pytest.raises(XentralAuthError) as caught:
+        await client.list_projects()
+    assert caught.value.missing_scopes == ["customer:create", "customer:read"]
+
+
+async def test_a_bare_401_names_no_scope_and_points_at_the_token(client: XentralClient, recorder: Recorder) -> None:
+    _answer(recorder, httpx.Response(401, text="Unauthorized", headers={"content-type": "text/html"}))
+    with pytest.raises(XentralAuthError) as caught:
+        await client.list_projects()
+    assert caught.value.missing_scopes == []
+    assert "expired or deleted" in order_error(caught.value, write=False).detail

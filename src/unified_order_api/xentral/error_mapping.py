@@ -28,6 +28,7 @@ from .errors import (
     XentralUnexpectedResponse,
     XentralValidationError,
 )
+from .problems import is_token_scopes
 
 __all__ = ["retry_after_seconds", "status_error", "transport_error"]
 
@@ -100,6 +101,10 @@ def status_error(
         return None
     problem = _problem(response)
     detail = None if problem is not None else _snippet(response, redact)
+    if status == 400 and is_token_scopes(problem):
+        # Today's Xentral answers a token without the operation's scope with this 400: a configuration
+        # error, never "the request (or the order) is invalid" (docs/xentral.md#errors).
+        return XentralAuthError(status, problem, operation, detail=detail)
     if status == 400:
         return XentralValidationError(status, problem, operation, detail=detail)
     if status in (401, 403):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .problems import problem_messages, problem_title, violation_pairs
+from .problems import missing_scopes, problem_messages, problem_title, violation_pairs
 
 __all__ = [
     "RateBudgetExhausted",
@@ -144,7 +144,21 @@ class XentralValidationError(XentralStatusError):
 
 
 class XentralAuthError(XentralStatusError):
-    """401/403: the token is missing, expired, or lacks the scope (e.g. salesOrder:create)."""
+    """401/403, or a 400 `#token-scopes` problem: the token is missing, expired, or lacks a scope
+    (e.g. `salesOrder:create`). `missing_scopes` names the scopes when Xentral said which."""
+
+    def __init__(
+        self,
+        status_code: int,
+        problem: Mapping[str, Any] | None,
+        operation: str,
+        *,
+        detail: str | None = None,
+    ) -> None:
+        self.missing_scopes: list[str] = missing_scopes(problem)
+        if detail is None and self.missing_scopes:
+            detail = f"the token lacks the scope {', '.join(self.missing_scopes)}"
+        super().__init__(status_code, problem, operation, detail=detail)
 
 
 class XentralNotFound(XentralStatusError):

@@ -246,6 +246,20 @@ class XentralHttpGateway:
         """The external reference targets (docs/xentral.md#mapping-lists), which `sales_channel_id` names."""
         return [to_sales_channel(item) for item in await self._client.list_external_reference_targets()]
 
+    @order_read
+    async def probe_scope(self, scope: str) -> None:
+        """One harmless read that needs `scope` (xentral/scopes.py): a one-page list; raises when refused."""
+        probes = {
+            "customer:read": lambda: self._client.list_customers([], Cursor(size=10)),
+            "product:read": lambda: self._client.list_products([], Page(1, 10)),
+            "salesOrder:read": lambda: self._client.list_sales_orders([], Page(1, 10)),
+            "project:read": self._client.list_projects,
+            "shippingMethod:read": self._client.list_shipping_methods,
+            "paymentMethod:read": self._client.list_payment_methods,
+            "externalReferenceTarget:read": self._client.list_external_reference_targets,
+        }
+        await probes[scope]()
+
     def deprecation_notices(self) -> Sequence[DeprecationNotice]:
         """What Xentral said is deprecated (`Sunset` / `Deprecation` headers) on the calls this client made."""
         return self._client.deprecations.notices()

@@ -7,6 +7,7 @@ JSON-pointer paths so a caller can say *which* field of its request was wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,31 @@ def violation_pairs(problem: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     if isinstance(messages, Mapping):
         _flatten(messages, "", pairs)
     return pairs
+
+
+TOKEN_SCOPES_SUFFIX = "#token-scopes"  # noqa: S105 - a problem type, not a secret
+_MISSING_SCOPES = re.compile(r"missing required scopes?:\s*(?P<scopes>[^.]*)", re.IGNORECASE)
+
+
+def is_token_scopes(problem: Mapping[str, Any] | None) -> bool:
+    """A 400 problem saying the token lacks a scope (its `type` ends in `#token-scopes`): not a bad request."""
+    kind = problem.get("type") if problem is not None else None
+    return isinstance(kind, str) and kind.endswith(TOKEN_SCOPES_SUFFIX)
+
+
+def missing_scopes(problem: Mapping[str, Any] | None) -> list[str]:
+    """The scopes Xentral says the token lacks: the `#token-scopes` problem's `scopes`, or a 401's JSON
+    `message` ("Missing required scopes: customer:create."); empty when it does not say."""
+    if problem is None:
+        return []
+    scopes = problem.get("scopes")
+    if isinstance(scopes, list):
+        return [str(scope) for scope in scopes if str(scope)]
+    message = problem.get("message")
+    found = _MISSING_SCOPES.search(message) if isinstance(message, str) else None
+    if found is None:
+        return []
+    return [scope.strip() for scope in found.group("scopes").split(",") if scope.strip()]
 
 
 def problem_messages(problem: Mapping[str, Any] | None) -> list[str]:

@@ -67,9 +67,14 @@ def _validation(error: upstream.XentralValidationError, write: bool) -> OrderErr
 
 
 def _auth(error: upstream.XentralAuthError, write: bool) -> OrderError:
+    if error.missing_scopes:
+        scopes = ", ".join(error.missing_scopes)
+        said = f"the configured API token lacks the scope {scopes} (add it to the token in Xentral)"
+    else:
+        said = "check the configured API token (expired or deleted?) and its scopes"
     return XentralAccessDenied(
-        f"Xentral answered {error.status_code} to {error.operation}: check the configured API token and its "
-        "scopes. A configuration error of this service; retrying will not help until it is fixed."
+        f"Xentral answered {error.status_code} to {error.operation}: {said}. A configuration error of this "
+        "service, not of the order; retrying will not help until it is fixed."
     )
 
 
