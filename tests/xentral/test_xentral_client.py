@@ -74,6 +74,23 @@ async def test_all_pages_without_total_count_stops_on_short_page(client: Xentral
     assert len(recorder.requests) == 2
 
 
+async def test_a_customers_addresses_are_read_to_the_end_of_their_list(
+    client: XentralClient, recorder: Recorder
+) -> None:
+    """More addresses than a page holds: the check before writing one must see them all."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(_page_of(request, 60).content)
+        body["data"] = [{"id": item["id"], "type": "delivery", "city": f"C{item['id']}"} for item in body["data"]]
+        return httpx.Response(200, json=body)
+
+    recorder.handler = handler
+    addresses = await client.list_customer_addresses("7")
+    assert [address.id for address in addresses] == [str(i) for i in range(1, 61)]
+    assert [dict(parse_qsl(r.url.query.decode()))["page[number]"] for r in recorder.requests] == ["1", "2"]
+    assert {r.url.path for r in recorder.requests} == {"/api/v2/customers/7/addresses"}
+
+
 async def test_external_reference_targets_have_no_paging(client: XentralClient, recorder: Recorder) -> None:
     recorder.handler = lambda request: httpx.Response(
         200, json={"data": [{"id": "1", "name": "Shopware", "isActive": True}]}

@@ -174,10 +174,9 @@ class XentralClient:
         return id_from_location(response, "create_customer")
 
     async def list_customer_addresses(self, customer_id: str) -> list[CustomerAddressItem]:
-        """Every address of the customer (a handful: one page of 50)."""
+        """Every address of the customer (a handful: one page of 50 as a rule), read to the list's end."""
         path = f"/api/v2/customers/{_segment(customer_id)}/addresses"
-        operation = "list_customer_addresses"
-        return (await self._list(operation, path, CustomerAddressItem, (), page=Page(1, MAX_PAGE_SIZE))).data
+        return await self._all_pages("list_customer_addresses", path, CustomerAddressItem)
 
     async def create_customer_address(self, customer_id: str, body: CustomerAddressBody) -> None:
         """Add one address to the customer; its `Location` is not needed (we never read an address by id)."""
