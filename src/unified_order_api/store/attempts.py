@@ -54,7 +54,8 @@ def _steps_from_json(data: list[dict[str, Any]]) -> list[Step]:
     return [Step(item["name"], dt.datetime.fromisoformat(item["at"]), item.get("detail")) for item in data]
 
 
-def _attempt_from_row(row: Row[Any]) -> Attempt:
+def attempt_from_row(row: Row[Any]) -> Attempt:
+    """An `order_attempts` row as the attempt it holds (the journal reads the same rows)."""
     values = row._mapping
     return Attempt(
         id=values["id"],
@@ -179,7 +180,7 @@ class SqlAttemptStore:
         ).first()
         if row is None:
             return None  # purged between our insert and this read: insert again
-        existing = _attempt_from_row(row)
+        existing = attempt_from_row(row)
         version: int = row._mapping["version"]
         same_request = existing.fingerprint == fresh.fingerprint and existing.reference == fresh.reference
         if existing.state == AttemptState.COMPLETED:
@@ -279,7 +280,7 @@ class SqlAttemptStore:
                     .limit(1)
                 )
             ).first()
-        return _attempt_from_row(row) if row is not None else None
+        return attempt_from_row(row) if row is not None else None
 
     @translated
     async def clients_of_order(self, order_id: str) -> set[str]:
@@ -317,7 +318,7 @@ class SqlAttemptStore:
                     .returning(*order_attempts.c)
                 )
             ).all()
-        return sorted((_attempt_from_row(row) for row in rows), key=lambda attempt: attempt.id or 0)
+        return sorted((attempt_from_row(row) for row in rows), key=lambda attempt: attempt.id or 0)
 
     @translated
     async def hand_back(self, attempt: Attempt, now: dt.datetime) -> bool:

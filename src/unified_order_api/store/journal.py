@@ -28,7 +28,7 @@ from ..orders.journal import (
     JournalQuery,
     JournalState,
 )
-from .attempts import _attempt_from_row
+from .attempts import attempt_from_row
 from .failures import translated
 from .tables import order_attempts
 
@@ -81,7 +81,7 @@ def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
 def _entry(row: Any) -> JournalEntry:
     receipt = row._mapping["receipt"]
     totals = receipt.get("totals") if isinstance(receipt, dict) else None
-    return JournalEntry(_attempt_from_row(row), totals if isinstance(totals, dict) else None)
+    return JournalEntry(attempt_from_row(row), totals if isinstance(totals, dict) else None)
 
 
 class SqlOrderJournal:
