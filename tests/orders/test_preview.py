@@ -14,7 +14,9 @@ __all__ = ["make"]
 
 async def test_a_customer_an_earlier_try_created_is_reused_not_created_again(make: object) -> None:
     h: Harness = await make()  # type: ignore[operator]
-    h.gateway.fail("import", upstream.XentralValidationError(422, None, "import_sales_order", detail="bad"))
+    h.gateway.fail(
+        "import", upstream.XentralValidationError(422, None, "import_sales_order", detail="bad"), written=False
+    )
     with pytest.raises(errors.XentralRejectedOrder):
         await h.service.place_order(command(), client="shop")
     h.gateway.orders.clear()  # the fake records the import before failing; a rejected import creates nothing

@@ -32,6 +32,7 @@ class StepName(StrEnum):
     IMPORTING = "importing"
     IMPORTED = "imported"
     RECONCILED = "reconciled"
+    REPEAT_REFUSED = "repeat_refused"  # Xentral refused the import, and holds an order under the reference
     OUTCOME_UNKNOWN = "outcome_unknown"
     REQUEUED = "requeued"
     COMPLETED = "completed"

@@ -22,7 +22,17 @@ from .errors import (
 from .model import OrderDraft, SalesOrder
 from .ports import Attempts, XentralGateway
 
-__all__ = ["OrderImporter", "customer_extra"]
+__all__ = ["OrderImporter", "RepeatRefused", "customer_extra"]
+
+
+class RepeatRefused(Exception):
+    """Xentral refused the import (400/409) and holds an order under its reference: the order may be
+    ours (an earlier import whose answer was lost) or another's; the service decides which, as for any
+    order found by reference (docs/xentral.md#duplicates)."""
+
+    def __init__(self, order: SalesOrder) -> None:
+        super().__init__(f"order {order.id} holds the reference")
+        self.order = order
 
 
 class OrderImporter:
@@ -40,8 +50,9 @@ class OrderImporter:
         return min(live, key=lambda order: (len(order.id), order.id))
 
     def receipt_for_existing(self, reference: str, order: SalesOrder, attempt: Attempt) -> OrderReceipt:
-        # Found after an import of ours was sent: it is the order we created, not someone else's.
-        created_here = attempt.import_attempted
+        # Found after an import of ours was sent: it is the order we created, not someone else's. An import
+        # Xentral refused as a repeat created nothing.
+        created_here = attempt.count(StepName.IMPORTING) > attempt.count(StepName.REPEAT_REFUSED)
         attempt.order_id = order.id
         return OrderReceipt(
             reference=reference,
@@ -72,6 +83,12 @@ class OrderImporter:
             order_id = found.id
             attempt.record(StepName.RECONCILED, self._clock(), f"order {order_id} found after an unconfirmed import")
         except XentralRejectedOrder as error:
+            # Xentral may refuse an import whose reference it already holds (whether, and how, is not
+            # documented): look the reference up before answering "rejected", the order may be ours.
+            repeated = await self._held_under(draft.reference)
+            if repeated is not None:
+                attempt.record(StepName.REPEAT_REFUSED, self._clock(), f"order {repeated.id} holds the reference")
+                raise RepeatRefused(repeated) from error
             raise XentralRejectedOrder(
                 f"Xentral rejected the order: {error.detail}",
                 violations=error.violations,
@@ -83,6 +100,12 @@ class OrderImporter:
         attempt.order_id = order_id
         attempt.record(StepName.IMPORTED, self._clock(), f"order {order_id}")
         return order_id
+
+    async def _held_under(self, reference: str) -> SalesOrder | None:
+        try:
+            return await self.find_existing(reference)
+        except OrderError:
+            return None  # cannot tell: Xentral's refusal is answered as it is
 
     async def read_back(self, order_id: str, reference: str, attempt: Attempt) -> SalesOrder:
         """The imported order with its number, proven ours: its id is the one the import answered and

@@ -31,7 +31,8 @@ from .errors import (
     XentralSideError,
 )
 from .flows import InstanceFlow, instance_flows
-from .model import OrderDraft
+from .importing import RepeatRefused
+from .model import OrderDraft, SalesOrder
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
 from .preview import OrderPreview, preview_order
@@ -249,10 +250,7 @@ class OrderService:
             nothing() if reuse_customer else find_customer(flow.route.gateway, command.customer, policy.customers),
         )
         if existing is not None:
-            await self._refuse_another_clients(existing.id, attempt.client, policy, command.reference)
-            receipt = flow.importer.receipt_for_existing(command.reference, existing, attempt)
-            await self._finish(attempt, receipt, callback_url)
-            return receipt
+            return await self._existing(existing, command, attempt, policy, callback_url)
 
         order_id = None
         for refreshed in (False, True):
@@ -262,6 +260,8 @@ class OrderService:
                     replace(draft, customer_id=customer_id), attempt, lease=self._lease(policy)
                 )
                 break
+            except RepeatRefused as refused:  # Xentral holds an order under the reference: ours, or another's
+                return await self._existing(refused.order, command, attempt, policy, callback_url)
             except XentralRejectedOrder:
                 if refreshed or flow.route.cache is None:
                     raise
@@ -287,6 +287,20 @@ class OrderService:
             totals=totals.to_json() if totals is not None else None,
             warnings=totals.warnings() if totals is not None else [],
         )
+        await self._finish(attempt, receipt, callback_url)
+        return receipt
+
+    async def _existing(
+        self,
+        existing: SalesOrder,
+        command: PlaceOrder,
+        attempt: Attempt,
+        policy: ClientPolicy,
+        callback_url: str | None,
+    ) -> OrderReceipt:
+        """The answer for an order Xentral already holds under the reference (never another client's)."""
+        await self._refuse_another_clients(existing.id, attempt.client, policy, command.reference)
+        receipt = self._flow(policy).importer.receipt_for_existing(command.reference, existing, attempt)
         await self._finish(attempt, receipt, callback_url)
         return receipt
 

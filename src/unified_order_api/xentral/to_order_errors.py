@@ -29,6 +29,7 @@ from ..orders.errors import (
     XentralUnavailable,
 )
 from . import errors as upstream
+from .problems import problem_messages
 
 __all__ = ["TRANSLATIONS", "Translation", "order_error"]
 
@@ -64,6 +65,16 @@ def _validation(error: upstream.XentralValidationError, write: bool) -> OrderErr
     violations += [FieldProblem("/", "xentral_violation", message) for message in error.messages]
     title = (error.problem or {}).get("title") or f"HTTP {error.status_code} on {error.operation}"
     return XentralRejectedOrder(str(title), violations=violations)
+
+
+def _conflict(error: upstream.XentralConflict, write: bool) -> OrderError:
+    """A 409 on a write is Xentral refusing it for the state of its data (a taken customer number, maybe a
+    repeated reference: docs/xentral.md#duplicates): the write was refused, nothing landed."""
+    if not write:
+        return _disagreement(error, write)
+    messages = [FieldProblem("/", "xentral_violation", message) for message in problem_messages(error.problem)]
+    title = (error.problem or {}).get("title") or f"HTTP 409 on {error.operation}"
+    return XentralRejectedOrder(str(title), violations=messages)
 
 
 def _auth(error: upstream.XentralAuthError, write: bool) -> OrderError:
@@ -178,7 +189,8 @@ TRANSLATIONS: Mapping[type[upstream.XentralError], Translation] = {
     upstream.XentralServerError: _server_error,
     upstream.XentralUnexpectedResponse: _unexpected_response,
     upstream.XentralNotAcceptable: _not_acceptable,
-    upstream.XentralStatusError: _disagreement,  # 409 and any status without a row of its own
+    upstream.XentralConflict: _conflict,
+    upstream.XentralStatusError: _disagreement,  # any status without a row of its own
     upstream.XentralUnfilteredAnswer: _unfiltered,
     upstream.XentralError: _anything_else,
 }
