@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.xentral.xentral_mock import Recorder
-from unified_order_api.orders.errors import XentralFilterIgnored, XentralMisbehaved
+from unified_order_api.orders.errors import XentralFilterIgnored, XentralMisbehaved, XentralRejectedOrder
 from unified_order_api.orders.model import Address, CustomerAddress, Money, NewCustomer, OrderDraft, OrderLine, Product
 from unified_order_api.orders.ports import XentralGateway
 from unified_order_api.xentral import XentralClient, XentralHttpGateway, XentralNotFound
@@ -238,7 +238,7 @@ async def test_a_second_master_data_address_refused_with_409_counts_as_there(
     )
     place = Address(name="Max", street="S 1", zip="1", city="B", country="DE")
     await gateway.create_customer_address("7", CustomerAddress("masterdata", place))
-    with pytest.raises(XentralMisbehaved):
+    with pytest.raises(XentralRejectedOrder):  # a delivery address refused is a refused write
         await gateway.create_customer_address("7", CustomerAddress("deliveryaddress", place))
 
 

@@ -30,6 +30,7 @@ from .wire import (
     ProductItem,
     ProjectItem,
     SalesOrderItem,
+    SalesOrderView,
     ShippingMethodItem,
     WireMoney,
 )
@@ -86,8 +87,8 @@ def to_customer_address(item: CustomerAddressItem) -> CustomerAddress | None:
     return CustomerAddress("masterdata" if item.type == "masterdata" else "deliveryaddress", place)
 
 
-def to_sales_order(item: SalesOrderItem) -> SalesOrder:
-    """A sales order of the list or the view (the view is the list item without totals)."""
+def to_sales_order(item: SalesOrderItem | SalesOrderView) -> SalesOrder:
+    """A sales order of the list (totals as numbers) or the view (totals as money objects)."""
     return SalesOrder(
         id=item.id,
         # Assumption (docs/xentral.md#reading-an-order-back): documentNumber may still be empty right after the import.
@@ -96,11 +97,20 @@ def to_sales_order(item: SalesOrderItem) -> SalesOrder:
         reference=item.external_order_number or None,
         customer_id=item.customer.id if item.customer is not None else None,
         customer_number=item.customer.number if item.customer is not None else None,
-        # The list item has them, the view does not (docs/xentral.md#reading-an-order-back); compared
-        # with ours after the import (orders/totals.py).
-        total=_cents(item.total),
-        net_sales=_cents(item.net_sales),
+        # Compared with ours after the import (orders/totals.py).
+        total=_cents(_amount(item.total)),
+        net_sales=_cents(_amount(item.net_sales)),
     )
+
+
+def _amount(value: Decimal | WireMoney | None) -> Decimal | None:
+    """A total of the list (a number) or of the view (a money object); one we cannot read is no total."""
+    if not isinstance(value, WireMoney):
+        return value
+    try:
+        return Decimal(value.amount)
+    except InvalidOperation:
+        return None
 
 
 def to_shipping_method(item: ShippingMethodItem) -> ShippingMethod:

@@ -177,21 +177,28 @@ class SalesOrderCustomer(_Wire):
     number: str | None = None
 
 
-class SalesOrderItem(_Wire):
-    """Sales order list item; `total` and `netSales` (numbers) exist only here, not in the view."""
-
+class _SalesOrder(_Wire):
     id: str
     document_number: str | None = None
     external_order_number: str | None = None
     external_order_id: str | None = None
     status: str = "unknown"
     customer: SalesOrderCustomer | None = None
+
+
+class SalesOrderItem(_SalesOrder):
+    """Sales order list item: `total` and `netSales` are numbers here (docs/xentral.md#reading-an-order-back)."""
+
     total: Decimal | None = None
     net_sales: Decimal | None = None
 
 
-class SalesOrderView(SalesOrderItem):
+class SalesOrderView(_SalesOrder):
+    """The 2026 view: `total` and `netSales` are money objects `{amount: "737.80", currency}`."""
+
     internal_designation: str | None = None
+    total: WireMoney | None = None
+    net_sales: WireMoney | None = None
 
 
 class ShippingMethodItem(_Wire):
