@@ -1,0 +1,310 @@
+"""Several `serve` processes on one PostgreSQL and one Redis against the sandbox — printed, not asserted.
+
+    python bench/scale_out.py                          # every scenario
+    python bench/scale_out.py throughput --orders 3000 # 1 vs 3 processes, distinct synchronous orders
+    python bench/scale_out.py one-reference --requests 1000
+    python bench/scale_out.py burst --orders 300 --window 3
+    python bench/scale_out.py kill --orders 300 --window 3
+
+`throughput`: the sandbox without a rate limit, N distinct synchronous orders sent by 32 clients at
+once, round-robin over 1, then 3 processes: orders per second, their ratio, median and p99.
+`one-reference`: N requests of one order (one reference) spread over 3 processes: how many orders.
+`burst`: N async orders spread over 3 processes with the sandbox's rate limit on (100 calls per
+`--window` seconds, Xentral's minute scaled down; our limit the same, shared in Redis), against one
+process: the sandbox's 429s and Xentral calls per order. `kill`: the same burst on 3 processes, one
+of them killed (SIGKILL) mid-burst: every order completed, each imported once.
+
+Needs PostgreSQL (UOA_TEST_DATABASE_URL, a throw-away schema per run) and Redis (UOA_TEST_REDIS_URL;
+the bench uses its database 3 and empties it). The sandbox runs in a process of its own, so the load
+generator here shares no interpreter with it or the service. On a 2-core machine every process competes
+for the same two cores: say the core count with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.databases import postgres_schema
+from tests.support.processes import ServiceProcess, checkout_env, free_port, service_env
+from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.testing import SandboxHandle, running_sandbox
+
+API_KEY = "bench-key-0123456789"
+TOKEN = "bench-token"
+ADMIN = {"X-Sandbox-Token": TOKEN}
+IMPORT = "POST /api/v1/salesOrders/actions/import"
+CLIENTS = 32
+UNLIMITED = 1_000_000
+
+
+@contextmanager
+def sandbox_process(rate_limit: int | None, window: float) -> Iterator[str]:
+    port = free_port()
+    code = (
+        "import sys; from xentral_sandbox.config import SandboxConfig; from xentral_sandbox.server import serve; "
+        f"serve('127.0.0.1', {port}, SandboxConfig(token={TOKEN!r}, rate_limit={rate_limit!r}, "
+        f"rate_window_seconds={window!r}))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=checkout_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/_sandbox/health", headers=ADMIN, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the sandbox did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def local_sandbox(rate_limit: int | None, window: float) -> Iterator[SandboxHandle]:
+    """The sandbox in this process, where the orders it holds can be counted (the rate-limited scenarios send
+    too little to compete with the load generator)."""
+    with running_sandbox(SandboxConfig(token=TOKEN, rate_limit=rate_limit, rate_window_seconds=window)) as sandbox:
+        yield sandbox
+
+
+@contextmanager
+def services(
+    count: int, *, rate_limit: int | None = None, window: float = 60.0, local: bool = False, **extra: Any
+) -> Iterator[Any]:
+    """A sandbox (its URL, and its handle when `local`), an empty PostgreSQL schema, an empty Redis database
+    and `count` serve processes on them."""
+    redis_url = os.environ.get("UOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/3"
+    redis.Redis.from_url(redis_url).flushdb()
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        handle = stack.enter_context(local_sandbox(rate_limit, window)) if local else None
+        sandbox = handle.base_url if handle else stack.enter_context(sandbox_process(rate_limit, window))
+        database = stack.enter_context(postgres_schema())
+        env = service_env(
+            xentral_url=sandbox,
+            token=TOKEN,
+            database_url=database,
+            api_key=API_KEY,
+            extra={
+                "UOA_REDIS_URL": redis_url,
+                "UOA_XENTRAL_RATE_LIMIT_PER_MINUTE": str(rate_limit or UNLIMITED),
+                "UOA_XENTRAL_RATE_WINDOW_SECONDS": str(window),
+                "UOA_REDIS_FALLBACK_SHARE": str(1 / count),
+                **extra,
+            },
+        )
+        processes = [ServiceProcess(env, tmp / f"serve-{n}.log") for n in range(count)]
+        for process in processes:
+            stack.callback(process.stop)
+        for process in processes:
+            process.wait_ready(90)
+        yield sandbox, processes, handle
+
+
+def order(reference: str, n: int) -> dict[str, Any]:
+    return {
+        "reference": reference,
+        "customer": {
+            "email": f"scale{n % 50}@example.com",  # 50 customers: created once, then returning
+            "name": f"Scale Customer {n % 50}",
+            "street": "Benchstr. 1",
+            "zip": "10115",
+            "city": "Berlin",
+            "country": "DE",
+        },
+        "items": [{"sku": "ART-001", "quantity": 1 + n % 3}, {"sku": "ART-002", "quantity": 1}],
+        "shipping": "dhl_standard",
+        "payment": "paypal",
+    }
+
+
+async def send_all(urls: list[str], bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[tuple[int, float]]:
+    """Every body once, round-robin over `urls`, `CLIENTS` at a time; (status, seconds) each."""
+    queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
+    for n, body in enumerate(bodies):
+        queue.put_nowait((n, body))
+    results: list[tuple[int, float]] = []
+
+    async def client() -> None:
+        async with httpx.AsyncClient(headers={"X-API-Key": API_KEY, **headers}, timeout=120) as http:
+            while not queue.empty():
+                n, body = queue.get_nowait()
+                started = time.perf_counter()
+                try:
+                    status = (await http.post(f"{urls[n % len(urls)]}/api/orders", json=body)).status_code
+                except httpx.HTTPError:
+                    status = 0
+                results.append((status, time.perf_counter() - started))
+
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    return results
+
+
+def resident_mb(pid: int) -> float:
+    """The process's resident memory now (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def sandbox_calls(sandbox: str) -> list[dict[str, Any]]:
+    return list(httpx.get(f"{sandbox}/_sandbox/calls", headers=ADMIN, timeout=60).json()["calls"])
+
+
+def imports_per_reference(calls: list[dict[str, Any]]) -> Counter[str]:
+    """Successful imports by the reference they carried: 1 each means every order was made once."""
+    return Counter(
+        json.loads(call["body"])["externalOrderNumber"]
+        for call in calls
+        if call["operation"] == IMPORT and call["status"] == 201 and call["body"]
+    )
+
+
+def throughput(orders: int) -> None:
+    print(f"\n== {orders} distinct synchronous orders, {CLIENTS} clients at once, sandbox without rate limit")
+    rates = {}
+    for count in (1, 3):
+        with services(count) as (_, processes, _):
+            bodies = [order(f"TP{count}-{n}", n) for n in range(orders)]
+            started = time.perf_counter()
+            results = asyncio.run(send_all([p.base_url for p in processes], bodies, {}))
+            elapsed = time.perf_counter() - started
+            memory = [resident_mb(p.pid) for p in processes]
+        seconds = [s for status, s in results if status == 201]
+        statuses = Counter(status for status, _ in results)
+        rates[count] = len(seconds) / elapsed
+        print(
+            f"{count} process{'es' if count > 1 else ''}: {rates[count]:.1f} orders/s ({elapsed:.1f} s), "
+            f"median {statistics.median(seconds) * 1000:.0f} ms, p99 {percentile(seconds, 0.99) * 1000:.0f} ms, "
+            f"answers {dict(statuses)}; resident memory {', '.join(f'{m:.0f}' for m in memory)} MB"
+        )
+    print(f"throughput ratio 3 : 1 = {rates[3] / rates[1]:.2f} (load average {os.getloadavg()[0]:.1f})")
+
+
+def one_reference(requests: int) -> None:
+    print(f"\n== {requests} requests of one order (one reference) spread over 3 processes")
+    with services(3) as (sandbox, processes, _):
+        bodies = [order("ONE-REFERENCE", 1)] * requests
+        results = asyncio.run(send_all([p.base_url for p in processes], bodies, {}))
+        calls = sandbox_calls(sandbox)
+    print(f"answers: {dict(Counter(status for status, _ in results))}")
+    print(f"orders imported in Xentral: {sum(imports_per_reference(calls).values())} (one expected)")
+
+
+def wait_completed(urls: list[str], references: list[str], timeout: float) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    states: dict[str, str] = {}
+    pending = set(references)
+    with httpx.Client(headers={"X-API-Key": API_KEY}, timeout=30) as http:
+        while pending and time.monotonic() < deadline:
+            time.sleep(1.0)
+            for n, reference in enumerate(sorted(pending)):
+                for url in urls[n % len(urls) :] + urls[: n % len(urls)]:  # a killed process does not answer
+                    try:
+                        answer = http.get(f"{url}/api/orders/{reference}")
+                    except httpx.HTTPError:
+                        continue
+                    if answer.status_code != 200:  # e.g. 503 while the database is slow: look again
+                        continue
+                    state = answer.json()["state"]
+                    states[reference] = state
+                    if state != "processing":
+                        pending.discard(reference)
+                    break
+    return states
+
+
+def burst(orders: int, window: float, count: int, lease: float, kill: bool = False) -> dict[str, float]:
+    extra = {"UOA_QUEUE__POLL_SECONDS": "0.05", "UOA_IDEMPOTENCY__LEASE_SECONDS": str(lease)}
+    with services(count, rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
+        urls = [p.base_url for p in processes]
+        bodies = [order(f"BURST{count}{'K' if kill else ''}-{n}", n) for n in range(orders)]
+        started = time.perf_counter()
+        accepted = asyncio.run(send_all(urls, bodies, {"Prefer": "respond-async"}))
+        if kill:
+            time.sleep(window * 2)  # mid-burst: a third of the orders in flight or claimed by it
+            processes[0].kill()
+            urls = urls[1:]
+        states = wait_completed(urls, [str(b["reference"]) for b in bodies], timeout=window * orders / 5)
+        elapsed = time.perf_counter() - started
+        calls = sandbox_calls(sandbox)
+        assert handle is not None
+        with handle.state.lock:
+            orders_made = Counter(o.get("externalOrderNumber") for o in handle.state.sales_orders.values())
+    imports = imports_per_reference(calls)
+    throttled = sum(1 for call in calls if call["status"] == 429)
+    per_order = len(calls) / orders
+    completed = sum(1 for state in states.values() if state == "completed")
+    once = sum(1 for body in bodies if orders_made[str(body["reference"])] == 1)
+    answered_twice = sum(1 for body in bodies if imports[str(body["reference"])] > 1)
+    label = f"{count} process{'es' if count > 1 else ''}" + (", one killed mid-burst" if kill else "")
+    print(
+        f"{label}: accepted {dict(Counter(s for s, _ in accepted))}, completed {completed}/{orders} "
+        f"in {elapsed:.1f} s; one order each in Xentral {once}/{orders} (references imported with 201 "
+        f"twice: {answered_twice}); sandbox 429s {throttled}; Xentral calls {len(calls)} ({per_order:.2f} per order)"
+    )
+    return {"per_order": per_order, "throttled": throttled}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "scenario", nargs="?", default="all", choices=["all", "throughput", "one-reference", "burst", "kill"]
+    )
+    parser.add_argument("--orders", type=int, default=None, help="throughput: 3000; burst, kill: 300")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--window", type=float, default=3.0, help="the sandbox's rate window in seconds")
+    parser.add_argument(
+        "--lease", type=float, default=20.0, help="idempotency.lease_seconds: how soon a killed process's orders resume"
+    )
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    if args.scenario in ("all", "throughput"):
+        throughput(args.orders or 3000)
+    if args.scenario in ("all", "one-reference"):
+        one_reference(args.requests)
+    if args.scenario in ("all", "burst"):
+        orders = args.orders or 300
+        print(f"\n== {orders} async orders, sandbox limit 100 calls per {args.window:g} s, limiter shared in Redis")
+        one = burst(orders, args.window, 1, args.lease)
+        three = burst(orders, args.window, 3, args.lease)
+        print(f"calls per order, 3 processes vs 1: {three['per_order']:.2f} vs {one['per_order']:.2f}")
+    if args.scenario in ("all", "kill"):
+        orders = args.orders or 300
+        print(f"\n== {orders} async orders on 3 processes, one killed (SIGKILL) mid-burst; leases of {args.lease:g} s")
+        burst(orders, args.window, 3, args.lease, kill=True)
+
+
+if __name__ == "__main__":
+    main()
