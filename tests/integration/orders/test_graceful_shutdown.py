@@ -24,7 +24,7 @@ from xentral_sandbox.testing import SandboxHandle
 pytestmark = pytest.mark.slow
 
 IMPORT = {"method": "POST", "path": "/api/v1/salesOrders/actions/import"}
-PRODUCTS = {"method": "GET", "path": "/api/v1/products*"}
+PRODUCTS = {"method": "GET", "path": "/api/v[0-9]/products*"}  # whichever version the client reads
 ASYNC = {"Prefer": "respond-async", "X-API-Key": API_KEY}
 LEASE_SECONDS = 60  # the default: a handed-back order is resumed long before it would run out
 
