@@ -56,7 +56,10 @@ def _transport(kind: type[upstream.XentralTransportError], write: bool) -> upstr
         (upstream.XentralUnexpectedResponse(200, None, "list_products"), False, e.XentralMisbehaved, 30),
         (upstream.XentralTooManyRequests(429, None, "list_products", retry_after=7), False, e.XentralRateLimited, 7),
         (upstream.RateBudgetExhausted(0.2), True, e.XentralRateLimited, 1.0),
-        (upstream.XentralConflict(409, None, "create_customer_v2"), True, e.XentralMisbehaved, None),
+        # A 409 on a write is Xentral refusing it for the state of its data (a taken number, a repeated
+        # reference the importer then looks up), no longer a disagreement about the request.
+        (upstream.XentralConflict(409, None, "create_customer_v2"), True, e.XentralRejectedOrder, None),
+        (upstream.XentralConflict(409, None, "list_products"), False, e.XentralMisbehaved, None),
         (upstream.XentralNotAcceptable(406, None, "import_sales_order"), True, e.XentralMisbehaved, None),
         (
             upstream.XentralUnfilteredAnswer(operation="list_sales_orders", key="k", returned=2, unmatched=1),

@@ -74,7 +74,9 @@ def _conflict(error: upstream.XentralConflict, write: bool) -> OrderError:
         return _disagreement(error, write)
     messages = [FieldProblem("/", "xentral_violation", message) for message in problem_messages(error.problem)]
     title = (error.problem or {}).get("title") or f"HTTP 409 on {error.operation}"
-    return XentralRejectedOrder(str(title), violations=messages)
+    refused = XentralRejectedOrder(str(title), violations=messages)
+    refused.retryable = False  # the same write meets the same data again
+    return refused
 
 
 def _auth(error: upstream.XentralAuthError, write: bool) -> OrderError:
