@@ -14,9 +14,10 @@ from tests.support.sandbox import sandbox, sandbox_session
 from tests.support.service import api, service_url, settings
 from tests.support.spec import spec_path_fixture
 
-# Tests are grouped by subject (orders, xentral, sandbox, shops, store, webhooks, console, service),
-# unit and real-HTTP tests side by side. The shared pieces are registered here for every folder:
-# the one sandbox, the one fake clock, the running service and the spec's location.
+# Tests are in tiers (unit, integration, contract, browser), each grouped by subject (orders, xentral,
+# sandbox, shops, store, webhooks, console, service). The shared pieces are registered here for every
+# tier: the one sandbox, the one fake clock, the running service, the spec's location and the schema
+# of the in-memory store.
 __all__ = [
     "api",
     "clock",

@@ -3,7 +3,7 @@
 Every create (v2 customers and addresses, the sales order import) declares its 201 as an empty `text/html` body,
 not JSON; the spec declares 406 for an `Accept` none of an operation's representations satisfies. The
 sandbox negotiates that way, so a client sending `Accept: application/json` to the import gets 406 here
-as from a server that follows the spec (tests/sandbox/test_sandbox_contract.py checks the table).
+as from a server that follows the spec (tests/contract/test_sandbox_contract.py checks the table).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Operation:
         return re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", self.template) + "$")
 
 
-# The operations of the Xentral 2026 spec the sandbox serves (tests/sandbox/test_sandbox_contract.py checks
+# The operations of the Xentral 2026 spec the sandbox serves (tests/contract/test_sandbox_contract.py checks
 # the table against the spec: types, scope problem, deprecation).
 OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/v2/customers", scope="customer:read"),

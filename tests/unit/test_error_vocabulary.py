@@ -2,7 +2,7 @@
 
 The classes are discovered by walking the subclasses of the service's error roots, so a new error
 without a status or an entry fails here rather than answering 500 or a `type` that 404s. That each
-`type` answers over HTTP is tested in tests/service/test_problem_types.py.
+`type` answers over HTTP is tested in tests/integration/service/test_problem_types.py.
 """
 
 from __future__ import annotations

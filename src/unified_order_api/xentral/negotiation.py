@@ -13,7 +13,7 @@ with a bare `Accept: application/json`. So each operation gets an `Accept` that 
   Lower than JSON, so a server with both picks JSON.
 
 Vendor variants (`…minimal+json`, `…v2-beta+json`) and `text/csv` are never admitted: we read none.
-`DECLARED` copies the spec's types per operation; `tests/xentral/test_client_accept.py` checks it
+`DECLARED` copies the spec's types per operation; `tests/contract/test_client_accept.py` checks it
 (and every request's `Accept`) against the spec itself.
 """
 

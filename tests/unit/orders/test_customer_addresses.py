@@ -2,7 +2,7 @@
 
 The guarantees: neither a lost answer nor a crash between the customer and its addresses leaves the
 customer without its address, gives it a second one, or creates a second customer. The same
-behaviours run over HTTP against the sandbox in tests/orders/test_customer_addresses_sandbox.py.
+behaviours run over HTTP against the sandbox in tests/integration/orders/test_customer_addresses_sandbox.py.
 """
 
 from __future__ import annotations

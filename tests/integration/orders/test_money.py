@@ -1,0 +1,260 @@
+"""Orders arrive in Xentral correct to the cent: real shop orders, the expected-total check, reverse charge.
+
+Every test reads what the sandbox booked afterwards (its list's `total`, the order's tax block),
+not only the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from standardwebhooks import Webhook
+
+from tests.integration.webhooks.conftest import SECRET, webhook_settings
+from tests.support import shop_orders
+from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
+from tests.support.receiver import Receiver
+from tests.support.servers import running_service
+from tests.support.service import API_KEY, service_settings
+from unified_order_api.config import ApiClient, Settings
+from xentral_sandbox.testing import SandboxHandle
+
+FLAG_KEY = "flag-key-0123456789"
+PRODUCTS = {"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"}
+
+
+def money_settings(sandbox: SandboxHandle, tmp_path: Path, *, flagging: bool = False) -> Settings:
+    """The shop refuses a total mismatch (the default); a flagging client imports and flags it."""
+    client = (
+        ApiClient(name="flagging", api_key=FLAG_KEY, on_total_mismatch="flag")
+        if flagging
+        else ApiClient(name="shop", api_key=API_KEY)
+    )
+    return service_settings(sandbox, tmp_path, defaults=PRODUCTS, clients=[client])
+
+
+@pytest.fixture
+def money_api(sandbox: SandboxHandle, tmp_path: Path) -> Iterator[httpx.Client]:
+    with (
+        running_service(money_settings(sandbox, tmp_path)) as url,
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30) as client,
+    ):
+        yield client
+
+
+def xentral_total(sandbox: SandboxHandle, order_id: str) -> Decimal:
+    """Xentral's own total, as its sales order list returns it."""
+    with httpx.Client(base_url=sandbox.base_url, headers=sandbox.headers, timeout=5) as client:
+        listed = client.get("/api/v1/salesOrders", params={"page[number]": "1", "page[size]": "50"}).json()
+    [order] = [o for o in listed["data"] if o["id"] == order_id]
+    return Decimal(str(order["total"]))
+
+
+@pytest.mark.parametrize("shop", sorted(shop_orders.ALL))
+def test_real_shop_order_ends_in_xentral_with_the_shops_total(
+    shop: str, money_api: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    order = shop_orders.ALL[shop]()
+    for sku in order.skus:
+        sandbox.state.add_product({"number": sku, "name": sku, "project": "1", "salesTax": "standard"})
+
+    response = money_api.post("/api/orders", json=order.body)
+
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    ours = Decimal(answer["totals"]["gross"])
+    theirs = xentral_total(sandbox, answer["order_id"])
+    print(f"\n{order.shop:12} shop {order.shop_total:>8}  ours {ours:>8}  Xentral {theirs:>8}")
+    assert ours == order.shop_total == theirs
+    assert answer["totals"]["expected"] == str(order.shop_total) == answer["totals"]["xentral"]
+    assert answer["totals"]["matches"] is True and answer["warnings"] == []
+    [booked] = orders_with_reference(sandbox, order.body["reference"])
+    assert booked["financials"]["tax"]["taxDisplay"] == order.body["prices"]
+
+
+def test_shopify_coupon_and_rates_reach_xentral(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    order = shop_orders.shopify()
+    for sku in order.skus:
+        sandbox.state.add_product({"number": sku, "name": sku, "project": "1"})
+    response = money_api.post("/api/orders", json=order.body)
+    assert response.status_code == 201, response.text
+    [booked] = orders_with_reference(sandbox, order.body["reference"])
+    assert [p["tax"]["effectiveVatRate"] for p in booked["positions"]] == [2.0, 2.0, 2.0]
+    assert (booked["netSales"], booked["total"]) == (587.0, 598.94)  # the coupon is off, and carries no tax
+    assert "Payment status: partially_refunded" in booked["comment"]
+    assert response.json()["totals"] == {
+        "net": "587.00",
+        "tax": "11.94",
+        "gross": "598.94",
+        "expected": "598.94",
+        "xentral": "598.94",
+        "matches": True,
+    }
+
+
+def test_a_wrong_rate_is_pointed_out_line_by_line(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    """Shopify's sample labels its lines 6 % but charged 2 %: the breakdown shows each line 7.96 too high."""
+    order = shop_orders.shopify_labelled_rates()
+    for sku in order.skus:
+        sandbox.state.add_product({"number": sku, "name": sku, "project": "1"})
+    orders = order_count(sandbox)
+    response = money_api.post("/api/orders", json=order.body)
+    assert response.status_code == 422
+    totals = response.json()["totals"]
+    assert (totals["gross"], totals["expected"], totals["difference"]) == ("622.82", "598.94", "23.88")
+    assert [(line["pointer"], line["tax"]) for line in totals["lines"] if line["kind"] == "item"] == [
+        ("/items/0", "11.94"),
+        ("/items/1", "11.94"),
+        ("/items/2", "11.94"),
+    ]
+    assert order_count(sandbox) == orders
+
+
+def test_total_mismatch_is_refused_with_a_breakdown_and_nothing_is_created(
+    money_api: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    body = order_body(
+        items=[{"sku": "ART-001", "quantity": 2, "price": "19.99"}, {"sku": "BOOK-001", "quantity": 1}],
+        shipping_costs=[{"name": "DHL", "amount": "4.90"}],
+        discounts=[{"name": "TENOFF", "amount": "10.00"}],
+        expected_total="90.00",
+    )
+    customers, orders = customer_count(sandbox), order_count(sandbox)
+
+    response = money_api.post("/api/orders", json=body)
+
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "total_mismatch"
+    assert [(e["pointer"], e["code"]) for e in problem["errors"]] == [("/expected_total", "total_mismatch")]
+    totals = problem["totals"]
+    # 39.98 + 24.99 (master price) + 4.90 - 10.00 = 59.87 gross
+    assert (totals["gross"], totals["expected"], totals["difference"]) == ("59.87", "90.00", "-30.13")
+    assert [(line["pointer"], line["gross"]) for line in totals["lines"]] == [
+        ("/items/0", "39.98"),
+        ("/items/1", "24.99"),
+        ("/shipping_costs/0", "4.90"),
+        ("/discounts/0", "-10.00"),
+    ]
+    assert (customer_count(sandbox), order_count(sandbox)) == (customers, orders)
+
+
+def test_flagging_client_imports_and_reports_the_mismatch(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    body = order_body(items=[{"sku": "ART-001", "quantity": 1, "price": "19.99"}], expected_total="20.99")
+    with running_service(money_settings(sandbox, tmp_path, flagging=True)) as url:
+        headers = {"Authorization": f"Bearer {FLAG_KEY}"}
+        response = httpx.post(f"{url}/api/orders", json=body, headers=headers, timeout=30)
+        status = httpx.get(f"{url}/api/orders/{body['reference']}", headers=headers, timeout=30).json()
+
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["totals"]["matches"] is False and answer["totals"]["gross"] == "19.99"
+    assert [w.split(":")[0] for w in answer["warnings"]] == ["total_mismatch"]
+    assert status["warnings"] == answer["warnings"] and status["order"]["totals"] == answer["totals"]
+    assert xentral_total(sandbox, answer["order_id"]) == Decimal("19.99")
+
+
+def test_reverse_charge_b2b_order_has_no_vat(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    body = order_body(
+        customer={
+            "email": "einkauf@berger.example.at",
+            "name": "Anna Berger",
+            "company": "Berger Handels GmbH",
+            "vat_id": "ATU12345678",
+            "street": "Ringstraße 9",
+            "zip": "1010",
+            "city": "Wien",
+            "country": "AT",
+        },
+        prices="net",
+        items=[{"sku": "ART-001", "quantity": 2, "price": "16.80"}, {"sku": "BOOK-001", "quantity": 1}],
+        shipping_costs=[{"name": "DHL", "amount": "4.12", "tax_rate": 19}],
+        expected_total="61.08",
+    )
+    response = money_api.post("/api/orders", json=body)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["totals"] == {
+        "net": "61.08",
+        "tax": "0.00",
+        "gross": "61.08",
+        "expected": "61.08",
+        "xentral": "61.08",
+        "matches": True,
+    }
+    [booked] = orders_with_reference(sandbox, body["reference"])
+    assert booked["financials"]["tax"] == {"taxation": "eu", "taxDisplay": "net", "vatId": "ATU12345678"}
+    assert (booked["netSales"], booked["total"]) == (61.08, 61.08)
+
+
+def test_the_documented_money_example_goes_through(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    from unified_order_api.api.schemas import MONEY_EXAMPLE
+
+    response = money_api.post("/api/orders", json=MONEY_EXAMPLE)
+    assert response.status_code == 201, response.text
+    assert xentral_total(sandbox, response.json()["order_id"]) == Decimal(MONEY_EXAMPLE["expected_total"])
+    [booked] = orders_with_reference(sandbox, MONEY_EXAMPLE["reference"])
+    assert [p["product"]["number"] for p in booked["positions"]] == ["ART-001", "BOOK-001", "FEE-001"]
+    assert booked["positions"][0]["discount"] == 0.1
+
+
+@pytest.mark.parametrize("status", ["voided", "cancelled"])
+def test_voided_or_cancelled_order_is_refused(status: str, money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    orders = order_count(sandbox)
+    response = money_api.post("/api/orders", json=order_body(payment_status=status))
+    assert response.status_code == 422
+    assert response.json()["code"] == "order_cancelled"
+    assert response.json()["errors"][0]["pointer"] == "/payment_status"
+    queued = money_api.post("/api/orders", json=order_body(payment_status=status), headers={"Prefer": "respond-async"})
+    assert queued.status_code == 422
+    assert order_count(sandbox) == orders
+
+
+def test_xentral_booking_another_total_is_reported_in_answer_status_webhook_and_metrics(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Xentral's project rate changes after we cached it: Xentral books 20 % where we computed 19 %."""
+    receiver = Receiver()
+    body = {"prices": "net", "items": [{"sku": "ART-001", "quantity": 1, "price": "100.00"}]}
+    try:
+        settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url, defaults=PRODUCTS)
+        with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+            client.headers["Authorization"] = f"Bearer {API_KEY}"
+            first = client.post("/api/orders", json=order_body(**body))
+            with sandbox.state.lock:
+                sandbox.state.projects["1"]["normalTaxRate"] = 20
+            second = client.post("/api/orders", json=order_body(**body, expected_total="119.00"))
+            status = client.get(f"/api/orders/{second.json()['reference']}").json()
+            metrics = client.get("/metrics").text
+            callbacks = receiver.wait_for(2)
+    finally:
+        receiver.stop()
+
+    assert first.status_code == 201 and first.json()["totals"]["matches"] is True
+    assert first.json()["totals"]["xentral"] == first.json()["totals"]["gross"] == "119.00"
+    assert second.status_code == 201, second.text
+    answer = second.json()
+    assert answer["totals"] == {
+        "net": "100.00",
+        "tax": "19.00",
+        "gross": "119.00",
+        "expected": "119.00",
+        "xentral": "120.00",
+        "matches": False,
+    }
+    assert [w.split(":")[0] for w in answer["warnings"]] == ["xentral_total_mismatch"]
+    assert xentral_total(sandbox, answer["order_id"]) == Decimal("120.00")
+    assert status["warnings"] == answer["warnings"] and status["order"]["totals"] == answer["totals"]
+    assert 'order_totals_checked_total{against="xentral",result="match"} 1.0' in metrics
+    assert 'order_totals_checked_total{against="xentral",result="mismatch"} 1.0' in metrics
+    assert 'order_totals_checked_total{against="expected",result="match"} 1.0' in metrics
+    [created] = [
+        payload["data"]
+        for payload in (Webhook(SECRET).verify(r.body, r.headers) for r in callbacks)
+        if payload["data"]["reference"] == answer["reference"]
+    ]
+    assert created["totals"] == answer["totals"] and created["warnings"] == answer["warnings"]
