@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..orders.attempts import Attempt, AttemptState, OrderReceipt
-from ..orders.commands import AmountLine, CustomerDetails, ItemRequest, PaymentStatus, PlaceOrder
+from ..orders.commands import AmountLine, CustomerDetails, ItemRequest, PaymentStatus, PlaceOrder, TaxComponent
 from ..orders.errors import FieldProblem
 from ..orders.model import Address
 
@@ -129,6 +129,38 @@ VatCategoryIn = Annotated[
     Field(description="The project's normal or reduced rate, or exempt (0 %); instead of tax_rate"),
 ]
 Amount = Annotated[Decimal, Field(ge=0, le=Decimal(1_000_000), decimal_places=4)]
+TaxAmount = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        le=Decimal(1_000_000),
+        decimal_places=4,
+        description="The line's tax as the shop charged it (after the line's discount); the totals take it as "
+        "stated, whatever our rounding would give",
+        examples=["6.38"],
+    ),
+]
+
+
+class TaxComponentIn(_Strict):
+    """One tax the shop charged on the line (a state and a city tax are two): rate and amount as charged."""
+
+    name: ShortText | None = Field(default=None, examples=["CA State Tax"])
+    rate: TaxRate
+    amount: TaxAmount
+
+    def to_domain(self) -> TaxComponent:
+        return TaxComponent(self.rate, self.amount, self.name)
+
+
+TaxComponents = Annotated[
+    list[TaxComponentIn],
+    Field(
+        max_length=10,
+        description="The taxes the shop charged on the line, each with its rate and amount; instead of "
+        "tax_rate, vat_category and tax_amount (the rates add up)",
+    ),
+]
 
 
 class ItemIn(_Strict):
@@ -146,6 +178,8 @@ class ItemIn(_Strict):
     discount_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=4)] | None = Field(
         default=None, description="Line discount in percent (0-100) of price * quantity", examples=[10]
     )
+    tax_amount: TaxAmount | None = None
+    taxes: TaxComponents = Field(default_factory=list)
 
     def to_domain(self) -> ItemRequest:
         return ItemRequest(
@@ -157,6 +191,8 @@ class ItemIn(_Strict):
             tax_rate=self.tax_rate,
             vat_category=self.vat_category,
             discount_percent=self.discount_percent,
+            tax_amount=self.tax_amount,
+            taxes=tuple(component.to_domain() for component in self.taxes),
         )
 
 
@@ -168,9 +204,18 @@ class AmountLineIn(_Strict):
     amount: Amount = Field(examples=["4.90"])
     tax_rate: TaxRate | None = None
     vat_category: VatCategoryIn | None = None
+    tax_amount: TaxAmount | None = None
+    taxes: TaxComponents = Field(default_factory=list)
 
     def to_domain(self) -> AmountLine:
-        return AmountLine(self.name, self.amount, self.tax_rate, self.vat_category)
+        return AmountLine(
+            self.name,
+            self.amount,
+            self.tax_rate,
+            self.vat_category,
+            self.tax_amount,
+            tuple(component.to_domain() for component in self.taxes),
+        )
 
 
 AmountLines = Annotated[list[AmountLineIn], Field(max_length=50)]

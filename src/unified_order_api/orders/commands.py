@@ -45,6 +45,20 @@ class CustomerDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class TaxComponent:
+    """One tax the shop charged on a line (a US city tax, a Canadian GST): its rate in percent and the
+    amount the shop computed, which is the truth where it differs from our own rounding."""
+
+    rate: Decimal
+    amount: Decimal
+    name: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TaxComponent:
+        return cls(rate=Decimal(data["rate"]), amount=Decimal(data["amount"]), name=data.get("name"))
+
+
+@dataclass(frozen=True, slots=True)
 class ItemRequest:
     sku: str
     quantity: Decimal
@@ -54,6 +68,8 @@ class ItemRequest:
     tax_rate: Decimal | None = None
     vat_category: VatCategory | None = None
     discount_percent: Decimal | None = None
+    tax_amount: Decimal | None = None  # the line's tax as the shop charged it (after its discount)
+    taxes: tuple[TaxComponent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +80,8 @@ class AmountLine:
     amount: Decimal
     tax_rate: Decimal | None = None
     vat_category: VatCategory | None = None
+    tax_amount: Decimal | None = None
+    taxes: tuple[TaxComponent, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AmountLine:
@@ -72,6 +90,8 @@ class AmountLine:
             amount=Decimal(data["amount"]),
             tax_rate=_decimal(data.get("tax_rate")),
             vat_category=data.get("vat_category"),
+            tax_amount=_decimal(data.get("tax_amount")),
+            taxes=_taxes(data.get("taxes")),
         )
 
 
@@ -136,6 +156,8 @@ class PlaceOrder:
                         tax_rate=_decimal(item.get("tax_rate")),
                         vat_category=item.get("vat_category"),
                         discount_percent=_decimal(item.get("discount_percent")),
+                        tax_amount=_decimal(item.get("tax_amount")),
+                        taxes=_taxes(item.get("taxes")),
                     )
                     for item in data["items"]
                 ),
@@ -171,18 +193,28 @@ def _plain(value: Any) -> Any:
 
 
 _LATER_FIELDS = ("prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total")
-_LATER_ITEM_FIELDS = ("tax_rate", "vat_category", "discount_percent")
+_LATER_ITEM_FIELDS = ("tax_rate", "vat_category", "discount_percent", "tax_amount", "taxes")
+_LATER_AMOUNT_FIELDS = ("tax_amount", "taxes")
+_AMOUNT_LISTS = ("shipping_costs", "discounts", "fees")
 
 
 def _as_before_money(request: dict[str, Any]) -> dict[str, Any]:
     """The request without the money fields it leaves unset, so it digests as it did before they
     existed: a retry across the upgrade is still recognised as the same request."""
     trimmed = {k: v for k, v in request.items() if not (k in _LATER_FIELDS and v in (None, []))}
-    trimmed["items"] = [
-        {k: v for k, v in item.items() if not (k in _LATER_ITEM_FIELDS and v is None)}
-        for item in request.get("items", [])
-    ]
+    trimmed["items"] = [_unset_removed(item, _LATER_ITEM_FIELDS) for item in request.get("items", [])]
+    for key in _AMOUNT_LISTS:
+        if key in trimmed:
+            trimmed[key] = [_unset_removed(line, _LATER_AMOUNT_FIELDS) for line in trimmed[key]]
     return trimmed
+
+
+def _unset_removed(line: dict[str, Any], later: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in line.items() if not (k in later and v in (None, []))}
+
+
+def _taxes(data: list[dict[str, Any]] | None) -> tuple[TaxComponent, ...]:
+    return tuple(TaxComponent.from_json(component) for component in data or ())
 
 
 def _decimal(value: str | None) -> Decimal | None:

@@ -2,10 +2,11 @@
 
 Promises:
 - Every line tells Xentral its VAT explicitly, so Xentral cannot guess differently from us:
-  an item's `vat_category`, else its `tax_rate`, else the product's tax class; shipping costs,
-  fees and discounts their own rate or category, else the project's normal rate. A rate equal
-  to the project's normal or reduced rate is sent as that category and 0 as `exempt`
-  (categories are unambiguous); any other rate as an explicit rate in percent (docs/xentral.md#prices-tax-and-totals).
+  an item's `vat_category`, `tax_rate` or `taxes`, else the product's tax class; shipping costs,
+  fees and discounts their own, else the project's normal rate (`line_tax` reads them, with the
+  shop's stated tax amounts). A rate equal to the project's normal or reduced rate is sent as that
+  category for an order taxed in the project's country, and 0 as `exempt`; any other rate as an
+  explicit rate in percent (docs/xentral.md#prices-tax-and-totals).
 - Discounts stay separate discount positions and fees separate positions on their configured
   products; nothing is folded into unit prices.
 - Before anything is written, the gross total is compared with `expected_total`; a difference
@@ -23,10 +24,11 @@ from typing import Literal
 
 from .commands import REFUSED_PAYMENT_STATUSES, AmountLine, PlaceOrder
 from .errors import FieldProblem, OrderCancelled, TotalMismatch
+from .line_tax import LineTaxes, as_charged, taxed_at_home
 from .model import LineTax, Money, OrderDiscount, OrderLine, Product, ShippingCost
 from .policy import ClientPolicy
-from .taxation import DEFAULT_RATES, Prices, Taxation, TaxRates, VatCategory, category_of_tax_class, derive_taxation
-from .totals import Charge, OrderTotals, TotalsCheck, compute_totals
+from .taxation import DEFAULT_RATES, Prices, Taxation, TaxRates, category_of_tax_class, derive_taxation
+from .totals import Charge, OrderTotals, TotalsCheck, cents, compute_totals
 
 __all__ = ["MoneySettings", "Pricing", "check_expected_total", "price_order", "refuse_cancelled"]
 
@@ -96,11 +98,12 @@ def price_order(
     prices: Prices = command.prices or settings.default_prices
     billing_country = (command.billing_address or command.customer.address).country
     vat_id = (command.customer.vat_id or "").strip() or None
-    taxation = command.taxation or derive_taxation(billing_country, vat_id, settings.home_country)
+    taxation = command.taxation or as_charged(derive_taxation(billing_country, vat_id, settings.home_country), command)
     if len(lines) != len(command.items):
         return Pricing(prices, taxation, vat_id, tuple(lines), (), (), None), []
     by_id = {product.id: product for product in products.values()}
     problems: list[FieldProblem] = []
+    context = LineTaxes(rates, prices, taxation, taxed_at_home(taxation, billing_country, settings.home_country))
     charges: list[Charge] = []
     unknown_prices: list[FieldProblem] = []
 
@@ -108,16 +111,15 @@ def price_order(
     for index, (item, line) in enumerate(zip(command.items, lines, strict=True)):
         pointer = f"/items/{index}"
         product = by_id.get(line.product_id)
-        if item.vat_category is not None and item.tax_rate is not None:
-            problems.append(_both(pointer))
-        if item.vat_category is not None:
-            tax = _tax(rates, category=item.vat_category)
-        elif item.tax_rate is not None:
-            tax = _tax(rates, rate=item.tax_rate)
-        else:
-            tax = _tax(rates, category=category_of_tax_class(product.tax_class if product else None))
-        items.append(_with(line, tax, item.discount_percent))
         unit = _unit_amount(line, product, prices, currency)
+        amount = (
+            None
+            if unit is None
+            else cents(abs(unit * line.quantity * (1 - (item.discount_percent or Decimal(0)) / 100)))
+        )
+        default = category_of_tax_class(product.tax_class if product else None)
+        tax, stated = context.line_tax(item, default, amount, pointer, problems)
+        items.append(_with(line, tax, item.discount_percent))
         if unit is None:
             unknown_prices.append(
                 FieldProblem(
@@ -137,6 +139,7 @@ def price_order(
                 unit,
                 tax.percent,
                 item.discount_percent or Decimal(0),
+                stated,
             )
         )
 
@@ -159,12 +162,14 @@ def price_order(
     shipping_costs: list[ShippingCost] = []
     for index, extra in enumerate(shipping_lines):
         pointer = shipping_pointer if shipping_pointer == "/shipping_cost" else f"{shipping_pointer}/{index}"
-        tax = _amount_tax(extra, rates, pointer, problems)
+        tax, stated = context.line_tax(extra, "normal", extra.amount, pointer, problems)
         if settings.shipping_cost_product_id is not None:
             shipping_costs.append(
                 ShippingCost(settings.shipping_cost_product_id, Money(extra.amount, currency), tax, extra.name)
             )
-        charges.append(Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent))
+        charges.append(
+            Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
+        )
     if shipping_lines and settings.shipping_cost_product_id is None:
         problems.append(
             _unsupported(shipping_pointer, "shipping cost", "shipping cost product", "SHIPPING_COST_PRODUCT_ID")
@@ -173,7 +178,7 @@ def price_order(
     fees: list[OrderLine] = []
     for index, extra in enumerate(command.fees):
         pointer = f"/fees/{index}"
-        tax = _amount_tax(extra, rates, pointer, problems)
+        tax, stated = context.line_tax(extra, "normal", extra.amount, pointer, problems)
         if settings.fee_product_id is not None:
             fees.append(
                 OrderLine(
@@ -185,19 +190,21 @@ def price_order(
                     comment=extra.name,
                 )
             )
-        charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent))
+        charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated))
     if command.fees and settings.fee_product_id is None:
         problems.append(_unsupported("/fees", "fee", "fee product", "FEE_PRODUCT_ID"))
 
     discounts: list[OrderDiscount] = []
     for index, extra in enumerate(command.discounts):
         pointer = f"/discounts/{index}"
-        tax = _amount_tax(extra, rates, pointer, problems)
+        tax, stated = context.line_tax(extra, "normal", extra.amount, pointer, problems)
         if settings.discount_product_id is not None:
             discounts.append(
                 OrderDiscount(settings.discount_product_id, Money(extra.amount, currency), tax, extra.name)
             )
-        charges.append(Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent))
+        charges.append(
+            Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
+        )
     if command.discounts and settings.discount_product_id is None:
         problems.append(_unsupported("/discounts", "discount", "discount product", "DISCOUNT_PRODUCT_ID"))
 
@@ -240,29 +247,6 @@ def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneyS
     return check
 
 
-def _tax(rates: TaxRates, *, category: VatCategory | None = None, rate: Decimal | None = None) -> LineTax:
-    if category is not None:
-        return LineTax(category=category, rate=None, percent=rates.rate(category))
-    assert rate is not None
-    if rate == rates.normal:
-        return LineTax(category="normal", rate=None, percent=rate)
-    if rate == rates.reduced:
-        return LineTax(category="reduced", rate=None, percent=rate)
-    if rate == 0:
-        return LineTax(category="exempt", rate=None, percent=Decimal(0))
-    return LineTax(category=None, rate=rate, percent=rate)
-
-
-def _amount_tax(line: AmountLine, rates: TaxRates, pointer: str, problems: list[FieldProblem]) -> LineTax:
-    if line.vat_category is not None and line.tax_rate is not None:
-        problems.append(_both(pointer))
-    if line.vat_category is not None:
-        return _tax(rates, category=line.vat_category)
-    if line.tax_rate is not None:
-        return _tax(rates, rate=line.tax_rate)
-    return _tax(rates, category="normal")
-
-
 def _with(line: OrderLine, tax: LineTax, discount_percent: Decimal | None) -> OrderLine:
     return OrderLine(
         product_id=line.product_id,
@@ -287,10 +271,6 @@ def _unit_amount(line: OrderLine, product: Product | None, prices: Prices, curre
     if master is None or master.currency.upper() != currency.upper():
         return None
     return master.amount
-
-
-def _both(pointer: str) -> FieldProblem:
-    return FieldProblem(f"{pointer}/tax_rate", "tax_ambiguous", "Send either `tax_rate` or `vat_category`, not both")
 
 
 def _unsupported(pointer: str, what: str, product: str, setting: str) -> FieldProblem:

@@ -9,6 +9,10 @@ half up**. For every line (item, shipping cost, fee, discount):
 - under `eu` / `export` taxation the rate is 0, so net = gross = amount;
 - a discount is subtracted: its line has the negated amounts.
 
+Where the shop states a line's tax amount (`Charge.tax_amount`), that amount is the tax: the shop
+rounded it its own way (Shopify each tax line apart, Shopware on the total) and the buyer paid it, so
+net = amount - tax for gross prices and gross = amount + tax for net prices.
+
 The order's totals are the sums of its lines. Nothing here knows HTTP or Xentral's wire format.
 """
 
@@ -31,6 +35,7 @@ __all__ = [
     "cents",
     "compute_totals",
     "line_total",
+    "vat_by_rate",
 ]
 
 CENT = Decimal("0.01")
@@ -54,6 +59,7 @@ class Charge:
     unit_amount: Decimal
     rate: Decimal
     discount_percent: Decimal = Decimal(0)
+    tax_amount: Decimal | None = None  # stated by the shop, positive; None: computed from `rate`
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +103,14 @@ class OrderTotals:
 def line_total(charge: Charge, prices: Prices, taxation: Taxation) -> LineTotal:
     rate = Decimal(0) if taxation in TAX_FREE else charge.rate
     amount = cents(abs(charge.unit_amount * charge.quantity * (1 - charge.discount_percent / HUNDRED)))
+    stated = None if taxation in TAX_FREE or charge.tax_amount is None else cents(abs(charge.tax_amount))
     if prices == "gross":
         gross = amount
-        net = cents(gross / (1 + rate / HUNDRED))
+        net = cents(gross / (1 + rate / HUNDRED)) if stated is None else gross - stated
         tax = gross - net
     else:
         net = amount
-        tax = cents(net * rate / HUNDRED)
+        tax = cents(net * rate / HUNDRED) if stated is None else stated
         gross = net + tax
     if charge.kind == "discount":
         net, tax, gross = -net, -tax, -gross
@@ -118,6 +125,15 @@ def compute_totals(charges: Iterable[Charge], prices: Prices, taxation: Taxation
         gross=sum((line.gross for line in lines), Decimal("0.00")),
         lines=lines,
     )
+
+
+def vat_by_rate(lines: Iterable[LineTotal]) -> dict[Decimal, Decimal]:
+    """The tax per rate (percent → amount), as an invoice and a VAT return list it."""
+    found: dict[Decimal, Decimal] = {}
+    for line in lines:
+        key = line.rate.normalize()
+        found[key] = found.get(key, Decimal("0.00")) + line.tax
+    return found
 
 
 @dataclass(frozen=True, slots=True)
