@@ -2,8 +2,15 @@
 
 WooCommerce's line, shipping, fee and coupon amounts are always without tax, with their tax beside
 them (`total` / `total_tax`), whatever `prices_include_tax` says about how the shop displays prices;
-so the order is sent net, with each line's rate as the tax it was charged. The unit price is the
-line's `subtotal` (before coupons) per unit, and coupons are sent as discounts: never folded into prices.
+so the order is sent net. The unit price is the line's `subtotal` (before coupons) per unit, and
+coupons are sent as discounts: never folded into prices.
+
+Each line's rate is the one the shop declares: its `taxes[]` name rate ids, and the order's
+`tax_lines[]` give each id its `rate_percent` (REST API v3). Only where no rate is declared is it
+derived, from the amounts before coupons (`subtotal_tax` of `subtotal`), so a line a fixed coupon
+consumed (total 0.00) keeps its rate. The line's tax before coupons goes with it as `tax_amount`,
+and a coupon's `discount_tax` with the coupon, when WooCommerce rounded them to the cent (its
+"round at subtotal" setting stores them unrounded: then our per-line rounding decides).
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         "/expected_total": "/total",
     }
     items: list[dict[str, Any]] = []
+    rates = _declared_rates(order)
     for index, line in enumerate(native.entries(order, "line_items")):
         where = f"/line_items/{index}"
         name = html.unescape(str(line.get("name") or "")).strip() or None
@@ -80,7 +88,10 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         item: dict[str, Any] = {"sku": sku or "", "quantity": native.text(quantity)}
         if subtotal is not None and quantity:
             item["price"] = native.decimal_text((subtotal / quantity).quantize(UNIT_PRICE))
-        item["tax_rate"] = native.decimal_text(native.charged_rate(tax, total or Decimal(0)))
+        subtotal_tax = native.amount(line.get("subtotal_tax"))
+        if subtotal_tax is None or subtotal is None:
+            subtotal_tax, subtotal = tax, total
+        item.update(_tax(line, rates, subtotal_tax, subtotal or Decimal(0)))
         if name:
             item["name"] = name
         item["line_id"] = str(line.get("id", index))
@@ -96,7 +107,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         "items": items,
         "prices": "net",
         "currency": order.get("currency"),
-        "shipping_costs": _shipping_costs(order, origins),
+        "shipping_costs": _shipping_costs(order, rates, origins),
         "fees": [],
         "discounts": [],
         "expected_total": order.get("total"),
@@ -108,7 +119,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         kind = "discounts" if value < 0 else "fees"  # a negative fee is a discount added by hand
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
-        body[kind].append(native.charge(name, abs(value), native.charged_rate(abs(tax), abs(value))))
+        body[kind].append({"name": name, "amount": str(abs(value)), **_tax(fee, rates, abs(tax), abs(value))})
     for index, coupon in enumerate(native.entries(order, "coupon_lines")):
         value, tax = (
             native.amount(coupon.get("discount")) or Decimal(0),
@@ -116,7 +127,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         )
         origins[f"/discounts/{len(body['discounts'])}"] = f"/coupon_lines/{index}"
         body["discounts"].append(
-            native.charge(str(coupon.get("code") or "Coupon"), value, native.charged_rate(tax, value))
+            {"name": str(coupon.get("code") or "Coupon"), "amount": str(value), **_tax({}, rates, tax, value)}
         )
     shipping_address = _address(order.get("shipping"))
     if shipping_address is not None:
@@ -138,14 +149,41 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     return Translated(native.present(body), origins)
 
 
-def _shipping_costs(order: dict[str, Any], origins: dict[str, str]) -> list[dict[str, Any]]:
+def _shipping_costs(
+    order: dict[str, Any], rates: Mapping[str, Decimal], origins: dict[str, str]
+) -> list[dict[str, Any]]:
     lines = []
     for index, line in enumerate(native.entries(order, "shipping_lines")):
         value, tax = native.amount(line.get("total")) or Decimal(0), native.amount(line.get("total_tax")) or Decimal(0)
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
-        lines.append(native.charge(name, value, native.charged_rate(tax, value)))
+        lines.append({"name": name, "amount": str(value), **_tax(line, rates, tax, value)})
     return lines
+
+
+def _declared_rates(order: dict[str, Any]) -> dict[str, Decimal]:
+    """The order's rates by rate id, from `tax_lines[].rate_id` and `rate_percent` (where the shop sent it)."""
+    found: dict[str, Decimal] = {}
+    for line in native.entries(order, "tax_lines"):
+        rate = native.amount(line.get("rate_percent"))
+        if line.get("rate_id") is not None and rate is not None:
+            found[str(line["rate_id"])] = rate
+    return found
+
+
+def _tax(line: dict[str, Any], rates: Mapping[str, Decimal], tax: Decimal, base: Decimal) -> dict[str, str]:
+    """A line's `tax_rate` (declared by its `taxes[]` ids, else derived from `tax` of `base`) and, when
+    WooCommerce rounded it to the cent, its `tax_amount`."""
+    ids = [str(entry.get("id")) for entry in native.entries(line, "taxes")]
+    declared = [rates[rate_id] for rate_id in ids if rate_id in rates]
+    found: dict[str, str] = {}
+    if ids and len(declared) == len(ids):
+        found["tax_rate"] = native.decimal_text(sum(declared, Decimal(0)))
+    elif base:  # a free line's zero tax says nothing of its rate: the product's applies
+        found["tax_rate"] = native.decimal_text(native.charged_rate(tax, base))
+    if tax == tax.quantize(native.CENT):
+        found["tax_amount"] = str(tax.quantize(native.CENT))
+    return found
 
 
 def _name(part: dict[str, Any]) -> str:
