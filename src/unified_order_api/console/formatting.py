@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,9 +32,21 @@ def yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
+def totals_match(totals: Mapping[str, Any]) -> bool | None:
+    """A stored totals check's `matches`, never True where a figure differs from our gross by a cent
+    (a check stored when the tolerance still counted as a match)."""
+    gross = totals.get("gross")
+    for key in ("expected", "xentral"):
+        if gross is not None and totals.get(key) is not None and Decimal(str(totals[key])) != Decimal(str(gross)):
+            return False
+    matches = totals.get("matches")
+    return matches if isinstance(matches, bool) else None
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "utc": utc,
     "pretty_json": pretty_json,
     "query_string": query_string,
     "yes_no": yes_no,
+    "totals_match": totals_match,
 }

@@ -116,7 +116,8 @@ class TotalsPolicy(Section):
     home_country: str = Field(default="DE", pattern=r"^[A-Za-z]{2}$")
     """The merchant's country (ISO-2); decides domestic / eu / export when a request does not say."""
     tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
-    """Largest difference between computed and expected (or Xentral's) total still counted as equal."""
+    """Largest difference from the expected total that is flagged rather than refused (never a match: any
+    difference has its warning); the most Xentral's total may be corrected by."""
     on_mismatch: Literal["refuse", "flag"] = "refuse"
     """refuse: `422 total_mismatch` before anything is written; flag: import and report a warning."""
 

@@ -11,7 +11,8 @@ Promises:
   products; nothing is folded into unit prices.
 - Before anything is written, the gross total is compared with `expected_total`; a difference
   beyond the tolerance is `TotalMismatch` with the breakdown per line, unless the client's rule
-  is to flag it (then the order goes through and the answer carries the warning).
+  is to flag it. A difference within the tolerance goes through flagged: `matches` is false and
+  the answer carries the warning (a difference is never called a match).
 - Every problem is collected and returned, so the caller sees them all at once.
 """
 
@@ -229,7 +230,7 @@ def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneyS
         return None
     totals = pricing.totals
     check = TotalsCheck(totals.net, totals.tax, totals.gross, command.expected_total, None, settings.tolerance)
-    if check.expected_matches is False and settings.on_mismatch == "refuse":
+    if not check.within_tolerance and settings.on_mismatch == "refuse":
         assert command.expected_total is not None
         difference = totals.gross - command.expected_total
         raise TotalMismatch(

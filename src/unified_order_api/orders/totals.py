@@ -140,8 +140,9 @@ def vat_by_rate(lines: Iterable[LineTotal]) -> dict[Decimal, Decimal]:
 class TotalsCheck:
     """Our totals next to what the buyer paid (`expected`) and what Xentral booked (`xentral`).
 
-    `matches` is False when either known figure differs from our gross by more than the
-    tolerance; None when there was nothing to compare with.
+    A difference is a difference: `matches` is True only when every known figure equals our gross to
+    the cent, None when there was nothing to compare with. The tolerance decides only whether a
+    difference is refused or flagged (`within_tolerance`); every difference has its warning.
     """
 
     net: Decimal
@@ -157,11 +158,16 @@ class TotalsCheck:
 
     @property
     def expected_matches(self) -> bool | None:
-        return None if self.expected is None else abs(self.gross - self.expected) <= self.tolerance
+        return None if self.expected is None else self.gross == self.expected
 
     @property
     def xentral_matches(self) -> bool | None:
-        return None if self.xentral is None else abs(self.gross - self.xentral) <= self.tolerance
+        return None if self.xentral is None else self.gross == self.xentral
+
+    @property
+    def within_tolerance(self) -> bool:
+        """Whether the buyer's total differs by no more than the tolerance (a difference to flag, not refuse)."""
+        return self.expected is None or abs(self.gross - self.expected) <= self.tolerance
 
     @property
     def matches(self) -> bool | None:
@@ -174,15 +180,18 @@ class TotalsCheck:
             assert self.expected is not None
             found.append(
                 f"total_mismatch: the order's gross total {self.gross} differs from the expected total "
-                f"{self.expected} by {self.gross - self.expected}"
+                f"{self.expected} by {self.gross - self.expected}{self._tolerated(self.gross - self.expected)}"
             )
         if self.xentral_matches is False:
             assert self.xentral is not None
             found.append(
                 f"xentral_total_mismatch: Xentral's total {self.xentral} differs from the computed total "
-                f"{self.gross} by {self.xentral - self.gross}"
+                f"{self.gross} by {self.xentral - self.gross}{self._tolerated(self.xentral - self.gross)}"
             )
         return found
+
+    def _tolerated(self, difference: Decimal) -> str:
+        return f" (within the tolerance of {self.tolerance})" if abs(difference) <= self.tolerance else ""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -121,6 +121,23 @@ def test_the_order_page_shows_the_totals_check_and_flags_a_difference(
     assert "xentral_total_mismatch: Xentral&#39;s total 118.99 differs" in section
 
 
+def test_the_order_page_never_calls_a_cent_a_match(
+    console_sandbox: SandboxHandle, console_receiver: Receiver, tmp_path: Path
+) -> None:
+    """A check stored when a cent within the tolerance still counted as a match says `matches: true`;
+    the page reads the figures and says the truth."""
+    settings = console_settings(console_sandbox, tmp_path, console_receiver.url)
+    with service(settings, lambda container: None) as url, httpx.Client(base_url=url) as client:
+        created = client.post("/api/orders", json=order_body(), headers={"Authorization": f"Bearer {API_KEY}"})
+        assert created.status_code == 201
+        reference = created.json()["reference"]
+        totals = {"net": "100.00", "tax": "19.00", "gross": "119.00", "expected": "119.00", "xentral": "118.99"}
+        _store_totals(settings, reference, totals | {"matches": True})
+        checked = _order_page(client, reference)
+    assert '<span class="state failed" id="totals-state">does not match</span>' in checked
+    assert 'id="totals-state">matches<' not in checked
+
+
 def _order_page(client: httpx.Client, reference: str) -> str:
     if "uoa_console" not in client.cookies:
         sign_in(client)

@@ -258,3 +258,49 @@ def test_xentral_booking_another_total_is_reported_in_answer_status_webhook_and_
         if payload["data"]["reference"] == answer["reference"]
     ]
     assert created["totals"] == answer["totals"] and created["warnings"] == answer["warnings"]
+
+
+def test_a_cent_xentral_rounds_otherwise_is_flagged_never_called_a_match(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Shopify rounds each tax line apart (0.11 + 0.41 on the shipping); Xentral, told the summed 5.3 %,
+    books 0.53: a difference of a cent, within the tolerance, so imported — flagged in the answer, the
+    order's status and the webhook, and `matches` false in each."""
+    receiver = Receiver()
+    us = {"name": "Ann Lee", "email": "ann@example.com", "street": "1 Main St", "zip": "94103"}
+    us |= {"city": "San Francisco", "country": "US", "state": "CA"}
+    taxes = [{"name": "City", "rate": "1.15", "amount": "0.11"}, {"name": "State", "rate": "4.15", "amount": "0.41"}]
+    body = {
+        "prices": "net",
+        "customer": us,
+        "items": [{"sku": "ART-001", "quantity": 1, "price": "20.00", "tax_rate": "5.3", "tax_amount": "1.06"}],
+        "shipping_costs": [{"name": "Ground", "amount": "9.99", "taxes": taxes}],
+        "expected_total": "31.57",
+    }
+    try:
+        settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url, defaults=PRODUCTS)
+        with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+            client.headers["Authorization"] = f"Bearer {API_KEY}"
+            created = client.post("/api/orders", json=order_body(**body))
+            assert created.status_code == 201, created.text
+            status = client.get(f"/api/orders/{created.json()['reference']}").json()
+            [callback] = receiver.wait_for(1)
+    finally:
+        receiver.stop()
+    answer = created.json()
+    assert answer["totals"] | {"lines": None} == {
+        "net": "29.99",
+        "tax": "1.58",
+        "gross": "31.57",
+        "expected": "31.57",
+        "xentral": "31.58",
+        "matches": False,
+        "lines": None,
+    }
+    assert xentral_total(sandbox, answer["order_id"]) == Decimal("31.58")
+    assert [w.split(":")[0] for w in answer["warnings"]] == ["xentral_total_mismatch"]
+    assert "within the tolerance of 0.01" in answer["warnings"][0]
+    payload = Webhook(SECRET).verify(callback.body, callback.headers)["data"]
+    for said in (status["order"]["totals"], payload["totals"]):
+        assert said["matches"] is False and said["xentral"] != said["gross"]
+    assert status["warnings"] == payload["warnings"] == answer["warnings"]

@@ -95,8 +95,15 @@ def test_taxation_is_derived_from_country_vat_id_and_home(
 
 
 def test_totals_check_reports_each_difference() -> None:
-    check = TotalsCheck(D("10.00"), D("1.90"), D("11.90"), D("11.90"), D("11.91"), D("0.01"))
+    check = TotalsCheck(D("10.00"), D("1.90"), D("11.90"), D("11.90"), D("11.90"), D("0.01"))
     assert check.matches is True and check.warnings() == []
+    # A cent is a difference: within the tolerance it is flagged, never called a match.
+    check = TotalsCheck(D("10.00"), D("1.90"), D("11.90"), D("11.90"), D("11.91"), D("0.01"))
+    assert check.matches is False and check.within_tolerance
+    assert check.warnings() == [
+        "xentral_total_mismatch: Xentral's total 11.91 differs from the computed total 11.90 by 0.01 "
+        "(within the tolerance of 0.01)"
+    ]
     check = TotalsCheck(D("10.00"), D("1.90"), D("11.90"), D("12.00"), D("11.00"), D("0.01"))
     assert check.matches is False
     assert [w.split(":")[0] for w in check.warnings()] == ["total_mismatch", "xentral_total_mismatch"]
@@ -258,11 +265,16 @@ def test_expected_total_mismatch_is_refused_with_a_breakdown() -> None:
     ]
 
 
-def test_expected_total_within_tolerance_passes_and_flag_mode_lets_it_through() -> None:
-    order = command(expected_total=D("20.01"))
+def test_expected_total_within_tolerance_passes_flagged_and_flag_mode_lets_it_through() -> None:
+    order = command(expected_total=D("20.00"))
     pricing, _ = price(order)
     check = check_expected_total(pricing, order, SETTINGS)
-    assert check is not None and check.matches is True
+    assert check is not None and check.matches is True and check.warnings() == []
+    order = command(expected_total=D("20.01"))
+    pricing, _ = price(order)
+    check = check_expected_total(pricing, order, SETTINGS)  # not refused: within the tolerance
+    assert check is not None and check.matches is False and check.within_tolerance
+    assert [w.split(":")[0] for w in check.warnings()] == ["total_mismatch"]
     order = command(expected_total=D("25.00"))
     pricing, _ = price(order)
     with pytest.raises(TotalMismatch):
