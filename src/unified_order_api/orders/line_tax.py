@@ -72,7 +72,8 @@ def as_charged(derived: Taxation, command: PlaceOrder) -> Taxation:
 
 @dataclass(frozen=True, slots=True)
 class LineTaxes:
-    """The order-wide facts each line's tax is read against."""
+    """The order-wide facts each line's tax is read against: the project's rates, how amounts are
+    meant, the order's taxation, and whether it is taxed in the project's country (`at_home`)."""
 
     rates: TaxRates
     prices: Prices
