@@ -1,11 +1,18 @@
 """Shopify: an `orders/create` (or `orders/updated`, `orders/paid`) webhook, the bare order JSON → our request.
 
 Prices are as the shop shows them (`taxes_included`: gross, else net). A line's rate is its labelled
-tax rate when that explains the tax charged, else the rate actually charged (Shopify's own REST
-example labels 6 % and charges 2 %). All discounts go to the order level: the discount codes by name,
-whatever else `total_discounts` holds as one "Discount" line; the tax they carry is what the lines'
-and shipping's tax exceed the order's tax by. Quantities are as ordered: refunds are credit notes in
-Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints and kept as strings.
+tax rate (the sum of its `tax_lines[].rate`) when that explains the tax charged — on the line after
+its discounts (`discount_allocations`), where Shopify computes it, or before them — else the rate
+actually charged (Shopify's own REST example labels 6 % and charges 2 %). A line without discounts
+whose every tax line its label explains is sent with those `taxes`, each amount as Shopify rounded it
+(a city and a state tax on one line are rounded apart: 0.11 + 0.41, not 0.53 of the summed rate).
+
+All discounts go to the order level: the discount codes by name, whatever else `total_discounts`
+holds as one "Discount" line. Their tax is what the lines' tax drops by through their discounts
+(the rate of the discounted lines, when they share one: a 15 % code on a 7 % line is a 7 % discount),
+plus what the lines' and shipping's tax exceed the order's tax by. Quantities are as ordered: refunds
+are credit notes in Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints
+and kept as strings.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.totals import cents
 from . import native
 from .connector import ShopConnector, ShopRules, Signature, Topics
 from .native import Ignored, NativeOrderInvalid, Translated
@@ -78,6 +86,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     }
     items: list[dict[str, Any]] = []
     charged_tax = Decimal(0)
+    reductions: dict[Decimal, Decimal] = {}  # by rate: how much the lines' tax dropped through their discounts
     for index, line in enumerate(native.entries(order, "line_items")):
         where = f"/line_items/{index}"
         sku = native.first_sku(line, settings.skus_from)
@@ -88,13 +97,17 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         tax = _tax(line)
         charged_tax += tax
         base = (price or Decimal(0)) * (quantity or Decimal(0))
+        allocated = _allocated(line)
+        rate, after_discount = _rate(line, tax, base, allocated, gross)
         item: dict[str, Any] = {
             "sku": sku or "",
             "quantity": native.text(quantity),
             "price": native.text(price),
-            "tax_rate": native.decimal_text(_rate(line, tax, base, gross)),
             "line_id": str(line.get("id", index)),
         }
+        if after_discount:
+            reductions[rate] = reductions.get(rate, Decimal(0)) + _rate_tax(base, rate, gross) - tax
+        item.update(_line_taxes(line, base, rate, gross) if not allocated else {"tax_rate": native.decimal_text(rate)})
         if name:
             item["name"] = name
         origins[f"/items/{len(items)}"] = where
@@ -108,7 +121,8 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         charged_tax += tax
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = str(line.get("title") or line.get("code") or "Shipping")
-        shipping_costs.append(native.charge(name, value, _rate(line, tax, value, gross)))
+        rate, _ = _rate(line, tax, value, Decimal(0), gross)
+        shipping_costs.append({"name": name, "amount": str(value), **_line_taxes(line, value, rate, gross)})
 
     total_tax = native.amount(order.get("total_tax")) or Decimal(0)
     body: dict[str, Any] = {
@@ -118,7 +132,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         "prices": "gross" if gross else "net",
         "currency": order.get("currency"),
         "shipping_costs": shipping_costs,
-        "discounts": _discounts(order, discount_tax=charged_tax - total_tax, gross=gross, origins=origins),
+        "discounts": _discounts(order, reductions, excess=charged_tax - total_tax, gross=gross, origins=origins),
         "expected_total": order.get("total_price"),
         "external_order_id": str(order["id"]) if order.get("id") is not None else None,
         "payment_status": PAYMENT_STATUS.get(financial),
@@ -142,18 +156,58 @@ def _tax(line: dict[str, Any]) -> Decimal:
     return sum((native.amount(tax.get("price")) or Decimal(0) for tax in native.entries(line, "tax_lines")), Decimal(0))
 
 
-def _rate(line: dict[str, Any], tax: Decimal, base: Decimal, gross: bool) -> Decimal:
-    """The labelled rate when it explains the tax charged (to the cent), else the rate charged."""
-    labelled = sum((native.amount(t.get("rate")) or Decimal(0) for t in native.entries(line, "tax_lines")), Decimal(0))
+def _allocated(line: dict[str, Any]) -> Decimal:
+    """What the line's discounts took off it (Shopify taxes the line after them)."""
+    entries = native.entries(line, "discount_allocations")
+    return sum((native.amount(entry.get("amount")) or Decimal(0) for entry in entries), Decimal(0))
+
+
+def _labelled(line: dict[str, Any]) -> Decimal:
+    """The line's labelled rate in percent: its tax lines' rates (fractions) added up."""
+    rates = (native.amount(t.get("rate")) or Decimal(0) for t in native.entries(line, "tax_lines"))
+    return sum(rates, Decimal(0)) * 100
+
+
+def _rate_tax(amount: Decimal, rate: Decimal, gross: bool) -> Decimal:
+    """The tax `rate` (percent) puts on `amount`, rounded to the cent half up, as our totals take it."""
+    if gross:
+        return amount - cents(amount / (1 + rate / 100))
+    return cents(amount * rate / 100)
+
+
+def _rate(line: dict[str, Any], tax: Decimal, base: Decimal, allocated: Decimal, gross: bool) -> tuple[Decimal, bool]:
+    """The labelled rate when it explains the tax charged (to the cent) after the line's discounts or
+    before them, else the rate charged; and whether the tax was charged after discounts."""
+    labelled = _labelled(line)
     if labelled:
-        expected = base * labelled / (1 + labelled) if gross else base * labelled
-        if abs(expected.quantize(native.CENT) - tax) <= native.CENT:
-            return labelled * 100
-    return native.charged_rate(tax, base, gross=gross)
+        if allocated and abs(_rate_tax(base - allocated, labelled, gross) - tax) <= native.CENT:
+            return labelled.normalize(), True
+        if abs(_rate_tax(base, labelled, gross) - tax) <= native.CENT:
+            return labelled.normalize(), False
+    return native.charged_rate(tax, base, gross=gross), False
+
+
+def _line_taxes(line: dict[str, Any], base: Decimal, rate: Decimal, gross: bool) -> dict[str, Any]:
+    """The line's `taxes` as Shopify charged them, when its label explains each; else its `tax_rate`."""
+    components = []
+    for tax_line in native.entries(line, "tax_lines"):
+        share, amount = native.amount(tax_line.get("rate")), native.amount(tax_line.get("price"))
+        if share is None or amount is None or abs(_rate_tax(base, share * 100, gross) - amount) > native.CENT:
+            return {"tax_rate": native.decimal_text(rate)}
+        component = {"rate": native.decimal_text(share * 100), "amount": str(amount)}
+        if tax_line.get("title"):
+            component["name"] = str(tax_line["title"])[:64]
+        components.append(component)
+    return {"taxes": components} if components else {"tax_rate": native.decimal_text(rate)}
 
 
 def _discounts(
-    order: dict[str, Any], *, discount_tax: Decimal, gross: bool, origins: dict[str, str]
+    order: dict[str, Any],
+    reductions: Mapping[Decimal, Decimal],
+    *,
+    excess: Decimal,
+    gross: bool,
+    origins: dict[str, str],
 ) -> list[dict[str, Any]]:
     total = native.amount(order.get("total_discounts")) or Decimal(0)
     lines: list[tuple[str, Decimal]] = []
@@ -166,10 +220,17 @@ def _discounts(
     if rest > 0:
         origins[f"/discounts/{len(lines)}"] = "/total_discounts"
         lines.append(("Discount", rest))
-    rate = native.charged_rate(discount_tax, total, gross=gross) if total and discount_tax > 0 else Decimal(0)
+    discount_tax = excess + sum(reductions.values(), Decimal(0))
+    if len(reductions) == 1 and not excess:
+        [rate] = reductions  # the discounted lines share one rate: the discount is at that rate
+    else:
+        rate = native.charged_rate(discount_tax, total, gross=gross) if total and discount_tax > 0 else Decimal(0)
     if rate >= 100:
         rate = Decimal(0)  # the order's tax does not explain its discount; leave the discount untaxed
-    return [native.charge(name, value, rate) for name, value in lines]
+    found = [native.charge(name, value, rate) for name, value in lines]
+    if reductions and len(found) == 1:
+        found[0]["tax_amount"] = str(discount_tax)  # the tax the discount took, as Shopify charged it
+    return found
 
 
 def _customer(order: dict[str, Any]) -> dict[str, Any]:

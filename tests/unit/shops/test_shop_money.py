@@ -13,7 +13,7 @@ from unified_order_api.config import ShopSettings
 from unified_order_api.orders.model import LineTax, Money, OrderLine, Product
 from unified_order_api.orders.pricing import MoneySettings, Pricing, check_expected_total, price_order
 from unified_order_api.orders.totals import TotalsCheck, vat_by_rate
-from unified_order_api.shops import Translated, woocommerce
+from unified_order_api.shops import Translated, shopify, woocommerce
 
 D = Decimal
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,3 +65,39 @@ def test_woocommerce_a_declared_two_percent_rate_is_not_derived_as_1_98() -> Non
     pricing, check = priced(body)
     assert pricing.lines[0].tax == LineTax(None, D(2), D(2))
     assert check.gross == D("5.66") and check.matches is True
+
+
+def shopify_body(name: str) -> dict[str, Any]:
+    result = shopify.translate(fixture(name), ShopSettings(kind="shopify", secret="s"))
+    assert isinstance(result, Translated), result
+    return result.body
+
+
+def test_shopify_a_code_discounted_line_keeps_its_rate_and_the_discount_carries_it() -> None:
+    # Before: the line went in at 2.38 / 40.00 = 5.95 % and the discount at 0 %; net and tax added up,
+    # the VAT per rate did not.
+    body = shopify_body("shopify-fifteen-percent-code.json")
+    assert body["items"][0]["tax_rate"] == "7"
+    assert body["discounts"] == [{"name": "SAVE15", "amount": "6.00", "tax_rate": "7", "tax_amount": "0.42"}]
+    pricing, check = priced(body)
+    assert pricing.lines[0].tax == LineTax(None, D(7), D(7))  # a US sales tax: never the "reduced" category
+    assert check.gross == check.expected == D("41.38") and check.matches is True
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(7): D("2.38"), D(0): D("0.00")}
+
+
+def test_shopify_each_tax_line_is_taken_as_rounded() -> None:
+    body = shopify_body("shopify-shipping-city-and-state-tax.json")
+    assert body["shipping_costs"] == [
+        {
+            "name": "Ground",
+            "amount": "6.90",
+            "taxes": [
+                {"rate": "6", "amount": "0.41", "name": "Illinois State Tax"},
+                {"rate": "1.65", "amount": "0.11", "name": "Chicago City Tax"},
+            ],
+        }
+    ]
+    pricing, check = priced(body)
+    assert pricing.totals is not None and [line.tax for line in pricing.totals.lines] == [D("1.91"), D("0.52")]
+    # The summed rate at once would make the shipping's tax 0.53 and the order 34.34.
+    assert check.gross == check.expected == D("34.33") and check.matches is True
