@@ -2,7 +2,10 @@
 
 The body is Shopware's envelope `{"data": {"payload": {"order": …}, "event": …}, "source": {…, "eventId"},
 "timestamp"}`; the order is the plain entity JSON. Money is JSON floats (read by their shortest repr),
-prices as `taxStatus` says (gross, or net; tax-free is net at 0 %), each line's rate from its tax rules.
+prices as `taxStatus` says (gross, or net; tax-free is net at 0 %). Each line's tax is its
+`price.calculatedTaxes`: the one calculated tax's rate and amount (the amount as Shopware rounded it),
+else the rate of its first tax rule. A promotion, fee or shipping cost Shopware taxed at several rates
+(its calculated taxes split its price by rate) becomes one line per rate, so the VAT per rate is the shop's.
 Product lines become items, promotion lines (negative) discounts, other positive lines fees. The SKU
 is the product number in the line's `payload`. Billing comes from `billingAddress` and shipping from
 the first delivery's `shippingOrderAddress` (`addresses` is often not loaded).
@@ -100,8 +103,9 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
         total = native.amount(line.get("totalPrice")) or Decimal(0)
         if line.get("type", "product") != "product":
             target = discounts if total < 0 else fees
-            origins[f"/{'discounts' if total < 0 else 'fees'}/{len(target)}"] = where
-            target.append(native.charge(name or str(line.get("type")), abs(total), _rate(line)))
+            for charge in _charges(name or str(line.get("type")), line, abs(total)):
+                origins[f"/{'discounts' if total < 0 else 'fees'}/{len(target)}"] = where
+                target.append(charge)
             continue
         sku = native.first_sku({**(line.get("payload") or {}), **line}, settings.skus_from)
         if sku is None:
@@ -111,7 +115,7 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
             "sku": sku or "",
             "quantity": native.text(quantity),
             "price": native.text(price),
-            "tax_rate": native.decimal_text(_rate(line)),
+            **{key: value for key, value in _charges("", line, total)[0].items() if key.startswith("tax_")},
             "name": name,
             "line_id": str(line.get("id") or index),
         }
@@ -123,16 +127,14 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
 
     deliveries = native.entries(order, "deliveries")
     shipping_costs = order.get("shippingCosts") if isinstance(order.get("shippingCosts"), dict) else None
-    costs = []
+    costs: list[dict[str, Any]] = []
     if shipping_costs is not None:
         method = deliveries[0].get("shippingMethod") if deliveries else None
         name = (method.get("name") if isinstance(method, dict) else None) or "Shipping"
-        costs.append(
-            native.charge(
-                name, native.amount(shipping_costs.get("totalPrice")) or Decimal(0), _rate({"price": shipping_costs})
-            )
-        )
-        origins["/shipping_costs/0"] = f"{ORDER}/shippingCosts"
+        value = native.amount(shipping_costs.get("totalPrice")) or Decimal(0)
+        for charge in _charges(name, {"price": shipping_costs}, abs(value)):
+            origins[f"/shipping_costs/{len(costs)}"] = f"{ORDER}/shippingCosts"
+            costs.append(charge)
     tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
     total_tax = _total_tax(order)
     body: dict[str, Any] = {
@@ -172,6 +174,38 @@ def _method(entity: dict[str, Any], key: str) -> str | None:
 def _state(entity: dict[str, Any]) -> str | None:
     state = entity.get("stateMachineState")
     return str(state.get("technicalName")) if isinstance(state, dict) and state.get("technicalName") else None
+
+
+def _charges(name: str, line: dict[str, Any], total: Decimal) -> list[dict[str, Any]]:
+    """The line as our request's charges: one per calculated tax, each with its rate and amount; one
+    by its tax rule's rate where Shopware calculated none. (For an item, its tax fields: the first.)"""
+    price = line.get("price") if isinstance(line.get("price"), dict) else {}
+    assert isinstance(price, dict)
+    found = price.get("calculatedTaxes")
+    calculated = [tax for tax in found if isinstance(tax, dict)] if isinstance(found, list) else []
+    rated = [
+        (rate, native.amount(tax.get("price")), native.amount(tax.get("tax")))
+        for tax in calculated
+        if (rate := native.amount(tax.get("taxRate"))) is not None
+    ]
+    if len(rated) == 1 and rated[0][2] is not None:
+        return [_charge(name, total, rated[0][0], abs(rated[0][2]))]
+    if len(rated) > 1 and all(part is not None and tax is not None for _, part, tax in rated):
+        return [
+            _charge(f"{name} ({native.decimal_text(rate)} %)", abs(part), rate, abs(tax))
+            for rate, part, tax in rated
+            if part is not None and tax is not None
+        ]
+    return [{"name": name, "amount": str(total), "tax_rate": native.decimal_text(_rate(line))}]
+
+
+def _charge(name: str, amount: Decimal, rate: Decimal, tax: Decimal) -> dict[str, Any]:
+    """A charge with its stated tax where Shopware rounded it to the cent (per line); rounded on the
+    total, its line taxes are not the amounts charged, and the rate alone goes."""
+    charge = {"name": name, "amount": str(amount), "tax_rate": native.decimal_text(rate)}
+    if tax == tax.quantize(native.CENT):
+        charge["tax_amount"] = str(tax.quantize(native.CENT))
+    return charge
 
 
 def _rate(line: dict[str, Any]) -> Decimal:
