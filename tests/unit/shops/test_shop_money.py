@@ -13,7 +13,7 @@ from unified_order_api.config import ShopSettings
 from unified_order_api.orders.model import LineTax, Money, OrderLine, Product
 from unified_order_api.orders.pricing import MoneySettings, Pricing, check_expected_total, price_order
 from unified_order_api.orders.totals import TotalsCheck, vat_by_rate
-from unified_order_api.shops import Translated, shopify, woocommerce
+from unified_order_api.shops import Translated, shopify, shopware, woocommerce
 
 D = Decimal
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -101,3 +101,30 @@ def test_shopify_each_tax_line_is_taken_as_rounded() -> None:
     assert pricing.totals is not None and [line.tax for line in pricing.totals.lines] == [D("1.91"), D("0.52")]
     # The summed rate at once would make the shipping's tax 0.53 and the order 34.34.
     assert check.gross == check.expected == D("34.33") and check.matches is True
+
+
+def shopware_body(name: str) -> dict[str, Any]:
+    result = shopware.translate(fixture(name), ShopSettings(kind="shopware", secret="s"))
+    assert isinstance(result, Translated), result
+    return result.body
+
+
+def test_shopware_a_promotion_and_shipping_over_two_rates_keep_the_vat_per_rate() -> None:
+    body = shopware_body("shopware-several-rates-promotion-gross.json")
+    assert [(d["name"], d["tax_rate"], d["tax_amount"]) for d in body["discounts"]] == [
+        ("SUMMER (19 %)", "19", "1.17"),
+        ("SUMMER (7 %)", "7", "0.17"),
+    ]
+    pricing, check = priced(body)
+    assert check.gross == check.expected == D("75.80") and check.matches is True
+    # The order's own calculatedTaxes: 8.90 at 19 %, 1.32 at 7 %.
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("8.90"), D(7): D("1.32")}
+
+
+def test_shopware_net_and_tax_free_orders() -> None:
+    pricing, check = priced(shopware_body("shopware-net-b2b.json"))
+    assert pricing.prices == "net" and check.gross == check.expected == D("124.95") and check.matches is True
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("19.95")}
+    pricing, check = priced(shopware_body("shopware-tax-free-export.json"))
+    assert pricing.taxation == "export" and check.gross == check.expected == D("55.00") and check.matches is True
+    assert pricing.totals is not None and pricing.totals.tax == 0
