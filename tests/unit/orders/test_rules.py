@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unified_order_api.api.schemas import OrderRequest, cross_field_problems
@@ -82,6 +82,7 @@ _text = (
 )
 
 
+@settings(deadline=None)  # what it checks is the round trip, not its speed on a loaded machine
 @given(
     # A reference is any text without slashes that is not "." or ".." (refused since the faults work).
     reference=_text.filter(lambda s: "/" not in s and "\\" not in s and s not in (".", "..")),
