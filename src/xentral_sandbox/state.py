@@ -67,6 +67,7 @@ class SandboxState:
         self.projects: dict[str, Record] = {}
         self.external_reference_targets: dict[str, Record] = {}
         self.number_ranges: dict[str, int] = {}
+        self._highest_ids: dict[int, int] = {}
         self.reset()
 
     def reset(self) -> None:
@@ -82,13 +83,20 @@ class SandboxState:
             self.external_reference_targets = _by_id(seed.get("externalReferenceTargets", []))
             self.sales_channels = _by_id(seed.get("salesChannels", []))
             self.number_ranges = {k: int(v) for k, v in seed.get("numberRanges", {}).items()}
+            self._highest_ids = {}
             self.readings = self._readings
             self.tokens = dict(self._tokens)
 
-    @staticmethod
-    def next_id(collection: dict[str, Record]) -> str:
-        """Auto-increment like MySQL: one above the highest id so far."""
-        return str(max((int(k) for k in collection), default=0) + 1)
+    def next_id(self, collection: dict[str, Record]) -> str:
+        """Auto-increment like MySQL's InnoDB: one above the highest id ever handed out in this collection.
+
+        An id is never given again after its record was deleted, or a test that deletes an order (Xentral
+        "losing" it) would see the next import take the lost order's id.
+        """
+        key = id(collection)  # the collections live as long as the state until `reset`, which starts afresh
+        highest = max(self._highest_ids.get(key, 0), max((int(k) for k in collection), default=0))
+        self._highest_ids[key] = highest + 1
+        return str(highest + 1)
 
     def take_number(self, name: str, start: int = 1) -> str:
         """Hand out the next number of a number range (customer numbers, document numbers)."""
