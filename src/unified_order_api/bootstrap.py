@@ -16,13 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .cache import Cache, CachedLookups, CacheTtls, MemoryCache, RedisCache
 from .clock import Clock, utc_now
-from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies
+from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
 from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
 from .metrics import InstanceMetrics, Metrics
 from .orders.attempts import StoreUnavailable
 from .orders.queue import QueueWorker
 from .orders.reads import RunningOrders
+from .orders.reconciler import Reconciler
 from .orders.reference_data import ReferenceData
 from .orders.routing import XentralRoute, XentralRoutes
 from .orders.service import OrderService
@@ -116,6 +117,7 @@ class Container:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     deliveries: SqlDeliveryStore | None = None
     dispatcher: Dispatcher | None = None
+    reconciler: Reconciler | None = None
     metrics: Metrics = field(default_factory=Metrics)
     queue_worker: QueueWorker | None = None
     redis: SharedRedis | None = None
@@ -173,6 +175,8 @@ class Container:
         self._tasks.append(asyncio.create_task(watch_queue_depth(self.attempts, self.metrics), name="queue-depth"))
         if self.queue_worker is not None:
             self._tasks.append(asyncio.create_task(self.queue_worker.run_forever(), name="order-queue"))
+        if self.reconciler is not None:
+            self._tasks.append(asyncio.create_task(self.reconciler.run_forever(), name="reconciler"))
         if self.dispatcher is not None:
             self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
 
@@ -259,7 +263,8 @@ def rate_limiter(
     """Pacing for one instance's per-minute budget: shared through Redis when `redis_url` is set.
 
     Xentral counts per instance and client IP, so the Redis key names the instance's URL: every
-    process of ours calling it shares one window, and two instances never share one.
+    process of ours calling it shares one window, and two instances never share one. The reconciler's
+    calls take the low-priority lane (`reconciler.budget_share` of the window).
     """
     per_minute = instance.rate_limit_per_minute or settings.xentral_rate_limit_per_minute
     reserve = instance.rate_limit_reserve
@@ -275,8 +280,11 @@ def rate_limiter(
             breaker=redis.breaker,
             fallback_share=settings.redis_fallback_share,
             on_fallback=(lambda: metrics.redis_bypassed("rate_limiter")) if metrics else None,
+            background_share=settings.reconciler.budget_share,
         )
-    return InProcessRateLimiter(limit, settings.xentral_rate_window_seconds)
+    return InProcessRateLimiter(
+        limit, settings.xentral_rate_window_seconds, background_share=settings.reconciler.budget_share
+    )
 
 
 def coalescing_gateway(
@@ -420,8 +428,19 @@ async def bootstrap(
             backoff_cap_seconds=settings.queue.backoff_cap_seconds,
             grace_seconds=settings.shutdown_grace_seconds,
         )
+    reconciler = None
+    if settings.reconciler.run_in_service:
+        reconciler = Reconciler(
+            service=service,
+            attempts=attempts,
+            rules=reconcile_rules(settings.reconciler),
+            batch_size=settings.reconciler.batch_size,
+            poll_seconds=settings.reconciler.poll_seconds,
+            lease_seconds=settings.idempotency.lease_seconds,
+        )
     return Container(
         queue_worker=queue_worker,
+        reconciler=reconciler,
         settings=settings,
         engine=engine,
         instances=instances,

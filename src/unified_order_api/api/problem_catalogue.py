@@ -239,6 +239,15 @@ ENTRIES: tuple[ProblemEntry, ...] = (
         "persists, compare the order in Xentral with the request (docs/xentral.md, verifying answers).",
     ),
     ProblemEntry(
+        "xentral_outcome_unresolved",
+        "An order's outcome stayed unknown (Xentral did not answer the lookups that would decide it) for longer "
+        "than `UOA_RECONCILER__GIVE_UP_DAYS`; the reconciler failed it (with `order.failed`) so someone looks. "
+        "Seen on the order's status and in its `order.failed` callback, never as an answer to a request.",
+        "yes: the retry looks the order up by its reference before anything is sent again",
+        "Operator: check Xentral for the reference (and its access: token, reachability), then retry the order in "
+        "the console. Caller: send the same request again once Xentral answers.",
+    ),
+    ProblemEntry(
         "xentral_rate_limited",
         "Xentral's request limit is reached (Xentral answered 429, or our own pacing found no free slot in time; "
         "then nothing was sent).",

@@ -10,6 +10,7 @@ One idea per module:
 - `rules`: every rule between two settings;
 - `keys`: the names the settings own, and refusing those they do not (with the closest name);
 - `policies`: the order flow's per-client policies from the settings;
+- `reconciling`: the reconciler's section and the rules it gives the order service;
 - `reference`: writes `docs/reference/settings.md` from the field descriptions.
 """
 
@@ -22,6 +23,7 @@ from ..webhooks.targets import TargetKind
 from .clients import ApiClient, ShopSettings, normalized_codes
 from .keys import CONFIG_FILE_ENV, RESERVED_ENV_PREFIX, describe_errors
 from .policies import order_policies
+from .reconciling import ReconcilerPolicy, reconcile_rules
 from .rules import CLIENT_MAPS, CLIENT_SECTIONS, NEVER_IMPORTED
 from .sections import (
     INSTANCE_NAME,
@@ -56,6 +58,7 @@ __all__ = [
     "MetricsSettings",
     "OrderDefaults",
     "QueuePolicy",
+    "ReconcilerPolicy",
     "Settings",
     "ShopKind",
     "ShopSettings",
@@ -67,4 +70,5 @@ __all__ = [
     "load_settings",
     "normalized_codes",
     "order_policies",
+    "reconcile_rules",
 ]

@@ -116,7 +116,8 @@ class ApiClient(Section):
     """Put before this client's references in Xentral (externalOrderNumber), e.g. `AMZ-`. With several clients, give
     each one, so equal references of two shops never meet in Xentral's duplicate check."""
     notify_failures: bool = False
-    """Also send `order.failed` when an order fails after something was created (e.g. a customer)."""
+    """Also send `order.failed` when an order fails after something was created (e.g. a customer), or when its caller
+    was not told the outcome (answered 202, or told it was unknown)."""
     xentral: XentralInstance | str | None = None
     """This client's Xentral: `{url, token}` of its own, or the name of an entry of `xentral_instances`; default: the
     instance of `xentral_url`."""

@@ -26,6 +26,7 @@ from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
 from .clients import ApiClient, CodeMap
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
+from .reconciling import ReconcilerPolicy
 from .sections import (
     INSTANCE_NAME,
     CacheSettings,
@@ -133,6 +134,8 @@ class Settings(BaseSettings):
     """Logs as JSON lines on stderr; false: readable lines."""
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     """Where `/metrics` is served."""
+    reconciler: ReconcilerPolicy = Field(default_factory=ReconcilerPolicy)
+    """Synchronous orders nobody is finishing: looked up, finished or failed."""
 
     @field_validator("clients")
     @classmethod

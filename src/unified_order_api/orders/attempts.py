@@ -39,6 +39,7 @@ class StepName(StrEnum):
     FAILED = "failed"
     OPERATOR_RETRY = "operator_retry"  # someone asked for a retry in the console (detail: who)
     OPERATOR_REDELIVERY = "operator_redelivery"  # someone redelivered one of the order's webhooks
+    RECONCILER_CHECKED = "reconciler_checked"  # what the reconciler last found (kept once: the latest replaces it)
 
 
 class AttemptState(StrEnum):
@@ -158,6 +159,17 @@ class Attempt:
     def record(self, name: StepName, at: dt.datetime, detail: str | None = None) -> None:
         self.steps.append(Step(name, at, detail))
 
+    def note(self, name: StepName, at: dt.datetime, detail: str | None = None) -> None:
+        """Record a step that repeats without news (the reconciler's checks): the latest replaces an
+        earlier one at the end, so a check a minute for days does not grow the record."""
+        if self.steps and self.steps[-1].name == name:
+            self.steps.pop()
+        self.record(name, at, detail)
+
+    def last(self, name: StepName) -> Step | None:
+        """The latest step of this name, if any."""
+        return next((step for step in reversed(self.steps) if step.name == name), None)
+
     def count(self, name: StepName) -> int:
         return sum(1 for step in self.steps if step.name == name)
 
@@ -180,6 +192,14 @@ class Attempt:
         return self.order_id is not None or self.import_attempted
 
     @property
+    def awaits_outcome(self) -> bool:
+        """The caller was not told how the order ended (answered 202, told the outcome is unknown, or
+        left without an answer for the reconciler to finish), so a later end is worth a callback."""
+        return self.queued or any(
+            step.name in (StepName.OUTCOME_UNKNOWN, StepName.RECONCILER_CHECKED) for step in self.steps
+        )
+
+    @property
     def import_attempted(self) -> bool:
         """An import was sent at some point: Xentral may hold the order, so look before sending again."""
         return self.count(StepName.IMPORTING) > 0
@@ -192,6 +212,14 @@ ClaimKind = Literal["new", "resumed", "replay", "in_progress", "key_reused"]
 class Claim:
     kind: ClaimKind
     attempt: Attempt
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """The synchronous lane's attempts still running long after they started: how many, since when."""
+
+    count: int
+    oldest: dt.datetime | None  # when the oldest of them was received
 
 
 @dataclass(frozen=True, slots=True)

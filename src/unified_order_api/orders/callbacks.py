@@ -52,8 +52,9 @@ class OrderCallbacks:
 
     def failed(self, attempt: Attempt, policy: ClientPolicy, url: str | None) -> WebhookMessage | None:
         """`order.failed`, when the client wants it and the failure is worth telling: it left
-        something behind in Xentral (a customer), or the caller was answered 202 and waits."""
-        if not (url and policy.notify_failures and (attempt.created_anything or attempt.queued)):
+        something behind in Xentral (a customer), or the caller still waits to learn the outcome (answered
+        202, or told it was unknown)."""
+        if not (url and policy.notify_failures and (attempt.created_anything or attempt.awaits_outcome)):
             return None
         return self._message(
             "order.failed",

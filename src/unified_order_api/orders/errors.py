@@ -27,6 +27,7 @@ __all__ = [
     "XentralMisconfigured",
     "XentralOrderUnconfirmed",
     "XentralOutcomeUnknown",
+    "XentralOutcomeUnresolved",
     "XentralRateLimited",
     "XentralRejectedOrder",
     "XentralRejectedRequest",
@@ -229,3 +230,14 @@ class XentralOrderUnconfirmed(XentralFailedOutcomeUnknown):
 
     code = "xentral_order_unconfirmed"
     title = "Xentral did not confirm the imported order"
+
+
+class XentralOutcomeUnresolved(XentralSideError):
+    """An order whose outcome stayed unknown past the reconciler's give-up time: failed, so someone looks.
+
+    Xentral may still hold it; a retry (the client's, or the console's) looks it up by reference first.
+    """
+
+    code = "xentral_outcome_unresolved"
+    title = "Xentral never confirmed the order"
+    retryable = True

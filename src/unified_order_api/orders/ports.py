@@ -1,4 +1,4 @@
-"""Every port the order service depends on: Xentral, the attempt store (three narrow parts), caches, callbacks.
+"""Every port the order service depends on: Xentral, the attempt store (four narrow parts), caches, callbacks.
 
 Adapters implement them: `xentral.gateway` (Xentral over HTTP; it translates Xentral's failures
 into `orders.errors` so the flow speaks only its own words), `store.attempts` (SQL), `cache`
@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from .attempts import Attempt, Claim, CreationClaim, WebhookMessage
+from .attempts import Attempt, Claim, CreationClaim, Unresolved, WebhookMessage
 from .model import (
     Address,
     Customer,
@@ -33,6 +33,7 @@ __all__ = [
     "CustomerCreations",
     "LookupCache",
     "OrderQueue",
+    "UnresolvedAttempts",
     "XentralGateway",
 ]
 
@@ -154,6 +155,21 @@ class OrderQueue(Protocol):
         ...
 
 
+class UnresolvedAttempts(Protocol):
+    """The reconciler's side of the synchronous lane: attempts nobody is finishing."""
+
+    async def claim_unresolved(
+        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        """Take up to `limit` unqueued running attempts whose lease ran out (an unknown outcome's wait is
+        over, or their process died), oldest first; each is taken by one taker only."""
+        ...
+
+    async def unresolved(self, started_before: dt.datetime) -> Unresolved:
+        """Unqueued attempts still running that were received before `started_before`."""
+        ...
+
+
 class CustomerCreations(Protocol):
     """One creation per new customer across every instance (claims in the database)."""
 
@@ -189,8 +205,8 @@ class CustomerCreations(Protocol):
         ...
 
 
-class AttemptStore(Attempts, OrderQueue, CustomerCreations, Protocol):
-    """The three store ports together, as one database implements them."""
+class AttemptStore(Attempts, OrderQueue, UnresolvedAttempts, CustomerCreations, Protocol):
+    """The store ports together, as one database implements them."""
 
 
 class CallbackPolicy(Protocol):

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from .errors import OrderRejected
 
-__all__ = ["RunningOrders", "gather_reads", "nothing", "reads_unhurried", "unhurried"]
+__all__ = [
+    "RunningOrders",
+    "gather_reads",
+    "in_background",
+    "nothing",
+    "reads_unhurried",
+    "unhurried",
+    "work_in_background",
+]
 
 _unhurried: ContextVar[bool] = ContextVar("unified_order_api_unhurried_reads", default=False)
+_background: ContextVar[bool] = ContextVar("unified_order_api_background_work", default=False)
 
 
 class RunningOrders:
@@ -42,22 +51,37 @@ class RunningOrders:
 
 
 @contextmanager
-def unhurried() -> Iterator[None]:
+def _raised(flag: ContextVar[bool]) -> Iterator[None]:
+    token = flag.set(True)
+    try:
+        yield
+    finally:
+        flag.reset(token)
+
+
+def unhurried() -> AbstractContextManager[None]:
     """Reads made inside may wait longer for other orders' reads, to share a Xentral call with them.
 
     The async lane's pace is set by Xentral's request budget, not by latency: a fraction of a second
     per order buys fewer calls per order. The gateway decides how long (`reads_unhurried`).
     """
-    token = _unhurried.set(True)
-    try:
-        yield
-    finally:
-        _unhurried.reset(token)
+    return _raised(_unhurried)
 
 
 def reads_unhurried() -> bool:
     """Whether the current order said its reads are in no hurry (see `unhurried`)."""
     return _unhurried.get()
+
+
+def in_background() -> AbstractContextManager[None]:
+    """Xentral calls made inside are background work (the reconciler's): they take the low-priority
+    lane of the rate limiter, so new orders always go first. The limiter decides how (`work_in_background`)."""
+    return _raised(_background)
+
+
+def work_in_background() -> bool:
+    """Whether the current work said it is background work (see `in_background`)."""
+    return _background.get()
 
 
 async def nothing() -> None:

@@ -27,6 +27,7 @@ from .errors import (
     OrderInProgress,
     ReferenceTaken,
     XentralOutcomeUnknown,
+    XentralOutcomeUnresolved,
     XentralRejectedOrder,
     XentralSideError,
 )
@@ -38,6 +39,7 @@ from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
 from .preview import OrderPreview, preview_order
 from .pricing import refuse_cancelled
 from .reads import RunningOrders, gather_reads, nothing
+from .reconciliation import Finding, ReconcileRules
 from .reference_data import ReferenceData
 from .routing import XentralRoutes
 from .totals import TotalsCheck
@@ -184,6 +186,80 @@ class OrderService:
             await self._refuse_another_clients(preview.existing.id, client, policy, command.reference)
         return preview
 
+    async def reconcile(self, attempt: Attempt, rules: ReconcileRules) -> Finding:
+        """The reconciler's lane: finish an attempt nobody is finishing (taken with `claim_unresolved`)
+        as a retry of its request would, but never import again before the order is provably absent.
+
+        Xentral failing to answer leaves it for a later look (`rules.recheck`), until `rules.give_up`
+        after it was received: then it fails with `xentral_outcome_unresolved` (and `order.failed`).
+        """
+        policy = self._policies.for_client(attempt.client)
+        callback_url = None
+        attempt.note(StepName.RECONCILER_CHECKED, self._clock(), "taken by the reconciler")
+        try:
+            assert attempt.request is not None
+            command = PlaceOrder.from_json(attempt.request)
+            callback_url = await self.callbacks.target(attempt.client, command)
+            with self._running.running():
+                return await self._reconcile(command, attempt, policy, callback_url, rules)
+        except LeaseLost:
+            return Finding.TAKEN
+        except XentralSideError as error:
+            return await self._unresolved(attempt, rules, error, callback_url)
+        except OrderError as error:
+            await self.fail(attempt, error, callback_url)
+            log.info("order.failed", reference=attempt.reference, client=attempt.client, code=error.code)
+            return Finding.FAILED
+
+    async def _reconcile(
+        self,
+        command: PlaceOrder,
+        attempt: Attempt,
+        policy: ClientPolicy,
+        callback_url: str | None,
+        rules: ReconcileRules,
+    ) -> Finding:
+        flow = self._flow(policy)
+        if attempt.may_have_order:
+            existing = await flow.importer.find_existing(policy.external_reference(command.reference))
+            if existing is not None:
+                try:
+                    draft: OrderDraft | None = await flow.drafter.draft(command, policy)
+                except OrderError:
+                    draft = None  # the order exists; only its totals check is lost (e.g. a product renamed)
+                await self._existing(existing, command, attempt, policy, callback_url, draft)
+                log.info("order.reconciled", reference=attempt.reference, client=attempt.client, order_id=existing.id)
+                return Finding.FOUND
+            imported = attempt.last(StepName.IMPORTING)
+            now = self._clock()
+            if imported is not None and now - imported.at < rules.settle:
+                attempt.lease_until = min(now + rules.recheck, imported.at + rules.settle)
+                attempt.note(StepName.RECONCILER_CHECKED, now, "not in Xentral yet; too soon after the import to tell")
+                await self._store.save(attempt)
+                return Finding.NOT_YET
+        # Nothing was sent, or the order provably did not land: run again, as a retry would.
+        await self._run(command, attempt, policy, callback_url)
+        log.info("order.completed", reference=attempt.reference, client=attempt.client, by="reconciler")
+        return Finding.RAN_AGAIN
+
+    async def _unresolved(
+        self, attempt: Attempt, rules: ReconcileRules, error: XentralSideError, callback_url: str | None
+    ) -> Finding:
+        now = self._clock()
+        if now - attempt.created_at >= rules.give_up:
+            days = rules.give_up / dt.timedelta(days=1)
+            gave_up = XentralOutcomeUnresolved(
+                f"Xentral has not confirmed or ruled out this order for {days:g} days (last: {error.code}); "
+                "it may still hold it. A retry looks it up by reference before anything is sent again."
+            )
+            await self.fail(attempt, gave_up, callback_url)
+            log.warning("order.gave_up", reference=attempt.reference, client=attempt.client, last=error.code)
+            return Finding.GAVE_UP
+        attempt.lease_until = now + rules.recheck
+        attempt.note(StepName.RECONCILER_CHECKED, now, f"{error.code}: {error.detail}")
+        await self._store.save(attempt)
+        return Finding.UNKNOWN
+
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
         return await self._store.find(client, reference)
 
@@ -250,7 +326,7 @@ class OrderService:
             nothing() if reuse_customer else find_customer(flow.route.gateway, command.customer, policy.customers),
         )
         if existing is not None:
-            return await self._existing(existing, command, attempt, policy, callback_url)
+            return await self._existing(existing, command, attempt, policy, callback_url, draft)
 
         order_id = None
         for refreshed in (False, True):
@@ -261,7 +337,7 @@ class OrderService:
                 )
                 break
             except RepeatRefused as refused:  # Xentral holds an order under the reference: ours, or another's
-                return await self._existing(refused.order, command, attempt, policy, callback_url)
+                return await self._existing(refused.order, command, attempt, policy, callback_url, draft)
             except XentralRejectedOrder:
                 if refreshed or flow.route.cache is None:
                     raise
@@ -297,10 +373,17 @@ class OrderService:
         attempt: Attempt,
         policy: ClientPolicy,
         callback_url: str | None,
+        draft: OrderDraft | None = None,
     ) -> OrderReceipt:
-        """The answer for an order Xentral already holds under the reference (never another client's)."""
+        """The answer for an order Xentral already holds under the reference (never another client's); when it
+        is the one an import of ours made, its totals are checked against the draft's, as a created order's are."""
         await self._refuse_another_clients(existing.id, attempt.client, policy, command.reference)
         receipt = self._flow(policy).importer.receipt_for_existing(command.reference, existing, attempt)
+        if receipt.outcome == "created" and draft is not None and draft.totals is not None:
+            totals = draft.totals.with_xentral(existing.total)
+            if self._on_totals is not None:
+                self._on_totals(totals)
+            receipt = replace(receipt, totals=totals.to_json(), warnings=totals.warnings())
         await self._finish(attempt, receipt, callback_url)
         return receipt
 

@@ -27,6 +27,7 @@ from ..orders.attempts import (
     OrderReceipt,
     Step,
     StepName,
+    Unresolved,
     WebhookMessage,
 )
 from .failures import translated
@@ -294,9 +295,23 @@ class SqlAttemptStore:
     async def claim_queued(
         self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
     ) -> list[Attempt]:
+        return await self._claim_due(queued=True, owner=owner, now=now, lease_until=lease_until, limit=limit)
+
+    @translated
+    async def claim_unresolved(
+        self, *, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        return await self._claim_due(queued=False, owner=owner, now=now, lease_until=lease_until, limit=limit)
+
+    async def _claim_due(
+        self, *, queued: bool, owner: str, now: dt.datetime, lease_until: dt.datetime, limit: int
+    ) -> list[Attempt]:
+        """Take the lane's running attempts whose lease ran out, oldest first, each for one taker only:
+        the UPDATE is conditional on the lease still being out, and on PostgreSQL the rows are locked
+        (skipping rows another taker holds) between choosing and taking them."""
         due = (
             select(order_attempts.c.id)
-            .where(order_attempts.c.queued.is_(True))
+            .where(order_attempts.c.queued.is_(queued))
             .where(order_attempts.c.state.in_(_RUNNING_STATES))
             .where(order_attempts.c.lease_until <= now)
             .order_by(order_attempts.c.id)
@@ -304,7 +319,7 @@ class SqlAttemptStore:
         )
         async with self._engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                # Several instances poll the same queue: each row goes to exactly one of them.
+                # Several instances poll the same lane: each row goes to exactly one of them.
                 due = due.with_for_update(skip_locked=True)
             ids = list((await connection.execute(due)).scalars())
             if not ids:
@@ -330,6 +345,20 @@ class SqlAttemptStore:
                 .values(lease_until=now)
             )
         return bool(result.rowcount == 1)
+
+    @translated
+    async def unresolved(self, started_before: dt.datetime) -> Unresolved:
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(func.count(), func.min(order_attempts.c.created_at))
+                    .select_from(order_attempts)
+                    .where(order_attempts.c.queued.is_(False))
+                    .where(order_attempts.c.state.in_(_RUNNING_STATES))
+                    .where(order_attempts.c.created_at <= started_before)
+                )
+            ).one()
+        return Unresolved(count=int(row[0]), oldest=row[1])
 
     @translated
     async def queue_depth(self) -> int:

@@ -10,6 +10,10 @@ adapters sit beside it:
 
 Both never wait past the caller's deadline: when no slot frees up in time they raise
 `RateBudgetExhausted`, carrying how long until one would.
+
+Two lanes: background work (the reconciler's, marked by `orders.reads.in_background`) may use only
+`background_share` of the window, and holds no reservation while it waits, so a new order arriving
+meanwhile takes the next slot first.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Final
 
 from redis.asyncio import Redis
 
+from ..orders.reads import work_in_background
 from ..redis_breaker import RedisBreaker, RedisUnavailable
 from .errors import RateBudgetExhausted
 
@@ -58,6 +63,8 @@ _LOW_REMAINING_SHARE: Final = 0.1
 # on a loaded host (seen: >20 ms with the whole test suite on two cores); at 60 s it costs 0.4 %.
 _WINDOW_PADDING_SHARE: Final = 0.01
 _WINDOW_PADDING_SECONDS: Final = 0.25
+# Background work waiting for a slot looks again this often rather than reserving one ahead.
+_BACKGROUND_POLL_SECONDS: Final = 0.5
 
 
 class RateLimiter(ABC):
@@ -84,15 +91,22 @@ class RateLimiter(ABC):
 class _Adjustments:
     """What the headers taught us: a smaller limit than configured, and whether to spread out."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, background_share: float = 1.0) -> None:
         if limit < 1:
             raise ValueError("the rate limit must be at least 1 request per window")
         if window <= 0:
             raise ValueError("the window must be positive")
+        if not 0 < background_share <= 1:
+            raise ValueError("background_share must be in (0, 1]")
+        self.background_share = background_share
         self.configured_limit = limit
         self.limit = limit
         self.window = window * (1 + _WINDOW_PADDING_SHARE) + _WINDOW_PADDING_SECONDS
         self.spread = False
+
+    def lane_limit(self, background: bool) -> int:
+        """Requests per window the lane may fill: all of them, or background work's share."""
+        return max(1, math.floor(self.limit * self.background_share)) if background else self.limit
 
     @property
     def spacing(self) -> float:
@@ -121,8 +135,9 @@ class InProcessRateLimiter(RateLimiter):
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        background_share: float = 1.0,
     ) -> None:
-        self._rules = _Adjustments(limit, window)
+        self._rules = _Adjustments(limit, window, background_share)
         self._clock = clock
         self._sleep = sleep
         self._sends: deque[float] = deque()  # sorted; entries in the future are reservations
@@ -134,6 +149,9 @@ class InProcessRateLimiter(RateLimiter):
         return self._rules.window
 
     async def acquire(self, deadline: float) -> None:
+        if work_in_background():
+            await self._acquire_background(deadline)
+            return
         while True:
             now = self._clock()
             slot = self._next_slot(now)
@@ -157,15 +175,29 @@ class InProcessRateLimiter(RateLimiter):
         if retry_after is not None and retry_after > 0:
             self._paused_until = max(self._paused_until, self._clock() + retry_after)
 
-    def _next_slot(self, now: float) -> float:
+    async def _acquire_background(self, deadline: float) -> None:
+        """Take a slot only when one is free now within background work's share, else look again later:
+        no reservation is held, so new orders arriving meanwhile go first."""
+        while True:
+            now = self._clock()
+            slot = self._next_slot(now, background=True)
+            if slot > deadline:
+                raise RateBudgetExhausted(slot - now)
+            if slot <= now:
+                self._sends.append(now)
+                return
+            await self._sleep(min(slot - now, _BACKGROUND_POLL_SECONDS))
+
+    def _next_slot(self, now: float, *, background: bool = False) -> float:
         rules = self._rules
         while self._sends and self._sends[0] <= now - rules.window:
             self._sends.popleft()
         slot = max(now, self._paused_until)
         if self._sends:
             slot = max(slot, self._sends[-1] + rules.spacing)
-        if len(self._sends) >= rules.limit:
-            slot = max(slot, self._sends[-rules.limit] + rules.window)
+        limit = rules.lane_limit(background)
+        if len(self._sends) >= limit:
+            slot = max(slot, self._sends[-limit] + rules.window)
         return slot
 
 
@@ -240,6 +272,7 @@ class RedisRateLimiter(RateLimiter):
         breaker: RedisBreaker | None = None,
         fallback_share: float = 1.0,
         on_fallback: Callable[[], None] | None = None,
+        background_share: float = 1.0,
     ) -> None:
         if not 0 < fallback_share <= 1:
             raise ValueError("fallback_share must be in (0, 1]")
@@ -248,14 +281,18 @@ class RedisRateLimiter(RateLimiter):
         self._on_fallback = on_fallback
         self._falling_back = False
         self._keys = (f"{key}:sends", f"{key}:paused-until", f"{key}:spacing")
-        self._rules = _Adjustments(limit, window)
+        self._rules = _Adjustments(limit, window, background_share)
         self._clock = clock
         self._sleep = sleep
         self._owns_connection = owns_connection
         self._acquire_script = redis.register_script(_ACQUIRE)
         self._pause_script = redis.register_script(_PAUSE)
         self._fallback = InProcessRateLimiter(
-            max(1, math.floor(limit * fallback_share)), window, clock=clock, sleep=sleep
+            max(1, math.floor(limit * fallback_share)),
+            window,
+            clock=clock,
+            sleep=sleep,
+            background_share=background_share,
         )
 
     async def acquire(self, deadline: float) -> None:
@@ -263,7 +300,7 @@ class RedisRateLimiter(RateLimiter):
         while True:
             member = uuid.uuid4().hex
             try:
-                args = [self._rules.limit, window_ms, member]
+                args = [self._rules.lane_limit(work_in_background()), window_ms, member]
                 taken, wait_ms = await self._breaker.call(
                     lambda args=args: self._acquire_script(keys=list(self._keys), args=args)  # type: ignore[misc]
                 )
