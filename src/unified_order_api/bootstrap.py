@@ -18,7 +18,7 @@ from .cache import Cache, CachedLookups, CacheTtls, MemoryCache, RedisCache
 from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
 from .config.rules import startup_problems
-from .housekeeping import purge_forever, watch_queue_depth
+from .housekeeping import oldest_age, purge_forever, unresolved_now, watch_queue_depth
 from .metrics import InstanceMetrics, Metrics
 from .orders.attempts import StoreUnavailable
 from .orders.queue import QueueWorker
@@ -159,11 +159,27 @@ class Container:
             checks["database"] = {"ok": False, "error": type(error).__name__}
         if self.redis is not None:
             checks["redis"] = await self.redis.check()
+        if checks["database"]["ok"]:
+            checks["orders"] = await self._unresolved_check()
         names = list(self.instances)
         answers = await asyncio.gather(*(self.instances[name].readiness() for name in names))
         instances = dict(zip(names, answers, strict=True))
         checks["xentral"] = {"ok": all(answer["ok"] for answer in answers), "instances": instances}
         return checks
+
+    async def _unresolved_check(self) -> dict[str, Any]:
+        """Unresolved orders: ready either way (new orders are served), degraded while the oldest is older
+        than `reconciler.degraded_after_seconds`: the reconciler cannot finish them (Xentral does not answer)."""
+        summary = await unresolved_now(self.attempts, self._lease)
+        age = oldest_age(summary, utc_now())
+        check: dict[str, Any] = {"ok": True, "unresolved": summary.count, "oldest_age_seconds": round(age)}
+        if age > self.settings.reconciler.degraded_after_seconds:
+            check["degraded"] = True
+        return check
+
+    @property
+    def _lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.settings.idempotency.lease_seconds)
 
     def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """A task the container cancels when it closes."""
@@ -172,7 +188,8 @@ class Container:
     def start_background(self) -> None:
         retention = dt.timedelta(days=self.settings.idempotency.retention_days)
         self._tasks.append(asyncio.create_task(purge_forever(self.attempts, retention), name="purge-attempts"))
-        self._tasks.append(asyncio.create_task(watch_queue_depth(self.attempts, self.metrics), name="queue-depth"))
+        depth = watch_queue_depth(self.attempts, self.metrics, self.attempts, self._lease)
+        self._tasks.append(asyncio.create_task(depth, name="queue-depth"))
         if self.queue_worker is not None:
             self._tasks.append(asyncio.create_task(self.queue_worker.run_forever(), name="order-queue"))
         if self.reconciler is not None:

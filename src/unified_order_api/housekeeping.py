@@ -1,4 +1,4 @@
-"""Background loops of a running service: purge old attempts, report the queue depth.
+"""Background loops of a running service: purge old attempts, report the queue depth and the unresolved orders.
 
 Each loop survives its own failures (logged) and runs until cancelled by the container.
 """
@@ -12,10 +12,17 @@ import structlog
 
 from .clock import Clock, utc_now
 from .metrics import Metrics
-from .orders.attempts import StoreUnavailable
-from .orders.ports import Attempts, OrderQueue
+from .orders.attempts import StoreUnavailable, Unresolved
+from .orders.ports import Attempts, OrderQueue, UnresolvedAttempts
 
-__all__ = ["PURGE_INTERVAL_SECONDS", "QUEUE_DEPTH_INTERVAL_SECONDS", "purge_forever", "watch_queue_depth"]
+__all__ = [
+    "PURGE_INTERVAL_SECONDS",
+    "QUEUE_DEPTH_INTERVAL_SECONDS",
+    "oldest_age",
+    "purge_forever",
+    "unresolved_now",
+    "watch_queue_depth",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -40,13 +47,34 @@ async def purge_forever(attempts: Attempts, retention: dt.timedelta, clock: Cloc
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
 
-async def watch_queue_depth(queue: OrderQueue, metrics: Metrics) -> None:
-    """The queue depth gauge, refreshed every few seconds."""
+async def watch_queue_depth(
+    queue: OrderQueue,
+    metrics: Metrics,
+    unresolved: UnresolvedAttempts | None = None,
+    lease: dt.timedelta = dt.timedelta(minutes=1),
+    clock: Clock = utc_now,
+) -> None:
+    """The queue depth gauge (and, given `unresolved`, the unresolved orders' count and oldest age),
+    refreshed every few seconds."""
     while True:
         try:
             metrics.set_queue_depth("orders", await queue.queue_depth())
+            if unresolved is not None:
+                summary = await unresolved_now(unresolved, lease, clock)
+                metrics.set_unresolved(summary.count, oldest_age(summary, clock()))
         except StoreUnavailable as error:
             log.warning("queue.depth_failed", error=error.detail)
         except Exception:
             log.exception("queue.depth_failed")
         await asyncio.sleep(QUEUE_DEPTH_INTERVAL_SECONDS)
+
+
+async def unresolved_now(attempts: UnresolvedAttempts, lease: dt.timedelta, clock: Clock = utc_now) -> Unresolved:
+    """Synchronous orders still without an outcome a lease after they were received (a request still
+    within its lease is merely running)."""
+    return await attempts.unresolved(clock() - lease)
+
+
+def oldest_age(summary: Unresolved, now: dt.datetime) -> float:
+    """Seconds since the oldest unresolved order was received; 0 when there is none."""
+    return max(0.0, (now - summary.oldest).total_seconds()) if summary.oldest is not None else 0.0

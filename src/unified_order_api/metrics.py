@@ -106,6 +106,16 @@ class Metrics:
             "cache_misses", "Cache lookups that had to go to the source.", ["cache"], registry=r
         )
         self._queue_depth = Gauge("queue_depth", "Items waiting in a queue.", ["queue"], registry=r)
+        self._unresolved = Gauge(
+            "unresolved_orders",
+            "Synchronous orders without an outcome longer than their lease (the reconciler's to finish).",
+            registry=r,
+        )
+        self._unresolved_age = Gauge(
+            "unresolved_oldest_age_seconds",
+            "Age of the oldest unresolved synchronous order (0 when there is none).",
+            registry=r,
+        )
         self._shop_webhooks = Counter(
             "shop_webhooks",
             "Shop webhooks (WooCommerce, Shopify, Shopware) by shop and answer: accepted, duplicate, ignored, "
@@ -198,6 +208,10 @@ class Metrics:
     def set_queue_depth(self, queue: str, depth: float) -> None:
         """Set the depth now, for code that knows it when it changes."""
         self._queue_depth.labels(queue=queue).set(depth)
+
+    def set_unresolved(self, count: int, oldest_age_seconds: float) -> None:
+        self._unresolved.set(count)
+        self._unresolved_age.set(oldest_age_seconds)
 
     def webhook_delivery(self, state: str) -> None:
         """One delivery attempt ended in `state`, e.g. delivered, retrying, failed."""

@@ -60,9 +60,9 @@ def create_admin_app(
         return guard(request) or JSONResponse([f.to_json() for f in faults.active()])
 
     async def add_fault(request: Request) -> Response:
-        """Body: {"kind": "latency|rate_limit|status|drop|commit_then_drop|ignore_filters|wrong_read_back",
-        "method", "path", "count", "status", "seconds", "retry_after"} — the keyword arguments of
-        FaultInjector.add (`"count": null` never runs out)."""
+        """Body: {"kind": "latency|rate_limit|status|drop|commit_then_drop|commit_then_status|ignore_filters|
+        wrong_read_back", "method", "path", "count", "status", "seconds", "retry_after"} — the keyword arguments
+        of FaultInjector.add (`"count": null` never runs out)."""
         if denied := guard(request):
             return denied
         try:

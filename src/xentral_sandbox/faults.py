@@ -29,11 +29,14 @@ class FaultKind(StrEnum):
     STATUS = "status"  # answer `status` (e.g. 500, 502, 503) with an empty body, nothing is executed
     DROP = "drop"  # close the connection without answering; nothing is executed
     COMMIT_THEN_DROP = "commit_then_drop"  # execute the request (e.g. create the order), then drop
+    COMMIT_THEN_STATUS = "commit_then_status"  # execute the request, then answer `status` (e.g. 500) instead
     IGNORE_FILTERS = "ignore_filters"  # lists answer unfiltered pages (a misbehaviour, see above)
     WRONG_READ_BACK = "wrong_read_back"  # sales order reads answer other orders (a misbehaviour)
 
 
-TERMINAL = frozenset({FaultKind.RATE_LIMIT, FaultKind.STATUS, FaultKind.DROP, FaultKind.COMMIT_THEN_DROP})
+TERMINAL = frozenset(
+    {FaultKind.RATE_LIMIT, FaultKind.STATUS, FaultKind.DROP, FaultKind.COMMIT_THEN_DROP, FaultKind.COMMIT_THEN_STATUS}
+)
 MISBEHAVIOURS = frozenset({FaultKind.IGNORE_FILTERS, FaultKind.WRONG_READ_BACK})
 _ids = itertools.count(1)
 
@@ -100,6 +103,9 @@ class FaultInjector:
 
     def commit_then_drop(self, count: int = 1, **scope: Any) -> Fault:
         return self.add(FaultKind.COMMIT_THEN_DROP, count=count, **scope)
+
+    def commit_then_status(self, status: int = 500, count: int = 1, **scope: Any) -> Fault:
+        return self.add(FaultKind.COMMIT_THEN_STATUS, status=status, count=count, **scope)
 
     def ignore_filters(self, count: int | None = None, method: str | None = "GET", **scope: Any) -> Fault:
         return self.add(FaultKind.IGNORE_FILTERS, count=count, method=method, **scope)

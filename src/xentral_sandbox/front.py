@@ -160,13 +160,16 @@ class Front:
                 message = {**message, "headers": raw}
             await send(message)
 
-        if fault is not None and fault.kind is FaultKind.COMMIT_THEN_DROP:
+        if fault is not None and fault.kind in (FaultKind.COMMIT_THEN_DROP, FaultKind.COMMIT_THEN_STATUS):
 
             async def swallow(message: Message) -> None:
                 return None
 
             await self.api(scope, receive, swallow)
-            return True
+            if fault.kind is FaultKind.COMMIT_THEN_DROP:
+                return True
+            await empty(fault.status)(scope, receive, send_with_headers)  # what a crash after the commit answers
+            return False
         await self.api(scope, receive, send_with_headers)
         return False
 

@@ -31,6 +31,11 @@ class ReconcilerPolicy(Section):
     with `order.failed`); Xentral's own connectors retry for five days."""
     batch_size: int = Field(default=50, ge=1, le=200)
     """Attempts taken and looked up together; their lookups by reference share Xentral calls."""
+    attention_seconds: float = Field(default=600.0, gt=0)
+    """An order unresolved this long after it was received needs attention: the console's filter, and the
+    alert for outcomes unresolved too long."""
+    degraded_after_seconds: float = Field(default=3600.0, gt=0)
+    """`/readyz` says `degraded` while the oldest unresolved order is older than this."""
     budget_share: float = Field(default=0.5, gt=0, le=1)
     """The share of Xentral's request budget its calls may use; they wait while new orders wait, and never take
     the rest of the window."""

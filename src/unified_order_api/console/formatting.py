@@ -1,4 +1,4 @@
-"""Template filters: times in UTC, JSON for people, and page links that keep the current filters."""
+"""Template filters: times in UTC, ages, JSON for people, and page links that keep the current filters."""
 
 from __future__ import annotations
 
@@ -16,6 +16,21 @@ def utc(value: dt.datetime | None, seconds: bool = True) -> str:
     if value is None:
         return "—"
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def age(value: dt.timedelta | None) -> str:
+    """A duration as an operator reads it at a glance: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`."""
+    if value is None:
+        return "—"
+    seconds = max(0, int(value.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if hours < 1:
+        return f"{minutes} min"
+    if days < 1:
+        return f"{hours} h {minutes % 60} min"
+    return f"{days} d {hours % 24} h"
 
 
 def pretty_json(value: Any) -> str:
@@ -45,6 +60,7 @@ def totals_match(totals: Mapping[str, Any]) -> bool | None:
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "utc": utc,
+    "age": age,
     "pretty_json": pretty_json,
     "query_string": query_string,
     "yes_no": yes_no,

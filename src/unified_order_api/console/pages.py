@@ -68,9 +68,12 @@ async def journal(
     q: str | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
+    attention: str | None = None,
     before: int | None = None,
 ) -> Response:
     states = {s.value: s for s in JournalState}
+    now = utc_now()
+    attention_after = dt.timedelta(seconds=container(request).settings.reconciler.attention_seconds)
     day_from, day_to = _date(date_from), _date(date_to)
     problems = []
     if state and state not in states:
@@ -85,11 +88,19 @@ async def journal(
         text=(q or "").strip()[:200] or None,
         created_from=_midnight(day_from) if day_from else None,
         created_until=_midnight(day_to + dt.timedelta(days=1)) if day_to else None,
+        unresolved_since=now - attention_after if attention else None,
         before_id=before if before and before > 0 else None,
         limit=PAGE_SIZE,
     )
     page = await journal_of(request).search(query)
-    filters = {"client": client, "state": state, "q": q, "date_from": date_from, "date_to": date_to}
+    filters = {
+        "client": client,
+        "state": state,
+        "q": q,
+        "date_from": date_from,
+        "date_to": date_to,
+        "attention": "1" if attention else None,
+    }
     return render(
         request,
         "journal.html",
@@ -101,6 +112,8 @@ async def journal(
         states=[s.value for s in JournalState],
         problems=problems,
         paged=before is not None,
+        now=now,
+        attention_after=attention_after,
     )
 
 
@@ -122,6 +135,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         deliveries=deliveries,
         mask_url=mask_url,
         notice=NOTICES.get(notice or ""),
+        now=utc_now(),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from .attempts import Attempt, AttemptState, Step
+from .attempts import Attempt, AttemptState, Step, StepName
 
 __all__ = [
     "CodeKind",
@@ -53,6 +53,8 @@ class JournalQuery:
     text: str | None = None
     created_from: dt.datetime | None = None  # inclusive
     created_until: dt.datetime | None = None  # exclusive
+    # Needs attention: unresolved synchronous orders received before this (the reconciler has not finished them).
+    unresolved_since: dt.datetime | None = None
     before_id: int | None = None  # keyset pagination: continue below this attempt id
     limit: int = 50
 
@@ -65,6 +67,18 @@ class JournalEntry:
     @property
     def status(self) -> JournalState:
         return JournalState.of(self.attempt)
+
+    def unresolved_for(self, now: dt.datetime) -> dt.timedelta | None:
+        """How long a synchronous order has been waiting for its outcome; None once it has one (or is queued)."""
+        if self.status != JournalState.PROCESSING:
+            return None
+        return now - self.attempt.created_at
+
+    @property
+    def last_finding(self) -> str | None:
+        """What the reconciler last found for this order, if it looked."""
+        step = self.attempt.last(StepName.RECONCILER_CHECKED)
+        return step.detail if step is not None else None
 
     @property
     def email(self) -> str | None:

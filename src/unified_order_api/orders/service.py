@@ -195,6 +195,8 @@ class OrderService:
         """
         policy = self._policies.for_client(attempt.client)
         callback_url = None
+        if attempt.last(StepName.RECONCILER_CHECKED) is None:
+            attempt.record(StepName.RESUMED, self._clock(), "by the reconciler: the previous attempt's lease expired")
         attempt.note(StepName.RECONCILER_CHECKED, self._clock(), "taken by the reconciler")
         try:
             assert attempt.request is not None

@@ -75,6 +75,8 @@ def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
         conditions.append(_A.created_at >= query.created_from)
     if query.created_until is not None:
         conditions.append(_A.created_at < query.created_until)
+    if query.unresolved_since is not None:
+        conditions.extend([_A.state.in_(_RUNNING), _A.queued.is_(False), _A.created_at < query.unresolved_since])
     return conditions
 
 

@@ -61,6 +61,15 @@ def test_commit_then_drop(client: httpx.Client, sandbox: SandboxHandle) -> None:
     assert r.json()["extra"]["totalCount"] == 1
 
 
+def test_commit_then_status(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    sandbox.faults.commit_then_status(500, path=IMPORT)
+    assert client.post(IMPORT, json=order_payload()).status_code == 500  # answered 500, and yet committed
+    r = client.get(
+        "/api/v1/salesOrders?filter[0][key]=externalOrderNumber&filter[0][op]=equals&filter[0][value]=SHOP-1001"
+    )
+    assert r.json()["extra"]["totalCount"] == 1
+
+
 def test_admin_endpoints(client: httpx.Client, sandbox: SandboxHandle) -> None:
     admin = httpx.Client(base_url=sandbox.base_url, headers=sandbox.admin_headers)
     assert httpx.post(f"{sandbox.base_url}/_sandbox/reset").status_code == 403

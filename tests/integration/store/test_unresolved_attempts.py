@@ -10,11 +10,13 @@ import uuid
 import pytest
 
 from tests.support.databases import postgres_schema
-from unified_order_api.orders.attempts import AttemptState
+from unified_order_api.orders.attempts import AttemptState, StepName
+from unified_order_api.orders.journal import JournalQuery
 from unified_order_api.orders.ports import AttemptStore
 from unified_order_api.store import migrate
 from unified_order_api.store.attempts import SqlAttemptStore
 from unified_order_api.store.database import create_engine
+from unified_order_api.store.journal import SqlOrderJournal
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(minutes=5)
@@ -91,3 +93,27 @@ async def test_two_processes_on_postgresql_never_take_the_same_attempt() -> None
         finally:
             for engine in engines:
                 await engine.dispose()
+
+
+async def test_the_journal_lists_the_orders_needing_attention_with_their_age_and_last_finding(
+    store: AttemptStore,
+) -> None:
+    assert isinstance(store, SqlAttemptStore)
+    journal = SqlOrderJournal(store._engine)
+    await _stuck(store, "OLD")
+    await _stuck(store, "QUEUED", queued=True)
+    [old] = await store.claim_unresolved(owner="me", now=LATER, lease_until=LATER, limit=5)
+    old.note(StepName.RECONCILER_CHECKED, LATER, "xentral_unavailable: Xentral is unavailable")
+    await store.save(old)
+    await store.claim(
+        client="shop", key="NEW", reference="NEW", fingerprint="F", owner="o", now=LATER, lease_until=LATER
+    )
+    page = await journal.search(JournalQuery(unresolved_since=LATER - dt.timedelta(minutes=1)))
+    [entry] = page.entries
+    assert entry.attempt.reference == "OLD" and page.total == 1
+    assert entry.unresolved_for(LATER) == dt.timedelta(minutes=5)
+    assert entry.last_finding == "xentral_unavailable: Xentral is unavailable"
+    everything = await journal.search(JournalQuery())
+    assert {e.attempt.reference for e in everything.entries} == {"OLD", "QUEUED", "NEW"}
+    queued = next(e for e in everything.entries if e.attempt.reference == "QUEUED")
+    assert queued.unresolved_for(LATER) is None  # the queue worker's, not waiting for an outcome
