@@ -168,13 +168,13 @@ class Container:
         return checks
 
     async def _unresolved_check(self) -> dict[str, Any]:
-        """Unresolved orders: ready either way (new orders are served), degraded while the oldest is older
-        than `reconciler.degraded_after_seconds`: the reconciler cannot finish them (Xentral does not answer)."""
+        """Unresolved orders: ready either way (new orders are served), degraded (like Redis down) while the
+        oldest is older than `reconciler.degraded_after_seconds`: the reconciler cannot finish them."""
         summary = await unresolved_now(self.attempts, self._lease)
         age = oldest_age(summary, utc_now())
         check: dict[str, Any] = {"ok": True, "unresolved": summary.count, "oldest_age_seconds": round(age)}
         if age > self.settings.reconciler.degraded_after_seconds:
-            check["degraded"] = True
+            check |= {"ok": False, "degraded": True}
         return check
 
     @property

@@ -219,7 +219,8 @@ def test_health_shows_calls_against_the_limit_queue_outcomes_and_readiness(
     assert re.search(r'id="queue-depth">\d+<', page)
     assert re.search(r"\d+ orders in the last 24 hours", page)
     readiness = page[page.index('id="readiness"') : page.index("</dl>", page.index('id="readiness"'))]
-    assert readiness.count(">ready<") == 3  # database, Xentral, and its one instance
+    assert readiness.count(">ready<") == 4  # database, orders (none unresolved), Xentral, and its one instance
+    assert re.search(r"orders</dt>\s*<dd><span class=\"state completed\">ready</span>\s*0 unresolved", readiness)
     assert "Xentral instance default" in readiness
 
 

@@ -89,7 +89,7 @@ def test_health_shows_a_degraded_redis_with_its_fallback(
     readiness = page[page.index('id="readiness"') : page.index("</dl>", page.index('id="readiness"'))]
     assert re.search(r"redis</dt>\s*<dd><span class=\"state processing\">degraded</span>", readiness)
     assert "TimeoutError" in readiness and "paced locally" in readiness
-    assert readiness.count(">ready<") == 3  # database, Xentral and its one instance
+    assert readiness.count(">ready<") == 4  # database, orders (none unresolved), Xentral and its one instance
 
 
 def test_the_order_page_shows_the_totals_check_and_flags_a_difference(

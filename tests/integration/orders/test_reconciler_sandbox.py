@@ -197,6 +197,7 @@ def test_an_unresolved_order_is_visible_in_metrics_readiness_and_the_console_unt
         assert ready.status_code == 200 and ready.json()["status"] == "degraded", ready.text
         orders = ready.json()["checks"]["orders"]
         assert orders["unresolved"] == 1 and orders["degraded"] is True and orders["oldest_age_seconds"] >= 2
+        assert orders["ok"] is False  # degraded, as Redis down is: still ready (200), new orders are served
         _until(lambda: "unresolved_orders 1.0" in client.get("/metrics").text, "the gauge never counted it", timeout=8)
         metrics = client.get("/metrics").text
         age = next(line for line in metrics.splitlines() if line.startswith("unresolved_oldest_age_seconds "))
