@@ -14,6 +14,15 @@ import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .alerts import AlertChannel, AlertGroups, AlertKind, EmailChannel, WebhookChannel, deliver_forever
+from .alerts.channels import OPERATOR
+from .alerts.triggers import (
+    ResponseHook,
+    access_denied_alerts,
+    dead_delivery_alerts,
+    failed_order_alert,
+    finding_alerts,
+)
 from .cache import Cache, CachedLookups, CacheTtls, MemoryCache, RedisCache
 from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
@@ -118,6 +127,7 @@ class Container:
     deliveries: SqlDeliveryStore | None = None
     dispatcher: Dispatcher | None = None
     reconciler: Reconciler | None = None
+    alerts: AlertGroups = field(default_factory=lambda: AlertGroups([]))
     metrics: Metrics = field(default_factory=Metrics)
     queue_worker: QueueWorker | None = None
     redis: SharedRedis | None = None
@@ -196,11 +206,18 @@ class Container:
             self._tasks.append(asyncio.create_task(self.reconciler.run_forever(), name="reconciler"))
         if self.dispatcher is not None:
             self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
+        if self.alerts.enabled:
+            alerting = deliver_forever(self.alerts, self.settings.alerts.window_seconds)
+            self._tasks.append(asyncio.create_task(alerting, name="alerts"))
 
     async def aclose(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            await self.alerts.deliver()  # what this window raised, before the outbox closes
+        except Exception:
+            log.exception("alerts.deliver_failed")
         if self.dispatcher is not None:
             await self.dispatcher.aclose()
         for instance in self.instances.values():
@@ -217,8 +234,13 @@ def xentral_client(
     *,
     limiter: RateLimiter | None = None,
     metrics: InstanceMetrics | None = None,
+    alerts: tuple[AlertGroups, str] | None = None,
 ) -> XentralClient:
-    """The client of one Xentral instance, with retries; paced by `limiter` and reporting to `metrics` when given."""
+    """The client of one Xentral instance, with retries; paced by `limiter` and reporting to `metrics` when given,
+    and to `alerts` (the groups, the instance's name) when Xentral refuses its token (401/403)."""
+    on_response: ResponseHook | None = metrics.response if metrics else None
+    if alerts is not None:
+        on_response = access_denied_alerts(*alerts, on_response)
     return XentralClient(
         instance.url,
         instance.token.get_secret_value(),
@@ -229,7 +251,7 @@ def xentral_client(
         ),
         limiter=limiter,
         retry=RetryPolicy(max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds),
-        on_response=metrics.response if metrics else None,
+        on_response=on_response,
         on_transport_error=metrics.transport_error if metrics else None,
         on_retry=metrics.retry if metrics else None,
         on_limiter_wait=metrics.limiter_wait if metrics else None,
@@ -344,16 +366,20 @@ def xentral_instances(
     redis: SharedRedis | None = None,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     running: RunningOrders | None = None,
+    alerts: AlertGroups | None = None,
 ) -> dict[str, XentralInstanceAdapters]:
     """Every configured Xentral instance's adapters, by name (`transports` by instance name, for tests);
-    `running`: the order service's count of running orders, which the coalescing gateways consult."""
+    `running`: the order service's count of running orders, which the coalescing gateways consult;
+    `alerts` hears of every instance refusing its token."""
     built: dict[str, XentralInstanceAdapters] = {}
     running = running or RunningOrders()  # no service counts orders: no read waits for others'
     for name, instance in settings.xentral_endpoints().items():
         limiter = rate_limiter(settings, instance, redis, metrics)
         transport = (transports or {}).get(name)
         hooks = metrics.for_instance(name)
-        client = xentral_client(settings, instance, transport, limiter=limiter, metrics=hooks)
+        client = xentral_client(
+            settings, instance, transport, limiter=limiter, metrics=hooks, alerts=(alerts, name) if alerts else None
+        )
         cache = lookup_cache(settings, name, redis, metrics)
         coalesced = coalescing_gateway(settings, client, running, on_untrusted=hooks.untrusted_answer)
         lifetimes = settings.cache
@@ -385,8 +411,11 @@ def build_dispatcher(
     transport: httpx.AsyncBaseTransport | None = None,
     worker: str | None = None,
     metrics: Metrics | None = None,
+    alerts: AlertGroups | None = None,
 ) -> Dispatcher:
-    """The webhook dispatcher on this engine; tests pass a clock and run `run_once()` themselves."""
+    """The webhook dispatcher on this engine; tests pass a clock and run `run_once()` themselves. It signs
+    the operators' alerts too, and tells `alerts` of every client's delivery that gave up."""
+    operator_secret = settings.alerts.webhook_secret
     return Dispatcher(
         store=SqlDeliveryStore(engine),
         clients=settings.clients,
@@ -396,7 +425,20 @@ def build_dispatcher(
         clock=clock,
         worker=worker,
         on_outcome=metrics.webhook_delivery if metrics else None,
+        on_dead=dead_delivery_alerts(alerts) if alerts else None,
+        extra_secrets={OPERATOR: operator_secret.get_secret_value()} if operator_secret else None,
     )
+
+
+def alert_groups(settings: Settings, outbox: SqlDeliveryStore) -> AlertGroups:
+    """The operators' alert channels of this deployment (none when nothing is configured)."""
+    config = settings.alerts
+    channels: list[AlertChannel] = []
+    if config.webhook_url:
+        channels.append(WebhookChannel(outbox, config.webhook_url))
+    if config.email_to and config.smtp_host and config.email_from:
+        channels.append(EmailChannel(config))
+    return AlertGroups(channels, at_least={AlertKind.SHOP_SIGNATURE_FAILURES: config.signature_failures})
 
 
 async def run_dispatcher(settings: Settings) -> None:
@@ -404,7 +446,7 @@ async def run_dispatcher(settings: Settings) -> None:
     await check_webhook_settings(settings)
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
-    dispatcher = build_dispatcher(settings, engine)
+    dispatcher = build_dispatcher(settings, engine)  # the alerts of dead deliveries are `serve`'s
     try:
         await dispatcher.run_forever()
     finally:
@@ -422,7 +464,9 @@ async def bootstrap(
     metrics = Metrics()
     redis = shared_redis(settings, metrics)
     running = RunningOrders()  # counted by the service, consulted by every instance's coalescing gateway
-    instances = xentral_instances(settings, metrics, redis, xentral_transports, running)
+    deliveries = SqlDeliveryStore(engine)
+    alerts = alert_groups(settings, deliveries)
+    instances = xentral_instances(settings, metrics, redis, xentral_transports, running, alerts)
     attempts = SqlAttemptStore(engine)
     service = OrderService(
         routes=XentralRoutes([instance.route() for instance in instances.values()]),
@@ -444,6 +488,7 @@ async def bootstrap(
             max_requeues=settings.queue.max_requeues,
             backoff_cap_seconds=settings.queue.backoff_cap_seconds,
             grace_seconds=settings.shutdown_grace_seconds,
+            on_gave_up=lambda attempt, error: failed_order_alert(alerts, attempt, error.code),
         )
     reconciler = None
     if settings.reconciler.run_in_service:
@@ -454,6 +499,7 @@ async def bootstrap(
             batch_size=settings.reconciler.batch_size,
             poll_seconds=settings.reconciler.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
+            on_finding=finding_alerts(alerts, dt.timedelta(seconds=settings.reconciler.attention_seconds)),
         )
     return Container(
         queue_worker=queue_worker,
@@ -463,8 +509,13 @@ async def bootstrap(
         instances=instances,
         orders=service,
         attempts=attempts,
-        deliveries=SqlDeliveryStore(engine),
-        dispatcher=build_dispatcher(settings, engine, metrics=metrics) if settings.webhooks.run_in_service else None,
+        deliveries=deliveries,
+        dispatcher=(
+            build_dispatcher(settings, engine, metrics=metrics, alerts=alerts)
+            if settings.webhooks.run_in_service
+            else None
+        ),
+        alerts=alerts,
         metrics=metrics,
         redis=redis,
         journal=SqlOrderJournal(engine),

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from ..alerts import AlertKind
 from ..shops import CONNECTORS, Arrival, ArrivalMemory, ShopKind
 from ..shops.intake import ShopIntake, ShopRefused
 from .dependencies import container
@@ -58,6 +59,8 @@ async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONRes
         answer = await intake.receive(client, kind, Arrival.of(request.headers.items(), await request.body()))
     except ShopRefused as refused:
         services.metrics.shop_webhook(kind, refused.code)
+        if refused.code == "signature_invalid":
+            services.alerts.raise_alert(AlertKind.SHOP_SIGNATURE_FAILURES, f"{client}/{kind}", refused.detail)
         raise  # answered by the error handlers, as every refusal is
     services.metrics.shop_webhook(kind, answer.outcome)
     order = OrderStatusOut.from_attempt(answer.attempt) if answer.attempt is not None else None

@@ -11,6 +11,7 @@ One idea per module:
 - `keys`: the names the settings own, and refusing those they do not (with the closest name);
 - `policies`: the order flow's per-client policies from the settings;
 - `reconciling`: the reconciler's section and the rules it gives the order service;
+- `alerting`: the operators' alert channel;
 - `reference`: writes `docs/reference/settings.md` from the field descriptions.
 """
 
@@ -20,6 +21,7 @@ from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, To
 from ..orders.routing import DEFAULT_INSTANCE
 from ..shops.registry import ShopKind
 from ..webhooks.targets import TargetKind
+from .alerting import AlertSettings
 from .clients import ApiClient, ShopSettings, normalized_codes
 from .keys import CONFIG_FILE_ENV, RESERVED_ENV_PREFIX, describe_errors
 from .policies import order_policies
@@ -47,6 +49,7 @@ __all__ = [
     "INSTANCE_NAME",
     "NEVER_IMPORTED",
     "RESERVED_ENV_PREFIX",
+    "AlertSettings",
     "ApiClient",
     "CacheSettings",
     "ConsoleOperator",

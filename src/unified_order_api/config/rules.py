@@ -28,6 +28,7 @@ from .keys import describe_errors
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from .alerting import AlertSettings
     from .clients import ApiClient, ShopSettings
     from .sections import WebhookPolicy, XentralInstance
     from .settings import Settings
@@ -99,6 +100,19 @@ def claim_outlives_attempt(policy: WebhookPolicy) -> None:
     """A claimed delivery must stay claimed while its attempt runs, or a second dispatcher sends it again."""
     if policy.claim_seconds <= policy.timeout_seconds:
         raise ValueError("claim_seconds must be longer than timeout_seconds")
+
+
+def alert_channels_complete(alerts: AlertSettings) -> None:
+    """An alert webhook is signed like every webhook; an alert e-mail needs a server and a sender."""
+    if alerts.webhook_url and alerts.webhook_secret is None:
+        raise ValueError("alerts.webhook_url needs alerts.webhook_secret")
+    if alerts.webhook_secret is not None:
+        try:
+            check_secret(alerts.webhook_secret.get_secret_value())
+        except SigningError as error:
+            raise ValueError(f"alerts.webhook_secret {error}") from error
+    if alerts.email_to and not (alerts.smtp_host and alerts.email_from):
+        raise ValueError("alerts.email_to needs alerts.smtp_host and alerts.email_from")
 
 
 def client_idempotency(client: ApiClient) -> None:

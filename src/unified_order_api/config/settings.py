@@ -24,6 +24,7 @@ from pydantic_settings import (
 from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, TotalsPolicy
 from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
+from .alerting import AlertSettings
 from .clients import ApiClient, CodeMap
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
 from .reconciling import ReconcilerPolicy
@@ -136,6 +137,8 @@ class Settings(BaseSettings):
     """Where `/metrics` is served."""
     reconciler: ReconcilerPolicy = Field(default_factory=ReconcilerPolicy)
     """Synchronous orders nobody is finishing: looked up, finished or failed."""
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    """The operators' alert channel (webhook, e-mail)."""
 
     @field_validator("clients")
     @classmethod

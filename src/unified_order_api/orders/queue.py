@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 import structlog
 
@@ -56,7 +57,9 @@ class QueueWorker:
         backoff_cap_seconds: float = 900.0,
         grace_seconds: float = 20.0,
         clock: Clock = utc_now,
+        on_gave_up: Callable[[Attempt, OrderError], None] | None = None,
     ) -> None:
+        """`on_gave_up` hears of each order failed after its last requeue (alerts)."""
         self._service = service
         self._queue = queue
         self._attempts = attempts
@@ -67,6 +70,7 @@ class QueueWorker:
         self._backoff_cap = backoff_cap_seconds
         self._grace = grace_seconds
         self._clock = clock
+        self._on_gave_up = on_gave_up
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
 
     async def run_once(self, limit: int | None = None) -> int:
@@ -119,6 +123,8 @@ class QueueWorker:
         requeues = attempt.count(StepName.REQUEUED)
         if requeues >= self._max_requeues:
             await self._service.fail(attempt, error, callback_url)
+            if self._on_gave_up is not None:
+                self._on_gave_up(attempt, error)
             return
         delay = min(self._backoff_cap, max(error.retry_after or 0, 2.0 * 2**requeues))
         attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)

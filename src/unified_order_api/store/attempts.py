@@ -32,7 +32,8 @@ from ..orders.attempts import (
 )
 from .failures import translated
 from .grouped_inserts import GroupedAttemptInserts
-from .tables import customer_creations, order_attempts, webhook_deliveries
+from .outbox import enqueue
+from .tables import customer_creations, order_attempts
 
 _CLAIM_ROUNDS = 8
 """Tries of one claim whose key's row changed or vanished between insert and read (a concurrent claim or
@@ -47,7 +48,6 @@ _SAVE_PROGRESS = (
     .where(order_attempts.c.id == bindparam("fence_id"), order_attempts.c.owner == bindparam("fence_owner"))
     .values(version=order_attempts.c.version + 1)
 )
-_INSERT_DELIVERY = insert(webhook_deliveries)  # the outbox row of a completion, in its transaction
 _RUNNING_STATES = [state.value for state in AttemptState if state.in_progress]
 
 
@@ -238,7 +238,7 @@ class SqlAttemptStore:
         async with self._engine.begin() as connection:
             await self._save(connection, attempt, now)
             if webhook is not None:
-                await self._enqueue(connection, webhook, now)
+                await enqueue(connection, webhook, now)
 
     async def _save(self, connection: AsyncConnection, attempt: Attempt, now: dt.datetime) -> None:
         result = await connection.execute(
@@ -246,23 +246,6 @@ class SqlAttemptStore:
         )
         if result.rowcount != 1:
             raise LeaseLost(f"attempt {attempt.reference!r} was taken over by another worker")
-
-    async def _enqueue(self, connection: AsyncConnection, webhook: WebhookMessage, now: dt.datetime) -> None:
-        await connection.execute(
-            _INSERT_DELIVERY,
-            {
-                "event_id": webhook.event_id,
-                "client": webhook.client,
-                "url": webhook.url,
-                "event_type": webhook.event_type,
-                "payload": webhook.payload,
-                "state": "pending",
-                "attempt_count": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
 
     @translated
     async def find(self, client: str, reference: str) -> Attempt | None:

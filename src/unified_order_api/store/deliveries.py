@@ -16,8 +16,10 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..orders.attempts import WebhookMessage
 from ..webhooks.deliveries import Delivery, DeliveryAttempt, DeliveryState, Outcome
 from .failures import translated
+from .outbox import enqueue
 from .tables import webhook_attempts, webhook_deliveries
 
 _D = webhook_deliveries.c
@@ -57,6 +59,12 @@ class SqlDeliveryStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._skip_locked = engine.dialect.name == "postgresql"
+
+    @translated
+    async def add(self, message: WebhookMessage, now: dt.datetime) -> None:
+        """A message of no order's transaction (an operator alert), into the outbox on its own."""
+        async with self._engine.begin() as connection:
+            await enqueue(connection, message, now)
 
     @translated
     async def claim_due(self, *, worker: str, now: dt.datetime, until: dt.datetime, limit: int) -> list[Delivery]:

@@ -16,7 +16,7 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import httpx
 import structlog
@@ -49,14 +49,19 @@ class Dispatcher:
         clock: Clock = utc_now,
         worker: str | None = None,
         on_outcome: Callable[[str], None] | None = None,
+        on_dead: Callable[[Delivery], None] | None = None,
+        extra_secrets: Mapping[str, str] | None = None,
     ) -> None:
+        """`on_dead` hears of each delivery that gave up (alerts); `extra_secrets` sign the deliveries of
+        senders that are no API client (the operators' alerts), by the outbox's client name."""
         self._store = store
         self._on_outcome = on_outcome or (lambda _state: None)
+        self._on_dead = on_dead or (lambda _delivery: None)
         self._secrets = {
             client.name: client.webhook_secret.get_secret_value()
             for client in clients
             if client.webhook_secret is not None
-        }
+        } | dict(extra_secrets or {})
         self._policy = policy
         self._guard = guard
         self._http = http
@@ -109,6 +114,8 @@ class Dispatcher:
         outcome = self._outcome(delivery, attempt)
         kept = await self._store.record(delivery, worker=self.worker, outcome=outcome)
         self._on_outcome(outcome.state.value)  # delivered, pending (will retry) or dead
+        if outcome.state == DeliveryState.DEAD and kept:
+            self._on_dead(delivery)
         log.info(
             "webhooks.attempted",
             event_id=delivery.event_id,

@@ -1,0 +1,161 @@
+"""The operators' alert channel end to end: Xentral refusing the token raises one grouped alert, delivered
+as a Standard Webhooks message (verified with the `standardwebhooks` library) and as an e-mail to a local
+SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from standardwebhooks import Webhook
+
+from tests.shops.test_shops import shop_clients, shopify_rest_order, signed
+from tests.support.orders import order_body
+from tests.support.processes import free_port
+from tests.support.servers import running_service
+from tests.support.service import API_KEY, service_settings
+from tests.webhooks.receiver import Receiver
+from unified_order_api.config import ApiClient
+from xentral_sandbox.testing import SandboxHandle
+
+ALERT_SECRET = "whsec_" + base64.b64encode(b"operator-alerts-0123456789abcdef").decode()
+
+
+class Mailbox:
+    """aiosmtpd's handler: every message it is handed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+@pytest.fixture
+def alert_receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.stop()
+
+
+def test_xentral_refusing_the_token_is_one_alert_by_signed_webhook_and_by_mail(
+    sandbox: SandboxHandle, tmp_path: Path, alert_receiver: Receiver, mailbox: tuple[Mailbox, int]
+) -> None:
+    box, smtp_port = mailbox
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        xentral_token="revoked-token",
+        alerts={
+            "webhook_url": alert_receiver.url,
+            "webhook_secret": ALERT_SECRET,
+            "email_to": ["ops@example.com"],
+            "email_from": "orders@example.com",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "window_seconds": 1.0,
+        },
+        webhooks={"allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
+    )
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        for _ in range(3):
+            refused = api.post("/api/orders", json=order_body())
+            assert refused.status_code == 502 and refused.json()["code"] == "xentral_access_denied"
+        [request] = alert_receiver.wait_for(1, timeout=15)
+        deadline = time.monotonic() + 10
+        while not box.messages:
+            assert time.monotonic() < deadline, "no alert e-mail arrived"
+            time.sleep(0.05)
+        time.sleep(1.5)  # one more window: the three orders were one alert, not three
+    assert len(alert_receiver.received()) == 1 and len(box.messages) == 1
+
+    payload = Webhook(ALERT_SECRET).verify(request.body, request.headers)
+    assert payload["type"] == "alert.raised"
+    alert = payload["data"]
+    assert alert["kind"] == "xentral_access_denied" and alert["count"] >= 3
+    assert alert["subjects"] == ["default"] and "token" in alert["action"]
+    assert "revoked-token" not in json.dumps(payload)
+
+    [mail] = box.messages
+    assert mail["To"] == "ops@example.com" and mail["From"] == "orders@example.com"
+    assert "Xentral refused the service's token" in mail["Subject"]
+    text = mail.get_payload(decode=True).decode()
+    assert "What to do:" in text and "revoked-token" not in text
+
+
+def _alerts_to(receiver: Receiver, **more: Any) -> dict[str, Any]:
+    return {"webhook_url": receiver.url, "webhook_secret": ALERT_SECRET, "window_seconds": 0.5, **more}
+
+
+def _alert(request: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = Webhook(ALERT_SECRET).verify(request.body, request.headers)
+    return dict(payload["data"])
+
+
+def test_repeated_wrong_shop_signatures_are_alerted_once_they_repeat(
+    sandbox: SandboxHandle, tmp_path: Path, alert_receiver: Receiver
+) -> None:
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        clients=shop_clients(),
+        alerts=_alerts_to(alert_receiver, signature_failures=2),
+        webhooks={"allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
+    )
+    body = shopify_rest_order()
+    with running_service(settings) as url, httpx.Client(base_url=url) as client:
+        forged = signed("shopify", body, secret="not-the-secret")
+        assert client.post("/api/shops/shopify/shopify", content=body, headers=forged).status_code == 401
+        time.sleep(1.2)  # two windows: one wrong signature is not worth an alert
+        assert alert_receiver.received() == []
+        assert client.post("/api/shops/shopify/shopify", content=body, headers=forged).status_code == 401
+        [request] = alert_receiver.wait_for(1, timeout=15)
+    alert = _alert(request)
+    assert alert["kind"] == "shop_signature_failures" and alert["count"] == 2
+    assert alert["subjects"] == ["shopify/shopify"] and "secret" in alert["action"]
+
+
+def test_a_callback_that_gave_up_is_alerted_with_its_order(
+    sandbox: SandboxHandle, tmp_path: Path, alert_receiver: Receiver
+) -> None:
+    down = Receiver()
+    down.stop()  # the client's endpoint refuses every connection
+    shop = ApiClient(name="shop", api_key=API_KEY, webhook_url=down.url, webhook_secret=ALERT_SECRET)
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        clients=[shop],
+        alerts=_alerts_to(alert_receiver),
+        webhooks={
+            "allow_private_targets": ["loopback"],
+            "poll_interval_seconds": 0.05,
+            "schedule_seconds": [0.1],
+            "jitter": 0.0,
+        },
+    )
+    body = order_body()
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        assert api.post("/api/orders", json=body).status_code == 201
+        [request] = alert_receiver.wait_for(1, timeout=15)
+    alert = _alert(request)
+    assert alert["kind"] == "webhook_dead" and alert["subjects"] == [f"shop/{body['reference']}"]
+    assert "order.created to 127.0.0.1" in alert["details"][0] and "redeliver" in alert["action"]
