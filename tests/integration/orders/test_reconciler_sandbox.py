@@ -17,12 +17,12 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from tests.console.conftest import ADMIN_KEY, sign_in
+from tests.integration.console.conftest import ADMIN_KEY, sign_in
 from tests.support.orders import order_body, orders_with_reference
 from tests.support.processes import ServiceProcess, service_env
+from tests.support.receiver import Received, Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
-from tests.webhooks.receiver import Received, Receiver
 from unified_order_api.config import ApiClient, Settings
 from xentral_sandbox.testing import SandboxHandle
 

@@ -18,12 +18,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
-from tests.shops.test_shops import shop_clients, shopify_rest_order, signed
+from tests.integration.shops.test_shops import shop_clients, shopify_rest_order, signed
 from tests.support.orders import order_body
 from tests.support.processes import free_port
+from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
-from tests.webhooks.receiver import Receiver
 from unified_order_api.config import ApiClient
 from xentral_sandbox.testing import SandboxHandle
 
