@@ -12,6 +12,21 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+__all__ = [
+    "Attempt",
+    "AttemptState",
+    "Claim",
+    "ClaimKind",
+    "CreationClaim",
+    "LeaseLost",
+    "OrderReceipt",
+    "Step",
+    "StepName",
+    "StoreUnavailable",
+    "WebhookMessage",
+    "checkpoint",
+]
+
 
 class StepName(StrEnum):
     """The steps an attempt records; the flow reads some of them back (`importing`, `requeued`)."""

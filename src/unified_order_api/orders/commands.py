@@ -12,6 +12,16 @@ from typing import Any, Literal
 from .model import Address
 from .taxation import Prices, Taxation, VatCategory
 
+__all__ = [
+    "REFUSED_PAYMENT_STATUSES",
+    "AmountLine",
+    "CustomerDetails",
+    "ItemRequest",
+    "PaymentStatus",
+    "PlaceOrder",
+    "fingerprint_of",
+]
+
 # What shops really send (Shopify financial_status, WooCommerce/Shopware states); docs/concepts/money.md.
 PaymentStatus = Literal[
     "paid",

@@ -14,6 +14,26 @@ from typing import Literal
 from .taxation import Prices, Taxation, TaxRates, VatCategory
 from .totals import TotalsCheck
 
+__all__ = [
+    "Address",
+    "Customer",
+    "CustomerLookupField",
+    "LineTax",
+    "Money",
+    "NewCustomer",
+    "OrderCharge",
+    "OrderDiscount",
+    "OrderDraft",
+    "OrderLine",
+    "PaymentMethod",
+    "Product",
+    "Project",
+    "SalesChannel",
+    "SalesOrder",
+    "ShippingCost",
+    "ShippingMethod",
+]
+
 CustomerLookupField = Literal["number", "email"]
 # How an order may find its customer: by one of the fields, or by `address` (name, street, zip and city all equal).
 CustomerSearch = Literal["number", "email", "address"]
