@@ -13,22 +13,21 @@ from unified_order_api.readiness import Readiness
 from unified_order_api.redis_breaker import RedisBreaker, SharedRedis
 
 
-class Database:
+class Dependency:
+    """The database's write probe and a Xentral instance's read at once: each fails with `error` when given."""
+
     def __init__(self, error: BaseException | None = None) -> None:
         self.error = error
 
-    async def probe_write(self) -> None:
+    async def _answer(self) -> None:
         if self.error is not None:
             raise self.error
 
-
-class Xentral:
-    def __init__(self, error: Exception | None = None) -> None:
-        self.error = error
+    async def probe_write(self) -> None:
+        await self._answer()
 
     async def list_projects(self) -> Any:
-        if self.error is not None:
-            raise self.error
+        await self._answer()
         return []
 
 
@@ -39,7 +38,7 @@ class DownRedis:
 
 async def test_everything_answering_is_ready_with_each_instance_on_its_own() -> None:
     readiness = Readiness(
-        database=Database(), database_timeout_seconds=1, redis=None, xentral={"a": Xentral(), "b": Xentral()}
+        database=Dependency(), database_timeout_seconds=1, redis=None, xentral={"a": Dependency(), "b": Dependency()}
     )
     checks = await readiness.check()
     assert set(checks) == {"database", "xentral"}  # no Redis configured: not reported
@@ -51,16 +50,16 @@ async def test_a_failed_database_reports_only_the_kind_of_failure() -> None:
     cause = OSError("could not connect to db.internal:5432")
     error = StoreUnavailable("OSError: could not connect to db.internal:5432")
     error.__cause__ = cause
-    readiness = Readiness(database=Database(error), database_timeout_seconds=1, redis=None, xentral={})
+    readiness = Readiness(database=Dependency(error), database_timeout_seconds=1, redis=None, xentral={})
     assert (await readiness.check())["database"] == {"ok": False, "error": "OSError"}
 
 
 async def test_one_instance_down_is_that_instance_and_xentral_is_not_ready() -> None:
     readiness = Readiness(
-        database=Database(),
+        database=Dependency(),
         database_timeout_seconds=1,
         redis=None,
-        xentral={"up": Xentral(), "down": Xentral(RuntimeError("refused"))},
+        xentral={"up": Dependency(), "down": Dependency(RuntimeError("refused"))},
     )
     xentral = (await readiness.check())["xentral"]
     assert not xentral["ok"]
@@ -69,7 +68,7 @@ async def test_one_instance_down_is_that_instance_and_xentral_is_not_ready() -> 
 
 async def test_redis_down_is_degraded_with_its_fallback_not_its_address() -> None:
     redis = SharedRedis(DownRedis(), RedisBreaker(timeout_seconds=0.5))  # type: ignore[arg-type]
-    readiness = Readiness(database=Database(), database_timeout_seconds=1, redis=redis, xentral={})
+    readiness = Readiness(database=Dependency(), database_timeout_seconds=1, redis=redis, xentral={})
     check = (await readiness.check())["redis"]
     assert check["ok"] is False and check["degraded"] is True
     assert check["error"] == "ConnectionError" and "paced in this process" in check["fallback"]
