@@ -253,7 +253,8 @@ async def test_a_queued_order_that_keeps_failing_transiently_fails_after_the_las
 
 async def test_an_operators_retry_is_noted_before_the_order_is_placed_again(make: Any) -> None:
     h = await make()
-    h.gateway.fail("import", upstream.XentralValidationError(422, None, "import_sales_order", detail="bad"))
+    rejected = upstream.XentralValidationError(422, None, "import_sales_order", detail="bad")
+    h.gateway.fail("import", rejected, written=False)  # a rejected import creates nothing
     with pytest.raises(errors.XentralRejectedOrder):
         await h.service.place_order(command(), client="shop")
     failed = await h.store.find("shop", "R-1")
