@@ -19,6 +19,7 @@ __all__ = [
     "ItemRequest",
     "PaymentStatus",
     "PlaceOrder",
+    "TaxComponent",
     "fingerprint_of",
 ]
 

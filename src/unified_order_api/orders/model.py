@@ -17,7 +17,10 @@ from .totals import TotalsCheck
 __all__ = [
     "Address",
     "Customer",
+    "CustomerAddress",
+    "CustomerAddressKind",
     "CustomerLookupField",
+    "CustomerSearch",
     "LineTax",
     "Money",
     "NewCustomer",
@@ -32,6 +35,7 @@ __all__ = [
     "SalesOrder",
     "ShippingCost",
     "ShippingMethod",
+    "same_place",
 ]
 
 CustomerLookupField = Literal["number", "email"]
