@@ -209,6 +209,17 @@ def price_order(
     if command.discounts and settings.discount_product_id is None:
         problems.append(_unsupported("/discounts", "discount", "discount product", "DISCOUNT_PRODUCT_ID"))
 
+    redeemed = sum((redemption.amount for redemption in command.redeemed), Decimal(0))
+    if command.redeemed and (command.expected_total is None or redeemed > command.expected_total):
+        problems.append(
+            FieldProblem(
+                "/redeemed",
+                "redeemed_exceeds_total",
+                f"Gift cards and store credit of {redeemed} pay for an order of "
+                f"{command.expected_total if command.expected_total is not None else 'no stated total'}: send "
+                "`expected_total`, the order's full value before them",
+            )
+        )
     if unknown_prices and command.expected_total is not None:
         problems.extend(unknown_prices)
     totals = None if unknown_prices else compute_totals(charges, prices, taxation)
@@ -229,7 +240,10 @@ def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneyS
     if pricing.totals is None:
         return None
     totals = pricing.totals
-    check = TotalsCheck(totals.net, totals.tax, totals.gross, command.expected_total, None, settings.tolerance)
+    redeemed = sum((redemption.amount for redemption in command.redeemed), Decimal(0))
+    check = TotalsCheck(
+        totals.net, totals.tax, totals.gross, command.expected_total, None, settings.tolerance, redeemed
+    )
     if not check.within_tolerance and settings.on_mismatch == "refuse":
         assert command.expected_total is not None
         difference = totals.gross - command.expected_total

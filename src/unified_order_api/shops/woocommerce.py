@@ -3,7 +3,9 @@
 WooCommerce's line, shipping, fee and coupon amounts are always without tax, with their tax beside
 them (`total` / `total_tax`), whatever `prices_include_tax` says about how the shop displays prices;
 so the order is sent net. The unit price is the line's `subtotal` (before coupons) per unit, and
-coupons are sent as discounts: never folded into prices.
+coupons are sent as discounts: never folded into prices. Gift cards (WooCommerce Gift Cards'
+`gift_cards[]`) are payments: sent as `redeemed`, and the order's full value (its `total`, which is
+what is still due, plus the cards) as `expected_total`.
 
 Each line's rate is the one the shop declares: its `taxes[]` name rate ids, and the order's
 `tax_lines[]` give each id its `rate_percent` (REST API v3). Only where no rate is declared is it
@@ -110,7 +112,8 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         "shipping_costs": _shipping_costs(order, rates, origins),
         "fees": [],
         "discounts": [],
-        "expected_total": order.get("total"),
+        "expected_total": _full_value(order),
+        "redeemed": _gift_cards(order),
         "external_order_id": str(order["id"]) if order.get("id") is not None else None,
         "payment_status": "paid" if order.get("date_paid") or order.get("date_paid_gmt") else "pending",
     }
@@ -159,6 +162,28 @@ def _shipping_costs(
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
         lines.append({"name": name, "amount": str(value), **_tax(line, rates, tax, value)})
     return lines
+
+
+def _gift_cards(order: dict[str, Any]) -> list[dict[str, str]]:
+    """The gift cards redeemed on the order (WooCommerce Gift Cards adds `gift_cards[]`: code, amount)."""
+    cards = []
+    for card in native.entries(order, "gift_cards"):
+        amount = native.amount(card.get("amount"))
+        if amount:
+            found = {"kind": "gift_card", "amount": str(amount)}
+            if card.get("code"):
+                found["code"] = str(card["code"])[:64]
+            cards.append(found)
+    return cards
+
+
+def _full_value(order: dict[str, Any]) -> str | None:
+    """The order's full value: WooCommerce Gift Cards takes the cards off `total`, what is still due."""
+    total = native.amount(order.get("total"))
+    if total is None:
+        return None
+    redeemed = sum((native.amount(card["amount"]) or Decimal(0) for card in _gift_cards(order)), Decimal(0))
+    return str(total + redeemed) if redeemed else str(order.get("total"))
 
 
 def _declared_rates(order: dict[str, Any]) -> dict[str, Decimal]:

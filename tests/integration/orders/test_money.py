@@ -304,3 +304,33 @@ def test_a_cent_xentral_rounds_otherwise_is_flagged_never_called_a_match(
     for said in (status["order"]["totals"], payload["totals"]):
         assert said["matches"] is False and said["xentral"] != said["gross"]
     assert status["warnings"] == payload["warnings"] == answer["warnings"]
+
+
+def test_gift_cards_pay_for_an_order_booked_at_its_full_value(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    """Two gift cards pay 24.00 of a 28.00 order: Xentral books 28.00, and the comment, the answer and
+    the order's status say what was paid how (a card's code only by its last four characters)."""
+    body = order_body(
+        prices="net",
+        items=[{"sku": "ART-001", "quantity": 1, "price": "23.53", "tax_rate": 19}],
+        expected_total="28.00",
+        payment="paypal",
+        redeemed=[
+            {"kind": "gift_card", "code": "GC-7Q2M-AAAA-1111", "amount": "12.00"},
+            {"kind": "gift_card", "code": "GC-9R4N-BBBB-2222", "amount": "12.00"},
+        ],
+    )
+    created = money_api.post("/api/orders", json=body)
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert (answer["totals"]["gross"], answer["totals"]["matches"]) == ("28.00", True)
+    assert (answer["totals"]["redeemed"], answer["totals"]["due"]) == ("24.00", "4.00")
+    assert xentral_total(sandbox, answer["order_id"]) == Decimal("28.00")
+    [booked] = orders_with_reference(sandbox, body["reference"])
+    assert "Paid with: gift card ****1111 12.00; gift card ****2222 12.00; rest 4.00 by paypal" in booked["comment"]
+    assert "AAAA-1111" not in booked["comment"]
+    status = money_api.get(f"/api/orders/{answer['reference']}").json()
+    assert status["order"]["totals"]["redeemed"] == "24.00"
+    over = money_api.post(
+        "/api/orders", json={**body, "reference": body["reference"] + "-X", "expected_total": "20.00"}
+    )
+    assert over.status_code == 422 and [e["code"] for e in over.json()["errors"]] == ["redeemed_exceeds_total"]

@@ -1,4 +1,5 @@
-"""Tax as the shop charged it: stated amounts, several components, declared rates, sales tax (pure)."""
+"""Tax as the shop charged it (stated amounts, several components, declared rates, sales tax) and
+payments other than money (pure)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from unified_order_api.api.schemas import OrderRequest
-from unified_order_api.orders.commands import AmountLine, CustomerDetails, ItemRequest, PlaceOrder, TaxComponent
+from unified_order_api.orders.commands import (
+    AmountLine,
+    CustomerDetails,
+    ItemRequest,
+    PlaceOrder,
+    Redemption,
+    TaxComponent,
+)
+from unified_order_api.orders.drafting import paid_how
 from unified_order_api.orders.model import Address, LineTax
 from unified_order_api.orders.pricing import check_expected_total
 from unified_order_api.orders.totals import vat_by_rate
@@ -172,3 +181,21 @@ def test_the_request_carries_amounts_and_components_through_the_queue() -> None:
     assert restored == command_ and restored.fingerprint() == command_.fingerprint()
     without = dict(body, shipping_costs=[{"name": "Ground", "amount": "9.99"}])
     assert OrderRequest.model_validate(without).to_command().fingerprint() != command_.fingerprint()
+
+
+def test_gift_cards_beyond_the_orders_value_or_without_it_are_refused() -> None:
+    card = (Redemption("gift_card", D("30.00"), "****1111"),)
+    for expected in (D("20.00"), None):
+        _, problems = price(command(redeemed=card, expected_total=expected))
+        assert [(p.pointer, p.code) for p in problems] == [("/redeemed", "redeemed_exceeds_total")]
+    _, problems = price(command(redeemed=(Redemption("store_credit", D("20.00")),), expected_total=D("20.00")))
+    assert problems == []
+
+
+def test_the_comment_says_what_was_paid_how() -> None:
+    order = command(
+        payment="paypal",
+        expected_total=D("28.00"),
+        redeemed=(Redemption("gift_card", D("24.00"), "****1111"), Redemption("store_credit", D("1.00"))),
+    )
+    assert paid_how(order) == "Paid with: gift card ****1111 24.00; store credit 1.00; rest 3.00 by paypal"
