@@ -433,7 +433,12 @@ class CustomerOut(BaseModel):
 
 
 class TotalsOut(BaseModel):
-    """The order's money as we computed it before the import, next to what the buyer paid and what Xentral booked."""
+    """The order's money as we computed it before the import, next to what the buyer paid and what Xentral booked.
+
+    An order paid partly with gift cards or store credit also has `redeemed` (paid with them) and `due`
+    (the rest, paid by the order's payment method), as decimal strings; other orders have neither key."""
+
+    model_config = ConfigDict(extra="allow")
 
     net: Decimal = Field(examples=["54.72"])
     tax: Decimal = Field(examples=["0.00"])
@@ -445,10 +450,6 @@ class TotalsOut(BaseModel):
         description="True only when expected and Xentral's total equal ours to the cent; any difference is "
         "false, with a warning",
     )
-    redeemed: Decimal | None = Field(
-        default=None, description="Paid with gift cards and store credit (`redeemed`), when any"
-    )
-    due: Decimal | None = Field(default=None, description="The rest, paid by the order's payment method")
 
 
 class OrderOut(BaseModel):
