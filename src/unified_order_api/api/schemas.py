@@ -20,6 +20,7 @@ from ..orders.commands import (
     TaxComponent,
 )
 from ..orders.errors import FieldProblem
+from ..orders.holds import HELD_REASONS, HeldReason
 from ..orders.model import Address
 
 MAX_ITEMS = 250
@@ -465,6 +466,14 @@ class OrderOut(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="e.g. a total that differs from the expected or Xentral's total"
     )
+    held_reasons: list[HeldReason] | None = Field(
+        default=None,
+        description=(
+            "Why Xentral holds the order instead of shipping it (its red traffic lights, read back); empty when "
+            "all are green, null when Xentral's answer showed no lights. "
+            + "; ".join(f"`{name}`: {meaning}" for name, meaning in HELD_REASONS.items())
+        ),
+    )
 
     @classmethod
     def from_receipt(cls, receipt: OrderReceipt) -> OrderOut:
@@ -479,7 +488,15 @@ class OrderOut(BaseModel):
             outcome=receipt.outcome,
             totals=TotalsOut.model_validate(receipt.totals) if receipt.totals else None,
             warnings=list(receipt.warnings),
+            held_reasons=_held_reasons(receipt.held_reasons),
         )
+
+
+def _held_reasons(stored: list[str] | None) -> list[HeldReason] | None:
+    """A stored receipt's reasons; one this version does not know (written by a newer one) is left out."""
+    if stored is None:
+        return None
+    return [reason for reason in HELD_REASONS if reason in stored]
 
 
 class StepOut(BaseModel):

@@ -93,6 +93,8 @@ class OrderReceipt:
     # {net, tax, gross, expected, xentral, matches} as strings/bool (orders.totals.TotalsCheck.to_json)
     totals: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    # What holds the order in Xentral (orders/holds.py), as read back; None: not read (no lights shown).
+    held_reasons: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +108,7 @@ class OrderReceipt:
             "outcome": self.outcome,
             "totals": self.totals,
             "warnings": list(self.warnings),
+            "held_reasons": None if self.held_reasons is None else list(self.held_reasons),
         }
 
     @classmethod

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from .holds import HeldReason
 from .taxation import Prices, Taxation, TaxRates, VatCategory
 from .totals import TotalsCheck
 
@@ -244,7 +245,8 @@ class OrderDraft:
 @dataclass(frozen=True, slots=True)
 class SalesOrder:
     """A Xentral sales order as read back; `total` (gross) and `net_sales` as Xentral computed them,
-    None when the answer carried none."""
+    None when the answer carried none. `held_reasons`: what holds it in Xentral (its red traffic
+    lights, orders/holds.py), empty when all are green, None when the answer carried no lights (the view)."""
 
     id: str
     document_number: str | None
@@ -254,3 +256,4 @@ class SalesOrder:
     customer_number: str | None = None
     total: Decimal | None = None
     net_sales: Decimal | None = None
+    held_reasons: tuple[HeldReason, ...] | None = None

@@ -36,7 +36,7 @@ from .errors import (
     XentralSideError,
 )
 from .flows import InstanceFlow, instance_flows
-from .importing import RepeatRefused
+from .importing import RepeatRefused, held_reasons
 from .model import OrderDraft, SalesOrder
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
@@ -348,6 +348,7 @@ class OrderService:
             outcome="created",
             totals=totals.to_json() if totals is not None else None,
             warnings=totals.warnings() if totals is not None else [],
+            held_reasons=held_reasons(order),
         )
         await self._finish(attempt, receipt, callback_url)
         return receipt

@@ -104,6 +104,7 @@ def test_created_order_yields_one_signed_callback(sandbox: SandboxHandle, tmp_pa
     assert data["reference"] == order["reference"]
     assert data["order_id"] == order["order_id"]
     assert data["order_number"] == order["order_number"]
+    assert data["held_reasons"] == order["held_reasons"] == []  # every light green (orders/holds.py)
     customer = order["customer"]
     assert isinstance(customer, dict)
     assert (data["customer_id"], data["customer_number"], data["customer_created"]) == (
