@@ -23,7 +23,7 @@ HeldReason = Literal[
     "customer_check_failed",
 ]
 
-# What each reason means, for the API schema and docs/api.md.
+# What each reason means, for the API schema (docs/webhooks.md lists them for the callback).
 HELD_REASONS: dict[HeldReason, str] = {
     "out_of_stock": "not every stock item is in stock for the ordered quantity",
     "awaiting_prepayment": "paid by prepayment; Xentral holds it until the payment is matched",
