@@ -19,6 +19,8 @@ __all__ = [
     "ItemRequest",
     "PaymentStatus",
     "PlaceOrder",
+    "Redemption",
+    "RedemptionKind",
     "TaxComponent",
     "fingerprint_of",
 ]

@@ -171,7 +171,8 @@ def price_order(
         charges.append(
             Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
         )
-    if shipping_lines and settings.shipping_cost_product_id is None:
+    # A 0.00 line (free shipping, a free-shipping coupon) books nothing: it needs no product of its own.
+    if _priced(shipping_lines) and settings.shipping_cost_product_id is None:
         problems.append(
             _unsupported(shipping_pointer, "shipping cost", "shipping cost product", "SHIPPING_COST_PRODUCT_ID")
         )
@@ -192,7 +193,7 @@ def price_order(
                 )
             )
         charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated))
-    if command.fees and settings.fee_product_id is None:
+    if _priced(command.fees) and settings.fee_product_id is None:
         problems.append(_unsupported("/fees", "fee", "fee product", "FEE_PRODUCT_ID"))
 
     discounts: list[OrderDiscount] = []
@@ -206,7 +207,7 @@ def price_order(
         charges.append(
             Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
         )
-    if command.discounts and settings.discount_product_id is None:
+    if _priced(command.discounts) and settings.discount_product_id is None:
         problems.append(_unsupported("/discounts", "discount", "discount product", "DISCOUNT_PRODUCT_ID"))
 
     redeemed = sum((redemption.amount for redemption in command.redeemed), Decimal(0))
@@ -286,6 +287,10 @@ def _unit_amount(line: OrderLine, product: Product | None, prices: Prices, curre
     if master is None or master.currency.upper() != currency.upper():
         return None
     return master.amount
+
+
+def _priced(lines: Sequence[AmountLine]) -> bool:
+    return any(line.amount for line in lines)
 
 
 def _unsupported(pointer: str, what: str, product: str, setting: str) -> FieldProblem:

@@ -17,10 +17,10 @@ from unified_order_api.orders.commands import (
 )
 from unified_order_api.orders.drafting import paid_how
 from unified_order_api.orders.model import Address, LineTax
-from unified_order_api.orders.pricing import check_expected_total
+from unified_order_api.orders.pricing import MoneySettings, check_expected_total, price_order
 from unified_order_api.orders.totals import vat_by_rate
 
-from .test_totals import SETTINGS, command, price, products
+from .test_totals import SETTINGS, command, lines_for, price, products
 
 D = Decimal
 US = Address(name="Ann", street="1 Main St", zip="94103", city="San Francisco", country="US", state="CA")
@@ -199,3 +199,26 @@ def test_the_comment_says_what_was_paid_how() -> None:
         redeemed=(Redemption("gift_card", D("24.00"), "****1111"), Redemption("store_credit", D("1.00"))),
     )
     assert paid_how(order) == "Paid with: gift card ****1111 24.00; store credit 1.00; rest 3.00 by paypal"
+
+
+def test_free_shipping_and_a_zero_coupon_need_no_product_of_their_own() -> None:
+    bare = MoneySettings("DE", "gross", D("0.01"), "refuse")
+    order = command(
+        shipping_costs=(AmountLine("Free shipping", D("0.00")),),
+        discounts=(AmountLine("FREESHIP", D("0.00")),),
+        expected_total=D("20.00"),
+    )
+    pricing, problems = price_order(order, lines_for(order), products("standard"), None, "EUR", bare)
+    assert problems == [] and pricing.shipping_costs == () and pricing.discounts == ()
+    assert pricing.totals is not None and pricing.totals.gross == D("20.00")
+    # Anything to book still needs its product.
+    order = command(shipping_costs=(AmountLine("DHL", D("4.90")),))
+    _, problems = price_order(order, lines_for(order), products("standard"), None, "EUR", bare)
+    assert [p.code for p in problems] == ["shipping_cost_unsupported"]
+
+
+def test_a_fully_discounted_line_keeps_its_rate() -> None:
+    order = command(items=(ItemRequest("A", D(1), D("10.00"), discount_percent=D(100), tax_amount=D("0.00")),))
+    pricing, problems = price(order, products("reduced"))
+    assert problems == [] and pricing.lines[0].tax == LineTax("reduced", None, D(7))
+    assert pricing.totals is not None and pricing.totals.gross == D("0.00")
