@@ -107,6 +107,7 @@ def price_order(
     context = LineTaxes(rates, prices, taxation, taxed_at_home(taxation, billing_country, settings.home_country))
     charges: list[Charge] = []
     unknown_prices: list[FieldProblem] = []
+    unpriced_discount = False
 
     items: list[OrderLine] = []
     for index, (item, line) in enumerate(zip(command.items, lines, strict=True)):
@@ -120,8 +121,18 @@ def price_order(
         )
         default = category_of_tax_class(product.tax_class if product else None)
         tax, stated = context.line_tax(item, default, amount, pointer, problems)
-        items.append(_with(line, tax, item.discount_percent))
-        if unit is None:
+        items.append(_with(line, tax, item.discount_percent, None if unit is None else Money(unit, currency)))
+        if unit is None and item.discount_percent:
+            unpriced_discount = True
+            problems.append(
+                FieldProblem(
+                    f"{pointer}/price",
+                    "price_unknown",
+                    f"Item {item.sku} has a discount but no price in the request and no {prices} master price in "
+                    f"{currency} in Xentral; a discount is sent as the discounted price, so send `price`",
+                )
+            )
+        elif unit is None:
             unknown_prices.append(
                 FieldProblem(
                     f"{pointer}/price",
@@ -130,6 +141,7 @@ def price_order(
                     "Xentral, so the order's total cannot be checked; send `price`",
                 )
             )
+        if unit is None:
             continue
         charges.append(
             Charge(
@@ -223,7 +235,7 @@ def price_order(
         )
     if unknown_prices and command.expected_total is not None:
         problems.extend(unknown_prices)
-    totals = None if unknown_prices else compute_totals(charges, prices, taxation)
+    totals = None if unknown_prices or unpriced_discount else compute_totals(charges, prices, taxation)
     pricing = Pricing(
         prices=prices,
         taxation=taxation,
@@ -263,12 +275,14 @@ def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneyS
     return check
 
 
-def _with(line: OrderLine, tax: LineTax, discount_percent: Decimal | None) -> OrderLine:
+def _with(line: OrderLine, tax: LineTax, discount_percent: Decimal | None, unit: Money | None) -> OrderLine:
+    """The line as drafted; a discounted line keeps its unit price (the master price when the request had
+    none), since Xentral is sent the discounted price, never `positions[].discount`."""
     return OrderLine(
         product_id=line.product_id,
         sku=line.sku,
         quantity=line.quantity,
-        unit_price=line.unit_price,
+        unit_price=unit if discount_percent and line.unit_price is None else line.unit_price,
         name=line.name,
         line_id=line.line_id,
         tax=tax,

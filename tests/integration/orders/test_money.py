@@ -21,6 +21,7 @@ from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
 from unified_order_api.config import ApiClient, Settings
+from xentral_sandbox.readings import DiscountScale, Readings
 from xentral_sandbox.testing import SandboxHandle
 
 FLAG_KEY = "flag-key-0123456789"
@@ -199,7 +200,28 @@ def test_the_documented_money_example_goes_through(money_api: httpx.Client, sand
     assert xentral_total(sandbox, response.json()["order_id"]) == Decimal(MONEY_EXAMPLE["expected_total"])
     [booked] = orders_with_reference(sandbox, MONEY_EXAMPLE["reference"])
     assert [p["product"]["number"] for p in booked["positions"]] == ["ART-001", "BOOK-001", "FEE-001"]
-    assert booked["positions"][0]["discount"] == 0.1
+    # The 10 % off 16.80 is stated as the price, never as the contested `discount`.
+    assert (booked["positions"][0]["discount"], booked["positions"][0]["price"]["amount"]) == (0, "15.12")
+
+
+@pytest.mark.parametrize("scale", ["fraction", "percent"])
+def test_a_discount_books_the_same_total_under_either_discount_scale(
+    scale: DiscountScale, money_api: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    """19.99 less 15 % twice and a 7.5 % line at the reduced rate: the same booked total either way."""
+    sandbox.state.readings = Readings(discount_scale=scale)
+    body = order_body(
+        items=[
+            {"sku": "ART-001", "quantity": 2, "price": "19.99", "tax_rate": 19, "discount_percent": 15},
+            {"sku": "BOOK-001", "quantity": 3, "price": "12.34", "tax_rate": 7, "discount_percent": "7.5"},
+        ],
+        expected_total="68.22",
+    )
+    response = money_api.post("/api/orders", json=body)
+    assert response.status_code == 201, response.text
+    assert xentral_total(sandbox, response.json()["order_id"]) == Decimal("68.22")
+    [booked] = orders_with_reference(sandbox, body["reference"])
+    assert [p["discount"] for p in booked["positions"]] == [0, 0]
 
 
 @pytest.mark.parametrize("status", ["voided", "cancelled"])
