@@ -51,19 +51,13 @@ def test_line_tax_is_a_category_or_a_percent_rate_never_both() -> None:
 
 def _discounted(price: str, percent: str) -> OrderLine:
     unit = Money(Decimal(price), "EUR")
-    return OrderLine(product_id="241", sku="S", quantity=Decimal(2), unit_price=unit, discount_percent=Decimal(percent))
+    return OrderLine(
+        product_id="241", sku="S", quantity=Decimal(2), unit_price=unit, tax=NORMAL, discount_percent=Decimal(percent)
+    )
 
 
 def test_a_discount_is_sent_as_the_discounted_unit_price_never_as_discount() -> None:
-    line = OrderLine(
-        product_id="241",
-        sku="S",
-        quantity=Decimal(2),
-        unit_price=Money(Decimal("16.80"), "EUR"),
-        tax=NORMAL,
-        discount_percent=Decimal(10),
-    )
-    [position] = build_import_payload(_draft(lines=(line,)))["positions"]
+    [position] = build_import_payload(_draft(lines=(_discounted("16.80", "10"),)))["positions"]
     assert position == {
         "product": {"id": "241"},
         "quantity": 2,
