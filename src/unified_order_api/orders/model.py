@@ -171,11 +171,14 @@ class LineTax:
 
 @dataclass(frozen=True, slots=True)
 class SalesChannel:
-    """Where an order came from in Xentral's eyes (an external reference target: a shop, a marketplace)."""
+    """Where an order came from in Xentral's eyes (a shop, a marketplace): its platform (`module`, e.g.
+    `shopware6`) and the project its orders go to."""
 
     id: str
     name: str
     active: bool = True
+    module: str = ""
+    project_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

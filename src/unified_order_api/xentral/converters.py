@@ -26,10 +26,10 @@ from ..orders.taxation import TaxRates
 from .wire import (
     CustomerAddressItem,
     CustomerItem,
-    ExternalReferenceTarget,
     PaymentMethodItem,
     ProductItem,
     ProjectItem,
+    SalesChannelItem,
     SalesOrderItem,
     SalesOrderView,
     ShippingMethodItem,
@@ -158,9 +158,15 @@ def to_project(item: ProjectItem) -> Project:
     )
 
 
-def to_sales_channel(item: ExternalReferenceTarget) -> SalesChannel:
-    """An external reference target (docs/xentral.md#mapping-lists); only an explicit `isActive: false` is inactive."""
-    return SalesChannel(id=item.id, name=item.name or "", active=item.is_active is not False)
+def to_sales_channel(item: SalesChannelItem) -> SalesChannel:
+    """A v2 sales channel (docs/xentral.md#mapping-lists); only an explicit `active: false` is inactive."""
+    return SalesChannel(
+        id=item.id,
+        name=item.name or "",
+        active=item.active is not False,
+        module=item.module_name or "",
+        project_id=item.project.id if item.project is not None else None,
+    )
 
 
 def _money(money: WireMoney | None) -> Money | None:

@@ -242,6 +242,17 @@ class ExternalReferenceTarget(_Wire):
     is_active: bool | None = None
 
 
+class SalesChannelItem(_Wire):
+    """One item of `GET /api/v2/salesChannels`: a shop or marketplace connected to Xentral, with its
+    platform (`moduleName`, e.g. `shopware6`) and the project its orders go to."""
+
+    id: str
+    name: str | None = None
+    module_name: str | None = None
+    project: WireRef | None = None
+    active: bool | None = None
+
+
 # --- request bodies --------------------------------------------------------------------
 
 
