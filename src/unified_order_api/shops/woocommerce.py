@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.totals import cents
 from . import native
 from .arrivals import Arrival
 from .connector import ShopConnector, ShopRules, Signature, Topics
@@ -123,7 +124,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
         body[kind].append({"name": name, "amount": str(abs(value)), **_tax(fee, rates, abs(tax), abs(value))})
-    for index, coupon in enumerate(native.entries(order, "coupon_lines")):
+    coupons = native.entries(order, "coupon_lines")
+    by_rate = _coupons_by_rate(order, rates, coupons)
+    for index, coupon in enumerate(coupons if by_rate is None else []):
         value, tax = (
             native.amount(coupon.get("discount")) or Decimal(0),
             native.amount(coupon.get("discount_tax")) or Decimal(0),
@@ -132,6 +135,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         body["discounts"].append(
             {"name": str(coupon.get("code") or "Coupon"), "amount": str(value), **_tax({}, rates, tax, value)}
         )
+    for discount in by_rate or []:
+        origins[f"/discounts/{len(body['discounts'])}"] = "/coupon_lines"
+        body["discounts"].append(discount)
     shipping_address = _address(order.get("shipping"))
     if shipping_address is not None:
         body["shipping_address"] = shipping_address
@@ -184,6 +190,49 @@ def _full_value(order: dict[str, Any]) -> str | None:
         return None
     redeemed = sum((native.amount(card["amount"]) or Decimal(0) for card in _gift_cards(order)), Decimal(0))
     return str(total + redeemed) if redeemed else str(order.get("total"))
+
+
+def _coupons_by_rate(
+    order: dict[str, Any], rates: Mapping[str, Decimal], coupons: list[dict[str, Any]]
+) -> list[dict[str, str]] | None:
+    """The coupons as discounts at the rates of the lines they reduced, from what they took off each line
+    (`subtotal` - `total`, and its tax) — when the lines declare their rates and account for the coupons
+    to the cent; else None. A coupon over lines at 19 % and 7 % is two discounts, so the VAT per rate is
+    the shop's. Each line's part is a difference of two rounded taxes, a cent off its rate at most; the
+    parts of one rate go as one discount while their sum stays within that cent, else one per line."""
+    if not coupons:
+        return None
+    parts: dict[Decimal, list[tuple[str, Decimal, Decimal]]] = {}
+    for line in native.entries(order, "line_items"):
+        ids = [str(entry.get("id")) for entry in native.entries(line, "taxes")]
+        amounts = [native.amount(line.get(key)) for key in ("subtotal", "total", "subtotal_tax", "total_tax")]
+        if not ids or any(rate_id not in rates for rate_id in ids) or any(a is None for a in amounts):
+            return None
+        subtotal, total, subtotal_tax, total_tax = (a or Decimal(0) for a in amounts)
+        if subtotal != total or subtotal_tax != total_tax:
+            rate = sum((rates[rate_id] for rate_id in ids), Decimal(0))
+            label = html.unescape(str(line.get("name") or "")).strip() or str(line.get("id"))
+            parts.setdefault(rate, []).append((label, subtotal - total, subtotal_tax - total_tax))
+    discount = sum((native.amount(c.get("discount")) or Decimal(0) for c in coupons), Decimal(0))
+    if sum((value for shares in parts.values() for _, value, _ in shares), Decimal(0)) != discount:
+        return None
+    name = "+".join(str(c.get("code") or "Coupon") for c in coupons)[:120]
+    found = []
+    for rate, shares in sorted(parts.items()):
+        value = sum((share for _, share, _ in shares), Decimal(0))
+        tax = sum((share_tax for _, _, share_tax in shares), Decimal(0))
+        together = abs(cents(value * rate / 100) - tax) <= native.CENT
+        rated = f"{name} ({native.decimal_text(rate)} %)" if len(parts) > 1 else name
+        for label, share, share_tax in [(rated, value, tax)] if together else shares:
+            found.append(
+                {
+                    "name": label if together else f"{name} ({label})"[:200],
+                    "amount": str(share),
+                    "tax_rate": native.decimal_text(rate),
+                    "tax_amount": str(share_tax),
+                }
+            )
+    return found
 
 
 def _declared_rates(order: dict[str, Any]) -> dict[str, Decimal]:

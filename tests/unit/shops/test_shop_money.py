@@ -44,10 +44,15 @@ def priced(body: dict[str, Any]) -> tuple[Pricing, TotalsCheck]:
     return pricing, check
 
 
-def woo(name: str) -> dict[str, Any]:
-    result = woocommerce.translate(fixture(name), ShopSettings(kind="woocommerce", secret="s"))
+def woocommerce_settings(order: dict[str, Any]) -> dict[str, Any]:
+    """A WooCommerce order's request, as the connector translates it."""
+    result = woocommerce.translate(order, ShopSettings(kind="woocommerce", secret="s"))
     assert isinstance(result, Translated), result
     return result.body
+
+
+def woo(name: str) -> dict[str, Any]:
+    return woocommerce_settings(fixture(name))
 
 
 def test_woocommerce_a_line_a_coupon_consumed_keeps_its_declared_rate() -> None:
