@@ -10,7 +10,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from unified_order_api.config import ShopSettings
 from unified_order_api.orders.totals import Charge, compute_totals, vat_by_rate
+from unified_order_api.shops import Translated, shopify
 
 from .test_shop_money import priced, woocommerce_settings
 
@@ -114,3 +116,69 @@ def test_woocommerce_rounding_per_line(
     for ours_line, booked_line in zip(pricing.totals.lines, booked.lines, strict=True):
         allowed = CENT if ours_line.kind == "discount" else D(0)
         assert abs(ours_line.tax - booked_line.tax) <= allowed, ours_line
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=5),
+            st.integers(min_value=0, max_value=20_000),
+            st.sampled_from([D(6), D("6.25"), D(7), D("8.875")]),  # a state rate
+            st.sampled_from([D(0), D("1.15"), D("1.65"), D("2.5")]),  # a city rate
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    shipping=st.tuples(st.integers(min_value=0, max_value=2_000), st.sampled_from([D(0), D("1.65")])),
+)
+def test_shopify_rounding_per_tax_line(
+    lines: list[tuple[int, int, Decimal, Decimal]], shipping: tuple[int, Decimal]
+) -> None:
+    """Shopify rounds every tax line of a line apart (Admin REST Order resource: `tax_lines[]` per line
+    item and shipping line, each with its `rate` and `price`); the order's tax is their sum."""
+
+    def taxed(amount: Decimal, rates: list[tuple[str, Decimal]]) -> list[dict[str, Any]]:
+        return [
+            {"title": title, "rate": float(rate / 100), "price": str(cents(amount * rate / 100))}
+            for title, rate in rates
+            if rate
+        ]
+
+    line_items, total_tax, total = [], D(0), D(0)
+    for index, (quantity, unit_cents, state, city) in enumerate(lines):
+        price = D(unit_cents) / 100
+        taxes = taxed(price * quantity, [("State", state), ("City", city)])
+        line_items.append(
+            {"id": index + 1, "sku": f"SKU-{index}", "name": f"Line {index}", "quantity": quantity}
+            | {"price": str(price), "tax_lines": taxes, "discount_allocations": []}
+        )
+        line_tax = sum((D(t["price"]) for t in taxes), D(0))
+        total_tax += line_tax
+        total += price * quantity + line_tax
+    shipping_price = D(shipping[0]) / 100
+    shipping_taxes = taxed(shipping_price, [("State", D(6)), ("City", shipping[1])])
+    total_tax += sum((D(t["price"]) for t in shipping_taxes), D(0))
+    total += shipping_price + sum((D(t["price"]) for t in shipping_taxes), D(0))
+    address = {"name": "Ann Lee", "first_name": "Ann", "last_name": "Lee", "address1": "1 Main St", "city": "Chicago"}
+    address |= {"zip": "60601", "country_code": "US", "province_code": "IL"}
+    order = {
+        "id": 1,
+        "name": "#1",
+        "email": "ann@example.com",
+        "currency": "USD",
+        "financial_status": "paid",
+        "taxes_included": False,
+        "billing_address": address,
+        "shipping_address": address,
+        "line_items": line_items,
+        "shipping_lines": [{"title": "Ground", "price": str(shipping_price), "tax_lines": shipping_taxes}],
+        "total_discounts": "0.00",
+        "total_tax": str(total_tax),
+        "total_price": str(total),
+    }
+    result = shopify.translate(order, ShopSettings(kind="shopify", secret="s"))
+    assert isinstance(result, Translated), result
+    pricing, check = priced(result.body)
+    assert check.gross == total and check.matches is True
+    assert pricing.totals is not None and pricing.totals.tax == total_tax
