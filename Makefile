@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test test-fast lint serve sandbox bench settings-doc clean constraints production-smoke
+.PHONY: run test test-fast lint serve sandbox bench settings-doc clean constraints production-smoke container-smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ constraints: $(STAMP)
 # A clean environment from constraints.txt without the development extras: check-config, serve, one order, SIGTERM.
 production-smoke:
 	bash .ci/production-smoke
+
+# The container image from deploy/container/Containerfile, built with podman on a local Debian base, then run once.
+container-smoke: $(STAMP)
+	bash .ci/container-smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -476,7 +476,7 @@ async def _durable_writes(orders: int, rng: random.Random) -> None:
     from unified_order_api.store import migrate
     from unified_order_api.store.attempts import SqlAttemptStore
     from unified_order_api.store.database import create_engine
-    from unified_order_api.webhooks.callbacks import ClientCallbacks
+    from unified_order_api.webhooks.callback_targets import ClientCallbackTargets
     from unified_order_api.webhooks.targets import TargetGuard
 
     skus = [f"BENCH-{n:03d}" for n in range(EXTRA_PRODUCTS)]
@@ -490,7 +490,7 @@ async def _durable_writes(orders: int, rng: random.Random) -> None:
             store=store,
             policies=OrderPolicies(ClientPolicy(name="")),
         )
-        callbacks = OrderCallbacks(ClientCallbacks([], TargetGuard([])), time_now)
+        callbacks = OrderCallbacks(ClientCallbackTargets([], TargetGuard([])), time_now)
         timings: dict[str, list[float]] = {}
 
         def timed(name: str, started: float) -> None:

@@ -46,7 +46,7 @@ def create_app(
         stop_metrics = container.metrics.serve_on_port(where.host, where.port) if where.expose == "port" else None
         container.start_background()
         if check_config_at_start:
-            container.run_in_background(warn_about_config(container), name="config-check")
+            container.tasks.start(warn_about_config(container), name="config-check")
         try:
             yield
         finally:

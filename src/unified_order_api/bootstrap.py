@@ -1,17 +1,23 @@
-"""The composition root: settings in, adapters built, services wired. Nothing else builds adapters."""
+"""The composition root: settings in, adapters built (each once), services wired. Nothing else builds adapters.
+
+`bootstrap` wires the whole service into a `Container`; `bootstrap_dispatcher` wires the webhook
+dispatcher alone (`unified-order-api dispatcher`). What runs is elsewhere: readiness in
+`readiness`, the background loops in `housekeeping`, `orders.queue`, `orders.reconciler`,
+`webhooks.dispatcher` and `alerts`, their tasks in `background`, the entry points in `cli` and `app`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
 import structlog
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .alerts import AlertChannel, AlertGroups, AlertKind, EmailChannel, WebhookChannel, deliver_forever
@@ -23,26 +29,27 @@ from .alerts.triggers import (
     failed_order_alert,
     finding_alerts,
 )
+from .background import BackgroundTasks
 from .cache import Cache, CachedLookups, CacheTtls, MemoryCache, RedisCache
 from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
 from .config.rules import startup_problems
-from .housekeeping import oldest_age, purge_forever, unresolved_now, watch_queue_depth
+from .housekeeping import purge_forever, watch_queue_depth
 from .metrics import InstanceMetrics, Metrics
-from .orders.attempts import StoreUnavailable
 from .orders.queue import QueueWorker
 from .orders.reads import RunningOrders
 from .orders.reconciler import Reconciler
 from .orders.reference_data import ReferenceData
 from .orders.routing import XentralRoute, XentralRoutes
-from .orders.service import OrderService
-from .redis_breaker import RedisBreaker, RedisUnavailable, redis_client
+from .orders.service import OrderService, RequeueLimits
+from .readiness import Readiness
+from .redis_breaker import RedisBreaker, SharedRedis, redis_client
 from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.journal import SqlOrderJournal
-from .webhooks.callbacks import ClientCallbacks, WebhookConfigError, check_clients
+from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
 from .xentral import (
@@ -72,12 +79,15 @@ def check_production_settings(settings: Settings) -> None:
         raise ConfigurationError("Cannot start: " + "; ".join(problems))
 
 
-async def check_webhook_settings(settings: Settings) -> None:
+async def check_webhook_settings(settings: Settings, guard: TargetGuard) -> None:
     """Every client's webhook_url resolves to an allowed address and has a usable secret."""
     try:
-        await check_clients(settings.clients, TargetGuard(settings.webhooks.allow_private_targets))
+        await check_clients(settings.clients, guard)
     except WebhookConfigError as error:
         raise ConfigurationError(f"Cannot start: {error}") from error
+
+
+Loop = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -101,14 +111,6 @@ class XentralInstanceAdapters:
     def route(self) -> XentralRoute:
         return XentralRoute(self.name, self.gateway, self.reference_data, self.gateway)
 
-    async def readiness(self) -> dict[str, Any]:
-        started = time.perf_counter()
-        try:
-            await self.client.list_projects()
-        except Exception as error:  # any failure means "not ready"; what it was is all we report
-            return {"ok": False, "error": str(error)}
-        return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-
     async def aclose(self) -> None:
         await self.coalescing.aclose()
         await self.client.aclose()
@@ -118,127 +120,53 @@ class XentralInstanceAdapters:
 
 @dataclass
 class Container:
+    """A running service's parts, each built once by `bootstrap`.
+
+    `start_background` runs the `loops` this process was configured for; `aclose` stops them and
+    then closes the adapters (`resources`), the last built first.
+    """
+
     settings: Settings
-    engine: AsyncEngine
     instances: dict[str, XentralInstanceAdapters]
     orders: OrderService
     attempts: SqlAttemptStore
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    deliveries: SqlDeliveryStore | None = None
-    dispatcher: Dispatcher | None = None
-    reconciler: Reconciler | None = None
-    alerts: AlertGroups = field(default_factory=lambda: AlertGroups([]))
-    metrics: Metrics = field(default_factory=Metrics)
-    queue_worker: QueueWorker | None = None
-    redis: SharedRedis | None = None
-    journal: SqlOrderJournal | None = None
-
-    @property
-    def default_instance(self) -> XentralInstanceAdapters:
-        """The instance of `xentral_url` (or the first, when no client uses it)."""
-        if DEFAULT_INSTANCE in self.instances:
-            return self.instances[DEFAULT_INSTANCE]
-        return next(iter(self.instances.values()))
-
-    @property
-    def xentral(self) -> XentralClient:
-        return self.default_instance.client
+    deliveries: SqlDeliveryStore
+    journal: SqlOrderJournal
+    metrics: Metrics
+    readiness: Readiness
+    alerts: AlertGroups  # the operators' channels, delivered by the "alerts" loop and once more on close
+    loops: dict[str, Loop]  # by task name: housekeeping, and the queue worker and dispatcher when run here
+    resources: AsyncExitStack
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     @property
     def cache(self) -> Cache:
-        """The default instance's cache, for what is not an instance's data (e.g. the shops' answered arrivals)."""
-        return self.default_instance.cache
-
-    @property
-    def reference_data(self) -> ReferenceData:
-        """The default instance's cached lists (each instance has its own: `instances[name].reference_data`)."""
-        return self.default_instance.reference_data
-
-    async def readiness(self) -> dict[str, Any]:
-        """The database, Redis, and every Xentral instance on its own (`xentral.instances`)."""
-        checks: dict[str, Any] = {}
-        started = time.perf_counter()
-        try:
-            # What orders need is a write, not a read: a locked, read-only or emptied database
-            # answers SELECT 1 and still fails every order.
-            await asyncio.wait_for(self.attempts.probe_write(), self.settings.database_timeout_seconds + 1)
-            checks["database"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-        except StoreUnavailable as error:  # the kind only: /readyz needs no key, the message names hosts
-            checks["database"] = {"ok": False, "error": type(error.__cause__ or error).__name__}
-        except Exception as error:  # any failure means "not ready"; the kind is all we report
-            checks["database"] = {"ok": False, "error": type(error).__name__}
-        if self.redis is not None:
-            checks["redis"] = await self.redis.check()
-        if checks["database"]["ok"]:
-            checks["orders"] = await self._unresolved_check()
-        names = list(self.instances)
-        answers = await asyncio.gather(*(self.instances[name].readiness() for name in names))
-        instances = dict(zip(names, answers, strict=True))
-        checks["xentral"] = {"ok": all(answer["ok"] for answer in answers), "instances": instances}
-        return checks
-
-    async def _unresolved_check(self) -> dict[str, Any]:
-        """Unresolved orders: ready either way (new orders are served), degraded (like Redis down) while the
-        oldest is older than `reconciler.degraded_after_seconds`: the reconciler cannot finish them."""
-        summary = await unresolved_now(self.attempts, self._lease)
-        age = oldest_age(summary, utc_now())
-        check: dict[str, Any] = {"ok": True, "unresolved": summary.count, "oldest_age_seconds": round(age)}
-        if age > self.settings.reconciler.degraded_after_seconds:
-            check |= {"ok": False, "degraded": True}
-        return check
-
-    @property
-    def _lease(self) -> dt.timedelta:
-        return dt.timedelta(seconds=self.settings.idempotency.lease_seconds)
-
-    def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        """A task the container cancels when it closes."""
-        self._tasks.append(asyncio.create_task(work, name=name))
+        """The cache of the instance of `xentral_url` (or the first), for what is not an instance's
+        data (e.g. shop deliveries by client)."""
+        default = self.instances.get(DEFAULT_INSTANCE) or next(iter(self.instances.values()))
+        return default.cache
 
     def start_background(self) -> None:
-        retention = dt.timedelta(days=self.settings.idempotency.retention_days)
-        self._tasks.append(asyncio.create_task(purge_forever(self.attempts, retention), name="purge-attempts"))
-        depth = watch_queue_depth(self.attempts, self.metrics, self.attempts, self._lease)
-        self._tasks.append(asyncio.create_task(depth, name="queue-depth"))
-        if self.queue_worker is not None:
-            self._tasks.append(asyncio.create_task(self.queue_worker.run_forever(), name="order-queue"))
-        if self.reconciler is not None:
-            self._tasks.append(asyncio.create_task(self.reconciler.run_forever(), name="reconciler"))
-        if self.dispatcher is not None:
-            self._tasks.append(asyncio.create_task(self.dispatcher.run_forever(), name="webhook-dispatcher"))
-        if self.alerts.enabled:
-            alerting = deliver_forever(self.alerts, self.settings.alerts.window_seconds)
-            self._tasks.append(asyncio.create_task(alerting, name="alerts"))
+        for name, loop in self.loops.items():
+            self.tasks.start(loop(), name)
 
     async def aclose(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        try:
-            await self.alerts.deliver()  # what this window raised, before the outbox closes
-        except Exception:
-            log.exception("alerts.deliver_failed")
-        if self.dispatcher is not None:
-            await self.dispatcher.aclose()
-        for instance in self.instances.values():
-            await instance.aclose()
-        if self.redis is not None:
-            await self.redis.client.aclose()
-        await self.engine.dispose()
+        await self.tasks.aclose()
+        await self.resources.aclose()
 
 
 def xentral_client(
     settings: Settings,
     instance: XentralInstance,
-    transport: httpx.AsyncBaseTransport | None = None,
     *,
-    limiter: RateLimiter | None = None,
-    metrics: InstanceMetrics | None = None,
+    limiter: RateLimiter,
+    metrics: InstanceMetrics,
+    transport: httpx.AsyncBaseTransport | None = None,
     alerts: tuple[AlertGroups, str] | None = None,
 ) -> XentralClient:
-    """The client of one Xentral instance, with retries; paced by `limiter` and reporting to `metrics` when given,
+    """The client of one Xentral instance, with retries, paced by `limiter` and reporting to `metrics`,
     and to `alerts` (the groups, the instance's name) when Xentral refuses its token (401/403)."""
-    on_response: ResponseHook | None = metrics.response if metrics else None
+    on_response: ResponseHook = metrics.response
     if alerts is not None:
         on_response = access_denied_alerts(*alerts, on_response)
     return XentralClient(
@@ -252,52 +180,28 @@ def xentral_client(
         limiter=limiter,
         retry=RetryPolicy(max_attempts=settings.xentral_max_attempts, wait_budget=settings.xentral_wait_budget_seconds),
         on_response=on_response,
-        on_transport_error=metrics.transport_error if metrics else None,
-        on_retry=metrics.retry if metrics else None,
-        on_limiter_wait=metrics.limiter_wait if metrics else None,
-        deprecations=DeprecationLog(on_notice=metrics.deprecated_answer if metrics else None),
+        on_transport_error=metrics.transport_error,
+        on_retry=metrics.retry,
+        on_limiter_wait=metrics.limiter_wait,
+        deprecations=DeprecationLog(on_notice=metrics.deprecated_answer),
     )
 
 
-@dataclass
-class SharedRedis:
-    """The one Redis client of a process and the breaker every user of it consults."""
-
-    client: Redis
-    breaker: RedisBreaker
-
-    async def check(self) -> dict[str, Any]:
-        """Readiness: ping through the breaker (a probe when it is open, so recovery is seen)."""
-        try:
-            await self.breaker.call(self.client.ping)
-            return {"ok": True}
-        except RedisUnavailable:
-            return {
-                "ok": False,
-                "degraded": True,
-                "error": self.breaker.last_error_kind or "RedisUnavailable",
-                "fallback": "rate limit paced in this process at a safe share of the budget; no shared cache",
-            }
-
-
-def shared_redis(settings: Settings, metrics: Metrics | None = None) -> SharedRedis | None:
+def shared_redis(settings: Settings, metrics: Metrics) -> SharedRedis | None:
+    """The process's Redis client and breaker, or None without `redis_url`."""
     if not settings.redis_url:
         return None
     breaker = RedisBreaker(
         timeout_seconds=settings.redis_timeout_seconds,
         cooldown_seconds=settings.redis_retry_seconds,
-        on_change=metrics.redis_available if metrics else None,
+        on_change=metrics.redis_available,
     )
-    if metrics is not None:
-        metrics.redis_available(True)
+    metrics.redis_available(True)
     return SharedRedis(redis_client(settings.redis_url, settings.redis_timeout_seconds), breaker)
 
 
 def rate_limiter(
-    settings: Settings,
-    instance: XentralInstance,
-    redis: SharedRedis | None = None,
-    metrics: Metrics | None = None,
+    settings: Settings, instance: XentralInstance, redis: SharedRedis | None, metrics: Metrics
 ) -> RateLimiter:
     """Pacing for one instance's per-minute budget: shared through Redis when `redis_url` is set.
 
@@ -318,7 +222,7 @@ def rate_limiter(
             settings.xentral_rate_window_seconds,
             breaker=redis.breaker,
             fallback_share=settings.redis_fallback_share,
-            on_fallback=(lambda: metrics.redis_bypassed("rate_limiter")) if metrics else None,
+            on_fallback=lambda: metrics.redis_bypassed("rate_limiter"),
             background_share=settings.reconciler.budget_share,
         )
     return InProcessRateLimiter(
@@ -327,7 +231,7 @@ def rate_limiter(
 
 
 def coalescing_gateway(
-    settings: Settings, client: XentralClient, running: RunningOrders, *, on_untrusted: UntrustedHook | None = None
+    settings: Settings, client: XentralClient, running: RunningOrders, *, on_untrusted: UntrustedHook
 ) -> CoalescingGateway:
     """One Xentral instance's gateway, its concurrent reads coalesced; each instance gets its own,
     so keys of two instances never share a call. `running` is the order service's count of running
@@ -341,12 +245,7 @@ def coalescing_gateway(
     )
 
 
-def lookup_cache(
-    settings: Settings,
-    instance_name: str = DEFAULT_INSTANCE,
-    redis: SharedRedis | None = None,
-    metrics: Metrics | None = None,
-) -> Cache:
+def lookup_cache(settings: Settings, instance_name: str, redis: SharedRedis | None, metrics: Metrics) -> Cache:
     """Products and customers of one instance: in this process, or in Redis so every process shares
     one cache. Redis keys carry the instance's name: ids of one instance mean nothing in another."""
     if redis is not None:
@@ -355,7 +254,7 @@ def lookup_cache(
             prefix=f"uoa:cache:{instance_name}:",
             breaker=redis.breaker,
             owns_connection=False,
-            on_bypass=(lambda: metrics.redis_bypassed("cache")) if metrics else None,
+            on_bypass=lambda: metrics.redis_bypassed("cache"),
         )
     return MemoryCache(max_entries=settings.cache.max_entries)
 
@@ -375,10 +274,14 @@ def xentral_instances(
     running = running or RunningOrders()  # no service counts orders: no read waits for others'
     for name, instance in settings.xentral_endpoints().items():
         limiter = rate_limiter(settings, instance, redis, metrics)
-        transport = (transports or {}).get(name)
         hooks = metrics.for_instance(name)
         client = xentral_client(
-            settings, instance, transport, limiter=limiter, metrics=hooks, alerts=(alerts, name) if alerts else None
+            settings,
+            instance,
+            limiter=limiter,
+            metrics=hooks,
+            transport=(transports or {}).get(name),
+            alerts=(alerts, name) if alerts else None,
         )
         cache = lookup_cache(settings, name, redis, metrics)
         coalesced = coalescing_gateway(settings, client, running, on_untrusted=hooks.untrusted_answer)
@@ -403,9 +306,15 @@ def xentral_instances(
     return built
 
 
+def target_guard(settings: Settings) -> TargetGuard:
+    """The SSRF guard every webhook and callback target passes (start-up check, callbacks, dispatcher)."""
+    return TargetGuard(settings.webhooks.allow_private_targets)
+
+
 def build_dispatcher(
     settings: Settings,
-    engine: AsyncEngine,
+    store: SqlDeliveryStore,
+    guard: TargetGuard,
     *,
     clock: Clock = utc_now,
     transport: httpx.AsyncBaseTransport | None = None,
@@ -413,14 +322,14 @@ def build_dispatcher(
     metrics: Metrics | None = None,
     alerts: AlertGroups | None = None,
 ) -> Dispatcher:
-    """The webhook dispatcher on this engine; tests pass a clock and run `run_once()` themselves. It signs
+    """The webhook dispatcher over this outbox; tests pass a clock and run `run_once()` themselves. It signs
     the operators' alerts too, and tells `alerts` of every client's delivery that gave up."""
     operator_secret = settings.alerts.webhook_secret
     return Dispatcher(
-        store=SqlDeliveryStore(engine),
+        store=store,
         clients=settings.clients,
         policy=settings.webhooks,
-        guard=TargetGuard(settings.webhooks.allow_private_targets),
+        guard=guard,
         http=dispatcher_http_client(settings.webhooks, transport),
         clock=clock,
         worker=worker,
@@ -441,56 +350,84 @@ def alert_groups(settings: Settings, outbox: SqlDeliveryStore) -> AlertGroups:
     return AlertGroups(channels, at_least={AlertKind.SHOP_SIGNATURE_FAILURES: config.signature_failures})
 
 
-async def run_dispatcher(settings: Settings) -> None:
-    """`unified-order-api dispatcher`: deliver webhooks until cancelled, without the HTTP API."""
-    await check_webhook_settings(settings)
+async def _database(settings: Settings, resources: AsyncExitStack) -> AsyncEngine:
+    """The database at the newest schema, its engine disposed with `resources`."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
-    dispatcher = build_dispatcher(settings, engine)  # the alerts of dead deliveries are `serve`'s
-    try:
-        await dispatcher.run_forever()
-    finally:
-        await dispatcher.aclose()
-        await engine.dispose()
+    resources.push_async_callback(engine.dispose)
+    return engine
+
+
+async def bootstrap_dispatcher(settings: Settings, resources: AsyncExitStack) -> Dispatcher:
+    """The webhook dispatcher alone, without the HTTP API; what it holds is closed with `resources`."""
+    guard = target_guard(settings)
+    await check_webhook_settings(settings, guard)
+    engine = await _database(settings, resources)
+    dispatcher = build_dispatcher(settings, SqlDeliveryStore(engine), guard)  # dead deliveries alert in `serve`
+    resources.push_async_callback(dispatcher.aclose)
+    return dispatcher
 
 
 async def bootstrap(
     settings: Settings, *, xentral_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
 ) -> Container:
+    """The whole service, wired; refuses (`ConfigurationError`) settings that cannot run it."""
     check_production_settings(settings)
-    await check_webhook_settings(settings)
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
+    guard = target_guard(settings)
+    await check_webhook_settings(settings, guard)
+    resources = AsyncExitStack()
+    try:
+        return await _wire(settings, guard, resources, xentral_transports)
+    except BaseException:
+        await resources.aclose()
+        raise
+
+
+async def _wire(
+    settings: Settings,
+    guard: TargetGuard,
+    resources: AsyncExitStack,
+    xentral_transports: Mapping[str, httpx.AsyncBaseTransport] | None,
+) -> Container:
+    engine = await _database(settings, resources)
     metrics = Metrics()
     redis = shared_redis(settings, metrics)
+    if redis is not None:
+        resources.push_async_callback(redis.client.aclose)
     running = RunningOrders()  # counted by the service, consulted by every instance's coalescing gateway
     deliveries = SqlDeliveryStore(engine)
     alerts = alert_groups(settings, deliveries)
     instances = xentral_instances(settings, metrics, redis, xentral_transports, running, alerts)
+    for instance in instances.values():
+        resources.push_async_callback(instance.aclose)
     attempts = SqlAttemptStore(engine)
+    journal = SqlOrderJournal(engine)
     service = OrderService(
         routes=XentralRoutes([instance.route() for instance in instances.values()]),
         store=attempts,
         policies=order_policies(settings),
-        callbacks=ClientCallbacks(settings.clients, TargetGuard(settings.webhooks.allow_private_targets)),
+        callbacks=ClientCallbackTargets(settings.clients, guard),
         on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
         running=running,
+        requeue=RequeueLimits(settings.queue.max_requeues, settings.queue.backoff_cap_seconds),
+        on_gave_up=lambda attempt, error: failed_order_alert(alerts, attempt, error.code),
     )
-    queue_worker = None
+    lease = dt.timedelta(seconds=settings.idempotency.lease_seconds)
+    retention = dt.timedelta(days=settings.idempotency.retention_days)
+    loops: dict[str, Loop] = {
+        "purge-attempts": partial(purge_forever, attempts, retention),
+        "queue-depth": partial(watch_queue_depth, attempts, metrics, attempts, lease),
+    }
     if settings.queue.run_in_service:
-        queue_worker = QueueWorker(
+        worker = QueueWorker(
             service=service,
             queue=attempts,
-            attempts=attempts,
             batch_size=settings.queue.batch_size,
             poll_seconds=settings.queue.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
-            max_requeues=settings.queue.max_requeues,
-            backoff_cap_seconds=settings.queue.backoff_cap_seconds,
             grace_seconds=settings.shutdown_grace_seconds,
-            on_gave_up=lambda attempt, error: failed_order_alert(alerts, attempt, error.code),
         )
-    reconciler = None
+        loops["order-queue"] = worker.run_forever
     if settings.reconciler.run_in_service:
         reconciler = Reconciler(
             service=service,
@@ -501,22 +438,41 @@ async def bootstrap(
             lease_seconds=settings.idempotency.lease_seconds,
             on_finding=finding_alerts(alerts, dt.timedelta(seconds=settings.reconciler.attention_seconds)),
         )
+        loops["reconciler"] = reconciler.run_forever
+    if settings.webhooks.run_in_service:
+        dispatcher = build_dispatcher(settings, deliveries, guard, metrics=metrics, alerts=alerts)
+        resources.push_async_callback(dispatcher.aclose)
+        loops["webhook-dispatcher"] = dispatcher.run_forever
+    if alerts.enabled:
+        loops["alerts"] = partial(deliver_forever, alerts, settings.alerts.window_seconds)
+    resources.push_async_callback(_deliver_last, alerts)  # first on close: before the dispatcher and adapters
+    readiness = Readiness(
+        database=attempts,
+        database_timeout_seconds=settings.database_timeout_seconds,
+        redis=redis,
+        xentral={name: instance.client for name, instance in instances.items()},
+        unresolved=attempts,
+        lease=lease,
+        degraded_after_seconds=settings.reconciler.degraded_after_seconds,
+    )
     return Container(
-        queue_worker=queue_worker,
-        reconciler=reconciler,
         settings=settings,
-        engine=engine,
         instances=instances,
         orders=service,
         attempts=attempts,
         deliveries=deliveries,
-        dispatcher=(
-            build_dispatcher(settings, engine, metrics=metrics, alerts=alerts)
-            if settings.webhooks.run_in_service
-            else None
-        ),
         alerts=alerts,
+        journal=journal,
         metrics=metrics,
-        redis=redis,
-        journal=SqlOrderJournal(engine),
+        readiness=readiness,
+        loops=loops,
+        resources=resources,
     )
+
+
+async def _deliver_last(alerts: AlertGroups) -> None:
+    """What the last window raised, when the service stops (the "alerts" loop is cancelled by then)."""
+    try:
+        await alerts.deliver()
+    except Exception:
+        log.exception("alerts.deliver_failed")

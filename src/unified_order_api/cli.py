@@ -10,6 +10,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Coroutine, Sequence
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ from pydantic import ValidationError
 from .app import create_app
 from .bootstrap import (
     ConfigurationError,
+    bootstrap_dispatcher,
     check_production_settings,
     check_webhook_settings,
-    run_dispatcher,
+    target_guard,
     xentral_instances,
 )
 from .config import ApiClient, Settings, describe_errors, load_settings
@@ -30,7 +32,6 @@ from .logging_setup import configure_logging
 from .metrics import Metrics
 from .server import server_config
 from .store import migrate
-from .webhooks.targets import TargetGuard
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
@@ -67,7 +68,7 @@ def serve(args: argparse.Namespace) -> int:
         print("(To try the service without a Xentral, run `unified-order-api demo`.)", file=sys.stderr)
         return 2
     try:
-        asyncio.run(check_webhook_settings(settings))
+        asyncio.run(check_webhook_settings(settings, target_guard(settings)))
     except ConfigurationError as error:
         print(f"unified-order-api serve: {error}", file=sys.stderr)
         return 2
@@ -190,11 +191,18 @@ async def until_terminated(work: Coroutine[Any, Any, None]) -> None:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
+async def _deliver_webhooks(settings: Settings) -> None:
+    """Deliver webhooks from the outbox until cancelled, without the HTTP API."""
+    async with AsyncExitStack() as resources:
+        dispatcher = await bootstrap_dispatcher(settings, resources)
+        await dispatcher.run_forever()
+
+
 def dispatcher(args: argparse.Namespace) -> int:
     settings = _settings("dispatcher")
     configure_logging(settings.log_level, settings.log_json)
     try:
-        asyncio.run(until_terminated(run_dispatcher(settings)))
+        asyncio.run(until_terminated(_deliver_webhooks(settings)))
     except ConfigurationError as error:
         print(f"unified-order-api dispatcher: {error}", file=sys.stderr)
         return 2
@@ -225,7 +233,7 @@ async def _check(settings: Settings) -> list[ConfigFinding]:
         return await check_settings(
             settings,
             {name: instance.uncached for name, instance in instances.items()},
-            TargetGuard(settings.webhooks.allow_private_targets),
+            target_guard(settings),
             urls={name: instance.url for name, instance in instances.items()},
         )
     finally:

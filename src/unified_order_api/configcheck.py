@@ -234,7 +234,7 @@ def _check_ids(policy: ClientPolicy, xentral: _Instance, finding: _Record) -> No
             finding("defaults.sales_channel_id", defaults.sales_channel_id, None, "no such sales channel in Xentral")
         else:
             problem = None if channel.active else "this sales channel is inactive in Xentral"
-            finding("defaults.sales_channel_id", channel.id, channel.name, problem)
+            finding("defaults.sales_channel_id", channel.id, _channel_name(channel, projects), problem)
     shipping = {method.id: method.designation or method.type for method in xentral.shipping}
     payment = {method.id: method.designation or method.type for method in xentral.payment}
     if defaults.shipping_method_id is not None:
@@ -311,3 +311,9 @@ def findings_table(findings: Sequence[ConfigFinding]) -> str:
         return "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]).rstrip()
 
     return "\n".join(line(row) for row in (header, *rows))
+
+
+def _channel_name(channel: SalesChannel, projects: Mapping[str, str | None]) -> str:
+    """What an operator recognises a sales channel by: its name, platform and project."""
+    project = (projects.get(channel.project_id) or f"id {channel.project_id}") if channel.project_id else "none"
+    return f"{channel.name} ({channel.module or 'unknown module'}, project {project})"

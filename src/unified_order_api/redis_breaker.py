@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
@@ -21,6 +22,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+
+__all__ = ["RedisBreaker", "RedisUnavailable", "SharedRedis", "redis_client"]
 
 log = structlog.get_logger(__name__)
 
@@ -97,3 +100,11 @@ def redis_client(url: str, timeout_seconds: float) -> Redis:
         socket_connect_timeout=timeout_seconds,
         retry=Retry(NoBackoff(), 0),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SharedRedis:
+    """The one Redis client of a process and the breaker every user of it consults."""
+
+    client: Redis
+    breaker: RedisBreaker

@@ -241,6 +241,16 @@ _ITEMS: dict[str, list[dict[str, Any]]] = {
     "/api/v1/paymentMethods": [{"id": "6", "type": "amazon", "designation": "Amazon", "project": None}],
     "/api/v1/projects": [{"id": "91", "name": "Standard", "keyName": "STANDARD1", "currency": "EUR"}],
     "/api/v1/externalReferenceTargets": [{"id": "1", "name": "Shopware", "isActive": True}],
+    "/api/v2/salesChannels": [
+        {
+            "id": "1",
+            "uuid": "4f5c2a8e-1b7d-4c1e-9a59-0c6c3f1e2a01",
+            "name": "Shopware",
+            "moduleName": "shopware6",
+            "project": {"id": "4"},
+            "active": True,
+        }
+    ],
 }
 
 
@@ -371,6 +381,7 @@ CALLS: dict[str, Call] = {
     "list_payment_methods": lambda c, g: c.list_payment_methods(),
     "list_projects": lambda c, g: c.list_projects(),
     "list_external_reference_targets": lambda c, g: c.list_external_reference_targets(),
+    "list_sales_channels": lambda c, g: c.list_sales_channels(),
     "gateway_products_by_sku": lambda c, g: g.products_by_sku(["SKU-1", "SKU-2", "SKU-1"]),
     "gateway_find_customers_number": lambda c, g: g.find_customers("number", "10001"),
     "gateway_get_customer": lambda c, g: g.get_customer("7"),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from unified_order_api.orders.model import LineTax
-from unified_order_api.xentral.import_payload import discount_fraction, tax_body
+from unified_order_api.xentral.import_payload import tax_body
 
 IMPORT = "/api/v1/salesOrders/actions/import"
 
@@ -23,10 +23,12 @@ def _import_schema(spec_path: Path) -> dict[str, Any]:
     return schema
 
 
-def test_position_discount_is_the_fraction_the_spec_describes(spec_path: Path) -> None:
+def test_position_discount_is_contested_so_it_is_never_sent(spec_path: Path) -> None:
+    """The description says a fraction, the example a percentage: the discounted price is sent instead."""
     discount = _import_schema(spec_path)["properties"]["positions"]["items"]["properties"]["discount"]
     assert "0.15" in discount["description"] and "15%" in discount["description"]
-    assert discount_fraction(Decimal(15)) == 0.15  # our 15 % goes out as the spec's 0.15
+    assert discount.get("example", 10) > 1
+    assert "price" in _import_schema(spec_path)["properties"]["positions"]["items"]["properties"]
 
 
 def test_tax_rate_is_sent_on_the_scale_of_the_projects_rates(spec_path: Path) -> None:

@@ -19,7 +19,7 @@ from tests.support.fakes import FakeGateway
 from tests.support.memory_store import memory_engine
 from unified_order_api.config import ApiClient, Settings, order_policies
 from unified_order_api.orders.queue import QueueWorker
-from unified_order_api.orders.service import OrderService
+from unified_order_api.orders.service import OrderService, RequeueLimits
 from unified_order_api.store.attempts import SqlAttemptStore
 from unified_order_api.store.tables import metadata
 
@@ -39,7 +39,7 @@ class Harness:
         self.service, self.gateway, self.store, self.clock = service, gateway, store, clock
         self.engine, self.settings = engine, settings
         self.policies = order_policies(settings)
-        self.worker = QueueWorker(service=service, queue=store, attempts=store, clock=clock)
+        self.worker = QueueWorker(service=service, queue=store, clock=clock)
 
     def orders_with(self, reference: str) -> list[str]:
         return [order.id for order in self.gateway.orders.values() if order.reference == reference]
@@ -67,7 +67,8 @@ async def make(memory_schema: list[str]) -> AsyncIterator[Callable[..., Awaitabl
             engine = await stack.enter_async_context(memory_engine(memory_schema))
             gateway, store = FakeGateway(), SqlAttemptStore(engine)
             policies = order_policies(settings)
-            service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock)
+            requeue = RequeueLimits(settings.queue.max_requeues, settings.queue.backoff_cap_seconds)
+            service = OrderService(gateway=gateway, store=store, policies=policies, clock=clock, requeue=requeue)
             return Harness(service, gateway, store, engine, clock, settings)
 
         yield build

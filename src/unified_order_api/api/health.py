@@ -19,7 +19,7 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", summary="The database takes writes and Xentral answers; Redis, if used, is reported")
 async def readyz(request: Request) -> JSONResponse:
-    checks: dict[str, Any] = await container(request).readiness()
+    checks: dict[str, Any] = await container(request).readiness.check()
     # A degraded helper (Redis) still serves orders, more slowly: ready, but say so.
     ready = all(check["ok"] or check.get("degraded") for check in checks.values())
     degraded = any(check.get("degraded") for check in checks.values())

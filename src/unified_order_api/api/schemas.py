@@ -9,8 +9,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..orders.attempts import Attempt, AttemptState, OrderReceipt
-from ..orders.commands import AmountLine, CustomerDetails, ItemRequest, PaymentStatus, PlaceOrder, TaxComponent
+from ..orders.commands import (
+    AmountLine,
+    CustomerDetails,
+    ItemRequest,
+    PaymentStatus,
+    PlaceOrder,
+    Redemption,
+    RedemptionKind,
+    TaxComponent,
+)
 from ..orders.errors import FieldProblem
+from ..orders.holds import HELD_REASONS, HeldReason
 from ..orders.model import Address
 
 MAX_ITEMS = 250
@@ -219,6 +229,27 @@ class AmountLineIn(_Strict):
 
 
 AmountLines = Annotated[list[AmountLineIn], Field(max_length=50)]
+
+
+class RedemptionIn(_Strict):
+    """A gift card or store credit the buyer paid with: a payment, never a discount (the order keeps
+    its full value). Only the code's last four characters are kept."""
+
+    kind: RedemptionKind = Field(examples=["gift_card"])
+    amount: Amount = Field(examples=["12.00"])
+    code: ShortText | None = Field(default=None, examples=["****-7XK2"])
+
+    def to_domain(self) -> Redemption:
+        return Redemption(self.kind, self.amount, mask_code(self.code))
+
+
+def mask_code(code: str | None) -> str | None:
+    """A gift card code is money to whoever holds it: kept as its last four characters only."""
+    if code is None:
+        return None
+    return "****" + code[-4:] if len(code) > 4 else "****"
+
+
 PaymentStatusIn = PaymentStatus  # the service's list: a status the edge accepts is one the flow knows
 
 
@@ -323,9 +354,15 @@ class OrderRequest(_Strict):
     )
     expected_total: Annotated[Decimal, Field(ge=0, le=Decimal("1e10"), decimal_places=4)] | None = Field(
         default=None,
-        description="The gross total the buyer was charged; a computed total differing beyond the tolerance "
-        "is refused (422 total_mismatch) or flagged, per configuration",
+        description="The gross total the buyer was charged, its full value (gift cards and store credit "
+        "included); a computed total differing beyond the tolerance is refused (422 total_mismatch), "
+        "any other difference flagged",
         examples=["54.72"],
+    )
+    redeemed: Annotated[list[RedemptionIn], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="Gift cards and store credit the buyer paid with (payments, not discounts: the order is "
+        "booked at its full value, `expected_total`); the internal comment says what was paid how",
     )
     custom_fields: Annotated[
         dict[
@@ -372,6 +409,7 @@ class OrderRequest(_Strict):
             discounts=tuple(line.to_domain() for line in self.discounts),
             fees=tuple(line.to_domain() for line in self.fees),
             expected_total=self.expected_total,
+            redeemed=tuple(redemption.to_domain() for redemption in self.redeemed),
         )
 
 
@@ -396,7 +434,12 @@ class CustomerOut(BaseModel):
 
 
 class TotalsOut(BaseModel):
-    """The order's money as we computed it before the import, next to what the buyer paid and what Xentral booked."""
+    """The order's money as we computed it before the import, next to what the buyer paid and what Xentral booked.
+
+    An order paid partly with gift cards or store credit also has `redeemed` (paid with them) and `due`
+    (the rest, paid by the order's payment method), as decimal strings; other orders have neither key."""
+
+    model_config = ConfigDict(extra="allow")
 
     net: Decimal = Field(examples=["54.72"])
     tax: Decimal = Field(examples=["0.00"])
@@ -404,7 +447,9 @@ class TotalsOut(BaseModel):
     expected: Decimal | None = Field(default=None, description="`expected_total` as sent")
     xentral: Decimal | None = Field(default=None, description="Xentral's own `total` for the order, read back")
     matches: bool | None = Field(
-        default=None, description="False when expected or Xentral's total differs beyond the tolerance"
+        default=None,
+        description="True only when expected and Xentral's total equal ours to the cent; any difference is "
+        "false, with a warning",
     )
 
 
@@ -421,6 +466,14 @@ class OrderOut(BaseModel):
     warnings: list[str] = Field(
         default_factory=list, description="e.g. a total that differs from the expected or Xentral's total"
     )
+    held_reasons: list[HeldReason] | None = Field(
+        default=None,
+        description=(
+            "Why Xentral holds the order instead of shipping it (its red traffic lights, read back); empty when "
+            "all are green, null when Xentral's answer showed no lights. "
+            + "; ".join(f"`{name}`: {meaning}" for name, meaning in HELD_REASONS.items())
+        ),
+    )
 
     @classmethod
     def from_receipt(cls, receipt: OrderReceipt) -> OrderOut:
@@ -435,7 +488,15 @@ class OrderOut(BaseModel):
             outcome=receipt.outcome,
             totals=TotalsOut.model_validate(receipt.totals) if receipt.totals else None,
             warnings=list(receipt.warnings),
+            held_reasons=_held_reasons(receipt.held_reasons),
         )
+
+
+def _held_reasons(stored: list[str] | None) -> list[HeldReason] | None:
+    """A stored receipt's reasons; one this version does not know (written by a newer one) is left out."""
+    if stored is None:
+        return None
+    return [reason for reason in HELD_REASONS if reason in stored]
 
 
 class StepOut(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from redis.asyncio import Redis
 
-from ..redis_breaker import RedisBreaker, RedisUnavailable, redis_client
+from ..redis_breaker import RedisBreaker, RedisUnavailable
 
 T = TypeVar("T")
 
@@ -88,10 +88,6 @@ class RedisCache:
         self._breaker = breaker or RedisBreaker()
         self._owns_connection = owns_connection
         self._on_bypass = on_bypass
-
-    @classmethod
-    def from_url(cls, url: str, *, timeout_seconds: float = 0.5) -> RedisCache:
-        return cls(redis_client(url, timeout_seconds), breaker=RedisBreaker(timeout_seconds=timeout_seconds))
 
     async def aclose(self) -> None:
         if self._owns_connection:

@@ -39,7 +39,7 @@ CONSTANTS = (
     ("unified_order_api.housekeeping", "PURGE_INTERVAL_SECONDS"),
     ("unified_order_api.housekeeping", "QUEUE_DEPTH_INTERVAL_SECONDS"),
     ("unified_order_api.store.attempts", "_CLAIM_ROUNDS"),
-    ("unified_order_api.store.journal", "_NOTE_ROUNDS"),
+    ("unified_order_api.store.attempts", "_NOTE_ROUNDS"),
     ("unified_order_api.store.grouped_inserts", "MAX_GROUP"),
 )
 """Fixed numbers that are not settings on purpose; each one's docstring says why (listed in the reference)."""

@@ -1,11 +1,10 @@
 """What an operator can change: retry a failed order, redeliver a webhook. Each asks first.
 
 The GET of an action is its confirmation page (changes nothing); the POST, with the session's
-CSRF token, does it. Both actions go through the same code as the API: a retry is
-`OrderService.place_order` with the order's stored request, idempotency key and reference (a
-failed attempt's key may be claimed again, and Xentral is searched for the reference before
-anything is imported); a redelivery is the delivery store's `redeliver`, as in the admin API.
-Who did it and when is written into the order's steps, and logged.
+CSRF token, does it. Both actions go through the same code as the API: a retry is the order
+service's `retry_failed` (the synchronous lane with the order's stored request, idempotency key
+and reference); a redelivery is the delivery store's `redeliver`, as in the admin API. Who did
+it and when is written into the order's steps, and logged.
 """
 
 from __future__ import annotations
@@ -19,8 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from ..clock import utc_now
 from ..orders import errors as order_errors
 from ..orders.attempts import AttemptState, Step, StepName
-from ..orders.commands import PlaceOrder
-from .guard import Action, checked_action, container, current_session
+from .guard import Action, checked_action, current_session, service_container
 from .masking import mask_url
 from .pages import deliveries_of, journal_of
 from .rendering import render
@@ -61,18 +59,9 @@ async def retry(request: Request, attempt_id: int, action: Annotated[Action, Dep
     if attempt.request is None:
         return _order_page(request, attempt_id, "no_request")
     operator = action.session.operator
-    noted = await journal.note(
-        attempt_id,
-        Step(StepName.OPERATOR_RETRY, utc_now(), f"retry requested by {operator} in the console"),
-        only_in=[AttemptState.FAILED],
-    )
-    if not noted:
-        return _order_page(request, attempt_id, "not_failed")
     bound = log.bind(operator=operator, client=attempt.client, reference=attempt.reference)
     try:
-        outcome = await container(request).orders.place_order(
-            PlaceOrder.from_json(attempt.request), client=attempt.client, key=attempt.key
-        )
+        outcome = await service_container(request).orders.retry_failed(attempt, operator=operator, via="the console")
     except order_errors.XentralOutcomeUnknown as error:
         bound.warning("console.retry", result="outcome_unknown", code=error.code)
         return _order_page(request, attempt_id, "retry_unknown")
@@ -82,6 +71,8 @@ async def retry(request: Request, attempt_id: int, action: Annotated[Action, Dep
     except order_errors.OrderError as error:
         bound.info("console.retry", result="failed", code=error.code)
         return _order_page(request, attempt_id, "retry_failed")
+    if outcome is None:
+        return _order_page(request, attempt_id, "not_failed")
     bound.info("console.retry", result="completed", order_id=outcome.receipt.order_id)
     return _order_page(request, attempt_id, "retry_completed")
 
@@ -109,12 +100,12 @@ async def redeliver(request: Request, event_id: str, action: Annotated[Action, D
         return _missing(request, "webhook delivery")
     operator = action.session.operator
     reference = (delivery.payload.get("data") or {}).get("reference")
-    attempt = await container(request).attempts.find(delivery.client, str(reference)) if reference else None
+    attempt = await service_container(request).attempts.find(delivery.client, str(reference)) if reference else None
     log.info("console.redeliver", operator=operator, event_id=event_id, client=delivery.client, reference=reference)
     if attempt is None or attempt.id is None:
         base = request.scope.get("root_path", "")
         return RedirectResponse(f"{base}/deliveries?state=pending", status_code=303)
-    await journal_of(request).note(
+    await service_container(request).attempts.note(
         attempt.id,
         Step(
             StepName.OPERATOR_REDELIVERY, now, f"webhook {event_id} ({delivery.event_type}) redelivered by {operator}"

@@ -34,10 +34,10 @@ __all__ = [
     "SignInThrottle",
     "checked_action",
     "console_state",
-    "container",
     "current_session",
     "read_form",
     "same_origin",
+    "service_container",
     "set_cookie",
 ]
 
@@ -98,7 +98,8 @@ def console_state(request: Request) -> ConsoleState:
     return request.app.state.console  # type: ignore[no-any-return]
 
 
-def container(request: Request) -> Container:
+def service_container(request: Request) -> Container:
+    """The container of the service app the console is mounted in (its own app holds none)."""
     return console_state(request).parent.state.container  # type: ignore[no-any-return]
 
 

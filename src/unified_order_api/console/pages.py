@@ -15,7 +15,7 @@ from ..orders.journal import JournalQuery, JournalState, OrderJournal
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .charts import calls_chart, outcomes_chart
 from .configuration import configuration_view
-from .guard import console_state, container, current_session
+from .guard import console_state, current_session, service_container
 from .masking import mask_request, mask_url
 from .rendering import render
 
@@ -38,15 +38,11 @@ NOTICES = {
 
 
 def journal_of(request: Request) -> OrderJournal:
-    journal = container(request).journal
-    assert journal is not None, "the container was built without an order journal"
-    return journal
+    return service_container(request).journal
 
 
 def deliveries_of(request: Request) -> DeliveryStore:
-    deliveries = container(request).deliveries
-    assert deliveries is not None, "the container was built without a delivery store"
-    return deliveries
+    return service_container(request).deliveries
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -73,7 +69,7 @@ async def journal(
 ) -> Response:
     states = {s.value: s for s in JournalState}
     now = utc_now()
-    attention_after = dt.timedelta(seconds=container(request).settings.reconciler.attention_seconds)
+    attention_after = dt.timedelta(seconds=service_container(request).settings.reconciler.attention_seconds)
     day_from, day_to = _date(date_from), _date(date_to)
     problems = []
     if state and state not in states:
@@ -108,7 +104,7 @@ async def journal(
         nav="orders",
         page=page,
         filters=filters,
-        clients=[c.name for c in container(request).settings.clients],
+        clients=[c.name for c in service_container(request).settings.clients],
         states=[s.value for s in JournalState],
         problems=problems,
         paged=before is not None,
@@ -165,7 +161,7 @@ async def deliveries(request: Request, state: str | None = "dead", before: int |
 
 @router.get("/health", name="health")
 async def health(request: Request) -> Response:
-    services = container(request)
+    services = service_container(request)
     settings = services.settings
     budget = max(1, settings.xentral_rate_limit_per_minute - settings.xentral_rate_limit_reserve)
     per_minute = budget * 60.0 / settings.xentral_rate_window_seconds
@@ -184,7 +180,7 @@ async def health(request: Request) -> Response:
         queue_depth=await services.attempts.queue_depth(),
         dead=counts[DeliveryState.DEAD],
         pending=counts[DeliveryState.PENDING],
-        readiness=await services.readiness(),
+        readiness=await services.readiness.check(),
         per_minute=per_minute,
         xentral_url=mask_url(settings.xentral_url),
     )
@@ -192,6 +188,6 @@ async def health(request: Request) -> Response:
 
 @router.get("/configuration", name="configuration")
 async def configuration(request: Request) -> Response:
-    services = container(request)
+    services = service_container(request)
     view = await configuration_view(services, journal_of(request), console_state(request).checks, utc_now())
     return render(request, "configuration.html", title="Configuration", nav="configuration", view=view)

@@ -12,6 +12,21 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+__all__ = [
+    "Attempt",
+    "AttemptState",
+    "Claim",
+    "ClaimKind",
+    "CreationClaim",
+    "LeaseLost",
+    "OrderReceipt",
+    "Step",
+    "StepName",
+    "StoreUnavailable",
+    "WebhookMessage",
+    "checkpoint",
+]
+
 
 class StepName(StrEnum):
     """The steps an attempt records; the flow reads some of them back (`importing`, `requeued`)."""
@@ -79,6 +94,8 @@ class OrderReceipt:
     # {net, tax, gross, expected, xentral, matches} as strings/bool (orders.totals.TotalsCheck.to_json)
     totals: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    # What holds the order in Xentral (orders/holds.py), as read back; None: not read (no lights shown).
+    held_reasons: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +109,7 @@ class OrderReceipt:
             "outcome": self.outcome,
             "totals": self.totals,
             "warnings": list(self.warnings),
+            "held_reasons": None if self.held_reasons is None else list(self.held_reasons),
         }
 
     @classmethod

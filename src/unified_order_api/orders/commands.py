@@ -12,6 +12,19 @@ from typing import Any, Literal
 from .model import Address
 from .taxation import Prices, Taxation, VatCategory
 
+__all__ = [
+    "REFUSED_PAYMENT_STATUSES",
+    "AmountLine",
+    "CustomerDetails",
+    "ItemRequest",
+    "PaymentStatus",
+    "PlaceOrder",
+    "Redemption",
+    "RedemptionKind",
+    "TaxComponent",
+    "fingerprint_of",
+]
+
 # What shops really send (Shopify financial_status, WooCommerce/Shopware states); docs/concepts/money.md.
 PaymentStatus = Literal[
     "paid",
@@ -42,6 +55,23 @@ class CustomerDetails:
     def identity(self) -> str:
         """What makes two requests name the same customer (used to reuse a customer on retry)."""
         return f"{(self.number or '').strip()}|{(self.email or '').strip().lower()}"
+
+
+RedemptionKind = Literal["gift_card", "store_credit"]
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    """A payment other than money: a gift card or store credit the buyer redeemed. It pays for the
+    order, it does not reduce it: the order is booked at its full value. `code` is masked."""
+
+    kind: RedemptionKind
+    amount: Decimal
+    code: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Redemption:
+        return cls(kind=data["kind"], amount=Decimal(data["amount"]), code=data.get("code"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +153,7 @@ class PlaceOrder:
     discounts: tuple[AmountLine, ...] = ()
     fees: tuple[AmountLine, ...] = ()
     expected_total: Decimal | None = None
+    redeemed: tuple[Redemption, ...] = ()
 
     def fingerprint(self) -> str:
         """A stable digest of the request, so a reused idempotency key with another body is caught."""
@@ -165,6 +196,7 @@ class PlaceOrder:
                 "discounts": tuple(AmountLine.from_json(line) for line in data.get("discounts", ())),
                 "fees": tuple(AmountLine.from_json(line) for line in data.get("fees", ())),
                 "expected_total": _decimal(data.get("expected_total")),
+                "redeemed": tuple(Redemption.from_json(line) for line in data.get("redeemed", ())),
                 "billing_address": Address(**data["billing_address"]) if data["billing_address"] else None,
                 "shipping_address": Address(**data["shipping_address"]) if data["shipping_address"] else None,
                 "order_date": dt.date.fromisoformat(data["order_date"]) if data["order_date"] else None,
@@ -192,7 +224,7 @@ def _plain(value: Any) -> Any:
     return _canonical(value)
 
 
-_LATER_FIELDS = ("prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total")
+_LATER_FIELDS = ("prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total", "redeemed")
 _LATER_ITEM_FIELDS = ("tax_rate", "vat_category", "discount_percent", "tax_amount", "taxes")
 _LATER_AMOUNT_FIELDS = ("tax_amount", "taxes")
 _AMOUNT_LISTS = ("shipping_costs", "discounts", "fees")

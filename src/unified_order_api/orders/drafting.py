@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 
 from ..clock import Clock
 from .commands import PlaceOrder
@@ -157,4 +158,18 @@ def _internal_note(command: PlaceOrder) -> str | None:
         parts.append(command.internal_note)
     if command.payment_status:
         parts.append(f"Payment status: {command.payment_status}")
+    if command.redeemed:
+        parts.append(paid_how(command))
     return "\n".join(parts) or None
+
+
+def paid_how(command: PlaceOrder) -> str:
+    """What was paid how: each gift card and store credit, and the rest by the order's payment method."""
+    said = [
+        f"{redemption.kind.replace('_', ' ')}{f' {redemption.code}' if redemption.code else ''} {redemption.amount}"
+        for redemption in command.redeemed
+    ]
+    if command.expected_total is not None:
+        rest = command.expected_total - sum((r.amount for r in command.redeemed), Decimal(0))
+        said.append(f"rest {rest} by {command.payment or 'the payment method'}")
+    return "Paid with: " + "; ".join(said)

@@ -22,7 +22,7 @@ from .errors import (
 from .model import OrderDraft, SalesOrder
 from .ports import Attempts, XentralGateway
 
-__all__ = ["OrderImporter", "RepeatRefused", "customer_extra"]
+__all__ = ["OrderImporter", "RepeatRefused", "customer_extra", "held_reasons"]
 
 
 class RepeatRefused(Exception):
@@ -63,6 +63,7 @@ class OrderImporter:
             customer_number=order.customer_number or attempt.customer_number,
             customer_created=attempt.customer_created,
             outcome="created" if created_here else "existing",
+            held_reasons=held_reasons(order),
         )
 
     async def import_order(self, draft: OrderDraft, attempt: Attempt, *, lease: dt.timedelta) -> str:
@@ -173,3 +174,8 @@ def customer_extra(attempt: Attempt) -> dict[str, Any]:
             "note": "The customer was created and is kept; a retry reuses it.",
         }
     }
+
+
+def held_reasons(order: SalesOrder) -> list[str] | None:
+    """The receipt's form of what holds the order: a list, or None when Xentral's answer showed no lights."""
+    return None if order.held_reasons is None else list(order.held_reasons)

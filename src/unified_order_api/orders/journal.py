@@ -8,12 +8,11 @@ callers send, and note an operator's action on an order. Implemented by `store.j
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
-from .attempts import Attempt, AttemptState, Step, StepName
+from .attempts import Attempt, AttemptState, StepName
 
 __all__ = [
     "CodeKind",
@@ -122,11 +121,6 @@ class OrderJournal(Protocol):
         ...
 
     async def entry(self, attempt_id: int) -> JournalEntry | None: ...
-
-    async def note(self, attempt_id: int, step: Step, *, only_in: Collection[AttemptState]) -> bool:
-        """Append `step` to the order's steps if it is in one of the states `only_in` (never while a
-        worker owns it, whose next save would drop the step); False when it is not."""
-        ...
 
     async def outcomes_by_hour(self, since: dt.datetime, until: dt.datetime) -> list[HourlyOutcomes]:
         """Orders received from `since` to `until`, counted per hour of arrival (every hour listed, oldest

@@ -11,8 +11,33 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
+from .holds import HeldReason
 from .taxation import Prices, Taxation, TaxRates, VatCategory
 from .totals import TotalsCheck
+
+__all__ = [
+    "Address",
+    "Customer",
+    "CustomerAddress",
+    "CustomerAddressKind",
+    "CustomerLookupField",
+    "CustomerSearch",
+    "LineTax",
+    "Money",
+    "NewCustomer",
+    "OrderCharge",
+    "OrderDiscount",
+    "OrderDraft",
+    "OrderLine",
+    "PaymentMethod",
+    "Product",
+    "Project",
+    "SalesChannel",
+    "SalesOrder",
+    "ShippingCost",
+    "ShippingMethod",
+    "same_place",
+]
 
 CustomerLookupField = Literal["number", "email"]
 # How an order may find its customer: by one of the fields, or by `address` (name, street, zip and city all equal).
@@ -146,11 +171,14 @@ class LineTax:
 
 @dataclass(frozen=True, slots=True)
 class SalesChannel:
-    """Where an order came from in Xentral's eyes (an external reference target: a shop, a marketplace)."""
+    """Where an order came from in Xentral's eyes (a shop, a marketplace): its platform (`module`, e.g.
+    `shopware6`) and the project its orders go to."""
 
     id: str
     name: str
     active: bool = True
+    module: str = ""
+    project_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +248,8 @@ class OrderDraft:
 @dataclass(frozen=True, slots=True)
 class SalesOrder:
     """A Xentral sales order as read back; `total` (gross) and `net_sales` as Xentral computed them,
-    None when the answer carried none."""
+    None when the answer carried none. `held_reasons`: what holds it in Xentral (its red traffic
+    lights, orders/holds.py), empty when all are green, None when the answer carried no lights (the view)."""
 
     id: str
     document_number: str | None
@@ -230,3 +259,4 @@ class SalesOrder:
     customer_number: str | None = None
     total: Decimal | None = None
     net_sales: Decimal | None = None
+    held_reasons: tuple[HeldReason, ...] | None = None

@@ -54,7 +54,7 @@ class OrderDefaults(Section):
     currency: str = "EUR"
     """Currency of orders that do not name one: EUR, PLN, CHF, USD or GBP."""
     sales_channel_id: str | None = None
-    """Xentral sales channel (external reference target) id of orders."""
+    """Xentral sales channel id of orders (one of `GET /api/v2/salesChannels`)."""
     auto_shipping: bool = False
     """Let Xentral's auto-shipping pick the order up (a request may override)."""
     language: str | None = None

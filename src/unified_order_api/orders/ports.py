@@ -1,17 +1,18 @@
-"""Every port the order service depends on: Xentral, the attempt store (four narrow parts), caches, callbacks.
+"""Every port the order service depends on: Xentral, the attempt store (five narrow parts: attempts,
+queue, unresolved attempts, customer creations, operators' notes), caches, callbacks.
 
 Adapters implement them: `xentral.gateway` (Xentral over HTTP; it translates Xentral's failures
 into `orders.errors` so the flow speaks only its own words), `store.attempts` (SQL), `cache`
-(lookups), `webhooks.callbacks` (callback targets). Tests use the in-memory fakes in `tests/`.
+(lookups), `webhooks.callback_targets` (callback targets). Tests use the in-memory fakes in `tests/`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
-from .attempts import Attempt, Claim, CreationClaim, Unresolved, WebhookMessage
+from .attempts import Attempt, AttemptState, Claim, CreationClaim, Step, Unresolved, WebhookMessage
 from .model import (
     Address,
     Customer,
@@ -27,6 +28,7 @@ from .model import (
 )
 
 __all__ = [
+    "AttemptNotes",
     "AttemptStore",
     "Attempts",
     "CallbackPolicy",
@@ -205,8 +207,17 @@ class CustomerCreations(Protocol):
         ...
 
 
-class AttemptStore(Attempts, OrderQueue, UnresolvedAttempts, CustomerCreations, Protocol):
-    """The store ports together, as one database implements them."""
+class AttemptNotes(Protocol):
+    """What an operator did to an order, appended to its steps."""
+
+    async def note(self, attempt_id: int, step: Step, *, only_in: Collection[AttemptState]) -> bool:
+        """Append `step` to the order's steps if it is in one of the states `only_in` (never while a
+        worker owns it, whose next save would drop the step); False when it is not."""
+        ...
+
+
+class AttemptStore(Attempts, OrderQueue, UnresolvedAttempts, CustomerCreations, AttemptNotes, Protocol):
+    """The five store ports together, as one database implements them."""
 
 
 class CallbackPolicy(Protocol):

@@ -107,6 +107,7 @@ def price_order(
     context = LineTaxes(rates, prices, taxation, taxed_at_home(taxation, billing_country, settings.home_country))
     charges: list[Charge] = []
     unknown_prices: list[FieldProblem] = []
+    unpriced_discount = False
 
     items: list[OrderLine] = []
     for index, (item, line) in enumerate(zip(command.items, lines, strict=True)):
@@ -120,8 +121,18 @@ def price_order(
         )
         default = category_of_tax_class(product.tax_class if product else None)
         tax, stated = context.line_tax(item, default, amount, pointer, problems)
-        items.append(_with(line, tax, item.discount_percent))
-        if unit is None:
+        items.append(_with(line, tax, item.discount_percent, None if unit is None else Money(unit, currency)))
+        if unit is None and item.discount_percent:
+            unpriced_discount = True
+            problems.append(
+                FieldProblem(
+                    f"{pointer}/price",
+                    "price_unknown",
+                    f"Item {item.sku} has a discount but no price in the request and no {prices} master price in "
+                    f"{currency} in Xentral; a discount is sent as the discounted price, so send `price`",
+                )
+            )
+        elif unit is None:
             unknown_prices.append(
                 FieldProblem(
                     f"{pointer}/price",
@@ -130,6 +141,7 @@ def price_order(
                     "Xentral, so the order's total cannot be checked; send `price`",
                 )
             )
+        if unit is None:
             continue
         charges.append(
             Charge(
@@ -171,7 +183,8 @@ def price_order(
         charges.append(
             Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
         )
-    if shipping_lines and settings.shipping_cost_product_id is None:
+    # A 0.00 line (free shipping, a free-shipping coupon) books nothing: it needs no product of its own.
+    if _priced(shipping_lines) and settings.shipping_cost_product_id is None:
         problems.append(
             _unsupported(shipping_pointer, "shipping cost", "shipping cost product", "SHIPPING_COST_PRODUCT_ID")
         )
@@ -192,7 +205,7 @@ def price_order(
                 )
             )
         charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated))
-    if command.fees and settings.fee_product_id is None:
+    if _priced(command.fees) and settings.fee_product_id is None:
         problems.append(_unsupported("/fees", "fee", "fee product", "FEE_PRODUCT_ID"))
 
     discounts: list[OrderDiscount] = []
@@ -206,12 +219,23 @@ def price_order(
         charges.append(
             Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
         )
-    if command.discounts and settings.discount_product_id is None:
+    if _priced(command.discounts) and settings.discount_product_id is None:
         problems.append(_unsupported("/discounts", "discount", "discount product", "DISCOUNT_PRODUCT_ID"))
 
+    redeemed = sum((redemption.amount for redemption in command.redeemed), Decimal(0))
+    if command.redeemed and (command.expected_total is None or redeemed > command.expected_total):
+        problems.append(
+            FieldProblem(
+                "/redeemed",
+                "redeemed_exceeds_total",
+                f"Gift cards and store credit of {redeemed} pay for an order of "
+                f"{command.expected_total if command.expected_total is not None else 'no stated total'}: send "
+                "`expected_total`, the order's full value before them",
+            )
+        )
     if unknown_prices and command.expected_total is not None:
         problems.extend(unknown_prices)
-    totals = None if unknown_prices else compute_totals(charges, prices, taxation)
+    totals = None if unknown_prices or unpriced_discount else compute_totals(charges, prices, taxation)
     pricing = Pricing(
         prices=prices,
         taxation=taxation,
@@ -229,7 +253,10 @@ def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneyS
     if pricing.totals is None:
         return None
     totals = pricing.totals
-    check = TotalsCheck(totals.net, totals.tax, totals.gross, command.expected_total, None, settings.tolerance)
+    redeemed = sum((redemption.amount for redemption in command.redeemed), Decimal(0))
+    check = TotalsCheck(
+        totals.net, totals.tax, totals.gross, command.expected_total, None, settings.tolerance, redeemed
+    )
     if not check.within_tolerance and settings.on_mismatch == "refuse":
         assert command.expected_total is not None
         difference = totals.gross - command.expected_total
@@ -248,12 +275,14 @@ def check_expected_total(pricing: Pricing, command: PlaceOrder, settings: MoneyS
     return check
 
 
-def _with(line: OrderLine, tax: LineTax, discount_percent: Decimal | None) -> OrderLine:
+def _with(line: OrderLine, tax: LineTax, discount_percent: Decimal | None, unit: Money | None) -> OrderLine:
+    """The line as drafted; a discounted line keeps its unit price (the master price when the request had
+    none), since Xentral is sent the discounted price, never `positions[].discount`."""
     return OrderLine(
         product_id=line.product_id,
         sku=line.sku,
         quantity=line.quantity,
-        unit_price=line.unit_price,
+        unit_price=unit if discount_percent and line.unit_price is None else line.unit_price,
         name=line.name,
         line_id=line.line_id,
         tax=tax,
@@ -272,6 +301,10 @@ def _unit_amount(line: OrderLine, product: Product | None, prices: Prices, curre
     if master is None or master.currency.upper() != currency.upper():
         return None
     return master.amount
+
+
+def _priced(lines: Sequence[AmountLine]) -> bool:
+    return any(line.amount for line in lines)
 
 
 def _unsupported(pointer: str, what: str, product: str, setting: str) -> FieldProblem:

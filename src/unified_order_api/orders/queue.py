@@ -7,8 +7,9 @@ and the coalescing gateway answers them with one call per kind. Each order still
 through the service — its own attempt, state machine, lease and idempotency — so a crash in
 the middle of a batch resumes every order by reconciliation, and one order's failure never
 touches its batch-mates. The queue lives in the database, so it survives restarts and several
-instances share it. A transient failure puts an order back with a growing delay instead of
-failing it; after `max_requeues` (`queue.max_requeues`) it fails visibly.
+instances share it. What happens to one order is the service's `run_queued` (a transient failure
+puts it back with a growing delay; after `queue.max_requeues` it fails visibly); the worker only
+claims, keeps the batch full, and hands back what it was running when it stops.
 
 Stopping (SIGTERM), the worker claims nothing more, gives the orders in flight `grace_seconds`
 to finish, then cancels the rest and hands their leases back, so another instance resumes them
@@ -23,15 +24,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Callable
 
 import structlog
 
 from ..clock import Clock, utc_now
-from .attempts import Attempt, AttemptState, LeaseLost, StepName, StoreUnavailable
-from .commands import PlaceOrder
-from .errors import OrderError, XentralMisbehaved, XentralSideError
-from .ports import Attempts, OrderQueue
+from .attempts import Attempt, StepName, StoreUnavailable
+from .ports import OrderQueue
 from .reads import unhurried
 from .service import OrderService
 
@@ -49,28 +47,19 @@ class QueueWorker:
         *,
         service: OrderService,
         queue: OrderQueue,
-        attempts: Attempts,
         batch_size: int = 50,
         poll_seconds: float = 0.5,
         lease_seconds: float = 60.0,
-        max_requeues: int = 12,
-        backoff_cap_seconds: float = 900.0,
         grace_seconds: float = 20.0,
         clock: Clock = utc_now,
-        on_gave_up: Callable[[Attempt, OrderError], None] | None = None,
     ) -> None:
-        """`on_gave_up` hears of each order failed after its last requeue (alerts)."""
         self._service = service
         self._queue = queue
-        self._attempts = attempts
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._lease = dt.timedelta(seconds=lease_seconds)
-        self._max_requeues = max_requeues
-        self._backoff_cap = backoff_cap_seconds
         self._grace = grace_seconds
         self._clock = clock
-        self._on_gave_up = on_gave_up
         self._owner = f"worker-{uuid.uuid4().hex[:12]}"
 
     async def run_once(self, limit: int | None = None) -> int:
@@ -86,50 +75,13 @@ class QueueWorker:
     async def _process(self, attempt: Attempt) -> None:
         try:
             with unhurried():  # its reads may wait for the batch's, to share Xentral calls
-                await self.process(attempt)
+                await self._service.run_queued(attempt)
         except StoreUnavailable as error:
             # The attempt keeps its lease and is claimed again when it runs out.
             log.warning("queue.database_unavailable", reference=attempt.reference, error=error.detail)
         except Exception:
             # The attempt keeps its lease and is claimed again when it runs out.
             log.exception("queue.order_crashed", reference=attempt.reference)
-
-    async def process(self, attempt: Attempt) -> None:
-        """Run one claimed queued order; a transient failure puts it back with a delay instead of failing it."""
-        service = self._service
-        callback_url = None
-        try:
-            assert attempt.request is not None
-            command = PlaceOrder.from_json(attempt.request)
-            callback_url = await service.callbacks.target(attempt.client, command)
-            await service.execute(command, attempt, callback_url, resumed=len(attempt.steps) > 1)
-        except LeaseLost:
-            return  # another worker owns it now
-        except StoreUnavailable:
-            raise  # nothing can be recorded now; the lease runs out and the order is taken again
-        except XentralSideError as error:
-            await self._requeue(attempt, error, callback_url)
-        except OrderError as error:
-            if attempt.state != AttemptState.FAILED:  # e.g. a refused callback_url, before execute ran
-                await service.fail(attempt, error, callback_url)
-        except Exception as error:
-            # A bug or a stored request we cannot read: retry a few times, then give up visibly
-            # instead of spending Xentral's budget on it forever.
-            log.exception("queue.order_crashed", reference=attempt.reference)
-            crash = XentralMisbehaved(f"Processing failed unexpectedly ({type(error).__name__})")
-            await self._requeue(attempt, crash, callback_url)
-
-    async def _requeue(self, attempt: Attempt, error: OrderError, callback_url: str | None) -> None:
-        requeues = attempt.count(StepName.REQUEUED)
-        if requeues >= self._max_requeues:
-            await self._service.fail(attempt, error, callback_url)
-            if self._on_gave_up is not None:
-                self._on_gave_up(attempt, error)
-            return
-        delay = min(self._backoff_cap, max(error.retry_after or 0, 2.0 * 2**requeues))
-        attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)
-        attempt.record(StepName.REQUEUED, self._clock(), f"{error.code}: retry in {delay:.0f}s")
-        await self._attempts.save(attempt)
 
     async def run_forever(self) -> None:
         """Keep up to `batch_size` orders in flight; claim more whenever a quarter of the batch is free

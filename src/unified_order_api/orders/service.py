@@ -4,7 +4,12 @@ claim → resolve (draft, existing order, customer: concurrent reads) → settle
 import → read back → finish. Nothing is written to Xentral until every read agrees the order is
 valid; every write is preceded by a persisted state, so a crashed or timed-out attempt is
 resumed by reconciling, never by guessing. The parts live beside this file: `drafting`,
-`customers`, `importing`, `callbacks`; the async lane's side is `queue`.
+`customers`, `importing`, `callbacks`; the async lane's worker is `queue`.
+
+Every way in is one method (a lane): `place_order` (synchronous), `accept_order` (queued),
+`preview_order` (dry run), `run_queued` (the worker's turn at a queued attempt), `reconcile` (the
+reconciler's turn at an unresolved one) and `retry_failed` (an operator's retry). Callers use
+these, never the attempt store or the flow's steps.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, replace
 import structlog
 
 from ..clock import Clock, utc_now
-from .attempts import Attempt, AttemptState, Claim, LeaseLost, OrderReceipt, StepName
+from .attempts import Attempt, AttemptState, Claim, LeaseLost, OrderReceipt, Step, StepName, StoreUnavailable
 from .callbacks import OrderCallbacks
 from .commands import PlaceOrder, fingerprint_of
 from .customers import CustomerLookup, creation_identity, find_customer
@@ -26,13 +31,14 @@ from .errors import (
     OrderError,
     OrderInProgress,
     ReferenceTaken,
+    XentralMisbehaved,
     XentralOutcomeUnknown,
     XentralOutcomeUnresolved,
     XentralRejectedOrder,
     XentralSideError,
 )
 from .flows import InstanceFlow, instance_flows
-from .importing import RepeatRefused
+from .importing import RepeatRefused, held_reasons
 from .model import OrderDraft, SalesOrder
 from .policy import ClientPolicy, OrderPolicies
 from .ports import AttemptStore, CallbackPolicy, LookupCache, XentralGateway
@@ -44,9 +50,20 @@ from .reference_data import ReferenceData
 from .routing import XentralRoutes
 from .totals import TotalsCheck
 
-__all__ = ["Accepted", "OrderOutcome", "OrderService"]
+__all__ = ["Accepted", "OrderOutcome", "OrderService", "RequeueLimits"]
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RequeueLimits:
+    """How the async lane puts back a queued order whose failure was transient: after a doubling
+    delay of at most `backoff_cap_seconds`, and `max_requeues` times at most; then it fails visibly
+    instead of spending Xentral's budget on it forever (settings `queue.max_requeues`,
+    `queue.backoff_cap_seconds`; these defaults are theirs)."""
+
+    max_requeues: int = 12
+    backoff_cap_seconds: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +97,14 @@ class OrderService:
         callbacks: CallbackPolicy | None = None,
         cache: LookupCache | None = None,
         clock: Clock = utc_now,
+        requeue: RequeueLimits = RequeueLimits(),
         on_totals: Callable[[TotalsCheck], None] | None = None,
         running: RunningOrders | None = None,
+        on_gave_up: Callable[[Attempt, OrderError], None] | None = None,
     ) -> None:
         """`running` counts this service's orders while they run, for the gateways that ask (the
-        composition root hands both the same one); without it the service counts for no one."""
+        composition root hands both the same one); without it the service counts for no one.
+        `on_gave_up` hears of each queued order failed after its last requeue (alerts)."""
         if routes is None:
             if gateway is None:
                 raise TypeError("OrderService needs a gateway or routes")
@@ -93,10 +113,12 @@ class OrderService:
         self._store = store
         self._policies = policies
         self._clock = clock
+        self._requeue_limits = requeue
         self._on_totals = on_totals  # reports each created order's totals check (metrics)
         self._running = running if running is not None else RunningOrders()
+        self._on_gave_up = on_gave_up
         self._flows = instance_flows(routes, store, clock)
-        self.callbacks = OrderCallbacks(callbacks, clock)
+        self._callbacks = OrderCallbacks(callbacks, clock)
 
     async def _refuse_another_clients(self, order_id: str, client: str, policy: ClientPolicy, reference: str) -> None:
         """Another client's order behind the same externalOrderNumber (their prefixes overlapped once,
@@ -123,7 +145,7 @@ class OrderService:
         policy = self._policies.for_client(client)
         key = _key(command, key, policy)
         refuse_cancelled(command)
-        callback_url = await self.callbacks.target(client, command)
+        callback_url = await self._callbacks.target(client, command)
         now = self._clock()
         claim = await self._claim(command, client, key, lease_until=now + self._lease(policy))
         if claim.kind == "replay":
@@ -136,7 +158,7 @@ class OrderService:
                 retry_after=max(1.0, min(remaining, 30.0)),
             )
         try:
-            receipt = await self.execute(command, claim.attempt, callback_url, resumed=claim.kind == "resumed")
+            receipt = await self._execute(command, claim.attempt, callback_url, resumed=claim.kind == "resumed")
         except LeaseLost as error:
             # Our lease ran out and a retry took the attempt over; it may even have finished it.
             current = await self._store.find(client, command.reference)
@@ -155,7 +177,7 @@ class OrderService:
         """
         key = _key(command, key, self._policies.for_client(client))
         refuse_cancelled(command)
-        await self.callbacks.target(client, command, resolve=False)
+        await self._callbacks.target(client, command, resolve=False)
         claim = await self._claim(command, client, key, lease_until=self._clock(), queued=True)
         if claim.kind == "replay":
             assert claim.attempt.receipt is not None
@@ -167,7 +189,7 @@ class OrderService:
         with nothing written (no key claimed, no customer, no order). Raises what `place_order` would."""
         policy = self._policies.for_client(client)
         refuse_cancelled(command)
-        await self.callbacks.target(client, command)
+        await self._callbacks.target(client, command)
         key = _key(command, key, policy)
         earlier = await self._store.find(client, key)
         if earlier is not None and earlier.key != key:
@@ -201,7 +223,7 @@ class OrderService:
         try:
             assert attempt.request is not None
             command = PlaceOrder.from_json(attempt.request)
-            callback_url = await self.callbacks.target(attempt.client, command)
+            callback_url = await self._callbacks.target(attempt.client, command)
             with self._running.running():
                 return await self._reconcile(command, attempt, policy, callback_url, rules)
         except LeaseLost:
@@ -209,7 +231,7 @@ class OrderService:
         except XentralSideError as error:
             return await self._unresolved(attempt, rules, error, callback_url)
         except OrderError as error:
-            await self.fail(attempt, error, callback_url)
+            await self._fail(attempt, error, callback_url)
             log.info("order.failed", reference=attempt.reference, client=attempt.client, code=error.code)
             return Finding.FAILED
 
@@ -254,13 +276,57 @@ class OrderService:
                 f"Xentral has not confirmed or ruled out this order for {days:g} days (last: {error.code}); "
                 "it may still hold it. A retry looks it up by reference before anything is sent again."
             )
-            await self.fail(attempt, gave_up, callback_url)
+            await self._fail(attempt, gave_up, callback_url)
             log.warning("order.gave_up", reference=attempt.reference, client=attempt.client, last=error.code)
             return Finding.GAVE_UP
         attempt.lease_until = now + rules.recheck
         attempt.note(StepName.RECONCILER_CHECKED, now, f"{error.code}: {error.detail}")
         await self._store.save(attempt)
         return Finding.UNKNOWN
+
+    async def run_queued(self, attempt: Attempt) -> None:
+        """Run a queued attempt the worker claimed; a transient failure puts it back with a delay
+        instead of failing it, and it fails for good after the last requeue (`RequeueLimits`).
+
+        Raises only `StoreUnavailable` (nothing can be recorded now: the lease runs out and the
+        order is taken again); every other outcome is recorded on the attempt.
+        """
+        callback_url = None
+        try:
+            if attempt.request is None:
+                raise ValueError("the queued attempt has no stored request")
+            command = PlaceOrder.from_json(attempt.request)
+            callback_url = await self._callbacks.target(attempt.client, command)
+            await self._execute(command, attempt, callback_url, resumed=len(attempt.steps) > 1)
+        except LeaseLost:
+            return  # another worker owns it now
+        except StoreUnavailable:
+            raise
+        except XentralSideError as error:
+            await self._requeue(attempt, error, callback_url)
+        except OrderError as error:
+            if attempt.state != AttemptState.FAILED:  # e.g. a refused callback_url, before the flow ran
+                await self._fail(attempt, error, callback_url)
+        except Exception as error:
+            # A bug or a stored request we cannot read: retry a few times, then give up visibly.
+            log.exception("queue.order_crashed", reference=attempt.reference)
+            crash = XentralMisbehaved(f"Processing failed unexpectedly ({type(error).__name__})")
+            await self._requeue(attempt, crash, callback_url)
+
+    async def retry_failed(self, attempt: Attempt, *, operator: str, via: str) -> OrderOutcome | None:
+        """An operator's retry of a failed order, noted on it ("retry requested by `operator` in `via`").
+
+        It is `place_order` with the order's stored request, key and reference: a failed attempt's
+        key may be claimed again, and Xentral is searched for the reference before anything is
+        imported. None when the order is not failed (any more); an attempt without a stored request
+        (or never stored) cannot be retried and is a ValueError.
+        """
+        if attempt.id is None or attempt.request is None:
+            raise ValueError(f"attempt {attempt.reference!r} has no stored request to retry")
+        step = Step(StepName.OPERATOR_RETRY, self._clock(), f"retry requested by {operator} in {via}")
+        if not await self._store.note(attempt.id, step, only_in=[AttemptState.FAILED]):
+            return None
+        return await self.place_order(PlaceOrder.from_json(attempt.request), client=attempt.client, key=attempt.key)
 
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
         return await self._store.find(client, reference)
@@ -289,7 +355,7 @@ class OrderService:
             )
         return claim
 
-    async def execute(
+    async def _execute(
         self, command: PlaceOrder, attempt: Attempt, callback_url: str | None, *, resumed: bool
     ) -> OrderReceipt:
         """Run a claimed attempt to its end; failures are recorded on the attempt before they are raised."""
@@ -309,8 +375,8 @@ class OrderService:
             raise
         except OrderError as error:
             if isinstance(error, XentralSideError) and attempt.queued:
-                raise  # the queue worker decides: requeue or, after many tries, fail
-            await self.fail(attempt, error, callback_url)
+                raise  # `run_queued` decides: requeue or, after many tries, fail
+            await self._fail(attempt, error, callback_url)
             bound.info("order.failed", code=error.code, detail=error.detail)
             raise
         bound.info("order.completed", order_id=receipt.order_id, outcome=receipt.outcome)
@@ -364,6 +430,7 @@ class OrderService:
             outcome="created",
             totals=totals.to_json() if totals is not None else None,
             warnings=totals.warnings() if totals is not None else [],
+            held_reasons=held_reasons(order),
         )
         await self._finish(attempt, receipt, callback_url)
         return receipt
@@ -418,15 +485,28 @@ class OrderService:
         attempt.order_id = receipt.order_id
         attempt.error = None
         attempt.record(StepName.COMPLETED, self._clock(), f"order {receipt.order_id} ({receipt.outcome})")
-        await self._store.save(attempt, self.callbacks.created(attempt, receipt, callback_url))
+        await self._store.save(attempt, self._callbacks.created(attempt, receipt, callback_url))
 
-    async def fail(self, attempt: Attempt, error: OrderError, callback_url: str | None = None) -> None:
+    async def _fail(self, attempt: Attempt, error: OrderError, callback_url: str | None = None) -> None:
         """Record the attempt as failed (with `order.failed` in the same transaction when it is due)."""
         attempt.state = AttemptState.FAILED
         attempt.error = {"code": error.code, "detail": error.detail}
         attempt.record(StepName.FAILED, self._clock(), error.code)
         policy = self._policies.for_client(attempt.client)
-        await self._store.save(attempt, self.callbacks.failed(attempt, policy, callback_url))
+        await self._store.save(attempt, self._callbacks.failed(attempt, policy, callback_url))
+
+    async def _requeue(self, attempt: Attempt, error: OrderError, callback_url: str | None) -> None:
+        requeues = attempt.count(StepName.REQUEUED)
+        limits = self._requeue_limits
+        if requeues >= limits.max_requeues:
+            await self._fail(attempt, error, callback_url)
+            if self._on_gave_up is not None:
+                self._on_gave_up(attempt, error)
+            return
+        delay = min(limits.backoff_cap_seconds, max(error.retry_after or 0, 2.0 * 2**requeues))
+        attempt.lease_until = self._clock() + dt.timedelta(seconds=delay)
+        attempt.record(StepName.REQUEUED, self._clock(), f"{error.code}: retry in {delay:.0f}s")
+        await self._store.save(attempt)
 
     def _lease(self, policy: ClientPolicy) -> dt.timedelta:
         return dt.timedelta(seconds=policy.idempotency.lease_seconds)

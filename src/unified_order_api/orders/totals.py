@@ -151,6 +151,7 @@ class TotalsCheck:
     expected: Decimal | None
     xentral: Decimal | None
     tolerance: Decimal
+    redeemed: Decimal = Decimal(0)  # paid with gift cards and store credit: part of `expected`, not off it
 
     def with_xentral(self, total: Decimal | None) -> TotalsCheck:
         """The same check with Xentral's own booked total (read back after the import) added."""
@@ -201,7 +202,14 @@ class TotalsCheck:
             "expected": None if self.expected is None else str(self.expected),
             "xentral": None if self.xentral is None else str(self.xentral),
             "matches": self.matches,
+            **self._paid_how(),
         }
+
+    def _paid_how(self) -> dict[str, str]:
+        if not self.redeemed:
+            return {}
+        due = None if self.expected is None else self.expected - self.redeemed
+        return {"redeemed": str(self.redeemed), **({"due": str(due)} if due is not None else {})}
 
 
 def _plain(value: Decimal) -> str:

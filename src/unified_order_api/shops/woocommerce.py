@@ -3,7 +3,9 @@
 WooCommerce's line, shipping, fee and coupon amounts are always without tax, with their tax beside
 them (`total` / `total_tax`), whatever `prices_include_tax` says about how the shop displays prices;
 so the order is sent net. The unit price is the line's `subtotal` (before coupons) per unit, and
-coupons are sent as discounts: never folded into prices.
+coupons are sent as discounts: never folded into prices. Gift cards (WooCommerce Gift Cards'
+`gift_cards[]`) are payments: sent as `redeemed`, and the order's full value (its `total`, which is
+what is still due, plus the cards) as `expected_total`.
 
 Each line's rate is the one the shop declares: its `taxes[]` name rate ids, and the order's
 `tax_lines[]` give each id its `rate_percent` (REST API v3). Only where no rate is declared is it
@@ -22,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.totals import cents
 from . import native
 from .arrivals import Arrival
 from .connector import ShopConnector, ShopRules, Signature, Topics
@@ -110,7 +113,8 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         "shipping_costs": _shipping_costs(order, rates, origins),
         "fees": [],
         "discounts": [],
-        "expected_total": order.get("total"),
+        "expected_total": _full_value(order),
+        "redeemed": _gift_cards(order),
         "external_order_id": str(order["id"]) if order.get("id") is not None else None,
         "payment_status": "paid" if order.get("date_paid") or order.get("date_paid_gmt") else "pending",
     }
@@ -120,7 +124,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
         body[kind].append({"name": name, "amount": str(abs(value)), **_tax(fee, rates, abs(tax), abs(value))})
-    for index, coupon in enumerate(native.entries(order, "coupon_lines")):
+    coupons = native.entries(order, "coupon_lines")
+    by_rate = _coupons_by_rate(order, rates, coupons)
+    for index, coupon in enumerate(coupons if by_rate is None else []):
         value, tax = (
             native.amount(coupon.get("discount")) or Decimal(0),
             native.amount(coupon.get("discount_tax")) or Decimal(0),
@@ -129,6 +135,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         body["discounts"].append(
             {"name": str(coupon.get("code") or "Coupon"), "amount": str(value), **_tax({}, rates, tax, value)}
         )
+    for discount in by_rate or []:
+        origins[f"/discounts/{len(body['discounts'])}"] = "/coupon_lines"
+        body["discounts"].append(discount)
     shipping_address = _address(order.get("shipping"))
     if shipping_address is not None:
         body["shipping_address"] = shipping_address
@@ -159,6 +168,71 @@ def _shipping_costs(
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
         lines.append({"name": name, "amount": str(value), **_tax(line, rates, tax, value)})
     return lines
+
+
+def _gift_cards(order: dict[str, Any]) -> list[dict[str, str]]:
+    """The gift cards redeemed on the order (WooCommerce Gift Cards adds `gift_cards[]`: code, amount)."""
+    cards = []
+    for card in native.entries(order, "gift_cards"):
+        amount = native.amount(card.get("amount"))
+        if amount:
+            found = {"kind": "gift_card", "amount": str(amount)}
+            if card.get("code"):
+                found["code"] = str(card["code"])[:64]
+            cards.append(found)
+    return cards
+
+
+def _full_value(order: dict[str, Any]) -> str | None:
+    """The order's full value: WooCommerce Gift Cards takes the cards off `total`, what is still due."""
+    total = native.amount(order.get("total"))
+    if total is None:
+        return None
+    redeemed = sum((native.amount(card["amount"]) or Decimal(0) for card in _gift_cards(order)), Decimal(0))
+    return str(total + redeemed) if redeemed else str(order.get("total"))
+
+
+def _coupons_by_rate(
+    order: dict[str, Any], rates: Mapping[str, Decimal], coupons: list[dict[str, Any]]
+) -> list[dict[str, str]] | None:
+    """The coupons as discounts at the rates of the lines they reduced, from what they took off each line
+    (`subtotal` - `total`, and its tax) — when the lines declare their rates and account for the coupons
+    to the cent; else None. A coupon over lines at 19 % and 7 % is two discounts, so the VAT per rate is
+    the shop's. Each line's part is a difference of two rounded taxes, a cent off its rate at most; the
+    parts of one rate go as one discount while their sum stays within that cent, else one per line."""
+    if not coupons:
+        return None
+    parts: dict[Decimal, list[tuple[str, Decimal, Decimal]]] = {}
+    for line in native.entries(order, "line_items"):
+        ids = [str(entry.get("id")) for entry in native.entries(line, "taxes")]
+        amounts = [native.amount(line.get(key)) for key in ("subtotal", "total", "subtotal_tax", "total_tax")]
+        if not ids or any(rate_id not in rates for rate_id in ids) or any(a is None for a in amounts):
+            return None
+        subtotal, total, subtotal_tax, total_tax = (a or Decimal(0) for a in amounts)
+        if subtotal != total or subtotal_tax != total_tax:
+            rate = sum((rates[rate_id] for rate_id in ids), Decimal(0))
+            label = html.unescape(str(line.get("name") or "")).strip() or str(line.get("id"))
+            parts.setdefault(rate, []).append((label, subtotal - total, subtotal_tax - total_tax))
+    discount = sum((native.amount(c.get("discount")) or Decimal(0) for c in coupons), Decimal(0))
+    if sum((value for shares in parts.values() for _, value, _ in shares), Decimal(0)) != discount:
+        return None
+    name = "+".join(str(c.get("code") or "Coupon") for c in coupons)[:120]
+    found = []
+    for rate, shares in sorted(parts.items()):
+        value = sum((share for _, share, _ in shares), Decimal(0))
+        tax = sum((share_tax for _, _, share_tax in shares), Decimal(0))
+        together = abs(cents(value * rate / 100) - tax) <= native.CENT
+        rated = f"{name} ({native.decimal_text(rate)} %)" if len(parts) > 1 else name
+        for label, share, share_tax in [(rated, value, tax)] if together else shares:
+            found.append(
+                {
+                    "name": label if together else f"{name} ({label})"[:200],
+                    "amount": str(share),
+                    "tax_rate": native.decimal_text(rate),
+                    "tax_amount": str(share_tax),
+                }
+            )
+    return found
 
 
 def _declared_rates(order: dict[str, Any]) -> dict[str, Decimal]:

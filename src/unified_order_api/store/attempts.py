@@ -3,13 +3,15 @@
 Claims never read-then-write: a new key is an INSERT guarded by unique constraints on
 (client, key) and (client, reference); taking over a failed or expired attempt is an UPDATE
 conditional on the row's version. Progress writes are conditional on the owner token, so a
-worker whose lease was taken over cannot overwrite its successor.
+worker whose lease was taken over cannot overwrite its successor. An operator's note is
+conditional on the version too, and only lands while no worker owns the attempt.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -39,6 +41,10 @@ _CLAIM_ROUNDS = 8
 """Tries of one claim whose key's row changed or vanished between insert and read (a concurrent claim or
 purge). Each lost round means another writer won; eight is far above real contention, and a bound turns
 a bug into an error instead of a busy loop."""
+_NOTE_ROUNDS = 8
+"""Tries of one operator's note when the attempt's version moved under it (the order was writing its own
+steps). A running order writes a few steps a second, so eight rounds find a gap; the bound turns a bug
+into an error instead of a busy loop."""
 # Built once: constructing the statement per call cost about half of a claim's time.
 _INSERT_ATTEMPT = insert(order_attempts)
 # A progress save, fenced by the owner token. Built once: the values come as parameters (their keys
@@ -429,6 +435,31 @@ class SqlAttemptStore:
                 .where(customer_creations.c.identity == identity)
                 .where(customer_creations.c.customer_id.is_not(None))
             )
+
+    @translated
+    async def note(self, attempt_id: int, step: Step, *, only_in: Collection[AttemptState]) -> bool:
+        """Fenced by the row's version, as claims are: appended only while no claim changed the row
+        in between, and only in the states `only_in` (where no worker owns the attempt)."""
+        allowed = {state.value for state in only_in}
+        columns = order_attempts.c
+        for _ in range(_NOTE_ROUNDS):
+            async with self._engine.begin() as connection:
+                row = (
+                    await connection.execute(
+                        select(columns.state, columns.steps, columns.version).where(columns.id == attempt_id)
+                    )
+                ).first()
+                if row is None or row.state not in allowed:
+                    return False
+                steps = [*(row.steps or []), step.to_json()]
+                result = await connection.execute(
+                    update(order_attempts)
+                    .where(and_(columns.id == attempt_id, columns.version == row.version))
+                    .values(steps=steps, version=row.version + 1)
+                )
+                if result.rowcount == 1:
+                    return True
+        return False
 
     @translated
     async def probe_write(self) -> None:

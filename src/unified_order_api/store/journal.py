@@ -1,10 +1,8 @@
-"""The SQLAlchemy order journal: operators' queries over `order_attempts`, and their notes on an order.
+"""The SQLAlchemy order journal: operators' queries over `order_attempts`.
 
-Reads only, except `note`, which appends a step with the same version fence claims use: it
-succeeds only while no claim changed the row in between, and only in states where no worker
-owns the attempt (a worker's next save would drop the step). Customer email and the
-shipping/payment codes are read from the stored request (JSON), the same on SQLite and PostgreSQL.
-Database failures surface as `StoreUnavailable`, as in the other stores.
+Reads only (an operator's note on an order is a write: the attempt store's `note`). Customer
+email and the shipping/payment codes are read from the stored request (JSON), the same on SQLite
+and PostgreSQL. Database failures surface as `StoreUnavailable`, as in the other stores.
 """
 
 from __future__ import annotations
@@ -14,11 +12,11 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, or_, select, update
+from sqlalchemy import Integer, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..orders.attempts import AttemptState, Step
+from ..orders.attempts import AttemptState
 from ..orders.journal import (
     CodeKind,
     CodeUse,
@@ -36,10 +34,6 @@ __all__ = ["SqlOrderJournal"]
 
 _A = order_attempts.c
 _RUNNING = [state.value for state in AttemptState if state.in_progress]
-_NOTE_ROUNDS = 8
-"""Tries of one console note when the attempt's version moved under it (the order was writing its own
-steps). A running order writes a few steps a second, so eight rounds find a gap; the bound turns a bug
-into an error instead of a busy loop."""
 _EMAIL = _A.request[("customer", "email")].as_string()
 _SHIPPING = _A.request[("shipping",)].as_string()
 _PAYMENT = _A.request[("payment",)].as_string()
@@ -109,26 +103,6 @@ class SqlOrderJournal:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(order_attempts).where(_A.id == attempt_id))).first()
         return _entry(row) if row is not None else None
-
-    @translated
-    async def note(self, attempt_id: int, step: Step, *, only_in: Collection[AttemptState]) -> bool:
-        allowed = {state.value for state in only_in}
-        for _ in range(_NOTE_ROUNDS):
-            async with self._engine.begin() as connection:
-                row = (
-                    await connection.execute(select(_A.state, _A.steps, _A.version).where(_A.id == attempt_id))
-                ).first()
-                if row is None or row.state not in allowed:
-                    return False
-                steps = [*(row.steps or []), step.to_json()]
-                result = await connection.execute(
-                    update(order_attempts)
-                    .where(and_(_A.id == attempt_id, _A.version == row.version))
-                    .values(steps=steps, version=row.version + 1)
-                )
-                if result.rowcount == 1:
-                    return True
-        return False
 
     @translated
     async def outcomes_by_hour(self, since: dt.datetime, until: dt.datetime) -> list[HourlyOutcomes]:

@@ -39,6 +39,7 @@ from .wire import (
     PaymentMethodItem,
     ProductItem,
     ProjectItem,
+    SalesChannelItem,
     SalesOrderImport,
     SalesOrderItem,
     SalesOrderView,
@@ -213,6 +214,10 @@ class XentralClient:
 
     async def list_projects(self) -> list[ProjectItem]:
         return await self._all_pages("list_projects", "/api/v1/projects", ProjectItem)
+
+    async def list_sales_channels(self) -> list[SalesChannelItem]:
+        """All sales channels (v2, paged), which the import's `salesChannel.id` names."""
+        return await self._all_pages("list_sales_channels", "/api/v2/salesChannels", SalesChannelItem)
 
     async def list_external_reference_targets(self) -> list[ExternalReferenceTarget]:
         """All shops/marketplaces (our stand-in for sales channels); this list has no paging."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from ..orders.holds import HeldReason
 from ..orders.model import (
     Address,
     Customer,
@@ -25,10 +26,10 @@ from ..orders.taxation import TaxRates
 from .wire import (
     CustomerAddressItem,
     CustomerItem,
-    ExternalReferenceTarget,
     PaymentMethodItem,
     ProductItem,
     ProjectItem,
+    SalesChannelItem,
     SalesOrderItem,
     SalesOrderView,
     ShippingMethodItem,
@@ -100,7 +101,31 @@ def to_sales_order(item: SalesOrderItem | SalesOrderView) -> SalesOrder:
         # Compared with ours after the import (orders/totals.py).
         total=_cents(_amount(item.total)),
         net_sales=_cents(_amount(item.net_sales)),
+        held_reasons=_held_reasons(item) if isinstance(item, SalesOrderItem) else None,
     )
+
+
+# Each light of the list item and the reason its red (false) value names. `isBeingEdited` and
+# `subsequentDelivery` are states, not checks, and hold nothing (docs/xentral.md#reading-an-order-back).
+_LIGHTS: tuple[tuple[str, HeldReason], ...] = (
+    ("stock_ok", "out_of_stock"),
+    ("prepaid_ok", "awaiting_prepayment"),
+    ("vat_ok", "vat_id_check_failed"),
+    ("shipping_lock_ok", "delivery_blocked"),
+    ("credit_limit_ok", "credit_limit_exceeded"),
+    ("shipping_date_ok", "delivery_date_not_reached"),
+    ("postage_ok", "shipping_costs_unclear"),
+    ("customer_check_ok", "customer_check_failed"),
+)
+
+
+def _held_reasons(item: SalesOrderItem) -> tuple[HeldReason, ...] | None:
+    """The reasons of the item's red lights; None when it carries no light at all (nothing known).
+    A light the item lacks is not counted red: only what Xentral says holds the order is reported."""
+    lights = [(getattr(item, name), reason) for name, reason in _LIGHTS]
+    if all(value is None for value, _ in lights):
+        return None
+    return tuple(reason for value, reason in lights if value is False)
 
 
 def _amount(value: Decimal | WireMoney | None) -> Decimal | None:
@@ -133,9 +158,15 @@ def to_project(item: ProjectItem) -> Project:
     )
 
 
-def to_sales_channel(item: ExternalReferenceTarget) -> SalesChannel:
-    """An external reference target (docs/xentral.md#mapping-lists); only an explicit `isActive: false` is inactive."""
-    return SalesChannel(id=item.id, name=item.name or "", active=item.is_active is not False)
+def to_sales_channel(item: SalesChannelItem) -> SalesChannel:
+    """A v2 sales channel (docs/xentral.md#mapping-lists); only an explicit `active: false` is inactive."""
+    return SalesChannel(
+        id=item.id,
+        name=item.name or "",
+        active=item.active is not False,
+        module=item.module_name or "",
+        project_id=item.project.id if item.project is not None else None,
+    )
 
 
 def _money(money: WireMoney | None) -> Money | None:

@@ -243,8 +243,9 @@ class XentralHttpGateway:
 
     @order_read
     async def sales_channels(self) -> Sequence[model.SalesChannel]:
-        """The external reference targets (docs/xentral.md#mapping-lists), which `sales_channel_id` names."""
-        return [to_sales_channel(item) for item in await self._client.list_external_reference_targets()]
+        """The sales channels (`GET /api/v2/salesChannels`, docs/xentral.md#mapping-lists), which
+        `sales_channel_id` names."""
+        return [to_sales_channel(item) for item in await self._client.list_sales_channels()]
 
     @order_read
     async def probe_scope(self, scope: str) -> None:
@@ -256,7 +257,7 @@ class XentralHttpGateway:
             "project:read": self._client.list_projects,
             "shippingMethod:read": self._client.list_shipping_methods,
             "paymentMethod:read": self._client.list_payment_methods,
-            "externalReferenceTarget:read": self._client.list_external_reference_targets,
+            "salesChannel:read": self._client.list_sales_channels,
         }
         await probes[scope]()
 

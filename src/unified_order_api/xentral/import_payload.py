@@ -12,9 +12,11 @@ on the order and never print on customer documents (unlike bodyIntroduction/Outr
 
 Money (docs/xentral.md#prices-tax-and-totals): `financials.tax` always states `taxation` and `taxDisplay`, so Xentral
 reads our amounts as we computed them; every position, shipping cost and discount position
-carries its `tax`. Assumptions where the spec is ambiguous (docs/xentral.md#prices-tax-and-totals), each made here once:
-`discount` is a fraction (`discount_fraction`), `tax.rate` is a percentage (`tax_body`), and
-`discountPositions[].value.amount` is a positive amount Xentral subtracts.
+carries its `tax`. `positions[].discount` is never sent (its scale is contested): a discounted line
+states its discounted unit price (`discounted_price`), so the booked total is the same under either reading.
+Assumptions where the spec is ambiguous (docs/xentral.md#prices-tax-and-totals), each made here once:
+`tax.rate` is a percentage (`tax_body`), and `discountPositions[].value.amount` is a positive amount Xentral
+subtracts.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .wire import (
 __all__ = [
     "CUSTOM_FIELDS_HEADING",
     "build_import_payload",
-    "discount_fraction",
+    "discounted_price",
     "money_body",
     "tax_body",
     "wire_number",
@@ -116,12 +118,12 @@ def position(line: OrderLine) -> ImportPosition:
     display, which we leave to Xentral's default.
     """
     body: ImportPosition = {"product": {"id": line.product_id}, "quantity": wire_number(line.quantity)}
-    if line.unit_price is not None:
+    if line.discount_percent:
+        body["price"] = money_body(discounted_price(line))
+    elif line.unit_price is not None:
         body["price"] = money_body(line.unit_price)
     if line.tax is not None:
         body["tax"] = tax_body(line.tax)
-    if line.discount_percent:
-        body["discount"] = discount_fraction(line.discount_percent)
     if line.comment is not None:
         body["comment"] = line.comment
     if line.line_id is not None:
@@ -161,10 +163,17 @@ def tax_body(tax: LineTax) -> TaxBody:
     return {"rate": wire_number(tax.rate), "taxText": text}
 
 
-def discount_fraction(percent: Decimal) -> float:
-    """`positions[].discount` is a fraction: 15 % → 0.15 — the spec's field description
-    ("0.15 = 15% discount"), against its example's `10`. The one place the scale is converted."""
-    return wire_number(percent / 100)
+def discounted_price(line: OrderLine) -> Money:
+    """The unit price after the line's discount, exact (19.99 less 15 % → 16.9915), so quantity x price is
+    the discounted line our totals computed; sent instead of `positions[].discount`, whose scale the spec
+    contradicts (description: a fraction, examples and v3: percent). Pricing gives every discounted line
+    its price (the master price when the request had none)."""
+    if line.unit_price is None or line.discount_percent is None:
+        raise ValueError(f"line {line.sku!r}: a discount needs the unit price it lowers")
+    amount = line.unit_price.amount * (1 - line.discount_percent / 100)
+    cent = Decimal("0.01")
+    exact = amount.quantize(cent) if amount == amount.quantize(cent) else amount.normalize()
+    return Money(exact, line.unit_price.currency)
 
 
 def _order_tax(draft: OrderDraft) -> ImportTax | None:

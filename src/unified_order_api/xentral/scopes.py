@@ -30,6 +30,6 @@ NEEDED_SCOPES: Final = (
     NeededScope("project:read", "projects (GET /api/v1/projects)", True),
     NeededScope("shippingMethod:read", "shipping methods (GET /api/v1/shippingMethods)", True),
     NeededScope("paymentMethod:read", "payment methods (GET /api/v1/paymentMethods)", True),
-    NeededScope("externalReferenceTarget:read", "sales channels (GET /api/v1/externalReferenceTargets)", True),
+    NeededScope("salesChannel:read", "sales channels (GET /api/v2/salesChannels)", True),
 )
 """Every scope an order (or the configuration check) needs, in the order docs/xentral.md lists them."""

@@ -187,10 +187,19 @@ class _SalesOrder(_Wire):
 
 
 class SalesOrderItem(_SalesOrder):
-    """Sales order list item: `total` and `netSales` are numbers here (docs/xentral.md#reading-an-order-back)."""
+    """Sales order list item: `total` and `netSales` are numbers here, and the traffic lights (the
+    `…Ok` checks; a light the answer lacks is None) are only here (docs/xentral.md#reading-an-order-back)."""
 
     total: Decimal | None = None
     net_sales: Decimal | None = None
+    stock_ok: bool | None = None
+    prepaid_ok: bool | None = None
+    vat_ok: bool | None = None
+    shipping_lock_ok: bool | None = None
+    credit_limit_ok: bool | None = None
+    shipping_date_ok: bool | None = None
+    postage_ok: bool | None = None
+    customer_check_ok: bool | None = None
 
 
 class SalesOrderView(_SalesOrder):
@@ -231,6 +240,17 @@ class ExternalReferenceTarget(_Wire):
     id: str
     name: str | None = None
     is_active: bool | None = None
+
+
+class SalesChannelItem(_Wire):
+    """One item of `GET /api/v2/salesChannels`: a shop or marketplace connected to Xentral, with its
+    platform (`moduleName`, e.g. `shopware6`) and the project its orders go to."""
+
+    id: str
+    name: str | None = None
+    module_name: str | None = None
+    project: WireRef | None = None
+    active: bool | None = None
 
 
 # --- request bodies --------------------------------------------------------------------

@@ -74,14 +74,14 @@ def test_health_shows_a_degraded_redis_with_its_fallback(
     settings = console_settings(console_sandbox, tmp_path, console_receiver.url)
 
     def degrade(container: Container) -> None:
-        real = container.readiness
+        real = container.readiness.check
 
         async def readiness() -> dict[str, Any]:
             checks = await real()
             checks["redis"] = {"ok": False, "degraded": True, "error": "TimeoutError", "fallback": "paced locally"}
             return checks
 
-        container.readiness = readiness  # type: ignore[method-assign]
+        container.readiness.check = readiness  # type: ignore[method-assign]
 
     with service(settings, degrade) as url, httpx.Client(base_url=url) as client:
         sign_in(client)

@@ -183,6 +183,28 @@ def test_codes_match_xentral_names_without_mapping(api: httpx.Client, sandbox: S
     assert imported_lines(order) == BRIEF_LINES
 
 
+def test_held_reasons_are_xentrals_red_lights_at_the_read_back(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    green = order_body()
+    assert api.post("/api/orders", json=green).json()["held_reasons"] == []
+    body = order_body(payment="Vorkasse")  # the sandbox's prepayment method: `prepaidOk` is red
+    sku = body["items"][0]["sku"]
+    with sandbox.state.lock:  # and the first item is out of stock: `stockOk` is red
+        [product] = [p for p in sandbox.state.products.values() if p["number"] == sku]
+        product["stockCount"] = 0
+    sandbox.calls.clear()
+    created = api.post("/api/orders", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["held_reasons"] == ["out_of_stock", "awaiting_prepayment"]
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert (order["trafficLights"]["stockOk"], order["trafficLights"]["prepaidOk"]) == (False, False)
+    # Read at the read-back: no call beyond the order's own (the import and the list by reference).
+    calls = sandbox.calls.counts()
+    assert calls["GET /api/v1/salesOrders"] >= 1 and "GET /api/v1/salesOrders/{id}" not in calls, calls
+    status = api.get(f"/api/orders/{body['reference']}").json()
+    assert status["order"]["held_reasons"] == ["out_of_stock", "awaiting_prepayment"]
+    assert api.get(f"/api/orders/{green['reference']}").json()["order"]["held_reasons"] == []
+
+
 @pytest.mark.parametrize(
     ("headers", "detail"),
     [

@@ -21,6 +21,7 @@ from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
 from unified_order_api.config import ApiClient, Settings
+from xentral_sandbox.readings import DiscountScale, Readings
 from xentral_sandbox.testing import SandboxHandle
 
 FLAG_KEY = "flag-key-0123456789"
@@ -199,7 +200,28 @@ def test_the_documented_money_example_goes_through(money_api: httpx.Client, sand
     assert xentral_total(sandbox, response.json()["order_id"]) == Decimal(MONEY_EXAMPLE["expected_total"])
     [booked] = orders_with_reference(sandbox, MONEY_EXAMPLE["reference"])
     assert [p["product"]["number"] for p in booked["positions"]] == ["ART-001", "BOOK-001", "FEE-001"]
-    assert booked["positions"][0]["discount"] == 0.1
+    # The 10 % off 16.80 is stated as the price, never as the contested `discount`.
+    assert (booked["positions"][0]["discount"], booked["positions"][0]["price"]["amount"]) == (0, "15.12")
+
+
+@pytest.mark.parametrize("scale", ["fraction", "percent"])
+def test_a_discount_books_the_same_total_under_either_discount_scale(
+    scale: DiscountScale, money_api: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    """19.99 less 15 % twice and a 7.5 % line at the reduced rate: the same booked total either way."""
+    sandbox.state.readings = Readings(discount_scale=scale)
+    body = order_body(
+        items=[
+            {"sku": "ART-001", "quantity": 2, "price": "19.99", "tax_rate": 19, "discount_percent": 15},
+            {"sku": "BOOK-001", "quantity": 3, "price": "12.34", "tax_rate": 7, "discount_percent": "7.5"},
+        ],
+        expected_total="68.22",
+    )
+    response = money_api.post("/api/orders", json=body)
+    assert response.status_code == 201, response.text
+    assert xentral_total(sandbox, response.json()["order_id"]) == Decimal("68.22")
+    [booked] = orders_with_reference(sandbox, body["reference"])
+    assert [p["discount"] for p in booked["positions"]] == [0, 0]
 
 
 @pytest.mark.parametrize("status", ["voided", "cancelled"])
@@ -304,3 +326,33 @@ def test_a_cent_xentral_rounds_otherwise_is_flagged_never_called_a_match(
     for said in (status["order"]["totals"], payload["totals"]):
         assert said["matches"] is False and said["xentral"] != said["gross"]
     assert status["warnings"] == payload["warnings"] == answer["warnings"]
+
+
+def test_gift_cards_pay_for_an_order_booked_at_its_full_value(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    """Two gift cards pay 24.00 of a 28.00 order: Xentral books 28.00, and the comment, the answer and
+    the order's status say what was paid how (a card's code only by its last four characters)."""
+    body = order_body(
+        prices="net",
+        items=[{"sku": "ART-001", "quantity": 1, "price": "23.53", "tax_rate": 19}],
+        expected_total="28.00",
+        payment="paypal",
+        redeemed=[
+            {"kind": "gift_card", "code": "GC-7Q2M-AAAA-1111", "amount": "12.00"},
+            {"kind": "gift_card", "code": "GC-9R4N-BBBB-2222", "amount": "12.00"},
+        ],
+    )
+    created = money_api.post("/api/orders", json=body)
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert (answer["totals"]["gross"], answer["totals"]["matches"]) == ("28.00", True)
+    assert (answer["totals"]["redeemed"], answer["totals"]["due"]) == ("24.00", "4.00")
+    assert xentral_total(sandbox, answer["order_id"]) == Decimal("28.00")
+    [booked] = orders_with_reference(sandbox, body["reference"])
+    assert "Paid with: gift card ****1111 12.00; gift card ****2222 12.00; rest 4.00 by paypal" in booked["comment"]
+    assert "AAAA-1111" not in booked["comment"]
+    status = money_api.get(f"/api/orders/{answer['reference']}").json()
+    assert status["order"]["totals"]["redeemed"] == "24.00"
+    over = money_api.post(
+        "/api/orders", json={**body, "reference": body["reference"] + "-X", "expected_total": "20.00"}
+    )
+    assert over.status_code == 422 and [e["code"] for e in over.json()["errors"]] == ["redeemed_exceeds_total"]

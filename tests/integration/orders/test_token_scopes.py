@@ -77,7 +77,7 @@ def test_check_config_lists_the_scopes_and_finds_the_missing_read(
         "scope.project:read",
         "scope.shippingMethod:read",
         "scope.paymentMethod:read",
-        "scope.externalReferenceTarget:read",
+        "scope.salesChannel:read",
     }
     problems = {setting: f.problem for setting, f in scopes.items() if not f.ok}
     assert list(problems) == ["scope.product:read"]

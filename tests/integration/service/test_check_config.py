@@ -44,6 +44,7 @@ def test_the_demo_configuration_checks_clean(sandbox: SandboxHandle, tmp_path: P
     assert named["shipping_map.dhl_standard"] == "DHL Paket"
     assert named["payment_map.amazon"] == "Amazon"
     assert named["defaults.project_id"] == "Standard (first project, id 1)"
+    assert "GET /api/v2/salesChannels" in sandbox.calls.counts()
     assert named["xentral"] == "default"
     products = {"shipping_cost_product_id", "discount_product_id", "fee_product_id"}
     assert {setting.removeprefix("defaults.") for setting in named if setting.endswith("_product_id")} == products
@@ -63,7 +64,11 @@ def test_each_wrong_id_is_a_problem_of_its_client(sandbox: SandboxHandle, tmp_pa
         }
     )
     shop = ApiClient.model_validate(
-        {"name": "shop", "api_key": API_KEY, "defaults": {"shipping_cost_product_id": "453", "payment_method_id": "6"}}
+        {
+            "name": "shop",
+            "api_key": API_KEY,
+            "defaults": {"shipping_cost_product_id": "453", "payment_method_id": "6", "sales_channel_id": "1"},
+        }
     )
     settings = service_settings(sandbox, tmp_path, clients=[woo, shop], payment_map={"paypal": "5"})
     findings = _check_now(settings)
@@ -71,6 +76,8 @@ def test_each_wrong_id_is_a_problem_of_its_client(sandbox: SandboxHandle, tmp_pa
     problems = _problems(findings)
     assert problems[("woo", "defaults.project_id")] == "no project with id '77' in Xentral"
     assert problems[("woo", "defaults.sales_channel_id")] == "this sales channel is inactive in Xentral"
+    inactive = {(f.client, f.setting): f.xentral_name for f in findings}[("woo", "defaults.sales_channel_id")]
+    assert inactive == "Amazon (amazon, project Standard)"
     assert "locked" in problems[("woo", "defaults.shipping_cost_product_id")]
     assert problems[("woo", "shipping_map.express")] == "no shipping method with id '99' in Xentral"
     assert "loopback" in problems[("woo", "webhook_url")]
@@ -80,6 +87,7 @@ def test_each_wrong_id_is_a_problem_of_its_client(sandbox: SandboxHandle, tmp_pa
     ok = {(f.client, f.setting): f.xentral_name for f in findings if f.ok}
     assert ok[("shop", "defaults.shipping_cost_product_id")] == "Versandkosten (SHIP-001)"
     assert ok[("shop", "defaults.payment_method_id")] == "Amazon"
+    assert ok[("shop", "defaults.sales_channel_id")] == "Shopware (shopware6, project Online Shop)"
     assert ok[("woo", "webhook_secret")] is None
 
     table = findings_table(findings)

@@ -17,7 +17,7 @@ from tests.support.orders import order_body
 from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY
-from unified_order_api.bootstrap import build_dispatcher
+from unified_order_api.bootstrap import build_dispatcher, target_guard
 from unified_order_api.config import Settings
 from unified_order_api.store.database import create_engine
 from unified_order_api.store.deliveries import SqlDeliveryStore
@@ -52,7 +52,9 @@ class Dispatching:
         self._catch_up()
         self.engine = create_engine(settings.database_url)
         self.store = SqlDeliveryStore(self.engine)
-        self.dispatcher: Dispatcher = build_dispatcher(settings, self.engine, clock=clock, worker=worker)
+        self.dispatcher: Dispatcher = build_dispatcher(
+            settings, self.store, target_guard(settings), clock=clock, worker=worker
+        )
 
     def _catch_up(self) -> None:
         """What the service wrote until now must be due. The clock's one-second head start over the
@@ -102,6 +104,7 @@ def test_created_order_yields_one_signed_callback(sandbox: SandboxHandle, tmp_pa
     assert data["reference"] == order["reference"]
     assert data["order_id"] == order["order_id"]
     assert data["order_number"] == order["order_number"]
+    assert data["held_reasons"] == order["held_reasons"] == []  # every light green (orders/holds.py)
     customer = order["customer"]
     assert isinstance(customer, dict)
     assert (data["customer_id"], data["customer_number"], data["customer_created"]) == (

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from tests.support.clock import FakeClock
 from tests.support.receiver import Receiver
-from unified_order_api.bootstrap import build_dispatcher
+from unified_order_api.bootstrap import build_dispatcher, target_guard
 from unified_order_api.config import ApiClient, Settings
 from unified_order_api.store import migrate
 from unified_order_api.store.database import create_engine
@@ -101,7 +101,10 @@ async def test_two_dispatchers_deliver_each_event_once(schema_url: str, receiver
     settings = _settings(schema_url, batch_size=4)
     await _enqueue(schema_url, receiver.url, 40, clock())
     engines = [create_engine(schema_url), create_engine(schema_url)]
-    dispatchers = [build_dispatcher(settings, engine, clock=clock, worker=f"d{n}") for n, engine in enumerate(engines)]
+    dispatchers = [
+        build_dispatcher(settings, SqlDeliveryStore(engine), target_guard(settings), clock=clock, worker=f"d{n}")
+        for n, engine in enumerate(engines)
+    ]
     attempted: Counter[str] = Counter()
     try:
         while True:

@@ -11,7 +11,7 @@ import pytest
 from tests.support.orders import order_body, order_count
 from tests.support.servers import running_service
 from tests.support.service import API_KEY
-from unified_order_api.bootstrap import ConfigurationError, check_webhook_settings
+from unified_order_api.bootstrap import ConfigurationError, check_webhook_settings, target_guard
 from xentral_sandbox.testing import SandboxHandle
 
 from .conftest import webhook_settings
@@ -29,7 +29,7 @@ async def test_client_webhook_url_is_refused_at_configuration(
 ) -> None:
     settings = webhook_settings(sandbox, tmp_path, webhook_url=url, allow=())
     with pytest.raises(ConfigurationError, match=f"client 'shop': webhook_url refused: .*{kind} address"):
-        await check_webhook_settings(settings)
+        await check_webhook_settings(settings, target_guard(settings))
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -40,9 +40,11 @@ def test_service_does_not_start_with_a_refused_webhook_url(sandbox: SandboxHandl
 
 
 async def test_loopback_is_accepted_only_when_allowed(sandbox: SandboxHandle, tmp_path: Path) -> None:
-    await check_webhook_settings(webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x"))
+    allowed = webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x")
+    await check_webhook_settings(allowed, target_guard(allowed))
+    refused = webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x", allow=())
     with pytest.raises(ConfigurationError, match="loopback"):
-        await check_webhook_settings(webhook_settings(sandbox, tmp_path, webhook_url="http://localhost:9/x", allow=()))
+        await check_webhook_settings(refused, target_guard(refused))
 
 
 @pytest.fixture

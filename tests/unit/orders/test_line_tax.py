@@ -1,4 +1,5 @@
-"""Tax as the shop charged it: stated amounts, several components, declared rates, sales tax (pure)."""
+"""Tax as the shop charged it (stated amounts, several components, declared rates, sales tax) and
+payments other than money (pure)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 from unified_order_api.api.schemas import OrderRequest
-from unified_order_api.orders.commands import AmountLine, CustomerDetails, ItemRequest, PlaceOrder, TaxComponent
+from unified_order_api.orders.commands import (
+    AmountLine,
+    CustomerDetails,
+    ItemRequest,
+    PlaceOrder,
+    Redemption,
+    TaxComponent,
+)
+from unified_order_api.orders.drafting import paid_how
 from unified_order_api.orders.model import Address, LineTax
-from unified_order_api.orders.pricing import check_expected_total
+from unified_order_api.orders.pricing import MoneySettings, check_expected_total, price_order
 from unified_order_api.orders.totals import vat_by_rate
 
-from .test_totals import SETTINGS, command, price, products
+from .test_totals import SETTINGS, command, lines_for, price, products
 
 D = Decimal
 US = Address(name="Ann", street="1 Main St", zip="94103", city="San Francisco", country="US", state="CA")
@@ -172,3 +181,44 @@ def test_the_request_carries_amounts_and_components_through_the_queue() -> None:
     assert restored == command_ and restored.fingerprint() == command_.fingerprint()
     without = dict(body, shipping_costs=[{"name": "Ground", "amount": "9.99"}])
     assert OrderRequest.model_validate(without).to_command().fingerprint() != command_.fingerprint()
+
+
+def test_gift_cards_beyond_the_orders_value_or_without_it_are_refused() -> None:
+    card = (Redemption("gift_card", D("30.00"), "****1111"),)
+    for expected in (D("20.00"), None):
+        _, problems = price(command(redeemed=card, expected_total=expected))
+        assert [(p.pointer, p.code) for p in problems] == [("/redeemed", "redeemed_exceeds_total")]
+    _, problems = price(command(redeemed=(Redemption("store_credit", D("20.00")),), expected_total=D("20.00")))
+    assert problems == []
+
+
+def test_the_comment_says_what_was_paid_how() -> None:
+    order = command(
+        payment="paypal",
+        expected_total=D("28.00"),
+        redeemed=(Redemption("gift_card", D("24.00"), "****1111"), Redemption("store_credit", D("1.00"))),
+    )
+    assert paid_how(order) == "Paid with: gift card ****1111 24.00; store credit 1.00; rest 3.00 by paypal"
+
+
+def test_free_shipping_and_a_zero_coupon_need_no_product_of_their_own() -> None:
+    bare = MoneySettings("DE", "gross", D("0.01"), "refuse")
+    order = command(
+        shipping_costs=(AmountLine("Free shipping", D("0.00")),),
+        discounts=(AmountLine("FREESHIP", D("0.00")),),
+        expected_total=D("20.00"),
+    )
+    pricing, problems = price_order(order, lines_for(order), products("standard"), None, "EUR", bare)
+    assert problems == [] and pricing.shipping_costs == () and pricing.discounts == ()
+    assert pricing.totals is not None and pricing.totals.gross == D("20.00")
+    # Anything to book still needs its product.
+    order = command(shipping_costs=(AmountLine("DHL", D("4.90")),))
+    _, problems = price_order(order, lines_for(order), products("standard"), None, "EUR", bare)
+    assert [p.code for p in problems] == ["shipping_cost_unsupported"]
+
+
+def test_a_fully_discounted_line_keeps_its_rate() -> None:
+    order = command(items=(ItemRequest("A", D(1), D("10.00"), discount_percent=D(100), tax_amount=D("0.00")),))
+    pricing, problems = price(order, products("reduced"))
+    assert problems == [] and pricing.lines[0].tax == LineTax("reduced", None, D(7))
+    assert pricing.totals is not None and pricing.totals.gross == D("0.00")

@@ -16,16 +16,8 @@ __all__ = ["make"]
 
 
 def _worker(h: Harness) -> QueueWorker:
-    """The queue worker as `bootstrap` builds it from the settings."""
-    queue = h.settings.queue
-    return QueueWorker(
-        service=h.service,
-        queue=h.store,
-        attempts=h.store,
-        clock=h.clock,
-        max_requeues=queue.max_requeues,
-        backoff_cap_seconds=queue.backoff_cap_seconds,
-    )
+    """The queue worker as `bootstrap` builds it; the harness's service has the settings' requeue limits."""
+    return QueueWorker(service=h.service, queue=h.store, clock=h.clock)
 
 
 async def test_a_queued_order_fails_after_the_configured_requeues_waiting_at_most_the_cap(make: Any) -> None:

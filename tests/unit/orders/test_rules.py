@@ -123,7 +123,7 @@ def _first_canonical(value: object) -> str:
 
 
 # Fields the first implementation did not have (the money fields); unset, they must not change a digest.
-_MONEY_FIELDS = {"prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total"}
+_MONEY_FIELDS = {"prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total", "redeemed"}
 _MONEY_ITEM_FIELDS = {"tax_rate", "vat_category", "discount_percent", "tax_amount", "taxes"}
 
 

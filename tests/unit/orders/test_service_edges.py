@@ -11,9 +11,9 @@ from tests.support.fakes import FakeGateway, command
 from tests.support.order_harness import make
 from unified_order_api.cache import CachedLookups, MemoryCache
 from unified_order_api.orders import errors
-from unified_order_api.orders.attempts import AttemptState
+from unified_order_api.orders.attempts import AttemptState, StepName
 from unified_order_api.orders.model import Product, SalesOrder
-from unified_order_api.orders.service import OrderService
+from unified_order_api.orders.service import OrderService, RequeueLimits
 from unified_order_api.xentral import errors as upstream
 from unified_order_api.xentral.to_order_errors import order_error
 
@@ -125,7 +125,7 @@ async def test_a_queue_item_that_keeps_crashing_ends_failed(make: Any) -> None:
         if not claimed:
             break
         claimed[0].request = {"not": "a command"}  # a stored request we cannot read
-        await h.worker.process(claimed[0])
+        await h.service.run_queued(claimed[0])
     final = await h.store.find("shop", "R-7")
     assert final is not None and final.state == AttemptState.FAILED
 
@@ -220,3 +220,63 @@ async def test_a_406_on_the_import_is_a_refusal_not_an_unknown_outcome(make: Any
     assert "406" in raised.value.detail and "nothing was written" in raised.value.detail
     attempt = await h.store.find("shop", "R-1")
     assert attempt is not None and attempt.state == AttemptState.FAILED
+
+
+async def test_a_transient_failure_of_a_queued_order_puts_it_back_with_a_delay(make: Any) -> None:
+    h = await make()
+    await h.service.accept_order(command("R-8"), client="shop")
+    h.gateway.fail("products", upstream.XentralServerError(500, None, "list_products"))
+    claimed = await h.store.claim_queued(owner="w", now=h.clock.now, lease_until=h.clock.now, limit=1)
+    await h.service.run_queued(claimed[0])
+    requeued = await h.store.find("shop", "R-8")
+    assert requeued is not None and requeued.state != AttemptState.FAILED
+    assert requeued.count(StepName.REQUEUED) == 1 and requeued.lease_until >= h.clock.now + dt.timedelta(seconds=2)
+    h.clock.advance(3600)
+    assert await h.worker.run_once() == 1
+    done = await h.store.find("shop", "R-8")
+    assert done is not None and done.state == AttemptState.COMPLETED and len(h.orders_with("R-8")) == 1
+
+
+async def test_a_queued_order_that_keeps_failing_transiently_fails_after_the_last_requeue(make: Any) -> None:
+    h = await make()
+    await h.service.accept_order(command("R-6"), client="shop")
+    h.gateway.fail("products", *(upstream.XentralServerError(500, None, "list_products") for _ in range(30)))
+    limits = RequeueLimits()  # the settings' defaults, which the harness builds the service with
+    for _ in range(limits.max_requeues + 1):
+        claimed = await h.store.claim_queued(owner="w", now=h.clock.now, lease_until=h.clock.now, limit=1)
+        await h.service.run_queued(claimed[0])
+        h.clock.advance(limits.backoff_cap_seconds + 1)
+    final = await h.store.find("shop", "R-6")
+    assert final is not None and final.state == AttemptState.FAILED
+    assert final.count(StepName.REQUEUED) == limits.max_requeues and h.gateway.orders == {}
+
+
+async def test_an_operators_retry_is_noted_before_the_order_is_placed_again(make: Any) -> None:
+    h = await make()
+    rejected = upstream.XentralValidationError(422, None, "import_sales_order", detail="bad")
+    h.gateway.fail("import", rejected, written=False)  # a rejected import creates nothing
+    with pytest.raises(errors.XentralRejectedOrder):
+        await h.service.place_order(command(), client="shop")
+    failed = await h.store.find("shop", "R-1")
+    assert failed is not None and failed.state == AttemptState.FAILED
+    outcome = await h.service.retry_failed(failed, operator="alice", via="the console")
+    assert outcome is not None and outcome.receipt.outcome == "created" and h.orders_with("R-1") == ["1"]
+    done = await h.store.find("shop", "R-1")
+    assert done is not None
+    names = [step.name for step in done.steps]
+    assert names.index(StepName.FAILED) < names.index(StepName.OPERATOR_RETRY) < names.index(StepName.RETRIED)
+    noted = next(step for step in done.steps if step.name == StepName.OPERATOR_RETRY)
+    assert noted.detail == "retry requested by alice in the console"
+
+
+async def test_an_operators_retry_of_an_order_that_is_not_failed_changes_nothing(make: Any) -> None:
+    h = await make()
+    await h.service.place_order(command(), client="shop")
+    completed = await h.store.find("shop", "R-1")
+    assert completed is not None
+    assert await h.service.retry_failed(completed, operator="alice", via="the console") is None
+    after = await h.store.find("shop", "R-1")
+    assert after is not None and after.steps == completed.steps and h.orders_with("R-1") == ["1"]
+    completed.request = None
+    with pytest.raises(ValueError, match="no stored request"):
+        await h.service.retry_failed(completed, operator="alice", via="the console")

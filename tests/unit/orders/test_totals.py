@@ -245,6 +245,17 @@ def test_master_price_follows_the_prices_mode() -> None:
     assert [(p.pointer, p.code) for p in problems] == [("/items/0/price", "price_unknown")]
 
 
+def test_a_discounted_line_carries_the_price_it_lowers() -> None:
+    """The discount goes to Xentral as a lowered price, so the master price is drafted onto the line."""
+    discounted = command(items=(ItemRequest("A", D(2), discount_percent=D(10)),))
+    pricing, problems = price(discounted)
+    assert problems == [] and pricing.totals is not None and pricing.totals.gross == D("21.42")
+    assert pricing.lines[0].unit_price == Money(D("11.90"), "EUR")
+    pricing, problems = price(discounted, products("standard", gross=None))
+    assert pricing.totals is None
+    assert [(p.pointer, p.code) for p in problems] == [("/items/0/price", "price_unknown")]
+
+
 def test_expected_total_mismatch_is_refused_with_a_breakdown() -> None:
     order = command(expected_total=D("22.00"), shipping_cost=D("1.00"))
     pricing, _ = price(order)

@@ -44,10 +44,15 @@ def priced(body: dict[str, Any]) -> tuple[Pricing, TotalsCheck]:
     return pricing, check
 
 
-def woo(name: str) -> dict[str, Any]:
-    result = woocommerce.translate(fixture(name), ShopSettings(kind="woocommerce", secret="s"))
+def woocommerce_settings(order: dict[str, Any]) -> dict[str, Any]:
+    """A WooCommerce order's request, as the connector translates it."""
+    result = woocommerce.translate(order, ShopSettings(kind="woocommerce", secret="s"))
     assert isinstance(result, Translated), result
     return result.body
+
+
+def woo(name: str) -> dict[str, Any]:
+    return woocommerce_settings(fixture(name))
 
 
 def test_woocommerce_a_line_a_coupon_consumed_keeps_its_declared_rate() -> None:
@@ -128,3 +133,21 @@ def test_shopware_net_and_tax_free_orders() -> None:
     pricing, check = priced(shopware_body("shopware-tax-free-export.json"))
     assert pricing.taxation == "export" and check.gross == check.expected == D("55.00") and check.matches is True
     assert pricing.totals is not None and pricing.totals.tax == 0
+
+
+def test_woocommerce_gift_cards_are_payments_and_the_order_keeps_its_full_value() -> None:
+    # Before: the 4.00 still due was taken as the order's total, and a valid paid order was refused.
+    body = woo("woocommerce-two-gift-cards.json")
+    assert body["expected_total"] == "28.00"
+    assert body["redeemed"] == [
+        {"kind": "gift_card", "amount": "12.00", "code": "GC-7Q2M-AAAA-1111"},
+        {"kind": "gift_card", "amount": "12.00", "code": "GC-9R4N-BBBB-2222"},
+    ]
+    command = OrderRequest.model_validate(body).to_command()
+    assert [(r.kind, r.amount, r.code) for r in command.redeemed] == [
+        ("gift_card", D("12.00"), "****1111"),
+        ("gift_card", D("12.00"), "****2222"),
+    ]  # only the last four characters are kept
+    pricing, check = priced(body)
+    assert check.gross == check.expected == D("28.00") and check.matches is True
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("4.47")}

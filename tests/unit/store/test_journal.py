@@ -154,9 +154,9 @@ async def test_note_appends_only_in_allowed_states_and_survives_a_later_claim(en
     assert attempt.id is not None
     note = Step("operator_retry", NOW + dt.timedelta(minutes=5), "retry requested by alice")
     # In progress: a worker owns it and its next save would drop the note, so it is refused.
-    assert await journal.note(attempt.id, note, only_in=[AttemptState.FAILED]) is False
+    assert await store.note(attempt.id, note, only_in=[AttemptState.FAILED]) is False
     await _finish(store, attempt, AttemptState.FAILED)
-    assert await journal.note(attempt.id, note, only_in=[AttemptState.FAILED]) is True
+    assert await store.note(attempt.id, note, only_in=[AttemptState.FAILED]) is True
 
     retry = await store.claim(
         client="shop",
@@ -173,7 +173,7 @@ async def test_note_appends_only_in_allowed_states_and_survives_a_later_claim(en
     stored = await journal.entry(attempt.id)
     assert stored is not None
     assert stored.attempt.steps[2] == note
-    assert await journal.note(attempt.id, note, only_in=[AttemptState.FAILED]) is False  # running again
+    assert await store.note(attempt.id, note, only_in=[AttemptState.FAILED]) is False  # running again
 
 
 async def test_outcomes_by_hour_counts_each_hour_of_arrival(engine: AsyncEngine) -> None:

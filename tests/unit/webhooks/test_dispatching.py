@@ -18,7 +18,7 @@ from unified_order_api.bootstrap import build_dispatcher
 from unified_order_api.config import ApiClient
 from unified_order_api.orders.service import OrderService
 from unified_order_api.store.deliveries import SqlDeliveryStore
-from unified_order_api.webhooks.callbacks import ClientCallbacks
+from unified_order_api.webhooks.callback_targets import ClientCallbackTargets
 from unified_order_api.webhooks.deliveries import DeliveryState
 from unified_order_api.webhooks.dispatcher import Dispatcher
 from unified_order_api.webhooks.targets import TargetGuard
@@ -55,13 +55,13 @@ class Callbacks:
             gateway=h.gateway,
             store=h.store,
             policies=h.policies,
-            callbacks=ClientCallbacks(h.settings.clients, guard),
+            callbacks=ClientCallbackTargets(h.settings.clients, guard),
             clock=h.clock,
         )
-        self.dispatcher: Dispatcher = build_dispatcher(
-            h.settings, h.engine, clock=h.clock, transport=httpx.MockTransport(receiver)
-        )
         self.deliveries = SqlDeliveryStore(h.engine)
+        self.dispatcher: Dispatcher = build_dispatcher(
+            h.settings, self.deliveries, guard, clock=h.clock, transport=httpx.MockTransport(receiver)
+        )
 
     async def aclose(self) -> None:
         await self.dispatcher.aclose()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from unified_order_api.config import ApiClient
-from unified_order_api.webhooks.callbacks import ClientCallbacks, WebhookConfigError, check_clients
+from unified_order_api.webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
 from unified_order_api.webhooks.targets import TargetGuard, TargetRefused, classify
 
 from .conftest import SECRET
@@ -132,7 +132,7 @@ def _client(**values: object) -> ApiClient:
 
 
 def test_callback_url_must_be_on_the_allow_list() -> None:
-    callbacks = ClientCallbacks(
+    callbacks = ClientCallbackTargets(
         [_client(webhook_url="https://a.example/x", callback_hosts=["hooks.example.com"])],
         resolving_to("93.184.216.34"),
     )
@@ -143,7 +143,7 @@ def test_callback_url_must_be_on_the_allow_list() -> None:
 
 
 def test_allow_listed_host_is_still_checked_for_its_address() -> None:
-    callbacks = ClientCallbacks([_client(callback_hosts=["metadata.internal"])], resolving_to("169.254.169.254"))
+    callbacks = ClientCallbackTargets([_client(callback_hosts=["metadata.internal"])], resolving_to("169.254.169.254"))
     with pytest.raises(ValueError, match="link-local"):
         callbacks.target_for("shop", "http://metadata.internal/latest")
 
@@ -154,7 +154,7 @@ def test_accepting_checks_everything_but_the_address_without_a_lookup() -> None:
     def no_lookup(host: str, port: int) -> Sequence[str]:
         raise AssertionError("accepting a queued order must not resolve the callback host")
 
-    callbacks = ClientCallbacks(
+    callbacks = ClientCallbackTargets(
         [_client(callback_hosts=["metadata.internal", "10.0.0.1"])], TargetGuard(resolver=no_lookup)
     )
     url = "http://metadata.internal/latest"
@@ -170,7 +170,7 @@ def test_accepting_checks_everything_but_the_address_without_a_lookup() -> None:
 def test_callback_url_needs_a_secret() -> None:
     client = ApiClient(name="shop", api_key="k" * 20, callback_hosts=["hooks.example.com"])
     with pytest.raises(ValueError, match="secret"):
-        ClientCallbacks([client], resolving_to("93.184.216.34")).target_for("shop", "https://hooks.example.com/")
+        ClientCallbackTargets([client], resolving_to("93.184.216.34")).target_for("shop", "https://hooks.example.com/")
 
 
 async def test_configuration_check_names_every_problem() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from unified_order_api.orders.model import LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
 from unified_order_api.xentral import build_import_payload
-from unified_order_api.xentral.import_payload import discount_fraction, tax_body
+from unified_order_api.xentral.import_payload import discounted_price, tax_body
 
 NORMAL = LineTax("normal", None, Decimal(19))
 
@@ -47,18 +49,34 @@ def test_line_tax_is_a_category_or_a_percent_rate_never_both() -> None:
     assert tax_body(LineTax(None, Decimal("6"), Decimal("6"))) == {"rate": 6, "taxText": "6% VAT"}
 
 
-def test_discount_percent_is_sent_as_a_fraction() -> None:
-    assert discount_fraction(Decimal(15)) == 0.15
-    assert discount_fraction(Decimal(100)) == 1
-    assert discount_fraction(Decimal("7.5")) == 0.075
-    line = OrderLine(product_id="241", sku="S", quantity=Decimal(2), tax=NORMAL, discount_percent=Decimal(10))
-    [position] = build_import_payload(_draft(lines=(line,)))["positions"]
+def _discounted(price: str, percent: str) -> OrderLine:
+    unit = Money(Decimal(price), "EUR")
+    return OrderLine(
+        product_id="241", sku="S", quantity=Decimal(2), unit_price=unit, tax=NORMAL, discount_percent=Decimal(percent)
+    )
+
+
+def test_a_discount_is_sent_as_the_discounted_unit_price_never_as_discount() -> None:
+    [position] = build_import_payload(_draft(lines=(_discounted("16.80", "10"),)))["positions"]
     assert position == {
         "product": {"id": "241"},
         "quantity": 2,
+        "price": {"amount": "15.12", "currency": "EUR"},
         "tax": {"vatCategory": "normal", "taxText": "19% VAT"},
-        "discount": 0.1,
     }
+
+
+def test_the_discounted_price_is_exact_so_quantity_times_price_is_the_discounted_line() -> None:
+    assert discounted_price(_discounted("19.99", "15")) == Money(Decimal("16.9915"), "EUR")
+    assert discounted_price(_discounted("20.00", "50")) == Money(Decimal("10.00"), "EUR")
+    assert discounted_price(_discounted("9.99", "100")) == Money(Decimal("0.00"), "EUR")
+    assert discounted_price(_discounted("10.00", "7.5")) == Money(Decimal("9.25"), "EUR")
+
+
+def test_a_discount_without_a_price_is_a_programming_error_not_a_silent_full_price() -> None:
+    line = OrderLine(product_id="241", sku="S", quantity=Decimal(2), tax=NORMAL, discount_percent=Decimal(10))
+    with pytest.raises(ValueError, match="unit price"):
+        build_import_payload(_draft(lines=(line,)))
 
 
 def test_fee_is_a_position_named_by_its_comment() -> None:

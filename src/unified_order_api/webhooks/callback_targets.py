@@ -2,7 +2,8 @@
 
 Implements the order service's `CallbackPolicy`. A per-request `callback_url` must name a host
 on the client's `callback_hosts` list *and* pass the SSRF guard; a client's configured
-webhook_url is checked once at start-up by `check_clients`.
+webhook_url is checked once at start-up by `check_clients`. (The messages themselves, and when
+they are due, are the order flow's: `orders.callbacks`.)
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from ..config import ApiClient
 from ..config.rules import webhook_secret_problem
 from .targets import TargetGuard, TargetRefused, host_of
 
+__all__ = ["ClientCallbackTargets", "WebhookConfigError", "check_clients"]
+
 
 class WebhookConfigError(ValueError):
     """A client's webhook settings cannot work; the message names the client and the setting."""
 
 
-class ClientCallbacks:
+class ClientCallbackTargets:
     def __init__(self, clients: Iterable[ApiClient], guard: TargetGuard) -> None:
         self._clients = {client.name: client for client in clients}
         self._guard = guard
