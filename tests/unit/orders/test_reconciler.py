@@ -18,7 +18,7 @@ from unified_order_api.orders.attempts import AttemptState, StepName
 from unified_order_api.orders.reconciler import Reconciler
 from unified_order_api.orders.reconciliation import Finding
 from unified_order_api.orders.service import OrderService
-from unified_order_api.webhooks.callbacks import ClientCallbacks
+from unified_order_api.webhooks.callback_targets import ClientCallbackTargets
 from unified_order_api.webhooks.targets import TargetGuard
 from unified_order_api.xentral import errors as upstream
 
@@ -45,7 +45,7 @@ class Rig:
             gateway=h.gateway,
             store=h.store,
             policies=order_policies(h.settings),
-            callbacks=ClientCallbacks(h.settings.clients, TargetGuard(h.settings.webhooks.allow_private_targets)),
+            callbacks=ClientCallbackTargets(h.settings.clients, TargetGuard(h.settings.webhooks.allow_private_targets)),
             clock=h.clock,
         )
         self.seen: list[Finding] = []
