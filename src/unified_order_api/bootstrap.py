@@ -38,6 +38,7 @@ from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.journal import SqlOrderJournal
+from .token_expiry import TokenExpiry
 from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
@@ -352,6 +353,9 @@ async def _wire(
     instances = xentral_instances(settings, metrics, redis, xentral_transports, running)
     for instance in instances.values():
         resources.push_async_callback(instance.aclose)
+    for name, endpoint in settings.xentral_endpoints().items():
+        if endpoint.token_expires is not None:
+            metrics.token_expiry(name, partial(_seconds_left, endpoint.token_expires))
     attempts = SqlAttemptStore(engine)
     journal = SqlOrderJournal(engine)
     deliveries = SqlDeliveryStore(engine)
@@ -388,6 +392,7 @@ async def _wire(
         database_timeout_seconds=settings.database_timeout_seconds,
         redis=redis,
         xentral={name: instance.client for name, instance in instances.items()},
+        token_expires={name: endpoint.token_expires for name, endpoint in settings.xentral_endpoints().items()},
     )
     return Container(
         settings=settings,
@@ -401,3 +406,8 @@ async def _wire(
         loops=loops,
         resources=resources,
     )
+
+
+def _seconds_left(expires: dt.date) -> float:
+    """The token's time left now, for the metric (read at each scrape)."""
+    return TokenExpiry(expires, utc_now()).seconds_left

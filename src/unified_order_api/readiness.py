@@ -5,18 +5,22 @@ database answers `SELECT 1` and still fails every order, so the check writes and
 `/readyz` needs no key, so a failed database check reports only the kind of failure (driver
 messages name hosts). A Redis that does not answer leaves the service ready but degraded: the
 limiter paces this process alone and the caches are skipped. Each Xentral instance is checked on
-its own, so one instance down is visible as that instance.
+its own, so one instance down is visible as that instance. A token within 14 days of its expiry
+date (token_expiry.py) leaves the service ready but degraded, so the warning is seen before orders fail.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from .clock import Clock, utc_now
 from .orders.attempts import StoreUnavailable
 from .redis_breaker import RedisUnavailable, SharedRedis
+from .token_expiry import TokenExpiry
 
 __all__ = ["Readiness", "WriteProbe", "XentralProbe"]
 
@@ -41,11 +45,15 @@ class Readiness:
         database_timeout_seconds: float,
         redis: SharedRedis | None,
         xentral: Mapping[str, XentralProbe],
+        token_expires: Mapping[str, dt.date | None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._database = database
         self._database_timeout = database_timeout_seconds + 1
         self._redis = redis
         self._xentral = xentral
+        self._token_expires = token_expires or {}
+        self._clock = clock or utc_now
 
     async def check(self) -> dict[str, Any]:
         """One entry per dependency (`database`, `redis` when used, `xentral` with its `instances`)."""
@@ -55,7 +63,20 @@ class Readiness:
         names = list(self._xentral)
         answers = await asyncio.gather(*(_check_xentral(self._xentral[name]) for name in names))
         instances = dict(zip(names, answers, strict=True))
-        checks["xentral"] = {"ok": all(answer["ok"] for answer in answers), "instances": instances}
+        ok = all(answer["ok"] for answer in answers)
+        due = False
+        for name, answer in instances.items():
+            expires = self._token_expires.get(name)
+            if expires is None:
+                continue
+            expiry = TokenExpiry(expires, self._clock())
+            answer["token_expires"] = expires.isoformat()
+            if expiry.soon:
+                answer["warning"] = expiry.describe()
+                due = True
+        checks["xentral"] = {"ok": ok, "instances": instances}
+        if ok and due:
+            checks["xentral"]["degraded"] = True  # still takes orders: say so, before they fail
         return checks
 
     async def _check_database(self) -> dict[str, Any]:
