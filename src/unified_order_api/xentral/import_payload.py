@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from ..orders.model import Address, LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
+from ..orders.model import Address, ExternalTotal, LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
 from .wire import (
     AddressType,
     BillingAddressBody,
@@ -35,6 +35,7 @@ from .wire import (
     ImportTax,
     MoneyBody,
     SalesOrderImport,
+    SetTotalAmountBody,
     ShippingAddressBody,
     ShippingCostBody,
     TaxBody,
@@ -45,6 +46,7 @@ __all__ = [
     "build_import_payload",
     "discounted_price",
     "money_body",
+    "set_total_amount",
     "tax_body",
     "wire_number",
 ]
@@ -90,6 +92,8 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     }
     if draft.discounts:
         payload["discountPositions"] = [discount_position(discount) for discount in draft.discounts]
+    if draft.external_total is not None:
+        payload["setTotalAmount"] = set_total_amount(draft.external_total)
     if draft.external_order_id is not None:
         payload["externalOrderId"] = draft.external_order_id
     if draft.transaction_number is not None:
@@ -150,6 +154,15 @@ def discount_position(discount: OrderDiscount) -> DiscountPositionBody:
         "quantity": 1,
         "value": money_body(Money(abs(discount.amount.amount), discount.amount.currency)),
         "tax": tax_body(discount.tax),
+    }
+
+
+def set_total_amount(total: ExternalTotal) -> SetTotalAmountBody:
+    """The buyer's total as Xentral's external total (a JSON number there, unlike money objects)."""
+    return {
+        "isActive": True,
+        "totalGrossAmountFromExternal": float(total.gross),
+        "maximumDifferenceToCalculatedSum": float(total.max_difference),
     }
 
 

@@ -406,6 +406,15 @@ class ImportDelivery(TypedDict, total=False):
     shippingCosts: list[ShippingCostBody]
 
 
+class SetTotalAmountBody(TypedDict):
+    """Xentral books `totalGrossAmountFromExternal` as the order's total when its own sum is within
+    `maximumDifferenceToCalculatedSum` of it."""
+
+    isActive: bool
+    totalGrossAmountFromExternal: float
+    maximumDifferenceToCalculatedSum: float
+
+
 class ImportLanguage(TypedDict):
     iso2: str | None
 
@@ -428,3 +437,4 @@ class SalesOrderImport(TypedDict, total=False):
     delivery: Required[ImportDelivery]
     positions: Required[list[ImportPosition]]
     discountPositions: list[DiscountPositionBody]
+    setTotalAmount: SetTotalAmountBody
