@@ -106,7 +106,7 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     if comment is not None:
         payload["comment"] = comment
     if draft.sales_channel_id is not None:
-        # Assumption (docs/xentral.md#mapping-lists): this is an externalReferenceTargets id.
+        # Assumption (docs/xentral.md#mapping-lists): this is a GET /api/v2/salesChannels id.
         payload["salesChannel"] = {"id": draft.sales_channel_id}
     if draft.language is not None:
         payload["language"] = {"iso2": draft.language}
