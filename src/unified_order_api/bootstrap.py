@@ -49,6 +49,7 @@ from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.journal import SqlOrderJournal
+from .token_expiry import TokenExpiry
 from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
@@ -400,6 +401,9 @@ async def _wire(
     instances = xentral_instances(settings, metrics, redis, xentral_transports, running, alerts)
     for instance in instances.values():
         resources.push_async_callback(instance.aclose)
+    for name, endpoint in settings.xentral_endpoints().items():
+        if endpoint.token_expires is not None:
+            metrics.token_expiry(name, partial(_seconds_left, endpoint.token_expires))
     attempts = SqlAttemptStore(engine)
     journal = SqlOrderJournal(engine)
     service = OrderService(
@@ -454,6 +458,7 @@ async def _wire(
         unresolved=attempts,
         lease=lease,
         degraded_after_seconds=settings.reconciler.degraded_after_seconds,
+        token_expires={name: endpoint.token_expires for name, endpoint in settings.xentral_endpoints().items()},
     )
     return Container(
         settings=settings,
@@ -476,3 +481,8 @@ async def _deliver_last(alerts: AlertGroups) -> None:
         await alerts.deliver()
     except Exception:
         log.exception("alerts.deliver_failed")
+
+
+def _seconds_left(expires: dt.date) -> float:
+    """The token's time left now, for the metric (read at each scrape)."""
+    return TokenExpiry(expires, utc_now()).seconds_left

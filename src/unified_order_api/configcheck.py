@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
-from .config import ApiClient, Settings, order_policies
+from .clock import utc_now
+from .config import ApiClient, Settings, XentralInstance, order_policies
 from .config.rules import webhook_secret_problem
 from .orders.errors import OrderError, XentralAccessDenied
 from .orders.model import PaymentMethod, Product, Project, SalesChannel, ShippingMethod
 from .orders.policy import ClientPolicy
+from .token_expiry import TokenExpiry
 from .webhooks.targets import TargetGuard, TargetRefused
 from .xentral.deprecations import DeprecationNotice
 from .xentral.scopes import NEEDED_SCOPES, NeededScope
@@ -127,6 +130,7 @@ async def check_settings(
     guard: TargetGuard,
     *,
     urls: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
 ) -> list[ConfigFinding]:
     """Every client's settings checked against its instance (`instances` by name); in client order."""
     policies = order_policies(settings)
@@ -142,7 +146,20 @@ async def check_settings(
         client = by_name.get(policy.name)
         lookups = instances.get(policy.instance)
         findings += await _check_client(policy, client, lookups, lists[policy.instance], (urls or {}), guard)
+        findings += _token_expiry(policy, settings.xentral_endpoints().get(policy.instance), now or utc_now())
     return findings
+
+
+def _token_expiry(policy: ClientPolicy, endpoint: XentralInstance | None, now: dt.datetime) -> list[ConfigFinding]:
+    """The instance's token expiry date: a warning from 14 days before it, a problem once it has passed."""
+    if endpoint is None or endpoint.token_expires is None:
+        return []
+    expiry = TokenExpiry(endpoint.token_expires, now)
+    name = policy.name or GLOBAL
+    value = endpoint.token_expires.isoformat()
+    if expiry.expired:
+        return [ConfigFinding(name, policy.instance, "xentral.token_expires", value, problem=expiry.describe())]
+    return [ConfigFinding(name, policy.instance, "xentral.token_expires", value, warning=expiry.describe() or None)]
 
 
 async def _read_instance(lookups: ConfigLookups | None) -> _Instance:

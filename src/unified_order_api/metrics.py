@@ -129,6 +129,13 @@ class Metrics:
             ["state"],
             registry=r,
         )
+        self._token_expiry = Gauge(
+            "xentral_token_expiry_seconds",
+            "Time left until the Xentral token's configured expiry date, by instance (negative once expired); "
+            "only instances with `token_expires` set.",
+            ["instance"],
+            registry=r,
+        )
         self._redis_available = Gauge(
             "redis_available",
             "1 while Redis answers; 0 while the service works without it (local rate limit, no shared cache).",
@@ -216,6 +223,10 @@ class Metrics:
     def webhook_delivery(self, state: str) -> None:
         """One delivery attempt ended in `state`, e.g. delivered, retrying, failed."""
         self._webhook_deliveries.labels(state=state).inc()
+
+    def token_expiry(self, instance: str, seconds_left: Callable[[], float]) -> None:
+        """Read at each scrape, so the figure counts down without anyone setting it."""
+        self._token_expiry.labels(instance=instance).set_function(seconds_left)
 
     def redis_available(self, available: bool) -> None:
         self._redis_available.set(1 if available else 0)

@@ -5,9 +5,10 @@ database answers `SELECT 1` and still fails every order, so the check writes and
 `/readyz` needs no key, so a failed database check reports only the kind of failure (driver
 messages name hosts). A Redis that does not answer leaves the service ready but degraded: the
 limiter paces this process alone and the caches are skipped. Each Xentral instance is checked on
-its own, so one instance down is visible as that instance. Unresolved orders leave it ready too (new
-orders are served) but degraded once the oldest is older than `degraded_after_seconds`: the
-reconciler cannot finish them.
+its own, so one instance down is visible as that instance. A token within 14 days of its expiry
+date (token_expiry.py) leaves the service ready but degraded, so the warning is seen before orders fail.
+Unresolved orders leave it ready too (new orders are served) but degraded once the oldest is older
+than `degraded_after_seconds`: the reconciler cannot finish them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .housekeeping import oldest_age, unresolved_now
 from .orders.attempts import StoreUnavailable
 from .orders.ports import UnresolvedAttempts
 from .redis_breaker import RedisUnavailable, SharedRedis
+from .token_expiry import TokenExpiry
 
 __all__ = ["Readiness", "WriteProbe", "XentralProbe"]
 
@@ -50,7 +52,8 @@ class Readiness:
         unresolved: UnresolvedAttempts | None = None,
         lease: dt.timedelta = dt.timedelta(minutes=1),
         degraded_after_seconds: float = float("inf"),
-        clock: Clock = utc_now,
+        token_expires: Mapping[str, dt.date | None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """`unresolved`: the attempts checked for orders still without an outcome a `lease` after they
         were received (`orders`); without it there is no such check."""
@@ -61,7 +64,8 @@ class Readiness:
         self._unresolved = unresolved
         self._lease = lease
         self._degraded_after = degraded_after_seconds
-        self._clock = clock
+        self._token_expires = token_expires or {}
+        self._clock = clock or utc_now
 
     async def check(self) -> dict[str, Any]:
         """One entry per dependency (`database`, `redis` when used, `orders` when the database answers,
@@ -74,7 +78,20 @@ class Readiness:
         names = list(self._xentral)
         answers = await asyncio.gather(*(_check_xentral(self._xentral[name]) for name in names))
         instances = dict(zip(names, answers, strict=True))
-        checks["xentral"] = {"ok": all(answer["ok"] for answer in answers), "instances": instances}
+        ok = all(answer["ok"] for answer in answers)
+        due = False
+        for name, answer in instances.items():
+            expires = self._token_expires.get(name)
+            if expires is None:
+                continue
+            expiry = TokenExpiry(expires, self._clock())
+            answer["token_expires"] = expires.isoformat()
+            if expiry.soon:
+                answer["warning"] = expiry.describe()
+                due = True
+        checks["xentral"] = {"ok": ok, "instances": instances}
+        if ok and due:
+            checks["xentral"]["degraded"] = True  # still takes orders: say so, before they fail
         return checks
 
     async def _check_database(self) -> dict[str, Any]:

@@ -128,7 +128,6 @@ SPEC_OPERATIONS = {
     "list_shipping_methods": ("get", "/api/v1/shippingMethods"),
     "list_payment_methods": ("get", "/api/v1/paymentMethods"),
     "list_projects": ("get", "/api/v1/projects"),
-    "list_external_reference_targets": ("get", "/api/v1/externalReferenceTargets"),
     "list_sales_channels": ("get", "/api/v2/salesChannels"),
 }
 

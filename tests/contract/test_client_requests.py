@@ -240,7 +240,6 @@ _ITEMS: dict[str, list[dict[str, Any]]] = {
     ],
     "/api/v1/paymentMethods": [{"id": "6", "type": "amazon", "designation": "Amazon", "project": None}],
     "/api/v1/projects": [{"id": "91", "name": "Standard", "keyName": "STANDARD1", "currency": "EUR"}],
-    "/api/v1/externalReferenceTargets": [{"id": "1", "name": "Shopware", "isActive": True}],
     "/api/v2/salesChannels": [
         {
             "id": "1",
@@ -380,7 +379,6 @@ CALLS: dict[str, Call] = {
     "list_shipping_methods": lambda c, g: c.list_shipping_methods(),
     "list_payment_methods": lambda c, g: c.list_payment_methods(),
     "list_projects": lambda c, g: c.list_projects(),
-    "list_external_reference_targets": lambda c, g: c.list_external_reference_targets(),
     "list_sales_channels": lambda c, g: c.list_sales_channels(),
     "gateway_products_by_sku": lambda c, g: g.products_by_sku(["SKU-1", "SKU-2", "SKU-1"]),
     "gateway_find_customers_number": lambda c, g: g.find_customers("number", "10001"),

@@ -7,6 +7,7 @@ model is a `Section`: it refuses unknown fields, and each field is described by 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import AliasChoices, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -45,6 +46,9 @@ class XentralInstance(Section):
     """The instance's address, e.g. https://acme.xentral.biz"""
     token: SecretStr
     """Xentral Personal Access Token (never logged or echoed)."""
+    token_expires: dt.date | None = None
+    """The token's expiry date (Xentral tokens live at most 180 days); `check-config` and `/readyz` warn from 14 days
+    before it."""
     rate_limit_per_minute: int | None = Field(default=None, ge=1)
     """This instance's budget; default `xentral_rate_limit_per_minute`."""
     rate_limit_reserve: int | None = Field(default=None, ge=0)

@@ -9,6 +9,7 @@ its section) with a `description`, then `make settings-doc`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     """Your Xentral instance, e.g. https://acme.xentral.biz"""
     xentral_token: SecretStr | None = None
     """Xentral Personal Access Token (never logged or echoed)."""
+    xentral_token_expires: dt.date | None = None
+    """The default instance's token expiry date (Xentral tokens live at most 180 days); `check-config` and `/readyz`
+    warn from 14 days before it."""
     xentral_instances: dict[str, XentralInstance] = Field(default_factory=dict)
     """Further Xentral instances by name, `{"merchant": {"url": "…", "token": "…"}}`; a client names its own with
     `xentral = "name"`."""
@@ -191,7 +195,7 @@ class Settings(BaseSettings):
         if self.xentral_url and self.xentral_token is not None and self.xentral_token.get_secret_value():
             # Not validated again: `xentral_url` is taken as given, as it always was.
             endpoints[DEFAULT_INSTANCE] = XentralInstance.model_construct(
-                url=self.xentral_url.rstrip("/"), token=self.xentral_token
+                url=self.xentral_url.rstrip("/"), token=self.xentral_token, token_expires=self.xentral_token_expires
             )
         endpoints.update(self.xentral_instances)
         for client in self.clients:

@@ -14,12 +14,13 @@ from ..clock import Clock
 from .commands import PlaceOrder
 from .errors import FieldProblem, OrderRejected
 from .items import resolve_items
-from .model import Address, OrderDraft, PaymentMethod, ShippingMethod
+from .model import Address, ExternalTotal, OrderDraft, PaymentMethod, ShippingMethod
 from .policy import ClientPolicy
 from .ports import XentralGateway
 from .pricing import MoneySettings, check_expected_total, price_order
 from .reads import gather_reads
 from .reference_data import ReferenceData, match_code
+from .totals import TotalsCheck
 
 __all__ = ["OrderDrafter"]
 
@@ -95,7 +96,15 @@ class OrderDrafter:
             shipping_costs=pricing.shipping_costs,
             discounts=pricing.discounts,
             totals=totals,
+            external_total=_external_total(totals, policy),
         )
+
+
+def _external_total(totals: TotalsCheck | None, policy: ClientPolicy) -> ExternalTotal | None:
+    """The buyer's total for Xentral to book, when one is known and the client has not turned it off."""
+    if not policy.totals.set_total_amount or totals is None or totals.expected is None:
+        return None
+    return ExternalTotal(totals.expected, policy.totals.tolerance)
 
 
 def _method_id(

@@ -22,6 +22,7 @@ __all__ = [
     "CustomerAddressKind",
     "CustomerLookupField",
     "CustomerSearch",
+    "ExternalTotal",
     "LineTax",
     "Money",
     "NewCustomer",
@@ -215,6 +216,15 @@ class OrderDiscount(OrderCharge):
 
 
 @dataclass(frozen=True, slots=True)
+class ExternalTotal:
+    """The buyer's gross total, for Xentral to book as the order's total (its cent rounding aside)
+    when its own sum is within `max_difference` of it: the invoice then says what the buyer paid."""
+
+    gross: Decimal
+    max_difference: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class OrderDraft:
     """Everything the import needs, with every code already resolved to a Xentral id."""
 
@@ -243,6 +253,7 @@ class OrderDraft:
     shipping_costs: tuple[ShippingCost, ...] = ()
     discounts: tuple[OrderDiscount, ...] = ()
     totals: TotalsCheck | None = None  # what we computed before the import (and the buyer's total)
+    external_total: ExternalTotal | None = None  # sent as setTotalAmount
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,10 @@ class TotalsPolicy(Section):
     difference has its warning); the most Xentral's total may be corrected by."""
     on_mismatch: Literal["refuse", "flag"] = "refuse"
     """refuse: `422 total_mismatch` before anything is written; flag: import and report a warning."""
+    set_total_amount: bool = True
+    """Send the expected total (the caller's `expected_total` or the shop's total) as Xentral's `setTotalAmount`,
+    with `tolerance` as its maximum difference: Xentral then books the buyer's total, not its own sum, when
+    the two differ by no more. Off: Xentral books its own sum."""
 
 
 @dataclass(frozen=True, slots=True)

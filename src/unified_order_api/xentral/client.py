@@ -33,7 +33,6 @@ from .wire import (
     CustomerAddressItem,
     CustomerCreate,
     CustomerItem,
-    ExternalReferenceTarget,
     ItemResponse,
     ListResponse,
     PaymentMethodItem,
@@ -218,12 +217,6 @@ class XentralClient:
     async def list_sales_channels(self) -> list[SalesChannelItem]:
         """All sales channels (v2, paged), which the import's `salesChannel.id` names."""
         return await self._all_pages("list_sales_channels", "/api/v2/salesChannels", SalesChannelItem)
-
-    async def list_external_reference_targets(self) -> list[ExternalReferenceTarget]:
-        """All shops/marketplaces (our stand-in for sales channels); this list has no paging."""
-        operation = "list_external_reference_targets"
-        response = await self._send(operation, "GET", "/api/v1/externalReferenceTargets")
-        return parse_json(response, ListResponse[ExternalReferenceTarget], operation).data
 
     async def _all_pages(self, operation: str, path: str, item: type[T]) -> list[T]:
         """Every item, in pages of 50, to the end of the list (`paging.read_pages`)."""

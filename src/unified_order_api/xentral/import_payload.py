@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from ..orders.model import Address, LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
+from ..orders.model import Address, ExternalTotal, LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
 from .wire import (
     AddressType,
     BillingAddressBody,
@@ -35,6 +35,7 @@ from .wire import (
     ImportTax,
     MoneyBody,
     SalesOrderImport,
+    SetTotalAmountBody,
     ShippingAddressBody,
     ShippingCostBody,
     TaxBody,
@@ -45,6 +46,7 @@ __all__ = [
     "build_import_payload",
     "discounted_price",
     "money_body",
+    "set_total_amount",
     "tax_body",
     "wire_number",
 ]
@@ -90,6 +92,8 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     }
     if draft.discounts:
         payload["discountPositions"] = [discount_position(discount) for discount in draft.discounts]
+    if draft.external_total is not None:
+        payload["setTotalAmount"] = set_total_amount(draft.external_total)
     if draft.external_order_id is not None:
         payload["externalOrderId"] = draft.external_order_id
     if draft.transaction_number is not None:
@@ -102,7 +106,7 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     if comment is not None:
         payload["comment"] = comment
     if draft.sales_channel_id is not None:
-        # Assumption (docs/xentral.md#mapping-lists): this is an externalReferenceTargets id.
+        # Assumption (docs/xentral.md#mapping-lists): this is a GET /api/v2/salesChannels id.
         payload["salesChannel"] = {"id": draft.sales_channel_id}
     if draft.language is not None:
         payload["language"] = {"iso2": draft.language}
@@ -150,6 +154,15 @@ def discount_position(discount: OrderDiscount) -> DiscountPositionBody:
         "quantity": 1,
         "value": money_body(Money(abs(discount.amount.amount), discount.amount.currency)),
         "tax": tax_body(discount.tax),
+    }
+
+
+def set_total_amount(total: ExternalTotal) -> SetTotalAmountBody:
+    """The buyer's total as Xentral's external total (a JSON number there, unlike money objects)."""
+    return {
+        "isActive": True,
+        "totalGrossAmountFromExternal": float(total.gross),
+        "maximumDifferenceToCalculatedSum": float(total.max_difference),
     }
 
 

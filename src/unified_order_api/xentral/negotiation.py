@@ -64,7 +64,6 @@ DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
         "list_shipping_methods": Declared((JSON,), (JSON, HTML)),
         "list_payment_methods": Declared((JSON,), (JSON, HTML)),
         "list_projects": Declared((JSON,)),
-        "list_external_reference_targets": Declared((JSON,), (PROBLEM_JSON,)),
         "list_sales_channels": Declared((JSON,), (JSON, HTML)),
     }
 )

@@ -31,7 +31,6 @@ __all__ = [
     "CustomerFinancialsBody",
     "CustomerItem",
     "DiscountPositionBody",
-    "ExternalReferenceTarget",
     "IdRef",
     "ImportDelivery",
     "ImportFinancials",
@@ -95,7 +94,7 @@ class ListExtra(_Wire):
 
 
 class ListResponse(_Wire, Generic[T]):
-    """The list envelope `{data: [...], extra: {...}}`; externalReferenceTargets has no extra."""
+    """The list envelope `{data: [...], extra: {...}}`; `extra` may be absent (an unpaged list)."""
 
     data: list[T]
     extra: ListExtra | None = None
@@ -232,14 +231,6 @@ class ProjectItem(_Wire):
     currency: str | None = None
     normal_tax_rate: float | None = None  # percent, e.g. 19
     reduced_tax_rate: float | None = None
-
-
-class ExternalReferenceTarget(_Wire):
-    """Stands in for the sales-channel list (docs/xentral.md#mapping-lists): the configured shops."""
-
-    id: str
-    name: str | None = None
-    is_active: bool | None = None
 
 
 class SalesChannelItem(_Wire):
@@ -406,6 +397,15 @@ class ImportDelivery(TypedDict, total=False):
     shippingCosts: list[ShippingCostBody]
 
 
+class SetTotalAmountBody(TypedDict):
+    """Xentral books `totalGrossAmountFromExternal` as the order's total when its own sum is within
+    `maximumDifferenceToCalculatedSum` of it."""
+
+    isActive: bool
+    totalGrossAmountFromExternal: float
+    maximumDifferenceToCalculatedSum: float
+
+
 class ImportLanguage(TypedDict):
     iso2: str | None
 
@@ -428,3 +428,4 @@ class SalesOrderImport(TypedDict, total=False):
     delivery: Required[ImportDelivery]
     positions: Required[list[ImportPosition]]
     discountPositions: list[DiscountPositionBody]
+    setTotalAmount: SetTotalAmountBody

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -90,6 +91,25 @@ def test_health_shows_a_degraded_redis_with_its_fallback(
     assert re.search(r"redis</dt>\s*<dd><span class=\"state processing\">degraded</span>", readiness)
     assert "TimeoutError" in readiness and "paced locally" in readiness
     assert readiness.count(">ready<") == 4  # database, orders (none unresolved), Xentral and its one instance
+
+
+def test_health_and_readyz_show_a_token_about_to_expire(
+    console_sandbox: SandboxHandle, console_receiver: Receiver, tmp_path: Path
+) -> None:
+    expires = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=5)
+    settings = console_settings(console_sandbox, tmp_path, console_receiver.url, xentral_token_expires=expires)
+    with service(settings, lambda container: None) as url, httpx.Client(base_url=url) as client:
+        ready = client.get("/readyz")
+        sign_in(client)
+        page = client.get("/console/health").text
+    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    instance = ready.json()["checks"]["xentral"]["instances"]["default"]
+    assert instance["token_expires"] == expires.isoformat() and "expires on" in instance["warning"]
+    readiness = page[page.index('id="readiness"') : page.index("</dl>", page.index('id="readiness"'))]
+    assert re.search(
+        r"xentral <small>[^<]*</small></dt>\s*<dd><span class=\"state processing\">degraded</span>", readiness
+    )
+    assert f"token expires {expires.isoformat()}" in readiness and "create a new one in Xentral" in readiness
 
 
 def test_the_order_page_shows_the_totals_check_and_flags_a_difference(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
 from unified_order_api.config import ApiClient, Settings
+from unified_order_api.orders.policy import TotalsPolicy
 from xentral_sandbox.readings import DiscountScale, Readings
 from xentral_sandbox.testing import SandboxHandle
 
@@ -287,20 +289,15 @@ def test_a_cent_xentral_rounds_otherwise_is_flagged_never_called_a_match(
 ) -> None:
     """Shopify rounds each tax line apart (0.11 + 0.41 on the shipping); Xentral, told the summed 5.3 %,
     books 0.53: a difference of a cent, within the tolerance, so imported — flagged in the answer, the
-    order's status and the webhook, and `matches` false in each."""
+    order's status and the webhook, and `matches` false in each. (With `setTotalAmount` turned off for
+    the client: with it Xentral books the buyer's total, see below.)"""
     receiver = Receiver()
-    us = {"name": "Ann Lee", "email": "ann@example.com", "street": "1 Main St", "zip": "94103"}
-    us |= {"city": "San Francisco", "country": "US", "state": "CA"}
-    taxes = [{"name": "City", "rate": "1.15", "amount": "0.11"}, {"name": "State", "rate": "4.15", "amount": "0.41"}]
-    body = {
-        "prices": "net",
-        "customer": us,
-        "items": [{"sku": "ART-001", "quantity": 1, "price": "20.00", "tax_rate": "5.3", "tax_amount": "1.06"}],
-        "shipping_costs": [{"name": "Ground", "amount": "9.99", "taxes": taxes}],
-        "expected_total": "31.57",
-    }
+    body = shopify_us_order()
     try:
-        settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url, defaults=PRODUCTS)
+        no_external_total = {"totals": TotalsPolicy(set_total_amount=False)}
+        settings = webhook_settings(
+            sandbox, tmp_path, webhook_url=receiver.url, client=no_external_total, defaults=PRODUCTS
+        )
         with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
             client.headers["Authorization"] = f"Bearer {API_KEY}"
             created = client.post("/api/orders", json=order_body(**body))
@@ -326,6 +323,30 @@ def test_a_cent_xentral_rounds_otherwise_is_flagged_never_called_a_match(
     for said in (status["order"]["totals"], payload["totals"]):
         assert said["matches"] is False and said["xentral"] != said["gross"]
     assert status["warnings"] == payload["warnings"] == answer["warnings"]
+
+
+def shopify_us_order() -> dict[str, Any]:
+    """A US order whose shipping Shopify taxed in two lines (0.11 + 0.41) that Xentral sums to 0.53."""
+    us = {"name": "Ann Lee", "email": "ann@example.com", "street": "1 Main St", "zip": "94103"}
+    us |= {"city": "San Francisco", "country": "US", "state": "CA"}
+    taxes = [{"name": "City", "rate": "1.15", "amount": "0.11"}, {"name": "State", "rate": "4.15", "amount": "0.41"}]
+    return {
+        "prices": "net",
+        "customer": us,
+        "items": [{"sku": "ART-001", "quantity": 1, "price": "20.00", "tax_rate": "5.3", "tax_amount": "1.06"}],
+        "shipping_costs": [{"name": "Ground", "amount": "9.99", "taxes": taxes}],
+        "expected_total": "31.57",
+    }
+
+
+def test_xentral_books_the_buyers_total_within_the_tolerance(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
+    """setTotalAmount: Xentral's own sum is 31.58, a cent off the 31.57 paid; within the client's tolerance
+    it books the external 31.57, so the invoice says what the buyer paid."""
+    body = order_body(**shopify_us_order())
+    answer = money_api.post("/api/orders", json=body)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["totals"]["xentral"] == "31.57" and answer.json()["totals"]["matches"] is True
+    assert xentral_total(sandbox, answer.json()["order_id"]) == Decimal("31.57")
 
 
 def test_gift_cards_pay_for_an_order_booked_at_its_full_value(money_api: httpx.Client, sandbox: SandboxHandle) -> None:

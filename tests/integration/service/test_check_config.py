@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 import structlog
 
 from tests.support.processes import checkout_env
@@ -216,3 +218,21 @@ def test_a_deprecated_operation_xentral_answered_is_a_warning_with_its_sunset(
     assert f"WARNING: {warned.warning}" in findings_table(findings)
     exposition = metrics.exposition().decode()
     assert 'xentral_deprecated_answers_total{instance="default",operation="list_products"} 2.0' in exposition
+
+
+@pytest.mark.parametrize(
+    ("days", "warned", "problem"),
+    [(100, False, False), (10, True, False), (-1, False, True)],
+)
+def test_the_token_expiry_is_warned_from_14_days_before_and_a_problem_after(
+    sandbox: SandboxHandle, tmp_path: Path, days: int, warned: bool, problem: bool
+) -> None:
+    expires = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days)
+    findings = _check_now(service_settings(sandbox, tmp_path, xentral_token_expires=expires))
+    [found] = [f for f in findings if f.setting == "xentral.token_expires"]
+    assert found.value == expires.isoformat()
+    assert (found.warning is not None, found.problem is not None) == (warned, problem)
+    if warned:
+        assert f"expires on {expires.isoformat()}" in (found.warning or "")
+    if problem:
+        assert "expired" in (found.problem or "")

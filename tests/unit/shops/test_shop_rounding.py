@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from unified_order_api.config import ShopSettings
 from unified_order_api.orders.totals import Charge, compute_totals, vat_by_rate
-from unified_order_api.shops import Translated, shopify
+from unified_order_api.shops import Translated, shopify, shopware
 
 from .test_shop_money import priced, woocommerce_settings
 
@@ -182,3 +182,75 @@ def test_shopify_rounding_per_tax_line(
     pricing, check = priced(result.body)
     assert check.gross == total and check.matches is True
     assert pricing.totals is not None and pricing.totals.tax == total_tax
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=5),
+            st.integers(min_value=1, max_value=20_000),
+            st.sampled_from([D(19), D(7)]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    gross=st.booleans(),
+    shipping_cents=st.integers(min_value=0, max_value=2_000),
+)
+def test_shopware_rounding_per_line(lines: list[tuple[int, int, Decimal]], gross: bool, shipping_cents: int) -> None:
+    """Shopware with item rounding to the cent computes each line's `price.calculatedTaxes` on its total
+    price (gross: the tax inside it; net: on top) and the order's taxes as their sum."""
+
+    def calculated(total_price: Decimal, rate: Decimal) -> dict[str, Any]:
+        tax = total_price - cents(total_price / (1 + rate / 100)) if gross else cents(total_price * rate / 100)
+        return {"tax": float(tax), "taxRate": float(rate), "price": float(total_price)}
+
+    items, vat, amount_total = [], {}, D(0)
+    for index, (quantity, unit_cents, rate) in enumerate(lines):
+        unit = D(unit_cents) / 100
+        taxes = calculated(unit * quantity, rate)
+        items.append(
+            {"id": f"l{index}", "type": "product", "label": f"Line {index}", "quantity": quantity}
+            | {
+                "unitPrice": float(unit),
+                "totalPrice": float(unit * quantity),
+                "payload": {"productNumber": f"N{index}"},
+            }
+            | {"price": {"calculatedTaxes": [taxes], "taxRules": [{"taxRate": float(rate), "percentage": 100}]}}
+        )
+        vat[rate] = vat.get(rate, D(0)) + D(str(taxes["tax"]))
+        amount_total += unit * quantity + (D(0) if gross else D(str(taxes["tax"])))
+    shipping = D(shipping_cents) / 100
+    shipping_tax = calculated(shipping, D(19))
+    vat[D(19)] = vat.get(D(19), D(0)) + D(str(shipping_tax["tax"]))
+    amount_total += shipping + (D(0) if gross else D(str(shipping_tax["tax"])))
+    billing = {
+        "firstName": "Max",
+        "lastName": "M",
+        "street": "S 1",
+        "zipcode": "1",
+        "city": "B",
+        "country": {"iso": "DE"},
+    }
+    order = {
+        "orderNumber": "1",
+        "currency": {"isoCode": "EUR"},
+        "taxStatus": "gross" if gross else "net",
+        "price": {"taxStatus": "gross" if gross else "net", "calculatedTaxes": []},
+        "amountTotal": float(amount_total),
+        "orderCustomer": {"email": "m@x.de", "firstName": "Max", "lastName": "M"},
+        "billingAddress": billing,
+        "shippingCosts": {"totalPrice": float(shipping), "calculatedTaxes": [shipping_tax], "taxRules": []},
+        "deliveries": [{"shippingOrderAddress": billing, "shippingMethod": {"name": "Standard"}}],
+        "lineItems": items,
+        "transactions": [{"stateMachineState": {"technicalName": "paid"}}],
+        "stateMachineState": {"technicalName": "open"},
+    }
+    envelope = {"data": {"payload": {"order": order}, "event": "checkout.order.placed"}, "source": {"eventId": "e"}}
+    result = shopware.translate(envelope | {"timestamp": 1}, ShopSettings(kind="shopware", secret="s"))
+    assert isinstance(result, Translated), result
+    pricing, check = priced(result.body)
+    assert check.gross == amount_total and check.matches is True
+    assert pricing.totals is not None
+    assert {r: t for r, t in vat_by_rate(pricing.totals.lines).items() if t} == {r: t for r, t in vat.items() if t}

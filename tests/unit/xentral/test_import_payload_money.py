@@ -7,7 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from unified_order_api.orders.model import LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
+from unified_order_api.orders.model import (
+    ExternalTotal,
+    LineTax,
+    Money,
+    OrderDiscount,
+    OrderDraft,
+    OrderLine,
+    ShippingCost,
+)
 from unified_order_api.xentral import build_import_payload
 from unified_order_api.xentral.import_payload import discounted_price, tax_body
 
@@ -134,3 +142,13 @@ def test_shipping_costs_carry_their_tax() -> None:
             "tax": {"vatCategory": "reduced", "taxText": "7% VAT"},
         },
     ]
+
+
+def test_a_known_total_is_sent_as_set_total_amount_with_the_tolerance() -> None:
+    payload = build_import_payload(_draft(external_total=ExternalTotal(Decimal("31.57"), Decimal("0.01"))))
+    assert payload["setTotalAmount"] == {
+        "isActive": True,
+        "totalGrossAmountFromExternal": 31.57,
+        "maximumDifferenceToCalculatedSum": 0.01,
+    }
+    assert "setTotalAmount" not in build_import_payload(_draft())

@@ -91,16 +91,6 @@ async def test_a_customers_addresses_are_read_to_the_end_of_their_list(
     assert {r.url.path for r in recorder.requests} == {"/api/v2/customers/7/addresses"}
 
 
-async def test_external_reference_targets_have_no_paging(client: XentralClient, recorder: Recorder) -> None:
-    recorder.handler = lambda request: httpx.Response(
-        200, json={"data": [{"id": "1", "name": "Shopware", "isActive": True}]}
-    )
-    targets = await client.list_external_reference_targets()
-    assert targets[0].name == "Shopware"
-    assert targets[0].is_active is True
-    assert recorder.requests[0].url.query == b""
-
-
 async def test_customers_use_the_cursor(client: XentralClient, recorder: Recorder) -> None:
     recorder.handler = lambda request: httpx.Response(
         200,

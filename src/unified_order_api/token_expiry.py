@@ -1,0 +1,50 @@
+"""When the Xentral token runs out: Xentral's personal access tokens live at most 180 days, and an
+expired one fails every order at once. The operator sets each instance's expiry date
+(`xentral_token_expires`, `xentral_instances.<name>.token_expires`); from 14 days before it,
+`check-config` and `/readyz` warn, and after it `check-config` reports a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+__all__ = ["WARN_BEFORE", "TokenExpiry"]
+
+WARN_BEFORE = dt.timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenExpiry:
+    """One instance's token expiry date, seen at `now`. The token is taken to expire at the start
+    of its expiry date (UTC): the safe reading of a date without a time."""
+
+    expires: dt.date
+    now: dt.datetime
+
+    @property
+    def seconds_left(self) -> float:
+        """Negative once expired."""
+        end = dt.datetime.combine(self.expires, dt.time(), tzinfo=dt.UTC)
+        return (end - self.now).total_seconds()
+
+    @property
+    def expired(self) -> bool:
+        return self.seconds_left <= 0
+
+    @property
+    def soon(self) -> bool:
+        """Within the warning window (or past it)."""
+        return self.seconds_left <= WARN_BEFORE.total_seconds()
+
+    def describe(self) -> str:
+        """What an operator reads; empty when nothing is due."""
+        if self.expired:
+            return f"the Xentral token expired on {self.expires.isoformat()}: create a new one in Xentral"
+        if self.soon:
+            days = int(self.seconds_left // 86400)
+            return (
+                f"the Xentral token expires on {self.expires.isoformat()} (in {days} days): "
+                "create a new one in Xentral and set it with its expiry date"
+            )
+        return ""
