@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import itertools
+import threading
 from typing import Any
+
+import httpx
 
 from unified_order_api.api.schemas import ORDER_EXAMPLE
 from xentral_sandbox.testing import SandboxHandle
@@ -49,3 +52,21 @@ def imported_lines(order: dict[str, Any]) -> list[tuple[str, str, int | float, s
 
 # What Xentral imports for the brief's items when no price is sent: the products' gross master prices.
 BRIEF_LINES = [("1", "ART-001", 2, "19.99"), ("2", "ART-002", 1, "49.90")]
+
+
+def post_in_background(base_url: str, body: dict[str, Any], api_key: str) -> tuple[threading.Thread, dict[str, Any]]:
+    """POST the order from a started thread, for tests that kill the service while it answers:
+    the outcome gets "response", or "error" with the transport error the client saw."""
+    outcome: dict[str, Any] = {}
+
+    def send() -> None:
+        try:
+            outcome["response"] = httpx.post(
+                f"{base_url}/api/orders", json=body, headers={"X-API-Key": api_key}, timeout=30
+            )
+        except httpx.TransportError as error:
+            outcome["error"] = error
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    return sender, outcome

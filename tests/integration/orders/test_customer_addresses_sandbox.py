@@ -8,7 +8,6 @@ one master data address and there is exactly one customer.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import httpx
 
 from tests.support.attempts import stored_attempt
-from tests.support.orders import order_body, orders_with_reference
+from tests.support.orders import order_body, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.service import API_KEY
 from xentral_sandbox.customers import addresses_of
@@ -112,18 +111,7 @@ def test_killed_between_the_customer_and_its_address_then_retried(sandbox: Sandb
     )
     sandbox.faults.latency(1.5, count=1, **ADDRESSES)  # the address write is slow: the service dies meanwhile
     service = ServiceProcess(env, tmp_path / "first.log").wait_ready()
-    outcome: dict[str, Any] = {}
-
-    def send() -> None:
-        try:
-            outcome["response"] = httpx.post(
-                f"{service.base_url}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=30
-            )
-        except httpx.TransportError as error:
-            outcome["error"] = error
-
-    sender = threading.Thread(target=send)
-    sender.start()
+    sender, outcome = post_in_background(service.base_url, body, API_KEY)
     deadline = time.monotonic() + 10
     while "writing_customer_addresses" not in _steps(database, body["reference"]):
         assert time.monotonic() < deadline, "the address write never started"

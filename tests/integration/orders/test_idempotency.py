@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 
 from tests.support.attempts import stored_attempt
 from tests.support.databases import postgres_schema
-from tests.support.orders import customer_count, order_body, order_count, orders_with_reference
+from tests.support.orders import customer_count, order_body, order_count, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
@@ -238,18 +237,7 @@ def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHan
     )
     sandbox.faults.latency(1.5, count=1, **IMPORT)
     service = ServiceProcess(env, tmp_path / "first.log").wait_ready()
-    outcome: dict[str, Any] = {}
-
-    def send() -> None:
-        try:
-            outcome["response"] = httpx.post(
-                f"{service.base_url}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=30
-            )
-        except httpx.TransportError as error:
-            outcome["error"] = error
-
-    sender = threading.Thread(target=send)
-    sender.start()
+    sender, outcome = post_in_background(service.base_url, body, API_KEY)
     deadline = time.monotonic() + 10
     while _attempt_state(tmp_path / "crash.db", body["reference"]) != "importing":
         assert time.monotonic() < deadline, "the import never started"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.integration.console.conftest import ADMIN_KEY, sign_in
-from tests.support.orders import order_body, orders_with_reference
+from tests.support.orders import order_body, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.receiver import Received, Receiver
 from tests.support.servers import running_service
@@ -143,18 +142,7 @@ def test_a_process_killed_right_after_the_import_is_completed_by_the_restarted_o
     )
     sandbox.faults.latency(1.5, count=1, **IMPORT)  # the import lands after the process is gone
     service = ServiceProcess(env, tmp_path / "first.log").wait_ready()
-    outcome: dict[str, Any] = {}
-
-    def send() -> None:
-        try:
-            outcome["response"] = httpx.post(
-                f"{service.base_url}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=30
-            )
-        except httpx.TransportError as error:
-            outcome["error"] = error
-
-    sender = threading.Thread(target=send)
-    sender.start()
+    sender, outcome = post_in_background(service.base_url, body, API_KEY)
     _until(lambda: _attempt_state(database, body["reference"]) == "importing", "the import never started", 10)
     time.sleep(0.2)  # the import request is on its way to the (slow) sandbox
     service.kill()
