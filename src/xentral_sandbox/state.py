@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .events import SandboxEvents
 from .readings import Readings
 from .seeding import merge_seed, read_seed_file
 
@@ -53,6 +54,7 @@ class SandboxState:
         tokens: Mapping[str, frozenset[str] | None] | None = None,
     ) -> None:
         self.lock = threading.RLock()
+        self.events = SandboxEvents()
         self._seed = load_seed(seed_path)
         self._readings = readings or Readings()
         self._tokens = dict(tokens or {})
@@ -86,6 +88,7 @@ class SandboxState:
             self._highest_ids = {}
             self.readings = self._readings
             self.tokens = dict(self._tokens)
+            self.events.clear()
 
     def next_id(self, collection: dict[str, Record]) -> str:
         """Auto-increment like MySQL's InnoDB: one above the highest id ever handed out in this collection.
