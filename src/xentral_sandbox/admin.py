@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from .calllog import CallLog
 from .config import SandboxConfig
+from .delivery import EventFaultKind, WebhookDelivery
 from .faults import FaultInjector, FaultKind
 from .ratelimit import FixedWindowLimiter
 from .readings import Readings
@@ -34,6 +35,7 @@ def create_admin_app(
     faults: FaultInjector,
     calls: CallLog,
     limiter: FixedWindowLimiter | None,
+    delivery: WebhookDelivery,
 ) -> Starlette:
     def guard(request: Request) -> Response | None:
         if not config.admin_enabled:
@@ -52,6 +54,8 @@ def create_admin_app(
         state.reset()
         faults.clear()
         calls.clear()
+        delivery.faults.clear()
+        delivery.clear()
         if limiter is not None:
             limiter.reset()
         return Response(status_code=204)
@@ -142,6 +146,34 @@ def create_admin_app(
         """Body: the lights to set on one order, e.g. {"stockOk": false} (trafficlights.py)."""
         return await changed(request, lambda lights: state.set_traffic_lights(request.path_params["id"], **lights))
 
+    async def list_event_faults(request: Request) -> Response:
+        return guard(request) or JSONResponse([f.to_json() for f in delivery.faults.active()])
+
+    async def add_event_fault(request: Request) -> Response:
+        """Body: {"kind": "lose|duplicate|late|out_of_order|wrong_key", "type": "com.xentral.shipment.*",
+        "count": 1, "seconds": 2.0} (delivery.py; `"count": null` never runs out, `type` null: every type)."""
+        if denied := guard(request):
+            return denied
+        try:
+            body: dict[str, Any] = json.loads(await request.body())
+            fault = delivery.faults.add(
+                EventFaultKind(body.pop("kind")),
+                **{k: v for k, v in body.items() if k in {"type", "count", "seconds"}},
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(fault.to_json(), status_code=201)
+
+    async def clear_event_faults(request: Request) -> Response:
+        if denied := guard(request):
+            return denied
+        delivery.faults.clear()
+        return Response(status_code=204)
+
+    async def get_webhook_deliveries(request: Request) -> Response:
+        """Every delivery attempt to the subscriptions: event, attempt, outcome, status (never a key)."""
+        return guard(request) or JSONResponse({"deliveries": [d.to_json() for d in delivery.log()]})
+
     return Starlette(
         routes=[
             Route(f"{ADMIN_PREFIX}/health", health, methods=["GET"]),
@@ -156,5 +188,9 @@ def create_admin_app(
             Route(f"{ADMIN_PREFIX}/tokens", put_token, methods=["PUT"]),
             Route(f"{ADMIN_PREFIX}/tokens/{{token}}", delete_token, methods=["DELETE"]),
             Route(f"{ADMIN_PREFIX}/salesOrders/{{id}}/trafficLights", patch_traffic_lights, methods=["PATCH"]),
+            Route(f"{ADMIN_PREFIX}/eventFaults", list_event_faults, methods=["GET"]),
+            Route(f"{ADMIN_PREFIX}/eventFaults", add_event_fault, methods=["POST"]),
+            Route(f"{ADMIN_PREFIX}/eventFaults", clear_event_faults, methods=["DELETE"]),
+            Route(f"{ADMIN_PREFIX}/webhookDeliveries", get_webhook_deliveries, methods=["GET"]),
         ]
     )

@@ -9,11 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import catalog, customers, orders, products
+from . import catalog, customers, orders, products, webhooks
 from .admin import ADMIN_PREFIX, create_admin_app
 from .calllog import CallLog
 from .config import SandboxConfig
 from .context import RequestContext
+from .delivery import EventFaults, WebhookDelivery
 from .faults import FaultInjector
 from .front import MISBEHAVING, NEGOTIATED, Front, Receive, Scope, Send
 from .operations import JSON
@@ -36,9 +37,11 @@ class SandboxApp:
         self.limiter = (
             FixedWindowLimiter(config.rate_limit, config.rate_window_seconds) if config.rate_limit is not None else None
         )
+        self.event_faults = EventFaults()
+        self.delivery = WebhookDelivery(state, self.event_faults, config.webhook_retry_seconds)
         self.api = Starlette(routes=_routes(state, config))
         self.front = Front(self.api, state, config, faults, calls, self.limiter)
-        self.admin = create_admin_app(state, config, faults, calls, self.limiter)
+        self.admin = create_admin_app(state, config, faults, calls, self.limiter, self.delivery)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -90,6 +93,12 @@ def _routes(state: SandboxState, config: SandboxConfig) -> list[Route]:
         ("GET", "/api/v1/paymentMethods", catalog.list_payment_methods),
         ("GET", "/api/v1/projects", catalog.list_projects),
         ("GET", "/api/v1/externalReferenceTargets", catalog.list_external_reference_targets),
+        ("POST", "/api/v1/webhooks", webhooks.create_webhook),
+        ("GET", "/api/v1/webhooks", webhooks.list_webhooks),
+        ("GET", "/api/v1/webhooks/{id}", webhooks.get_webhook),
+        ("PATCH", "/api/v1/webhooks/{id}", webhooks.update_webhook),
+        ("DELETE", "/api/v1/webhooks/{id}", webhooks.delete_webhook),
+        ("GET", "/api/v1/webhookEventTypes", webhooks.list_event_types),
     ]
     return [Route(path, _endpoint(handler, state, config), methods=[method]) for method, path, handler in table]
 

@@ -36,3 +36,7 @@ class SandboxConfig:
     admin_enabled: bool = True
     # Base URL used in Location headers; None derives it from the request's Host header.
     public_base_url: str | None = None
+    # Webhook subscriptions (webhooks.py): Xentral takes only https URLs [HC]; tests on loopback http switch it off.
+    webhook_https_only: bool = False
+    # After a delivery got no 2xx, the waits before each further try (delivery.py); then it is given up.
+    webhook_retry_seconds: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0)

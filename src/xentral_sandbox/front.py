@@ -199,7 +199,7 @@ class Front:
         media = negotiate(headers.get("accept"), operation.produces)
         if media is None:
             return empty(406)
-        if method == "POST":
+        if method in ("POST", "PATCH"):
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type != "application/json":
                 return empty(415)

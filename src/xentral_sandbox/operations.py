@@ -60,6 +60,13 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/api/v1/paymentMethods", scope="paymentMethod:read", declares_scope_problem=False),
     Operation("GET", "/api/v1/projects", scope="project:read", declares_scope_problem=False),
     Operation("GET", "/api/v1/externalReferenceTargets", scope="externalReferenceTarget:read"),
+    # Webhook subscriptions (webhooks.py); update and delete answer 204 with no body, so declare no type.
+    Operation("POST", "/api/v1/webhooks", (HTML,), scope="webhook:create"),
+    Operation("GET", "/api/v1/webhooks", scope="webhook:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/webhooks/{id}", scope="webhook:read"),
+    Operation("PATCH", "/api/v1/webhooks/{id}", (), scope="webhook:update"),
+    Operation("DELETE", "/api/v1/webhooks/{id}", (), scope="webhook:delete", declares_scope_problem=False),
+    Operation("GET", "/api/v1/webhookEventTypes", scope="webhook:read", declares_scope_problem=False),
 )
 
 
@@ -81,6 +88,8 @@ def negotiate(accept: str | None, produces: tuple[str, ...]) -> str | None:
     over `type/*` over `*/*`); q=0 excludes. The highest q wins, ties go to the order of `produces`
     (JSON first). A missing or empty Accept admits anything: the first declared type.
     """
+    if not produces:
+        return ""  # an answer without a body (204) satisfies any Accept
     if accept is None or not accept.strip():
         return produces[0]
     ranges = _media_ranges(accept)

@@ -318,7 +318,18 @@ def import_sales_order(ctx: RequestContext) -> Response:
         order_id = state.next_id(state.sales_orders)
         number = state.take_number("salesOrder", 200001)
         state.sales_orders[order_id] = _build(state, data, order_id, number)
+    _announce_import(state, order_id, data["project"]["id"])
     return created(ctx.location(f"/api/v1/salesOrders/{order_id}"))
+
+
+def _announce_import(state: SandboxState, order_id: str, project_id: str) -> None:
+    """The import creates and releases the order [DEV]: its three events, as the AsyncAPI shapes them
+    (the thin payloads; integer ids). Emitted after the state lock is released."""
+    now = datetime.now(UTC).isoformat()
+    project = {"id": int(project_id)}
+    state.events.emit("salesOrder.created", {"salesOrderId": int(order_id), "project": project, "createdAt": now})
+    for name in ("salesOrder.imported", "salesOrder.released"):
+        state.events.emit(name, {"salesOrderId": int(order_id), "project": project, "updatedAt": now})
 
 
 def _billing(o: Mapping[str, Any], key: str) -> Any:

@@ -68,6 +68,7 @@ class SandboxState:
         self.payment_methods: dict[str, Record] = {}
         self.projects: dict[str, Record] = {}
         self.external_reference_targets: dict[str, Record] = {}
+        self.webhooks: dict[str, Record] = {}  # subscriptions (webhooks.py), with their signature keys
         self.number_ranges: dict[str, int] = {}
         self._highest_ids: dict[int, int] = {}
         self.reset()
@@ -84,6 +85,7 @@ class SandboxState:
             self.projects = _by_id(seed.get("projects", []))
             self.external_reference_targets = _by_id(seed.get("externalReferenceTargets", []))
             self.sales_channels = _by_id(seed.get("salesChannels", []))
+            self.webhooks = {}
             self.number_ranges = {k: int(v) for k, v in seed.get("numberRanges", {}).items()}
             self._highest_ids = {}
             self.readings = self._readings

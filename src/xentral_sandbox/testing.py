@@ -10,6 +10,7 @@ from .admin import ADMIN_HEADER
 from .app import create_app
 from .calllog import CallLog
 from .config import SandboxConfig
+from .delivery import EventFaults, WebhookDelivery
 from .faults import FaultInjector
 from .server import Background
 from .state import SandboxState, tokens_of
@@ -24,6 +25,8 @@ class SandboxHandle:
     state: SandboxState
     faults: FaultInjector
     calls: CallLog
+    delivery: WebhookDelivery  # the webhook subscriptions' deliveries: their log, `idle()`
+    event_faults: EventFaults  # faults of those deliveries: lost, duplicated, late, out of order, wrong key
 
     @property
     def headers(self) -> dict[str, str]:
@@ -37,9 +40,12 @@ class SandboxHandle:
 
     def reset(self) -> None:
         """Seed data back, faults and call log cleared (rate-limit windows are kept; see /_sandbox/reset)."""
+        self.delivery.idle(timeout=5.0)  # a delivery still under way must not reach the next test
         self.state.reset()
         self.faults.clear()
         self.calls.clear()
+        self.event_faults.clear()
+        self.delivery.clear()
 
 
 @contextmanager
@@ -49,6 +55,9 @@ def running_sandbox(config: SandboxConfig | None = None) -> Iterator[SandboxHand
     server = Background(app)
     server.start()
     try:
-        yield SandboxHandle(server.base_url, config.token, app.state, app.faults, app.calls)
+        yield SandboxHandle(
+            server.base_url, config.token, app.state, app.faults, app.calls, app.delivery, app.event_faults
+        )
     finally:
+        app.delivery.stop()
         server.stop()

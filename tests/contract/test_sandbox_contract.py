@@ -120,7 +120,28 @@ GETS: list[tuple[str, dict[str, str], str | None, int]] = [
     ("/api/v1/projects", {}, None, 200),
     ("/api/v1/externalReferenceTargets", {}, None, 200),
     ("/api/v1/externalReferenceTargets", {"filter[0][key]": "x"}, None, 200),  # no filters declared: ignored
+    ("/api/v1/webhooks", {}, None, 200),
+    ("/api/v1/webhooks/999", {}, None, 404),
+    ("/api/v1/webhookEventTypes", {}, None, 200),
 ]
+
+
+def test_webhook_subscriptions(openapi: Any, client: httpx.Client) -> None:
+    """Create, list, view, update, delete and a refused create, each answer as the spec declares it."""
+    body = {
+        "name": "ours",
+        "url": "https://example.com/hook",
+        "signatureKey": "k" * 24,
+        "events": [{"id": "com.xentral.salesOrder.dispatched.v1"}],
+    }
+    created = client.post("/api/v1/webhooks", json=body)
+    check(openapi, created, 201)
+    path = "/api/v1/webhooks/" + created.headers["location"].rsplit("/", 1)[1]
+    check(openapi, client.get("/api/v1/webhooks"), 200)
+    check(openapi, client.get(path), 200)
+    check(openapi, client.patch(path, json={k: v for k, v in body.items() if k != "signatureKey"}), 204)
+    check(openapi, client.post("/api/v1/webhooks", json=body | {"signatureKey": 5}), 400)
+    check(openapi, client.delete(path), 204)
 
 
 @pytest.mark.parametrize(("path", "params", "accept", "status"), GETS)
@@ -252,8 +273,8 @@ def test_the_operation_table_is_the_specs(spec_path: Path) -> None:
         problem = "token-scopes" in json.dumps(declared["responses"].get("400", {}))
         assert operation.declares_scope_problem == problem, operation.name
         resource, _, action = operation.scope.partition(":")
-        assert resource and action in {"read", "create"}, operation.name
-        assert action == ("create" if operation.method == "POST" else "read"), operation.name
+        assert resource and action in {"read", "create", "update", "delete"}, operation.name
+        assert action == {"POST": "create", "PATCH": "update", "DELETE": "delete"}.get(operation.method, "read")
 
 
 def test_an_accept_no_declared_type_satisfies_is_406(
@@ -272,6 +293,12 @@ def test_an_accept_no_declared_type_satisfies_is_406(
             "city": "C",
             "country": "DE",
         },
+        "/api/v1/webhooks": {
+            "name": "ours",
+            "url": "https://example.com/hook",
+            "signatureKey": "k" * 20,
+            "events": [{"id": "com.xentral.salesOrder.released.v1"}],
+        },
     }
 
     def send(method: str, path: str, accept: str) -> httpx.Response:
@@ -281,6 +308,8 @@ def test_an_accept_no_declared_type_satisfies_is_406(
 
     customers_before = len(sandbox.state.customers)
     for operation in OPERATIONS:
+        if not operation.produces:
+            continue  # answered without a body (204): any Accept is satisfied
         refused = ["application/x-none", "text/plain, application/xml;q=0.9", "application/json;q=0, text/csv;q=0"]
         if "application/json" not in operation.produces:
             refused.append("application/json")  # the creates: their 201 is text/html only
@@ -290,6 +319,14 @@ def test_an_accept_no_declared_type_satisfies_is_406(
     assert not sandbox.state.sales_orders and len(sandbox.state.customers) == customers_before
     assert not sandbox.state.customers["1"].get("addresses")
     assert client.post(IMPORT, json=order_payload(), headers={"Accept": "text/html"}).status_code == 201
+    assert not sandbox.state.webhooks
+    sandbox.state.webhooks["1"] = {
+        "id": "1",
+        "name": "n",
+        "url": "https://e.com",
+        "signatureKey": "k" * 20,
+        "events": [],
+    }
     for operation in OPERATIONS:
         for accept in operation.produces:
             response = send(operation.method, operation.template, accept)

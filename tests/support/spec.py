@@ -39,6 +39,18 @@ def spec_2024_path() -> Path:
     return _located(SPEC_2024_VARIABLE, "openapi-subset.json")
 
 
+def events_spec_path() -> Path:
+    """Xentral's AsyncAPI of its events: `XENTRAL_EVENTS_SPEC`, else `<repo>/../shared/xentral/…-asyncapi-2026.json`."""
+    return _located("XENTRAL_EVENTS_SPEC", "xentral-events-asyncapi-2026.json")
+
+
+def event_payload_schema(name: str) -> dict[str, Any]:
+    """The payload schema of one event channel (`shipment.created`) of the AsyncAPI spec."""
+    channels = json.loads(events_spec_path().read_text())["channels"]
+    schema: dict[str, Any] = channels[name]["publish"]["message"]["payload"]
+    return schema
+
+
 @pytest.fixture(scope="session", name="spec_path")
 def spec_path_fixture() -> Path:
     return spec_path()
