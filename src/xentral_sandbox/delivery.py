@@ -5,7 +5,7 @@ HTTP POST of `{"type": "com.xentral.EVENTTYPE.vX", "body": {…}}` to the subscr
 headers `xentral-request-timestamp` (Unix seconds, as a string) and `xentral-signature`, the lowercase
 hex HMAC-SHA256 of the body bytes followed by the timestamp's, keyed with the subscription's
 signatureKey ([HC] documents HMAC-SHA256 over body + timestamp; hex and Unix seconds are assumptions,
-docs/xentral.md#events). One daemon thread sends them in order; an answer other than 2xx, or none,
+docs/xentral.md#events-webhooks). One daemon thread sends them in order; an answer other than 2xx, or none,
 is retried after each of `SandboxConfig.webhook_retry_seconds`, then given up.
 
 Faults (`EventFaults`, admin-switchable at `/_sandbox/eventFaults`), each for `count` deliveries whose
