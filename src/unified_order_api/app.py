@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from . import __version__
 from .api import admin, health, metrics, orders, problem_types, shops
 from .api.auth import ApiKeys
+from .api.docs_pages import install_docs_pages
 from .api.error_handlers import install_error_handlers
 from .api.metrics_middleware import RequestMetrics
 from .api.middleware import BodyGuard, RequestContext
@@ -59,7 +60,10 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by `docs_pages`, with their scripts from this process
+        redoc_url=None,
     )
+    install_docs_pages(app, app.openapi_url or "/openapi.json")
     app.include_router(orders.router)
     app.include_router(shops.router)
     app.include_router(health.router)
