@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -31,6 +32,7 @@ from tests.support.spec import load_openapi, spec_path
 from unified_order_api.orders.model import (
     Address,
     CustomerAddress,
+    Fulfilment,
     LineTax,
     Money,
     NewCustomer,
@@ -337,9 +339,16 @@ _FULL_DRAFT = OrderDraft(
     prices="gross",
     taxation="eu",
     vat_id="ATU12345678",
-    shipping_costs=(ShippingCost("453", Money(Decimal("4.90"), "EUR"), LineTax("normal", None, Decimal(19)), "DHL"),),
-    discounts=(OrderDiscount("99", Money(Decimal("10.00"), "EUR"), LineTax("normal", None, Decimal(19)), "TENOFF"),),
+    shipping_costs=(
+        ShippingCost("453", Money(Decimal("4.90"), "EUR"), LineTax("normal", None, Decimal(19)), "DHL", "ship-1"),
+    ),
+    discounts=(
+        OrderDiscount("99", Money(Decimal("10.00"), "EUR"), LineTax("normal", None, Decimal(19)), "TENOFF", "c-7"),
+    ),
+    vat_id_checked=True,
+    fulfilment=Fulfilment(fast_lane=True, documents="delivery_note_and_invoice", preferred_warehouse_id="2"),
 )
+_STORAGE_COUNTRY_DRAFT = replace(_FULL_DRAFT, fulfilment=Fulfilment(fast_lane=False, storage_country="AT"))
 _MINIMAL_DRAFT = OrderDraft(
     order_date=dt.date(2025, 1, 15),
     reference="SHOP-1002",
@@ -376,6 +385,7 @@ CALLS: dict[str, Call] = {
     "get_sales_order": lambda c, g: c.get_sales_order("17"),
     "import_full": lambda c, g: c.import_sales_order(build_import_payload(_FULL_DRAFT)),
     "import_minimal": lambda c, g: c.import_sales_order(build_import_payload(_MINIMAL_DRAFT)),
+    "import_storage_country": lambda c, g: c.import_sales_order(build_import_payload(_STORAGE_COUNTRY_DRAFT)),
     "list_shipping_methods": lambda c, g: c.list_shipping_methods(),
     "list_payment_methods": lambda c, g: c.list_payment_methods(),
     "list_projects": lambda c, g: c.list_projects(),

@@ -21,7 +21,7 @@ from ..orders.commands import (
 )
 from ..orders.errors import FieldProblem
 from ..orders.holds import HELD_REASONS, HeldReason
-from ..orders.model import Address
+from ..orders.model import Address, DocumentsOnShipping
 
 MAX_ITEMS = 250
 MAX_QUANTITY = Decimal(100_000)
@@ -216,6 +216,7 @@ class AmountLineIn(_Strict):
     vat_category: VatCategoryIn | None = None
     tax_amount: TaxAmount | None = None
     taxes: TaxComponents = Field(default_factory=list)
+    line_id: ShortText | None = Field(default=None, description="Your line id; Xentral's webId")
 
     def to_domain(self) -> AmountLine:
         return AmountLine(
@@ -225,6 +226,7 @@ class AmountLineIn(_Strict):
             self.vat_category,
             self.tax_amount,
             tuple(component.to_domain() for component in self.taxes),
+            self.line_id,
         )
 
 
@@ -380,6 +382,26 @@ class OrderRequest(_Strict):
     callback_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://")] | None = Field(
         default=None, description="Where to send the order.created callback; host must be on your allow-list"
     )
+    vat_id_checked: bool | None = Field(
+        default=None,
+        description="You validated customer.vat_id (Xentral's vatCheck, sent when the order has a VAT id); "
+        "default per configuration (defaults.vat_id_checked)",
+    )
+    fast_lane: bool | None = Field(default=None, description="Xentral's delivery.fastLane; default per configuration")
+    auto_create_documents: DocumentsOnShipping | None = Field(
+        default=None,
+        description="Documents Xentral's auto-shipping creates (autoCreateDocuments); default per configuration",
+    )
+    preferred_warehouse: XentralId | None = Field(
+        default=None,
+        description="Xentral warehouse id for fulfilment with delivery notes (delivery.preferredWarehouse); "
+        "not with storage_country",
+    )
+    storage_country: Country | None = Field(
+        default=None,
+        description="Country of external fulfilment without delivery notes (delivery.storageCountry); "
+        "not with preferred_warehouse",
+    )
 
     def to_command(self) -> PlaceOrder:
         return PlaceOrder(
@@ -410,6 +432,11 @@ class OrderRequest(_Strict):
             fees=tuple(line.to_domain() for line in self.fees),
             expected_total=self.expected_total,
             redeemed=tuple(redemption.to_domain() for redemption in self.redeemed),
+            vat_id_checked=self.vat_id_checked,
+            fast_lane=self.fast_lane,
+            auto_create_documents=self.auto_create_documents,
+            preferred_warehouse=self.preferred_warehouse,
+            storage_country=self.storage_country,
         )
 
 

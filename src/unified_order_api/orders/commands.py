@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from .model import Address
+from .model import Address, DocumentsOnShipping
 from .taxation import Prices, Taxation, VatCategory
 
 __all__ = [
@@ -112,6 +112,7 @@ class AmountLine:
     vat_category: VatCategory | None = None
     tax_amount: Decimal | None = None
     taxes: tuple[TaxComponent, ...] = ()
+    line_id: str | None = None  # the shop's own id of the line (Xentral's webId)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AmountLine:
@@ -122,6 +123,7 @@ class AmountLine:
             vat_category=data.get("vat_category"),
             tax_amount=_decimal(data.get("tax_amount")),
             taxes=_taxes(data.get("taxes")),
+            line_id=data.get("line_id"),
         )
 
 
@@ -154,6 +156,11 @@ class PlaceOrder:
     fees: tuple[AmountLine, ...] = ()
     expected_total: Decimal | None = None
     redeemed: tuple[Redemption, ...] = ()
+    vat_id_checked: bool | None = None
+    fast_lane: bool | None = None
+    auto_create_documents: DocumentsOnShipping | None = None
+    preferred_warehouse: str | None = None
+    storage_country: str | None = None
 
     def fingerprint(self) -> str:
         """A stable digest of the request, so a reused idempotency key with another body is caught."""
@@ -224,14 +231,27 @@ def _plain(value: Any) -> Any:
     return _canonical(value)
 
 
-_LATER_FIELDS = ("prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total", "redeemed")
+_LATER_FIELDS = (
+    "prices",
+    "taxation",
+    "shipping_costs",
+    "discounts",
+    "fees",
+    "expected_total",
+    "redeemed",
+    "vat_id_checked",
+    "fast_lane",
+    "auto_create_documents",
+    "preferred_warehouse",
+    "storage_country",
+)
 _LATER_ITEM_FIELDS = ("tax_rate", "vat_category", "discount_percent", "tax_amount", "taxes")
-_LATER_AMOUNT_FIELDS = ("tax_amount", "taxes")
+_LATER_AMOUNT_FIELDS = ("tax_amount", "taxes", "line_id")
 _AMOUNT_LISTS = ("shipping_costs", "discounts", "fees")
 
 
 def _as_before_money(request: dict[str, Any]) -> dict[str, Any]:
-    """The request without the money fields it leaves unset, so it digests as it did before they
+    """The request without the later fields it leaves unset (money, fulfilment), so it digests as it did before they
     existed: a retry across the upgrade is still recognised as the same request."""
     trimmed = {k: v for k, v in request.items() if not (k in _LATER_FIELDS and v in (None, []))}
     trimmed["items"] = [_unset_removed(item, _LATER_ITEM_FIELDS) for item in request.get("items", [])]

@@ -14,8 +14,8 @@ from ..clock import Clock
 from .commands import PlaceOrder
 from .errors import FieldProblem, OrderRejected
 from .items import resolve_items
-from .model import Address, ExternalTotal, OrderDraft, PaymentMethod, ShippingMethod
-from .policy import ClientPolicy
+from .model import Address, ExternalTotal, Fulfilment, OrderDraft, PaymentMethod, ShippingMethod
+from .policy import ClientPolicy, OrderDefaults
 from .ports import XentralGateway
 from .pricing import MoneySettings, check_expected_total, price_order
 from .reads import gather_reads
@@ -63,6 +63,13 @@ class OrderDrafter:
         rates = next((p.tax_rates for p in projects if p.id == project_id), None)
         pricing, money_problems = price_order(command, lines, products, rates, currency, money)
         problems += money_problems
+        if command.preferred_warehouse is not None and command.storage_country is not None:
+            # Xentral's import: "Only use preferredWarehouse OR storageCountry. You cannot use both at the same time."
+            problems.append(
+                FieldProblem(
+                    "/storage_country", "not_both", "Send `preferred_warehouse` or `storage_country`, not both"
+                )
+            )
         if problems:
             raise OrderRejected(problems)
         totals = check_expected_total(pricing, command, money)
@@ -70,6 +77,8 @@ class OrderDrafter:
 
         assert shipping_id is not None and payment_id is not None and project_id is not None
         billing = command.billing_address or _customer_address(command)
+        if billing is not None and billing.phone is None and command.customer.phone:
+            billing = replace(billing, phone=command.customer.phone)  # the billing phone Xentral's connectors send
         return OrderDraft(
             order_date=command.order_date or self._clock().date(),
             reference=policy.external_reference(command.reference),
@@ -97,7 +106,23 @@ class OrderDrafter:
             discounts=pricing.discounts,
             totals=totals,
             external_total=_external_total(totals, policy),
+            vat_id_checked=defaults.vat_id_checked if command.vat_id_checked is None else command.vat_id_checked,
+            fulfilment=_fulfilment(command, defaults),
         )
+
+
+def _fulfilment(command: PlaceOrder, defaults: OrderDefaults) -> Fulfilment:
+    """The request's fast lane, documents and place of fulfilment over the client's defaults. A request naming a
+    warehouse or a storage country replaces the default place as a whole (Xentral takes one of the two)."""
+    warehouse, country = defaults.preferred_warehouse_id, defaults.storage_country
+    if command.preferred_warehouse is not None or command.storage_country is not None:
+        warehouse, country = command.preferred_warehouse, command.storage_country
+    return Fulfilment(
+        fast_lane=defaults.fast_lane if command.fast_lane is None else command.fast_lane,
+        documents=command.auto_create_documents or defaults.auto_create_documents,
+        preferred_warehouse_id=warehouse,
+        storage_country=country,
+    )
 
 
 def _external_total(totals: TotalsCheck | None, policy: ClientPolicy) -> ExternalTotal | None:
@@ -153,7 +178,12 @@ def _customer_address(command: PlaceOrder) -> Address | None:
     if not (address.street and address.zip and address.city and address.country):
         # Xentral then fills the address from the customer's master data (docs/xentral.md#sales-order-import)
         return None
-    return replace(address, email=address.email or details.email, company=address.company or details.company)
+    return replace(
+        address,
+        email=address.email or details.email,
+        company=address.company or details.company,
+        phone=address.phone or details.phone,
+    )
 
 
 def _internal_note(command: PlaceOrder) -> str | None:

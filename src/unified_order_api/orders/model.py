@@ -22,7 +22,9 @@ __all__ = [
     "CustomerAddressKind",
     "CustomerLookupField",
     "CustomerSearch",
+    "DocumentsOnShipping",
     "ExternalTotal",
+    "Fulfilment",
     "LineTax",
     "Money",
     "NewCustomer",
@@ -46,6 +48,8 @@ CustomerSearch = Literal["number", "email", "address"]
 # The kinds of customer address this service writes: the customer's own (master data) address, which
 # is the order's billing address, and a delivery address where the order ships elsewhere.
 CustomerAddressKind = Literal["masterdata", "deliveryaddress"]
+# Which documents Xentral's auto-shipping creates for an order (its `autoCreateDocuments`).
+DocumentsOnShipping = Literal["delivery_note_and_invoice", "delivery_note", "invoice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,7 @@ class OrderCharge:
     amount: Money
     tax: LineTax
     name: str | None = None
+    line_id: str | None = None  # the shop's own id of the line (Xentral's webId)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +227,21 @@ class ExternalTotal:
 
     gross: Decimal
     max_difference: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Fulfilment:
+    """Where and how Xentral fulfils an order, as its own shop connectors set it: fast lane, the
+    documents auto-shipping creates, and a preferred warehouse *or* a storage country (never both)."""
+
+    fast_lane: bool | None = None
+    documents: DocumentsOnShipping | None = None
+    preferred_warehouse_id: str | None = None
+    storage_country: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.preferred_warehouse_id is not None and self.storage_country is not None:
+            raise ValueError("a preferred warehouse or a storage country, not both")
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +274,8 @@ class OrderDraft:
     discounts: tuple[OrderDiscount, ...] = ()
     totals: TotalsCheck | None = None  # what we computed before the import (and the buyer's total)
     external_total: ExternalTotal | None = None  # sent as setTotalAmount
+    vat_id_checked: bool = False  # the shop validated `vat_id` (Xentral's vatCheck)
+    fulfilment: Fulfilment = field(default_factory=Fulfilment)
 
 
 @dataclass(frozen=True, slots=True)

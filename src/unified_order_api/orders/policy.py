@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .model import CustomerSearch
+from .model import CustomerSearch, DocumentsOnShipping
 from .routing import DEFAULT_INSTANCE
 from .taxation import Prices
 
@@ -69,6 +69,26 @@ class OrderDefaults(Section):
     """How the amounts of a request without `prices` are meant."""
     internal_designation: str | None = "Unified Order API"
     """The internal designation imported orders carry in Xentral; None = none."""
+    vat_id_checked: bool = False
+    """The shop has validated its customers' VAT ids (Xentral's `vatCheck`, sent with orders that carry a VAT id);
+    a request may override with `vat_id_checked`."""
+    fast_lane: bool | None = None
+    """Xentral's `delivery.fastLane` for orders (a request may override); None = not sent (Xentral's default)."""
+    auto_create_documents: DocumentsOnShipping | None = None
+    """Documents Xentral's auto-shipping creates (`autoCreateDocuments`): delivery_note_and_invoice, delivery_note or
+    invoice; a request may override; None = not sent (Xentral's default)."""
+    preferred_warehouse_id: str | None = Field(default=None, pattern=r"^\d+$")
+    """Xentral warehouse id that fulfils orders with delivery notes (`delivery.preferredWarehouse`); not with
+    storage_country. A request's `preferred_warehouse` or `storage_country` replaces it."""
+    storage_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    """Country of external fulfilment without delivery notes (`delivery.storageCountry`, ISO-2); not with
+    preferred_warehouse_id. A request's `preferred_warehouse` or `storage_country` replaces it."""
+
+    @model_validator(mode="after")
+    def _one_place_of_fulfilment(self) -> OrderDefaults:
+        if self.preferred_warehouse_id is not None and self.storage_country is not None:
+            raise ValueError("set preferred_warehouse_id or storage_country, not both (Xentral accepts one)")
+        return self
 
 
 def _default_lookup_fields() -> list[CustomerSearch]:

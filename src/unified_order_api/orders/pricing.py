@@ -178,7 +178,9 @@ def price_order(
         tax, stated = context.line_tax(extra, "normal", extra.amount, pointer, problems)
         if settings.shipping_cost_product_id is not None:
             shipping_costs.append(
-                ShippingCost(settings.shipping_cost_product_id, Money(extra.amount, currency), tax, extra.name)
+                ShippingCost(
+                    settings.shipping_cost_product_id, Money(extra.amount, currency), tax, extra.name, extra.line_id
+                )
             )
         charges.append(
             Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
@@ -202,6 +204,7 @@ def price_order(
                     unit_price=Money(extra.amount, currency),
                     tax=tax,
                     comment=extra.name,
+                    line_id=extra.line_id,
                 )
             )
         charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated))
@@ -214,7 +217,9 @@ def price_order(
         tax, stated = context.line_tax(extra, "normal", extra.amount, pointer, problems)
         if settings.discount_product_id is not None:
             discounts.append(
-                OrderDiscount(settings.discount_product_id, Money(extra.amount, currency), tax, extra.name)
+                OrderDiscount(
+                    settings.discount_product_id, Money(extra.amount, currency), tax, extra.name, extra.line_id
+                )
             )
         charges.append(
             Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)

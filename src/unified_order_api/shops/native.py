@@ -29,6 +29,7 @@ __all__ = [
     "entries",
     "first_sku",
     "full_name",
+    "line_id",
     "native_pointer",
     "order_date",
     "present",
@@ -118,6 +119,12 @@ def native_pointer(pointer: str, origins: Mapping[str, str]) -> str:
 def present(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The fields that have a value: our request leaves out what the shop did not send."""
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def line_id(line: Mapping[str, Any]) -> dict[str, str]:
+    """The shop's own id of a line as the request's `line_id` (Xentral's webId), or nothing when it has none."""
+    value = line.get("id")
+    return {"line_id": str(value)} if value not in (None, "") else {}
 
 
 def text(value: Decimal | None) -> str | None:

@@ -122,7 +122,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = str(line.get("title") or line.get("code") or "Shipping")
         rate, _ = _rate(line, tax, value, Decimal(0), gross)
-        shipping_costs.append({"name": name, "amount": str(value), **_line_taxes(line, value, rate, gross)})
+        shipping_costs.append(
+            {"name": name, "amount": str(value), **_line_taxes(line, value, rate, gross), **native.line_id(line)}
+        )
 
     total_tax = native.amount(order.get("total_tax")) or Decimal(0)
     body: dict[str, Any] = {

@@ -105,7 +105,7 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
             target = discounts if total < 0 else fees
             for charge in _charges(name or str(line.get("type")), line, abs(total)):
                 origins[f"/{'discounts' if total < 0 else 'fees'}/{len(target)}"] = where
-                target.append(charge)
+                target.append({**charge, **native.line_id(line)})
             continue
         sku = native.first_sku({**(line.get("payload") or {}), **line}, settings.skus_from)
         if sku is None:
@@ -134,7 +134,7 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
         value = native.amount(shipping_costs.get("totalPrice")) or Decimal(0)
         for charge in _charges(name, {"price": shipping_costs}, abs(value)):
             origins[f"/shipping_costs/{len(costs)}"] = f"{ORDER}/shippingCosts"
-            costs.append(charge)
+            costs.append({**charge, **(native.line_id(deliveries[0]) if deliveries else {})})
     tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
     total_tax = _total_tax(order)
     body: dict[str, Any] = {

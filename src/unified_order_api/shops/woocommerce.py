@@ -123,7 +123,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         kind = "discounts" if value < 0 else "fees"  # a negative fee is a discount added by hand
         origins[f"/{kind}/{len(body[kind])}"] = f"/fee_lines/{index}"
         name = html.unescape(str(fee.get("name") or "")).strip() or "Fee"
-        body[kind].append({"name": name, "amount": str(abs(value)), **_tax(fee, rates, abs(tax), abs(value))})
+        body[kind].append(
+            {"name": name, "amount": str(abs(value)), **_tax(fee, rates, abs(tax), abs(value)), **native.line_id(fee)}
+        )
     coupons = native.entries(order, "coupon_lines")
     by_rate = _coupons_by_rate(order, rates, coupons)
     for index, coupon in enumerate(coupons if by_rate is None else []):
@@ -133,7 +135,12 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         )
         origins[f"/discounts/{len(body['discounts'])}"] = f"/coupon_lines/{index}"
         body["discounts"].append(
-            {"name": str(coupon.get("code") or "Coupon"), "amount": str(value), **_tax({}, rates, tax, value)}
+            {
+                "name": str(coupon.get("code") or "Coupon"),
+                "amount": str(value),
+                **_tax({}, rates, tax, value),
+                **native.line_id(coupon),
+            }
         )
     for discount in by_rate or []:
         origins[f"/discounts/{len(body['discounts'])}"] = "/coupon_lines"
@@ -166,7 +173,7 @@ def _shipping_costs(
         value, tax = native.amount(line.get("total")) or Decimal(0), native.amount(line.get("total_tax")) or Decimal(0)
         origins[f"/shipping_costs/{index}"] = f"/shipping_lines/{index}"
         name = html.unescape(str(line.get("method_title") or "")).strip() or "Shipping"
-        lines.append({"name": name, "amount": str(value), **_tax(line, rates, tax, value)})
+        lines.append({"name": name, "amount": str(value), **_tax(line, rates, tax, value), **native.line_id(line)})
     return lines
 
 

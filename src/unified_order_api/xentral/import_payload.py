@@ -24,9 +24,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from ..orders.model import Address, ExternalTotal, LineTax, Money, OrderDiscount, OrderDraft, OrderLine, ShippingCost
+from ..orders.model import (
+    Address,
+    DocumentsOnShipping,
+    ExternalTotal,
+    Fulfilment,
+    LineTax,
+    Money,
+    OrderDiscount,
+    OrderDraft,
+    OrderLine,
+    ShippingCost,
+)
 from .wire import (
     AddressType,
+    AutoCreateDocuments,
     BillingAddressBody,
     DiscountPositionBody,
     ImportDelivery,
@@ -76,6 +88,7 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
         # Always explicit: False holds the order back from auto-dispatch (docs/xentral.md#sales-order-import).
         "autoShipping": draft.auto_shipping,
     }
+    _fulfil(delivery, draft.fulfilment)
     if draft.shipping_address is not None:
         delivery["shippingAddress"] = shipping_address(draft.shipping_address)
     if draft.shipping_costs:
@@ -100,6 +113,11 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
         payload["transactionNumber"] = draft.transaction_number
     if draft.customer_order_number is not None:
         payload["customerOrderNumber"] = draft.customer_order_number
+    if draft.fulfilment.documents is not None:
+        payload["autoCreateDocuments"] = _DOCUMENTS[draft.fulfilment.documents]
+    if draft.vat_id:
+        # Only with a VAT id: it says whether that id was checked (the spec: "the provided VAT-ID").
+        payload["vatCheck"] = draft.vat_id_checked
     if draft.internal_designation is not None:
         payload["internalDesignation"] = draft.internal_designation
     comment = _comment(draft.internal_note, draft.custom_fields)
@@ -111,6 +129,23 @@ def build_import_payload(draft: OrderDraft) -> SalesOrderImport:
     if draft.language is not None:
         payload["language"] = {"iso2": draft.language}
     return payload
+
+
+_DOCUMENTS: dict[DocumentsOnShipping, AutoCreateDocuments] = {
+    "delivery_note_and_invoice": "deliveryNote+invoice",
+    "delivery_note": "deliveryNote",
+    "invoice": "invoice",
+}
+
+
+def _fulfil(delivery: ImportDelivery, fulfilment: Fulfilment) -> None:
+    """Fast lane and the place of fulfilment, each only when set (Xentral's defaults otherwise)."""
+    if fulfilment.fast_lane is not None:
+        delivery["fastLane"] = fulfilment.fast_lane
+    if fulfilment.preferred_warehouse_id is not None:
+        delivery["preferredWarehouse"] = {"id": fulfilment.preferred_warehouse_id}
+    elif fulfilment.storage_country is not None:
+        delivery["storageCountry"] = fulfilment.storage_country
 
 
 def position(line: OrderLine) -> ImportPosition:
@@ -144,17 +179,22 @@ def shipping_cost(cost: ShippingCost) -> ShippingCostBody:
     }
     if cost.name:
         body["comment"] = cost.name
+    if cost.line_id is not None:
+        body["webId"] = cost.line_id
     return body
 
 
 def discount_position(discount: OrderDiscount) -> DiscountPositionBody:
     """Assumption (docs/xentral.md#prices-tax-and-totals): the value is a positive amount that Xentral subtracts."""
-    return {
+    body: DiscountPositionBody = {
         "discountProduct": {"id": discount.product_id},
         "quantity": 1,
         "value": money_body(Money(abs(discount.amount.amount), discount.amount.currency)),
         "tax": tax_body(discount.tax),
     }
+    if discount.line_id is not None:
+        body["webId"] = discount.line_id
+    return body
 
 
 def set_total_amount(total: ExternalTotal) -> SetTotalAmountBody:
@@ -201,7 +241,7 @@ def _order_tax(draft: OrderDraft) -> ImportTax | None:
 
 
 def billing_address(address: Address) -> BillingAddressBody:
-    """Billing address; it has no phone slot, so `Address.phone` is not sent.
+    """Billing address, with the buyer's phone as `phoneNumber` (as Xentral's own shop connectors send it).
 
     Assumption (docs/xentral.md#sales-order-import): for a company address Xentral's `name` holds the company and
     `contactPerson` the person, as on its printed documents.
@@ -224,6 +264,8 @@ def billing_address(address: Address) -> BillingAddressBody:
         body["addressSupplement"] = address.address_supplement
     if address.email is not None:
         body["email"] = address.email
+    if address.phone is not None:
+        body["phoneNumber"] = address.phone
     return body
 
 

@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 
 __all__ = [
     "AddressType",
+    "AutoCreateDocuments",
     "BillingAddressBody",
     "CursorInfo",
     "CustomerAddressBody",
@@ -54,6 +55,7 @@ __all__ = [
     "ShippingCostBody",
     "ShippingMethodItem",
     "TaxBody",
+    "WarehouseRef",
     "WireMoney",
     "WireRef",
 ]
@@ -248,6 +250,7 @@ class SalesChannelItem(_Wire):
 
 
 AddressType = Literal["mr", "mrs", "company", "other"]
+AutoCreateDocuments = Literal["deliveryNote+invoice", "deliveryNote", "invoice"]
 
 
 class IdRef(TypedDict):
@@ -322,6 +325,8 @@ class BillingAddressBody(TypedDict, total=False):
     country: Required[str]
     addressSupplement: str
     gln: str
+    phoneNumber: str
+    mobile: str
     salutation: str
     email: str
 
@@ -358,6 +363,7 @@ class ShippingCostBody(TypedDict, total=False):
     price: MoneyBody
     tax: TaxBody
     comment: str
+    webId: str
 
 
 class ImportPosition(TypedDict, total=False):
@@ -375,6 +381,7 @@ class DiscountPositionBody(TypedDict, total=False):
     quantity: Required[float]
     value: MoneyBody  # a positive amount, subtracted (assumption, docs/xentral.md#prices-tax-and-totals)
     tax: TaxBody
+    webId: str
 
 
 class ImportTax(TypedDict, total=False):
@@ -390,9 +397,18 @@ class ImportFinancials(TypedDict, total=False):
     tax: ImportTax
 
 
+class WarehouseRef(TypedDict):
+    id: str
+
+
 class ImportDelivery(TypedDict, total=False):
+    """`preferredWarehouse` or `storageCountry`, never both (the spec)."""
+
     shippingMethod: Required[IdRef]
     autoShipping: bool
+    fastLane: bool
+    preferredWarehouse: WarehouseRef
+    storageCountry: str
     shippingAddress: ShippingAddressBody
     shippingCosts: list[ShippingCostBody]
 
@@ -418,6 +434,8 @@ class SalesOrderImport(TypedDict, total=False):
     externalOrderId: str
     transactionNumber: str
     customerOrderNumber: str
+    autoCreateDocuments: AutoCreateDocuments
+    vatCheck: bool
     internalDesignation: str
     comment: str
     customer: Required[IdRef]

@@ -213,6 +213,15 @@ CASES: dict[str, Case] = {
 }
 
 
+def _native_order_and_lines(kind: str, body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The shop's order object and its product lines, as its webhook carries them."""
+    data = json.loads(body)
+    if kind == "shopware":
+        order = data["data"]["payload"]["order"]
+        return order, [line for line in order["lineItems"] if line.get("type", "product") == "product"]
+    return data, data["line_items"]
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_sample_becomes_one_released_order_with_the_shops_total(
     case: str, service: httpx.Client, sandbox: SandboxHandle
@@ -252,6 +261,12 @@ def test_each_sample_becomes_one_released_order_with_the_shops_total(
         booked_shipping["city"],
         booked_shipping["country"],
     ) == shipping
+
+    # The shop's own ids, for write-back to find the order and its lines again: its technical order id as
+    # externalOrderId, each product line's id as that position's webId.
+    native_order, native_lines = _native_order_and_lines(kind, body)
+    assert order["externalOrderId"] == str(native_order["id"])
+    assert [p["webId"] for p in order["positions"][: len(native_lines)]] == [str(line["id"]) for line in native_lines]
 
     # The shop delivers the same webhook again (its retry after a lost answer): nothing is created.
     again = service.post(f"/api/shops/{client}/{kind}", content=body, headers=headers)

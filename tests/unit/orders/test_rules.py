@@ -122,8 +122,9 @@ def _first_canonical(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
-# Fields the first implementation did not have (the money fields); unset, they must not change a digest.
+# Fields the first implementation did not have (money, fulfilment); unset, they must not change a digest.
 _MONEY_FIELDS = {"prices", "taxation", "shipping_costs", "discounts", "fees", "expected_total", "redeemed"}
+_MONEY_FIELDS |= {"vat_id_checked", "fast_lane", "auto_create_documents", "preferred_warehouse", "storage_country"}
 _MONEY_ITEM_FIELDS = {"tax_rate", "vat_category", "discount_percent", "tax_amount", "taxes"}
 
 

@@ -100,6 +100,7 @@ def test_shopify_each_tax_line_is_taken_as_rounded() -> None:
                 {"rate": "6", "amount": "0.41", "name": "Illinois State Tax"},
                 {"rate": "1.65", "amount": "0.11", "name": "Chicago City Tax"},
             ],
+            "line_id": "22",  # the shipping line's id: Xentral's webId
         }
     ]
     pricing, check = priced(body)

@@ -36,7 +36,7 @@ def test_the_rest_example_keeps_its_lines_coupon_and_total(shopify_order: dict[s
         ("IPOD2008BLACK", "1", "199.00", "2"),
     ]
     assert body["discounts"] == [{"name": "TENOFF", "amount": "10.00", "tax_rate": "0"}]
-    assert body["shipping_costs"] == [{"name": "Free Shipping", "amount": "0", "tax_rate": "0"}]
+    assert body["shipping_costs"] == [{"name": "Free Shipping", "amount": "0", "tax_rate": "0", "line_id": "369256396"}]
     assert body["payment_status"] == "partially_refunded" and body["customer_order_number"] == "ABC123"
     assert body["customer"]["name"] == "Bob Norman" and body["customer"]["email"] == "bob.norman@mail.example.com"
     assert body["customer"]["country"] == "US" and body["shipping_address"]["city"] == "Louisville"
@@ -81,7 +81,9 @@ def test_the_webhook_example_as_a_real_order(shopify_webhook: dict[str, Any]) ->
     assert body["external_order_id"] == "820982911946154508"
     # total_discounts 20.00 without discount codes: one order-level discount, not folded into prices.
     assert body["discounts"] == [{"name": "Discount", "amount": "20.00", "tax_rate": "0"}]
-    assert body["shipping_costs"] == [{"name": "Generic Shipping", "amount": "10.00", "tax_rate": "0"}]
+    assert body["shipping_costs"] == [
+        {"name": "Generic Shipping", "amount": "10.00", "tax_rate": "0", "line_id": "271878346596884015"}
+    ]
     assert body["customer"]["company"] == "Shipping Company" and body["customer"]["email"] == "jon@example.com"
     assert "taxation" not in body  # no tax charged: the flow derives it (export for a US buyer)
 

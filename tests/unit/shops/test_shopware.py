@@ -76,7 +76,9 @@ def test_promotions_become_discounts(shopware_webhook: dict[str, Any]) -> None:
     order(shopware_webhook)["lineItems"].append(promotion)
     body = translated(shopware_webhook)
     assert len(body["items"]) == 1
-    assert body["discounts"] == [{"name": "SUMMER", "amount": "10.0", "tax_rate": "19", "tax_amount": "1.60"}]
+    assert body["discounts"] == [
+        {"name": "SUMMER", "amount": "10.0", "tax_rate": "19", "tax_amount": "1.60", "line_id": "p1"}
+    ]
 
 
 def test_a_missing_product_number_names_the_line(shopware_webhook: dict[str, Any]) -> None:

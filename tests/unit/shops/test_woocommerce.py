@@ -31,7 +31,9 @@ def test_the_sample_becomes_a_net_order_with_the_shops_total(woo_order: dict[str
         ("Bar3", "1", "12", "7.5"),
     ]
     assert body["items"][1]["name"] == "Ship Your Idea \u2013 Color: Black, Size: M Test"  # &ndash; decoded
-    assert body["shipping_costs"] == [{"name": "Flat Rate", "amount": "10.00", "tax_rate": "0", "tax_amount": "0.00"}]
+    assert body["shipping_costs"] == [
+        {"name": "Flat Rate", "amount": "10.00", "tax_rate": "0", "tax_amount": "0.00", "line_id": "317"}
+    ]
     assert [i["tax_amount"] for i in body["items"]] == ["0.45", "0.90"]  # the tax before coupons, as charged
     assert body["customer"] == {
         "email": "john.doe@example.com",
@@ -85,10 +87,12 @@ def test_coupons_and_fees_stay_separate_lines_with_their_tax(woo_order: dict[str
     body = translated(order)
     assert body["items"][1]["price"] == "12"  # the price before the coupon: never folded into the price
     assert body["items"][1]["tax_rate"] == "7.5"
-    assert body["fees"] == [{"name": "Gift wrap", "amount": "2.00", "tax_rate": "7.5", "tax_amount": "0.15"}]
+    assert body["fees"] == [
+        {"name": "Gift wrap", "amount": "2.00", "tax_rate": "7.5", "tax_amount": "0.15", "line_id": "2"}
+    ]
     assert body["discounts"] == [
-        {"name": "Loyalty", "amount": "1.00", "tax_rate": "0", "tax_amount": "0.00"},
-        {"name": "tenoff", "amount": "1.20", "tax_rate": "7.5", "tax_amount": "0.09"},
+        {"name": "Loyalty", "amount": "1.00", "tax_rate": "0", "tax_amount": "0.00", "line_id": "3"},
+        {"name": "tenoff", "amount": "1.20", "tax_rate": "7.5", "tax_amount": "0.09", "line_id": "1"},
     ]
 
 

@@ -4,7 +4,19 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-from unified_order_api.orders.model import Address, LineTax, Money, NewCustomer, OrderDraft, OrderLine, ShippingCost
+import pytest
+
+from unified_order_api.orders.model import (
+    Address,
+    Fulfilment,
+    LineTax,
+    Money,
+    NewCustomer,
+    OrderDiscount,
+    OrderDraft,
+    OrderLine,
+    ShippingCost,
+)
 from unified_order_api.xentral import build_import_payload, customer_address_body, customer_create
 from unified_order_api.xentral.customer_payload import name_parts
 
@@ -111,6 +123,7 @@ def test_full_draft() -> None:
         "country": "DE",
         "addressSupplement": "Hinterhaus",
         "email": "max@ex.de",
+        "phoneNumber": "+49 1",
     }
     assert payload["delivery"] == {
         "shippingMethod": {"id": "2"},
@@ -133,6 +146,49 @@ def test_full_draft() -> None:
             }
         ],
     }
+
+
+def test_what_xentrals_own_connectors_send() -> None:
+    """webId on every kind of line, vatCheck with a VAT id, fast lane, documents and a preferred warehouse."""
+    tax = LineTax("normal", None, Decimal(19))
+    payload = build_import_payload(
+        _draft(
+            external_order_id="5551",
+            vat_id="ATU12345678",
+            vat_id_checked=True,
+            fulfilment=Fulfilment(fast_lane=True, documents="delivery_note", preferred_warehouse_id="3"),
+            shipping_costs=(ShippingCost("453", Money(Decimal("4.90"), "EUR"), tax, "DHL", "ship-1"),),
+            discounts=(OrderDiscount("99", Money(Decimal("5.00"), "EUR"), tax, "TENOFF", "coupon-7"),),
+            prices="gross",
+        )
+    )
+    assert payload["externalOrderId"] == "5551"
+    assert payload["vatCheck"] is True
+    assert payload["autoCreateDocuments"] == "deliveryNote"
+    assert payload["delivery"]["fastLane"] is True
+    assert payload["delivery"]["preferredWarehouse"] == {"id": "3"}
+    assert "storageCountry" not in payload["delivery"]
+    assert [line.get("webId") for line in payload["positions"]] == ["l1", None]
+    assert payload["delivery"]["shippingCosts"][0]["webId"] == "ship-1"
+    assert payload["discountPositions"][0]["webId"] == "coupon-7"
+
+
+def test_a_storage_country_and_an_unchecked_vat_id() -> None:
+    payload = build_import_payload(
+        _draft(vat_id="ATU12345678", prices="net", fulfilment=Fulfilment(fast_lane=False, storage_country="AT"))
+    )
+    assert payload["vatCheck"] is False
+    assert payload["delivery"]["storageCountry"] == "AT" and payload["delivery"]["fastLane"] is False
+    assert "preferredWarehouse" not in payload["delivery"] and "autoCreateDocuments" not in payload
+
+
+def test_without_a_vat_id_no_vat_check_is_sent() -> None:
+    assert "vatCheck" not in build_import_payload(_draft(vat_id_checked=True))
+
+
+def test_a_place_of_fulfilment_is_a_warehouse_or_a_country() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        Fulfilment(preferred_warehouse_id="3", storage_country="DE")
 
 
 def test_custom_fields_alone_make_the_comment() -> None:
