@@ -35,6 +35,8 @@ from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
 from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
+from .lifecycle.announcements import ClientAnnouncements
+from .lifecycle.retention import purge_tracking_forever
 from .metrics import InstanceMetrics, Metrics
 from .orders.queue import QueueWorker
 from .orders.reads import RunningOrders
@@ -49,6 +51,7 @@ from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.journal import SqlOrderJournal
+from .store.tracking import SqlTrackingStore, TrackingEnrolment
 from .token_expiry import TokenExpiry
 from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
@@ -133,6 +136,7 @@ class Container:
     attempts: SqlAttemptStore
     deliveries: SqlDeliveryStore
     journal: SqlOrderJournal
+    tracking: SqlTrackingStore  # the lifecycle's ObservationSink and ChangeFeed (Xentral events hand it observations)
     metrics: Metrics
     readiness: Readiness
     alerts: AlertGroups  # the operators' channels, delivered by the "alerts" loop and once more on close
@@ -351,6 +355,19 @@ def alert_groups(settings: Settings, outbox: SqlDeliveryStore) -> AlertGroups:
     return AlertGroups(channels, at_least={AlertKind.SHOP_SIGNATURE_FAILURES: config.signature_failures})
 
 
+def tracking_enrolment(settings: Settings, instance_of: Callable[[str], str]) -> TrackingEnrolment | None:
+    """How completed orders are enrolled for tracking (None: tracking is off)."""
+    if not settings.tracking.enabled:
+        return None
+    return TrackingEnrolment(instance_of, dt.timedelta(days=settings.tracking.retention_days))
+
+
+def tracking_store(settings: Settings, engine: AsyncEngine, *, clock: Clock = utc_now) -> SqlTrackingStore:
+    """The tracking store, announcing each client's chosen lifecycle events to its webhook_url."""
+    targets = {client.name: (client.webhook_url, client.lifecycle_events) for client in settings.clients}
+    return SqlTrackingStore(engine, ClientAnnouncements(targets, clock), clock=clock)
+
+
 async def _database(settings: Settings, resources: AsyncExitStack) -> AsyncEngine:
     """The database at the newest schema, its engine disposed with `resources`."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
@@ -404,12 +421,16 @@ async def _wire(
     for name, endpoint in settings.xentral_endpoints().items():
         if endpoint.token_expires is not None:
             metrics.token_expiry(name, partial(_seconds_left, endpoint.token_expires))
-    attempts = SqlAttemptStore(engine)
+    policies = order_policies(settings)
+    attempts = SqlAttemptStore(
+        engine, tracking_enrolment(settings, lambda client: policies.for_client(client).instance)
+    )
+    tracking = tracking_store(settings, engine)
     journal = SqlOrderJournal(engine)
     service = OrderService(
         routes=XentralRoutes([instance.route() for instance in instances.values()]),
         store=attempts,
-        policies=order_policies(settings),
+        policies=policies,
         callbacks=ClientCallbackTargets(settings.clients, guard),
         on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
         running=running,
@@ -422,6 +443,10 @@ async def _wire(
         "purge-attempts": partial(purge_forever, attempts, retention),
         "queue-depth": partial(watch_queue_depth, attempts, metrics, attempts, lease),
     }
+    if settings.tracking.enabled:
+        loops["purge-tracking"] = partial(
+            purge_tracking_forever, tracking, dt.timedelta(days=settings.tracking.retention_days)
+        )
     if settings.queue.run_in_service:
         worker = QueueWorker(
             service=service,
@@ -468,6 +493,7 @@ async def _wire(
         deliveries=deliveries,
         alerts=alerts,
         journal=journal,
+        tracking=tracking,
         metrics=metrics,
         readiness=readiness,
         loops=loops,

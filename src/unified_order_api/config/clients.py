@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..lifecycle.announcements import LIFECYCLE_EVENTS, LifecycleEvent
 from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Section, TotalsPolicy
 from ..shops.registry import ShopKind, connector_for
 from . import rules
@@ -108,6 +109,9 @@ class ApiClient(Section):
     """Where this client's callbacks (`order.created`, …) are delivered."""
     webhook_secret: SecretStr | None = None
     """Standard Webhooks secret, `whsec_` + base64; required with webhook_url."""
+    lifecycle_events: list[LifecycleEvent] = Field(default_factory=lambda: list(LIFECYCLE_EVENTS))
+    """The lifecycle webhooks this client receives at its webhook_url (`order.dispatched`, `order.shipped`,
+    `order.cancelled`, `order.completed`, `order.held`); `[]`: none."""
     callback_hosts: list[str] = Field(default_factory=list)
     """Hosts a request may name in `callback_url` instead of webhook_url."""
     respond_async: bool = False

@@ -39,6 +39,7 @@ from .sections import (
     WebhookPolicy,
     XentralInstance,
 )
+from .tracking import TrackingSettings
 
 __all__ = ["Settings", "load_settings"]
 
@@ -143,6 +144,8 @@ class Settings(BaseSettings):
     """Synchronous orders nobody is finishing: looked up, finished or failed."""
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     """The operators' alert channel (webhook, e-mail)."""
+    tracking: TrackingSettings = Field(default_factory=TrackingSettings)
+    """Orders followed after the import: states, shipments, lifecycle webhooks, the change feed."""
 
     @field_validator("clients")
     @classmethod

@@ -36,6 +36,7 @@ from .failures import translated
 from .grouped_inserts import GroupedAttemptInserts
 from .outbox import enqueue
 from .tables import customer_creations, order_attempts
+from .tracking import SqlTrackingStore, TrackingEnrolment
 
 _CLAIM_ROUNDS = 8
 """Tries of one claim whose key's row changed or vanished between insert and read (a concurrent claim or
@@ -108,9 +109,11 @@ def _progress_values(attempt: Attempt, now: dt.datetime) -> dict[str, Any]:
 class SqlAttemptStore:
     """Implements `orders.ports.AttemptStore` (attempts, the order queue, customer creation claims)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, tracking: TrackingEnrolment | None = None) -> None:
+        """`tracking`: enrol each completed attempt's order for tracking, in its completing transaction."""
         self._engine = engine
         self._inserts = GroupedAttemptInserts(engine)
+        self._tracking = tracking
 
     @translated
     async def claim(
@@ -245,6 +248,8 @@ class SqlAttemptStore:
             await self._save(connection, attempt, now)
             if webhook is not None:
                 await enqueue(connection, webhook, now)
+            if self._tracking is not None and attempt.state == AttemptState.COMPLETED:
+                await SqlTrackingStore.enrol(connection, attempt, self._tracking, now)
 
     async def _save(self, connection: AsyncConnection, attempt: Attempt, now: dt.datetime) -> None:
         result = await connection.execute(

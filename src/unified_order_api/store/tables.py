@@ -137,3 +137,61 @@ customer_creations = Table(
     # before searching Xentral for it (migration 0003).
     Column("outcome_unknown", Boolean, nullable=False, default=False, server_default=false()),
 )
+
+order_tracking = Table(
+    "order_tracking",
+    metadata,
+    # One order this service created or found, followed after its import (lifecycle/): its state, its
+    # shipments, until it is final or `track_until` passes (migration 0005).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("instance", String(64), nullable=False),
+    Column("sales_order_id", String(32), nullable=False),
+    Column("order_number", String(64)),
+    Column("state", String(32), nullable=False),
+    Column("held_reasons", JSON, nullable=False),
+    Column("shipments", JSON, nullable=False),
+    Column("side_observed_at", UtcDateTime()),
+    Column("open", Boolean, nullable=False),
+    Column("track_until", UtcDateTime(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("observed_at", UtcDateTime()),
+    UniqueConstraint("client", "reference"),
+    Index("ix_order_tracking_order", "instance", "sales_order_id"),
+    Index("ix_order_tracking_open", "open", "instance", "track_until"),
+)
+
+lifecycle_changes = Table(
+    "lifecycle_changes",
+    metadata,
+    # Each step of a tracked order's story, once, in commit order of `change_id` (the change feed).
+    Column("change_id", Integer, primary_key=True, autoincrement=True),
+    Column("tracking_id", Integer, ForeignKey("order_tracking.id", ondelete="CASCADE"), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("instance", String(64), nullable=False),
+    Column("sales_order_id", String(32), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("previous_state", String(32)),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("shipment", JSON),
+    Column("held_reasons", JSON, nullable=False),
+    Index("ix_lifecycle_changes_client", "client", "change_id"),
+    Index("ix_lifecycle_changes_tracking", "tracking_id", "change_id"),
+    Index("ix_lifecycle_changes_at", "at"),
+)
+
+tracking_polls = Table(
+    "tracking_polls",
+    metadata,
+    # Per Xentral instance: who polls it (under a lease), and up to when its changes were read.
+    Column("instance", String(64), primary_key=True),
+    Column("owner", String(64), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("polled_until", UtcDateTime()),
+    Column("last_poll_at", UtcDateTime()),
+    Column("calls", Integer, nullable=False, default=0),
+)
