@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import Scope
 
 from . import __version__
 from .api import admin, health, metrics, orders, problem_types, shops
@@ -22,6 +23,7 @@ from .config import Settings
 from .configcheck import warn_about_config
 from .console import PREFIX as CONSOLE_PREFIX
 from .console import create_console
+from .inbox.recording import InboxRecording, RefusalRecorder
 
 ContainerFactory = Callable[[Settings], Awaitable[Container]]
 
@@ -30,6 +32,12 @@ One request creates a complete, released sales order in Xentral: the customer is
 or created, every item is checked first, and the same reference never makes a second order.
 Errors are RFC 9457 problem+json with every problem listed at once.
 """
+
+
+def _recording_of(scope: Scope) -> InboxRecording | None:
+    """The running service's inbox recording (none before the lifespan built the container)."""
+    container = getattr(scope["app"].state, "container", None)
+    return container.recording if isinstance(container, Container) else None
 
 
 def create_app(
@@ -83,6 +91,7 @@ def create_app(
         forms_under=CONSOLE_PREFIX + "/",
         form_paths=shops.FORM_ENCODED_PATH,
     )
+    app.add_middleware(RefusalRecorder, recording_of=_recording_of)  # outside the guard: its refusals count too
     app.add_middleware(RequestContext)
     app.add_middleware(RequestMetrics)
 

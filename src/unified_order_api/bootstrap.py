@@ -35,6 +35,7 @@ from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
 from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
+from .inbox.recording import InboxRecording, SourceLimiter
 from .lifecycle.announcements import ClientAnnouncements
 from .lifecycle.retention import purge_tracking_forever
 from .metrics import InstanceMetrics, Metrics
@@ -46,10 +47,13 @@ from .orders.routing import XentralRoute, XentralRoutes
 from .orders.service import OrderService, RequeueLimits
 from .readiness import Readiness
 from .redis_breaker import RedisBreaker, SharedRedis, redis_client
+from .shops.arrivals import ArrivalMemory
+from .shops.intake import ShopIntake
 from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
+from .store.inbox import SqlInbox
 from .store.journal import SqlOrderJournal
 from .store.tracking import SqlTrackingStore, TrackingEnrolment
 from .token_expiry import TokenExpiry
@@ -137,12 +141,14 @@ class Container:
     deliveries: SqlDeliveryStore
     journal: SqlOrderJournal
     tracking: SqlTrackingStore  # the lifecycle's ObservationSink and ChangeFeed (Xentral events hand it observations)
+    inbox: SqlInbox
     metrics: Metrics
     readiness: Readiness
     alerts: AlertGroups  # the operators' channels, delivered by the "alerts" loop and once more on close
     loops: dict[str, Loop]  # by task name: housekeeping, and the queue worker and dispatcher when run here
     resources: AsyncExitStack
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
+    recording: InboxRecording | None = None  # what the edge records refusals into; None: the inbox is off
 
     @property
     def cache(self) -> Cache:
@@ -150,6 +156,10 @@ class Container:
         data (e.g. shop deliveries by client)."""
         default = self.instances.get(DEFAULT_INSTANCE) or next(iter(self.instances.values()))
         return default.cache
+
+    def shop_intake(self) -> ShopIntake:
+        """The shop intake over this service's clients and order flow (a shop's webhook, an operator's replay)."""
+        return ShopIntake(self.settings.clients, self.orders, ArrivalMemory(self.cache))
 
     def start_background(self) -> None:
         for name, loop in self.loops.items():
@@ -447,6 +457,13 @@ async def _wire(
         loops["purge-tracking"] = partial(
             purge_tracking_forever, tracking, dt.timedelta(days=settings.tracking.retention_days)
         )
+    inbox = SqlInbox(engine)
+    recording = None
+    if settings.inbox.enabled:
+        limiter = SourceLimiter(settings.inbox.per_source_per_minute)
+        recording = InboxRecording(inbox, settings.inbox.max_body_bytes, limiter)
+        inbox_retention = dt.timedelta(days=settings.inbox.retention_days)
+        loops["purge-inbox"] = partial(purge_forever, inbox, inbox_retention, what="inbox")
     if settings.queue.run_in_service:
         worker = QueueWorker(
             service=service,
@@ -494,6 +511,8 @@ async def _wire(
         alerts=alerts,
         journal=journal,
         tracking=tracking,
+        inbox=inbox,
+        recording=recording,
         metrics=metrics,
         readiness=readiness,
         loops=loops,

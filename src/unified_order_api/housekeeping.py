@@ -1,4 +1,5 @@
-"""Background loops of a running service: purge old attempts, report the queue depth and the unresolved orders.
+"""Background loops of a running service: purge old attempts and inbox entries, report the queue depth and
+the unresolved orders.
 
 Each loop survives its own failures (logged) and runs until cancelled by the container.
 """
@@ -7,17 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Protocol
 
 import structlog
 
 from .clock import Clock, utc_now
 from .metrics import Metrics
 from .orders.attempts import StoreUnavailable, Unresolved
-from .orders.ports import Attempts, OrderQueue, UnresolvedAttempts
+from .orders.ports import OrderQueue, UnresolvedAttempts
 
 __all__ = [
     "PURGE_INTERVAL_SECONDS",
     "QUEUE_DEPTH_INTERVAL_SECONDS",
+    "Purges",
     "oldest_age",
     "purge_forever",
     "unresolved_now",
@@ -33,17 +36,23 @@ QUEUE_DEPTH_INTERVAL_SECONDS = 5.0
 """The queue-depth gauge is one COUNT this often: fresh for any scrape interval, cheap for the database."""
 
 
-async def purge_forever(attempts: Attempts, retention: dt.timedelta, clock: Clock = utc_now) -> None:
-    """Finished attempts older than the retention are deleted every hour."""
+class Purges(Protocol):
+    async def purge(self, older_than: dt.datetime) -> int: ...
+
+
+async def purge_forever(
+    store: Purges, retention: dt.timedelta, clock: Clock = utc_now, *, what: str = "attempts"
+) -> None:
+    """What `store` keeps (finished attempts, inbox entries) older than the retention is deleted every hour."""
     while True:
         try:
-            purged = await attempts.purge(clock() - retention)
+            purged = await store.purge(clock() - retention)
             if purged:
-                log.info("attempts.purged", count=purged)
+                log.info(f"{what}.purged", count=purged)
         except StoreUnavailable as error:
-            log.warning("attempts.purge_failed", error=error.detail)
+            log.warning(f"{what}.purge_failed", error=error.detail)
         except Exception:
-            log.exception("attempts.purge_failed")
+            log.exception(f"{what}.purge_failed")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
 

@@ -31,7 +31,9 @@ def api_client(
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     _api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> ApiClient:
-    return api_keys(request).client_for(presented_key(request))
+    client = api_keys(request).client_for(presented_key(request))
+    request.state.api_client = client.name  # who sent it, for the inbox when the request is refused
+    return client
 
 
 def _location(reference: str) -> str:

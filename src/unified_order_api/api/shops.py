@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..alerts import AlertKind
-from ..shops import CONNECTORS, Arrival, ArrivalMemory, ShopKind
-from ..shops.intake import ShopIntake, ShopRefused
+from ..shops import CONNECTORS, Arrival, ShopKind
+from ..shops.intake import ShopRefused
 from .dependencies import container
 from .problems import problem_responses
 from .schemas import OrderStatusOut, ShopDeliveryOut
@@ -54,9 +54,9 @@ _SIGNATURES = [
 )
 async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONResponse:
     services = container(request)
-    intake = ShopIntake(services.settings.clients, services.orders, ArrivalMemory(services.cache))
     try:
-        answer = await intake.receive(client, kind, Arrival.of(request.headers.items(), await request.body()))
+        arrival = Arrival.of(request.headers.items(), await request.body())
+        answer = await services.shop_intake().receive(client, kind, arrival)
     except ShopRefused as refused:
         services.metrics.shop_webhook(kind, refused.code)
         if refused.code == "signature_invalid":

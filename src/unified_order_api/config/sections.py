@@ -21,6 +21,7 @@ __all__ = [
     "CacheSettings",
     "ConsoleOperator",
     "ConsoleSettings",
+    "InboxSettings",
     "Limits",
     "MetricsExposure",
     "MetricsSettings",
@@ -194,3 +195,18 @@ class ConsoleSettings(Section):
     secure_cookie: Literal["auto", "always", "never"] = "auto"
     """Mark the session cookie Secure: auto = when the request came over HTTPS; always behind a TLS-terminating
     proxy."""
+
+
+class InboxSettings(Section):
+    """The inbox: every request to the order and shop endpoints that was refused (4xx) or ignored, kept for the
+    console with its body (secrets and card data masked)."""
+
+    enabled: bool = True
+    """Record refused and ignored requests."""
+    retention_days: float = Field(default=14.0, gt=0)
+    """Entries older than this are purged (hourly)."""
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    """A body is kept up to this size; a longer one is kept cut off (and cannot be replayed)."""
+    per_source_per_minute: int = Field(default=60, ge=1)
+    """At most this many entries a minute from one sender's address (and ten times this from all), per process; what
+    is not recorded is counted on the sender's next entry."""

@@ -33,6 +33,7 @@ from .sections import (
     INSTANCE_NAME,
     CacheSettings,
     ConsoleSettings,
+    InboxSettings,
     Limits,
     MetricsSettings,
     QueuePolicy,
@@ -128,6 +129,8 @@ class Settings(BaseSettings):
     """How callbacks are delivered."""
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     """The operator console."""
+    inbox: InboxSettings = Field(default_factory=InboxSettings)
+    """Refused and ignored requests, kept for the console."""
 
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
     """On SIGTERM: how long requests in flight may take to be answered, and then queued orders in flight to

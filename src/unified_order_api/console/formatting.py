@@ -1,4 +1,5 @@
-"""Template filters: times in UTC, ages, JSON for people, and page links that keep the current filters."""
+"""Template filters: times (in the operator's zone, UTC on hover), ages, JSON and values for people, problem
+codes linked to what they mean, and page links that keep the current filters."""
 
 from __future__ import annotations
 
@@ -7,15 +8,77 @@ import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
+
+import jinja2
+from markupsafe import Markup
+
+from ..api.problem_catalogue import entry_for
 
 __all__ = ["FILTERS", "query_string"]
+
+REASON_CHARS = 90
 
 
 def utc(value: dt.datetime | None, seconds: bool = True) -> str:
     if value is None:
         return "—"
     return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def when(value: dt.datetime | None) -> Markup | str:
+    """A time as a `<time>` element: UTC in the page (and on hover); `console.js` shows it in the
+    browser's time zone, keeping UTC in the title."""
+    if value is None:
+        return "—"
+    moment = value.astimezone(dt.UTC)
+    text = moment.strftime("%Y-%m-%d %H:%M:%S") + " UTC"
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(moment.isoformat(), text, text)
+
+
+def shorten(value: str | None, limit: int = REASON_CHARS) -> str:
+    """A reason cut to fit a table cell, on a word boundary, with an ellipsis."""
+    if not value:
+        return ""
+    text = " ".join(str(value).split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:") + "…"
+
+
+@jinja2.pass_context
+def problem_link(context: Any, code: str | None) -> Markup | str:
+    """A problem code linked to its entry (`GET /problems/{code}`, as docs/errors.md) when it has one."""
+    if not code:
+        return ""
+    if entry_for(code) is None:
+        return Markup('<code class="problem-code">{}</code>').format(code)
+    base = str(context.get("base", ""))
+    root = base[: -len("/console")] if base.endswith("/console") else ""
+    href = f"{root}/problems/{quote(code, safe='')}"
+    return Markup('<a class="problem-code" href="{}" title="What it means and what to do"><code>{}</code></a>').format(
+        href, code
+    )
+
+
+def pretty_body(text: str) -> str:
+    """A kept body for reading: JSON indented, anything else as it is."""
+    try:
+        return pretty_json(json.loads(text))
+    except ValueError:
+        return text
+
+
+def human(value: Any) -> str:
+    """A value as people write it: yes/no for booleans, amounts with their decimals, "—" for nothing."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    return str(value)
 
 
 def age(value: dt.timedelta | None) -> str:
@@ -60,6 +123,11 @@ def totals_match(totals: Mapping[str, Any]) -> bool | None:
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "utc": utc,
+    "when": when,
+    "shorten": shorten,
+    "problem_link": problem_link,
+    "pretty_body": pretty_body,
+    "human": human,
     "age": age,
     "pretty_json": pretty_json,
     "query_string": query_string,

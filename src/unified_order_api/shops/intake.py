@@ -6,7 +6,8 @@ arrivals; the topic; the translation; our request model's checks (those of `POST
 a shop's order is validated exactly as a direct one); the duplicate check and the accept on the
 async lane (the shop gets its 2xx at once; Shopify gives up after 5 s).
 
-Guarantees: nothing in the body is read before its signature holds; every refusal is one
+Guarantees: nothing in the body is read before its signature holds (but on an operator's `replay` of an
+arrival the inbox kept: its signature was checked, or refused, when it arrived); every refusal is one
 `ShopRefused` with its problem code, which the HTTP edge answers as problem+json; retries are
 deduplicated by reference through the order flow's idempotency, and by the shop's arrival id where
 it sends one.
@@ -118,11 +119,20 @@ class ShopIntake:
         self._clients, self._orders, self._memory, self._now = clients, orders, memory, now
 
     async def receive(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
+        return await self._receive(client_name, kind, arrival, signed=True)
+
+    async def replay(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
+        """An arrival the inbox kept, sent again by an operator once the configuration is fixed: every step
+        of `receive` but the signature and its freshness (the inbox keeps no signature, and a kept arrival
+        is old by definition); the operator's session is what authenticates it."""
+        return await self._receive(client_name, kind, arrival, signed=False)
+
+    async def _receive(self, client_name: str, kind: str, arrival: Arrival, *, signed: bool) -> IntakeAnswer:
         client, shop, connector = self._client(client_name, kind)
         structlog.contextvars.bind_contextvars(client=client.name, shop=kind)
         if connector.ping is not None and connector.ping(arrival):
             return IntakeAnswer("ignored", reason=f"{connector.title} ping: the webhook is reachable")
-        payload = _signed_object(connector, shop, arrival, self._now())
+        payload = _signed_object(connector, shop, arrival, self._now()) if signed else _json_object(arrival)
 
         arrival_id = connector.arrival_id(arrival.headers, payload)
         if arrival_id and (answered := await self._memory.recall(client.name, kind, arrival_id)) is not None:
@@ -180,18 +190,23 @@ def _signed_object(connector: ShopConnector, shop: ShopSettings, arrival: Arriva
     except SignatureRejected as error:
         log.warning("shop.signature_rejected", reason=str(error))
         raise ArrivalSignatureRefused(str(error)) from None
-    try:
-        payload = json.loads(arrival.body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise ArrivalNotJson(f"The body is not valid JSON: {error}") from None
-    if not isinstance(payload, dict):
-        raise ArrivalNotJson("The body is not a JSON object")
+    payload = _json_object(arrival)
     if connector.signed_time is not None:
         try:
             check_fresh(connector.signed_time(payload), now=now, max_age_seconds=shop.max_age_seconds)
         except SignatureRejected as error:
             log.warning("shop.stale_webhook", reason=str(error))
             raise ArrivalStale(str(error)) from None
+    return payload
+
+
+def _json_object(arrival: Arrival) -> dict[str, Any]:
+    try:
+        payload = json.loads(arrival.body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ArrivalNotJson(f"The body is not valid JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise ArrivalNotJson("The body is not a JSON object")
     return payload
 
 

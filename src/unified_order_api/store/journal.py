@@ -30,7 +30,7 @@ from .attempts import attempt_from_row
 from .failures import translated
 from .tables import order_attempts
 
-__all__ = ["SqlOrderJournal"]
+__all__ = ["SqlOrderJournal", "like_pattern"]
 
 _A = order_attempts.c
 _RUNNING = [state.value for state in AttemptState if state.in_progress]
@@ -39,7 +39,8 @@ _SHIPPING = _A.request[("shipping",)].as_string()
 _PAYMENT = _A.request[("payment",)].as_string()
 
 
-def _like_pattern(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, case-folded, its wildcards escaped (with `escape="\\"`)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.casefold()}%"
 
@@ -58,7 +59,7 @@ def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
         conditions.extend([_A.state.in_(_RUNNING), _A.queued.is_(False)])
     text = (query.text or "").strip()
     if text:
-        pattern = _like_pattern(text)
+        pattern = like_pattern(text)
         conditions.append(
             or_(
                 func.lower(_A.reference).like(pattern, escape="\\"),

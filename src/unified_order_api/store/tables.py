@@ -1,4 +1,4 @@
-"""The database schema: order attempts (idempotency + progress), the webhook outbox and its attempts.
+"""The database schema: order attempts (idempotency + progress), the webhook outbox and its attempts, the inbox.
 
 Alembic migrations in `migrations/` create exactly these tables; this module is what the
 repositories query. Times are stored in UTC and always read back timezone-aware.
@@ -194,4 +194,33 @@ tracking_polls = Table(
     Column("polled_until", UtcDateTime()),
     Column("last_poll_at", UtcDateTime()),
     Column("calls", Integer, nullable=False, default=0),
+)
+
+inbox_entries = Table(
+    "inbox_entries",
+    metadata,
+    # A request to the order or shop endpoints that was refused (4xx) or ignored, as it arrived: its body
+    # masked and capped, the problem it was answered with, and the operators' replays of it (migration 0006).
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("channel", String(16), nullable=False),  # "orders" (POST /api/orders) or "shop" (/api/shops/…)
+    Column("client", String(64)),  # the authenticated client, or the client a shop's URL names
+    Column("shop", String(32)),
+    Column("source", String(64), nullable=False),  # the sender's address, what the recording is rate-limited by
+    Column("path", String(512), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),  # "refused" or "ignored"
+    Column("code", String(64), nullable=False),
+    Column("detail", Text),
+    Column("errors", JSON),
+    Column("reference", String(255)),
+    Column("request_id", String(128)),
+    Column("headers", JSON, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("body_bytes", Integer, nullable=False),
+    Column("body_truncated", Boolean, nullable=False),
+    Column("suppressed_before", Integer, nullable=False),  # entries of this source not recorded just before
+    Column("replays", JSON, nullable=False),
+    Index("ix_inbox_entries_received_at", "received_at"),
+    Index("ix_inbox_entries_client_received", "client", "received_at"),
 )
