@@ -132,15 +132,13 @@ def _order_problem(
     error: order_errors.OrderError, status: int, *, instance: str | None, request_id: str | None
 ) -> JSONResponse:
     errors = None
-    if isinstance(error, order_errors.OrderRejected):
-        errors = [problem.to_json() for problem in error.problems]
-    elif isinstance(error, order_errors.XentralRejectedOrder):
-        errors = [problem.to_json() for problem in error.violations]
+    if isinstance(error, order_errors.OrderRejected | order_errors.XentralRejectedOrder):
+        errors = [problem.to_json() for problem in error.field_problems]
     retry_after = error.retry_after
     extra = dict(error.extra)
     if status >= 500:
         # Our side or Xentral's failed: say whether sending the same request again can help.
-        extra["retryable"] = error.retryable if error.retryable is not None else retry_after is not None
+        extra["retryable"] = error.can_succeed_again
     return _problem(
         status,
         error.code,

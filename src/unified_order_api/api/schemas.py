@@ -534,7 +534,10 @@ class StepOut(BaseModel):
 
 class OrderStatusOut(BaseModel):
     reference: str
-    state: Literal["processing", "completed", "failed"]
+    state: Literal["processing", "queued", "completed", "failed"] = Field(
+        description="queued: accepted on the async lane (a shop webhook, Prefer: respond-async) and not finished; "
+        "processing: a synchronous request is working on it"
+    )
     stage: str = Field(description="received, customer_resolved, importing, completed or failed")
     order: OrderOut | None = None
     error: dict[str, Any] | None = None
@@ -545,11 +548,13 @@ class OrderStatusOut(BaseModel):
 
     @classmethod
     def from_attempt(cls, attempt: Attempt) -> OrderStatusOut:
-        state: Literal["processing", "completed", "failed"] = (
+        state: Literal["processing", "queued", "completed", "failed"] = (
             "completed"
             if attempt.state == AttemptState.COMPLETED
             else "failed"
             if attempt.state == AttemptState.FAILED
+            else "queued"
+            if attempt.queued
             else "processing"
         )
         return cls(

@@ -25,6 +25,7 @@ from ..orders.journal import CodeKind, CodeUse, OrderJournal
 from ..orders.model import PaymentMethod, ShippingMethod
 from ..orders.policy import ClientPolicy
 from ..orders.reference_data import match_code
+from .formatting import human
 from .masking import MASK, mask_url
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ async def _client_view(
         defaults.append(
             DefaultView(
                 setting,
-                None if value is None else str(value),
+                None if value is None else human(value),  # `no`, not Python's `False`
                 checked.xentral_name if checked else None,
                 checked.problem if checked else None,
             )

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from ..api.problem_catalogue import entry_for
 
-__all__ = ["FILTERS", "query_string"]
+__all__ = ["FILTERS", "human", "query_string"]
 
 REASON_CHARS = 90
 
@@ -68,6 +68,15 @@ def pretty_body(text: str) -> str:
         return pretty_json(json.loads(text))
     except ValueError:
         return text
+
+
+def without_nulls(value: Any) -> Any:
+    """A stored request without its empty fields (the model's nulls), for reading."""
+    if isinstance(value, dict):
+        return {key: without_nulls(item) for key, item in value.items() if item is not None and item != []}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
 
 
 def human(value: Any) -> str:
@@ -128,6 +137,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "problem_link": problem_link,
     "pretty_body": pretty_body,
     "human": human,
+    "without_nulls": without_nulls,
     "age": age,
     "pretty_json": pretty_json,
     "query_string": query_string,

@@ -63,6 +63,32 @@ class OrderError(Exception):
         self.detail = detail
         self.extra: dict[str, Any] = extra or {}
 
+    @property
+    def field_problems(self) -> list[FieldProblem]:
+        """Every problem with its JSON pointer (the request's, or Xentral's violations); none for most failures."""
+        return []
+
+    @property
+    def can_succeed_again(self) -> bool:
+        """Whether sending the same request again can succeed: `retryable` when the class says, else
+        exactly when a `retry_after` is known."""
+        return self.retryable if self.retryable is not None else self.retry_after is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """The failure as the attempt keeps it (and `order.failed` carries it): the code and text, every
+        problem with its pointer, whether the same request can succeed again, and what else the answer
+        said (`totals` with its line table, the `customer` a failed order created)."""
+        record: dict[str, Any] = {
+            **self.extra,
+            "code": self.code,
+            "title": self.title,
+            "detail": self.detail,
+            "retryable": self.can_succeed_again,
+        }
+        if self.field_problems:
+            record["errors"] = [problem.to_json() for problem in self.field_problems]
+        return record
+
 
 class OrderRejected(OrderError):
     """The request is well-formed but cannot become an order as it stands; nothing was created."""
@@ -74,6 +100,10 @@ class OrderRejected(OrderError):
         detail = "; ".join(problem.detail for problem in problems)
         super().__init__(detail, extra=extra)
         self.problems = problems
+
+    @property
+    def field_problems(self) -> list[FieldProblem]:
+        return list(self.problems)
 
 
 class CustomerNotFound(OrderRejected):
@@ -130,6 +160,10 @@ class XentralRejectedOrder(OrderError):
     def __init__(self, detail: str, *, violations: list[FieldProblem], extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail, extra=extra)
         self.violations = violations
+
+    @property
+    def field_problems(self) -> list[FieldProblem]:
+        return list(self.violations)
 
 
 class XentralSideError(OrderError):

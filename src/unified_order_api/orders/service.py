@@ -490,7 +490,7 @@ class OrderService:
     async def _fail(self, attempt: Attempt, error: OrderError, callback_url: str | None = None) -> None:
         """Record the attempt as failed (with `order.failed` in the same transaction when it is due)."""
         attempt.state = AttemptState.FAILED
-        attempt.error = {"code": error.code, "detail": error.detail}
+        attempt.error = error.to_json()  # with its pointers, retryability and totals line table
         attempt.record(StepName.FAILED, self._clock(), error.code)
         policy = self._policies.for_client(attempt.client)
         await self._store.save(attempt, self._callbacks.failed(attempt, policy, callback_url))

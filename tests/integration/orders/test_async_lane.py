@@ -21,7 +21,7 @@ def _wait_until_finished(client: httpx.Client, reference: str, timeout: float = 
     deadline = time.monotonic() + timeout
     while True:
         status = client.get(f"/api/orders/{reference}").json()
-        if status["state"] != "processing":
+        if status["state"] not in ("processing", "queued"):
             return status  # type: ignore[no-any-return]
         assert time.monotonic() < deadline, status
         time.sleep(0.05)
@@ -30,7 +30,7 @@ def _wait_until_finished(client: httpx.Client, reference: str, timeout: float = 
 def _assert_queued(client: httpx.Client, database: Path, sandbox: SandboxHandle, reference: str) -> None:
     """Accepted and waiting for the worker: so says the status page and the store; Xentral has nothing yet."""
     status = client.get(f"/api/orders/{reference}").json()
-    assert (status["state"], status["stage"], status["order"]) == ("processing", "received", None), status
+    assert (status["state"], status["stage"], status["order"]) == ("queued", "received", None), status
     assert [step["name"] for step in status["steps"]] == ["received"]
     row = stored_attempt(database, reference)
     assert row is not None
@@ -54,7 +54,7 @@ def test_async_order_is_accepted_then_created(api: httpx.Client, sandbox: Sandbo
     assert response.status_code == 202, response.text
     assert response.headers["location"] == f"/api/orders/{body['reference']}"
     assert response.headers["preference-applied"] == "respond-async"
-    assert response.json()["state"] == "processing"
+    assert response.json()["state"] == "queued"
     assert (response.json()["stage"], response.json()["order"]) == ("received", None)
 
     status = _wait_until_finished(api, body["reference"])

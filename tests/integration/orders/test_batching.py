@@ -37,7 +37,7 @@ def _wait_all_finished(url: str, references: list[str], timeout: float = 60) -> 
     with httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as client:
         while True:
             states = {reference: client.get(f"/api/orders/{reference}").json() for reference in references}
-            if all(status["state"] != "processing" for status in states.values()):
+            if all(status["state"] not in ("processing", "queued") for status in states.values()):
                 return states
             assert time.monotonic() < deadline, {r: s["state"] for r, s in states.items()}
             time.sleep(0.1)

@@ -145,7 +145,7 @@ def finished(service: httpx.Client, client: str, reference: str) -> dict[str, An
     while True:
         answer = service.get(f"/api/orders/{reference}", headers={"X-API-Key": KEYS[client]})
         assert answer.status_code == 200, answer.text
-        if answer.json()["state"] != "processing" or time.monotonic() > deadline:
+        if answer.json()["state"] not in ("processing", "queued") or time.monotonic() > deadline:
             return dict(answer.json())
         time.sleep(0.05)
 
