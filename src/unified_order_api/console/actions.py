@@ -18,10 +18,12 @@ from starlette.responses import RedirectResponse, Response
 from ..clock import utc_now
 from ..orders import errors as order_errors
 from ..orders.attempts import AttemptState, Step, StepName
+from ..orders.commands import PlaceOrder
 from .guard import Action, checked_action, current_session, service_container
 from .masking import mask_url
 from .pages import deliveries_of, journal_of
 from .rendering import render
+from .retries import dry_run
 
 __all__ = ["router"]
 
@@ -46,7 +48,13 @@ async def confirm_retry(request: Request, attempt_id: int) -> Response:
     entry = await journal_of(request).entry(attempt_id)
     if entry is None:
         return _missing(request, "order")
-    return render(request, "confirm_retry.html", title=f"Retry {entry.attempt.reference}?", nav="orders", entry=entry)
+    attempt = entry.attempt
+    preview = None
+    if attempt.state == AttemptState.FAILED and attempt.request is not None:
+        preview = await dry_run(request, attempt, PlaceOrder.from_json(attempt.request))
+    return render(
+        request, "confirm_retry.html", title=f"Retry {attempt.reference}?", nav="orders", entry=entry, preview=preview
+    )
 
 
 @router.post("/orders/{attempt_id}/retry", name="retry")

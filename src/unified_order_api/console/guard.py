@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 COOKIE = "uoa_console"
-MAX_FORM_BYTES = 16_384
+MAX_FORM_BYTES = 262_144  # a corrected order request is a form field
 
 
 class SignInRequired(Exception):

@@ -53,6 +53,7 @@ class StepName(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     OPERATOR_RETRY = "operator_retry"  # someone asked for a retry in the console (detail: who)
+    OPERATOR_CORRECTION = "operator_correction"  # someone retried it with a corrected request (detail: who, what)
     OPERATOR_REDELIVERY = "operator_redelivery"  # someone redelivered one of the order's webhooks
     RECONCILER_CHECKED = "reconciler_checked"  # what the reconciler last found (kept once: the latest replaces it)
 
@@ -142,6 +143,7 @@ class Attempt:
     steps: list[Step] = field(default_factory=list)
     request: dict[str, Any] | None = None
     queued: bool = False
+    original_request: dict[str, Any] | None = None  # as it arrived, once an operator corrected `request`
 
     @classmethod
     def received(

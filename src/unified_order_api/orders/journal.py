@@ -54,6 +54,7 @@ class JournalQuery:
     created_until: dt.datetime | None = None  # exclusive
     # Needs attention: unresolved synchronous orders received before this (the reconciler has not finished them).
     unresolved_since: dt.datetime | None = None
+    error_code: str | None = None  # failed with this problem code
     before_id: int | None = None  # keyset pagination: continue below this attempt id
     limit: int = 50
 

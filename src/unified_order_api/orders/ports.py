@@ -215,6 +215,11 @@ class AttemptNotes(Protocol):
         worker owns it, whose next save would drop the step); False when it is not."""
         ...
 
+    async def keep_original(self, attempt_id: int, request: dict[str, Any]) -> None:
+        """Keep the request the order arrived with before an operator's corrected one replaces it
+        (only the first: a second correction keeps the first original)."""
+        ...
+
 
 class AttemptStore(Attempts, OrderQueue, UnresolvedAttempts, CustomerCreations, AttemptNotes, Protocol):
     """The five store ports together, as one database implements them."""

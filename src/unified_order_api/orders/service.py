@@ -328,6 +328,26 @@ class OrderService:
             return None
         return await self.place_order(PlaceOrder.from_json(attempt.request), client=attempt.client, key=attempt.key)
 
+    async def retry_corrected(
+        self, attempt: Attempt, command: PlaceOrder, *, operator: str, via: str, changed: list[str]
+    ) -> OrderOutcome | None:
+        """An operator's retry of a failed order with a corrected request (same reference and key):
+        the correction is noted on it (who, where, which fields), the request it arrived with is kept
+        (`original_request`), and the corrected one goes through `place_order`. None when the order is
+        not failed (any more); another reference is a ValueError (it would be another order)."""
+        if attempt.id is None or attempt.request is None:
+            raise ValueError(f"attempt {attempt.reference!r} has no stored request to correct")
+        if command.reference != attempt.reference:
+            raise ValueError("a corrected request keeps the order's reference")
+        fields = ", ".join(changed) if changed else "nothing changed"
+        detail = f"request corrected by {operator} in {via} ({fields}); the original is kept"
+        if not await self._store.note(
+            attempt.id, Step(StepName.OPERATOR_CORRECTION, self._clock(), detail), only_in=[AttemptState.FAILED]
+        ):
+            return None
+        await self._store.keep_original(attempt.id, attempt.original_request or attempt.request)
+        return await self.place_order(command, client=attempt.client, key=attempt.key)
+
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
         return await self._store.find(client, reference)
 

@@ -86,6 +86,7 @@ def attempt_from_row(row: Row[Any]) -> Attempt:
         steps=_steps_from_json(values["steps"] or []),
         request=values["request"],
         queued=values["queued"],
+        original_request=values.get("original_request"),
     )
 
 
@@ -465,6 +466,16 @@ class SqlAttemptStore:
                 if result.rowcount == 1:
                     return True
         return False
+
+    @translated
+    async def keep_original(self, attempt_id: int, request: dict[str, Any]) -> None:
+        """Keep `request` as the order's original, unless one is kept already (the first correction's)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(order_attempts)
+                .where(and_(order_attempts.c.id == attempt_id, order_attempts.c.original_request.is_(None)))
+                .values(original_request=request)
+            )
 
     @translated
     async def probe_write(self) -> None:

@@ -37,6 +37,7 @@ _RUNNING = [state.value for state in AttemptState if state.in_progress]
 _EMAIL = _A.request[("customer", "email")].as_string()
 _SHIPPING = _A.request[("shipping",)].as_string()
 _PAYMENT = _A.request[("payment",)].as_string()
+_ERROR_CODE = _A.error[("code",)].as_string()
 
 
 def like_pattern(text: str) -> str:
@@ -70,6 +71,8 @@ def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
         conditions.append(_A.created_at >= query.created_from)
     if query.created_until is not None:
         conditions.append(_A.created_at < query.created_until)
+    if query.error_code:
+        conditions.append(query.error_code == _ERROR_CODE)
     if query.unresolved_since is not None:
         conditions.extend([_A.state.in_(_RUNNING), _A.queued.is_(False), _A.created_at < query.unresolved_since])
     return conditions

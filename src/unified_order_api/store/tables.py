@@ -79,6 +79,8 @@ order_attempts = Table(
     Column("error", JSON),
     Column("steps", JSON, nullable=False),
     Column("request", JSON),
+    # The request as it first arrived, kept once an operator retried the order with a corrected one (migration 0007).
+    Column("original_request", JSON),
     Column("queued", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
