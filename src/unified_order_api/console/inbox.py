@@ -8,7 +8,6 @@ what came of it is appended to the entry (and logged). The refusal itself stays 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import structlog
@@ -21,6 +20,7 @@ from ..inbox.model import Channel, Outcome
 from ..orders.errors import OrderError
 from ..shops import Arrival
 from ..shops.intake import ShopRefused
+from .days import day_of, days_between
 from .guard import Action, checked_action, current_session, service_container
 from .rendering import render
 
@@ -41,17 +41,6 @@ NOTICES = {
 }
 
 
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.UTC)
-
-
 @router.get("/inbox", name="inbox", dependencies=[Depends(current_session)])
 async def inbox(
     request: Request,
@@ -65,7 +54,8 @@ async def inbox(
     before: int | None = None,
 ) -> Response:
     services = service_container(request)
-    day_from, day_to = _date(date_from), _date(date_to)
+    day_from, day_to = day_of(date_from), day_of(date_to)
+    start, end = days_between(day_from, day_to)
     problems = []
     if channel and channel not in _CHANNELS:
         problems.append(f"Unknown channel '{channel}'")
@@ -81,8 +71,8 @@ async def inbox(
         outcome=outcome if outcome in _OUTCOMES else None,
         code=(code or "").strip()[:64] or None,
         text=(q or "").strip()[:200] or None,
-        received_from=_midnight(day_from) if day_from else None,
-        received_until=_midnight(day_to + dt.timedelta(days=1)) if day_to else None,
+        received_from=start,
+        received_until=end,
         before_id=before if before and before > 0 else None,
         limit=PAGE_SIZE,
     )

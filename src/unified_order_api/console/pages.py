@@ -15,6 +15,7 @@ from ..orders.journal import JournalQuery, JournalState, OrderJournal
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .charts import calls_chart, outcomes_chart
 from .configuration import configuration_view
+from .days import day_of, days_between
 from .guard import console_state, current_session, service_container
 from .masking import mask_request, mask_url
 from .rendering import render
@@ -45,17 +46,6 @@ def deliveries_of(request: Request) -> DeliveryStore:
     return service_container(request).deliveries
 
 
-def _date(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), dt.UTC)
-
-
 @router.get("/", name="journal")
 async def journal(
     request: Request,
@@ -70,7 +60,8 @@ async def journal(
     states = {s.value: s for s in JournalState}
     now = utc_now()
     attention_after = dt.timedelta(seconds=service_container(request).settings.reconciler.attention_seconds)
-    day_from, day_to = _date(date_from), _date(date_to)
+    day_from, day_to = day_of(date_from), day_of(date_to)
+    start, end = days_between(day_from, day_to)
     problems = []
     if state and state not in states:
         problems.append(f"Unknown state '{state}'")
@@ -82,8 +73,8 @@ async def journal(
         client=client or None,
         state=states.get(state or ""),
         text=(q or "").strip()[:200] or None,
-        created_from=_midnight(day_from) if day_from else None,
-        created_until=_midnight(day_to + dt.timedelta(days=1)) if day_to else None,
+        created_from=start,
+        created_until=end,
         unresolved_since=now - attention_after if attention else None,
         before_id=before if before and before > 0 else None,
         limit=PAGE_SIZE,

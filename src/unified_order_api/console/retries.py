@@ -10,7 +10,6 @@ Every action is the signed-in operator's, written into the order's steps and log
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +23,8 @@ from ..api.dry_run import OrderPreviewOut
 from ..orders import errors as order_errors
 from ..orders.attempts import Attempt, AttemptState
 from ..orders.commands import PlaceOrder
-from ..orders.journal import JournalQuery, JournalState
+from ..orders.journal import JournalPage, JournalQuery, JournalState
+from .days import day_of, days_between
 from .formatting import without_nulls
 from .guard import Action, checked_action, current_session, service_container
 from .pages import journal_of
@@ -211,20 +211,38 @@ async def correct(request: Request, attempt_id: int, action: Annotated[Action, D
 
 
 def _bulk_query(filters: dict[str, str | None], limit: int) -> JournalQuery:
-    def day(text: str | None) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(text) if text else None
-        except ValueError:
-            return None
-
-    start, end = day(filters.get("date_from")), day(filters.get("date_to"))
+    start, end = days_between(day_of(filters.get("date_from")), day_of(filters.get("date_to")))
     return JournalQuery(
         client=filters.get("client") or None,
         state=JournalState.FAILED,
         error_code=(filters.get("code") or "").strip()[:64] or None,
-        created_from=dt.datetime.combine(start, dt.time(), dt.UTC) if start else None,
-        created_until=dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC) if end else None,
+        created_from=start,
+        created_until=end,
         limit=limit,
+    )
+
+
+def _bulk_page(
+    request: Request,
+    filters: dict[str, str | None],
+    page: JournalPage,
+    *,
+    result: dict[str, int] | None = None,
+    changed: bool = False,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "confirm_bulk_retry.html",
+        status_code=status_code,
+        title="Bulk retry done" if result else "Retry failed orders?",
+        nav="orders",
+        filters=filters,
+        page=page,
+        limit=BULK_LIMIT,
+        clients=[c.name for c in service_container(request).settings.clients],
+        result=result,
+        changed=changed,
     )
 
 
@@ -241,17 +259,7 @@ async def confirm_bulk_retry(
 ) -> Response:
     filters = {"client": client, "code": code, "date_from": date_from, "date_to": date_to}
     page = await journal_of(request).search(_bulk_query(filters, BULK_LIMIT))
-    return render(
-        request,
-        "confirm_bulk_retry.html",
-        title="Retry failed orders?",
-        nav="orders",
-        filters=filters,
-        page=page,
-        limit=BULK_LIMIT,
-        clients=[c.name for c in service_container(request).settings.clients],
-        result=None,
-    )
+    return _bulk_page(request, filters, page)
 
 
 @router.post("/retry-bulk", name="bulk_retry")
@@ -262,19 +270,7 @@ async def bulk_retry(request: Request, action: Annotated[Action, Depends(checked
     operator = action.session.operator
     if confirmed != str(page.total):
         # What the filter selects changed since the count was shown: count again, ask again.
-        return render(
-            request,
-            "confirm_bulk_retry.html",
-            status_code=409,
-            title="Retry failed orders?",
-            nav="orders",
-            filters=filters,
-            page=page,
-            limit=BULK_LIMIT,
-            clients=[c.name for c in service_container(request).settings.clients],
-            result=None,
-            changed=True,
-        )
+        return _bulk_page(request, filters, page, changed=True, status_code=409)
     tally: dict[str, int] = {"completed": 0, "failed": 0, "skipped": 0}
     orders = service_container(request).orders
     for entry in page.entries:
@@ -289,17 +285,7 @@ async def bulk_retry(request: Request, action: Annotated[Action, Depends(checked
             continue
         tally["completed" if outcome is not None else "skipped"] += 1
     log.info("console.bulk_retry", operator=operator, filters=filters, **tally)
-    return render(
-        request,
-        "confirm_bulk_retry.html",
-        title="Bulk retry done",
-        nav="orders",
-        filters=filters,
-        page=page,
-        limit=BULK_LIMIT,
-        clients=[c.name for c in service_container(request).settings.clients],
-        result=tally,
-    )
+    return _bulk_page(request, filters, page, result=tally)
 
 
 def _missing(request: Request) -> Response:
