@@ -2,7 +2,8 @@
 so no refusal is missed, whichever layer refused it (the body guard, authentication, validation, the
 order flow, the shop intake).
 
-A request is recorded after its answer was sent, from what went over the wire: the status, the
+A request is recorded as its answer is sent (before the answer's last part, so whoever reads the answer
+finds the entry), from what goes over the wire: the status, the
 problem+json body (code, detail, pointers) or the shop answer's `ignored` reason, and the request body
 as it arrived (masked and capped by `masking`). Recording is limited per source (the sender's address)
 to `per_source_per_minute`, and to ten times that in all, so a flood fills neither the table nor the
@@ -124,17 +125,31 @@ class RefusalRecorder:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            elif message["type"] == "http.response.body" and len(answer) < _ANSWER_BYTES:
-                answer.extend(message.get("body", b"")[: _ANSWER_BYTES - len(answer)])
+            elif message["type"] == "http.response.body":
+                if len(answer) < _ANSWER_BYTES:
+                    answer.extend(message.get("body", b"")[: _ANSWER_BYTES - len(answer)])
+                if not message.get("more_body", False):
+                    # Recorded before the answer's end leaves: whoever reads the answer finds the entry.
+                    await self._record(recording, scope, shop, status, bytes(answer), bytes(received), size)
             await send(message)
 
         await self.app(scope, receive_and_keep, send_and_keep)
+
+    async def _record(
+        self,
+        recording: InboxRecording,
+        scope: Scope,
+        shop: re.Match[str] | None,
+        status: int,
+        answer: bytes,
+        body: bytes,
+        size: int,
+    ) -> None:
         channel: Channel = "shop" if shop else "orders"
-        verdict = _verdict(channel, status, bytes(answer))
+        verdict = _verdict(channel, status, answer)
         if verdict is None:
             return
         outcome, code, detail, errors = verdict
-        body = bytes(received)
         kept = keep_body(body, recording.max_body_bytes)
         state = scope.get("state", {})
         entry = NewInboxEntry(
@@ -143,7 +158,7 @@ class RefusalRecorder:
             client=shop.group("client") if shop else state.get("api_client"),
             shop=shop.group("kind") if shop else None,
             source=_source(scope),
-            path=path[:512],
+            path=str(scope.get("path", ""))[:512],
             status=status,
             outcome=outcome,
             code=code[:64],
