@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .admin_fulfilment import fulfilment_routes
 from .calllog import CallLog
 from .config import SandboxConfig
 from .delivery import EventFaultKind, WebhookDelivery
@@ -192,5 +193,6 @@ def create_admin_app(
             Route(f"{ADMIN_PREFIX}/eventFaults", add_event_fault, methods=["POST"]),
             Route(f"{ADMIN_PREFIX}/eventFaults", clear_event_faults, methods=["DELETE"]),
             Route(f"{ADMIN_PREFIX}/webhookDeliveries", get_webhook_deliveries, methods=["GET"]),
+            *fulfilment_routes(ADMIN_PREFIX, state, guard),
         ]
     )

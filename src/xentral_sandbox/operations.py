@@ -55,6 +55,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET", "/api/v1/salesOrders/{id}", (JSON, MINIMAL, PDF), scope="salesOrder:read", declares_scope_problem=False
     ),
     Operation("POST", "/api/v1/salesOrders/actions/import", (HTML,), scope="salesOrder:create"),
+    # After the import (deliveries.py); assumption: the scopes are named after the resources.
+    Operation("GET", "/api/v1/deliveries", scope="delivery:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/shipments/{id}", scope="delivery:read", declares_scope_problem=False),
+    Operation("GET", "/api/v1/deliveryNotes", scope="deliveryNote:read"),
+    Operation(
+        "GET", "/api/v1/deliveryNotes/{id}", (JSON, PDF), scope="deliveryNote:read", declares_scope_problem=False
+    ),
+    Operation("GET", "/api/v1/deliveryNotes/{id}/shipments", scope="deliveryNote:read"),
     Operation("GET", "/api/v2/salesChannels", scope="salesChannel:read", declares_scope_problem=False),
     Operation("GET", "/api/v1/shippingMethods", scope="shippingMethod:read", declares_scope_problem=False),
     Operation("GET", "/api/v1/paymentMethods", scope="paymentMethod:read", declares_scope_problem=False),

@@ -69,6 +69,8 @@ class SandboxState:
         self.projects: dict[str, Record] = {}
         self.external_reference_targets: dict[str, Record] = {}
         self.webhooks: dict[str, Record] = {}  # subscriptions (webhooks.py), with their signature keys
+        self.delivery_notes: dict[str, Record] = {}  # fulfilment.py: one per dispatched order
+        self.shipments: dict[str, Record] = {}  # fulfilment.py: deliveries (= shipments), one per parcel
         self.number_ranges: dict[str, int] = {}
         self._highest_ids: dict[int, int] = {}
         self.reset()
@@ -86,6 +88,8 @@ class SandboxState:
             self.external_reference_targets = _by_id(seed.get("externalReferenceTargets", []))
             self.sales_channels = _by_id(seed.get("salesChannels", []))
             self.webhooks = {}
+            self.delivery_notes = {}
+            self.shipments = {}
             self.number_ranges = {k: int(v) for k, v in seed.get("numberRanges", {}).items()}
             self._highest_ids = {}
             self.readings = self._readings

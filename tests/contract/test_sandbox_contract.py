@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from openapi_core.validation.response.exceptions import MissingData
 
 from tests.support.sandbox_payloads import order_payload
 from tests.support.spec import load_openapi, spec_2024_path
+from xentral_sandbox import fulfilment
 from xentral_sandbox.operations import OPERATIONS, find_operation
 from xentral_sandbox.readings import Readings
 from xentral_sandbox.testing import SandboxHandle
@@ -327,6 +329,7 @@ def test_an_accept_no_declared_type_satisfies_is_406(
         "signatureKey": "k" * 20,
         "events": [],
     }
+    fulfilment.ship(sandbox.state, "1", tracking_number="T1")  # a delivery note and a shipment 1 to read
     for operation in OPERATIONS:
         for accept in operation.produces:
             response = send(operation.method, operation.template, accept)
@@ -349,3 +352,26 @@ def test_the_operations_that_left_since_2024(spec_path: Path, client: httpx.Clie
         assert find_operation(method, template.replace("{id}", "1")) is None
         response = client.request(method, template.replace("{id}", "1"), json={} if method == "POST" else None)
         assert (response.status_code, response.content) == (404, b""), f"{method} {template}"
+
+
+def test_deliveries_shipments_and_delivery_notes(openapi: Any, sandbox: SandboxHandle, client: httpx.Client) -> None:
+    """After a dispatch, a partial parcel and the rest: every read of deliveries and notes is the spec's."""
+    check(openapi, import_order(client), 201)
+    order = sandbox.state.sales_orders["1"]
+    fulfilment.dispatch(sandbox.state, "1")
+    position = order["positions"][0]["id"]
+    fulfilment.ship(sandbox.state, "1", tracking_number="A1", lines=[fulfilment.Line(position, Decimal(1))])
+    fulfilment.ship(sandbox.state, "1", tracking_number="A2", carrier="DHL", tracking_url="https://t.example/A2")
+    check(openapi, client.get("/api/v1/deliveries"), 200)
+    check(openapi, client.get("/api/v1/deliveries", params=_filter("salesOrderId", "equals", "1")), 200)
+    check(openapi, client.get("/api/v1/deliveries", params=_filter("sentAt", "greaterThanOrEquals", "2026-01-01")), 200)
+    check(openapi, client.get("/api/v1/shipments/1"), 200)
+    check(openapi, client.get("/api/v1/shipments/999"), 404)
+    check(openapi, client.get("/api/v1/deliveryNotes"), 200)
+    check(openapi, client.get("/api/v1/deliveryNotes", params=_filter("updatedAt", "greaterThan", "2026-01-01")), 200)
+    check(openapi, client.get("/api/v1/deliveryNotes", params=_filter("bogus", "equals", "1")), 400)
+    check(openapi, client.get("/api/v1/deliveryNotes/1"), 200)
+    check(openapi, client.get("/api/v1/deliveryNotes/1", headers={"Accept": "application/pdf"}), 200)
+    check(openapi, client.get("/api/v1/deliveryNotes/999"), 404)
+    check(openapi, client.get("/api/v1/deliveryNotes/1/shipments"), 200)
+    check(openapi, client.get("/api/v1/salesOrders", params=_filter("updatedAt", "greaterThan", "2026-01-01")), 200)
