@@ -50,7 +50,7 @@ from tests.support.processes import ServiceProcess, service_env
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
-API_KEY = "bench-key"
+API_KEY = "bench-key-0123456789"
 EXTRA_PRODUCTS = 40
 
 

@@ -29,7 +29,7 @@ from tests.support.processes import ServiceProcess, free_port, service_env
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import running_sandbox
 
-API_KEY = "bench-key"
+API_KEY = "bench-key-0123456789"
 
 
 def _order(n: int) -> dict[str, Any]:

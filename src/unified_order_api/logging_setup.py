@@ -9,7 +9,10 @@ from typing import Any
 
 import structlog
 
-_SECRET_KEYS = frozenset({"authorization", "token", "api_key", "xentral_token", "secret", "password"})
+_SECRET_KEYS = frozenset(
+    {"authorization", "token", "api_key", "api_key_next", "admin_api_key", "admin_api_key_next", "xentral_token"}
+    | {"secret", "password"}
+)
 
 
 def _drop_secrets(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -60,7 +60,7 @@ async def make(memory_schema: list[str]) -> AsyncIterator[Callable[..., Awaitabl
             values: dict[str, Any] = {
                 "xentral_url": "https://x.xentral.biz",
                 "xentral_token": "t",
-                "clients": [ApiClient(name="shop", api_key="k")],
+                "clients": [ApiClient(name="shop", api_key="k" * 16)],
             }
             settings = Settings(**{**values, **overrides})
             clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))

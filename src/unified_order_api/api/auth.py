@@ -16,12 +16,18 @@ class ApiKeys:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ApiKeys:
-        admin_key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
-        return cls(settings.clients, admin_key)
+        admin_keys = [key.get_secret_value() for key in (settings.admin_api_key, settings.admin_api_key_next) if key]
+        return cls(settings.clients, *admin_keys)
 
-    def __init__(self, clients: list[ApiClient], admin_key: str | None = None) -> None:
-        self._clients = [(client.api_key.get_secret_value().encode(), client) for client in clients]
-        self._admin_key = admin_key.encode() if admin_key else None
+    def __init__(self, clients: list[ApiClient], *admin_keys: str) -> None:
+        # A client's `api_key_next` is valid beside its `api_key` while keys are rotated.
+        self._clients = [
+            (key.get_secret_value().encode(), client)
+            for client in clients
+            for key in (client.api_key, client.api_key_next)
+            if key is not None
+        ]
+        self._admin_keys = [key.encode() for key in admin_keys if key]
 
     def client_for(self, presented: str | None) -> ApiClient:
         if not presented:
@@ -37,9 +43,11 @@ class ApiKeys:
         return found
 
     def check_admin(self, presented: str | None) -> None:
-        if self._admin_key is None:
+        if not self._admin_keys:
             raise Unauthenticated("The admin API is disabled (no admin key is configured)")
-        if not presented or not hmac.compare_digest(presented.encode(), self._admin_key):
+        candidate = (presented or "").encode()
+        matches = [hmac.compare_digest(candidate, key) for key in self._admin_keys]  # every key, for the timing
+        if not presented or not any(matches):
             raise Unauthenticated("The admin API key is not valid")
 
 

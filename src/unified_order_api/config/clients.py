@@ -25,6 +25,7 @@ from ..lifecycle.announcements import LIFECYCLE_EVENTS, LifecycleEvent
 from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Section, TotalsPolicy
 from ..shops.registry import ShopKind, connector_for
 from . import rules
+from .credentials import AccessKey
 from .keys import describe_errors
 from .sections import INSTANCE_NAME, XentralInstance
 
@@ -103,8 +104,12 @@ class ApiClient(Section):
 
     name: str = Field(pattern=CLIENT_NAME)
     """The client's identity: its orders, prefix and settings are found by it."""
-    api_key: SecretStr
-    """The Bearer key this client calls the API with (compared in constant time)."""
+    api_key: AccessKey
+    """The Bearer key this client calls the API with: at least 16 characters, printable ASCII (compared in constant
+    time)."""
+    api_key_next: AccessKey | None = None
+    """A second valid key while the key is rotated: give the caller this one, then move it to `api_key` and remove
+    it here (docs/operations/secrets.md). Both are accepted meanwhile, each compared in constant time."""
     webhook_url: str | None = None
     """Where this client's callbacks (`order.created`, …) are delivered."""
     webhook_secret: SecretStr | None = None

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from ..orders.routing import DEFAULT_INSTANCE
 from ..shops.registry import connector_for
@@ -41,8 +44,13 @@ __all__ = [
     "claim_outlives_attempt",
     "client_idempotency",
     "clients_resolve",
+    "database_url_form",
+    "dispatcher_problems",
     "instance_names",
+    "lease_outlasts_xentral_write",
+    "longest_xentral_write_seconds",
     "overridden",
+    "redis_url_form",
     "reference_prefix_problem",
     "shop_fits_its_kind",
     "startup_problems",
@@ -78,6 +86,24 @@ def overridden(base: SectionT, override: SectionT | None) -> SectionT:
 
 
 # -- within one section ---------------------------------------------------------------------------
+
+
+def database_url_form(url: str) -> None:
+    """A URL SQLAlchemy parses, of a database the store supports (checked before anything connects)."""
+    example = "e.g. postgresql+psycopg://user:password@host:5432/name or sqlite+aiosqlite:///./var/uoa.db"
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ValueError(f"is not a database URL ({example})") from None
+    if backend not in ("postgresql", "sqlite"):
+        raise ValueError(f"names a {backend} database; the store runs on PostgreSQL or SQLite ({example})")
+
+
+def redis_url_form(url: str) -> None:
+    """A Redis URL redis-py can connect with."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise ValueError("must be a Redis URL, e.g. redis://host:6379/0 (rediss:// with TLS)")
 
 
 def shop_fits_its_kind(shop: ShopSettings) -> None:
@@ -195,6 +221,32 @@ def clients_resolve(settings: Settings) -> None:
         raise ValueError("; ".join(problems))
 
 
+def longest_xentral_write_seconds(settings: Settings) -> float:
+    """The longest one Xentral write may be in flight: its waits for a rate-limit slot and between tries
+    (`xentral_wait_budget_seconds`), the tries before the last, which are retried only when they could not
+    connect (`xentral_max_attempts` - 1 connect timeouts), and the last, connected try (connect and read timeout).
+    """
+    retries = settings.xentral_max_attempts - 1
+    last_try = settings.xentral_connect_timeout_seconds + settings.xentral_timeout_seconds
+    return settings.xentral_wait_budget_seconds + retries * settings.xentral_connect_timeout_seconds + last_try
+
+
+def lease_outlasts_xentral_write(settings: Settings) -> None:
+    """An attempt's lease is renewed before each Xentral write (`orders.attempts.checkpoint`); if it ran out
+    while the write is still in flight, a retry could take the attempt over and import the order a second time."""
+    lease = settings.idempotency.lease_seconds
+    longest = longest_xentral_write_seconds(settings)
+    if lease <= longest:
+        raise ValueError(
+            f"idempotency.lease_seconds ({lease:g}) must be longer than one Xentral write may take ({longest:g} s = "
+            f"xentral_wait_budget_seconds {settings.xentral_wait_budget_seconds:g} + xentral_max_attempts "
+            f"{settings.xentral_max_attempts} x xentral_connect_timeout_seconds "
+            f"{settings.xentral_connect_timeout_seconds:g} + xentral_timeout_seconds "
+            f"{settings.xentral_timeout_seconds:g}), or a retry may import an order twice: raise the lease or "
+            "lower those"
+        )
+
+
 def startup_problems(settings: Settings) -> list[str]:
     """What a production service (`serve`, `check-config`) needs besides valid settings: a Xentral
     for every client that uses the default one, at least one client, and reference prefixes that
@@ -219,6 +271,17 @@ def startup_problems(settings: Settings) -> list[str]:
         if problem:
             return [problem]
     return []
+
+
+def dispatcher_problems(settings: Settings, *, database_configured: bool) -> list[str]:
+    """What `dispatcher` needs: the clients whose callbacks it signs and sends, and the database `serve`
+    writes them to (the default SQLite file is a file of one process, not a shared outbox). Empty when it can run."""
+    missing = []
+    if not settings.clients:
+        missing.append("UOA_CLIENTS (the API clients whose webhooks it delivers, as for `serve`)")
+    if not database_configured:
+        missing.append("UOA_DATABASE_URL (the database `serve` writes the webhook outbox to)")
+    return ["set " + "; ".join(missing)] if missing else []
 
 
 def reference_prefix_problem(clients: Sequence[ApiClient]) -> str | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import AliasChoices, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, SecretStr, model_validator
 
 from ..orders.policy import Section
 from ..webhooks.targets import TargetKind
 from . import rules
+from .credentials import AccessKey, HeaderToken, XentralAddress
 
 __all__ = [
     "INSTANCE_NAME",
@@ -43,9 +44,9 @@ class XentralInstance(Section):
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
-    url: str
-    """The instance's address, e.g. https://acme.xentral.biz"""
-    token: SecretStr
+    url: XentralAddress
+    """The instance's address, e.g. https://acme.xentral.biz (no `/api/...` path)."""
+    token: HeaderToken
     """Xentral Personal Access Token (never logged or echoed)."""
     token_expires: dt.date | None = None
     """The token's expiry date (Xentral tokens live at most 180 days); `check-config` and `/readyz` warn from 14 days
@@ -54,13 +55,6 @@ class XentralInstance(Section):
     """This instance's budget; default `xentral_rate_limit_per_minute`."""
     rate_limit_reserve: int | None = Field(default=None, ge=0)
     """Left for other integrations; default `xentral_rate_limit_reserve`."""
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
 
 
 class Limits(Section):
@@ -169,15 +163,11 @@ class ConsoleOperator(Section):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.@-]{1,64}$")
     """Their sign-in name; the retries and redeliveries they ask for carry it."""
-    api_key: SecretStr
-    """At least 16 characters; compared in constant time."""
-
-    @field_validator("api_key")
-    @classmethod
-    def _long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 16:
-            raise ValueError("an operator key needs at least 16 characters")
-        return value
+    api_key: AccessKey
+    """At least 16 characters, printable ASCII; compared in constant time."""
+    api_key_next: AccessKey | None = None
+    """A second key for the same operator while keys are rotated: both sign in until this one moves to `api_key`
+    (docs/operations/secrets.md)."""
 
 
 class ConsoleSettings(Section):

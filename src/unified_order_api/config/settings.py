@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,6 +27,7 @@ from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
 from .alerting import AlertSettings
 from .clients import ApiClient, CodeMap
+from .credentials import AccessKey, HeaderToken, XentralAddress
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
 from .reconciling import ReconcilerPolicy
 from .sections import (
@@ -42,7 +43,11 @@ from .sections import (
 )
 from .tracking import TrackingSettings
 
-__all__ = ["Settings", "load_settings"]
+__all__ = ["ConfigFileMissing", "Settings", "load_settings"]
+
+
+class ConfigFileMissing(Exception):
+    """`UOA_CONFIG_FILE` names no readable file; the message says which and what to do."""
 
 
 class Settings(BaseSettings):
@@ -56,9 +61,9 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,  # a bad setting must not print the token or keys next to it
     )
 
-    xentral_url: str | None = None
-    """Your Xentral instance, e.g. https://acme.xentral.biz"""
-    xentral_token: SecretStr | None = None
+    xentral_url: XentralAddress | None = None
+    """Your Xentral instance, e.g. https://acme.xentral.biz (no `/api/...` path: the service adds it)."""
+    xentral_token: HeaderToken | None = None
     """Xentral Personal Access Token (never logged or echoed)."""
     xentral_token_expires: dt.date | None = None
     """The default instance's token expiry date (Xentral tokens live at most 180 days); `check-config` and `/readyz`
@@ -104,8 +109,11 @@ class Settings(BaseSettings):
 
     clients: list[ApiClient] = Field(default_factory=list)
     """The API's callers, `[{"name": "shop", "api_key": "…"}]`; each field of a client is listed under `clients[]`."""
-    admin_api_key: SecretStr | None = None
-    """Enables the admin API (webhook deliveries) and the console's `admin` sign-in."""
+    admin_api_key: AccessKey | None = None
+    """Enables the admin API (webhook deliveries) and the console's `admin` sign-in; at least 16 characters."""
+    admin_api_key_next: AccessKey | None = None
+    """A second admin key while the admin key is rotated; both are accepted until this one moves to `admin_api_key`
+    (docs/operations/secrets.md)."""
 
     defaults: OrderDefaults = Field(default_factory=OrderDefaults)
     """What an order gets when it does not say."""
@@ -150,6 +158,19 @@ class Settings(BaseSettings):
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     """Orders followed after the import: states, shipments, lifecycle webhooks, the change feed."""
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        rules.database_url_form(value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            rules.redis_url_form(value)
+        return value
+
     @field_validator("clients")
     @classmethod
     def _client_names_are_unique(cls, value: list[ApiClient]) -> list[ApiClient]:
@@ -165,6 +186,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _clients_resolve(self) -> Settings:
         rules.clients_resolve(self)
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_xentral_write(self) -> Settings:
+        rules.lease_outlasts_xentral_write(self)
         return self
 
     # -- per client ------------------------------------------------------------------------------
@@ -199,7 +225,7 @@ class Settings(BaseSettings):
         `xentral_token` are set), the named ones and those clients define for themselves."""
         endpoints: dict[str, XentralInstance] = {}
         if self.xentral_url and self.xentral_token is not None and self.xentral_token.get_secret_value():
-            # Not validated again: `xentral_url` is taken as given, as it always was.
+            # Validated as a field (`credentials.xentral_address`), so constructed here without a second check.
             endpoints[DEFAULT_INSTANCE] = XentralInstance.model_construct(
                 url=self.xentral_url.rstrip("/"), token=self.xentral_token, token_expires=self.xentral_token_expires
             )
@@ -225,8 +251,11 @@ class Settings(BaseSettings):
         config_file = os.environ.get(CONFIG_FILE_ENV)
         if config_file:
             path = Path(config_file)
-            if not path.is_file():
-                raise FileNotFoundError(f"{CONFIG_FILE_ENV} names {path}, which is not a file")
+            if not path.is_file() or not os.access(path, os.R_OK):
+                problem = "is not readable by this user" if path.is_file() else "does not exist"
+                raise ConfigFileMissing(
+                    f"{CONFIG_FILE_ENV} names {path}, which {problem}: correct the path or unset {CONFIG_FILE_ENV}."
+                )
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 

@@ -70,9 +70,16 @@ class SecurityHeaders:
 
 
 def _operators(settings: Settings, secret: bytes) -> Operators:
-    keys = [(operator.name, operator.api_key.get_secret_value()) for operator in settings.console.operators]
-    if settings.admin_api_key is not None:
-        keys.append((ADMIN_OPERATOR, settings.admin_api_key.get_secret_value()))
+    """Everyone who may sign in; during a rotation an operator (or `admin`) has a second, `_next` key."""
+    keys = [
+        (operator.name, key.get_secret_value())
+        for operator in settings.console.operators
+        for key in (operator.api_key, operator.api_key_next)
+        if key is not None
+    ]
+    for admin_key in (settings.admin_api_key, settings.admin_api_key_next):
+        if admin_key is not None:
+            keys.append((ADMIN_OPERATOR, admin_key.get_secret_value()))
     return Operators(keys, secret)
 
 

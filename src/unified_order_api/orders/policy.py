@@ -121,7 +121,9 @@ class IdempotencyPolicy(Section):
     """always: before every import, look for an order with externalOrderNumber = reference in Xentral (one call);
     when_unsure: only when our own store cannot know (resumed or unknown-outcome attempts)."""
     lease_seconds: float = Field(default=60.0, gt=0)
-    """How long a running attempt owns its key; longer than the slowest Xentral round-trip."""
+    """How long a running attempt owns its key; must be longer than one Xentral write may take
+    (xentral_wait_budget_seconds + xentral_max_attempts * xentral_connect_timeout_seconds + xentral_timeout_seconds:
+    45 s by default), which is checked at start."""
     unknown_outcome_retry_seconds: float = Field(default=60.0, gt=0)
     """After a write whose outcome is unknown (timeout, lost connection, 5xx), the key stays locked this long before
     a retry looks the order up and, if absent, imports again. Xentral may still finish a request it stopped

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from tests.support.leases import leased_env
 from tests.support.orders import customer_count, order_body, orders_with_reference
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.servers import running_service
@@ -117,7 +118,7 @@ def test_killed_in_the_middle_of_a_batch_then_restarted_makes_one_order_per_refe
         token=sandbox.token,
         database_url=f"sqlite:///{database}",
         api_key=API_KEY,
-        extra={"UOA_IDEMPOTENCY__LEASE_SECONDS": "2", "UOA_QUEUE__POLL_SECONDS": "0.05"},
+        extra={**leased_env(2), "UOA_QUEUE__POLL_SECONDS": "0.05"},
     )
     # Slow imports: when the process dies, several imports of the batch are on their way (the
     # sandbox still executes them), others have not been sent, some orders may be finished.

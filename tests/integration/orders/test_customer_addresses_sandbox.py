@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from tests.support.attempts import stored_attempt
+from tests.support.leases import leased_env
 from tests.support.orders import order_body, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.service import API_KEY
@@ -107,7 +108,7 @@ def test_killed_between_the_customer_and_its_address_then_retried(sandbox: Sandb
         token=sandbox.token,
         database_url=f"sqlite:///{database}",
         api_key=API_KEY,
-        extra={"UOA_IDEMPOTENCY__LEASE_SECONDS": "3"},
+        extra=leased_env(3),
     )
     sandbox.faults.latency(1.5, count=1, **ADDRESSES)  # the address write is slow: the service dies meanwhile
     service = ServiceProcess(env, tmp_path / "first.log").wait_ready()

@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.attempts import stored_attempt
 from tests.support.databases import postgres_schema
+from tests.support.leases import leased_env
 from tests.support.orders import customer_count, order_body, order_count, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.servers import running_service
@@ -233,7 +234,7 @@ def test_killed_while_importing_then_retried_makes_one_order(sandbox: SandboxHan
         token=sandbox.token,
         database_url=f"sqlite:///{tmp_path}/crash.db",
         api_key=API_KEY,
-        extra={"UOA_IDEMPOTENCY__LEASE_SECONDS": "3"},
+        extra=leased_env(3),
     )
     sandbox.faults.latency(1.5, count=1, **IMPORT)
     service = ServiceProcess(env, tmp_path / "first.log").wait_ready()

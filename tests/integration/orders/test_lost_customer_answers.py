@@ -55,6 +55,7 @@ def test_lost_customer_answer_makes_one_customer(
         sandbox,
         tmp_path,
         xentral_timeout_seconds=2.0,
+        xentral_connect_timeout_seconds=2.0,  # one write may take 10 + 4 x 2 + 2 s, within the 30 s lease
         idempotency={"unknown_outcome_retry_seconds": QUIET_SECONDS, "lease_seconds": 30},
     )
     if fault == "commit_then_drop":

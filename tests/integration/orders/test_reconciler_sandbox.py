@@ -17,6 +17,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.integration.console.conftest import ADMIN_KEY, sign_in
+from tests.support.leases import leased_env, leased_settings
 from tests.support.orders import order_body, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.receiver import Received, Receiver
@@ -134,7 +135,7 @@ def test_a_process_killed_right_after_the_import_is_completed_by_the_restarted_o
             "UOA_CLIENTS": json.dumps(
                 [{"name": "shop", "api_key": API_KEY, "webhook_url": receiver.url, "webhook_secret": SECRET}]
             ),
-            "UOA_IDEMPOTENCY__LEASE_SECONDS": "2",
+            **leased_env(2),
             "UOA_RECONCILER__POLL_SECONDS": "0.2",
             "UOA_WEBHOOKS__ALLOW_PRIVATE_TARGETS": '["loopback"]',
             "UOA_WEBHOOKS__POLL_INTERVAL_SECONDS": "0.05",
@@ -170,7 +171,10 @@ def test_an_unresolved_order_is_visible_in_metrics_readiness_and_the_console_unt
         tmp_path,
         receiver,
         admin_api_key=ADMIN_KEY,
-        idempotency={"unknown_outcome_retry_seconds": 0.3, "upstream_check": "when_unsure", "lease_seconds": 1},
+        **{
+            **leased_settings(1),
+            "idempotency": {"unknown_outcome_retry_seconds": 0.3, "upstream_check": "when_unsure", "lease_seconds": 1},
+        },
         reconciler={"run_in_service": False, "attention_seconds": 1, "degraded_after_seconds": 1},
     )
     with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:

@@ -38,7 +38,8 @@ def test_several_clients_without_distinct_prefixes_refuse_to_start(
 
 
 def test_serve_names_the_clients_without_prefix(tmp_path: Path) -> None:
-    clients = '[{"name": "amazon", "api_key": "k1"}, {"name": "woo", "api_key": "k2", "reference_prefix": "W-"}]'
+    clients = '[{"name": "amazon", "api_key": "amazon-key-012345"}, {"name": "woo", "api_key": "woo-key-0123456789", '
+    clients += '"reference_prefix": "W-"}]'
     result = serve_refusal(tmp_path, UOA_XENTRAL_URL="http://127.0.0.1:1", UOA_XENTRAL_TOKEN="t", UOA_CLIENTS=clients)
     assert result.returncode == 2
     assert "reference_prefix" in result.stderr and "amazon" in result.stderr and "woo" not in result.stderr

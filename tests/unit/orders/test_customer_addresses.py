@@ -22,6 +22,9 @@ from unified_order_api.xentral import errors as upstream
 
 __all__ = ["make"]
 
+SHORT_XENTRAL_CALLS = {"xentral_timeout_seconds": 5.0, "xentral_wait_budget_seconds": 2.0}
+"""Xentral calls short enough for a 30 s lease (one write may take 2 + 4 x 5 + 5 = 27 s)."""
+
 ELSEWHERE = Address(name="Erika Muster", street="Other Way 9", zip="54321", city="D", country="DE")
 
 
@@ -109,7 +112,7 @@ async def test_when_even_the_look_fails_the_retry_completes_the_address_without_
 
 
 async def test_a_crash_between_the_customer_and_its_address_is_finished_by_the_takeover(make: Any) -> None:
-    h: Harness = await make(idempotency={"lease_seconds": 30})
+    h: Harness = await make(idempotency={"lease_seconds": 30}, **SHORT_XENTRAL_CALLS)
     h.gateway.fail("create_customer_address", SystemExit("the worker died"), written=False)
     order = command(email="new@example.com")
     with pytest.raises(SystemExit):
@@ -125,7 +128,7 @@ async def test_a_crash_between_the_customer_and_its_address_is_finished_by_the_t
 
 
 async def test_a_crash_after_the_address_landed_does_not_write_it_again(make: Any) -> None:
-    h: Harness = await make(idempotency={"lease_seconds": 30})
+    h: Harness = await make(idempotency={"lease_seconds": 30}, **SHORT_XENTRAL_CALLS)
     h.gateway.fail("create_customer_address", SystemExit("the worker died"))  # after the write
     order = command(email="new@example.com")
     with pytest.raises(SystemExit):

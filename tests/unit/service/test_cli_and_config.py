@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from unified_order_api.config import Settings, order_policies
+from unified_order_api.config.settings import ConfigFileMissing
 
 
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,7 +35,7 @@ currency = "CHF"
 
 [[clients]]
 name = "shop"
-api_key = "k"
+api_key = "shop-key-0123456789"
 """,
         encoding="utf-8",
     )
@@ -54,7 +55,7 @@ api_key = "k"
 def test_a_missing_config_file_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _clean_env(monkeypatch)
     monkeypatch.setenv("UOA_CONFIG_FILE", str(tmp_path / "nope.toml"))
-    with pytest.raises(FileNotFoundError, match=r"nope\.toml"):
+    with pytest.raises(ConfigFileMissing, match=r"nope\.toml, which does not exist"):
         Settings()
 
 
@@ -62,7 +63,12 @@ def test_two_clients_with_one_name_refuse_to_load() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="client names must be unique; repeated: shop"):
-        Settings(clients=[{"name": "shop", "api_key": "k1"}, {"name": "shop", "api_key": "k2"}])
+        Settings(
+            clients=[
+                {"name": "shop", "api_key": "shop-key-0123456789"},
+                {"name": "shop", "api_key": "shop-key-9876543210"},
+            ]
+        )
 
 
 def _documented_toml(page: str, heading: str) -> str:

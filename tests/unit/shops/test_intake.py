@@ -25,10 +25,10 @@ NOW = 1_764_763_200.0  # the intake's clock; Shopware's signed timestamps are co
 CLIENTS = [
     ApiClient(
         name="woo",
-        api_key="woo-key",
+        api_key="woo-key-0123456789",
         shop=ShopSettings(kind="woocommerce", secret=SECRET, sku_fields=["sku", "product_id"]),
     ),
-    ApiClient(name="sw", api_key="sw-key", shop=ShopSettings(kind="shopware", secret=SECRET)),
+    ApiClient(name="sw", api_key="sw-key-0123456789", shop=ShopSettings(kind="shopware", secret=SECRET)),
 ]
 
 

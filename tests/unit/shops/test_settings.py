@@ -14,7 +14,7 @@ SECRET = "super-secret-shop-key"
 
 
 def client(**shop: Any) -> dict[str, Any]:
-    return {"name": "eu-store", "api_key": "key-0123456789", "shop": {"secret": SECRET, **shop}}
+    return {"name": "eu-store", "api_key": "key-0123456789abcdef", "shop": {"secret": SECRET, **shop}}
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def test_a_bad_shop_setting_names_the_client_and_hides_the_secret(shop: dict[str
         Settings(clients=[client(**shop)])
     text = str(refused.value)
     assert "client 'eu-store'" in text and message in text
-    assert SECRET not in text and "key-0123456789" not in text
+    assert SECRET not in text and "key-0123456789abcdef" not in text
 
 
 def test_defaults_per_shop() -> None:
@@ -52,7 +52,7 @@ def test_defaults_per_shop() -> None:
 
 def test_shop_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     shop = {"kind": "woocommerce", "secret": "s", "sku_fields": ["sku", "product_id"]}
-    monkeypatch.setenv("UOA_CLIENTS", json.dumps([{"name": "woo", "api_key": "k", "shop": shop}]))
+    monkeypatch.setenv("UOA_CLIENTS", json.dumps([{"name": "woo", "api_key": "woo-key-0123456789", "shop": shop}]))
     [woo] = Settings().clients
     assert woo.shop is not None and woo.shop.skus_from == ["sku", "product_id"]
     assert woo.shop.secret.get_secret_value() == "s"

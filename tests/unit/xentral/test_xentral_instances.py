@@ -9,7 +9,7 @@ from unified_order_api.config import Settings
 
 def test_a_client_naming_a_missing_instance_is_refused() -> None:
     with pytest.raises(ValueError, match=r"client 'amazon'.*'nowhere'"):
-        Settings(clients=[{"name": "amazon", "api_key": "k", "xentral": "nowhere"}])
+        Settings(clients=[{"name": "amazon", "api_key": "amazon-key-0123456789", "xentral": "nowhere"}])
 
 
 def test_two_names_for_one_instance_are_refused() -> None:
@@ -24,17 +24,25 @@ def test_two_names_for_one_instance_are_refused() -> None:
 def test_without_a_default_instance_only_clients_on_it_need_xentral_url() -> None:
     from unified_order_api.bootstrap import ConfigurationError, check_production_settings
 
-    own = {"name": "amazon", "api_key": "k", "xentral": {"url": "https://m.xentral.biz", "token": "t"}}
+    own = {
+        "name": "amazon",
+        "api_key": "amazon-key-0123456789",
+        "xentral": {"url": "https://m.xentral.biz", "token": "t"},
+    }
     check_production_settings(Settings(clients=[own]))
     with pytest.raises(ConfigurationError, match="UOA_XENTRAL_URL"):
-        check_production_settings(Settings(clients=[own, {"name": "woo", "api_key": "k2"}]))
+        check_production_settings(Settings(clients=[own, {"name": "woo", "api_key": "woo-key-0123456789"}]))
 
 
 def test_reference_prefixes_need_to_differ_only_among_clients_of_one_instance() -> None:
     from unified_order_api.bootstrap import ConfigurationError, check_production_settings
 
-    own = {"name": "amazon", "api_key": "k", "xentral": {"url": "https://m.xentral.biz", "token": "t"}}
-    shop = {"name": "woo", "api_key": "k2"}
+    own = {
+        "name": "amazon",
+        "api_key": "amazon-key-0123456789",
+        "xentral": {"url": "https://m.xentral.biz", "token": "t"},
+    }
+    shop = {"name": "woo", "api_key": "woo-key-0123456789"}
     apart = Settings(xentral_url="https://a.xentral.biz", xentral_token="t", clients=[own, shop])
     check_production_settings(apart)  # their references never meet: each Xentral has its own
     together = Settings(xentral_url="https://a.xentral.biz", xentral_token="t", clients=[shop, {**shop, "name": "b"}])
