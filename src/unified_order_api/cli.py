@@ -1,4 +1,10 @@
-"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config`."""
+"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config`.
+
+Settings come from `UOA_*` environment variables (nested ones with `__`, e.g. `UOA_DEFAULTS__PROJECT_ID`;
+lists and maps as JSON) and from the TOML file `UOA_CONFIG_FILE` names; the environment wins. A mistake
+in them, or a database or Redis that cannot be used, ends the command with a line saying what to fix
+(`startup_errors`) and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from pydantic import ValidationError
 
 from .app import create_app
+from .backing_checks import check_backing_services, ping_redis
 from .bootstrap import (
     ConfigurationError,
     bootstrap_dispatcher,
@@ -26,11 +32,13 @@ from .bootstrap import (
     target_guard,
     xentral_instances,
 )
-from .config import ApiClient, Settings, describe_errors, load_settings
+from .config import ApiClient, Settings, load_settings
+from .config.rules import dispatcher_problems
 from .configcheck import ConfigFinding, check_settings, findings_table
 from .logging_setup import configure_logging
 from .metrics import Metrics
 from .server import server_config
+from .startup_errors import explain
 from .store import migrate
 
 
@@ -38,17 +46,22 @@ def _run(settings: Settings, host: str, port: int) -> None:
     app = create_app(settings, check_config_at_start=True)
     # On SIGTERM uvicorn stops accepting, answers what is in flight within the grace time, then shuts the app down.
     grace = math.ceil(settings.shutdown_grace_seconds)
-    uvicorn.Server(server_config(app, settings.limits, host=host, port=port, timeout_graceful_shutdown=grace)).run()
+    server = uvicorn.Server(server_config(app, settings.limits, host=host, port=port, timeout_graceful_shutdown=grace))
+    server.run()
+    if not server.started:
+        raise SystemExit(1)  # uvicorn said why (the port taken, the start-up failed)
 
 
 def _settings(command: str) -> Settings:
-    """The configuration; exit status 2 after saying on stderr what is wrong with it (never a value)."""
-    try:
-        return load_settings()
-    except ValidationError as error:
-        problems = describe_errors(error, Settings)
-        print(f"unified-order-api {command}: invalid configuration: {problems}", file=sys.stderr)
-        raise SystemExit(2) from None
+    """The configuration; a mistake in it propagates to `main`, which says what is wrong (never a value)."""
+    return load_settings()
+
+
+def _ready_to_serve(settings: Settings) -> None:
+    """The database at the newest schema and Redis answering, before the server starts: a mistake there is
+    then one line from `main`, not a traceback from inside the server's start-up (which migrates again, a no-op)."""
+    asyncio.run(ping_redis(settings))
+    migrate.upgrade(settings.database_url)
 
 
 def production(settings: Settings) -> Settings:
@@ -72,6 +85,7 @@ def serve(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"unified-order-api serve: {error}", file=sys.stderr)
         return 2
+    _ready_to_serve(settings)
     _run(settings, args.host, args.port)
     return 0
 
@@ -108,6 +122,7 @@ def demo(args: argparse.Namespace) -> int:
     with scratch, running_sandbox(SandboxConfig(seed_path=seed)) as sandbox:
         settings = demo_settings(sandbox.base_url, sandbox.token, api_key, database_url, admin_key=admin_key)
         configure_logging(settings.log_level, json_lines=False)
+        _ready_to_serve(settings)
         base = f"http://{args.host}:{args.port}"
         print(_demo_banner(base, api_key, admin_key, sandbox.base_url, database_url), flush=True)
         _run(settings, args.host, args.port)
@@ -172,6 +187,13 @@ def sandbox(args: argparse.Namespace) -> int:
 
 def migrate_command(args: argparse.Namespace) -> int:
     settings = _settings("migrate")
+    if "database_url" not in settings.model_fields_set:
+        print(
+            "unified-order-api migrate: no database is configured: set UOA_DATABASE_URL (e.g. "
+            "postgresql+psycopg://owner@host/name) or database_url in UOA_CONFIG_FILE.",
+            file=sys.stderr,
+        )
+        return 2
     migrate.upgrade(settings.database_url)
     print("database is at the newest schema")
     return 0
@@ -200,6 +222,10 @@ async def _deliver_webhooks(settings: Settings) -> None:
 
 def dispatcher(args: argparse.Namespace) -> int:
     settings = _settings("dispatcher")
+    problems = dispatcher_problems(settings, database_configured="database_url" in settings.model_fields_set)
+    if problems:
+        print(f"unified-order-api dispatcher: Cannot start: {'; '.join(problems)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_json)
     try:
         asyncio.run(until_terminated(_deliver_webhooks(settings)))
@@ -220,7 +246,7 @@ def check_config_command(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"unified-order-api check-config: {error}", file=sys.stderr)
         return 2
-    findings = asyncio.run(_check(settings))
+    findings = asyncio.run(_check(settings)) + asyncio.run(check_backing_services(settings))
     print(findings_table(findings))
     problems = sum(1 for finding in findings if not finding.ok)
     print(f"\n{len(findings)} settings checked, {problems} problem{'s' if problems != 1 else ''}.")
@@ -241,43 +267,104 @@ async def _check(settings: Settings) -> list[ConfigFinding]:
             await instance.aclose()
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="unified-order-api", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+_SOURCES = """\
+Settings: UOA_* environment variables (nested with __, e.g. UOA_DEFAULTS__PROJECT_ID=1; lists and maps
+as JSON, e.g. UOA_CLIENTS='[{"name": "shop", "api_key": "..."}]') over the TOML file named by
+UOA_CONFIG_FILE. Every setting: docs/reference/settings.md; the commands: docs/reference/cli.md.
+Exit status 2 (one line saying what to fix) when the settings, the database or Redis cannot be used."""
 
-    def add(name: str, help_text: str, port: int) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("--host", default="127.0.0.1")
-        sub.add_argument("--port", type=int, default=port)
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unified-order-api",
+        description="One API call per order in front of Xentral: the service, its sandbox and their tools.",
+        epilog=_SOURCES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    class Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+        """Each option's default shown, the epilog kept as written."""
+
+    def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help_text, description=description, epilog=_SOURCES, formatter_class=Formatter
+        )
+
+    def listening(sub: argparse.ArgumentParser, port: int) -> argparse.ArgumentParser:
+        sub.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+        sub.add_argument("--port", type=int, default=port, help="the port to listen on")
         return sub
 
-    add("serve", "run the service against the configured Xentral (UOA_* settings)", 8000).set_defaults(run=serve)
-    demo_parser = add("demo", "run the service against an embedded Xentral sandbox with seed data", 8000)
-    demo_parser.add_argument("--api-key", default=None, help="demo API key (default: a random one)")
+    listening(
+        command(
+            "serve",
+            "run the service against the configured Xentral",
+            "Run the HTTP API (and, by default, the queue worker and webhook dispatcher) against the Xentral "
+            "instances of the settings. Needs UOA_XENTRAL_URL, UOA_XENTRAL_TOKEN and UOA_CLIENTS (or a Xentral "
+            "per client); migrates the database at start.",
+        ),
+        8000,
+    ).set_defaults(run=serve)
+    demo_parser = listening(
+        command(
+            "demo",
+            "run the service against an embedded Xentral sandbox with seed data",
+            "Run the service with an embedded Xentral sandbox, a demo client and an admin key, and print a "
+            "ready curl command. Needs no settings.",
+        ),
+        8000,
+    )
+    demo_parser.add_argument("--api-key", default=None, help="the demo client's API key (default: a random one)")
     demo_parser.add_argument("--admin-key", default=None, help="admin API and console key (default: a random one)")
-    demo_parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file per run")
+    demo_parser.add_argument("--database-url", default=None, help="the store (default: a fresh SQLite file per run)")
     demo_parser.add_argument("--seed", default=None, help="JSON file of products, customers, methods, projects")
     demo_parser.set_defaults(run=demo)
-    sandbox_parser = add("sandbox", "run the Xentral sandbox alone", 8765)
-    sandbox_parser.add_argument("--token", default="sandbox-token")
+    sandbox_parser = listening(
+        command(
+            "sandbox",
+            "run the Xentral sandbox alone",
+            "Run the stand-in Xentral (its v1/v2 API subset, with seed data) on its own; takes no UOA_* settings.",
+        ),
+        8765,
+    )
+    sandbox_parser.add_argument("--token", default="sandbox-token", help="the token the sandbox accepts")
     sandbox_parser.add_argument("--rate-limit", type=int, default=100, help="requests per minute")
-    sandbox_parser.add_argument("--no-rate-limit", action="store_true")
+    sandbox_parser.add_argument("--no-rate-limit", action="store_true", help="allow any number of requests")
     sandbox_parser.add_argument("--seed", default=None, help="JSON file of products, customers, methods, projects")
     sandbox_parser.set_defaults(run=sandbox)
-    commands.add_parser("migrate", help="bring the database to the newest schema").set_defaults(run=migrate_command)
-    commands.add_parser(
+    command(
+        "migrate",
+        "bring the database to the newest schema",
+        "Bring the database of UOA_DATABASE_URL to the newest schema and exit (serve does this at start too); "
+        "refuses to run when no database is configured.",
+    ).set_defaults(run=migrate_command)
+    command(
         "check-config",
-        help="check every configured id against Xentral and each webhook target; non-zero exit on any problem",
+        "check the settings against Xentral, the database and Redis; non-zero exit on any problem",
+        "Check every configured id against its Xentral instance, each webhook target, the Xentral token's expiry, "
+        "the database (reachable, at the newest schema) and Redis (answers). Prints one table; exit status 0: "
+        "all OK, 1: a problem, 2: the settings cannot run at all.",
     ).set_defaults(run=check_config_command)
-    commands.add_parser(
-        "dispatcher", help="deliver webhooks from the outbox (with UOA_WEBHOOKS__RUN_IN_SERVICE=false)"
+    command(
+        "dispatcher",
+        "deliver webhooks from the outbox (with UOA_WEBHOOKS__RUN_IN_SERVICE=false)",
+        "Deliver the webhooks serve writes to the outbox, without the HTTP API; several may run on PostgreSQL. "
+        "Needs UOA_CLIENTS and UOA_DATABASE_URL (the same settings as serve).",
     ).set_defaults(run=dispatcher)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except Exception as error:
+        message = explain(error)
+        if message is None:
+            raise  # not a mistake of the settings: a bug, with its traceback
+        print(f"unified-order-api {args.command}: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

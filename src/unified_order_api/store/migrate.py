@@ -1,13 +1,19 @@
-"""Bring a database to the newest schema with Alembic; called at start-up and by tests."""
+"""Bring a database to the newest schema with Alembic, and say where its schema is (`check-config`)."""
 
 from __future__ import annotations
 
 import fcntl
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, pool
 from sqlalchemy.engine import make_url
 
 from .database import ensure_sqlite_directory, sync_url
@@ -46,6 +52,38 @@ def _sqlite_migration_lock(url: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaState:
+    """Where a database's schema is (`current`, empty before the first migration) and where this version's is."""
+
+    current: tuple[str, ...]
+    head: tuple[str, ...]
+
+    @property
+    def at_head(self) -> bool:
+        return set(self.current) == set(self.head)
+
+
+def schema_state(url: str, timeout_seconds: float) -> SchemaState | None:
+    """The schema of the database at `url`, read without changing anything; None for a SQLite file that does
+    not exist yet (reading would create it). Connection errors propagate (`startup_errors` words them)."""
+    parsed = make_url(sync_url(url))
+    head = tuple(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:" and not Path(parsed.database).is_file():
+            return None
+        connect_args: dict[str, object] = {}
+    else:
+        connect_args = {"connect_timeout": max(1, math.ceil(timeout_seconds))}
+    engine = create_engine(parsed, poolclass=pool.NullPool, connect_args=connect_args)
+    try:
+        with engine.connect() as connection:
+            current = tuple(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    return SchemaState(current, head)
 
 
 def downgrade(url: str, revision: str = "base") -> None:

@@ -23,6 +23,7 @@ from unified_order_api.cli import _check, demo_settings
 from unified_order_api.config import ApiClient, Settings
 from unified_order_api.configcheck import ConfigFinding, check_settings, findings_table
 from unified_order_api.metrics import Metrics
+from unified_order_api.store import migrate
 from unified_order_api.webhooks.targets import TargetGuard
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
@@ -142,7 +143,9 @@ def test_the_command_prints_a_table_and_fails_on_a_missing_shipping_id(sandbox: 
         "UOA_CLIENTS": json.dumps([{"name": "shop", "api_key": "key-that-must-not-show"}]),
         "UOA_PAYMENT_MAP": json.dumps({"paypal": "2"}),
         "UOA_SHIPPING_MAP": json.dumps({"dhl": "1"}),
+        "UOA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/uoa.db",
     }
+    migrate.upgrade(env["UOA_DATABASE_URL"])  # check-config also wants the database at the newest schema
     clean = _cli(env, tmp_path)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "shipping_map.dhl" in clean.stdout and "DHL Paket" in clean.stdout
