@@ -37,6 +37,7 @@ from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
 from .inbox.recording import InboxRecording, SourceLimiter
 from .lifecycle.announcements import ClientAnnouncements
+from .lifecycle.polling import TrackingPoller
 from .lifecycle.retention import purge_tracking_forever
 from .metrics import InstanceMetrics, Metrics
 from .orders.queue import QueueWorker
@@ -72,6 +73,7 @@ from .xentral.batch_reads import XentralBatchReads
 from .xentral.coalescing_gateway import CoalescingGateway
 from .xentral.deprecations import DeprecationLog
 from .xentral.gateway import UntrustedHook
+from .xentral.tracking_reads import XentralTrackingReads
 
 log = structlog.get_logger(__name__)
 
@@ -141,6 +143,7 @@ class Container:
     deliveries: SqlDeliveryStore
     journal: SqlOrderJournal
     tracking: SqlTrackingStore  # the lifecycle's ObservationSink and ChangeFeed (Xentral events hand it observations)
+    tracking_poller: TrackingPoller  # the poll of every instance (its loop runs where `tracking.run_in_service`)
     inbox: SqlInbox
     metrics: Metrics
     readiness: Readiness
@@ -378,6 +381,32 @@ def tracking_store(settings: Settings, engine: AsyncEngine, *, clock: Clock = ut
     return SqlTrackingStore(engine, ClientAnnouncements(targets, clock), clock=clock)
 
 
+def build_tracking_poller(
+    settings: Settings,
+    tracking: SqlTrackingStore,
+    instances: Mapping[str, XentralInstanceAdapters],
+    metrics: Metrics,
+    *,
+    clock: Clock = utc_now,
+) -> TrackingPoller:
+    """The poller of every instance's open orders; tests call `poll_once` themselves."""
+    config = settings.tracking
+    reads = {
+        name: XentralTrackingReads(instance.client, on_untrusted=metrics.for_instance(name).untrusted_answer)
+        for name, instance in instances.items()
+    }
+    return TrackingPoller(
+        store=tracking,
+        reads=reads,
+        sink=tracking,
+        poll_seconds=config.poll_seconds,
+        safety_seconds=config.safety_net_poll_seconds,
+        lease_seconds=config.lease_seconds,
+        overlap_seconds=config.overlap_seconds,
+        clock=clock,
+    )
+
+
 async def _database(settings: Settings, resources: AsyncExitStack) -> AsyncEngine:
     """The database at the newest schema, its engine disposed with `resources`."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
@@ -453,6 +482,9 @@ async def _wire(
         "purge-attempts": partial(purge_forever, attempts, retention),
         "queue-depth": partial(watch_queue_depth, attempts, metrics, attempts, lease),
     }
+    tracking_poller = build_tracking_poller(settings, tracking, instances, metrics)
+    if settings.tracking.enabled and settings.tracking.run_in_service:
+        loops["tracking-poller"] = tracking_poller.run_forever
     if settings.tracking.enabled:
         loops["purge-tracking"] = partial(
             purge_tracking_forever, tracking, dt.timedelta(days=settings.tracking.retention_days)
@@ -511,6 +543,7 @@ async def _wire(
         alerts=alerts,
         journal=journal,
         tracking=tracking,
+        tracking_poller=tracking_poller,
         inbox=inbox,
         recording=recording,
         metrics=metrics,

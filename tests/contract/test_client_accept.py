@@ -129,6 +129,9 @@ SPEC_OPERATIONS = {
     "list_payment_methods": ("get", "/api/v1/paymentMethods"),
     "list_projects": ("get", "/api/v1/projects"),
     "list_sales_channels": ("get", "/api/v2/salesChannels"),
+    "list_deliveries": ("get", "/api/v1/deliveries"),
+    "list_delivery_notes": ("get", "/api/v1/deliveryNotes"),
+    "get_delivery_note": ("get", "/api/v1/deliveryNotes/{id}"),
 }
 
 

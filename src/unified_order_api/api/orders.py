@@ -20,6 +20,7 @@ from .auth import api_key_scheme, bearer_scheme, presented_key
 from .dependencies import api_keys, container
 from .dry_run import DRY_RUN, OrderPreviewOut, dry_run_response
 from .errors import OrderNotFound
+from .lifecycle_schemas import LifecycleOut
 from .problems import problem_responses
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
@@ -147,4 +148,8 @@ async def order_status(
     attempt = await container(request).orders.order_status(client=client.name, reference=reference)
     if attempt is None:
         raise OrderNotFound(f"No order with reference '{reference}' was sent by this client")
-    return OrderStatusOut.from_attempt(attempt)
+    status = OrderStatusOut.from_attempt(attempt)
+    tracked = await container(request).tracking.tracked(client.name, attempt.reference)
+    if tracked is not None:
+        status.lifecycle = LifecycleOut.of(tracked)
+    return status

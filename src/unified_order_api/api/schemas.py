@@ -22,6 +22,7 @@ from ..orders.commands import (
 from ..orders.errors import FieldProblem
 from ..orders.holds import HELD_REASONS, HeldReason
 from ..orders.model import Address, DocumentsOnShipping
+from .lifecycle_schemas import LifecycleOut
 
 MAX_ITEMS = 250
 MAX_QUANTITY = Decimal(100_000)
@@ -545,6 +546,9 @@ class OrderStatusOut(BaseModel):
     steps: list[StepOut]
     created_at: dt.datetime
     updated_at: dt.datetime
+    lifecycle: LifecycleOut | None = Field(
+        default=None, description="The order's life after the import (tracking): state, shipments, timeline"
+    )
 
     @classmethod
     def from_attempt(cls, attempt: Attempt) -> OrderStatusOut:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..lifecycle.announcements import ClientAnnouncements
 from ..lifecycle.machine import Step, TrackedOrder, advance, initial_state
 from ..lifecycle.model import LifecycleChange, LifecycleState, Observation
+from ..lifecycle.polling import PollClaim
 from ..lifecycle.records import shipment_from_json, shipment_to_json
 from ..orders.attempts import Attempt, AttemptState
 from .failures import translated
@@ -79,16 +80,6 @@ class OpenOrder:
     sales_order_id: str
     state: LifecycleState
     shipment_ids: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
-class PollClaim:
-    """The poll of one instance, taken until `lease_until`; `polled_until`: changes before it were read."""
-
-    instance: str
-    owner: str
-    lease_until: dt.datetime
-    polled_until: dt.datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,9 @@ from .wire import (
     CustomerAddressItem,
     CustomerCreate,
     CustomerItem,
+    DeliveryItem,
+    DeliveryNoteItem,
+    DeliveryNoteView,
     ItemResponse,
     ListResponse,
     PaymentMethodItem,
@@ -202,6 +205,22 @@ class XentralClient:
             "import_sales_order", "POST", "/api/v1/salesOrders/actions/import", json=body, is_write=True
         )
         return id_from_location(response, "import_sales_order")
+
+    # --- after the import (tracking, docs/xentral.md#after-the-import) ---------------------
+
+    async def list_deliveries(self, filters: Sequence[Filter], page: Page | None = None) -> ListResponse[DeliveryItem]:
+        return await self._list("list_deliveries", "/api/v1/deliveries", DeliveryItem, filters, page=page or Page())
+
+    async def list_delivery_notes(
+        self, filters: Sequence[Filter], page: Page | None = None
+    ) -> ListResponse[DeliveryNoteItem]:
+        return await self._list(
+            "list_delivery_notes", "/api/v1/deliveryNotes", DeliveryNoteItem, filters, page=page or Page()
+        )
+
+    async def get_delivery_note(self, note_id: str) -> DeliveryNoteView:
+        response = await self._send("get_delivery_note", "GET", f"/api/v1/deliveryNotes/{_segment(note_id)}")
+        return parse_json(response, ItemResponse[DeliveryNoteView], "get_delivery_note").data
 
     # --- mapping lists (small: fetched whole) -------------------------------------------
 

@@ -40,6 +40,8 @@ FilterOp = Literal[
     "endsWith",
     "greaterThan",
     "lessThan",
+    "greaterThanOrEquals",
+    "lessThanOrEquals",
     "is",
 ]
 

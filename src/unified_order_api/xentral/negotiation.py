@@ -65,6 +65,9 @@ DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
         "list_payment_methods": Declared((JSON,), (JSON, HTML)),
         "list_projects": Declared((JSON,)),
         "list_sales_channels": Declared((JSON,), (JSON, HTML)),
+        "list_deliveries": Declared((JSON,), (JSON, HTML)),
+        "list_delivery_notes": Declared((JSON,), _V2_ERRORS),
+        "get_delivery_note": Declared((JSON, _PDF), (JSON, HTML)),
     }
 )
 

@@ -31,6 +31,11 @@ __all__ = [
     "CustomerCreate",
     "CustomerFinancialsBody",
     "CustomerItem",
+    "DeliveryItem",
+    "DeliveryNoteItem",
+    "DeliveryNotePosition",
+    "DeliveryNoteView",
+    "DeliveryTracking",
     "DiscountPositionBody",
     "IdRef",
     "ImportDelivery",
@@ -50,6 +55,7 @@ __all__ = [
     "SalesOrderCustomer",
     "SalesOrderImport",
     "SalesOrderItem",
+    "SalesOrderProductRef",
     "SalesOrderView",
     "ShippingAddressBody",
     "ShippingCostBody",
@@ -185,6 +191,12 @@ class _SalesOrder(_Wire):
     external_order_id: str | None = None
     status: str = "unknown"
     customer: SalesOrderCustomer | None = None
+    updated_at: str | None = None
+
+
+class SalesOrderProductRef(_Wire):
+    id: str
+    number: str | None = None
 
 
 class SalesOrderItem(_SalesOrder):
@@ -201,6 +213,43 @@ class SalesOrderItem(_SalesOrder):
     shipping_date_ok: bool | None = None
     postage_ok: bool | None = None
     customer_check_ok: bool | None = None
+
+
+class DeliveryTracking(_Wire):
+    number: str | None = None
+    link: str | None = None
+    carrier: str | None = None
+
+
+class DeliveryItem(_Wire):
+    """A delivery (= shipment) of `GET /api/v1/deliveries`: one parcel, its tracking and its delivery note."""
+
+    id: str
+    tracking: DeliveryTracking | None = None
+    delivery_note: WireRef | None = None
+    sales_order: WireRef | None = None
+    sent_at_timestamp: str | None = None
+
+
+class DeliveryNoteItem(_Wire):
+    """A delivery note of `GET /api/v1/deliveryNotes`: made when the order is dispatched."""
+
+    id: str
+    status: str | None = None
+    sales_order: WireRef | None = None
+    updated_at: str | None = None
+
+
+class DeliveryNotePosition(_Wire):
+    id: str | None = None
+    quantity: Decimal = Decimal(0)
+    delivered_quantity: Decimal = Decimal(0)
+    product: SalesOrderProductRef | None = None
+
+
+class DeliveryNoteView(_Wire):
+    id: str
+    positions: list[DeliveryNotePosition] = []
 
 
 class SalesOrderView(_SalesOrder):
