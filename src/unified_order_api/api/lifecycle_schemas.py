@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from ..lifecycle.model import LifecycleChange, Shipment
 from ..store.tracking import TrackedView
 
-__all__ = ["ChangeOut", "LifecycleOut", "ShipmentOut"]
+__all__ = ["ChangeFeedOut", "ChangeOut", "LifecycleOut", "ShipmentOut"]
 
 
 class ShippedLineOut(BaseModel):
@@ -85,3 +85,13 @@ class LifecycleOut(BaseModel):
             tracked_until=view.track_until,
             updated_at=view.updated_at,
         )
+
+
+class ChangeFeedOut(BaseModel):
+    """One page of the client's lifecycle changes, oldest first."""
+
+    changes: list[ChangeOut]
+    next_cursor: str | None = Field(
+        description="Send as `cursor` for the changes after this page (also when it was the last: new ones follow)"
+    )
+    has_more: bool = Field(description="More changes are waiting now")

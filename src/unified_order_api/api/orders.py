@@ -1,12 +1,13 @@
-"""POST /api/orders and GET /api/orders/{reference}: parse, call the order service, answer."""
+"""POST /api/orders, GET /api/orders/{reference} and the change feed GET /api/orders: parse, call, answer."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 from urllib.parse import quote
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Request, Security
+from fastapi import APIRouter, Depends, Header, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -20,7 +21,7 @@ from .auth import api_key_scheme, bearer_scheme, presented_key
 from .dependencies import api_keys, container
 from .dry_run import DRY_RUN, OrderPreviewOut, dry_run_response
 from .errors import OrderNotFound
-from .lifecycle_schemas import LifecycleOut
+from .lifecycle_schemas import ChangeFeedOut, ChangeOut, LifecycleOut
 from .problems import problem_responses
 from .schemas import OrderOut, OrderRequest, OrderStatusOut
 
@@ -153,3 +154,30 @@ async def order_status(
     if tracked is not None:
         status.lifecycle = LifecycleOut.of(tracked)
     return status
+
+
+@router.get(
+    "",
+    response_model=ChangeFeedOut,
+    summary="The change feed: this client's orders' lifecycle changes (dispatched, shipped, …), oldest first",
+    responses=problem_responses(401, 422),
+)
+async def order_changes(
+    request: Request,
+    client: Annotated[ApiClient, Depends(api_client)],
+    updated_since: Annotated[
+        dt.datetime | None, Query(description="Only changes at or after this time (ISO 8601; no zone: UTC)")
+    ] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="`next_cursor` of the last page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ChangeFeedOut:
+    since = updated_since.replace(tzinfo=dt.UTC) if updated_since and updated_since.tzinfo is None else updated_since
+    after = int(cursor) if cursor else 0
+    found = await container(request).tracking.client_changes(client.name, after=after, limit=limit + 1, since=since)
+    page = found[:limit]
+    last = page[-1].change_id if page else after
+    return ChangeFeedOut(
+        changes=[ChangeOut.of(change) for change in page],
+        next_cursor=str(last) if last else None,
+        has_more=len(found) > limit,
+    )

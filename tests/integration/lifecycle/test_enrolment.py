@@ -33,3 +33,26 @@ def test_a_created_order_is_tracked_as_released(api: httpx.Client, settings: Set
     assert view.order.sales_order_id == response.json()["order_id"]
     assert view.order.state == LifecycleState.RELEASED
     assert [change.state for change in view.changes] == [LifecycleState.RELEASED]
+
+
+def test_the_change_feed_pages_with_a_cursor(api: httpx.Client) -> None:
+    references = []
+    for _ in range(3):
+        body = order_body()
+        assert api.post("/api/orders", json=body).status_code == 201
+        references.append(body["reference"])
+    seen: list[str] = []
+    cursor = None
+    for _ in range(5):
+        params: dict[str, str | int] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = api.get("/api/orders", params=params)
+        assert page.status_code == 200, page.text
+        seen += [change["reference"] for change in page.json()["changes"]]
+        cursor = page.json()["next_cursor"]
+        if not page.json()["has_more"]:
+            break
+    assert seen == references
+    assert api.get("/api/orders", params={"cursor": cursor}).json()["changes"] == []
+    later = api.get("/api/orders", params={"updated_since": "2999-01-01T00:00:00Z"})
+    assert later.status_code == 200 and later.json()["changes"] == []
+    assert api.get("/api/orders", params={"cursor": "not-a-cursor"}).status_code == 422
