@@ -48,6 +48,7 @@ from .orders.routing import XentralRoute, XentralRoutes
 from .orders.service import OrderService, RequeueLimits
 from .readiness import Readiness
 from .redis_breaker import RedisBreaker, SharedRedis, redis_client
+from .shop_apis import ShopApi, shop_api
 from .shops.arrivals import ArrivalMemory
 from .shops.intake import ShopIntake
 from .store import migrate
@@ -150,6 +151,7 @@ class Container:
     alerts: AlertGroups  # the operators' channels, delivered by the "alerts" loop and once more on close
     loops: dict[str, Loop]  # by task name: housekeeping, and the queue worker and dispatcher when run here
     resources: AsyncExitStack
+    shop_apis: dict[str, ShopApi] = field(default_factory=dict)  # by client: the shops with `shop.api` credentials
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     recording: InboxRecording | None = None  # what the edge records refusals into; None: the inbox is off
 
@@ -324,6 +326,25 @@ def xentral_instances(
     return built
 
 
+def shop_apis(
+    settings: Settings, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+) -> dict[str, ShopApi]:
+    """Each client's shop API adapter, by client name, for the shops with `shop.api` credentials
+    (`transports` by client name, for tests)."""
+    built: dict[str, ShopApi] = {}
+    for client in settings.clients:
+        if client.shop is None:
+            continue
+        api = shop_api(
+            client.shop,
+            timeout_seconds=settings.write_back.timeout_seconds,
+            transport=(transports or {}).get(client.name),
+        )
+        if api is not None:
+            built[client.name] = api
+    return built
+
+
 def target_guard(settings: Settings) -> TargetGuard:
     """The SSRF guard every webhook and callback target passes (start-up check, callbacks, dispatcher)."""
     return TargetGuard(settings.webhooks.allow_private_targets)
@@ -426,7 +447,10 @@ async def bootstrap_dispatcher(settings: Settings, resources: AsyncExitStack) ->
 
 
 async def bootstrap(
-    settings: Settings, *, xentral_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
+    settings: Settings,
+    *,
+    xentral_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
+    shop_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> Container:
     """The whole service, wired; refuses (`ConfigurationError`) settings that cannot run it."""
     check_production_settings(settings)
@@ -434,7 +458,7 @@ async def bootstrap(
     await check_webhook_settings(settings, guard)
     resources = AsyncExitStack()
     try:
-        return await _wire(settings, guard, resources, xentral_transports)
+        return await _wire(settings, guard, resources, xentral_transports, shop_transports)
     except BaseException:
         await resources.aclose()
         raise
@@ -445,6 +469,7 @@ async def _wire(
     guard: TargetGuard,
     resources: AsyncExitStack,
     xentral_transports: Mapping[str, httpx.AsyncBaseTransport] | None,
+    shop_transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
 ) -> Container:
     engine = await _database(settings, resources)
     metrics = Metrics()
@@ -460,6 +485,9 @@ async def _wire(
     for name, endpoint in settings.xentral_endpoints().items():
         if endpoint.token_expires is not None:
             metrics.token_expiry(name, partial(_seconds_left, endpoint.token_expires))
+    apis = shop_apis(settings, shop_transports)
+    for api in apis.values():
+        resources.push_async_callback(api.aclose)
     policies = order_policies(settings)
     attempts = SqlAttemptStore(
         engine, tracking_enrolment(settings, lambda client: policies.for_client(client).instance)
@@ -550,6 +578,7 @@ async def _wire(
         readiness=readiness,
         loops=loops,
         resources=resources,
+        shop_apis=apis,
     )
 
 

@@ -29,6 +29,7 @@ from .bootstrap import (
     bootstrap_dispatcher,
     check_production_settings,
     check_webhook_settings,
+    shop_apis,
     target_guard,
     xentral_instances,
 )
@@ -255,16 +256,20 @@ def check_config_command(args: argparse.Namespace) -> int:
 
 async def _check(settings: Settings) -> list[ConfigFinding]:
     instances = xentral_instances(settings, Metrics())
+    apis = shop_apis(settings)
     try:
         return await check_settings(
             settings,
             {name: instance.uncached for name, instance in instances.items()},
             target_guard(settings),
             urls={name: instance.url for name, instance in instances.items()},
+            shop_apis=apis,
         )
     finally:
         for instance in instances.values():
             await instance.aclose()
+        for api in apis.values():
+            await api.aclose()
 
 
 _SOURCES = """\

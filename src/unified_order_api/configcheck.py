@@ -7,7 +7,9 @@ every entry of the shipping and payment maps names an existing method; every pro
 (`*_product_id`: shipping costs, discounts, fees) names a product that exists and is neither disabled
 nor deleted (v2's `isDisabled`, `isDeleted`), the shipping-cost product one Xentral marks as such
 (`isShippingCostsProduct`);
-and the webhook target passes the SSRF guard (DNS included) with a usable secret.
+and the webhook target passes the SSRF guard (DNS included) with a usable secret; a shop with
+write-back credentials (`shop.api`) answers a harmless read, and the permissions it reports (Shopify's
+app scopes) or that the read showed are listed, the ones write-back needs and lacks as a problem.
 
 Only reads reach Xentral, each list once per instance. `check-config` prints the findings as a
 table and exits non-zero on any problem; `serve` logs the problems as warnings and starts anyway
@@ -31,6 +33,7 @@ from .config.rules import webhook_secret_problem
 from .orders.errors import OrderError, XentralAccessDenied
 from .orders.model import PaymentMethod, Product, Project, SalesChannel, ShippingMethod
 from .orders.policy import ClientPolicy
+from .shop_apis import ShopApi, ShopApiError
 from .token_expiry import TokenExpiry
 from .webhooks.targets import TargetGuard, TargetRefused
 from .xentral.deprecations import DeprecationNotice
@@ -100,7 +103,7 @@ async def check_config(container: Container) -> list[ConfigFinding]:
     lookups = {name: instance.uncached for name, instance in container.instances.items()}
     urls = {name: instance.url for name, instance in container.instances.items()}
     guard = TargetGuard(settings.webhooks.allow_private_targets)
-    return await check_settings(settings, lookups, guard, urls=urls)
+    return await check_settings(settings, lookups, guard, urls=urls, shop_apis=container.shop_apis)
 
 
 async def warn_about_config(container: Container) -> None:
@@ -131,6 +134,7 @@ async def check_settings(
     *,
     urls: Mapping[str, str] | None = None,
     now: dt.datetime | None = None,
+    shop_apis: Mapping[str, ShopApi] | None = None,
 ) -> list[ConfigFinding]:
     """Every client's settings checked against its instance (`instances` by name); in client order."""
     policies = order_policies(settings)
@@ -147,7 +151,30 @@ async def check_settings(
         lookups = instances.get(policy.instance)
         findings += await _check_client(policy, client, lookups, lists[policy.instance], (urls or {}), guard)
         findings += _token_expiry(policy, settings.xentral_endpoints().get(policy.instance), now or utc_now())
+        if client is not None:
+            findings += await _check_shop_api(client, policy.instance, (shop_apis or {}).get(client.name))
     return findings
+
+
+async def _check_shop_api(client: ApiClient, instance: str, api: ShopApi | None) -> list[ConfigFinding]:
+    """The shop's write-back credentials: a harmless read, and the permissions it shows (never a secret)."""
+    shop = client.shop
+    if shop is None:
+        return []
+    credentials = shop.api
+    if credentials is None or api is None:
+        warning = "no shop.api credentials: tracking and status are not written back to the shop"
+        return [ConfigFinding(client.name, instance, "shop.api", None, warning=warning)]
+    where = getattr(credentials, "url", None) or getattr(credentials, "shop_domain", None)
+    try:
+        check = await api.check()
+    except ShopApiError as error:
+        return [
+            ConfigFinding(client.name, instance, "shop.api", where, problem=f"the shop's API check failed: {error}")
+        ]
+    shown = f"{check.shop}: {', '.join(check.permissions) or 'no permissions reported'}"
+    missing = f"missing permissions: {', '.join(check.missing)}" if check.missing else None
+    return [ConfigFinding(client.name, instance, "shop.api", where, shown, missing)]
 
 
 def _token_expiry(policy: ClientPolicy, endpoint: XentralInstance | None, now: dt.datetime) -> list[ConfigFinding]:

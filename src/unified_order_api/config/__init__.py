@@ -12,6 +12,7 @@ One idea per module:
 - `policies`: the order flow's per-client policies from the settings;
 - `reconciling`: the reconciler's section and the rules it gives the order service;
 - `alerting`: the operators' alert channel;
+- `write_back`: the shops' API credentials and the write-back lane;
 - `reference`: writes `docs/reference/settings.md` from the field descriptions.
 """
 
@@ -41,6 +42,7 @@ from .sections import (
     XentralInstance,
 )
 from .settings import Settings, load_settings
+from .write_back import ShopApiCredentials, ShopifyApi, ShopwareApi, WooCommerceApi, WriteBackPolicy
 
 __all__ = [
     "CLIENT_MAPS",
@@ -65,11 +67,16 @@ __all__ = [
     "QueuePolicy",
     "ReconcilerPolicy",
     "Settings",
+    "ShopApiCredentials",
     "ShopKind",
     "ShopSettings",
+    "ShopifyApi",
+    "ShopwareApi",
     "TargetKind",
     "TotalsPolicy",
     "WebhookPolicy",
+    "WooCommerceApi",
+    "WriteBackPolicy",
     "XentralInstance",
     "describe_errors",
     "load_settings",

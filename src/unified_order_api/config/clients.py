@@ -28,6 +28,7 @@ from . import rules
 from .credentials import AccessKey
 from .keys import describe_errors
 from .sections import INSTANCE_NAME, XentralInstance
+from .write_back import ShopApiCredentials
 
 __all__ = [
     "CLIENT_NAME",
@@ -71,6 +72,19 @@ class ShopSettings(Section):
     (Shopware). e.g. ["sku", "product_id"] for WooCommerce products without SKU."""
     max_age_seconds: float = Field(default=300.0, gt=0)
     """Shopware: a webhook whose signed timestamp is older is refused."""
+    api: ShopApiCredentials | None = None
+    """The shop's API credentials for writing tracking and status back (WooCommerce `{url, consumer_key,
+    consumer_secret}`, Shopify `{shop_domain, access_token, api_version}`, Shopware `{url, client_id,
+    client_secret}`); None: nothing is written back to this shop."""
+    completed_status: str = Field(default="completed", min_length=1, max_length=64)
+    """WooCommerce: the status an order is set to once everything has shipped."""
+    notify_customer: bool = True
+    """Shopify: the buyer gets Shopify's shipping confirmation with the tracking when a fulfilment is created."""
+    shipped_order_transition: str | None = Field(default=None, pattern=r"^[a-z_]{1,64}$")
+    """Shopware: the order state transition made once everything has shipped (e.g. `complete`); None: the order's
+    state is left alone and only its delivery is moved to shipped."""
+    on_xentral_cancel: Literal["cancel", "note"] = "note"
+    """When Xentral cancels an order this shop sent: cancel it in the shop too, or only add a note there."""
 
     @field_validator("secret")
     @classmethod
@@ -82,6 +96,7 @@ class ShopSettings(Section):
     @model_validator(mode="after")
     def _rules_fit_the_shop(self) -> ShopSettings:
         rules.shop_fits_its_kind(self)
+        rules.shop_api_fits_its_kind(self)
         return self
 
     @property

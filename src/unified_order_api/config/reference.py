@@ -147,6 +147,7 @@ def _nested_tables() -> list[Table]:
     """Settings inside lists and maps (clients, named instances, operators): set in TOML or JSON."""
     from .clients import ApiClient, ShopSettings
     from .sections import ConsoleOperator, XentralInstance
+    from .write_back import ShopifyApi, ShopwareApi, WooCommerceApi
 
     instance_env = f"{ENV_PREFIX}XENTRAL_INSTANCES{ENV_DELIMITER}<NAME>"
     return [
@@ -161,6 +162,18 @@ def _nested_tables() -> list[Table]:
             "`[clients.shop]`",
             "The shop whose own order webhooks post to `/api/shops/{client}/{kind}` for this client.",
             tuple(_section_rows(ShopSettings, "clients[].shop", "")),
+        ),
+        *(
+            Table(
+                f"`[clients.shop.api]` ({title})",
+                f"A {title} shop's write-back credentials (`shop.kind = \"{kind}\"`); see docs/shops.md.",
+                tuple(_section_rows(model, "clients[].shop.api", "")),
+            )
+            for kind, title, model in (
+                ("woocommerce", "WooCommerce", WooCommerceApi),
+                ("shopify", "Shopify", ShopifyApi),
+                ("shopware", "Shopware 6", ShopwareApi),
+            )
         ),
         Table(
             "`[xentral_instances.<name>]`",

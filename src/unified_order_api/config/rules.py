@@ -122,6 +122,25 @@ def shop_fits_its_kind(shop: ShopSettings) -> None:
         raise ValueError(f"sku_fields for {shop.kind} must be among {allowed}")
 
 
+_API_FOR_KIND = {"woocommerce": "WooCommerceApi", "shopify": "ShopifyApi", "shopware": "ShopwareApi"}
+_API_FIELDS = {
+    "WooCommerceApi": "{url, consumer_key, consumer_secret}",
+    "ShopifyApi": "{shop_domain, access_token, api_version}",
+    "ShopwareApi": "{url, client_id, client_secret}",
+}
+
+
+def shop_api_fits_its_kind(shop: ShopSettings) -> None:
+    """A shop's `api` credentials are those its kind's API takes (a Shopify token on a WooCommerce shop is a typo)."""
+    if shop.api is None:
+        return
+    wanted = _API_FOR_KIND.get(shop.kind)
+    if wanted is None:
+        raise ValueError(f"{connector_for(shop.kind).title} has no write-back API; remove shop.api")
+    if type(shop.api).__name__ != wanted:
+        raise ValueError(f"shop.api of a {shop.kind} shop takes {_API_FIELDS[wanted]}")
+
+
 def claim_outlives_attempt(policy: WebhookPolicy) -> None:
     """A claimed delivery must stay claimed while its attempt runs, or a second dispatcher sends it again."""
     if policy.claim_seconds <= policy.timeout_seconds:

@@ -42,6 +42,7 @@ from .sections import (
     XentralInstance,
 )
 from .tracking import TrackingSettings
+from .write_back import WriteBackPolicy
 
 __all__ = ["ConfigFileMissing", "Settings", "load_settings"]
 
@@ -157,6 +158,8 @@ class Settings(BaseSettings):
     """The operators' alert channel (webhook, e-mail)."""
     tracking: TrackingSettings = Field(default_factory=TrackingSettings)
     """Orders followed after the import: states, shipments, lifecycle webhooks, the change feed."""
+    write_back: WriteBackPolicy = Field(default_factory=WriteBackPolicy)
+    """Tracking and status written back to the shops (each client's `shop.api`), and cancellations from them."""
 
     @field_validator("database_url")
     @classmethod

@@ -22,6 +22,14 @@ from xentral_sandbox.testing import SandboxHandle
 XENTRAL_TOKEN = "xentral-secret-token-4242"
 WEBHOOK_SECRET = "whsec_c2VjcmV0LXdlYmhvb2stc2lnbmluZy1rZXk="
 SHOP_SECRET = "shopify-shop-secret-9876"
+# The shops' write-back credentials (`shop.api`): `serve` checks each at start, against a closed port.
+SHOP_API_SECRETS = {
+    "shopify": "shpat_write-back-token-5150",
+    "woo_key": "ck_write-back-key-5151",
+    "woo_secret": "cs_write-back-secret-5152",
+    "shopware_id": "SWIAWRITEBACKID5153",
+    "shopware_secret": "shopware-write-back-secret-5154",
+}
 
 
 def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -41,8 +49,41 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
                     "api_key": API_KEY,
                     "webhook_url": "http://127.0.0.1:9/hooks",
                     "webhook_secret": WEBHOOK_SECRET,
-                    "shop": {"kind": "shopify", "secret": SHOP_SECRET},
-                }
+                    "reference_prefix": "SH-",
+                    "shop": {
+                        "kind": "shopify",
+                        "secret": SHOP_SECRET,
+                        "api": {"shop_domain": "http://127.0.0.1:9", "access_token": SHOP_API_SECRETS["shopify"]},
+                    },
+                },
+                {
+                    "name": "woo",
+                    "api_key": "woo-key-0123456789",
+                    "reference_prefix": "W-",
+                    "shop": {
+                        "kind": "woocommerce",
+                        "secret": "woo-webhook-secret",
+                        "api": {
+                            "url": "http://127.0.0.1:9",
+                            "consumer_key": SHOP_API_SECRETS["woo_key"],
+                            "consumer_secret": SHOP_API_SECRETS["woo_secret"],
+                        },
+                    },
+                },
+                {
+                    "name": "sw",
+                    "api_key": "sw-key-0123456789",
+                    "reference_prefix": "S-",
+                    "shop": {
+                        "kind": "shopware",
+                        "secret": "sw-webhook-secret",
+                        "api": {
+                            "url": "http://127.0.0.1:9",
+                            "client_id": SHOP_API_SECRETS["shopware_id"],
+                            "client_secret": SHOP_API_SECRETS["shopware_secret"],
+                        },
+                    },
+                },
             ],
         },
     )
@@ -91,7 +132,15 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
         )
     engine.dispose()
     assert "xentral_access_denied" in output or "order.failed" in output  # the log did record the failure
-    for secret in (XENTRAL_TOKEN, API_KEY, "admin-secret-key-777", WEBHOOK_SECRET, SHOP_SECRET):
+    assert "shop.api" in output  # the start-up check did try the shops' APIs
+    for secret in (
+        XENTRAL_TOKEN,
+        API_KEY,
+        "admin-secret-key-777",
+        WEBHOOK_SECRET,
+        SHOP_SECRET,
+        *SHOP_API_SECRETS.values(),
+    ):
         assert secret not in output, f"{secret} leaked into the log"
         for answer in answers:
             assert secret not in answer, f"{secret} leaked into an answer"
