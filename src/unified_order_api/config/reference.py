@@ -166,7 +166,7 @@ def _nested_tables() -> list[Table]:
         *(
             Table(
                 f"`[clients.shop.api]` ({title})",
-                f"A {title} shop's write-back credentials (`shop.kind = \"{kind}\"`); see docs/shops.md.",
+                f'A {title} shop\'s write-back credentials (`shop.kind = "{kind}"`); see docs/shops.md.',
                 tuple(_section_rows(model, "clients[].shop.api", "")),
             )
             for kind, title, model in (
