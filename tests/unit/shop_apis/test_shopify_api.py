@@ -7,6 +7,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.support.clock import FakeClock
 from tests.support.shop_apis.shopify import FakeShopify
 from unified_order_api.config import ShopSettings
 from unified_order_api.lifecycle import Shipment, ShippedLine
@@ -22,16 +23,8 @@ ORDER = ShopOrderRef(
 GID = "gid://shopify/Order/450789469"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def adapter(
-    fake: FakeShopify, *, token: str = TOKEN, notify: bool = True, clock: Clock | None = None
+    fake: FakeShopify, *, token: str = TOKEN, notify: bool = True, clock: FakeClock | None = None
 ) -> ShopifyShopApi:
     shop = ShopSettings.model_validate(
         {
@@ -44,7 +37,7 @@ def adapter(
     api = shop_api(shop, timeout_seconds=5, transport=httpx.ASGITransport(app=fake.app))
     assert isinstance(api, ShopifyShopApi)
     if clock is not None:
-        api._clock = clock
+        api._clock = clock.monotonic
     return api
 
 
@@ -100,8 +93,8 @@ async def test_a_lost_answer_then_a_retry_makes_one_fulfilment(fake: FakeShopify
 
 
 async def test_a_throttled_query_is_retried_after_the_bucket_refills() -> None:
-    clock = Clock()
-    fake = FakeShopify(TOKEN, maximum=100, restore_rate=10, clock=clock)
+    clock = FakeClock()
+    fake = FakeShopify(TOKEN, maximum=100, restore_rate=10, clock=clock.monotonic)
     fake.add_order(450789469, [(466157049, "IPOD2008GREEN", 2), (518995019, "IPOD2008RED", 1)])
     fake.drain(100)
     api = adapter(fake, clock=clock)
@@ -109,28 +102,22 @@ async def test_a_throttled_query_is_retried_after_the_bucket_refills() -> None:
         await api.ship(ORDER, parcel(), complete=True)
     assert throttled.value.retry_after == pytest.approx(1.2)  # 12 points at 10 a second
     assert fake.orders[GID]["fulfillments"] == []
-    clock.now = 30
+    clock.advance(30)
     await api.ship(ORDER, parcel(), complete=True)
     assert len(fake.orders[GID]["fulfillments"]) == 1
 
 
 async def test_after_a_throttle_the_adapter_waits_for_the_bucket_to_refill() -> None:
-    clock = Clock()
-    fake = FakeShopify(TOKEN, maximum=100, restore_rate=10, clock=clock)
+    clock = FakeClock()
+    fake = FakeShopify(TOKEN, maximum=100, restore_rate=10, clock=clock.monotonic)
     fake.add_order(450789469, [(466157049, "IPOD2008GREEN", 2), (518995019, "IPOD2008RED", 1)])
     api = adapter(fake, clock=clock)
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock.now += seconds
-
-    api._sleep = sleep
+    api._sleep = clock.sleep
     fake.drain(97)  # other apps used the bucket: 3 points left
     with pytest.raises(ShopApiRetryable):
         await api.ship(ORDER, parcel(), complete=True)  # told: 3 available, 10 a second
     await api.ship(ORDER, parcel(), complete=True)
-    assert slept and slept[0] == pytest.approx(4.7)  # until the 50 points it budgets for a query are back
+    assert clock.sleeps == [pytest.approx(4.7)]  # until the 50 points it budgets for a query are back
     assert len(fake.orders[GID]["fulfillments"]) == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.clock import FakeClock
 from tests.support.shop_apis.shopware import FakeShopware
 from unified_order_api.config import ShopSettings
 from unified_order_api.lifecycle import Shipment
@@ -16,16 +17,8 @@ ORDER_ID, DELIVERY_ID = "a1b2c3d4e5f60718293a4b5c6d7e8f90", "d0e1f2a3b4c5d6e7f80
 ORDER = ShopOrderRef(ORDER_ID, "10001")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def adapter(
-    fake: FakeShopware, *, secret: str = CLIENT_SECRET, transition: str | None = None, clock: Clock | None = None
+    fake: FakeShopware, *, secret: str = CLIENT_SECRET, transition: str | None = None, clock: FakeClock | None = None
 ) -> ShopwareShopApi:
     shop = ShopSettings.model_validate(
         {
@@ -38,18 +31,18 @@ def adapter(
     api = shop_api(shop, timeout_seconds=5, transport=httpx.ASGITransport(app=fake.app))
     assert isinstance(api, ShopwareShopApi)
     if clock is not None:
-        api._clock = clock
+        api._clock = clock.monotonic
     return api
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def fake(clock: Clock) -> FakeShopware:
-    shop = FakeShopware(CLIENT_ID, CLIENT_SECRET, clock=clock)
+def fake(clock: FakeClock) -> FakeShopware:
+    shop = FakeShopware(CLIENT_ID, CLIENT_SECRET, clock=clock.monotonic)
     shop.add_order(ORDER_ID, DELIVERY_ID)
     return shop
 
@@ -88,12 +81,14 @@ async def test_a_lost_answer_then_a_retry_adds_the_code_once(fake: FakeShopware)
     assert len(fake.faults.calls_to("PATCH", "/order-delivery/")) == 1
 
 
-async def test_the_token_is_cached_then_renewed_when_it_expires_or_is_refused(fake: FakeShopware, clock: Clock) -> None:
+async def test_the_token_is_cached_then_renewed_when_it_expires_or_is_refused(
+    fake: FakeShopware, clock: FakeClock
+) -> None:
     api = adapter(fake, clock=clock)
     await api.check()
     await api.check()
     assert len(fake.faults.calls_to("POST", "/oauth/token")) == 1
-    clock.now = 601  # past expires_in: fetched again before the call
+    clock.advance(601)  # past expires_in: fetched again before the call
     await api.check()
     assert len(fake.faults.calls_to("POST", "/oauth/token")) == 2
     fake.expire_tokens()  # refused before its time: one 401, then a new token
