@@ -44,6 +44,7 @@ from .orders.queue import QueueWorker
 from .orders.reads import RunningOrders
 from .orders.reconciler import Reconciler
 from .orders.reference_data import ReferenceData
+from .orders.refunds import OrderRefunds
 from .orders.routing import XentralRoute, XentralRoutes
 from .orders.service import OrderService, RequeueLimits
 from .readiness import Readiness
@@ -57,6 +58,7 @@ from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.inbox import SqlInbox
 from .store.journal import SqlOrderJournal
+from .store.refunds import SqlRefundLedger
 from .store.tracking import SqlTrackingStore, TrackingEnrolment
 from .token_expiry import TokenExpiry
 from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
@@ -140,6 +142,7 @@ class Container:
     settings: Settings
     instances: dict[str, XentralInstanceAdapters]
     orders: OrderService
+    refunds: OrderRefunds  # the shops' refunds after the import, recorded on the orders
     attempts: SqlAttemptStore
     deliveries: SqlDeliveryStore
     journal: SqlOrderJournal
@@ -164,7 +167,7 @@ class Container:
 
     def shop_intake(self) -> ShopIntake:
         """The shop intake over this service's clients and order flow (a shop's webhook, an operator's replay)."""
-        return ShopIntake(self.settings.clients, self.orders, ArrivalMemory(self.cache))
+        return ShopIntake(self.settings.clients, self.orders, ArrivalMemory(self.cache), self.refunds)
 
     def start_background(self) -> None:
         for name, loop in self.loops.items():
@@ -494,11 +497,12 @@ async def _wire(
     )
     tracking = tracking_store(settings, engine)
     journal = SqlOrderJournal(engine)
+    callbacks = ClientCallbackTargets(settings.clients, guard)
     service = OrderService(
         routes=XentralRoutes([instance.route() for instance in instances.values()]),
         store=attempts,
         policies=policies,
-        callbacks=ClientCallbackTargets(settings.clients, guard),
+        callbacks=callbacks,
         on_totals=lambda check: metrics.order_totals(check.expected_matches, check.xentral_matches),
         running=running,
         requeue=RequeueLimits(settings.queue.max_requeues, settings.queue.backoff_cap_seconds),
@@ -566,6 +570,7 @@ async def _wire(
         settings=settings,
         instances=instances,
         orders=service,
+        refunds=OrderRefunds(attempts, SqlRefundLedger(engine), callbacks, utc_now),
         attempts=attempts,
         deliveries=deliveries,
         alerts=alerts,

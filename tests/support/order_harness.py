@@ -19,8 +19,10 @@ from tests.support.fakes import FakeGateway
 from tests.support.memory_store import memory_engine
 from unified_order_api.config import ApiClient, Settings, order_policies
 from unified_order_api.orders.queue import QueueWorker
+from unified_order_api.orders.refunds import OrderRefunds
 from unified_order_api.orders.service import OrderService, RequeueLimits
 from unified_order_api.store.attempts import SqlAttemptStore
+from unified_order_api.store.refunds import SqlRefundLedger
 from unified_order_api.store.tables import metadata
 
 __all__ = ["Harness", "make"]
@@ -40,6 +42,7 @@ class Harness:
         self.engine, self.settings = engine, settings
         self.policies = order_policies(settings)
         self.worker = QueueWorker(service=service, queue=store, clock=clock)
+        self.refunds = OrderRefunds(store, SqlRefundLedger(engine), None, clock)  # no callbacks
 
     def orders_with(self, reference: str) -> list[str]:
         return [order.id for order in self.gateway.orders.values() if order.reference == reference]

@@ -146,11 +146,13 @@ def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:
 async def order_status(
     reference: str, request: Request, client: Annotated[ApiClient, Depends(api_client)]
 ) -> OrderStatusOut:
-    attempt = await container(request).orders.order_status(client=client.name, reference=reference)
+    services = container(request)
+    attempt = await services.orders.order_status(client=client.name, reference=reference)
     if attempt is None:
         raise OrderNotFound(f"No order with reference '{reference}' was sent by this client")
-    status = OrderStatusOut.from_attempt(attempt)
-    tracked = await container(request).tracking.tracked(client.name, attempt.reference)
+    refunds = await services.refunds.refunds_of(client.name, attempt.reference)
+    status = OrderStatusOut.from_attempt(attempt).with_refunds(refunds)
+    tracked = await services.tracking.tracked(client.name, attempt.reference)
     if tracked is not None:
         status.lifecycle = LifecycleOut.of(tracked)
     return status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,7 @@ from ..orders.commands import (
 from ..orders.errors import FieldProblem
 from ..orders.holds import HELD_REASONS, HeldReason
 from ..orders.model import Address, DocumentsOnShipping
+from ..orders.refunds import Refund, refunded_total
 from .lifecycle_schemas import LifecycleOut
 
 MAX_ITEMS = 250
@@ -533,6 +535,31 @@ class StepOut(BaseModel):
     detail: str | None = None
 
 
+class RefundedLineOut(BaseModel):
+    line_id: str | None = Field(default=None, description="The shop's id of the order line")
+    sku: str | None = None
+    quantity: str | None = None
+    amount: str | None = Field(default=None, description="The money given back for the line, as the shop states it")
+    tax: str | None = Field(default=None, description="Its tax, where the shop states it apart")
+
+
+class RefundOut(BaseModel):
+    """A refund the shop made after the order was imported (Xentral is not changed: no credit note)."""
+
+    refund_id: str = Field(description="The shop's id of the refund")
+    amount: str = Field(description="The money given back")
+    currency: str | None = None
+    reason: str | None = None
+    lines: list[RefundedLineOut] = Field(default_factory=list, description="Empty when the shop names no lines")
+    source: str = Field(description="The shop it was made in: woocommerce, shopify or shopware")
+    refunded_at: dt.datetime | None = Field(default=None, description="When the shop made it, where it says")
+    recorded_at: dt.datetime
+
+    @classmethod
+    def from_refund(cls, refund: Refund) -> RefundOut:
+        return cls.model_validate(refund.to_json())
+
+
 class OrderStatusOut(BaseModel):
     reference: str
     state: Literal["processing", "queued", "completed", "failed"] = Field(
@@ -549,6 +576,20 @@ class OrderStatusOut(BaseModel):
     lifecycle: LifecycleOut | None = Field(
         default=None, description="The order's life after the import (tracking): state, shipments, timeline"
     )
+    refunds: list[RefundOut] | None = Field(
+        default=None, description="The shop's refunds after the import, oldest first (absent when there are none)"
+    )
+    refunded_total: str | None = Field(default=None, description="The refunds' sum (absent when there are none)")
+
+    def with_refunds(self, refunds: Sequence[Refund]) -> OrderStatusOut:
+        if not refunds:
+            return self
+        return self.model_copy(
+            update={
+                "refunds": [RefundOut.from_refund(refund) for refund in refunds],
+                "refunded_total": str(refunded_total(refunds)),
+            }
+        )
 
     @classmethod
     def from_attempt(cls, attempt: Attempt) -> OrderStatusOut:
@@ -575,10 +616,13 @@ class OrderStatusOut(BaseModel):
 
 
 class ShopDeliveryOut(BaseModel):
-    """What a shop's webhook is answered: queued (202), already received (200) or nothing to import (200)."""
+    """What a shop's webhook is answered: queued (202), already received (200), a refund recorded on an
+    order we hold (200) or nothing to import (200)."""
 
-    outcome: Literal["accepted", "duplicate", "ignored"]
-    reason: str | None = Field(default=None, description="Why nothing was imported, or why this is a duplicate")
+    outcome: Literal["accepted", "duplicate", "ignored", "refunded"]
+    reason: str | None = Field(
+        default=None, description="Why nothing was imported, why this is a duplicate, or which refund was recorded"
+    )
     reference: str | None = Field(
         default=None, description="The order's reference: GET /api/orders/{reference} with the client's API key"
     )

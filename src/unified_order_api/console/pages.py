@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from ..clock import utc_now
 from ..orders.journal import JournalQuery, JournalState, OrderJournal
+from ..orders.refunds import refunded_total
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .charts import calls_chart, outcomes_chart
 from .configuration import configuration_view
@@ -111,6 +112,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         return render(request, "error.html", status_code=404, title="Not found", message="There is no such order.")
     attempt = entry.attempt
     deliveries = await deliveries_of(request).for_order(attempt.client, attempt.reference)
+    refunds = await service_container(request).refunds.refunds_of(attempt.client, attempt.reference)
     return render(
         request,
         "order.html",
@@ -120,6 +122,8 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         attempt=attempt,
         request_json=mask_request(attempt.request) if attempt.request is not None else None,
         deliveries=deliveries,
+        refunds=refunds,
+        refunded_total=refunded_total(refunds) if refunds else None,
         mask_url=mask_url,
         notice=NOTICES.get(notice or ""),
         now=utc_now(),

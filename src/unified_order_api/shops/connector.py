@@ -8,6 +8,9 @@ The second direction (status and tracking written back to the shop, the shop's c
 its place here too: `write_back`, a `ShopWriteBack` a later change gives the shops that need it;
 until then it is None and nothing is written back. A cancellation will be a third result of
 `translate`, beside `Translated` and `Ignored`.
+
+Refunds are read apart from the order (`refunds`): a refund is news about an order we hold, not an
+order, and a delivery may be both (WooCommerce's `order.updated` of a partly refunded order).
 """
 
 from __future__ import annotations
@@ -17,10 +20,19 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .arrivals import Arrival
-from .native import Ignored, Translated
+from .native import Ignored, ReportedRefunds, Translated
 from .signatures import Encoding
 
-__all__ = ["ArrivalId", "ShopConnector", "ShopRules", "ShopWriteBack", "Signature", "Topics", "Translate"]
+__all__ = [
+    "ArrivalId",
+    "ReadRefunds",
+    "ShopConnector",
+    "ShopRules",
+    "ShopWriteBack",
+    "Signature",
+    "Topics",
+    "Translate",
+]
 
 
 class ShopRules(Protocol):
@@ -50,6 +62,9 @@ class Topics:
 
 Translate = Callable[[dict[str, Any], ShopRules], Translated | Ignored]
 """The shop's JSON body → our order request, or the reason it creates no order."""
+
+ReadRefunds = Callable[[str | None, dict[str, Any]], ReportedRefunds | None]
+"""The topic (None: the shop sends none) and JSON body → the refunds the delivery reports, or None."""
 
 ArrivalId = Callable[[Mapping[str, str], Mapping[str, Any]], str | None]
 """The id a shop repeats on every retry of one call, read from the headers (lower-case names) or the body."""
@@ -97,3 +112,5 @@ class ShopConnector:
     # An unsigned call the shop makes to see that the address answers (answered 200, nothing read).
     ping: Callable[[Arrival], bool] | None = None
     write_back: ShopWriteBack | None = None
+    # The refunds a delivery reports after the order (None: the shop's refunds are not read).
+    refunds: ReadRefunds | None = None

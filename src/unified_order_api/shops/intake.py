@@ -6,6 +6,12 @@ arrivals; the topic; the translation; our request model's checks (those of `POST
 a shop's order is validated exactly as a direct one); the duplicate check and the accept on the
 async lane (the shop gets its 2xx at once; Shopify gives up after 5 s).
 
+A delivery that reports refunds (the connector's `refunds`) has them recorded on the order they name
+(`orders.refunds`), before and apart from the order translation; a refund of an order not received
+here is answered 200 "ignored" with that reason (a 4xx would make the shop retry and, in the end,
+switch its webhook off), unless the delivery is an order to import: then the order is queued and its
+refunds recorded on it.
+
 Guarantees: nothing in the body is read before its signature holds (but on an operator's `replay` of an
 arrival the inbox kept: its signature was checked, or refused, when it arrived); every refusal is one
 `ShopRefused` with its problem code, which the HTTP edge answers as problem+json; retries are
@@ -19,6 +25,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 import structlog
@@ -29,10 +36,11 @@ from ..api.schemas import OrderRequest, cross_field_problems
 from ..config import ApiClient, ShopSettings
 from ..orders.attempts import Attempt, AttemptState
 from ..orders.errors import FieldProblem, IdempotencyKeyReused
+from ..orders.refunds import OrderRefunds, RecordRefund, RefundOutcome
 from ..orders.service import OrderService
 from .arrivals import Answered, Arrival, ArrivalMemory
 from .connector import ShopConnector
-from .native import Ignored, NativeOrderInvalid, Translated, native_pointer
+from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated, native_pointer
 from .registry import CONNECTORS
 from .signatures import SignatureRejected, check_fresh, verify_hmac_sha256
 
@@ -45,6 +53,7 @@ __all__ = [
     "ShopNotConnected",
     "ShopOrderInvalid",
     "ShopRefused",
+    "refunded_total_of",
 ]
 
 log = structlog.get_logger(__name__)
@@ -99,9 +108,10 @@ class ShopOrderInvalid(ShopRefused):
 
 @dataclass(frozen=True, slots=True)
 class IntakeAnswer:
-    """What the shop is answered: its order queued, a duplicate of one we hold, or nothing to import."""
+    """What the shop is answered: its order queued, a duplicate of one we hold, its refund recorded on
+    an order we hold, or nothing to import."""
 
-    outcome: Literal["accepted", "duplicate", "ignored"]
+    outcome: Literal["accepted", "duplicate", "ignored", "refunded"]
     reason: str | None = None
     reference: str | None = None
     attempt: Attempt | None = None  # the order's state when it is known
@@ -113,10 +123,12 @@ class ShopIntake:
         clients: Sequence[ApiClient],
         orders: OrderService,
         memory: ArrivalMemory,
+        refunds: OrderRefunds,
         *,
         now: Callable[[], float] = time.time,
     ) -> None:
         self._clients, self._orders, self._memory, self._now = clients, orders, memory, now
+        self._refunds = refunds
 
     async def receive(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
         return await self._receive(client_name, kind, arrival, signed=True)
@@ -140,12 +152,21 @@ class ShopIntake:
                 return IntakeAnswer("ignored", reason=answered.reason)
             return await self._duplicate(client, answered.reference, f"Delivery '{arrival_id}' was answered before")
 
+        reported = _reported_refunds(connector, arrival, payload)
+        if reported is not None and (refunded := await self._record_refunds(client, reported)) is not None:
+            if arrival_id:
+                await self._memory.remember(client.name, kind, arrival_id, Answered(reference=refunded.reference))
+            return refunded
+
         result = _translated(connector, shop, arrival, payload)
         if isinstance(result, Ignored):
-            log.info("shop.webhook_ignored", reason=result.reason)
+            reason = result.reason
+            if reported is not None:
+                reason = f"{reported}, which was not received here: not recorded ({reason})"
+            log.info("shop.webhook_ignored", reason=reason)
             if arrival_id:
-                await self._memory.remember(client.name, kind, arrival_id, Answered(reason=result.reason))
-            return IntakeAnswer("ignored", reason=result.reason)
+                await self._memory.remember(client.name, kind, arrival_id, Answered(reason=reason))
+            return IntakeAnswer("ignored", reason=reason)
         command = _validated(result).to_command()
         structlog.contextvars.bind_contextvars(reference=command.reference)
         # An order we hold (not a failed one, which a resend retries) makes this arrival a duplicate.
@@ -157,11 +178,31 @@ class ShopIntake:
             reason = f"Order '{command.reference}' was received before; later changes to it are not imported"
             log.info("shop.webhook_ignored", reason=reason)
             return await self._duplicate(client, command.reference, reason)
+        if reported is not None:  # the order is held now: its refunds go on it
+            await self._record_refunds(client, reported)
         if arrival_id:
             await self._memory.remember(client.name, kind, arrival_id, Answered(reference=command.reference))
         if accepted.outcome is not None or (earlier is not None and earlier.state != AttemptState.FAILED):
             return await self._duplicate(client, command.reference, f"Order '{command.reference}' was received before")
         return IntakeAnswer("accepted", reference=command.reference, attempt=accepted.attempt)
+
+    async def _record_refunds(self, client: ApiClient, reported: ReportedRefunds) -> IntakeAnswer | None:
+        """Each reported refund recorded on its order (once per refund id); None when the order is unknown."""
+        recorded, attempt = [], None
+        for refund in reported.refunds:
+            outcome, attempt = await self._refunds.record(refund, client=client.name)
+            if outcome is RefundOutcome.UNKNOWN_ORDER:
+                return None
+            if outcome is RefundOutcome.RECORDED:
+                recorded.append(refund)
+        reference = attempt.reference if attempt is not None else None
+        if not recorded:
+            return IntakeAnswer(
+                "duplicate", reason=f"{reported}: recorded before", reference=reference, attempt=attempt
+            )
+        ids = ", ".join(refund.refund_id for refund in recorded)
+        reason = f"Refund {ids} of {refunded_total_of(recorded)} recorded on order '{reference}'"
+        return IntakeAnswer("refunded", reason=reason, reference=reference, attempt=attempt)
 
     def _client(self, name: str, kind: str) -> tuple[ApiClient, ShopSettings, ShopConnector]:
         """The client whose shop this is; any other path is 404, so the URL tells nothing about who exists."""
@@ -208,6 +249,24 @@ def _json_object(arrival: Arrival) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise ArrivalNotJson("The body is not a JSON object")
     return payload
+
+
+def refunded_total_of(refunds: Sequence[RecordRefund]) -> str:
+    """The refunds' money as a merchant reads it ("12.50 EUR")."""
+    total = sum((refund.amount for refund in refunds), Decimal(0))
+    currency = refunds[0].currency if refunds else None
+    return f"{total} {currency}" if currency else str(total)
+
+
+def _reported_refunds(connector: ShopConnector, arrival: Arrival, payload: dict[str, Any]) -> ReportedRefunds | None:
+    if connector.refunds is None:
+        return None
+    topic = arrival.headers.get(connector.topics.header.lower()) if connector.topics is not None else None
+    try:
+        return connector.refunds(topic, payload)
+    except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as error:
+        log.warning("shop.unexpected_refund_shape", error=type(error).__name__)
+        raise ShopOrderInvalid("The body does not have the shape of a shop refund") from None
 
 
 def _translated(

@@ -15,11 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.refunds import RecordRefund, ShopOrderKey
 
 __all__ = [
     "ADDRESS_FIELDS",
     "Ignored",
     "NativeOrderInvalid",
+    "ReportedRefunds",
     "Translated",
     "address_fields",
     "amount",
@@ -36,6 +38,7 @@ __all__ = [
     "sku_missing",
     "taxation_for",
     "text",
+    "timestamp",
 ]
 
 CENT = Decimal("0.01")
@@ -55,6 +58,18 @@ class Ignored:
     """A valid webhook that creates no order (a test order, a status not imported, an event without order)."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedRefunds:
+    """The refunds a delivery reports, of the one order it names (each as the refund command)."""
+
+    order: ShopOrderKey
+    refunds: tuple[RecordRefund, ...]
+
+    def __str__(self) -> str:
+        ids = ", ".join(refund.refund_id for refund in self.refunds)
+        return f"Refund {ids} of order {self.order}"
 
 
 class NativeOrderInvalid(Exception):
@@ -144,6 +159,15 @@ def order_date(value: Any) -> str | None:
         return dt.datetime.fromisoformat(str(value)).date().isoformat() if value else None
     except ValueError:
         return None
+
+
+def timestamp(value: Any) -> dt.datetime | None:
+    """A shop's ISO timestamp with its offset, in UTC; None if it is not one or has no offset."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment is not None and moment.tzinfo is not None else None
 
 
 def full_name(part: Mapping[str, Any], first: str = "first_name", last: str = "last_name") -> str:

@@ -13,6 +13,10 @@ holds as one "Discount" line. Their tax is what the lines' tax drops by through 
 plus what the lines' and shipping's tax exceed the order's tax by. Quantities are as ordered: refunds
 are credit notes in Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints
 and kept as strings.
+
+Refunds come as `refunds/create`, the Refund resource: its money is its successful `refund`
+transactions, its lines `refund_line_items[]`, its reason the `note`; it names the order by the
+shop's id (`order_id`), which the order's import kept as `external_order_id`.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from decimal import Decimal
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.refunds import RecordRefund, RefundedLine, ShopOrderKey
 from ..orders.totals import cents
 from . import native
 from .connector import ShopConnector, ShopRules, Signature, Topics
-from .native import Ignored, NativeOrderInvalid, Translated
+from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "refunds", "translate"]
 
 REFUSED_FINANCIAL = frozenset({"voided", "refunded", "expired"})
 PAYMENT_STATUS = {
@@ -154,6 +159,46 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     return Translated(native.present(body), origins)
 
 
+def refunds(topic: str | None, refund: dict[str, Any]) -> ReportedRefunds | None:
+    """A `refunds/create` delivery as the refund it reports; None for other topics or a refund of no money
+    (one that only restocked)."""
+    if topic != "refunds/create" or refund.get("id") is None or refund.get("order_id") is None:
+        return None
+    money = [
+        transaction
+        for transaction in native.entries(refund, "transactions")
+        if transaction.get("kind") == "refund" and transaction.get("status") in ("success", None)
+    ]
+    value = sum((native.amount(transaction.get("amount")) or Decimal(0) for transaction in money), Decimal(0))
+    if value <= 0:
+        return None
+    lines = []
+    for line in native.entries(refund, "refund_line_items"):
+        item = line.get("line_item") if isinstance(line.get("line_item"), dict) else {}
+        assert isinstance(item, dict)
+        lines.append(
+            RefundedLine(
+                line_id=str(line["line_item_id"]) if line.get("line_item_id") is not None else None,
+                sku=str(item.get("sku") or "") or None,
+                quantity=native.amount(line.get("quantity")),
+                amount=native.amount(line.get("subtotal")),
+                tax=native.amount(line.get("total_tax")),
+            )
+        )
+    key = ShopOrderKey(external_order_id=str(refund["order_id"]))
+    found = RecordRefund(
+        key,
+        str(refund["id"]),
+        value,
+        "shopify",
+        currency=str(money[0].get("currency") or "") or None,
+        reason=str(refund.get("note") or "").strip() or None,
+        lines=tuple(lines),
+        refunded_at=native.timestamp(refund.get("processed_at") or refund.get("created_at")),
+    )
+    return ReportedRefunds(key, (found,))
+
+
 def _tax(line: dict[str, Any]) -> Decimal:
     return sum((native.amount(tax.get("price")) or Decimal(0) for tax in native.entries(line, "tax_lines")), Decimal(0))
 
@@ -265,4 +310,5 @@ CONNECTOR = ShopConnector(
         "x-shopify-topic",
         frozenset({"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled"}),
     ),
+    refunds=refunds,
 )

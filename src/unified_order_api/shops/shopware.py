@@ -9,6 +9,12 @@ else the rate of its first tax rule. A promotion, fee or shipping cost Shopware 
 Product lines become items, promotion lines (negative) discounts, other positive lines fees. The SKU
 is the product number in the line's `payload`. Billing comes from `billingAddress` and shipping from
 the first delivery's `shippingOrderAddress` (`addresses` is often not loaded).
+
+Refunds (`refunds`): an order whose last transaction entered `refunded` or `refunded_partially`
+(`state_enter.order_transaction.state.…`). Its refunds are the transaction's captures' completed
+`refunds[]` (the capture-refund entity: id, amount, reason, positions) where the payload loads them;
+else a `refunded` transaction is one refund of its whole amount, and a partial one without its
+refunds says too little to record (no amount).
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.refunds import RecordRefund, RefundedLine, ShopOrderKey
 from . import native
 from .connector import ShopConnector, ShopRules, Signature
-from .native import Ignored, NativeOrderInvalid, Translated
+from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "order_of", "signed_time", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "order_of", "refunds", "signed_time", "translate"]
 
 REFUSED_PAYMENT = frozenset({"cancelled", "failed", "refunded"})
 PAYMENT_STATUS = {
@@ -164,6 +171,56 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
     return Translated(native.present(body), origins)
 
 
+def refunds(topic: str | None, envelope: dict[str, Any]) -> ReportedRefunds | None:
+    """The refunds of an order whose last transaction is refunded or partly refunded, or None."""
+    order = order_of(envelope)
+    transactions = native.entries(order, "transactions") if order is not None else []
+    if order is None or not order.get("orderNumber") or not transactions:
+        return None
+    transaction = transactions[-1]
+    state = _state(transaction)
+    if state not in ("refunded", "refunded_partially"):
+        return None
+    key = ShopOrderKey(reference=str(order["orderNumber"]))
+    currency = (order.get("currency") or {}).get("isoCode") if isinstance(order.get("currency"), dict) else None
+    found = [
+        RecordRefund(
+            key,
+            str(refund["id"]),
+            value,
+            "shopware",
+            currency=currency,
+            reason=str(refund.get("reason") or "").strip() or None,
+            lines=tuple(_refunded_lines(refund)),
+            refunded_at=native.timestamp(refund.get("createdAt")),
+        )
+        for capture in native.entries(transaction, "captures")
+        for refund in native.entries(capture, "refunds")
+        if refund.get("id") and _state(refund) in (None, "completed") and (value := _price(refund.get("amount")))
+    ]
+    if not found and state == "refunded" and (value := _price(transaction.get("amount"))):
+        refund_id = f"{transaction.get('id') or order.get('id')}:refunded"
+        found.append(RecordRefund(key, refund_id, value, "shopware", currency=currency))
+    return ReportedRefunds(key, tuple(found)) if found else None
+
+
+def _price(price: Any) -> Decimal | None:
+    """A calculated price's `totalPrice` (positive), or None."""
+    value = native.amount(price.get("totalPrice")) if isinstance(price, dict) else None
+    return abs(value) if value else None
+
+
+def _refunded_lines(refund: dict[str, Any]) -> list[RefundedLine]:
+    return [
+        RefundedLine(
+            line_id=str(position.get("orderLineItemId") or "") or None,
+            quantity=native.amount(position.get("quantity")),
+            amount=_price(position.get("amount")),
+        )
+        for position in native.entries(refund, "positions")
+    ]
+
+
 def _method(entity: dict[str, Any], key: str) -> str | None:
     """A delivery's or transaction's method by its technical name, else by its id (`<key>Id`), to 64 characters."""
     method = entity.get(key)
@@ -278,4 +335,5 @@ CONNECTOR = ShopConnector(
     sku_fields=("productNumber",),
     sku_fields_allowed=frozenset({"productNumber", "productId", "referencedId"}),
     signed_time=signed_time,
+    refunds=refunds,
 )

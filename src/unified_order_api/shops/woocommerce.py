@@ -13,6 +13,10 @@ derived, from the amounts before coupons (`subtotal_tax` of `subtotal`), so a li
 consumed (total 0.00) keeps its rate. The line's tax before coupons goes with it as `tax_amount`,
 and a coupon's `discount_tax` with the coupon, when WooCommerce rounded them to the cent (its
 "round at subtotal" setting stores them unrounded: then our per-line rounding decides).
+
+Refunds (`refunds`): an order's JSON lists its refunds (`refunds[]`: id, reason, total as a negative
+amount; their lines are not in it), each recorded on the order once by its id; an order whose status
+became `refunded` without a listed refund is one refund of its whole value.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ from decimal import Decimal
 from typing import Any
 
 from ..orders.errors import FieldProblem
+from ..orders.refunds import RecordRefund, ShopOrderKey
 from ..orders.totals import cents
 from . import native
 from .arrivals import Arrival
 from .connector import ShopConnector, ShopRules, Signature, Topics
-from .native import Ignored, NativeOrderInvalid, Translated
+from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "is_ping", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "is_ping", "refunds", "translate"]
 
 VAT_ID_KEYS = ("_billing_vat_id", "billing_vat_id", "_vat_number", "vat_number", "_billing_vat", "vat_id")
 UNIT_PRICE = Decimal("0.0001")
@@ -163,6 +168,25 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     if created := native.order_date(order.get("date_created")):
         body["order_date"] = created
     return Translated(native.present(body), origins)
+
+
+def refunds(topic: str | None, order: dict[str, Any]) -> ReportedRefunds | None:
+    """The refunds an order's JSON lists (`refunds[]`), or its `refunded` status; None when it has none."""
+    reference = str(order.get("number") or order.get("id") or "")
+    if not reference or topic not in (None, "order.updated"):
+        return None
+    key, currency = ShopOrderKey(reference=reference), order.get("currency") or None
+    found = []
+    for refund in native.entries(order, "refunds"):
+        value = native.amount(refund.get("total"))
+        if refund.get("id") is None or not value:
+            continue
+        reason = str(refund.get("reason") or "").strip() or None
+        found.append(RecordRefund(key, str(refund["id"]), abs(value), "woocommerce", currency, reason))
+    full_value = native.amount(_full_value(order))
+    if not found and order.get("status") == "refunded" and full_value:
+        found.append(RecordRefund(key, f"{order.get('id')}:refunded", full_value, "woocommerce", currency))
+    return ReportedRefunds(key, tuple(found)) if found else None
 
 
 def _shipping_costs(
@@ -305,4 +329,5 @@ CONNECTOR = ShopConnector(
     sku_fields_allowed=frozenset({"sku", "product_id", "variation_id"}),
     topics=Topics("x-wc-webhook-topic", frozenset({"order.created", "order.updated", "order.restored"})),
     ping=is_ping,
+    refunds=refunds,
 )

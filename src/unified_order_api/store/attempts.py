@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -35,7 +35,7 @@ from ..orders.attempts import (
 from .failures import translated
 from .grouped_inserts import GroupedAttemptInserts
 from .outbox import enqueue
-from .tables import customer_creations, order_attempts
+from .tables import customer_creations, order_attempts, order_refunds
 from .tracking import SqlTrackingStore, TrackingEnrolment
 
 _CLAIM_ROUNDS = 8
@@ -273,6 +273,24 @@ class SqlAttemptStore:
                         )
                     )
                     .order_by(order_attempts.c.reference != reference)
+                    .limit(1)
+                )
+            ).first()
+        return attempt_from_row(row) if row is not None else None
+
+    @translated
+    async def find_by_external_order_id(self, client: str, external_order_id: str) -> Attempt | None:
+        """The client's attempt whose request named this shop order id (a refund names its order so).
+
+        Read from the stored request, scanning the client's attempts: refunds are rare next to orders,
+        and an index of its own is not worth a column every order writes."""
+        named = order_attempts.c.request["external_order_id"].as_string()
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(order_attempts)
+                    .where(order_attempts.c.client == client, named == external_order_id)
+                    .order_by(order_attempts.c.id.desc())
                     .limit(1)
                 )
             ).first()
@@ -521,4 +539,10 @@ class SqlAttemptStore:
                 )
             )
             await connection.execute(delete(customer_creations).where(customer_creations.c.lease_until < older_than))
+            # A purged order's refunds go with it (a later order under the reference starts without them).
+            held = select(order_attempts.c.id).where(
+                order_attempts.c.client == order_refunds.c.client,
+                order_attempts.c.reference == order_refunds.c.reference,
+            )
+            await connection.execute(delete(order_refunds).where(~exists(held)))
         return int(result.rowcount)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, insert, select, update
 
 from tests.support.orders import order_body
 from tests.support.receiver import Receiver
@@ -22,7 +22,7 @@ from unified_order_api.bootstrap import Container, bootstrap
 from unified_order_api.config import Settings
 from unified_order_api.orders.attempts import StoreUnavailable
 from unified_order_api.store.database import sync_url
-from unified_order_api.store.tables import order_attempts
+from unified_order_api.store.tables import order_attempts, order_refunds
 from xentral_sandbox.testing import SandboxHandle
 
 from .conftest import console_settings, sign_in
@@ -156,6 +156,48 @@ def test_the_order_page_never_calls_a_cent_a_match(
         checked = _order_page(client, reference)
     assert '<span class="state failed" id="totals-state">does not match</span>' in checked
     assert 'id="totals-state">matches<' not in checked
+
+
+def test_the_order_page_lists_the_shops_refunds(
+    console_sandbox: SandboxHandle, console_receiver: Receiver, tmp_path: Path
+) -> None:
+    settings = console_settings(console_sandbox, tmp_path, console_receiver.url)
+    with service(settings, lambda container: None) as url, httpx.Client(base_url=url) as client:
+        created = client.post("/api/orders", json=order_body(), headers={"Authorization": f"Bearer {API_KEY}"})
+        assert created.status_code == 201
+        reference = created.json()["reference"]
+        assert 'id="h-refunds"' not in _order_page(client, reference)
+        _store_refund(settings, reference, "r-1", "5.00", "Wrong size")
+        _store_refund(settings, reference, "r-2", "2.50", None)
+        page = _order_page(client, reference)
+    section = page[page.index('id="h-refunds"') : page.index("</section>", page.index('id="h-refunds"'))]
+    assert re.search(r'id="refunded-total">7.50 EUR<', section)
+    first = r"woocommerce r-1</td><td>5.00</td><td>Wrong size</td>\s*<td>ART-001 &times; 1: 5.00</td>"
+    assert re.search(first, section)
+    assert re.search(r"woocommerce r-2</td><td>2.50</td><td></td>\s*<td></td>", section)
+
+
+def _store_refund(settings: Settings, reference: str, refund_id: str, amount: str, reason: str | None) -> None:
+    """A refund row as the refund ledger writes it (store/refunds.py)."""
+    engine = create_engine(sync_url(settings.database_url))
+    lines = [{"line_id": "1", "sku": "ART-001", "quantity": "1", "amount": amount, "tax": None}] if reason else []
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(order_refunds).values(
+                    client="shop",
+                    reference=reference,
+                    refund_id=refund_id,
+                    amount=amount,
+                    currency="EUR",
+                    reason=reason,
+                    lines=lines,
+                    source="woocommerce",
+                    recorded_at=dt.datetime.now(dt.UTC),
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def _order_page(client: httpx.Client, reference: str) -> str:

@@ -493,3 +493,36 @@ def test_metrics_count_shop_webhooks_by_answer(service: httpx.Client) -> None:
         ("woocommerce", "ignored"),
     ):
         assert f'shop_webhooks_total{{outcome="{outcome}",shop="{shop}"}} 1.0' in exported, outcome
+
+
+def test_a_refund_after_the_import_is_on_the_order_once_and_xentral_is_not_touched(
+    service: httpx.Client, sandbox: SandboxHandle
+) -> None:
+    body = sample("woocommerce-order.json")
+    assert (
+        service.post("/api/shops/woo/woocommerce", content=body, headers=signed("woocommerce", body)).status_code == 202
+    )
+    assert finished(service, "woo", "727")["state"] == "completed"
+    order = json.loads(body)
+    order["refunds"] = [{"id": 731, "reason": "Wrong size", "total": "-5.00"}]
+    update = encoded(order)
+    topic = {"X-WC-Webhook-Topic": "order.updated", "X-WC-Webhook-ID": "5", "X-WC-Webhook-Delivery-ID": "r1"}
+    answer = service.post("/api/shops/woo/woocommerce", content=update, headers=signed("woocommerce", update, **topic))
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["outcome"], answer.json()["reason"]) == (
+        "refunded",
+        "Refund 731 of 5.00 USD recorded on order '727'",
+    )
+    topic["X-WC-Webhook-Delivery-ID"] = "r2"  # a later update listing the same refund
+    again = service.post("/api/shops/woo/woocommerce", content=update, headers=signed("woocommerce", update, **topic))
+    assert again.json()["outcome"] == "duplicate"
+    shown = finished(service, "woo", "727")
+    assert shown["refunded_total"] == "5.00"
+    [refund] = shown["refunds"]
+    assert (refund["refund_id"], refund["amount"], refund["reason"], refund["source"]) == (
+        "731",
+        "5.00",
+        "Wrong size",
+        "woocommerce",
+    )
+    assert order_count(sandbox) == 1  # no second order, no credit note: Xentral holds what it held

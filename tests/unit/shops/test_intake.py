@@ -35,7 +35,7 @@ CLIENTS = [
 @pytest.fixture
 async def intake(make: object) -> ShopIntake:
     h: Harness = await make()  # type: ignore[operator]
-    return ShopIntake(CLIENTS, h.service, ArrivalMemory(MemoryCache()), now=lambda: NOW)
+    return ShopIntake(CLIENTS, h.service, ArrivalMemory(MemoryCache()), h.refunds, now=lambda: NOW)
 
 
 def woo(body: bytes, **headers: str) -> Arrival:
