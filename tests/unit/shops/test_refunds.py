@@ -35,11 +35,11 @@ NOW = 1_764_763_200.0
 CLIENTS = [
     ApiClient(
         name="woo",
-        api_key="woo-key",
+        api_key="woo-key-0123456789",
         shop=ShopSettings(kind="woocommerce", secret=SECRET, sku_fields=["sku", "product_id"]),
     ),
-    ApiClient(name="sfy", api_key="sfy-key", shop=ShopSettings(kind="shopify", secret=SECRET)),
-    ApiClient(name="sw", api_key="sw-key", shop=ShopSettings(kind="shopware", secret=SECRET)),
+    ApiClient(name="sfy", api_key="sfy-key-0123456789", shop=ShopSettings(kind="shopify", secret=SECRET)),
+    ApiClient(name="sw", api_key="sw-key-0123456789ab", shop=ShopSettings(kind="shopware", secret=SECRET)),
 ]
 CALLBACK_URL = "https://client.example/hooks"
 
