@@ -266,15 +266,24 @@ async def _burst(url: str, bodies: list[dict[str, Any]]) -> tuple[list[int], flo
 
 
 def burst(
-    orders: int, window: float, limit: int, returning_share: float, seed: int = 11, queue: dict[str, Any] | None = None
+    orders: int,
+    window: float,
+    limit: int,
+    returning_share: float,
+    seed: int = 11,
+    queue: dict[str, Any] | None = None,
+    tracking: bool = True,
 ) -> None:
+    """`tracking`: the poller runs, its interval scaled as the window is (30 s of Xentral's minute)."""
     rng = random.Random(seed)
     sandbox_config = SandboxConfig(rate_limit=limit, rate_window_seconds=window)
     overrides = {
         "xentral_rate_limit_per_minute": limit,
         "xentral_rate_window_seconds": window,
         "queue": {"poll_seconds": 0.05, **(queue or {})},  # default batch size and read wait unless given
+        "tracking": {"enabled": tracking, "poll_seconds": window / 2},
     }
+    print(f"burst with tracking {'on' if tracking else 'off'}")
     with _stack(sandbox_config, **overrides) as (sandbox, url, skus, service):
         # Warm up products and a pool of returning customers, then wait out the window.
         warm_emails = [f"warm{n}@example.com" for n in range(10)]
@@ -588,6 +597,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=None, help="UOA_QUEUE__BATCH_SIZE for the burst")
     parser.add_argument("--queue-coalesce-ms", type=float, default=None, help="UOA_QUEUE__COALESCE_MS for the burst")
+    parser.add_argument("--tracking", choices=["on", "off"], default="on", help="the tracking poller in the burst")
     parser.add_argument("--returning", type=float, default=0.5, help="share of returning customers in the burst")
     args = parser.parse_args()
     if args.scenario in ("calls", "all"):
@@ -603,7 +613,7 @@ def main() -> None:
         queue = {"batch_size": args.batch_size} if args.batch_size else {}
         if args.queue_coalesce_ms is not None:
             queue["coalesce_ms"] = args.queue_coalesce_ms
-        burst(args.orders or 300, args.window, args.limit, args.returning, queue=queue)
+        burst(args.orders or 300, args.window, args.limit, args.returning, queue=queue, tracking=args.tracking == "on")
 
 
 if __name__ == "__main__":
