@@ -258,7 +258,7 @@ async def _burst(url: str, bodies: list[dict[str, Any]]) -> tuple[list[int], flo
             await asyncio.sleep(1.0)  # polling competes with the worker for the database: keep it light
             for reference in list(pending):
                 status = (await client.get(f"/api/orders/{reference}")).json()
-                if status["state"] != "processing":
+                if status["state"] not in ("processing", "queued"):
                     pending.discard(reference)
                     finished_at.append(time.perf_counter() - started)
                     statuses.append(200 if status["state"] == "completed" else 500)
