@@ -51,6 +51,9 @@ from unified_order_api.xentral import (
     customer_address_body,
     customer_create,
 )
+from unified_order_api.xentral.event_lookups import XentralEventLookups
+from unified_order_api.xentral.subscriptions import XentralWebhookSubscriptions
+from unified_order_api.xentral_events import SUBSCRIBED_EVENTS
 
 openapi_core = pytest.importorskip("openapi_core")
 openapi_schema_validator = pytest.importorskip("openapi_schema_validator")
@@ -219,6 +222,7 @@ def test_php_query_decoding() -> None:
 
 # --- plausible answers -------------------------------------------------------------------
 
+_RECEIVER = "https://uoa.example.com/api/xentral/default/events"
 _ITEMS: dict[str, list[dict[str, Any]]] = {
     "/api/v2/products": [{"id": "241", "number": "SKU-1", "name": "T-Shirt", "isDisabled": False}],
     "/api/v2/customers": [
@@ -242,6 +246,16 @@ _ITEMS: dict[str, list[dict[str, Any]]] = {
     ],
     "/api/v1/paymentMethods": [{"id": "6", "type": "amazon", "designation": "Amazon", "project": None}],
     "/api/v1/projects": [{"id": "91", "name": "Standard", "keyName": "STANDARD1", "currency": "EUR"}],
+    "/api/v1/webhooks": [
+        {
+            "id": "3",
+            "name": "unified-order-api",
+            "url": _RECEIVER,
+            "events": [{"id": "com.xentral.salesOrder.updated.v1"}],
+        },
+    ],
+    "/api/v1/webhookEventTypes": [{"id": "com.xentral.shipment.created.v1", "group": "shipment"}],
+    "/api/v1/deliveryNotes": [{"id": "5", "documentNumber": "300001", "salesOrder": {"id": "17"}}],
     "/api/v2/salesChannels": [
         {
             "id": "1",
@@ -257,6 +271,8 @@ _ITEMS: dict[str, list[dict[str, Any]]] = {
 
 def _answer(request: httpx.Request) -> httpx.Response:
     path = request.url.path
+    if request.method in ("PATCH", "DELETE"):
+        return httpx.Response(204)
     if request.method == "POST":
         return httpx.Response(201, headers={"Location": f"{BASE_URL}{path}/394", "content-type": "text/html"})
     if path in _ITEMS:
@@ -402,6 +418,22 @@ CALLS: dict[str, Call] = {
     "gateway_import_order": lambda c, g: g.import_order(_FULL_DRAFT),
     "gateway_find_orders_by_reference": lambda c, g: g.find_orders_by_reference("SHOP-1001"),
     "gateway_get_order": lambda c, g: g.get_order("17"),
+    "list_webhooks": lambda c, g: c.list_webhooks(),
+    "list_webhook_event_types": lambda c, g: c.list_webhook_event_types(),
+    "get_delivery_note": lambda c, g: c.get_delivery_note("5"),
+    "subscriptions_list": lambda c, g: XentralWebhookSubscriptions(c).list(),
+    "subscriptions_create": lambda c, g: XentralWebhookSubscriptions(c).create(
+        "unified-order-api", _RECEIVER, "k" * 43, SUBSCRIBED_EVENTS
+    ),
+    "subscriptions_update_with_key": lambda c, g: XentralWebhookSubscriptions(c).update(
+        "3", "unified-order-api", _RECEIVER, SUBSCRIBED_EVENTS, "k" * 43
+    ),
+    "subscriptions_update": lambda c, g: XentralWebhookSubscriptions(c).update(
+        "3", "unified-order-api", _RECEIVER, SUBSCRIBED_EVENTS, None
+    ),
+    "subscriptions_delete": lambda c, g: XentralWebhookSubscriptions(c).delete("3"),
+    "event_lookups_note": lambda c, g: XentralEventLookups({"default": c}).order_of_delivery_note("default", "5"),
+    "event_lookups_status": lambda c, g: XentralEventLookups({"default": c}).order_status("default", "17"),
 }
 
 

@@ -225,6 +225,47 @@ inbox_entries = Table(
     Column("replays", JSON, nullable=False),
     Index("ix_inbox_entries_received_at", "received_at"),
     Index("ix_inbox_entries_client_received", "client", "received_at"),
+
+xentral_events = Table(
+    "xentral_events",
+    metadata,
+    # Xentral's verified events, queued for the event worker (migration 0008). `event_key` is the
+    # SHA-256 of type and canonical body: a repeated delivery is one row, handled once.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("instance", String(64), nullable=False),
+    Column("event_key", String(64), nullable=False),
+    Column("event_type", String(128), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, done, failed
+    Column("outcome", String(32)),  # observed, untracked, ignored, unresolved, malformed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claim_until", UtcDateTime()),
+    Column("last_error", Text),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("handled_at", UtcDateTime()),
+    UniqueConstraint("instance", "event_key"),
+    Index("ix_xentral_events_due", "state", "next_attempt_at"),
+)
+
+xentral_subscriptions = Table(
+    "xentral_subscriptions",
+    metadata,
+    # Our webhook subscription per Xentral instance (migration 0008): the signature key we generated
+    # (never logged or shown), the subscription's id at Xentral, what the last check saw, and the
+    # last verified event (the events' health). `lease_*`: one process repairs at a time.
+    Column("instance", String(64), primary_key=True),
+    Column("signature_key", Text, nullable=False),
+    Column("webhook_id", String(32)),
+    Column("url", Text),
+    Column("events", JSON),
+    Column("checked_at", UtcDateTime()),
+    Column("problem", Text),
+    Column("last_event_at", UtcDateTime()),
+    Column("lease_owner", String(64)),
+    Column("lease_until", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 order_refunds = Table(

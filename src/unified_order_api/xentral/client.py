@@ -28,6 +28,7 @@ from .negotiation import accept_for
 from .paging import paging_params, read_pages
 from .responses import id_from_location, parse_json
 from .retry import NO_RETRY, RetryPolicy
+from .webhook_wire import EventTypeItem, WebhookCreate, WebhookItem, WebhookUpdate
 from .wire import (
     CustomerAddressBody,
     CustomerAddressItem,
@@ -70,7 +71,7 @@ RetryHook = Callable[[str, str], None]
 LimiterWaitHook = Callable[[float], None]
 """Called with the seconds an attempt waited for a rate-limit slot (0 when none was needed)."""
 
-Method = Literal["GET", "POST"]
+Method = Literal["GET", "POST", "PATCH", "DELETE"]
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -221,6 +222,30 @@ class XentralClient:
     async def get_delivery_note(self, note_id: str) -> DeliveryNoteView:
         response = await self._send("get_delivery_note", "GET", f"/api/v1/deliveryNotes/{_segment(note_id)}")
         return parse_json(response, ItemResponse[DeliveryNoteView], "get_delivery_note").data
+
+    # --- webhook subscriptions and what events need (docs/xentral.md#events-webhooks) ------
+
+    async def list_webhooks(self) -> list[WebhookItem]:
+        """Every subscription of the instance (one unpaged list)."""
+        response = await self._send("list_webhooks", "GET", "/api/v1/webhooks")
+        return parse_json(response, ListResponse[WebhookItem], "list_webhooks").data
+
+    async def create_webhook(self, body: WebhookCreate) -> str:
+        """Subscribe; returns the new subscription's id (from `Location`, the body is empty)."""
+        response = await self._send("create_webhook", "POST", "/api/v1/webhooks", json=body, is_write=True)
+        return id_from_location(response, "create_webhook")
+
+    async def update_webhook(self, webhook_id: str, body: WebhookUpdate) -> None:
+        path = f"/api/v1/webhooks/{_segment(webhook_id)}"
+        await self._send("update_webhook", "PATCH", path, json=body, is_write=True)
+
+    async def delete_webhook(self, webhook_id: str) -> None:
+        path = f"/api/v1/webhooks/{_segment(webhook_id)}"
+        await self._send("delete_webhook", "DELETE", path, is_write=True)
+
+    async def list_webhook_event_types(self) -> list[EventTypeItem]:
+        response = await self._send("list_webhook_event_types", "GET", "/api/v1/webhookEventTypes")
+        return parse_json(response, ListResponse[EventTypeItem], "list_webhook_event_types").data
 
     # --- mapping lists (small: fetched whole) -------------------------------------------
 

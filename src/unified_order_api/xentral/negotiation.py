@@ -67,6 +67,11 @@ DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
         "list_sales_channels": Declared((JSON,), (JSON, HTML)),
         "list_deliveries": Declared((JSON,), (JSON, HTML)),
         "list_delivery_notes": Declared((JSON,), _V2_ERRORS),
+        "list_webhooks": Declared((JSON,), (JSON, HTML)),
+        "create_webhook": Declared((HTML,), (PROBLEM_JSON, JSON, HTML)),
+        "update_webhook": Declared((), (PROBLEM_JSON, JSON, HTML)),  # 204, no body
+        "delete_webhook": Declared((), (JSON, HTML)),  # 204, no body
+        "list_webhook_event_types": Declared((JSON,), (JSON, HTML)),
         "get_delivery_note": Declared((JSON, _PDF), (JSON, HTML)),
     }
 )

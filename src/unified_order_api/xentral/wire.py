@@ -250,6 +250,7 @@ class DeliveryNotePosition(_Wire):
 class DeliveryNoteView(_Wire):
     id: str
     positions: list[DeliveryNotePosition] = []
+    sales_order: WireRef | None = None  # what a shipment event lacks (xentral/event_lookups.py)
 
 
 class SalesOrderView(_SalesOrder):
