@@ -30,6 +30,7 @@ from .clients import ApiClient, CodeMap
 from .credentials import AccessKey, HeaderToken, XentralAddress
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
 from .reconciling import ReconcilerPolicy
+from .xentral_events import XentralEventSettings
 from .sections import (
     INSTANCE_NAME,
     CacheSettings,
@@ -160,6 +161,9 @@ class Settings(BaseSettings):
     """Orders followed after the import: states, shipments, lifecycle webhooks, the change feed."""
     write_back: WriteBackPolicy = Field(default_factory=WriteBackPolicy)
     """Tracking and status written back to the shops (each client's `shop.api`), and cancellations from them."""
+
+    xentral_events: XentralEventSettings = Field(default_factory=XentralEventSettings)
+    """Xentral's webhooks: our subscription per instance, the receiver, the event worker."""
 
     @field_validator("database_url")
     @classmethod
