@@ -30,7 +30,6 @@ from .clients import ApiClient, CodeMap
 from .credentials import AccessKey, HeaderToken, XentralAddress
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
 from .reconciling import ReconcilerPolicy
-from .xentral_events import XentralEventSettings
 from .sections import (
     INSTANCE_NAME,
     CacheSettings,
@@ -44,6 +43,7 @@ from .sections import (
 )
 from .tracking import TrackingSettings
 from .write_back import WriteBackPolicy
+from .xentral_events import XentralEventSettings
 
 __all__ = ["ConfigFileMissing", "Settings", "load_settings"]
 

@@ -225,6 +225,26 @@ inbox_entries = Table(
     Column("replays", JSON, nullable=False),
     Index("ix_inbox_entries_received_at", "received_at"),
     Index("ix_inbox_entries_client_received", "client", "received_at"),
+)
+
+order_refunds = Table(
+    "order_refunds",
+    metadata,
+    # A shop's refund recorded on one of a client's orders (orders/refunds.py; migration 0008). The
+    # unique constraint is what makes a refund delivered twice recorded once.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("refund_id", String(255), nullable=False),
+    Column("amount", String(32), nullable=False),  # a Decimal's digits, exact on every backend
+    Column("currency", String(3)),
+    Column("reason", Text),
+    Column("lines", JSON, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("refunded_at", UtcDateTime()),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("client", "reference", "refund_id", name="uq_order_refunds_client_reference_refund_id"),
+)
 
 xentral_events = Table(
     "xentral_events",
