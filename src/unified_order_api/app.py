@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from . import __version__
-from .api import admin, health, metrics, orders, problem_types, shops
+from .api import admin, health, metrics, orders, problem_types, shops, xentral_events
 from .api.auth import ApiKeys
 from .api.docs_pages import install_docs_pages
 from .api.error_handlers import install_error_handlers
@@ -74,6 +74,7 @@ def create_app(
     install_docs_pages(app, app.openapi_url or "/openapi.json")
     app.include_router(orders.router)
     app.include_router(shops.router)
+    app.include_router(xentral_events.router)
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(metrics.router)

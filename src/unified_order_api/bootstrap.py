@@ -56,9 +56,12 @@ from .store import migrate
 from .store.attempts import SqlAttemptStore
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
+from .store.event_queue import SqlEventQueue
 from .store.inbox import SqlInbox
 from .store.journal import SqlOrderJournal
+from .store.our_orders import SqlOurOrders
 from .store.refunds import SqlRefundLedger
+from .store.subscriptions import SqlSubscriptionStore
 from .store.tracking import SqlTrackingStore, TrackingEnrolment
 from .token_expiry import TokenExpiry
 from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
@@ -75,8 +78,10 @@ from .xentral import (
 from .xentral.batch_reads import XentralBatchReads
 from .xentral.coalescing_gateway import CoalescingGateway
 from .xentral.deprecations import DeprecationLog
+from .xentral.event_lookups import XentralEventLookups
 from .xentral.gateway import UntrustedHook
 from .xentral.tracking_reads import XentralTrackingReads
+from .xentral_events import EventWorker, StoredEventHealth, XentralEventIntake
 
 log = structlog.get_logger(__name__)
 
@@ -157,6 +162,8 @@ class Container:
     shop_apis: dict[str, ShopApi] = field(default_factory=dict)  # by client: the shops with `shop.api` credentials
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
     recording: InboxRecording | None = None  # what the edge records refusals into; None: the inbox is off
+    xentral_events: XentralEventIntake | None = None  # POST /api/xentral/{instance}/events
+    event_health: StoredEventHealth | None = None  # whether an instance's Xentral events can be relied on
 
     @property
     def cache(self) -> Cache:
@@ -553,6 +560,28 @@ async def _wire(
         dispatcher = build_dispatcher(settings, deliveries, guard, metrics=metrics, alerts=alerts)
         resources.push_async_callback(dispatcher.aclose)
         loops["webhook-dispatcher"] = dispatcher.run_forever
+    events = settings.xentral_events
+    event_queue, subscriptions = SqlEventQueue(engine), SqlSubscriptionStore(engine)
+    event_intake = XentralEventIntake(
+        list(instances),
+        event_queue,
+        subscriptions,
+        tolerance_seconds=events.timestamp_tolerance_seconds,
+        on_outcome=metrics.xentral_event,
+    )
+    if events.run_in_service:
+        clients = [client.name for client in settings.clients]
+        event_worker = EventWorker(
+            queue=event_queue,
+            sink=tracking,
+            lookups=XentralEventLookups({name: instance.client for name, instance in instances.items()}),
+            tracked=SqlOurOrders(engine, {name: policies.for_client(name).instance for name in clients}),
+            batch_size=events.batch_size,
+            poll_seconds=events.poll_seconds,
+            max_attempts=events.max_attempts,
+            on_outcome=metrics.xentral_event_handled,
+        )
+        loops["xentral-events"] = event_worker.run_forever
     if alerts.enabled:
         loops["alerts"] = partial(deliver_forever, alerts, settings.alerts.window_seconds)
     resources.push_async_callback(_deliver_last, alerts)  # first on close: before the dispatcher and adapters
@@ -579,6 +608,8 @@ async def _wire(
         tracking_poller=tracking_poller,
         inbox=inbox,
         recording=recording,
+        xentral_events=event_intake,
+        event_health=StoredEventHealth(subscriptions, within_seconds=events.healthy_within_seconds),
         metrics=metrics,
         readiness=readiness,
         loops=loops,

@@ -116,6 +116,20 @@ class Metrics:
             "Age of the oldest unresolved synchronous order (0 when there is none).",
             registry=r,
         )
+        self._xentral_events = Counter(
+            "xentral_events_received",
+            "Xentral's webhook deliveries by instance and answer: queued, duplicate, or refused as forged, stale, "
+            "malformed, unknown_instance.",
+            ["instance", "outcome"],
+            registry=r,
+        )
+        self._xentral_events_handled = Counter(
+            "xentral_events_handled",
+            "Queued Xentral events by instance and what became of them: observed, untracked (not our order, "
+            "dropped), ignored, unresolved, malformed, retried, failed.",
+            ["instance", "outcome"],
+            registry=r,
+        )
         self._shop_webhooks = Counter(
             "shop_webhooks",
             "Shop webhooks (WooCommerce, Shopify, Shopware) by shop and answer: accepted, duplicate, ignored, "
@@ -156,6 +170,12 @@ class Metrics:
         )
 
     # --- orders ------------------------------------------------------------------------
+
+    def xentral_event(self, instance: str, outcome: str) -> None:
+        self._xentral_events.labels(instance=instance, outcome=outcome).inc()
+
+    def xentral_event_handled(self, instance: str, outcome: str) -> None:
+        self._xentral_events_handled.labels(instance=instance, outcome=outcome).inc()
 
     def shop_webhook(self, shop: str, outcome: str) -> None:
         self._shop_webhooks.labels(shop=shop, outcome=outcome).inc()

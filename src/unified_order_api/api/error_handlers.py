@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..orders import errors as order_errors
 from ..orders.attempts import StoreUnavailable
 from ..shops import intake
+from ..xentral_events import intake as events
 from . import errors as edge
 from .field_errors import field_error
 from .problems import PROBLEM_MEDIA_TYPE, request_id_of
@@ -38,7 +39,9 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-Answerable = order_errors.OrderError | StoreUnavailable | edge.RequestRefused | intake.ShopRefused
+Answerable = (
+    order_errors.OrderError | StoreUnavailable | edge.RequestRefused | intake.ShopRefused | events.XentralEventRefused
+)
 """What becomes a problem answer: the order service's errors, the store's outage, the edge's and the shop
 intake's refusals."""
 
@@ -47,6 +50,7 @@ PROBLEM_ROOTS: tuple[type[Exception], ...] = (
     StoreUnavailable,
     edge.RequestRefused,
     intake.ShopRefused,
+    events.XentralEventRefused,
 )
 
 STATUS: Mapping[type[Exception], int] = {
@@ -80,6 +84,12 @@ STATUS: Mapping[type[Exception], int] = {
     intake.ArrivalStale: 401,
     intake.ArrivalNotJson: 400,
     intake.ShopOrderInvalid: 422,
+    # A Xentral event refused by its intake: it changes nothing.
+    events.EventInstanceUnknown: 404,
+    events.EventSignatureFailed: 401,
+    events.EventStale: 401,
+    events.EventNotJson: 400,
+    events.EventNotAnEvent: 422,
 }
 
 # Starlette's own refusals (no route, wrong method, …) arrive as HTTPException with a status.
@@ -263,5 +273,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StoreUnavailable, _store_unavailable)
     app.add_exception_handler(edge.RequestRefused, _answer)
     app.add_exception_handler(intake.ShopRefused, _answer)
+    app.add_exception_handler(events.XentralEventRefused, _answer)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -87,6 +87,21 @@ ENTRIES: tuple[ProblemEntry, ...] = (
         "Operator: check the clocks of the shop and this service; let the shop send a fresh delivery.",
     ),
     ProblemEntry(
+        "xentral_event_signature_invalid",
+        "A Xentral event (`POST /api/xentral/{instance}/events`) whose `xentral-signature` is missing or does not "
+        "match its body and timestamp under our subscription's key, or that came before we had a subscription.",
+        "no",
+        "Operator: run `unified-order-api subscribe-xentral` (it sends Xentral our key again); a proxy must pass the "
+        "body and headers through unchanged.",
+    ),
+    ProblemEntry(
+        "xentral_event_stale",
+        "A Xentral event whose `xentral-request-timestamp` is further from our clock than "
+        "`xentral_events.timestamp_tolerance_seconds`: refused as a replay.",
+        "no",
+        "Operator: check the clock of this service (NTP); Xentral's retries carry fresh timestamps.",
+    ),
+    ProblemEntry(
         "not_found",
         "No route at this address, or no shop of this kind is connected for this client.",
         "no",
