@@ -1,4 +1,4 @@
-"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config`.
+"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config | subscribe-xentral`.
 
 Settings come from `UOA_*` environment variables (nested ones with `__`, e.g. `UOA_DEFAULTS__PROJECT_ID`;
 lists and maps as JSON) and from the TOML file `UOA_CONFIG_FILE` names; the environment wins. A mistake
@@ -279,6 +279,58 @@ UOA_CONFIG_FILE. Every setting: docs/reference/settings.md; the commands: docs/r
 Exit status 2 (one line saying what to fix) when the settings, the database or Redis cannot be used."""
 
 
+async def _subscribe(settings: Settings, only: str | None) -> int:
+    """Create or repair each instance's subscription (xentral_events/subscription.py); problems counted."""
+    from .store.database import create_engine
+    from .store.subscriptions import SqlSubscriptionStore
+    from .xentral.subscriptions import XentralWebhookSubscriptions
+    from .xentral_events import SubscriptionKeeper, receiver_url
+
+    public_url = settings.xentral_events.public_url
+    if public_url is None:
+        print("unified-order-api subscribe-xentral: set xentral_events.public_url first", file=sys.stderr)
+        return 2
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    engine = create_engine(settings.database_url, timeout_seconds=settings.database_timeout_seconds)
+    instances = xentral_instances(settings, Metrics())
+    problems = 0
+    try:
+        store = SqlSubscriptionStore(engine)
+        for name, instance in instances.items():
+            if only is not None and name != only:
+                continue
+            keeper = SubscriptionKeeper(
+                name,
+                XentralWebhookSubscriptions(instance.client),
+                store,
+                name=settings.xentral_events.subscription_name,
+                url=receiver_url(public_url, name),
+            )
+            try:
+                report = await keeper.ensure()
+            except Exception as error:  # each instance on its own; the error names no key
+                problems += 1
+                print(f"{name}: problem: {type(error).__name__}: {error}")
+                continue
+            removed = f", removed {', '.join(report.removed)}" if report.removed else ""
+            print(
+                f"{name}: {report.action} subscription {report.webhook_id} → {report.url} "
+                f"({len(report.events)} events{removed})"
+            )
+    finally:
+        for instance in instances.values():
+            await instance.aclose()
+        await engine.dispose()
+    return 1 if problems else 0
+
+
+def subscribe_command(args: argparse.Namespace) -> int:
+    """Exit 0 when every instance's subscription is as wanted, 1 on a problem, 2 when it cannot run."""
+    settings = _settings("subscribe-xentral")
+    configure_logging("WARNING", json_lines=False)
+    return asyncio.run(_subscribe(settings, args.instance))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unified-order-api",
@@ -351,6 +403,14 @@ def _parser() -> argparse.ArgumentParser:
         "the database (reachable, at the newest schema) and Redis (answers). Prints one table; exit status 0: "
         "all OK, 1: a problem, 2: the settings cannot run at all.",
     ).set_defaults(run=check_config_command)
+    subscribe_parser = command(
+        "subscribe-xentral",
+        "create or repair our webhook subscription at each Xentral instance",
+        "Create or repair this service's webhook subscription at each Xentral instance (idempotent, safe from "
+        "several machines at once; the signature key is never shown). Needs UOA_XENTRAL_EVENTS__PUBLIC_URL.",
+    )
+    subscribe_parser.add_argument("--instance", default=None, help="only this instance (default: every one)")
+    subscribe_parser.set_defaults(run=subscribe_command)
     command(
         "dispatcher",
         "deliver webhooks from the outbox (with UOA_WEBHOOKS__RUN_IN_SERVICE=false)",

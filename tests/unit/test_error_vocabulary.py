@@ -24,6 +24,7 @@ from unified_order_api.config import Settings
 from unified_order_api.orders import errors as order_errors
 from unified_order_api.orders.attempts import StoreUnavailable
 from unified_order_api.shops import intake
+from unified_order_api.xentral_events import intake as events
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 ROOTS: tuple[type[Exception], ...] = (
@@ -31,9 +32,10 @@ ROOTS: tuple[type[Exception], ...] = (
     StoreUnavailable,
     edge.RequestRefused,
     intake.ShopRefused,
+    events.XentralEventRefused,
 )
 # Bases that only group refusals; each subclass brings its own code.
-ABSTRACT = (edge.RequestRefused, intake.ShopRefused)
+ABSTRACT = (edge.RequestRefused, intake.ShopRefused, events.XentralEventRefused)
 # Exceptions the framework raises and the handlers turn into one of the edge's refusals.
 FRAMEWORK = (RequestValidationError, WebSocketRequestValidationError, StarletteHTTPException, Exception)
 
