@@ -249,7 +249,7 @@ order_refunds = Table(
 xentral_events = Table(
     "xentral_events",
     metadata,
-    # Xentral's verified events, queued for the event worker (migration 0008). `event_key` is the
+    # Xentral's verified events, queued for the event worker (migration 0009). `event_key` is the
     # SHA-256 of type and canonical body: a repeated delivery is one row, handled once.
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("instance", String(64), nullable=False),
@@ -272,7 +272,7 @@ xentral_events = Table(
 xentral_subscriptions = Table(
     "xentral_subscriptions",
     metadata,
-    # Our webhook subscription per Xentral instance (migration 0008): the signature key we generated
+    # Our webhook subscription per Xentral instance (migration 0009): the signature key we generated
     # (never logged or shown), the subscription's id at Xentral, what the last check saw, and the
     # last verified event (the events' health). `lease_*`: one process repairs at a time.
     Column("instance", String(64), primary_key=True),
@@ -286,23 +286,4 @@ xentral_subscriptions = Table(
     Column("lease_owner", String(64)),
     Column("lease_until", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
-)
-
-order_refunds = Table(
-    "order_refunds",
-    metadata,
-    # A shop's refund recorded on one of a client's orders (orders/refunds.py; migration 0008). The
-    # unique constraint is what makes a refund delivered twice recorded once.
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client", String(64), nullable=False),
-    Column("reference", String(255), nullable=False),
-    Column("refund_id", String(255), nullable=False),
-    Column("amount", String(32), nullable=False),  # a Decimal's digits, exact on every backend
-    Column("currency", String(3)),
-    Column("reason", Text),
-    Column("lines", JSON, nullable=False),
-    Column("source", String(32), nullable=False),
-    Column("refunded_at", UtcDateTime()),
-    Column("recorded_at", UtcDateTime(), nullable=False),
-    UniqueConstraint("client", "reference", "refund_id", name="uq_order_refunds_client_reference_refund_id"),
 )
