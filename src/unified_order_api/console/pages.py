@@ -11,6 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..clock import utc_now
+from ..orders.attempts import AttemptState
+from ..orders.commands import PlaceOrder
 from ..orders.journal import JournalQuery, JournalState, OrderJournal
 from ..orders.refunds import refunded_total
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
@@ -20,6 +22,7 @@ from .days import day_of, days_between
 from .guard import console_state, current_session, service_container
 from .masking import mask_request, mask_url
 from .rendering import render
+from .retries import dry_run
 
 __all__ = ["router"]
 
@@ -113,9 +116,14 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
     attempt = entry.attempt
     deliveries = await deliveries_of(request).for_order(attempt.client, attempt.reference)
     refunds = await service_container(request).refunds.refunds_of(attempt.client, attempt.reference)
+    preview = None
+    if attempt.state == AttemptState.FAILED and attempt.request is not None:
+        # What a retry would do now: none is offered where it would fail the same way.
+        preview = await dry_run(request, attempt, PlaceOrder.from_json(attempt.request))
     return render(
         request,
         "order.html",
+        preview=preview,
         title=f"Order {attempt.reference}",
         nav="orders",
         entry=entry,

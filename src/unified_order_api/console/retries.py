@@ -27,7 +27,6 @@ from ..orders.journal import JournalPage, JournalQuery, JournalState
 from .days import day_of, days_between
 from .formatting import without_nulls
 from .guard import Action, checked_action, current_session, service_container
-from .pages import journal_of
 from .rendering import render
 
 __all__ = ["RetryPreview", "dry_run", "router"]
@@ -139,7 +138,7 @@ def _validated(text: str, reference: str, shape: dict[str, Any]) -> tuple[PlaceO
 
 
 async def _failed_order(request: Request, attempt_id: int) -> Attempt | None:
-    entry = await journal_of(request).entry(attempt_id)
+    entry = await service_container(request).journal.entry(attempt_id)
     return entry.attempt if entry is not None else None
 
 
@@ -258,14 +257,14 @@ async def confirm_bulk_retry(
     date_to: str | None = None,
 ) -> Response:
     filters = {"client": client, "code": code, "date_from": date_from, "date_to": date_to}
-    page = await journal_of(request).search(_bulk_query(filters, BULK_LIMIT))
+    page = await service_container(request).journal.search(_bulk_query(filters, BULK_LIMIT))
     return _bulk_page(request, filters, page)
 
 
 @router.post("/retry-bulk", name="bulk_retry")
 async def bulk_retry(request: Request, action: Annotated[Action, Depends(checked_action)]) -> Response:
     filters: dict[str, str | None] = {name: action.form.get(name) or None for name in _BULK_FILTERS}
-    page = await journal_of(request).search(_bulk_query(filters, BULK_LIMIT))
+    page = await service_container(request).journal.search(_bulk_query(filters, BULK_LIMIT))
     confirmed = action.form.get("count", "")
     operator = action.session.operator
     if confirmed != str(page.total):

@@ -28,6 +28,8 @@ def test_a_retry_that_would_fail_the_same_way_is_not_offered_and_a_corrected_req
     with httpx.Client(base_url=console_url, timeout=30) as operator:
         assert sign_in(operator).status_code == 303
         number = attempt_id(operator, body["reference"])
+        page = operator.get(f"/console/orders/{number}").text
+        assert 'id="retry-not-offered"' in page and 'id="retry"' not in page and 'id="correct"' in page
         confirm = operator.get(f"/console/orders/{number}/retry").text
         assert "fails the same way" in confirm and 'id="confirm"' not in confirm and 'id="correct"' in confirm
 
