@@ -408,7 +408,6 @@ CALLS: dict[str, Call] = {
     "list_sales_channels": lambda c, g: c.list_sales_channels(),
     "gateway_products_by_sku": lambda c, g: g.products_by_sku(["SKU-1", "SKU-2", "SKU-1"]),
     "gateway_find_customers_number": lambda c, g: g.find_customers("number", "10001"),
-    "gateway_get_customer": lambda c, g: g.get_customer("7"),
     "gateway_create_customer": lambda c, g: g.create_customer(_NEW_CUSTOMER),
     "gateway_find_customers_at": lambda c, g: g.find_customers_at("Max Muster", _ADDRESS),
     "gateway_customer_addresses": lambda c, g: g.customer_addresses("7"),

@@ -94,9 +94,6 @@ class FakeGateway:
             and (place.street, place.zip, place.city) == (address.street, address.zip, address.city)
         ]
 
-    async def get_customer(self, customer_id: str) -> Customer:
-        return self.customers[customer_id]
-
     async def customer_addresses(self, customer_id: str) -> Sequence[CustomerAddress]:
         self._maybe_fail("customer_addresses")
         return list(self.addresses.get(customer_id, []))

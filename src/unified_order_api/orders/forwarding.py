@@ -51,9 +51,6 @@ class ForwardingGateway:
     async def create_customer_address(self, customer_id: str, address: CustomerAddress) -> None:
         await self._inner.create_customer_address(customer_id, address)
 
-    async def get_customer(self, customer_id: str) -> Customer:
-        return await self._inner.get_customer(customer_id)
-
     async def import_order(self, draft: OrderDraft) -> str:
         return await self._inner.import_order(draft)
 

@@ -29,7 +29,7 @@ from .converters import (
 )
 from .customer_payload import customer_address_body, customer_create
 from .deprecations import DeprecationNotice
-from .errors import XentralConflict, XentralError, XentralNotFound, XentralUnexpectedResponse
+from .errors import XentralConflict, XentralError, XentralNotFound
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page
 from .import_payload import build_import_payload
 from .paging import read_pages
@@ -152,16 +152,6 @@ class XentralHttpGateway:
     @order_write
     async def create_customer(self, customer: model.NewCustomer) -> str:
         return await self._client.create_customer(customer_create(customer))
-
-    @order_read
-    async def get_customer(self, customer_id: str) -> model.Customer:
-        """The v2 view (it carries the e-mail); a 404 leaves as not found."""
-        item = await self._client.get_customer(customer_id)
-        if item.id != customer_id:
-            raise XentralUnexpectedResponse(
-                200, None, "get_customer", detail=f"asked for customer {customer_id!r}, got {item.id!r}"
-            )
-        return to_customer(item)
 
     @order_read
     async def customer_addresses(self, customer_id: str) -> Sequence[model.CustomerAddress]:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from tests.support.xentral_mock import Recorder
-from unified_order_api.orders.errors import XentralFilterIgnored, XentralMisbehaved, XentralRejectedOrder
+from unified_order_api.orders.errors import XentralFilterIgnored, XentralRejectedOrder
 from unified_order_api.orders.model import Address, CustomerAddress, Money, NewCustomer, OrderDraft, OrderLine, Product
 from unified_order_api.orders.ports import XentralGateway
-from unified_order_api.xentral import XentralClient, XentralHttpGateway, XentralNotFound
+from unified_order_api.xentral import XentralClient, XentralHttpGateway
 
 
 def _query(request: httpx.Request) -> list[tuple[str, str]]:
@@ -143,22 +143,6 @@ async def test_find_customers_at_refuses_an_answer_with_other_names(
     place = Address(name="x", street="Weg 1", zip="12345", city="Berlin", country="DE")
     with pytest.raises(XentralFilterIgnored):
         await gateway.find_customers_at("Max Muster", place)
-
-
-async def test_get_customer_reads_the_v2_view_with_its_email(gateway: XentralHttpGateway, recorder: Recorder) -> None:
-    recorder.handler = lambda request: httpx.Response(
-        200, json={"data": {"id": "7", "name": "Max", "number": "1", "contactDetails": {"email": "m@ex.de"}}}
-    )
-    customer = await gateway.get_customer("7")
-    assert customer.email == "m@ex.de"
-    assert recorder.requests[0].url.path == "/api/v2/customers/7"
-
-
-async def test_get_customer_not_found(gateway: XentralHttpGateway, recorder: Recorder) -> None:
-    recorder.handler = lambda request: httpx.Response(404)
-    with pytest.raises(XentralMisbehaved) as raised:  # the adapter speaks the order service's errors
-        await gateway.get_customer("99")
-    assert isinstance(raised.value.__cause__, XentralNotFound)
 
 
 async def test_create_customer_posts_v2_without_address(gateway: XentralHttpGateway, recorder: Recorder) -> None:
