@@ -32,6 +32,7 @@ from .config import ApiClient, Settings, XentralInstance, order_policies
 from .config.rules import webhook_secret_problem
 from .orders.errors import OrderError, XentralAccessDenied
 from .orders.model import PaymentMethod, Product, Project, SalesChannel, ShippingMethod
+from .orders.payments import mapped_entries
 from .orders.policy import ClientPolicy
 from .shop_apis import ShopApi, ShopApiError
 from .token_expiry import TokenExpiry
@@ -287,8 +288,8 @@ def _check_ids(policy: ClientPolicy, xentral: _Instance, finding: _Record) -> No
         _known(finding, "defaults.payment_method_id", defaults.payment_method_id, payment, "payment method")
     for code, method_id in sorted(policy.shipping_map.items()):
         _known(finding, f"shipping_map.{code}", method_id, shipping, "shipping method")
-    for code, method_id in sorted(policy.payment_map.items()):
-        _known(finding, f"payment_map.{code}", method_id, payment, "payment method")
+    for entry, method_id in mapped_entries(policy.payment_map):
+        _known(finding, f"payment_map.{entry}", method_id, payment, "payment method")
 
 
 def _known(finding: _Record, setting: str, value: str, names: Mapping[str, str], what: str) -> None:

@@ -322,7 +322,8 @@ class OrderRequest(_Strict):
     payment_status: PaymentStatusIn | None = Field(
         default=None,
         description=(
-            "Written to the order's internal comment (Xentral's import has no paid flag); "
+            "Written to the order's internal comment (Xentral's import has no paid flag); picks the payment "
+            "method where the payment code is mapped by status (payment_map); "
             "`voided` and `cancelled` orders are refused with 422 order_cancelled, never imported"
         ),
     )

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ..lifecycle.announcements import LIFECYCLE_EVENTS, LifecycleEvent
+from ..orders.commands import PaymentStatus
 from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, Section, TotalsPolicy
 from ..shops.registry import ShopKind, connector_for
 from . import rules
@@ -34,8 +35,10 @@ __all__ = [
     "CLIENT_NAME",
     "ApiClient",
     "CodeMap",
+    "PaymentCodeMap",
     "ShopSettings",
     "normalized_codes",
+    "normalized_payment_codes",
 ]
 
 CLIENT_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
@@ -47,7 +50,22 @@ def normalized_codes(codes: dict[str, str]) -> dict[str, str]:
 
 
 CodeMap = Annotated[dict[str, str], AfterValidator(normalized_codes)]
-"""A shipping or payment map: the caller's code → a Xentral id, codes normalized."""
+"""A shipping map: the caller's code → a Xentral id, codes normalized."""
+
+StatusKey = PaymentStatus | Literal["*"]
+
+
+def normalized_payment_codes(codes: dict[str, str | dict[StatusKey, str]]) -> dict[str, str | dict[str, str]]:
+    """Payment codes compare like shipping codes; a status map keeps its statuses as they are."""
+    return {
+        code.strip().lower(): target if isinstance(target, str) else {str(k): v for k, v in target.items()}
+        for code, target in codes.items()
+    }
+
+
+PaymentCodeMap = Annotated[dict[str, str | dict[StatusKey, str]], AfterValidator(normalized_payment_codes)]
+"""The payment map: the caller's code → a Xentral payment method id, or payment status → id with `*` for the
+rest (orders/payments.py)."""
 
 
 class ShopSettings(Section):
@@ -149,8 +167,8 @@ class ApiClient(Section):
     """Overrides of the global `defaults`; a field not given keeps the global value."""
     shipping_map: CodeMap = Field(default_factory=dict)
     """Merged over the global shipping_map; this client's codes win."""
-    payment_map: CodeMap = Field(default_factory=dict)
-    """Merged over the global payment_map; this client's codes win."""
+    payment_map: PaymentCodeMap = Field(default_factory=dict)
+    """Merged over the global payment_map; this client's codes win (a code's status map as a whole)."""
     customers: CustomerPolicy | None = None
     """Overrides of the global customer policy, field by field."""
     idempotency: IdempotencyPolicy | None = None

@@ -26,7 +26,7 @@ from ..orders.policy import CustomerPolicy, IdempotencyPolicy, OrderDefaults, To
 from ..orders.routing import DEFAULT_INSTANCE
 from . import rules
 from .alerting import AlertSettings
-from .clients import ApiClient, CodeMap
+from .clients import ApiClient, CodeMap, PaymentCodeMap
 from .credentials import AccessKey, HeaderToken, XentralAddress
 from .keys import CONFIG_FILE_ENV, ENV_DELIMITER, ENV_PREFIX, refuse_unknown_environment
 from .reconciling import ReconcilerPolicy
@@ -121,8 +121,9 @@ class Settings(BaseSettings):
     """What an order gets when it does not say."""
     shipping_map: CodeMap = Field(default_factory=dict)
     """Caller's shipping code → Xentral shipping method id, e.g. `{"dhl_standard": "1"}`."""
-    payment_map: CodeMap = Field(default_factory=dict)
-    """Caller's payment code → Xentral payment method id, e.g. `{"paypal": "2"}`."""
+    payment_map: PaymentCodeMap = Field(default_factory=dict)
+    """Caller's payment code → Xentral payment method id, e.g. `{"paypal": "2"}`; or, per code, payment status → id
+    with `*` for the rest: `{"prepayment": {"paid": "2", "*": "3"}}` (a paid prepayment order is not held)."""
     customers: CustomerPolicy = Field(default_factory=CustomerPolicy)
     """How an order finds its customer."""
     totals: TotalsPolicy = Field(default_factory=TotalsPolicy)

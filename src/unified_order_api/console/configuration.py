@@ -23,6 +23,7 @@ from ..config import order_policies
 from ..configcheck import GLOBAL, ConfigFinding, check_config
 from ..orders.journal import CodeKind, CodeUse, OrderJournal
 from ..orders.model import PaymentMethod, ShippingMethod
+from ..orders.payments import mapped_entries
 from ..orders.policy import ClientPolicy
 from ..orders.reference_data import match_code
 from .formatting import human
@@ -138,7 +139,7 @@ def _unmapped(
     policy: ClientPolicy,
     methods: Mapping[CodeKind, Sequence[ShippingMethod | PaymentMethod]] | None,
 ) -> list[UnmappedCode]:
-    maps: dict[CodeKind, Mapping[str, str]] = {"shipping": policy.shipping_map, "payment": policy.payment_map}
+    maps: dict[CodeKind, Mapping[str, object]] = {"shipping": policy.shipping_map, "payment": policy.payment_map}
     found = []
     for use in uses:
         if use.code.strip().lower() in maps[use.kind]:
@@ -183,13 +184,15 @@ async def _client_view(
     by_setting = {finding.setting: finding for finding in findings}
     mapped = []
     for kind, codes, own in (
-        ("shipping", policy.shipping_map, client.shipping_map if client else {}),
-        ("payment", policy.payment_map, client.payment_map if client else {}),
+        ("shipping", sorted(policy.shipping_map.items()), client.shipping_map if client else {}),
+        ("payment", list(mapped_entries(policy.payment_map)), client.payment_map if client else {}),
     ):
-        for code, xentral_id in sorted(codes.items()):
+        for code, xentral_id in codes:
             checked = by_setting.get(f"{kind}_map.{code}")
             name, problem = (checked.xentral_name, checked.problem) if checked else (None, None)
-            mapped.append(MappedCode(kind, code, xentral_id, name, problem, code in own))  # type: ignore[arg-type]
+            # A status entry (`prepayment.paid`) is the client's own when its code is.
+            ours = code.split(".", 1)[0] in own if kind == "payment" else code in own
+            mapped.append(MappedCode(kind, code, xentral_id, name, problem, ours))  # type: ignore[arg-type]
     defaults = []
     for setting, value in policy.defaults.model_dump().items():
         checked = by_setting.get(f"defaults.{setting}")

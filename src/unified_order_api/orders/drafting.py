@@ -15,6 +15,7 @@ from .commands import PlaceOrder
 from .errors import FieldProblem, OrderRejected
 from .items import resolve_items
 from .model import Address, ExternalTotal, Fulfilment, OrderDraft, PaymentMethod, ShippingMethod
+from .payments import payment_codes as payment_codes_for
 from .policy import ClientPolicy, OrderDefaults
 from .ports import XentralGateway
 from .pricing import MoneySettings, check_expected_total, price_order
@@ -47,9 +48,7 @@ class OrderDrafter:
         shipping_id = _method_id(
             command.shipping, defaults.shipping_method_id, policy.shipping_map, shipping_methods, "shipping", problems
         )
-        payment_id = _method_id(
-            command.payment, defaults.payment_method_id, policy.payment_map, payment_methods, "payment", problems
-        )
+        payment_id = _payment_id(command, policy, payment_methods, problems)
         project_id = command.project_id or defaults.project_id
         if project_id is None and projects:
             project_id = projects[0].id
@@ -130,6 +129,19 @@ def _external_total(totals: TotalsCheck | None, policy: ClientPolicy) -> Externa
     if not policy.totals.set_total_amount or totals is None or totals.expected is None:
         return None
     return ExternalTotal(totals.expected, policy.totals.tolerance)
+
+
+def _payment_id(
+    command: PlaceOrder, policy: ClientPolicy, methods: Sequence[PaymentMethod], problems: list[FieldProblem]
+) -> str | None:
+    """The payment method for the order's code and, where the code is mapped by status, its payment status."""
+    codes, status_unmapped = payment_codes_for(policy.payment_map, command.payment_status)
+    code = (command.payment or "").strip().lower()
+    unmapped = next((entry for entry in status_unmapped if command.payment and entry.code == code), None)
+    if unmapped is not None:
+        problems.append(FieldProblem("/payment", "unknown_payment_method", unmapped.detail))
+        return None
+    return _method_id(command.payment, policy.defaults.payment_method_id, codes, methods, "payment", problems)
 
 
 def _method_id(

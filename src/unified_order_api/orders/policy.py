@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .model import CustomerSearch, DocumentsOnShipping
+from .payments import PaymentMap
 from .routing import DEFAULT_INSTANCE
 from .taxation import Prices
 
@@ -161,7 +162,7 @@ class ClientPolicy:
     instance: str = DEFAULT_INSTANCE
     defaults: OrderDefaults = field(default_factory=OrderDefaults)
     shipping_map: Mapping[str, str] = field(default_factory=dict)
-    payment_map: Mapping[str, str] = field(default_factory=dict)
+    payment_map: PaymentMap = field(default_factory=dict)
     customers: CustomerPolicy = field(default_factory=CustomerPolicy)
     idempotency: IdempotencyPolicy = field(default_factory=IdempotencyPolicy)
     totals: TotalsPolicy = field(default_factory=TotalsPolicy)

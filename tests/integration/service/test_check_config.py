@@ -55,6 +55,14 @@ def test_the_demo_configuration_checks_clean(sandbox: SandboxHandle, tmp_path: P
     assert all(call.method == "GET" for call in sandbox.calls.records())  # a check only reads
 
 
+def test_a_payment_code_mapped_by_status_is_checked_entry_by_entry(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    settings = service_settings(sandbox, tmp_path, payment_map={"prepayment": {"paid": "2", "*": "3", "pending": "55"}})
+    findings = {f.setting: f for f in _check_now(settings)}
+    assert findings["payment_map.prepayment.paid"].xentral_name == "PayPal"
+    assert findings["payment_map.prepayment.*"].xentral_name == "Vorkasse"
+    assert findings["payment_map.prepayment.pending"].problem == "no payment method with id '55' in Xentral"
+
+
 def test_each_wrong_id_is_a_problem_of_its_client(sandbox: SandboxHandle, tmp_path: Path) -> None:
     woo = ApiClient.model_validate(
         {
