@@ -239,7 +239,7 @@ def wait_completed(urls: list[str], references: list[str], timeout: float) -> di
                         continue
                     state = answer.json()["state"]
                     states[reference] = state
-                    if state != "processing":
+                    if state in ("completed", "failed"):  # not processing, nor queued behind a held one
                         pending.discard(reference)
                     break
     return states
