@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ..orders import errors as order_errors
 from ..orders.attempts import StoreUnavailable
@@ -243,7 +244,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = str(exc.detail) if exc.detail else ""
     refusal = _HTTP_REFUSALS.get(exc.status_code)
     if refusal is not None:
-        return await _answer(request, refusal(detail, headers=dict(exc.headers or {})))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return await _answer(request, refusal(detail, headers=headers))
     # A status no route of ours refuses with (Starlette's own, e.g. a form it cannot parse).
     return _problem(
         exc.status_code,
@@ -254,6 +258,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         request_id=request_id_of(request),
         headers=exc.headers,
     )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path. Starlette names only the first route whose path
+    matches (`GET /api/orders` and `POST /api/orders` are two routes), so a 405 would hide the others."""
+    routes = request.app.router.routes
+    allowed = [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)]
+    return ", ".join(allowed)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -233,6 +233,9 @@ def test_transport_level_problems(api: httpx.Client) -> None:
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
     wrong_method = api.delete("/api/orders")
     assert wrong_method.status_code == 405 and wrong_method.headers["content-type"] == PROBLEM
+    # Two routes share the path (the change feed and the order intake): the 405 names both methods.
+    assert wrong_method.headers["allow"] == "GET, POST"
+    assert api.put("/api/orders/some-reference").headers["allow"] == "GET"
     array = api.post("/api/orders", json=[1, 2])
     assert array.status_code == 422
 
