@@ -17,7 +17,7 @@ from .api.docs_pages import install_docs_pages
 from .api.error_handlers import install_error_handlers
 from .api.metrics_middleware import RequestMetrics
 from .api.middleware import BodyGuard, RequestContext
-from .api.problems import use_problem_media_type
+from .api.openapi_document import published_document
 from .bootstrap import Container, bootstrap
 from .config import Settings
 from .configcheck import warn_about_config
@@ -98,7 +98,7 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = use_problem_media_type(FastAPI.openapi(app))
+            app.openapi_schema = published_document(FastAPI.openapi(app), settings)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -26,6 +26,7 @@ def require_admin(request: Request) -> None:
 # Delivery ids are 64-bit integers in the database; a larger `before` would overflow the query.
 MAX_DELIVERY_ID = 2**63 - 1
 
+_PROBLEMS = ("Unauthenticated", "DeliveryNotFound", "RequestInvalid")
 router = APIRouter(prefix="/api/admin/webhooks", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
@@ -38,7 +39,7 @@ def _deliveries(request: Request) -> DeliveryStore:
 @router.get(
     "/deliveries",
     summary="Webhook deliveries, newest first, optionally of one state",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, examples=_PROBLEMS),
 )
 async def list_deliveries(
     request: Request,
@@ -59,7 +60,7 @@ async def list_deliveries(
 @router.get(
     "/deliveries/{event_id}",
     summary="One delivery with its payload and every attempt",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422, examples=_PROBLEMS),
 )
 async def get_delivery(event_id: str, request: Request) -> Any:
     delivery = await _deliveries(request).get(event_id)
@@ -72,7 +73,7 @@ async def get_delivery(event_id: str, request: Request) -> Any:
     "/deliveries/{event_id}/redeliver",
     status_code=202,
     summary="Send again now with a fresh retry schedule (also for dead or delivered ones)",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422, examples=_PROBLEMS),
 )
 async def redeliver(event_id: str, request: Request) -> Any:
     delivery = await _deliveries(request).redeliver(event_id, utc_now())

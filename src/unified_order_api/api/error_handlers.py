@@ -95,6 +95,7 @@ STATUS: Mapping[type[Exception], int] = {
 
 # Starlette's own refusals (no route, wrong method, …) arrive as HTTPException with a status.
 _HTTP_REFUSALS: Mapping[int, type[edge.RequestRefused]] = {
+    400: edge.MalformedRequest,  # FastAPI's own "error parsing the body" (e.g. bytes that are no UTF-8)
     404: edge.NotFound,
     405: edge.MethodNotAllowed,
     413: edge.BodyTooLarge,

@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 import structlog
-from fastapi import APIRouter, Depends, Header, Query, Request, Security
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -23,9 +23,32 @@ from .dry_run import DRY_RUN, OrderPreviewOut, dry_run_response
 from .errors import OrderNotFound
 from .lifecycle_schemas import ChangeFeedOut, ChangeOut, LifecycleOut
 from .problems import problem_responses
-from .schemas import OrderOut, OrderRequest, OrderStatusOut
+from .schemas import ORDER_REQUEST_EXAMPLES, OrderOut, OrderRequest, OrderStatusOut
 
 router = APIRouter(prefix="/api/orders", tags=["orders"])
+
+
+# The refusals a `POST /api/orders` is answered with (by class: `problem_examples`); 409, 413, 415, 503 and
+# 504 show every example of their status.
+CREATE_ORDER_PROBLEMS = (
+    "MalformedRequest",
+    "Unauthenticated",
+    "RequestInvalid",
+    "IdempotencyKeyReused",
+    "OrderRejected",
+    "CustomerNotFound",
+    "TotalMismatch",
+    "OrderCancelled",
+    "XentralRejectedOrder",
+    "XentralFailed",
+    "XentralFailedOutcomeUnknown",
+    "XentralOrderUnconfirmed",
+    "XentralAccessDenied",
+    "XentralMisconfigured",
+    "XentralMisbehaved",
+    "XentralRejectedRequest",
+    "XentralFilterIgnored",
+)
 
 
 def api_client(
@@ -56,11 +79,11 @@ def _location(reference: str) -> str:
             ),
         },
         202: {"model": OrderStatusOut, "description": "Accepted for the async lane (Prefer: respond-async)"},
-        **problem_responses(400, 401, 409, 413, 415, 422, 502, 503, 504),
+        **problem_responses(400, 401, 409, 413, 415, 422, 502, 503, 504, examples=CREATE_ORDER_PROBLEMS),
     },
 )
 async def create_order(
-    order: OrderRequest,
+    order: Annotated[OrderRequest, Body(openapi_examples=ORDER_REQUEST_EXAMPLES)],
     request: Request,
     client: Annotated[ApiClient, Depends(api_client)],
     idempotency_key: Annotated[
@@ -141,7 +164,7 @@ def _failure_outcome(error: order_errors.OrderError) -> OrderOutcomeLabel:
     "/{reference}",
     response_model=OrderStatusOut,
     summary="The state of an order sent earlier: processing, completed or failed, with its steps",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422, examples=["Unauthenticated", "OrderNotFound", "RequestInvalid"]),
 )
 async def order_status(
     reference: str, request: Request, client: Annotated[ApiClient, Depends(api_client)]

@@ -5,6 +5,7 @@ The answers themselves are built in `error_handlers` only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Request
@@ -53,8 +54,16 @@ def request_id_of(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries documenting problem+json answers."""
+PROBLEM_EXAMPLES_KEY = "x-problem-examples"
+"""Where `problem_responses` notes the error classes an operation's examples are of; the published
+document (`openapi_document`) turns it into real problem bodies and removes it."""
+
+
+def problem_responses(*statuses: int, examples: Iterable[str] = ()) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting problem+json answers. `examples`: the names of the error
+    classes (`problem_examples.EXAMPLE_ERRORS`) this operation answers with; a status none of them has
+    shows every example of that status."""
+    kinds = list(examples)
     descriptions = {
         400: "Malformed request",
         401: "Missing or wrong API key",
@@ -67,7 +76,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         503: "Xentral or our order database is unavailable, or Xentral is rate-limited; see Retry-After",
         504: "Xentral did not answer in time; retrying with the same key is safe",
     }
-    return {status: {"model": Problem, "description": descriptions.get(status, "Problem")} for status in statuses}
+    return {
+        status: {"model": Problem, "description": descriptions.get(status, "Problem"), PROBLEM_EXAMPLES_KEY: kinds}
+        for status in statuses
+    }
 
 
 def use_problem_media_type(openapi: dict[str, Any]) -> dict[str, Any]:

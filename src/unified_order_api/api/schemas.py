@@ -301,6 +301,54 @@ MONEY_EXAMPLE: dict[str, Any] = {
 }
 
 
+# A customer Xentral knows by number (a B2B portal), delivered elsewhere, with the buyer's PO number.
+KNOWN_CUSTOMER_EXAMPLE: dict[str, Any] = {
+    "reference": "B2B-4711",
+    "customer": {"customer_number": "10001", "name": "Beispiel GmbH"},
+    "customer_order_number": "PO-2026-118",
+    "items": [{"sku": "ART-003", "quantity": 25, "price": "14.90", "line_id": "1"}],
+    "shipping_address": {
+        "name": "Beispiel GmbH, Lager",
+        "street": "Lagerweg 3",
+        "zip": "85748",
+        "city": "Garching",
+        "country": "DE",
+    },
+    "shipping": "dhl_standard",
+    "payment": "invoice",
+    "payment_status": "pending",
+}
+
+# Paid partly with a gift card: a payment, so the order keeps its full value (`expected_total`).
+GIFT_CARD_EXAMPLE: dict[str, Any] = {
+    "reference": "SHOP-12347",
+    "customer": {
+        "email": "erika@example.com",
+        "name": "Erika Mustermann",
+        "street": "Ringstr. 9",
+        "zip": "1010",
+        "city": "Wien",
+        "country": "AT",
+    },
+    "items": [{"sku": "ART-002", "quantity": 1, "price": "49.90"}],
+    "shipping_cost": "4.90",
+    "redeemed": [{"kind": "gift_card", "amount": "20.00", "code": "****-7XK2"}],
+    "expected_total": "54.80",
+    "shipping": "dhl_standard",
+    "payment": "paypal",
+    "payment_status": "paid",
+    "transaction_id": "PAYPAL-TX-2",
+}
+
+ORDER_REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
+    "minimal": {"summary": "A new or known customer by email, master prices", "value": ORDER_EXAMPLE},
+    "money": {"summary": "Net prices, taxes, shipping, fee, coupon and the expected total", "value": MONEY_EXAMPLE},
+    "known_customer": {"summary": "A customer by number, another delivery address", "value": KNOWN_CUSTOMER_EXAMPLE},
+    "gift_card": {"summary": "Paid partly with a gift card", "value": GIFT_CARD_EXAMPLE},
+}
+"""Every request example `/docs` shows for `POST /api/orders` (a test sends each as a dry run)."""
+
+
 class OrderRequest(_Strict):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [ORDER_EXAMPLE, MONEY_EXAMPLE]}

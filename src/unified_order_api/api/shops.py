@@ -24,21 +24,7 @@ __all__ = ["FORM_ENCODED_PATH", "router"]
 router = APIRouter(prefix="/api/shops", tags=["shops"])
 # A shop's ping may be form-encoded (WooCommerce's on saving a webhook); BodyGuard lets it through to its path only.
 FORM_ENCODED_PATH = re.compile(rf"^/api/shops/[^/]+/({'|'.join(k for k, c in CONNECTORS.items() if c.ping)})$")
-_FORM = {"type": "object", "properties": {"webhook_id": {"type": "string"}}}
-_BODY = {
-    "required": True,
-    "description": "The shop's own webhook body, signed by the shop (docs/shops.md); read as raw bytes",
-    "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/x-www-form-urlencoded": {"schema": _FORM, "example": {"webhook_id": "5"}},
-    },
-}
 _SHOPS = ", ".join(connector.title for connector in CONNECTORS.values())
-_SIGNATURES = [
-    {"name": c.signature.header, "in": "header", "required": False, "schema": {"type": "string"}}
-    | {"description": f"{c.title}: {c.signature.encoding} HMAC-SHA256 of the body"}
-    for c in CONNECTORS.values()
-]
 
 
 @router.post(
@@ -48,9 +34,24 @@ _SIGNATURES = [
     summary=f"A shop's own order webhook ({_SHOPS}), signed with the shop's secret",
     responses={
         200: {"model": ShopDeliveryOut, "description": "Nothing to import (with the reason), or a duplicate"},
-        **problem_responses(400, 401, 404, 413, 415, 422),
+        **problem_responses(
+            400,
+            401,
+            404,
+            413,
+            415,
+            422,
+            examples=[
+                "ArrivalNotJson",
+                "ArrivalSignatureRefused",
+                "ArrivalStale",
+                "ShopNotConnected",
+                "ShopOrderInvalid",
+                "IdempotencyKeyReused",
+            ],
+        ),
     },
-    openapi_extra={"requestBody": _BODY, "parameters": _SIGNATURES},
+    # Documented once per shop, with its body, signature and content types: `shop_webhook_docs`.
 )
 async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONResponse:
     services = container(request)
