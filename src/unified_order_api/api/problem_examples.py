@@ -19,6 +19,7 @@ from ..orders import errors as order_errors
 from ..orders.attempts import StoreUnavailable
 from ..orders.errors import FieldProblem
 from ..shops import intake
+from ..xentral_events import intake as events
 from . import errors as edge
 from .error_handlers import Answerable, problem_response, status_of
 
@@ -51,6 +52,8 @@ EXAMPLE_ERRORS: tuple[Answerable, ...] = (
     edge.Unauthenticated("Missing API key: send Authorization: Bearer <key> or X-API-Key"),
     intake.ArrivalSignatureRefused("The X-WC-Webhook-Signature signature does not match the body"),
     intake.ArrivalStale("The webhook's timestamp is 3600 s off; at most 300 s allowed"),
+    events.EventSignatureFailed("The xentral-signature does not match the body and timestamp"),
+    events.EventStale("The event's xentral-request-timestamp is 3600 s off; at most 300 s allowed"),
     edge.NotFound("No route /api/order"),
     intake.ShopNotConnected("No shopify shop is connected for client 'woo'"),
     edge.OrderNotFound("No order with reference 'SHOP-12345' was sent by this client"),
