@@ -7,6 +7,7 @@ rejects an import and resolves again from Xentral before it gives up (see OrderS
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -65,8 +66,12 @@ def _product_from_json(data: dict[str, Any]) -> Product:
 
 
 def _customer_key(field: CustomerLookupField, value: str) -> str:
+    """The cache key of a customer lookup: a hash of the e-mail or number, so no personal data is in a Redis key
+    name (`KEYS *`, `MONITOR`, a slow log). Entries under the former `customer:<field>:<e-mail>` keys are never read
+    again and expire after `cache.customer_seconds`."""
     normalized = value.strip().casefold() if field == "email" else value.strip()
-    return f"customer:{field}:{normalized}"
+    digest = hashlib.sha256(f"{field}:{normalized}".encode()).hexdigest()[:40]
+    return f"customer-h:{field}:{digest}"
 
 
 class CachedLookups(ForwardingGateway):

@@ -30,6 +30,8 @@ SHOP_API_SECRETS = {
     "shopware_id": "SWIAWRITEBACKID5153",
     "shopware_secret": "shopware-write-back-secret-5154",
 }
+NEXT_KEY = "shop-next-key-rotating-0042"  # the client's api_key_next: valid beside API_KEY during a rotation
+NEXT_ADMIN_KEY = "admin-next-key-rotating-0042"
 
 
 def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -42,11 +44,13 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
         extra={
             "UOA_LOG_LEVEL": "DEBUG",
             "UOA_ADMIN_API_KEY": "admin-secret-key-777",
+            "UOA_ADMIN_API_KEY_NEXT": NEXT_ADMIN_KEY,
             "UOA_WEBHOOKS__ALLOW_PRIVATE_TARGETS": ["loopback"],
             "UOA_CLIENTS": [
                 {
                     "name": "shop",
                     "api_key": API_KEY,
+                    "api_key_next": NEXT_KEY,
                     "webhook_url": "http://127.0.0.1:9/hooks",
                     "webhook_secret": WEBHOOK_SECRET,
                     "reference_prefix": "SH-",
@@ -96,6 +100,9 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
         assert denied.json()["code"] == "xentral_access_denied"
         assert "token" in denied.json()["detail"]
         answers.append(denied.text + str(denied.headers))
+        rotated = httpx.post(f"{service.base_url}/api/orders", json=order_body(), headers={"X-API-Key": NEXT_KEY})
+        assert rotated.status_code == 502, rotated.text  # the next key is accepted (then Xentral refuses the token)
+        answers.append(rotated.text + str(rotated.headers))
         wrong_key = httpx.post(f"{service.base_url}/api/orders", json=order_body(), headers={"X-API-Key": "nope"})
         answers.append(wrong_key.text)
         ready = httpx.get(f"{service.base_url}/readyz")
@@ -114,6 +121,11 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
             answers.append(shop.text + str(shop.headers))
         admin = {"X-API-Key": "admin-secret-key-777"}
         answers.append(httpx.get(f"{service.base_url}/api/admin/webhooks/deliveries", headers=admin).text)
+        next_admin = httpx.get(
+            f"{service.base_url}/api/admin/webhooks/deliveries", headers={"X-API-Key": NEXT_ADMIN_KEY}
+        )
+        assert next_admin.status_code == 200, next_admin.text
+        answers.append(next_admin.text)
         # The inbox keeps the refused requests' bodies and headers: masked, in its pages and its table.
         with httpx.Client(base_url=service.base_url) as console:
             assert sign_in(console, "admin-secret-key-777").status_code == 303
@@ -136,7 +148,9 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
     for secret in (
         XENTRAL_TOKEN,
         API_KEY,
+        NEXT_KEY,
         "admin-secret-key-777",
+        NEXT_ADMIN_KEY,
         WEBHOOK_SECRET,
         SHOP_SECRET,
         *SHOP_API_SECRETS.values(),
