@@ -419,14 +419,16 @@ def build_tracking_poller(
     metrics: Metrics,
     *,
     clock: Clock = utc_now,
+    event_health: StoredEventHealth | None = None,
 ) -> TrackingPoller:
-    """The poller of every instance's open orders; tests call `poll_once` themselves."""
+    """The poller of every instance's open orders; tests call `poll_once` themselves. With
+    `event_health`, an instance whose Xentral events arrive is polled only as a safety net."""
     config = settings.tracking
     reads = {
         name: XentralTrackingReads(instance.client, on_untrusted=metrics.for_instance(name).untrusted_answer)
         for name, instance in instances.items()
     }
-    return TrackingPoller(
+    poller = TrackingPoller(
         store=tracking,
         reads=reads,
         sink=tracking,
@@ -436,6 +438,9 @@ def build_tracking_poller(
         overlap_seconds=config.overlap_seconds,
         clock=clock,
     )
+    if event_health is not None:
+        poller.webhooks_healthy = event_health.events_healthy
+    return poller
 
 
 async def _database(settings: Settings, resources: AsyncExitStack) -> AsyncEngine:
@@ -521,7 +526,10 @@ async def _wire(
         "purge-attempts": partial(purge_forever, attempts, retention),
         "queue-depth": partial(watch_queue_depth, attempts, metrics, attempts, lease),
     }
-    tracking_poller = build_tracking_poller(settings, tracking, instances, metrics)
+    events = settings.xentral_events
+    event_queue, subscriptions = SqlEventQueue(engine), SqlSubscriptionStore(engine)
+    event_health = StoredEventHealth(subscriptions, within_seconds=events.healthy_within_seconds)
+    tracking_poller = build_tracking_poller(settings, tracking, instances, metrics, event_health=event_health)
     if settings.tracking.enabled and settings.tracking.run_in_service:
         loops["tracking-poller"] = tracking_poller.run_forever
     if settings.tracking.enabled:
@@ -560,8 +568,6 @@ async def _wire(
         dispatcher = build_dispatcher(settings, deliveries, guard, metrics=metrics, alerts=alerts)
         resources.push_async_callback(dispatcher.aclose)
         loops["webhook-dispatcher"] = dispatcher.run_forever
-    events = settings.xentral_events
-    event_queue, subscriptions = SqlEventQueue(engine), SqlSubscriptionStore(engine)
     event_intake = XentralEventIntake(
         list(instances),
         event_queue,
@@ -609,7 +615,7 @@ async def _wire(
         inbox=inbox,
         recording=recording,
         xentral_events=event_intake,
-        event_health=StoredEventHealth(subscriptions, within_seconds=events.healthy_within_seconds),
+        event_health=event_health,
         metrics=metrics,
         readiness=readiness,
         loops=loops,

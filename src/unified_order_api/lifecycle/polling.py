@@ -20,7 +20,7 @@ import asyncio
 import datetime as dt
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -130,6 +130,10 @@ class TrackingBudget:
 _FINAL_STATUS = {"canceled": LifecycleState.CANCELLED, "cancelled": LifecycleState.CANCELLED}
 
 
+async def _no_events(instance: str) -> bool:
+    return False
+
+
 @dataclass
 class TrackingPoller:
     """`reads` by instance; `webhooks_healthy(instance)`: Xentral's events arrive for it, so the poll
@@ -143,19 +147,26 @@ class TrackingPoller:
     lease_seconds: float = 120.0
     overlap_seconds: float = 120.0
     clock: Clock = utc_now
-    webhooks_healthy: Callable[[str], bool] = lambda instance: False
+    webhooks_healthy: Callable[[str], Awaitable[bool]] = _no_events
     budget: TrackingBudget = field(default_factory=TrackingBudget)
     owner: str = field(default_factory=lambda: f"tracking-{uuid.uuid4().hex[:12]}")
     _last: dict[str, dt.datetime] = field(default_factory=dict)
 
-    def interval(self, instance: str) -> float:
-        return self.safety_seconds if self.webhooks_healthy(instance) else self.poll_seconds
+    async def interval(self, instance: str) -> float:
+        """The safety-net interval while the instance's events arrive; the full rate otherwise, and
+        whenever that cannot be told (a poll too many costs two calls, a missed shipment costs trust)."""
+        try:
+            healthy = await self.webhooks_healthy(instance)
+        except Exception:  # the health read is advice; polling must go on without it
+            log.warning("tracking.events_health_unknown", instance=instance, exc_info=True)
+            healthy = False
+        return self.safety_seconds if healthy else self.poll_seconds
 
     async def poll_once(self, instance: str, *, force: bool = False) -> list[Observation] | None:
         """One round for `instance` when it is due (or `force`); None when another process holds its poll."""
         now = self.clock()
         last = self._last.get(instance)
-        if not force and last is not None and (now - last).total_seconds() < self.interval(instance):
+        if not force and last is not None and (now - last).total_seconds() < await self.interval(instance):
             return []
         claim = await self.store.claim_poll(
             instance, owner=self.owner, now=now, lease_until=now + dt.timedelta(seconds=self.lease_seconds)
