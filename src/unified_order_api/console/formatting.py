@@ -8,14 +8,14 @@ import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from ..api.problem_catalogue import entry_for
 
-__all__ = ["FILTERS", "human", "query_string"]
+__all__ = ["FILTERS", "human", "link_target", "query_string"]
 
 REASON_CHARS = 90
 
@@ -130,6 +130,21 @@ def totals_match(totals: Mapping[str, Any]) -> bool | None:
     return matches if isinstance(matches, bool) else None
 
 
+def link_target(value: str | None) -> str | None:
+    """A URL from outside (a carrier's tracking page) fit for an href: http or https with a host, else None
+    (a `javascript:` or `data:` link is shown as text, never as a link; the page escapes what it shows)."""
+    if not value:
+        return None
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return text
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "utc": utc,
     "when": when,
@@ -143,4 +158,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "query_string": query_string,
     "yes_no": yes_no,
     "totals_match": totals_match,
+    "link_target": link_target,
 }

@@ -6,15 +6,18 @@ Read-only: every page needs a session, none changes anything (the actions are in
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from ..clock import utc_now
+from ..lifecycle.model import LifecycleState
 from ..orders.attempts import AttemptState
 from ..orders.commands import PlaceOrder
 from ..orders.journal import JournalQuery, JournalState, OrderJournal
 from ..orders.refunds import refunded_total
+from ..store.tracking import TrackingHealth
 from ..webhooks.deliveries import DeliveryState, DeliveryStore
 from .charts import calls_chart, outcomes_chart
 from .configuration import configuration_view
@@ -42,6 +45,52 @@ NOTICES = {
 }
 
 
+TIMELINE_STEPS = {
+    LifecycleState.IMPORTED.value: "Imported",
+    LifecycleState.RELEASED.value: "Released",
+    LifecycleState.HELD.value: "Held",
+    LifecycleState.DISPATCHED.value: "Dispatched",
+    LifecycleState.PARTIALLY_SHIPPED.value: "Shipped in part",
+    LifecycleState.SHIPPED.value: "Shipped",
+    LifecycleState.COMPLETED.value: "Completed",
+    LifecycleState.CANCELLED.value: "Cancelled",
+}
+
+# The journal's lifecycle filters: which tracked states each one shows.
+LIFECYCLE_FILTERS = {
+    "shipped": (LifecycleState.PARTIALLY_SHIPPED, LifecycleState.SHIPPED),
+    "held": (LifecycleState.HELD,),
+    "cancelled": (LifecycleState.CANCELLED,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingRow:
+    """The health page's line for one instance's tracking: how far behind it is, what it costs."""
+
+    instance: str
+    open_orders: int
+    since_last_poll: dt.timedelta | None  # time since the last completed poll
+    lag: dt.timedelta | None  # age of the oldest change not read yet: changes after `polled_until`
+    calls_total: int  # every call tracking_polls recorded for the instance, by every process
+    calls_per_minute: float  # this process's poller, over the budget's window
+    budget_share: float  # calls_per_minute against the limiter's budget per minute
+
+    @classmethod
+    def of(
+        cls, health: TrackingHealth, calls_per_minute: float, budget_per_minute: float, now: dt.datetime
+    ) -> TrackingRow:
+        return cls(
+            instance=health.instance,
+            open_orders=health.open_orders,
+            since_last_poll=now - health.last_poll_at if health.last_poll_at else None,
+            lag=now - health.polled_until if health.polled_until else None,
+            calls_total=health.calls,
+            calls_per_minute=calls_per_minute,
+            budget_share=calls_per_minute / budget_per_minute if budget_per_minute else 0.0,
+        )
+
+
 def journal_of(request: Request) -> OrderJournal:
     return service_container(request).journal
 
@@ -59,6 +108,7 @@ async def journal(
     date_from: str | None = None,
     date_to: str | None = None,
     attention: str | None = None,
+    lifecycle: str | None = None,
     before: int | None = None,
 ) -> Response:
     states = {s.value: s for s in JournalState}
@@ -69,6 +119,8 @@ async def journal(
     problems = []
     if state and state not in states:
         problems.append(f"Unknown state '{state}'")
+    if lifecycle and lifecycle not in LIFECYCLE_FILTERS:
+        problems.append(f"Unknown lifecycle filter '{lifecycle}'")
     if date_from and day_from is None:
         problems.append(f"'{date_from}' is not a date (YYYY-MM-DD)")
     if date_to and day_to is None:
@@ -80,6 +132,7 @@ async def journal(
         created_from=start,
         created_until=end,
         unresolved_since=now - attention_after if attention else None,
+        lifecycle=LIFECYCLE_FILTERS.get(lifecycle or "", ()),
         before_id=before if before and before > 0 else None,
         limit=PAGE_SIZE,
     )
@@ -91,6 +144,7 @@ async def journal(
         "date_from": date_from,
         "date_to": date_to,
         "attention": "1" if attention else None,
+        "lifecycle": lifecycle if lifecycle in LIFECYCLE_FILTERS else None,
     }
     return render(
         request,
@@ -101,6 +155,7 @@ async def journal(
         filters=filters,
         clients=[c.name for c in service_container(request).settings.clients],
         states=[s.value for s in JournalState],
+        lifecycle_filters=list(LIFECYCLE_FILTERS),
         problems=problems,
         paged=before is not None,
         now=now,
@@ -120,6 +175,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
     if attempt.state == AttemptState.FAILED and attempt.request is not None:
         # What a retry would do now: none is offered where it would fail the same way.
         preview = await dry_run(request, attempt, PlaceOrder.from_json(attempt.request))
+    tracked = await service_container(request).tracking.tracked(attempt.client, attempt.reference)
     return render(
         request,
         "order.html",
@@ -132,6 +188,8 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         deliveries=deliveries,
         refunds=refunds,
         refunded_total=refunded_total(refunds) if refunds else None,
+        tracked=tracked,
+        timeline_steps=TIMELINE_STEPS,
         mask_url=mask_url,
         notice=NOTICES.get(notice or ""),
         now=utc_now(),
@@ -172,6 +230,10 @@ async def health(request: Request) -> Response:
     first_hour = now.replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=OUTCOME_HOURS - 1)
     hours = await journal_of(request).outcomes_by_hour(first_hour, now)
     counts = await deliveries_of(request).count_by_state()
+    tracking = [
+        TrackingRow.of(row, services.tracking_poller.budget.per_minute(row.instance, now), per_minute, now)
+        for row in await services.tracking.health(now)
+    ]
     return render(
         request,
         "health.html",
@@ -186,6 +248,9 @@ async def health(request: Request) -> Response:
         readiness=await services.readiness.check(),
         per_minute=per_minute,
         xentral_url=mask_url(settings.xentral_url),
+        tracking=tracking,
+        tracking_enabled=settings.tracking.enabled,
+        budget_window_minutes=services.tracking_poller.budget.window.total_seconds() / 60,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, Protocol
 
+from ..lifecycle.model import LifecycleState
 from .attempts import Attempt, AttemptState, StepName
 
 __all__ = [
@@ -55,6 +56,7 @@ class JournalQuery:
     # Needs attention: unresolved synchronous orders received before this (the reconciler has not finished them).
     unresolved_since: dt.datetime | None = None
     error_code: str | None = None  # failed with this problem code
+    lifecycle: tuple[LifecycleState, ...] = ()  # tracked after the import and now in one of these states
     before_id: int | None = None  # keyset pagination: continue below this attempt id
     limit: int = 50
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Integer, cast, func, or_, select
+from sqlalchemy import Integer, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,7 +28,7 @@ from ..orders.journal import (
 )
 from .attempts import attempt_from_row
 from .failures import translated
-from .tables import order_attempts
+from .tables import order_attempts, order_tracking
 
 __all__ = ["SqlOrderJournal", "like_pattern"]
 
@@ -73,6 +73,14 @@ def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
         conditions.append(_A.created_at < query.created_until)
     if query.error_code:
         conditions.append(query.error_code == _ERROR_CODE)
+    if query.lifecycle:
+        conditions.append(
+            exists().where(
+                order_tracking.c.client == _A.client,
+                order_tracking.c.reference == _A.reference,
+                order_tracking.c.state.in_([state.value for state in query.lifecycle]),
+            )
+        )
     if query.unresolved_since is not None:
         conditions.extend([_A.state.in_(_RUNNING), _A.queued.is_(False), _A.created_at < query.unresolved_since])
     return conditions
