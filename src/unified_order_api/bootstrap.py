@@ -61,12 +61,15 @@ from .store.inbox import SqlInbox
 from .store.journal import SqlOrderJournal
 from .store.our_orders import SqlOurOrders
 from .store.refunds import SqlRefundLedger
+from .store.shop_orders import SqlShopOrderBook
 from .store.subscriptions import SqlSubscriptionStore
 from .store.tracking import SqlTrackingStore, TrackingEnrolment
+from .store.write_back import SqlWriteBackQueue
 from .token_expiry import TokenExpiry
 from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError, check_clients
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
+from .write_back import WriteBackRequests
 from .xentral import (
     InProcessRateLimiter,
     RateLimiter,
@@ -164,6 +167,10 @@ class Container:
     recording: InboxRecording | None = None  # what the edge records refusals into; None: the inbox is off
     xentral_events: XentralEventIntake | None = None  # POST /api/xentral/{instance}/events
     event_health: StoredEventHealth | None = None  # whether an instance's Xentral events can be relied on
+    # The write-back lane's door (`ShopNotes`: a note for the merchant in the shop), its jobs, the shops' ids.
+    write_back: WriteBackRequests | None = None
+    write_back_jobs: SqlWriteBackQueue | None = None
+    shop_orders: SqlShopOrderBook | None = None
 
     @property
     def cache(self) -> Cache:
@@ -601,6 +608,10 @@ async def _wire(
         degraded_after_seconds=settings.reconciler.degraded_after_seconds,
         token_expires={name: endpoint.token_expires for name, endpoint in settings.xentral_endpoints().items()},
     )
+    write_back_jobs = SqlWriteBackQueue(engine)
+    write_back = WriteBackRequests(
+        write_back_jobs, set(apis), give_up=dt.timedelta(hours=settings.write_back.give_up_hours)
+    )
     return Container(
         settings=settings,
         instances=instances,
@@ -621,6 +632,9 @@ async def _wire(
         loops=loops,
         resources=resources,
         shop_apis=apis,
+        write_back=write_back,
+        write_back_jobs=write_back_jobs,
+        shop_orders=SqlShopOrderBook(engine),
     )
 
 

@@ -287,3 +287,71 @@ xentral_subscriptions = Table(
     Column("lease_until", UtcDateTime()),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+shop_orders = Table(
+    "shop_orders",
+    metadata,
+    # The shop's own ids of an order that arrived through a shop endpoint (migration 0010): what the
+    # write-back lane addresses the shop's API with. Kept at the arrival, before the order is queued.
+    Column("client", String(64), primary_key=True),
+    Column("reference", String(255), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("shop_order_id", String(255), nullable=False),
+    Column("delivery_id", String(255)),
+    Column("lines", JSON, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+write_back_jobs = Table(
+    "write_back_jobs",
+    metadata,
+    # One thing to tell one shop about one order (write_back/; migration 0010). `job_key` makes a change
+    # or a request seen twice one job; `mark` is what the adapter saw before it wrote (a lost answer's
+    # next try tells its own write by it); claims are leases as in the other queues.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("job_key", String(128), nullable=False),
+    Column("cause", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False),  # pending, done, dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("give_up_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claim_until", UtcDateTime()),
+    Column("mark", JSON),
+    Column("outcome", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("client", "reference", "job_key", name="uq_write_back_jobs_client_reference_job_key"),
+    Index("ix_write_back_jobs_due", "state", "next_attempt_at"),
+)
+
+write_back_attempts = Table(
+    "write_back_attempts",
+    metadata,
+    # Each try of a job and the shop's answer, and each operator's redelivery.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", Integer, ForeignKey("write_back_jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status", Integer),
+    Column("answer", Text, nullable=False),
+    Column("worker", String(128)),
+    Column("duration_ms", Integer),
+    Index("ix_write_back_attempts_job", "job_id"),
+)
+
+write_back_cursor = Table(
+    "write_back_cursor",
+    metadata,
+    # How far the write-back lane has read the lifecycle's change feed: one row per deployment (`name`),
+    # read by one process at a time under a lease.
+    Column("name", String(32), primary_key=True),
+    Column("after_change_id", Integer, nullable=False),
+    Column("owner", String(128), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
