@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import catalog, customers, deliveries, orders, products, webhooks
+from . import catalog, customers, deliveries, order_actions, orders, products, webhooks
 from .admin import ADMIN_PREFIX, create_admin_app
 from .calllog import CallLog
 from .config import SandboxConfig
@@ -88,6 +88,7 @@ def _routes(state: SandboxState, config: SandboxConfig) -> list[Route]:
         ("GET", "/api/v1/salesOrders", orders.list_sales_orders),
         ("GET", "/api/v1/salesOrders/{id}", orders.get_sales_order),
         ("POST", "/api/v1/salesOrders/actions/import", orders.import_sales_order),
+        ("POST", "/api/v1/salesOrders/{id}/actions/cancel", order_actions.cancel_sales_order),
         ("GET", "/api/v1/deliveries", deliveries.list_deliveries),
         ("GET", "/api/v1/shipments/{id}", deliveries.get_shipment),
         ("GET", "/api/v1/deliveryNotes", deliveries.list_delivery_notes),

@@ -201,7 +201,7 @@ class Front:
             return empty(406)
         if method in ("POST", "PATCH"):
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type != "application/json":
+            if content_type not in operation.consumes:
                 return empty(415)
         scope.setdefault("state", {})[NEGOTIATED] = media
         return None

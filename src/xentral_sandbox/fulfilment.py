@@ -10,6 +10,9 @@ The sandbox's model (docs/xentral.md#after-the-import, assumptions marked there)
   `shipment.created`, `salesOrderPosition.delivered` per position delivered in full, `salesOrder.updated`.
 - `cancel`: a released order without a parcel becomes `canceled` (its note too). `complete`: `completed`.
   Events: `salesOrder.updated` (the AsyncAPI has no cancel or complete event of its own).
+- `cancel_action`: the API's `POST /api/v1/salesOrders/{id}/actions/cancel`, stricter than the warehouse's
+  move: refused once the order is dispatched (it has a delivery note) or shipped; which statuses it takes is
+  a contested reading (`readings.Readings.cancellable`).
 
 Every change moves the order's `updatedAt`, so `GET /api/v1/salesOrders` filtered by `updatedAt` finds it.
 Refusals raise `FulfilmentRefused` (the admin answers 409 with the reason). Events are emitted after the
@@ -25,7 +28,7 @@ from typing import Any
 
 from .state import Record, SandboxState, UnknownOrder
 
-__all__ = ["FulfilmentRefused", "Line", "cancel", "complete", "dispatch", "ship"]
+__all__ = ["FulfilmentRefused", "Line", "cancel", "cancel_action", "complete", "dispatch", "ship"]
 
 Emitted = list[tuple[str, dict[str, Any]]]
 
@@ -222,24 +225,51 @@ def _updated(order: Record, now: datetime) -> dict[str, Any]:
 
 
 def cancel(state: SandboxState, order_id: str) -> None:
-    """Cancel an order nothing of which was shipped."""
+    """Cancel an order nothing of which was shipped (the admin's move: a dispatched order too)."""
     now = _now()
     with state.lock:
         order = _order(state, order_id)
         if order["status"] not in ("created", "released"):
             raise FulfilmentRefused(f"sales order {order_id} is {order['status']}")
-        if any(shipment["salesOrder"]["id"] == order_id for shipment in state.shipments.values()):
+        if _shipped(state, order_id):
             raise FulfilmentRefused(f"sales order {order_id} has shipped parcels")
-        order["status"] = "canceled"
-        note = state.delivery_notes.get(order.get("deliveryNoteId") or "")
-        if note is not None:
-            note["status"] = "canceled"
-            note["updatedAt"] = now.isoformat(timespec="seconds")
-        _touch(order, now)
-        emitted: Emitted = [("salesOrder.updated", _updated(order, now))]
-        if note is not None:
-            emitted.append(("deliveryNote.canceled", {"deliveryNoteId": int(note["id"]), "updatedAt": now.isoformat()}))
+        emitted = _cancelled(state, order, now)
     _emit(state, emitted)
+
+
+def cancel_action(state: SandboxState, order_id: str) -> None:
+    """`POST /api/v1/salesOrders/{id}/actions/cancel`: what the API lets a client cancel (readings.py,
+    `cancellable`). Refused (the API answers 409) once the order is dispatched or a parcel left, and for the
+    states the reading excludes; an order cancelled already is refused too (assumed: the state is wrong)."""
+    now = _now()
+    with state.lock:
+        order = _order(state, order_id)
+        status = order["status"]
+        allowed = ("released",) if state.readings.cancellable == "released" else ("created", "completed")
+        if status not in allowed:
+            raise FulfilmentRefused(f"Sales order {order_id} is {status} and cannot be canceled.")
+        if order.get("deliveryNoteId") or _shipped(state, order_id):
+            raise FulfilmentRefused(f"Sales order {order_id} is dispatched and cannot be canceled.")
+        emitted = _cancelled(state, order, now)
+    _emit(state, emitted)
+
+
+def _shipped(state: SandboxState, order_id: str) -> bool:
+    return any(shipment["salesOrder"]["id"] == order_id for shipment in state.shipments.values())
+
+
+def _cancelled(state: SandboxState, order: Record, now: datetime) -> Emitted:
+    """The order (and its delivery note, if any) `canceled`; the events that tell it."""
+    order["status"] = "canceled"
+    note = state.delivery_notes.get(order.get("deliveryNoteId") or "")
+    if note is not None:
+        note["status"] = "canceled"
+        note["updatedAt"] = now.isoformat(timespec="seconds")
+    _touch(order, now)
+    emitted: Emitted = [("salesOrder.updated", _updated(order, now))]
+    if note is not None:
+        emitted.append(("deliveryNote.canceled", {"deliveryNoteId": int(note["id"]), "updatedAt": now.isoformat()}))
+    return emitted
 
 
 def complete(state: SandboxState, order_id: str) -> None:

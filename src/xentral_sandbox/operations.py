@@ -17,6 +17,7 @@ MINIMAL = "application/vnd.xentral.minimal+json"
 V2_BETA = "application/vnd.xentral.default.v2-beta+json"
 CSV = "text/csv"
 PDF = "application/pdf"
+FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Operation:
     # Whether the spec's 400 for this operation includes the `#token-scopes` problem (tokens.py).
     declares_scope_problem: bool = True
     deprecated: bool = False  # `deprecated: true` in the spec: answered with Deprecation and Sunset headers
+    consumes: tuple[str, ...] = (JSON,)  # the request body types a POST or PATCH may send
 
     @property
     def name(self) -> str:
@@ -55,6 +57,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET", "/api/v1/salesOrders/{id}", (JSON, MINIMAL, PDF), scope="salesOrder:read", declares_scope_problem=False
     ),
     Operation("POST", "/api/v1/salesOrders/actions/import", (HTML,), scope="salesOrder:create"),
+    # 204 without a body; the body is optional JSON or form-encoded. Assumption: the scope is the v3 action's
+    # `salesOrder:cancel` (the v1 operation names none); the spec declares no 400 for it.
+    Operation(
+        "POST",
+        "/api/v1/salesOrders/{id}/actions/cancel",
+        (),
+        scope="salesOrder:cancel",
+        declares_scope_problem=False,
+        consumes=(JSON, FORM),
+    ),
     # After the import (deliveries.py); assumption: the scopes are named after the resources.
     Operation("GET", "/api/v1/deliveries", scope="delivery:read", declares_scope_problem=False),
     Operation("GET", "/api/v1/shipments/{id}", scope="delivery:read", declares_scope_problem=False),

@@ -22,6 +22,7 @@ CursorEnd = Literal["empty-string", "empty-page"]
 OversizePage = Literal["refused", "clamped"]
 LocationForm = Literal["absolute", "path"]
 MissingScope = Literal["400", "401", "403"]
+Cancellable = Literal["released", "created-or-completed"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class Readings:
     # A token lacking the operation's scope: the documented 400 `#token-scopes` problem where the operation
     # declares it (else 403), a 401 JSON `message`, or a bare 403.
     missing_scope: MissingScope = "400"
+    # `POST /api/v1/salesOrders/{id}/actions/cancel`: a released order not dispatched yet is cancelled, drafts
+    # and completed orders are refused ("released", the v3 action's text and what a warehouse needs), or the
+    # v1 text read as it stands: "Only sales orders in status 'created' or 'completed' can be canceled", every
+    # other one refused ("created-or-completed"). Either way a dispatched or shipped order is refused with 409.
+    cancellable: Cancellable = "released"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Readings:
@@ -80,4 +86,5 @@ _TYPES: dict[str, Any] = {
     "oversize_page": OversizePage,
     "location_form": LocationForm,
     "missing_scope": MissingScope,
+    "cancellable": Cancellable,
 }

@@ -271,7 +271,7 @@ _ITEMS: dict[str, list[dict[str, Any]]] = {
 
 def _answer(request: httpx.Request) -> httpx.Response:
     path = request.url.path
-    if request.method in ("PATCH", "DELETE"):
+    if request.method in ("PATCH", "DELETE") or path.endswith("/actions/cancel"):
         return httpx.Response(204)
     if request.method == "POST":
         return httpx.Response(201, headers={"Location": f"{BASE_URL}{path}/394", "content-type": "text/html"})
@@ -399,6 +399,7 @@ CALLS: dict[str, Call] = {
     ),
     "list_sales_orders": lambda c, g: c.list_sales_orders([Filter("externalOrderNumber", "equals", "SHOP-1001")]),
     "get_sales_order": lambda c, g: c.get_sales_order("17"),
+    "cancel_sales_order": lambda c, g: c.cancel_sales_order("17"),
     "import_full": lambda c, g: c.import_sales_order(build_import_payload(_FULL_DRAFT)),
     "import_minimal": lambda c, g: c.import_sales_order(build_import_payload(_MINIMAL_DRAFT)),
     "import_storage_country": lambda c, g: c.import_sales_order(build_import_payload(_STORAGE_COUNTRY_DRAFT)),

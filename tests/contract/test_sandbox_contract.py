@@ -275,8 +275,10 @@ def test_the_operation_table_is_the_specs(spec_path: Path) -> None:
         problem = "token-scopes" in json.dumps(declared["responses"].get("400", {}))
         assert operation.declares_scope_problem == problem, operation.name
         resource, _, action = operation.scope.partition(":")
-        assert resource and action in {"read", "create", "update", "delete"}, operation.name
-        assert action == {"POST": "create", "PATCH": "update", "DELETE": "delete"}.get(operation.method, "read")
+        verb = operation.template.rpartition("/actions/")[2] if "/{id}/actions/" in operation.template else None
+        assert resource and action in {"read", "create", "update", "delete", verb}, operation.name
+        expected = verb or {"POST": "create", "PATCH": "update", "DELETE": "delete"}.get(operation.method, "read")
+        assert action == expected, operation.name
 
 
 def test_an_accept_no_declared_type_satisfies_is_406(
@@ -375,3 +377,34 @@ def test_deliveries_shipments_and_delivery_notes(openapi: Any, sandbox: SandboxH
     check(openapi, client.get("/api/v1/deliveryNotes/999"), 404)
     check(openapi, client.get("/api/v1/deliveryNotes/1/shipments"), 200)
     check(openapi, client.get("/api/v1/salesOrders", params=_filter("updatedAt", "greaterThan", "2026-01-01")), 200)
+
+
+def test_the_cancel_action(openapi: Any, sandbox: SandboxHandle, client: httpx.Client) -> None:
+    """`POST /api/v1/salesOrders/{id}/actions/cancel`: 204 for a released order (it reads `canceled` after),
+    409 `problems/conflict` for one cancelled already or dispatched, 404 for none; every answer the spec's."""
+    cancel = "/api/v1/salesOrders/{}/actions/cancel"
+    check(openapi, import_order(client), 201)
+    check(openapi, client.post(cancel.format(1), json={"notifyCustomer": False}), 204)
+    assert sandbox.state.sales_orders["1"]["status"] == "canceled"
+    check(openapi, client.get("/api/v1/salesOrders/1"), 200)
+    check(openapi, client.post(cancel.format(1), json={}), 409)
+    check(openapi, client.post(cancel.format(999), json={}), 404)
+    check(openapi, import_order(client, externalOrderNumber="C-2"), 201)
+    fulfilment.dispatch(sandbox.state, "2")
+    refused = client.post(cancel.format(2), json={"notifyCustomer": True})
+    check(openapi, refused, 409)
+    assert "dispatched" in refused.json()["messages"][0]
+    assert sandbox.state.sales_orders["2"]["status"] == "released"
+    check(openapi, import_order(client, externalOrderNumber="C-3"), 201)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    check(openapi, client.post(cancel.format(3), content=b"", headers=form), 204)  # the spec's body-less example
+
+
+def test_the_cancel_action_under_the_literal_v1_reading(
+    openapi: Any, sandbox: SandboxHandle, client: httpx.Client
+) -> None:
+    """Read as its text stands ("only 'created' or 'completed'"), the v1 action refuses a released order."""
+    sandbox.state.readings = Readings(cancellable="created-or-completed")
+    check(openapi, import_order(client), 201)
+    check(openapi, client.post("/api/v1/salesOrders/1/actions/cancel", json={}), 409)
+    assert sandbox.state.sales_orders["1"]["status"] == "released"

@@ -24,7 +24,7 @@ __all__ = [
     "ShippedLine",
 ]
 
-ObservationSource = Literal["event", "poll"]
+ObservationSource = Literal["event", "poll", "shop"]  # "shop": our own cancel call, on the shop's request
 
 
 class LifecycleState(enum.StrEnum):

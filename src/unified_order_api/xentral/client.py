@@ -207,6 +207,13 @@ class XentralClient:
         )
         return id_from_location(response, "import_sales_order")
 
+    async def cancel_sales_order(self, order_id: str) -> None:
+        """Cancel the order (204, no body); 409 (`XentralConflict`) when its state forbids it. Sent with
+        `notifyCustomer: false`: the buyer hears of a cancellation from the shop, not from Xentral too
+        (docs/xentral.md#cancelling-an-order). A write: a lost answer is `outcome_unknown`, read the order back."""
+        path = f"/api/v1/salesOrders/{_segment(order_id)}/actions/cancel"
+        await self._send("cancel_sales_order", "POST", path, json={"notifyCustomer": False}, is_write=True)
+
     # --- after the import (tracking, docs/xentral.md#after-the-import) ---------------------
 
     async def list_deliveries(self, filters: Sequence[Filter], page: Page | None = None) -> ListResponse[DeliveryItem]:

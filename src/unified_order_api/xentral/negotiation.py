@@ -61,6 +61,7 @@ DECLARED: Final[Mapping[str, Declared]] = MappingProxyType(
         "list_sales_orders": Declared((JSON, _MINIMAL)),
         "get_sales_order": Declared((JSON, _MINIMAL, _PDF), (JSON, HTML)),  # 401: JSON message or text/html
         "import_sales_order": Declared((HTML,), (PROBLEM_JSON,)),
+        "cancel_sales_order": Declared((), (JSON, HTML, PROBLEM_JSON)),  # 204; 401 JSON or text/html, 409 problem
         "list_shipping_methods": Declared((JSON,), (JSON, HTML)),
         "list_payment_methods": Declared((JSON,), (JSON, HTML)),
         "list_projects": Declared((JSON,)),

@@ -1,0 +1,314 @@
+"""A shop's cancellation of an order we hold: cancelled in Xentral before dispatch, never after.
+
+The shop connectors translate a cancellation (WooCommerce's `order.updated` to `cancelled`, Shopify's
+`orders/cancelled`, Shopware's order state entering `cancelled`) into a `RequestCancellation`; this
+module decides what becomes of it, in one flow for every shop:
+
+- an order this service never received: nothing is recorded (`CancellationOutcome.UNKNOWN_ORDER`);
+- an order Xentral does not hold (it failed, is still queued): recorded, not cancelled, the operator alerted;
+- an order not dispatched yet: cancelled in Xentral (`POST …/actions/cancel`), recorded, and the
+  lifecycle shows it cancelled (its `order.cancelled` webhook, once, through the tracking store);
+- an order dispatched, shipped or completed: Xentral is not touched; the request is recorded, the
+  operator alerted and the shop gets a note (`on_not_cancelled`).
+
+Whether the order is dispatched is read from Xentral at that moment (its delivery notes and
+deliveries), and from our lifecycle, which never moves backwards: never from the cancel call's answer
+alone, since the spec's text on which states it refuses is inconsistent (docs/xentral.md#cancelling-an-order).
+A lost answer of the cancel call (timeout, 5xx) is resolved by reading the order back: `canceled` is
+cancelled; still released and not dispatched, the call is sent once more; a read that fails too leaves
+the request `pending` and the error goes up (the shop is answered 503 and retries).
+
+Guarantees: one record per order (`CancellationLedger`, unique by client and reference); it is written
+`pending` before Xentral is called, so a crash between the call and the record is finished by the shop's
+retry, which reads the order back. A final record makes every later delivery a duplicate: Xentral is
+called at most once per success, the alert and the shop's note are raised once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Protocol
+
+import structlog
+
+from ..clock import Clock
+from ..lifecycle.model import LifecycleState, Observation, ObservationSink
+from .attempts import Attempt
+from .errors import XentralOutcomeUnknown
+from .refunds import RefundedOrders, ShopOrderKey
+
+__all__ = [
+    "CancellationLedger",
+    "CancellationOutcome",
+    "CancellationRecord",
+    "LifecycleLookup",
+    "OrderCancellations",
+    "RequestCancellation",
+    "XentralCancelling",
+    "XentralStanding",
+]
+
+log = structlog.get_logger(__name__)
+
+_CANCELED = frozenset({"canceled", "cancelled"})
+_RESENDS = 1  # a cancel call whose answer was lost is sent once more when the read-back shows it did not land
+
+
+@dataclass(frozen=True, slots=True)
+class RequestCancellation:
+    """The command: the shop cancelled an order (`source` is the shop's kind, `reason` its words)."""
+
+    order: ShopOrderKey
+    source: str
+    reason: str | None = None
+    cancelled_at: dt.datetime | None = None
+
+
+class CancellationOutcome(StrEnum):
+    PENDING = "pending"  # recorded, Xentral's answer not known yet (a retry of the shop's delivery resolves it)
+    CANCELLED = "cancelled"  # cancelled in Xentral by this request
+    ALREADY_CANCELLED = "already_cancelled"  # Xentral had it cancelled before
+    NOT_CANCELLED_DISPATCHED = "not_cancelled_dispatched"  # dispatched, shipped or completed: Xentral untouched
+    NOT_CANCELLED_REFUSED = "not_cancelled_refused"  # Xentral refused the cancel call (409)
+    NOT_IN_XENTRAL = "not_in_xentral"  # our order never reached Xentral (failed, queued): nothing to cancel
+    UNKNOWN_ORDER = "unknown_order"  # no order of this client has that reference or shop id: not recorded
+
+    @property
+    def final(self) -> bool:
+        return self not in (CancellationOutcome.PENDING, CancellationOutcome.UNKNOWN_ORDER)
+
+    @property
+    def needs_operator(self) -> bool:
+        """The shop cancelled, Xentral did not: someone has to stop the parcel or settle it with the buyer."""
+        return self in (
+            CancellationOutcome.NOT_CANCELLED_DISPATCHED,
+            CancellationOutcome.NOT_CANCELLED_REFUSED,
+            CancellationOutcome.NOT_IN_XENTRAL,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CancellationRecord:
+    """A shop's cancellation as recorded on an order: what was asked, what was done and why (`detail`)."""
+
+    client: str
+    reference: str
+    source: str
+    received_at: dt.datetime
+    outcome: CancellationOutcome
+    detail: str
+    reason: str | None = None
+    cancelled_at: dt.datetime | None = None  # when the shop cancelled, where it says
+    xentral_status: str | None = None  # Xentral's status as read when it was decided
+    decided_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class XentralStanding:
+    """A sales order as Xentral shows it now: its status (None: Xentral has no such order), whether it is
+    dispatched (a delivery note that is not cancelled) and whether a parcel left (a delivery)."""
+
+    status: str | None
+    dispatched: bool
+    shipped: bool
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status in _CANCELED
+
+    @property
+    def too_late(self) -> str | None:
+        """Why it may no longer be cancelled, or None."""
+        if self.shipped:
+            return "already shipped"
+        if self.dispatched:
+            return "already dispatched"
+        if self.status == "completed":
+            return "already completed"
+        return None
+
+
+class CancelRefused(Exception):
+    """Xentral refused the cancel call for the order's state (409); the message is Xentral's."""
+
+
+class XentralCancelling(Protocol):
+    """Xentral as cancelling needs it, per instance (`xentral.cancellations`). Failures are `OrderError`s;
+    an unknown outcome of `cancel` is `XentralOutcomeUnknown`."""
+
+    async def standing(self, instance: str, sales_order_id: str) -> XentralStanding: ...
+
+    async def cancel(self, instance: str, sales_order_id: str) -> None:
+        """Cancel the order; `CancelRefused` when Xentral refuses it (409)."""
+        ...
+
+
+class CancellationLedger(Protocol):
+    """The recorded cancellations (the store's `shop_cancellations`), one per order."""
+
+    async def cancellation_of(self, client: str, reference: str) -> CancellationRecord | None: ...
+
+    async def save(self, record: CancellationRecord) -> None:
+        """Insert the order's record, or replace it (a pending one becomes final)."""
+        ...
+
+
+class LifecycleLookup(Protocol):
+    """What the lifecycle knows of an order: its instance and state, None when it is not tracked."""
+
+    async def lifecycle_of(self, client: str, reference: str) -> tuple[str, LifecycleState] | None: ...
+
+
+NotCancelled = Callable[[CancellationRecord, Attempt], None]
+"""Told of every final record the operator must act on (`needs_operator`): the alert, the shop's note."""
+
+
+class OrderCancellations:
+    """Carries out shops' cancellations (see the module docstring)."""
+
+    def __init__(
+        self,
+        orders: RefundedOrders,
+        ledger: CancellationLedger,
+        xentral: XentralCancelling,
+        *,
+        instance_of: Callable[[str], str],
+        clock: Clock,
+        lifecycle: LifecycleLookup | None = None,
+        sink: ObservationSink | None = None,
+        on_not_cancelled: NotCancelled | None = None,
+    ) -> None:
+        self._orders, self._ledger, self._xentral = orders, ledger, xentral
+        self._instance_of, self._clock = instance_of, clock
+        self._lifecycle, self._sink, self._on_not_cancelled = lifecycle, sink, on_not_cancelled
+
+    async def order_of(self, client: str, key: ShopOrderKey) -> Attempt | None:
+        if key.reference is not None:
+            return await self._orders.find(client, key.reference)
+        if key.external_order_id is not None:
+            return await self._orders.find_by_external_order_id(client, key.external_order_id)
+        return None
+
+    async def cancellation_of(self, client: str, reference: str) -> CancellationRecord | None:
+        return await self._ledger.cancellation_of(client, reference)
+
+    async def request(
+        self, command: RequestCancellation, *, client: str
+    ) -> tuple[CancellationRecord | None, Attempt | None, bool]:
+        """Carry out the cancellation; returns the order's record (None: unknown order), the order, and
+        whether the record was final before (a repeated delivery, nothing done again)."""
+        attempt = await self.order_of(client, command.order)
+        bound = log.bind(client=client, order=str(command.order), source=command.source)
+        if attempt is None:
+            bound.warning("cancellation.unknown_order")
+            return None, None, False
+        earlier = await self._ledger.cancellation_of(client, attempt.reference)
+        if earlier is not None and earlier.outcome.final:
+            return earlier, attempt, True
+        now = self._clock()
+        record = earlier or CancellationRecord(
+            client=client,
+            reference=attempt.reference,
+            source=command.source,
+            received_at=now,
+            outcome=CancellationOutcome.PENDING,
+            detail="Received; Xentral not asked yet",
+            reason=command.reason,
+            cancelled_at=command.cancelled_at,
+        )
+        if attempt.order_id is None:
+            detail = f"Not cancelled in Xentral: the order never reached it (its state here: {attempt.state.value})"
+            return await self._decide(record, attempt, CancellationOutcome.NOT_IN_XENTRAL, detail, None), attempt, False
+        await self._ledger.save(record)
+        # A pending record: an earlier delivery may have sent the cancel and lost its answer.
+        decided = await self._carry_out(record, attempt, attempt.order_id, sent_before=earlier is not None)
+        bound.info("cancellation.decided", reference=attempt.reference, outcome=decided.outcome.value)
+        return decided, attempt, False
+
+    async def _carry_out(
+        self, record: CancellationRecord, attempt: Attempt, order_id: str, *, sent_before: bool
+    ) -> CancellationRecord:
+        lifecycle = await self._lifecycle.lifecycle_of(attempt.client, attempt.reference) if self._lifecycle else None
+        instance = lifecycle[0] if lifecycle is not None else self._instance_of(attempt.client)
+        known = lifecycle[1] if lifecycle is not None else None
+        if known is not None and known != LifecycleState.CANCELLED and known.rank >= LifecycleState.DISPATCHED.rank:
+            # Our lifecycle never moves backwards: dispatched here is dispatched in Xentral.
+            detail = f"Not cancelled in Xentral: already {known.value.replace('_', ' ')}"
+            return await self._decide(record, attempt, CancellationOutcome.NOT_CANCELLED_DISPATCHED, detail, None)
+        standing = await self._xentral.standing(instance, order_id)
+        for resend in range(_RESENDS + 1):
+            if standing.status is None:
+                detail = f"Not cancelled in Xentral: it has no sales order {order_id} (any more)"
+                return await self._decide(record, attempt, CancellationOutcome.NOT_IN_XENTRAL, detail, None)
+            if standing.cancelled:
+                ours = resend or sent_before
+                outcome = CancellationOutcome.CANCELLED if ours else CancellationOutcome.ALREADY_CANCELLED
+                detail = "Cancelled in Xentral (read back)" if ours else "Xentral had the order cancelled already"
+                return await self._cancelled(record, attempt, instance, order_id, outcome, detail, standing)
+            if (why := standing.too_late) is not None:
+                detail = f"Not cancelled in Xentral: {why}"
+                outcome = CancellationOutcome.NOT_CANCELLED_DISPATCHED
+                return await self._decide(record, attempt, outcome, detail, standing.status)
+            try:
+                await self._xentral.cancel(instance, order_id)
+            except CancelRefused as refused:
+                standing = await self._xentral.standing(instance, order_id)  # the read-back decides
+                if standing.cancelled:
+                    detail = "Cancelled in Xentral (read back)"
+                    outcome = CancellationOutcome.CANCELLED
+                    return await self._cancelled(record, attempt, instance, order_id, outcome, detail, standing)
+                if (why := standing.too_late) is not None:
+                    detail = f"Not cancelled in Xentral: {why}"
+                    outcome = CancellationOutcome.NOT_CANCELLED_DISPATCHED
+                else:
+                    detail = f"Not cancelled in Xentral: Xentral refused it ({refused})"
+                    outcome = CancellationOutcome.NOT_CANCELLED_REFUSED
+                return await self._decide(record, attempt, outcome, detail, standing.status)
+            except XentralOutcomeUnknown:
+                log.info("cancellation.outcome_unknown", reference=attempt.reference)
+            standing = await self._xentral.standing(instance, order_id)  # the answer is read back, never assumed
+            if standing.cancelled:
+                return await self._cancelled(
+                    record, attempt, instance, order_id, CancellationOutcome.CANCELLED, "Cancelled in Xentral", standing
+                )
+        raise XentralOutcomeUnknown(
+            f"Xentral still shows sales order {order_id} as {standing.status} after the cancellation was sent; "
+            "the shop's next delivery tries again",
+            retry_after=30.0,
+        )
+
+    async def _cancelled(
+        self,
+        record: CancellationRecord,
+        attempt: Attempt,
+        instance: str,
+        order_id: str,
+        outcome: CancellationOutcome,
+        detail: str,
+        standing: XentralStanding,
+    ) -> CancellationRecord:
+        decided = await self._decide(record, attempt, outcome, detail, standing.status)
+        if self._sink is not None:
+            seen = Observation(instance, order_id, self._clock(), "shop", LifecycleState.CANCELLED)
+            await self._sink.observe([seen])  # the lifecycle shows it at once; its order.cancelled goes once
+        return decided
+
+    async def _decide(
+        self,
+        record: CancellationRecord,
+        attempt: Attempt,
+        outcome: CancellationOutcome,
+        detail: str,
+        status: str | None,
+    ) -> CancellationRecord:
+        decided = replace(record, outcome=outcome, detail=detail, xentral_status=status, decided_at=self._clock())
+        await self._ledger.save(decided)
+        if outcome.needs_operator and self._on_not_cancelled is not None:
+            try:
+                self._on_not_cancelled(decided, attempt)
+            except Exception:  # the record stands; an alert or note that fails must not undo it
+                log.exception("cancellation.notify_failed", reference=attempt.reference)
+        return decided
