@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .alerts import AlertChannel, AlertGroups, AlertKind, EmailChannel, WebhookChannel, deliver_forever
 from .alerts.channels import OPERATOR
+from .alerts.expiring_tokens import ExpiringTokens
 from .alerts.triggers import (
     ResponseHook,
     access_denied_alerts,
@@ -406,6 +407,24 @@ def alert_groups(settings: Settings, outbox: SqlDeliveryStore) -> AlertGroups:
     return AlertGroups(channels, at_least={AlertKind.SHOP_SIGNATURE_FAILURES: config.signature_failures})
 
 
+def expiring_tokens(settings: Settings, alerts: AlertGroups, *, clock: Clock = utc_now) -> ExpiringTokens | None:
+    """The check of the instances' token expiry dates (None when no instance has one set)."""
+    expires = {
+        name: endpoint.token_expires
+        for name, endpoint in settings.xentral_endpoints().items()
+        if endpoint.token_expires is not None
+    }
+    if not expires:
+        return None
+    return ExpiringTokens(
+        alerts,
+        expires,
+        warn_before=dt.timedelta(days=settings.xentral_token_warn_days),
+        repeat=dt.timedelta(seconds=settings.alerts.token_repeat_seconds),
+        clock=clock,
+    )
+
+
 def tracking_enrolment(settings: Settings, instance_of: Callable[[str], str]) -> TrackingEnrolment | None:
     """How completed orders are enrolled for tracking (None: tracking is off)."""
     if not settings.tracking.enabled:
@@ -597,6 +616,9 @@ async def _wire(
         loops["xentral-events"] = event_worker.run_forever
     if alerts.enabled:
         loops["alerts"] = partial(deliver_forever, alerts, settings.alerts.window_seconds)
+        tokens = expiring_tokens(settings, alerts)
+        if tokens is not None:
+            loops["token-expiry"] = partial(tokens.run_forever, settings.alerts.token_check_seconds)
     resources.push_async_callback(_deliver_last, alerts)  # first on close: before the dispatcher and adapters
     readiness = Readiness(
         database=attempts,
@@ -607,6 +629,7 @@ async def _wire(
         lease=lease,
         degraded_after_seconds=settings.reconciler.degraded_after_seconds,
         token_expires={name: endpoint.token_expires for name, endpoint in settings.xentral_endpoints().items()},
+        token_warn_before=dt.timedelta(days=settings.xentral_token_warn_days),
     )
     write_back_jobs = SqlWriteBackQueue(engine)
     write_back = WriteBackRequests(

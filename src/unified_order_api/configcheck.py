@@ -151,7 +151,9 @@ async def check_settings(
         client = by_name.get(policy.name)
         lookups = instances.get(policy.instance)
         findings += await _check_client(policy, client, lookups, lists[policy.instance], (urls or {}), guard)
-        findings += _token_expiry(policy, settings.xentral_endpoints().get(policy.instance), now or utc_now())
+        endpoint = settings.xentral_endpoints().get(policy.instance)
+        warn_before = dt.timedelta(days=settings.xentral_token_warn_days)
+        findings += _token_expiry(policy, endpoint, now or utc_now(), warn_before)
         if client is not None:
             findings += await _check_shop_api(client, policy.instance, (shop_apis or {}).get(client.name))
     return findings
@@ -178,11 +180,13 @@ async def _check_shop_api(client: ApiClient, instance: str, api: ShopApi | None)
     return [ConfigFinding(client.name, instance, "shop.api", where, shown, missing)]
 
 
-def _token_expiry(policy: ClientPolicy, endpoint: XentralInstance | None, now: dt.datetime) -> list[ConfigFinding]:
-    """The instance's token expiry date: a warning from 14 days before it, a problem once it has passed."""
+def _token_expiry(
+    policy: ClientPolicy, endpoint: XentralInstance | None, now: dt.datetime, warn_before: dt.timedelta
+) -> list[ConfigFinding]:
+    """The instance's token expiry date: a warning from `warn_before` it, a problem once it has passed."""
     if endpoint is None or endpoint.token_expires is None:
         return []
-    expiry = TokenExpiry(endpoint.token_expires, now)
+    expiry = TokenExpiry(endpoint.token_expires, now, warn_before)
     name = policy.name or GLOBAL
     value = endpoint.token_expires.isoformat()
     if expiry.expired:

@@ -24,7 +24,7 @@ from .housekeeping import oldest_age, unresolved_now
 from .orders.attempts import StoreUnavailable
 from .orders.ports import UnresolvedAttempts
 from .redis_breaker import RedisUnavailable, SharedRedis
-from .token_expiry import TokenExpiry
+from .token_expiry import WARN_BEFORE, TokenExpiry
 
 __all__ = ["Readiness", "WriteProbe", "XentralProbe"]
 
@@ -53,6 +53,7 @@ class Readiness:
         lease: dt.timedelta = dt.timedelta(minutes=1),
         degraded_after_seconds: float = float("inf"),
         token_expires: Mapping[str, dt.date | None] | None = None,
+        token_warn_before: dt.timedelta = WARN_BEFORE,
         clock: Clock | None = None,
     ) -> None:
         """`unresolved`: the attempts checked for orders still without an outcome a `lease` after they
@@ -65,6 +66,7 @@ class Readiness:
         self._lease = lease
         self._degraded_after = degraded_after_seconds
         self._token_expires = token_expires or {}
+        self._token_warn_before = token_warn_before
         self._clock = clock or utc_now
 
     async def check(self) -> dict[str, Any]:
@@ -84,7 +86,7 @@ class Readiness:
             expires = self._token_expires.get(name)
             if expires is None:
                 continue
-            expiry = TokenExpiry(expires, self._clock())
+            expiry = TokenExpiry(expires, self._clock(), self._token_warn_before)
             answer["token_expires"] = expires.isoformat()
             if expiry.soon:
                 answer["warning"] = expiry.describe()

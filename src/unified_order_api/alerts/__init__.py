@@ -2,7 +2,9 @@
 
 - `model`: the kinds of alert, what each says and what to do about it, a digest of one kind's alerts;
 - `grouping`: alerts raised anywhere in the process, grouped per kind per window into one digest;
-- `channels`: the port the digests go out through, and its adapters (the webhook outbox, SMTP).
+- `channels`: the port the digests go out through, and its adapters (the webhook outbox, SMTP);
+- `triggers`: the hooks that raise alerts where trouble is seen; `expiring_tokens`: the check of the
+  tokens' expiry dates.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ _WHAT = {
     AlertKind.OUTCOME_UNRESOLVED: "Orders without an outcome for too long",
     AlertKind.WEBHOOK_DEAD: "Webhook deliveries gave up",
     AlertKind.XENTRAL_ACCESS_DENIED: "Xentral refused the service's token",
-    AlertKind.XENTRAL_TOKEN_EXPIRING: "A Xentral token expires soon",
+    AlertKind.XENTRAL_TOKEN_EXPIRING: "A Xentral token expires soon or has expired",
     AlertKind.SHOP_SIGNATURE_FAILURES: "Shop webhooks with a wrong signature, repeatedly",
 }
 _ACTION = {
@@ -47,7 +47,10 @@ _ACTION = {
     "verifies with the client's secret, then redeliver them from the console's Webhook deliveries page.",
     AlertKind.XENTRAL_ACCESS_DENIED: "Orders cannot be placed: check the Xentral token (revoked, expired, missing a "
     "scope) and set a valid one (UOA_XENTRAL_TOKEN or the instance's token); `check-config` shows what is refused.",
-    AlertKind.XENTRAL_TOKEN_EXPIRING: "Create a new token in Xentral and set it before the old one expires.",
+    AlertKind.XENTRAL_TOKEN_EXPIRING: "Create a new Personal Access Token in Xentral with the same scopes and set "
+    "it together with its new expiry date (UOA_XENTRAL_TOKEN and UOA_XENTRAL_TOKEN_EXPIRES, or the instance's token "
+    "and token_expires), then restart; an expired token fails every order with xentral_access_denied. "
+    "`check-config` shows the dates.",
     AlertKind.SHOP_SIGNATURE_FAILURES: "A shop signs its webhooks with another secret than the one configured (or "
     "someone else is calling): compare the shop block's secret with the shop's; orders so signed are refused.",
 }

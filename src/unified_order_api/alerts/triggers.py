@@ -4,8 +4,8 @@ Each turns one event into `AlertGroups.raise_alert(kind, subject, detail)`: an o
 retries (the queue worker's last requeue, the reconciler failing it), an order unresolved past the
 attention time (the reconciler's looks), a callback that gave up (the dispatcher), Xentral refusing
 the token (every response of an instance's client), a wrong shop signature (the shops' edge). The
-token expiring soon (`AlertKind.XENTRAL_TOKEN_EXPIRING`) has no trigger yet: no setting holds a
-token's expiry; a check that learns it raises that kind.
+token expiring (`AlertKind.XENTRAL_TOKEN_EXPIRING`) is no event but a date: a periodic check raises
+it (`expiring_tokens`).
 """
 
 from __future__ import annotations

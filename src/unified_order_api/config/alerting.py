@@ -11,8 +11,9 @@ __all__ = ["AlertSettings"]
 
 
 class AlertSettings(Section):
-    """Where operator alerts go (failed orders, unresolved outcomes, dead webhooks, Xentral refusing the token,
-    repeated wrong shop signatures), grouped per kind per window. Without a webhook URL or e-mail: none."""
+    """Where operator alerts go (failed orders, unresolved outcomes, dead webhooks, Xentral refusing the token or
+    the token expiring, repeated wrong shop signatures), grouped per kind per window. Without a webhook URL or
+    e-mail: none."""
 
     webhook_url: str | None = None
     """Receives each alert as a Standard Webhooks message (`alert.raised`), through the webhook outbox."""
@@ -36,6 +37,11 @@ class AlertSettings(Section):
     """Alerts of one kind raised within this window go out as one message (not one per order)."""
     signature_failures: int = Field(default=5, ge=1)
     """Wrong shop signatures within one window before they are alerted (one is noise, a run is not)."""
+    token_check_seconds: float = Field(default=3600.0, gt=0)
+    """How often each process looks at the Xentral tokens' expiry dates (at start, then this often)."""
+    token_repeat_seconds: float = Field(default=86400.0, gt=0)
+    """An expiring token is alerted again after this long (a daily reminder, not one per check); at once when it
+    expires."""
 
     @model_validator(mode="after")
     def _channels_complete(self) -> AlertSettings:

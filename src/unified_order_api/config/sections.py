@@ -49,8 +49,8 @@ class XentralInstance(Section):
     token: HeaderToken
     """Xentral Personal Access Token (never logged or echoed)."""
     token_expires: dt.date | None = None
-    """The token's expiry date (Xentral tokens live at most 180 days); `check-config` and `/readyz` warn from 14 days
-    before it."""
+    """The token's expiry date (Xentral tokens live at most 180 days); `check-config`, `/readyz` and an operator alert
+    warn from `xentral_token_warn_days` before it."""
     rate_limit_per_minute: int | None = Field(default=None, ge=1)
     """This instance's budget; default `xentral_rate_limit_per_minute`."""
     rate_limit_reserve: int | None = Field(default=None, ge=0)

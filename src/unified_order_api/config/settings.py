@@ -68,8 +68,11 @@ class Settings(BaseSettings):
     xentral_token: HeaderToken | None = None
     """Xentral Personal Access Token (never logged or echoed)."""
     xentral_token_expires: dt.date | None = None
-    """The default instance's token expiry date (Xentral tokens live at most 180 days); `check-config` and `/readyz`
-    warn from 14 days before it."""
+    """The default instance's token expiry date (Xentral tokens live at most 180 days); `check-config`, `/readyz` and
+    an operator alert warn from `xentral_token_warn_days` before it."""
+    xentral_token_warn_days: int = Field(default=14, ge=1, le=180)
+    """How many days before a token's expiry date (`xentral_token_expires`, an instance's `token_expires`)
+    `check-config`, `/readyz`, the console and the operator alert (`xentral_token_expiring`) start to warn."""
     xentral_instances: dict[str, XentralInstance] = Field(default_factory=dict)
     """Further Xentral instances by name, `{"merchant": {"url": "…", "token": "…"}}`; a client names its own with
     `xentral = "name"`."""

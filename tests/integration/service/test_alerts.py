@@ -5,9 +5,11 @@ SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
@@ -25,7 +27,8 @@ from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import API_KEY, service_settings
 from unified_order_api.config import ApiClient
-from xentral_sandbox.testing import SandboxHandle
+from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
 ALERT_SECRET = "whsec_" + base64.b64encode(b"operator-alerts-0123456789abcdef").decode()
 
@@ -48,6 +51,12 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield box, port
     controller.stop()
+
+
+@pytest.fixture
+def stack() -> Iterator[ExitStack]:
+    with ExitStack() as resources:
+        yield resources
 
 
 @pytest.fixture
@@ -159,3 +168,54 @@ def test_a_callback_that_gave_up_is_alerted_with_its_order(
     alert = _alert(request)
     assert alert["kind"] == "webhook_dead" and alert["subjects"] == [f"shop/{body['reference']}"]
     assert "order.created to 127.0.0.1" in alert["details"][0] and "redeliver" in alert["action"]
+
+
+def test_an_expiring_and_an_expired_token_are_one_alert_by_signed_webhook_and_by_mail(
+    sandbox: SandboxHandle, tmp_path: Path, alert_receiver: Receiver, mailbox: tuple[Mailbox, int], stack: ExitStack
+) -> None:
+    """The token expiry check of a running service (the default instance's token due in 13 days, a second
+    instance's expired yesterday), checked every 0.1 s: one digest naming both, by webhook and by mail."""
+    box, smtp_port = mailbox
+    archive = stack.enter_context(running_sandbox(SandboxConfig(rate_limit=None, token="archive-instance-token")))
+    today = dt.datetime.now(dt.UTC).date()
+    soon, gone = today + dt.timedelta(days=13), today - dt.timedelta(days=1)
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        xentral_token_expires=soon,
+        xentral_instances={"archive": {"url": archive.base_url, "token": archive.token, "token_expires": gone}},
+        alerts={
+            "webhook_url": alert_receiver.url,
+            "webhook_secret": ALERT_SECRET,
+            "email_to": ["ops@example.com"],
+            "email_from": "orders@example.com",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_port,
+            "window_seconds": 0.5,
+            "token_check_seconds": 0.1,  # five checks a window: still one alert, and no reminder the same day
+        },
+        webhooks={"allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
+    )
+    with running_service(settings):
+        [request] = alert_receiver.wait_for(1, timeout=15)
+        deadline = time.monotonic() + 10
+        while not box.messages:
+            assert time.monotonic() < deadline, "no alert e-mail arrived"
+            time.sleep(0.05)
+        time.sleep(2.0)  # four more windows of checks
+    assert len(alert_receiver.received()) == 1 and len(box.messages) == 1
+
+    payload = Webhook(ALERT_SECRET).verify(request.body, request.headers)
+    alert = payload["data"]
+    assert payload["type"] == "alert.raised" and alert["kind"] == "xentral_token_expiring"
+    assert alert["subjects"] == ["default", "archive"] and alert["count"] == 2
+    expiring = f"default: token expires on {soon.isoformat()} 00:00 UTC, in "
+    assert alert["details"][0] in (f"{expiring}12 days", f"{expiring}13 days")  # 13 days from today's start
+    assert alert["details"][1].startswith(f"archive: token expired on {gone.isoformat()} 00:00 UTC")
+    assert "UOA_XENTRAL_TOKEN_EXPIRES" in alert["action"] and sandbox.token not in json.dumps(payload)
+
+    [mail] = box.messages
+    assert mail["To"] == "ops@example.com" and "A Xentral token expires soon" in mail["Subject"]
+    text = mail.get_payload(decode=True).decode()
+    assert f"default: token expires on {soon.isoformat()}" in text and f"archive: token expired on {gone}" in text
+    assert "What to do: Create a new Personal Access Token" in text and sandbox.token not in text

@@ -16,7 +16,7 @@ from unified_order_api.metrics import Metrics
 
 RULES = Path(__file__).resolve().parents[3] / "deploy" / "prometheus" / "alerts.yml"
 PROMETHEUS_OWN = {"up"}
-FUNCTIONS = {"sum", "rate", "increase", "delta", "max", "histogram_quantile", "clamp_min", "by", "and", "le"}
+FUNCTIONS = {"sum", "rate", "increase", "delta", "max", "min", "histogram_quantile", "clamp_min", "by", "and", "le"}
 _SELECTOR = re.compile(r"\b([a-z_][a-z0-9_]*)\s*(\{[^}]*\})?")
 _LABEL = re.compile(r"([a-z_]+)\s*=~?")
 
