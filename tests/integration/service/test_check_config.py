@@ -232,14 +232,22 @@ def test_a_deprecated_operation_xentral_answered_is_a_warning_with_its_sunset(
 
 
 @pytest.mark.parametrize(
-    ("days", "warned", "problem"),
-    [(100, False, False), (10, True, False), (-1, False, True)],
+    ("days", "warned", "problem", "warn_days"),
+    [
+        (100, False, False, 14),
+        (10, True, False, 14),
+        (-1, False, True, 14),
+        (20, False, False, 14),
+        (20, True, False, 30),
+    ],
 )
 def test_the_token_expiry_is_warned_from_14_days_before_and_a_problem_after(
-    sandbox: SandboxHandle, tmp_path: Path, days: int, warned: bool, problem: bool
+    sandbox: SandboxHandle, tmp_path: Path, days: int, warned: bool, problem: bool, warn_days: int
 ) -> None:
+    """14 days by default; `xentral_token_warn_days` moves it."""
     expires = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=days)
-    findings = _check_now(service_settings(sandbox, tmp_path, xentral_token_expires=expires))
+    settings = service_settings(sandbox, tmp_path, xentral_token_expires=expires, xentral_token_warn_days=warn_days)
+    findings = _check_now(settings)
     [found] = [f for f in findings if f.setting == "xentral.token_expires"]
     assert found.value == expires.isoformat()
     assert (found.warning is not None, found.problem is not None) == (warned, problem)
