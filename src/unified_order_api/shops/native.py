@@ -33,6 +33,7 @@ __all__ = [
     "full_name",
     "line_id",
     "native_pointer",
+    "negative_line",
     "order_date",
     "present",
     "sku_missing",
@@ -189,6 +190,17 @@ def address_fields(part: Mapping[str, Any], names: Mapping[str, str], **derived:
 def sku_missing(pointer: str, index: int, name: str | None, skus_from: Iterable[str]) -> FieldProblem:
     """The refusal of a line that has none of the fields the shop's SKU is configured to come from."""
     return FieldProblem(pointer, "sku_missing", f"Line {index + 1} ({name}) has no {' or '.join(skus_from)}")
+
+
+def negative_line(pointer: str, what: str, value: Decimal) -> FieldProblem:
+    """The refusal of an order line whose amount is below zero: never booked at 0 % or as its absolute
+    value; a shop's reduction comes as its own coupon, promotion or discount line."""
+    return FieldProblem(
+        pointer,
+        "line_negative",
+        f"{what} amounts to {value}, below zero: an order line cannot be negative (a reduction is a coupon, "
+        "promotion or discount of its own)",
+    )
 
 
 def charge(name: str, value: Decimal, rate: Decimal) -> dict[str, Any]:

@@ -14,6 +14,16 @@ plus what the lines' and shipping's tax exceed the order's tax by. Quantities ar
 are credit notes in Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints
 and kept as strings.
 
+Gift cards are payments, not discounts: `total_price` is the order's full value whatever paid it, and
+goes as `expected_total` unchanged. What the cards paid is read from the order's `transactions[]` where
+the body carries them (an order read with its Transaction resource list): each successful `sale` or
+`capture` through the `gift_card` gateway is one redeemed card, its code the receipt's
+`gift_card_last_characters`. Without transactions, an order whose only gateway
+(`payment_gateway_names`) is `gift_card` was paid by cards alone (its `total_price`); one paid by a card
+and something else says nowhere how much the card paid, so the internal comment says it was partly
+paid with a gift card and nothing is invented. The order's payment method is its first gateway that
+is not `gift_card`.
+
 Refunds come as `refunds/create`, the Refund resource: its money is its successful `refund`
 transactions, its lines `refund_line_items[]`, its reason the `note`; it names the order by the
 shop's id (`order_id`), which the order's import kept as `external_order_id`.
@@ -34,6 +44,7 @@ from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
 __all__ = ["CONNECTOR", "arrival_id", "refunds", "translate"]
 
+GIFT_CARD = "gift_card"  # the gateway of a gift card payment (Transaction resource, payment_gateway_names)
 REFUSED_FINANCIAL = frozenset({"voided", "refunded", "expired"})
 PAYMENT_STATUS = {
     "paid": "paid",
@@ -99,6 +110,8 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         if sku is None:
             problems.append(native.sku_missing(f"{where}/sku", index, name, settings.skus_from))
         quantity, price = native.amount(line.get("quantity")), native.amount(line.get("price"))
+        if price is not None and price < 0:
+            problems.append(native.negative_line(f"{where}/price", f"Line {index + 1} ({name})", price))
         tax = _tax(line)
         charged_tax += tax
         base = (price or Decimal(0)) * (quantity or Decimal(0))
@@ -117,6 +130,10 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
             item["name"] = name
         origins[f"/items/{len(items)}"] = where
         items.append(native.present(item))
+    for index, line in enumerate(native.entries(order, "shipping_lines")):
+        value = native.amount(line.get("price"))
+        if value is not None and value < 0:
+            problems.append(native.negative_line(f"/shipping_lines/{index}/price", f"Shipping {index + 1}", value))
     if problems:
         raise NativeOrderInvalid(problems)
 
@@ -153,10 +170,46 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     shipping_lines = native.entries(order, "shipping_lines")
     if shipping_lines and (shipping_lines[0].get("code") or shipping_lines[0].get("title")):
         body["shipping"] = str(shipping_lines[0].get("code") or shipping_lines[0]["title"])[:64]
-    gateways = order.get("payment_gateway_names")
-    if isinstance(gateways, list) and gateways and isinstance(gateways[0], str):
-        body["payment"] = gateways[0][:64]
+    gateways = [name for name in order.get("payment_gateway_names") or [] if isinstance(name, str) and name]
+    paying = [name for name in gateways if name != GIFT_CARD] or gateways
+    if paying:
+        body["payment"] = paying[0][:64]
+    cards, untold = _gift_cards(order, gateways)
+    if cards:
+        body["redeemed"] = cards
+        origins["/redeemed"] = "/transactions" if native.entries(order, "transactions") else "/payment_gateway_names"
+    if untold:
+        said = "Paid partly with a gift card (Shopify's order does not say how much)"
+        body["internal_note"] = f"{body['internal_note']}\n{said}" if body.get("internal_note") else said
     return Translated(native.present(body), origins)
+
+
+def _gift_cards(order: dict[str, Any], gateways: list[str]) -> tuple[list[dict[str, str]], bool]:
+    """The gift cards that paid the order, and whether a card paid an amount the body does not state."""
+    transactions = native.entries(order, "transactions")
+    cards = []
+    for transaction in transactions:
+        if (
+            transaction.get("gateway") != GIFT_CARD
+            or transaction.get("kind") not in ("sale", "capture")
+            or transaction.get("status") not in ("success", None)
+        ):
+            continue
+        value = native.amount(transaction.get("amount"))
+        if not value:
+            continue
+        card = {"kind": "gift_card", "amount": str(value)}
+        receipt = transaction.get("receipt") if isinstance(transaction.get("receipt"), dict) else {}
+        assert isinstance(receipt, dict)
+        if receipt.get("gift_card_last_characters"):
+            card["code"] = "****" + str(receipt["gift_card_last_characters"])[-4:]
+        cards.append(card)
+    if cards or transactions or GIFT_CARD not in gateways:
+        return cards, False
+    total = native.amount(order.get("total_price"))
+    if set(gateways) == {GIFT_CARD} and total:
+        return [{"kind": "gift_card", "amount": str(total)}], False
+    return [], True
 
 
 def refunds(topic: str | None, refund: dict[str, Any]) -> ReportedRefunds | None:

@@ -10,6 +10,14 @@ Product lines become items, promotion lines (negative) discounts, other positive
 is the product number in the line's `payload`. Billing comes from `billingAddress` and shipping from
 the first delivery's `shippingOrderAddress` (`addresses` is often not loaded).
 
+Gift cards are payments, not discounts. Shopware itself has none: its `promotion` lines (and an
+administrator's `credit`) reduce the order's value, taxed at the rates they reduce, and stay discounts.
+Gift-card plugins redeem a card as a line item of their own type with a negative price and no tax (the
+redemption of a multi-purpose voucher is a payment, outside VAT), so `amountTotal` is what is still
+due. Such a line (negative, of a type that is none of Shopware's, no tax calculated and no rate in its
+tax rules) is sent as `redeemed` (its `payload.code`, where the plugin keeps it), and the order's full
+value, `amountTotal` plus the cards, as `expected_total` (docs/shops.md, assumed).
+
 Refunds (`refunds`): an order whose last transaction entered `refunded` or `refunded_partially`
 (`state_enter.order_transaction.state.…`). Its refunds are the transaction's captures' completed
 `refunds[]` (the capture-refund entity: id, amount, reason, positions) where the payload loads them;
@@ -43,6 +51,9 @@ PAYMENT_STATUS = {
     "refunded_partially": "partially_refunded",
 }
 ORDER = "/data/payload/order"
+# Shopware's own line item types (the constants of Checkout\Cart\LineItem\LineItem): a negative one reduces
+# the order's value.
+SHOPWARE_LINE_TYPES = frozenset({"product", "promotion", "credit", "discount", "custom", "container"})
 ADDRESS = {
     "company": "company",
     "street": "street",
@@ -104,10 +115,15 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
     items: list[dict[str, Any]] = []
     discounts: list[dict[str, Any]] = []
     fees: list[dict[str, Any]] = []
+    redeemed: list[dict[str, str]] = []
     for index, line in enumerate(native.entries(order, "lineItems")):
         where = f"{ORDER}/lineItems/{index}"
         name = str(line.get("label") or "").strip() or None
         total = native.amount(line.get("totalPrice")) or Decimal(0)
+        if (card := _redemption(line, total)) is not None:
+            origins[f"/redeemed/{len(redeemed)}"] = where
+            redeemed.append(card)
+            continue
         if line.get("type", "product") != "product":
             target = discounts if total < 0 else fees
             for charge in _charges(name or str(line.get("type")), line, abs(total)):
@@ -118,6 +134,9 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
         if sku is None:
             problems.append(native.sku_missing(f"{where}/payload/productNumber", index, name, settings.skus_from))
         quantity, price = native.amount(line.get("quantity")), native.amount(line.get("unitPrice"))
+        if total < 0 or (price is not None and price < 0):
+            key, value = ("totalPrice", total) if total < 0 else ("unitPrice", price or total)
+            problems.append(native.negative_line(f"{where}/{key}", f"Line {index + 1} ({name})", value))
         item: dict[str, Any] = {
             "sku": sku or "",
             "quantity": native.text(quantity),
@@ -129,17 +148,20 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
         origins[f"/items/{len(items)}"] = where
         origins[f"/items/{len(items)}/price"] = f"{where}/unitPrice"
         items.append(native.present(item))
+    deliveries = native.entries(order, "deliveries")
+    shipping_costs = order.get("shippingCosts") if isinstance(order.get("shippingCosts"), dict) else None
+    shipping_value = native.amount(shipping_costs.get("totalPrice")) if shipping_costs is not None else None
+    if shipping_value is not None and shipping_value < 0:
+        problems.append(native.negative_line(f"{ORDER}/shippingCosts/totalPrice", "The shipping", shipping_value))
     if problems:
         raise NativeOrderInvalid(problems)
 
-    deliveries = native.entries(order, "deliveries")
-    shipping_costs = order.get("shippingCosts") if isinstance(order.get("shippingCosts"), dict) else None
     costs: list[dict[str, Any]] = []
     if shipping_costs is not None:
         method = deliveries[0].get("shippingMethod") if deliveries else None
         name = (method.get("name") if isinstance(method, dict) else None) or "Shipping"
-        value = native.amount(shipping_costs.get("totalPrice")) or Decimal(0)
-        for charge in _charges(name, {"price": shipping_costs}, abs(value)):
+        value = shipping_value or Decimal(0)
+        for charge in _charges(name, {"price": shipping_costs}, value):
             origins[f"/shipping_costs/{len(costs)}"] = f"{ORDER}/shippingCosts"
             costs.append({**charge, **(native.line_id(deliveries[0]) if deliveries else {})})
     tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
@@ -153,9 +175,8 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
         "shipping_costs": costs,
         "discounts": discounts,
         "fees": fees,
-        "expected_total": str(native.amount(order.get("amountTotal")))
-        if order.get("amountTotal") is not None
-        else None,
+        "expected_total": _full_value(order, redeemed),
+        "redeemed": redeemed or None,
         "external_order_id": str(order["id"]) if order.get("id") else None,
         "payment_status": PAYMENT_STATUS.get(payment_state or ""),
         "internal_note": f"Customer note: {order['customerComment']}" if order.get("customerComment") else None,
@@ -219,6 +240,33 @@ def _refunded_lines(refund: dict[str, Any]) -> list[RefundedLine]:
         )
         for position in native.entries(refund, "positions")
     ]
+
+
+def _redemption(line: dict[str, Any], total: Decimal) -> dict[str, str] | None:
+    """A gift card a plugin redeemed as a line: negative, of no type Shopware reduces the order's value by,
+    tax-neutral (no tax calculated, no rate in its tax rules); None for any other line."""
+    if total >= 0 or line.get("type", "product") in SHOPWARE_LINE_TYPES:
+        return None
+    price = line.get("price") if isinstance(line.get("price"), dict) else {}
+    assert isinstance(price, dict)
+    taxes = [tax for tax in price.get("calculatedTaxes") or [] if isinstance(tax, dict)]
+    rules = [rule for rule in price.get("taxRules") or [] if isinstance(rule, dict)]
+    if any(native.amount(tax.get("tax")) for tax in taxes) or any(native.amount(r.get("taxRate")) for r in rules):
+        return None
+    card = {"kind": "gift_card", "amount": str(abs(total))}
+    payload = line.get("payload") if isinstance(line.get("payload"), dict) else {}
+    assert isinstance(payload, dict)
+    if payload.get("code"):
+        card["code"] = str(payload["code"])[:64]
+    return card
+
+
+def _full_value(order: dict[str, Any], redeemed: list[dict[str, str]]) -> str | None:
+    """The order's full value: `amountTotal` is what is still due after the gift cards a plugin redeemed."""
+    total = native.amount(order.get("amountTotal"))
+    if total is None:
+        return None
+    return str(total + sum((Decimal(card["amount"]) for card in redeemed), Decimal(0)))
 
 
 def _method(entity: dict[str, Any], key: str) -> str | None:

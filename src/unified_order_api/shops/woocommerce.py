@@ -93,6 +93,10 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         quantity = native.amount(line.get("quantity"))
         subtotal = native.amount(line.get("subtotal"))
         total, tax = native.amount(line.get("total")), native.amount(line.get("total_tax")) or Decimal(0)
+        for key, value in (("total", total), ("subtotal", subtotal)):
+            if value is not None and value < 0:
+                problems.append(native.negative_line(f"{where}/{key}", f"Line {index + 1} ({name})", value))
+                break
         item: dict[str, Any] = {"sku": sku or "", "quantity": native.text(quantity)}
         if subtotal is not None and quantity:
             item["price"] = native.decimal_text((subtotal / quantity).quantize(UNIT_PRICE))
@@ -106,6 +110,10 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         origins[f"/items/{len(items)}"] = where
         origins[f"/items/{len(items)}/price"] = f"{where}/subtotal"
         items.append(item)
+    for index, line in enumerate(native.entries(order, "shipping_lines")):
+        value = native.amount(line.get("total"))
+        if value is not None and value < 0:
+            problems.append(native.negative_line(f"/shipping_lines/{index}/total", f"Shipping {index + 1}", value))
     if problems:
         raise NativeOrderInvalid(problems)
 

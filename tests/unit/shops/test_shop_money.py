@@ -152,3 +152,66 @@ def test_woocommerce_gift_cards_are_payments_and_the_order_keeps_its_full_value(
     pricing, check = priced(body)
     assert check.gross == check.expected == D("28.00") and check.matches is True
     assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("4.47")}
+
+
+def test_shopify_gift_cards_are_payments_read_from_its_transactions() -> None:
+    # total_price is the full value whatever paid it; the gift card's sale is a payment, not a discount.
+    body = shopify_body("shopify-gift-card-and-card.json")
+    assert body["expected_total"] == "64.80" and body.get("discounts", []) == []
+    assert body["redeemed"] == [{"kind": "gift_card", "amount": "25.00", "code": "****x7k2"}]
+    assert body["payment"] == "shopify_payments"  # the gateway that paid the rest, not "gift_card"
+    command = OrderRequest.model_validate(body).to_command()
+    assert [(r.kind, r.amount, r.code) for r in command.redeemed] == [("gift_card", D("25.00"), "****x7k2")]
+    pricing, check = priced(body)
+    assert check.gross == check.expected == D("64.80") and check.matches is True
+    assert check.redeemed == D("25.00")
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("10.34")}
+
+
+def test_shopify_gift_cards_without_transactions() -> None:
+    order = fixture("shopify-gift-card-and-card.json")
+    del order["transactions"]
+    # Paid by a card and something else: the order does not say how much the card paid; nothing is invented.
+    body = shopify.translate(order, ShopSettings(kind="shopify", secret="s"))
+    assert isinstance(body, Translated)
+    assert "redeemed" not in body.body and body.body["expected_total"] == "64.80"
+    assert body.body["internal_note"] == "Paid partly with a gift card (Shopify's order does not say how much)"
+    # Paid by gift cards alone: the whole total.
+    order["payment_gateway_names"] = ["gift_card"]
+    only = shopify.translate(order, ShopSettings(kind="shopify", secret="s"))
+    assert isinstance(only, Translated)
+    assert only.body["redeemed"] == [{"kind": "gift_card", "amount": "64.80"}] and only.body["payment"] == "gift_card"
+    assert "internal_note" not in only.body
+    _, check = priced(only.body)
+    assert check.matches is True and check.redeemed == D("64.80")
+
+
+def test_shopware_a_gift_card_plugins_tax_neutral_line_is_a_payment() -> None:
+    # Before: the -30.00 line went in as a discount at 0 %: the total passed, revenue was 30.00 short.
+    body = shopware_body("shopware-gift-card-plugin.json")
+    assert body["redeemed"] == [{"kind": "gift_card", "amount": "30.0", "code": "GC-SW-7Q2M-9F3A"}]
+    assert body["expected_total"] == "54.8" and body.get("discounts", []) == []  # amountTotal 24.80 + the card
+    pricing, check = priced(body)
+    assert check.gross == check.expected == D("54.80") and check.matches is True and check.redeemed == D("30.0")
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("8.75")}
+
+
+def test_shopware_promotions_and_credits_stay_discounts() -> None:
+    """Shopware's own reductions (a promotion, an administrator's credit) lower the order's value, taxed."""
+    envelope = fixture("shopware-gift-card-plugin.json")
+    order = envelope["data"]["payload"]["order"]
+    for kind in ("promotion", "credit"):
+        order["lineItems"][1]["type"] = kind
+        body = shopware_body_of(envelope)
+        assert "redeemed" not in body and body["expected_total"] == "24.8"
+        assert [d["amount"] for d in body["discounts"]] == ["30.0"]
+    # A plugin's line that carries tax is a taxed reduction too, not a payment.
+    order["lineItems"][1]["type"] = "gift-card"
+    order["lineItems"][1]["price"]["taxRules"] = [{"taxRate": 19, "percentage": 100}]
+    assert "redeemed" not in shopware_body_of(envelope)
+
+
+def shopware_body_of(envelope: dict[str, Any]) -> dict[str, Any]:
+    result = shopware.translate(envelope, ShopSettings(kind="shopware", secret="s"))
+    assert isinstance(result, Translated), result
+    return result.body
