@@ -84,8 +84,17 @@ from .xentral.coalescing_gateway import CoalescingGateway
 from .xentral.deprecations import DeprecationLog
 from .xentral.event_lookups import XentralEventLookups
 from .xentral.gateway import UntrustedHook
+from .xentral.subscriptions import XentralWebhookSubscriptions
 from .xentral.tracking_reads import XentralTrackingReads
-from .xentral_events import EventWorker, StoredEventHealth, XentralEventIntake
+from .xentral_events import (
+    EventWorker,
+    StoredEventHealth,
+    SubscriptionKeeper,
+    SubscriptionRepair,
+    XentralEventIntake,
+    receiver_url,
+)
+from .xentral_events.ports import SubscriptionStore
 
 log = structlog.get_logger(__name__)
 
@@ -469,6 +478,26 @@ def build_tracking_poller(
     return poller
 
 
+def subscription_keepers(
+    settings: Settings, clients: Mapping[str, XentralClient], store: SubscriptionStore
+) -> list[SubscriptionKeeper]:
+    """One keeper of our Xentral subscription per instance (none without `xentral_events.public_url`):
+    what `subscribe-xentral`, `serve`'s periodic check and `check-config` work with."""
+    events = settings.xentral_events
+    if events.public_url is None:
+        return []
+    return [
+        SubscriptionKeeper(
+            name,
+            XentralWebhookSubscriptions(client),
+            store,
+            name=events.subscription_name,
+            url=receiver_url(events.public_url, name),
+        )
+        for name, client in clients.items()
+    ]
+
+
 async def _database(settings: Settings, resources: AsyncExitStack) -> AsyncEngine:
     """The database at the newest schema, its engine disposed with `resources`."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
@@ -614,6 +643,10 @@ async def _wire(
             on_outcome=metrics.xentral_event_handled,
         )
         loops["xentral-events"] = event_worker.run_forever
+    keepers = subscription_keepers(settings, {name: i.client for name, i in instances.items()}, subscriptions)
+    if keepers and events.check_seconds > 0:
+        repair = SubscriptionRepair(keepers, subscriptions, every_seconds=events.check_seconds)
+        loops["xentral-subscriptions"] = repair.run_forever
     if alerts.enabled:
         loops["alerts"] = partial(deliver_forever, alerts, settings.alerts.window_seconds)
         tokens = expiring_tokens(settings, alerts)

@@ -30,6 +30,7 @@ from .bootstrap import (
     check_production_settings,
     check_webhook_settings,
     shop_apis,
+    subscription_keepers,
     target_guard,
     xentral_instances,
 )
@@ -283,11 +284,8 @@ async def _subscribe(settings: Settings, only: str | None) -> int:
     """Create or repair each instance's subscription (xentral_events/subscription.py); problems counted."""
     from .store.database import create_engine
     from .store.subscriptions import SqlSubscriptionStore
-    from .xentral.subscriptions import XentralWebhookSubscriptions
-    from .xentral_events import SubscriptionKeeper, receiver_url
 
-    public_url = settings.xentral_events.public_url
-    if public_url is None:
+    if settings.xentral_events.public_url is None:
         print("unified-order-api subscribe-xentral: set xentral_events.public_url first", file=sys.stderr)
         return 2
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
@@ -296,16 +294,11 @@ async def _subscribe(settings: Settings, only: str | None) -> int:
     problems = 0
     try:
         store = SqlSubscriptionStore(engine)
-        for name, instance in instances.items():
+        clients = {name: instance.client for name, instance in instances.items()}
+        for keeper in subscription_keepers(settings, clients, store):
+            name = keeper.instance
             if only is not None and name != only:
                 continue
-            keeper = SubscriptionKeeper(
-                name,
-                XentralWebhookSubscriptions(instance.client),
-                store,
-                name=settings.xentral_events.subscription_name,
-                url=receiver_url(public_url, name),
-            )
             try:
                 report = await keeper.ensure()
             except Exception as error:  # each instance on its own; the error names no key

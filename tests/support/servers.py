@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import uvicorn
@@ -15,11 +15,17 @@ from unified_order_api.config import Limits, Settings
 from unified_order_api.server import server_config
 
 
+def loopback_socket() -> socket.socket:
+    """A socket bound to a free loopback port (the server listens on it once started)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 class ServerThread:
-    def __init__(self, app: object, limits: Limits | None = None) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind(("127.0.0.1", 0))
+    def __init__(self, app: object, limits: Limits | None = None, sock: socket.socket | None = None) -> None:
+        self._socket = sock or loopback_socket()
         self.port = self._socket.getsockname()[1]
         # The server configuration `serve` uses (header timeout, keep-alive), as production runs it.
         config = server_config(app, limits or Limits(), lifespan="on", timeout_graceful_shutdown=2)
@@ -52,5 +58,20 @@ def running_service(settings: Settings, *, app: object | None = None) -> Iterato
     server.start()
     try:
         yield server.base_url
+    finally:
+        server.stop()
+
+
+@contextmanager
+def running_service_at(settings_for: Callable[[str], Settings]) -> Iterator[tuple[str, Settings]]:
+    """The service for settings that name its own address (e.g. `xentral_events.public_url`): the port is
+    bound first, `settings_for(base_url)` builds the settings; yields the URL and those settings."""
+    sock = loopback_socket()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = settings_for(url)
+    server = ServerThread(create_app(settings), settings.limits, sock)
+    server.start()
+    try:
+        yield url, settings
     finally:
         server.stop()

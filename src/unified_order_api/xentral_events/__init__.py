@@ -2,13 +2,15 @@
 
 `intake` verifies and queues what Xentral sends (`POST /api/xentral/{instance}/events`); `worker`
 turns queued events into `lifecycle.Observation`s (`translation`, ids by `ids.rest_id`);
-`subscription` keeps exactly one subscription of ours per instance; `health` tells the poller whether
-an instance's events can be relied on. Ports in `ports`; adapters in `store/` and `xentral/`.
+`subscription` keeps exactly one subscription of ours per instance (`repair`: checked periodically in
+`serve`); `health` tells the poller whether an instance's events can be relied on. Ports in `ports`;
+adapters in `store/` and `xentral/`.
 """
 
 from .health import EventHealth, EventsStatus, StoredEventHealth
 from .ids import NotAnId, rest_id
 from .intake import EventReceipt, XentralEventIntake, XentralEventRefused
+from .repair import SubscriptionRepair
 from .subscription import SubscriptionKeeper, SubscriptionReport, receiver_url
 from .translation import SUBSCRIBED_EVENTS, translate
 from .worker import EventWorker
@@ -22,6 +24,7 @@ __all__ = [
     "NotAnId",
     "StoredEventHealth",
     "SubscriptionKeeper",
+    "SubscriptionRepair",
     "SubscriptionReport",
     "XentralEventIntake",
     "XentralEventRefused",

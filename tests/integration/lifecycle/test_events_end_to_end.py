@@ -1,0 +1,149 @@
+"""Tracking by Xentral's webhooks, end to end: the sandbox's subscription delivers signed events to the service.
+
+The service runs as `serve` runs it (HTTP, queue worker, event worker, poller, dispatcher, the periodic
+subscription check, which makes the subscription at start-up). An order created through `POST
+/api/orders` and one through a signed WooCommerce webhook are dispatched and shipped in the sandbox;
+within seconds `GET /api/orders/{reference}` shows each tracking number, and the clients' receiver gets
+exactly one `order.shipped` per order, verified with `standardwebhooks`. With the polls far apart, only
+the events can have told it (no delivery was read from Xentral). Then the same with the sandbox's faults:
+events lost (the safety-net poll, set short here, makes them up), duplicated, late and out of order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.webhooks.conftest import receiver
+from tests.support.lifecycle_e2e import (
+    PlacedOrder,
+    dispatch_and_ship,
+    lifecycle_of,
+    lifecycle_settings,
+    place_orders,
+    seeded_sandbox,
+    shipped_events,
+    wait_until_shown,
+)
+from tests.support.receiver import Receiver
+from tests.support.servers import running_service_at
+from xentral_sandbox.delivery import EventFaultKind
+from xentral_sandbox.testing import SandboxHandle
+
+__all__ = ["receiver"]  # the fixture
+
+FAR_APART = 3600.0  # a poll interval no test waits for: what arrives came by an event
+DELIVERIES = "GET /api/v1/deliveries"  # what a poll reads to find a shipment; events need no such read
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    yield from seeded_sandbox(tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture
+def sandbox(seeded: SandboxHandle) -> SandboxHandle:
+    seeded.reset()
+    return seeded
+
+
+def _run(
+    sandbox: SandboxHandle,
+    tmp_path: Path,
+    receiver: Receiver,
+    *,
+    safety_net_seconds: float = FAR_APART,
+    faults: tuple[dict[str, Any], ...] = (),
+) -> tuple[list[PlacedOrder], dict[str, list[dict[str, Any]]]]:
+    """Both orders placed, dispatched and shipped with the events subscribed; the `order.shipped` received.
+    Each order ends `shipped` (never moved backwards by a late or repeated event)."""
+
+    def settings_for(url: str) -> Any:
+        return lifecycle_settings(
+            sandbox,
+            tmp_path,
+            receiver,
+            xentral_events={"public_url": url, "poll_seconds": 0.05, "check_seconds": 600},
+            tracking={"poll_seconds": FAR_APART, "safety_net_poll_seconds": safety_net_seconds},
+        )
+
+    with running_service_at(settings_for) as (url, _settings):
+        deadline = time.monotonic() + 20  # the start-up check makes the subscription (a bound, not a measure)
+        while not sandbox.state.webhooks:
+            assert time.monotonic() < deadline, "serve made no subscription"
+            time.sleep(0.05)
+        [hook] = sandbox.state.webhooks.values()
+        assert hook["url"] == f"{url}/api/xentral/default/events"
+        orders = place_orders(url)
+        for fault in faults:
+            sandbox.event_faults.add(**fault)
+        sandbox.calls.clear()
+        tracking = {order: f"TRK-{order.client}-{order.order_id}" for order in orders}
+        for order, number in tracking.items():
+            dispatch_and_ship(sandbox, order, number)
+        wait_until_shown(url, tracking, seconds=30)
+        assert sandbox.delivery.idle(timeout=15)
+        time.sleep(2.0)  # late and held deliveries, repeats and the dispatcher: nothing more may come
+        assert all(d.outcome == "delivered" for d in sandbox.delivery.log() if d.outcome != "lost")
+        assert [lifecycle_of(url, order)["state"] for order in orders] == ["shipped", "shipped"]
+        return orders, shipped_events(receiver)
+
+
+def _announced_once(orders: list[PlacedOrder], shipped: dict[str, list[dict[str, Any]]]) -> None:
+    assert sorted(shipped) == sorted(order.reference for order in orders)
+    for order in orders:
+        [event] = shipped[order.reference]
+        assert event["data"]["shipment"]["tracking_number"] == f"TRK-{order.client}-{order.order_id}"
+        assert event["data"]["shipment"]["carrier"] == "DHL"
+
+
+def test_api_and_shop_orders_shipped_are_shown_and_announced_once_by_events_alone(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    orders, shipped = _run(sandbox, tmp_path, receiver)
+    _announced_once(orders, shipped)
+    assert sandbox.calls.count(DELIVERIES) == 0  # no poll found them: the events did
+    delivered = {d.type for d in sandbox.delivery.log() if d.outcome == "delivered"}
+    assert {"com.xentral.shipment.created.v1", "com.xentral.salesOrder.dispatched.v1"} <= delivered
+
+
+def test_lost_shipment_events_are_made_up_by_the_safety_net_poll(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    lose = {"kind": EventFaultKind.LOSE, "type": "com.xentral.shipment.*", "count": None}
+    orders, shipped = _run(sandbox, tmp_path, receiver, safety_net_seconds=1.0, faults=(lose,))
+    _announced_once(orders, shipped)
+    assert [d.outcome for d in sandbox.delivery.log() if d.type.startswith("com.xentral.shipment.")] == [
+        "lost",
+        "lost",
+    ]
+    assert sandbox.calls.count(DELIVERIES) >= 1  # the poll read them
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": EventFaultKind.DUPLICATE, "type": None, "count": None},
+        {"kind": EventFaultKind.LATE, "type": "com.xentral.salesOrder.dispatched.v1", "count": None, "seconds": 1.5},
+        {"kind": EventFaultKind.OUT_OF_ORDER, "type": "com.xentral.shipment.created.v1", "count": None},
+    ],
+    ids=["duplicated", "late", "out_of_order"],
+)
+def test_events_duplicated_late_or_out_of_order_change_nothing_more(
+    fault: dict[str, Any], sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    orders, shipped = _run(sandbox, tmp_path, receiver, faults=(fault,))
+    _announced_once(orders, shipped)
+    assert sandbox.calls.count(DELIVERIES) == 0
+    sent = [d for d in sandbox.delivery.log() if d.outcome == "delivered"]
+    if fault["kind"] == EventFaultKind.DUPLICATE:  # the fault did happen: each event arrived twice
+        shipments = Counter(d.event_sequence for d in sent if d.type == "com.xentral.shipment.created.v1")
+        assert list(shipments.values()) == [2, 2]
+    else:  # an event emitted earlier arrived after one emitted later
+        sequences = [d.event_sequence for d in sent]
+        assert sequences != sorted(sequences)
