@@ -1,8 +1,9 @@
 """Tracking by polling only: orders shipped in the sandbox are seen by the poller, announced once.
 
-End to end over real HTTP (the service with its poller loop, the sandbox, a client receiving signed
-webhooks verified with `standardwebhooks`), and the poller driven round by round: polls repeated or
-lost change nothing more, and a killed process's poll is taken over once its lease runs out.
+End to end over real HTTP (the service with its poller loop, the sandbox without any event
+subscription, an order through `POST /api/orders` and one through a signed WooCommerce webhook, the
+clients receiving signed webhooks verified with `standardwebhooks`), and the poller driven round by
+round: polls repeated or lost change nothing more, and a killed process's poll is taken over once its lease runs out.
 """
 
 from __future__ import annotations
@@ -10,15 +11,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from standardwebhooks import Webhook
 
-from tests.integration.webhooks.conftest import SECRET, receiver, webhook_settings
+from tests.integration.webhooks.conftest import receiver, webhook_settings
+from tests.support.lifecycle_e2e import (
+    dispatch_and_ship,
+    lifecycle_of,
+    lifecycle_settings,
+    place_orders,
+    seeded_sandbox,
+    shipped_events,
+    wait_until_shown,
+)
 from tests.support.orders import order_body
 from tests.support.receiver import Receiver
 from tests.support.servers import running_service
@@ -46,40 +55,38 @@ def _ship(sandbox: SandboxHandle, order_id: str, tracking: str, lines: list[dict
     return str(response.json()["shipmentId"])
 
 
-def _shipped_events(receiver: Receiver) -> list[dict[str, Any]]:
-    verifier = Webhook(SECRET)
-    found = []
-    for request in list(receiver.requests):
-        payload = verifier.verify(request.body, request.headers)  # raises unless signed with our secret
-        if payload["type"] == "order.shipped":
-            found.append(payload)
-    return found
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    yield from seeded_sandbox(tmp_path_factory.mktemp("seed"))
 
 
-def test_an_api_order_shipped_in_the_sandbox_shows_its_tracking_and_is_announced_once(
+@pytest.fixture
+def sandbox(seeded: SandboxHandle) -> SandboxHandle:
+    """The sandbox that also knows the WooCommerce sample's products, reset for each test."""
+    seeded.reset()
+    return seeded
+
+
+def test_api_and_shop_orders_shipped_in_the_sandbox_show_their_tracking_and_are_announced_once(
     sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
 ) -> None:
-    settings = webhook_settings(sandbox, tmp_path, webhook_url=receiver.url, tracking={"poll_seconds": 0.5})
-    with (
-        running_service(settings) as url,
-        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}) as api,
-    ):
-        body = order_body()
-        created = api.post("/api/orders", json=body)
-        assert created.status_code == 201, created.text
-        shipment_id = _ship(sandbox, created.json()["order_id"], "00340434")
-        deadline = time.monotonic() + 30  # a bound on waiting, not a measured time
-        while time.monotonic() < deadline and not _shipped_events(receiver):
-            time.sleep(0.2)
+    """No Xentral events at all (no subscription): the poll alone, within its interval."""
+    settings = lifecycle_settings(sandbox, tmp_path, receiver, tracking={"poll_seconds": 0.5})
+    with running_service(settings) as url:
+        orders = place_orders(url)
+        tracking = {order: f"POLL-{order.client}-{order.order_id}" for order in orders}
+        shipments = {order.reference: dispatch_and_ship(sandbox, order, number) for order, number in tracking.items()}
+        wait_until_shown(url, tracking, seconds=30)
         time.sleep(1.5)  # a few more polls: nothing more may come
-        [shipped] = _shipped_events(receiver)
-        assert shipped["data"]["reference"] == body["reference"]
-        assert shipped["data"]["shipment"]["shipment_id"] == shipment_id
-        assert shipped["data"]["shipment"]["tracking_number"] == "00340434"
-        assert shipped["data"]["shipment"]["carrier"] == "DHL"
-        status = api.get(f"/api/orders/{body['reference']}").json()
-        assert status["lifecycle"]["state"] == "shipped"
-        assert [s["tracking_number"] for s in status["lifecycle"]["shipments"]] == ["00340434"]
+        shipped = shipped_events(receiver)
+        assert sandbox.state.webhooks == {} and sandbox.delivery.log() == []  # no event told it
+        assert sorted(shipped) == sorted(order.reference for order in orders)
+        for order, number in tracking.items():
+            [event] = shipped[order.reference]
+            assert event["data"]["shipment"]["shipment_id"] == shipments[order.reference]
+            assert event["data"]["shipment"]["tracking_number"] == number
+            assert event["data"]["shipment"]["carrier"] == "DHL"
+            assert lifecycle_of(url, order)["state"] == "shipped"
 
 
 @pytest.fixture
