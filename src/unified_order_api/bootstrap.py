@@ -616,7 +616,11 @@ async def _wire(
             batch_size=settings.reconciler.batch_size,
             poll_seconds=settings.reconciler.poll_seconds,
             lease_seconds=settings.idempotency.lease_seconds,
-            on_finding=finding_alerts(alerts, dt.timedelta(seconds=settings.reconciler.attention_seconds)),
+            on_finding=finding_alerts(
+                alerts,
+                dt.timedelta(seconds=settings.reconciler.attention_seconds),
+                remind=dt.timedelta(seconds=settings.alerts.unresolved_remind_seconds),
+            ),
         )
         loops["reconciler"] = reconciler.run_forever
     if settings.webhooks.run_in_service:

@@ -136,3 +136,27 @@ async def test_access_denied_answers_are_alerted_by_instance_and_still_counted()
     assert counted == [200, 401, 403, 500]
     [digest] = groups.digests()
     assert digest.kind == AlertKind.XENTRAL_ACCESS_DENIED and digest.count == 2 and digest.subjects == ("eu",)
+
+
+async def test_an_order_that_stays_unresolved_is_named_once_and_again_only_after_the_reminder() -> None:
+    channel = Channel()
+    groups, clock = _groups(channel)
+    hook = finding_alerts(groups, dt.timedelta(minutes=10), clock, remind=dt.timedelta(hours=1))
+    stuck = _attempt(clock.now)
+    clock.advance(601)
+    for _ in range(30):  # the reconciler's recheck every minute, for half an hour
+        hook(stuck, Finding.UNKNOWN)
+        clock.advance(60)
+    [digest] = groups.digests()
+    assert digest.kind == AlertKind.OUTCOME_UNRESOLVED and digest.count == 1
+    for _ in range(29):
+        hook(stuck, Finding.UNKNOWN)
+        clock.advance(60)
+    assert groups.digests() == []
+    clock.advance(60)  # an hour after it was named: the reminder
+    hook(stuck, Finding.UNKNOWN)
+    [reminder] = groups.digests()
+    assert reminder.subjects == ("shop/R-1",)
+    hook(stuck, Finding.FOUND)  # resolved: forgotten, so a later trouble of the same order is told at once
+    hook(stuck, Finding.UNKNOWN)
+    assert [digest.count for digest in groups.digests()] == [1]

@@ -33,17 +33,34 @@ def failed_order_alert(alerts: AlertGroups, attempt: Attempt, code: str) -> None
 
 
 def finding_alerts(
-    alerts: AlertGroups, attention: dt.timedelta, clock: Clock = utc_now
+    alerts: AlertGroups,
+    attention: dt.timedelta,
+    clock: Clock = utc_now,
+    *,
+    remind: dt.timedelta = dt.timedelta(hours=1),
 ) -> Callable[[Attempt, Finding], None]:
-    """The reconciler's findings worth an alert: an order it failed, or one unresolved past `attention`."""
+    """The reconciler's findings worth an alert: an order it failed, or one unresolved past `attention`.
+
+    The reconciler looks at an unresolved order every recheck, for days: it is named once, and again
+    only `remind` later while it stays unresolved, not in every window."""
+    named: dict[str, dt.datetime] = {}  # unresolved orders already alerted → when
 
     def finding(attempt: Attempt, found: Finding) -> None:
+        subject, now = f"{attempt.client}/{attempt.reference}", clock()
+        if found.resolved:
+            named.pop(subject, None)
         if found in (Finding.FAILED, Finding.GAVE_UP):
             failed_order_alert(alerts, attempt, (attempt.error or {}).get("code", found.value))
-        elif not found.resolved and clock() - attempt.created_at > attention:
+        elif not found.resolved and now - attempt.created_at > attention:
+            for each, at in list(named.items()):  # orders finished elsewhere (a client's retry) are forgotten
+                if now - at >= remind:
+                    del named[each]
+            if subject in named:
+                return
+            named[subject] = now
             step = attempt.steps[-1] if attempt.steps else None
             detail = step.detail if step is not None and step.detail else found.value
-            alerts.raise_alert(AlertKind.OUTCOME_UNRESOLVED, f"{attempt.client}/{attempt.reference}", detail)
+            alerts.raise_alert(AlertKind.OUTCOME_UNRESOLVED, subject, detail)
 
     return finding
 

@@ -37,6 +37,9 @@ class AlertSettings(Section):
     """Alerts of one kind raised within this window go out as one message (not one per order)."""
     signature_failures: int = Field(default=5, ge=1)
     """Wrong shop signatures within one window before they are alerted (one is noise, a run is not)."""
+    unresolved_remind_seconds: float = Field(default=3600.0, gt=0)
+    """An order still without an outcome is named again after this long (the reconciler looks at it every
+    recheck; the alert is not repeated in every window)."""
     token_check_seconds: float = Field(default=3600.0, gt=0)
     """How often each process looks at the Xentral tokens' expiry dates (at start, then this often)."""
     token_repeat_seconds: float = Field(default=86400.0, gt=0)

@@ -20,8 +20,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from standardwebhooks import Webhook
 
+from tests.integration.console.conftest import ADMIN_KEY, form_value, sign_in
+from tests.integration.console.test_retries import attempt_id
 from tests.integration.shops.test_shops import shop_clients, shopify_rest_order, signed
-from tests.support.orders import order_body
+from tests.support.orders import order_body, orders_with_reference
 from tests.support.processes import free_port
 from tests.support.receiver import Receiver
 from tests.support.servers import running_service
@@ -219,3 +221,82 @@ def test_an_expiring_and_an_expired_token_are_one_alert_by_signed_webhook_and_by
     text = mail.get_payload(decode=True).decode()
     assert f"default: token expires on {soon.isoformat()}" in text and f"archive: token expired on {gone}" in text
     assert "What to do: Create a new Personal Access Token" in text and sandbox.token not in text
+
+
+def _alerts(receiver: Receiver) -> list[dict[str, Any]]:
+    return [_alert(request) for request in receiver.received()]
+
+
+def _until(check: Any, what: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_an_order_left_without_an_outcome_is_alerted_unresolved_and_then_failed(
+    sandbox: SandboxHandle, tmp_path: Path, alert_receiver: Receiver
+) -> None:
+    """The reconciler's findings as `serve` wires them: Xentral answers no lookup, so the order is named as
+    unresolved past the attention time, and as failed once the reconciler gives up on it; the console's
+    Retry then creates it, once."""
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        admin_api_key=ADMIN_KEY,
+        alerts=_alerts_to(alert_receiver),
+        idempotency={"unknown_outcome_retry_seconds": 0.3, "upstream_check": "when_unsure"},
+        reconciler={"poll_seconds": 0.1, "recheck_seconds": 0.2, "attention_seconds": 0.5, "give_up_days": 4 / 86400},
+        webhooks={"allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
+        xentral_max_attempts=1,
+    )
+    body = order_body()
+    subject = f"shop/{body['reference']}"
+    sandbox.faults.server_error(500, count=1, method="POST", path="/api/v1/salesOrders/actions/import")
+    sandbox.faults.server_error(503, count=None, method="GET", path="/api/v1/salesOrders")  # no lookup decides
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        answer = api.post("/api/orders", json=body)
+        assert answer.status_code == 502 and answer.json()["code"] == "xentral_outcome_unknown", answer.text
+        _until(lambda: any(a["kind"] == "order_failed" for a in _alerts(alert_receiver)), "no order_failed alert")
+        time.sleep(1.0)  # two more windows: a failed order is no longer looked at
+        sandbox.faults.clear()  # Xentral answers again: the operator does what the alert says, Retry
+        with httpx.Client(base_url=url, timeout=30) as operator:
+            assert sign_in(operator).status_code == 303
+            number = attempt_id(operator, body["reference"])
+            confirm = operator.get(f"/console/orders/{number}/retry").text
+            done = operator.post(f"/console/orders/{number}/retry", data={"csrf": form_value(confirm, "csrf")})
+            assert done.status_code == 303 and done.headers["location"].endswith("notice=retry_completed")
+        assert api.get(f"/api/orders/{body['reference']}").json()["state"] == "completed"
+    assert len(orders_with_reference(sandbox, body["reference"])) == 1
+    alerts = _alerts(alert_receiver)
+    # Looked at every 0.2 s for 4 s, eight windows: named once as unresolved (the reminder is an hour away).
+    assert [alert["kind"] for alert in alerts] == ["outcome_unresolved", "order_failed"]
+    unresolved = alerts[0]
+    assert unresolved["subjects"] == [subject] and "reconciler" in unresolved["action"]
+    assert "Needs attention" in unresolved["action"]
+    failed = alerts[-1]
+    assert failed["subjects"] == [subject] and failed["details"] == [f"{subject}: xentral_outcome_unresolved"]
+    assert "Retry" in failed["action"]
+
+
+def test_a_queued_order_failed_after_its_last_requeue_is_alerted(
+    sandbox: SandboxHandle, tmp_path: Path, alert_receiver: Receiver
+) -> None:
+    settings = service_settings(
+        sandbox,
+        tmp_path,
+        alerts=_alerts_to(alert_receiver),
+        queue={"poll_seconds": 0.05, "max_requeues": 1, "backoff_cap_seconds": 0.1},
+        webhooks={"allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
+        xentral_max_attempts=1,
+    )
+    body = order_body()
+    sandbox.faults.server_error(status=503, count=None, method="GET", path="/api/v2/products")
+    with running_service(settings) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+        assert api.post("/api/orders", json=body, headers={"Prefer": "respond-async"}).status_code == 202
+        [request] = alert_receiver.wait_for(1, timeout=20)
+        state = api.get(f"/api/orders/{body['reference']}").json()
+    assert state["state"] == "failed"
+    alert = _alert(request)
+    assert alert["kind"] == "order_failed" and alert["subjects"] == [f"shop/{body['reference']}"]
+    assert alert["details"] == [f"shop/{body['reference']}: {state['error']['code']}"]
