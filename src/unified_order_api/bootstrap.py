@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import socket
 from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from .alerts.triggers import (
     ResponseHook,
     access_denied_alerts,
     dead_delivery_alerts,
+    dead_write_back_alerts,
     failed_order_alert,
     finding_alerts,
 )
@@ -37,6 +40,7 @@ from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies,
 from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
 from .inbox.recording import InboxRecording, SourceLimiter
+from .lifecycle import ChangeFeed
 from .lifecycle.announcements import ClientAnnouncements
 from .lifecycle.polling import TrackingPoller
 from .lifecycle.retention import purge_tracking_forever
@@ -71,6 +75,9 @@ from .webhooks.callback_targets import ClientCallbackTargets, WebhookConfigError
 from .webhooks.dispatcher import Dispatcher, dispatcher_http_client
 from .webhooks.targets import TargetGuard
 from .write_back import WriteBackRequests
+from .write_back.feed import ChangeReader
+from .write_back.lane import WriteBackLane
+from .write_back.runner import JobRunner
 from .xentral import (
     InProcessRateLimiter,
     RateLimiter,
@@ -191,7 +198,13 @@ class Container:
 
     def shop_intake(self) -> ShopIntake:
         """The shop intake over this service's clients and order flow (a shop's webhook, an operator's replay)."""
-        return ShopIntake(self.settings.clients, self.orders, ArrivalMemory(self.cache), self.refunds)
+        return ShopIntake(
+            self.settings.clients,
+            self.orders,
+            ArrivalMemory(self.cache),
+            self.refunds,
+            shop_orders=self.shop_orders,
+        )
 
     def start_background(self) -> None:
         for name, loop in self.loops.items():
@@ -498,6 +511,53 @@ def subscription_keepers(
     ]
 
 
+def write_back_lane(
+    settings: Settings,
+    feed: ChangeFeed,
+    jobs: SqlWriteBackQueue,
+    book: SqlShopOrderBook,
+    apis: Mapping[str, ShopApi],
+    alerts: AlertGroups,
+    metrics: Metrics | None = None,
+    *,
+    worker: str | None = None,
+    clock: Clock = utc_now,
+) -> WriteBackLane:
+    """The shop write-back lane: the change feed read into jobs, the jobs run against each shop's API."""
+    config = settings.write_back
+    worker = worker or f"write-back-{socket.gethostname()}-{os.getpid()}"
+    writing = {
+        client.name: client.shop.on_xentral_cancel
+        for client in settings.clients
+        if client.shop is not None and client.name in apis
+    }
+    lease = dt.timedelta(seconds=config.lease_seconds)
+    reader = ChangeReader(
+        feed=feed,
+        cursor=jobs,
+        book=book,
+        writing=writing,
+        owner=worker,
+        give_up=dt.timedelta(hours=config.give_up_hours),
+        lease=lease,
+        clock=clock,
+    )
+    runner = JobRunner(
+        queue=jobs,
+        book=book,
+        apis=apis,
+        worker=worker,
+        lease=lease,
+        backoff=config.backoff_seconds,
+        backoff_cap=config.backoff_cap_seconds,
+        batch_size=config.batch_size,
+        clock=clock,
+        on_dead=dead_write_back_alerts(alerts),
+        on_outcome=metrics.write_back if metrics is not None else None,
+    )
+    return WriteBackLane(reader, runner, poll_seconds=config.poll_seconds)
+
+
 async def _database(settings: Settings, resources: AsyncExitStack) -> AsyncEngine:
     """The database at the newest schema, its engine disposed with `resources`."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
@@ -668,10 +728,13 @@ async def _wire(
         token_expires={name: endpoint.token_expires for name, endpoint in settings.xentral_endpoints().items()},
         token_warn_before=dt.timedelta(days=settings.xentral_token_warn_days),
     )
-    write_back_jobs = SqlWriteBackQueue(engine)
+    write_back_jobs, shop_orders = SqlWriteBackQueue(engine), SqlShopOrderBook(engine)
     write_back = WriteBackRequests(
         write_back_jobs, set(apis), give_up=dt.timedelta(hours=settings.write_back.give_up_hours)
     )
+    if settings.write_back.run_in_service and apis:
+        lane = write_back_lane(settings, tracking, write_back_jobs, shop_orders, apis, alerts, metrics)
+        loops["write-back"] = lane.run_forever
     return Container(
         settings=settings,
         instances=instances,
@@ -694,7 +757,7 @@ async def _wire(
         shop_apis=apis,
         write_back=write_back,
         write_back_jobs=write_back_jobs,
-        shop_orders=SqlShopOrderBook(engine),
+        shop_orders=shop_orders,
     )
 
 

@@ -130,6 +130,12 @@ class Metrics:
             ["instance", "outcome"],
             registry=r,
         )
+        self._write_backs = Counter(
+            "shop_write_backs",
+            "Shop write-back job attempts by client and outcome: done, retried, dead.",
+            ["client", "outcome"],
+            registry=r,
+        )
         self._shop_webhooks = Counter(
             "shop_webhooks",
             "Shop webhooks (WooCommerce, Shopify, Shopware) by shop and answer: accepted, duplicate, ignored, "
@@ -176,6 +182,9 @@ class Metrics:
 
     def xentral_event_handled(self, instance: str, outcome: str) -> None:
         self._xentral_events_handled.labels(instance=instance, outcome=outcome).inc()
+
+    def write_back(self, client: str, outcome: str) -> None:
+        self._write_backs.labels(client=client, outcome=outcome).inc()
 
     def shop_webhook(self, shop: str, outcome: str) -> None:
         self._shop_webhooks.labels(shop=shop, outcome=outcome).inc()

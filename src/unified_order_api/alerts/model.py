@@ -17,6 +17,7 @@ class AlertKind(StrEnum):
     XENTRAL_ACCESS_DENIED = "xentral_access_denied"
     XENTRAL_TOKEN_EXPIRING = "xentral_token_expiring"  # noqa: S105 - an alert kind, not a secret
     SHOP_SIGNATURE_FAILURES = "shop_signature_failures"
+    SHOP_WRITE_BACK_DEAD = "shop_write_back_dead"
 
     @property
     def what(self) -> str:
@@ -36,6 +37,7 @@ _WHAT = {
     AlertKind.XENTRAL_ACCESS_DENIED: "Xentral refused the service's token",
     AlertKind.XENTRAL_TOKEN_EXPIRING: "A Xentral token expires soon or has expired",
     AlertKind.SHOP_SIGNATURE_FAILURES: "Shop webhooks with a wrong signature, repeatedly",
+    AlertKind.SHOP_WRITE_BACK_DEAD: "Shop write-backs gave up",
 }
 _ACTION = {
     AlertKind.ORDER_FAILED: "Open each order in the console: its problem says why; fix the cause (Xentral, the "
@@ -53,6 +55,10 @@ _ACTION = {
     "`check-config` shows the dates.",
     AlertKind.SHOP_SIGNATURE_FAILURES: "A shop signs its webhooks with another secret than the one configured (or "
     "someone else is calling): compare the shop block's secret with the shop's; orders so signed are refused.",
+    AlertKind.SHOP_WRITE_BACK_DEAD: "The shop did not take these tracking, status or note updates (refused, or "
+    "failing past the give-up time): open each order in the console, read the shop's answers under Write-back, fix "
+    "the cause (the shop block's `api` credentials and their permissions, `check-config` shows them) and press "
+    "Redeliver.",
 }
 
 

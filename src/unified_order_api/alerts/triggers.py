@@ -3,9 +3,9 @@
 Each turns one event into `AlertGroups.raise_alert(kind, subject, detail)`: an order failed after its
 retries (the queue worker's last requeue, the reconciler failing it), an order unresolved past the
 attention time (the reconciler's looks), a callback that gave up (the dispatcher), Xentral refusing
-the token (every response of an instance's client), a wrong shop signature (the shops' edge). The
-token expiring (`AlertKind.XENTRAL_TOKEN_EXPIRING`) is no event but a date: a periodic check raises
-it (`expiring_tokens`).
+the token (every response of an instance's client), a wrong shop signature (the shops' edge), a shop
+write-back job that died (the write-back runner). The token expiring (`AlertKind.XENTRAL_TOKEN_EXPIRING`)
+is no event but a date: a periodic check raises it (`expiring_tokens`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,19 @@ from ..clock import Clock, utc_now
 from ..orders.attempts import Attempt
 from ..orders.reconciliation import Finding
 from ..webhooks.deliveries import Delivery
+from ..write_back.model import WriteBackJob
 from .channels import OPERATOR
 from .grouping import AlertGroups
 from .model import AlertKind
 
-__all__ = ["ResponseHook", "access_denied_alerts", "dead_delivery_alerts", "failed_order_alert", "finding_alerts"]
+__all__ = [
+    "ResponseHook",
+    "access_denied_alerts",
+    "dead_delivery_alerts",
+    "dead_write_back_alerts",
+    "failed_order_alert",
+    "finding_alerts",
+]
 
 ResponseHook = Callable[[str, int, float], None]
 """The Xentral client's `on_response(operation, status, seconds)`."""
@@ -76,6 +84,17 @@ def dead_delivery_alerts(alerts: AlertGroups) -> Callable[[Delivery], None]:
         host = urlsplit(delivery.url).hostname or "?"
         alerts.raise_alert(
             AlertKind.WEBHOOK_DEAD, f"{delivery.client}/{reference}", f"{delivery.event_type} to {host}: {last}"
+        )
+
+    return dead
+
+
+def dead_write_back_alerts(alerts: AlertGroups) -> Callable[[WriteBackJob, str], None]:
+    """A write-back job that died, named by its order, with the kind of job and the shop's last answer."""
+
+    def dead(job: WriteBackJob, answer: str) -> None:
+        alerts.raise_alert(
+            AlertKind.SHOP_WRITE_BACK_DEAD, f"{job.client}/{job.reference}", f"{job.kind.value}: {answer[:200]}"
         )
 
     return dead

@@ -3,17 +3,21 @@
 Every write is idempotent here, not in the caller: an adapter looks before it writes (an existing
 note of the same text, a fulfilment with the same tracking number, a delivery already carrying
 the code), so a job whose answer was lost can run again and the buyer hears of a parcel once.
+Where the shop shows nothing to recognise a write by (a Shopify fulfilment without a tracking
+number), the adapter keeps what it saw before writing in the job's `WriteMark`, durably, and a
+later try tells its own earlier write as what is new since.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..lifecycle import Shipment
 
-__all__ = ["ApiCheck", "ShopApi", "ShopLine", "ShopOrderRef"]
+__all__ = ["ApiCheck", "ShopApi", "ShopLine", "ShopOrderRef", "WriteMark"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +31,24 @@ class ShopLine:
 
 @dataclass(frozen=True, slots=True)
 class ShopOrderRef:
-    """The shop's own order: its id (WooCommerce order id, Shopify order id, Shopware order id) and its lines."""
+    """The shop's own order: its id (WooCommerce order id, Shopify order id, Shopware order id), its lines,
+    and its delivery's id where the shop addresses shipments by delivery (Shopware)."""
 
     shop_order_id: str
     reference: str
     lines: tuple[ShopLine, ...] = ()
+    delivery_id: str | None = None
+
+
+class WriteMark(Protocol):
+    """One job's memory across its tries: what its adapter saw just before the job's first write."""
+
+    @property
+    def seen(self) -> Mapping[str, Any] | None: ...
+
+    async def keep(self, seen: Mapping[str, Any]) -> None:
+        """Store `seen` durably before the write; raises when the job is no longer this worker's."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +65,14 @@ class ShopApi(Protocol):
 
     async def check(self) -> ApiCheck: ...
 
-    async def ship(self, order: ShopOrderRef, shipment: Shipment, *, complete: bool) -> str:
+    async def ship(
+        self, order: ShopOrderRef, shipment: Shipment, *, complete: bool, mark: WriteMark | None = None
+    ) -> str:
         """Tell the shop of `shipment`: tracking to the buyer; `complete`: everything has shipped."""
+        ...
+
+    async def complete(self, order: ShopOrderRef) -> str:
+        """Everything has shipped (no new parcel), or Xentral completed the order: the shop's final status."""
         ...
 
     async def note(self, order: ShopOrderRef, text: str) -> str:

@@ -12,7 +12,11 @@ rate limits ("API rate limits": the cost-based leaky bucket reported in `extensi
 Ids are GIDs: the order of the webhook's numeric `id` is `gid://shopify/Order/{id}`, its line
 `gid://shopify/LineItem/{id}` — the ids we sent Xentral as `webId`. Idempotent by looking first:
 a fulfilment with the shipment's tracking number, or nothing left to fulfil of the shipped lines,
-means it was made before (a lost answer), and nothing is created again.
+means it was made before (a lost answer), and nothing is created again. A parcel without a
+tracking number leaves nothing to recognise its fulfilment by, and a partial one leaves lines to
+fulfil: so before its first `fulfillmentCreate` the adapter keeps the order's fulfilment ids in the
+job's `WriteMark`, and a later try takes a fulfilment that is new since, of the shipped lines
+(`fulfillmentLineItems`), for its own (its answer was lost) instead of fulfilling the lines again.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import httpx
 from ..config import ShopifyApi
 from ..lifecycle import Shipment
 from .errors import ShopApiRefused, ShopApiRetryable
-from .port import ApiCheck, ShopOrderRef
+from .port import ApiCheck, ShopOrderRef, WriteMark
 from .transport import send
 
 __all__ = ["NEEDED_SCOPES", "ShopifyShopApi", "order_gid"]
@@ -43,7 +47,10 @@ CHECK = "query WriteBackCheck { shop { name myshopifyDomain } currentAppInstalla
 ORDER = """query WriteBackOrder($id: ID!) {
   order(id: $id) {
     id name cancelledAt note
-    fulfillments(first: 50) { id trackingInfo(first: 5) { number company url } }
+    fulfillments(first: 50) {
+      id trackingInfo(first: 5) { number company url }
+      fulfillmentLineItems(first: 100) { nodes { quantity lineItem { id } } }
+    }
     fulfillmentOrders(first: 20) {
       nodes { id status lineItems(first: 100) { nodes { id remainingQuantity lineItem { id sku } } } }
     }
@@ -151,15 +158,24 @@ class ShopifyShopApi:
             raise ShopApiRefused(f"{SHOP}: order {order.shop_order_id} not found", status=404)
         return found
 
-    async def ship(self, order: ShopOrderRef, shipment: Shipment, *, complete: bool) -> str:
+    async def ship(
+        self, order: ShopOrderRef, shipment: Shipment, *, complete: bool, mark: WriteMark | None = None
+    ) -> str:
         found = await self._order(order)
         number = shipment.tracking_number
-        for fulfilment in found.get("fulfillments") or []:
+        fulfilments = [f for f in found.get("fulfillments") or [] if isinstance(f, dict)]
+        for fulfilment in fulfilments:
             if number and any(info.get("number") == number for info in fulfilment.get("trackingInfo") or []):
                 return f"fulfilment {fulfilment.get('id')} with tracking {number} was there already"
+        if mark is not None and mark.seen is not None:
+            earlier = _made_since(fulfilments, mark.seen, _wanted_lines(order, shipment))
+            if earlier is not None:
+                return f"fulfilment {earlier} was made by an earlier try (its answer was lost)"
         by_fulfillment_order = _lines_to_fulfil(found, order, shipment, complete=complete)
         if not by_fulfillment_order:
             return "nothing left to fulfil of the shipped lines (fulfilled before)"
+        if mark is not None and mark.seen is None:
+            await mark.keep({"fulfillments": [str(f.get("id")) for f in fulfilments]})
         tracking = {
             key: value
             for key, value in (("number", number), ("company", shipment.carrier), ("url", shipment.tracking_url))
@@ -175,6 +191,10 @@ class ShopifyShopApi:
         _user_errors(result.get("userErrors"))
         made = (result.get("fulfillment") or {}).get("id")
         return f"fulfilment {made} created" + (f" with tracking {number}" if number else "")
+
+    async def complete(self, order: ShopOrderRef) -> str:
+        """Shopify marks an order fulfilled when its fulfilments cover it; each parcel was one (`ship`)."""
+        return "nothing to change in Shopify (each parcel was fulfilled as it shipped)"
 
     async def note(self, order: ShopOrderRef, text: str) -> str:
         found = await self._order(order)
@@ -208,6 +228,36 @@ def _user_errors(errors: Sequence[Any] | None) -> None:
         raise ShopApiRefused(f"{SHOP}: {messages}")
 
 
+def _wanted_lines(order: ShopOrderRef, shipment: Shipment) -> dict[str, Decimal] | None:
+    """The shipped quantities by line GID; None when Xentral names no lines (the whole rest ships)."""
+    if not shipment.lines:
+        return None
+    wanted: dict[str, Decimal] = {}
+    by_sku = {line.sku: line.line_id for line in order.lines if line.line_id}
+    for line in shipment.lines:
+        line_id = line.web_id or (by_sku.get(line.sku) if line.sku else None)
+        if line_id is None:
+            raise ShopApiRefused(f"{SHOP}: a shipped line (SKU {line.sku}) matches no line of the order")
+        gid = _line_gid(line_id)
+        wanted[gid] = wanted.get(gid, Decimal(0)) + line.quantity
+    return wanted
+
+
+def _made_since(
+    fulfilments: Sequence[Mapping[str, Any]], seen: Mapping[str, Any], wanted: dict[str, Decimal] | None
+) -> str | None:
+    """A fulfilment the order did not have when the job first wrote, of the shipped lines only: that write's."""
+    before = {str(known) for known in seen.get("fulfillments") or []}
+    for fulfilment in fulfilments:
+        if str(fulfilment.get("id")) in before:
+            continue
+        items = (fulfilment.get("fulfillmentLineItems") or {}).get("nodes") or []
+        lines = {str((item.get("lineItem") or {}).get("id")) for item in items if isinstance(item, dict)}
+        if wanted is None or (lines and lines <= set(wanted)):
+            return str(fulfilment.get("id"))
+    return None
+
+
 def _lines_to_fulfil(
     found: Mapping[str, Any], order: ShopOrderRef, shipment: Shipment, *, complete: bool
 ) -> list[dict[str, Any]]:
@@ -224,14 +274,7 @@ def _lines_to_fulfil(
             for fo in orders
             if any(int(item.get("remainingQuantity") or 0) > 0 for item in fo["lineItems"]["nodes"])
         ]
-    wanted: dict[str, Decimal] = {}
-    by_sku = {line.sku: line.line_id for line in order.lines if line.line_id}
-    for line in shipment.lines:
-        line_id = line.web_id or (by_sku.get(line.sku) if line.sku else None)
-        if line_id is None:
-            raise ShopApiRefused(f"{SHOP}: a shipped line (SKU {line.sku}) matches no line of the order")
-        gid = _line_gid(line_id)
-        wanted[gid] = wanted.get(gid, Decimal(0)) + line.quantity
+    wanted = _wanted_lines(order, shipment) or {}
     found_lines: list[dict[str, Any]] = []
     for fo in orders:
         items = []

@@ -24,7 +24,7 @@ import httpx
 from ..config import ShopwareApi
 from ..lifecycle import Shipment
 from .errors import ShopApiRefused
-from .port import ApiCheck, ShopOrderRef
+from .port import ApiCheck, ShopOrderRef, WriteMark
 from .transport import send
 
 __all__ = ["ShopwareShopApi"]
@@ -97,11 +97,14 @@ class ShopwareShopApi:
         return ApiCheck(shop=SHOP, permissions=tuple(granted))
 
     async def _delivery(self, order: ShopOrderRef) -> dict[str, Any]:
-        criteria = {
+        """The delivery the order arrived with (its id kept then), else the order's first."""
+        criteria: dict[str, Any] = {
             "filter": [{"type": "equals", "field": "orderId", "value": order.shop_order_id}],
             "associations": {"stateMachineState": {}},
             "limit": 1,
         }
+        if order.delivery_id:
+            criteria["ids"] = [order.delivery_id]
         found = await self._call("POST", "/search/order-delivery", json=criteria)
         deliveries = (found or {}).get("data") or []
         if not deliveries:
@@ -124,7 +127,9 @@ class ShopwareShopApi:
             await self._call("POST", f"/_action/order/{order.shop_order_id}/state/{step}", json={})
         return f"order {ORDER_TARGET.get(transition, transition)}"
 
-    async def ship(self, order: ShopOrderRef, shipment: Shipment, *, complete: bool) -> str:
+    async def ship(
+        self, order: ShopOrderRef, shipment: Shipment, *, complete: bool, mark: WriteMark | None = None
+    ) -> str:
         delivery = await self._delivery(order)
         said = []
         codes = [str(code) for code in delivery.get("trackingCodes") or []]
@@ -135,15 +140,22 @@ class ShopwareShopApi:
             said.append(f"tracking code {shipment.tracking_number} added")
         elif shipment.tracking_number:
             said.append(f"tracking code {shipment.tracking_number} was there already")
+        said.extend(await self._delivery_shipped(order, delivery, complete=complete))
+        return "; ".join(said)
+
+    async def _delivery_shipped(self, order: ShopOrderRef, delivery: dict[str, Any], *, complete: bool) -> list[str]:
         transition = "ship" if complete else "ship_partially"
         state = _state(delivery)
         if state != DELIVERY_TARGET[transition] and state != "shipped":
             await self._call("POST", f"/_action/order_delivery/{delivery['id']}/state/{transition}", json={})
             state = DELIVERY_TARGET[transition]
-        said.append(f"delivery {state}")
+        said = [f"delivery {state}"]
         if complete and self._shipped_transition:
             said.append(await self._order_transition(order, self._shipped_transition))
-        return "; ".join(said)
+        return said
+
+    async def complete(self, order: ShopOrderRef) -> str:
+        return "; ".join(await self._delivery_shipped(order, await self._delivery(order), complete=True))
 
     async def note(self, order: ShopOrderRef, text: str) -> str:
         """Shopware orders have a `customerComment` of the buyer's and no merchant notes in the core: the

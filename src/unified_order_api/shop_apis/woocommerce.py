@@ -27,7 +27,7 @@ import httpx
 from ..config import WooCommerceApi
 from ..lifecycle import Shipment
 from .errors import ShopApiRefused
-from .port import ApiCheck, ShopOrderRef
+from .port import ApiCheck, ShopOrderRef, WriteMark
 from .transport import send
 
 __all__ = ["WooCommerceShopApi", "oauth_query", "tracking_note"]
@@ -121,12 +121,17 @@ class WooCommerceShopApi:
         await self._call("PUT", path, json={"status": status})
         return status
 
-    async def ship(self, order: ShopOrderRef, shipment: Shipment, *, complete: bool) -> str:
+    async def ship(
+        self, order: ShopOrderRef, shipment: Shipment, *, complete: bool, mark: WriteMark | None = None
+    ) -> str:
         added = await self._note_once(order, tracking_note(shipment), customer=True)
         said = "customer note added" if added else "customer note was there already"
         if complete:
             said += f"; status {await self._status_once(order, self._completed)}"
         return said
+
+    async def complete(self, order: ShopOrderRef) -> str:
+        return f"status {await self._status_once(order, self._completed)}"
 
     async def note(self, order: ShopOrderRef, text: str) -> str:
         added = await self._note_once(order, text, customer=False)

@@ -114,3 +114,6 @@ class ShopConnector:
     write_back: ShopWriteBack | None = None
     # The refunds a delivery reports after the order (None: the shop's refunds are not read).
     refunds: ReadRefunds | None = None
+    # The shop's delivery of the order, where its API addresses shipments by delivery (Shopware), read from
+    # the body; kept with the shop's order id for the write-back (None: the shop has no such id).
+    delivery_id: Callable[[dict[str, Any]], str | None] | None = None

@@ -21,6 +21,7 @@ it sends one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -35,9 +36,12 @@ from ..api.field_errors import field_error
 from ..api.schemas import OrderRequest, cross_field_problems
 from ..config import ApiClient, ShopSettings
 from ..orders.attempts import Attempt, AttemptState
+from ..orders.commands import PlaceOrder
 from ..orders.errors import FieldProblem, IdempotencyKeyReused
 from ..orders.refunds import OrderRefunds, RecordRefund, RefundOutcome
 from ..orders.service import OrderService
+from ..write_back.model import ShopOrderIds
+from ..write_back.ports import ShopOrderBook
 from .arrivals import Answered, Arrival, ArrivalMemory
 from .connector import ShopConnector
 from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated, native_pointer
@@ -126,9 +130,11 @@ class ShopIntake:
         refunds: OrderRefunds,
         *,
         now: Callable[[], float] = time.time,
+        shop_orders: ShopOrderBook | None = None,
     ) -> None:
         self._clients, self._orders, self._memory, self._now = clients, orders, memory, now
         self._refunds = refunds
+        self._shop_orders = shop_orders
 
     async def receive(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
         return await self._receive(client_name, kind, arrival, signed=True)
@@ -169,6 +175,7 @@ class ShopIntake:
             return IntakeAnswer("ignored", reason=reason)
         command = _validated(result).to_command()
         structlog.contextvars.bind_contextvars(reference=command.reference)
+        await self._keep_shop_ids(client, connector, payload, command)
         # An order we hold (not a failed one, which a resend retries) makes this arrival a duplicate.
         earlier = await self._orders.order_status(client=client.name, reference=command.reference)
         try:
@@ -185,6 +192,20 @@ class ShopIntake:
         if accepted.outcome is not None or (earlier is not None and earlier.state != AttemptState.FAILED):
             return await self._duplicate(client, command.reference, f"Order '{command.reference}' was received before")
         return IntakeAnswer("accepted", reference=command.reference, attempt=accepted.attempt)
+
+    async def _keep_shop_ids(
+        self, client: ApiClient, connector: ShopConnector, payload: dict[str, Any], command: PlaceOrder
+    ) -> None:
+        """The shop's ids of the order (its id, its delivery's, its lines'), kept before the order is queued,
+        so a write-back job always finds them (kept for every shop, so credentials added later find them too)."""
+        if self._shop_orders is None or not command.external_order_id:
+            return
+        delivery = connector.delivery_id(payload) if connector.delivery_id is not None else None
+        lines = tuple((item.line_id, item.sku, item.quantity) for item in command.items)
+        ids = ShopOrderIds(connector.kind, command.external_order_id, delivery, lines)
+        await self._shop_orders.remember(
+            client.name, command.reference, ids, dt.datetime.fromtimestamp(self._now(), dt.UTC)
+        )
 
     async def _record_refunds(self, client: ApiClient, reported: ReportedRefunds) -> IntakeAnswer | None:
         """Each reported refund recorded on its order (once per refund id); None when the order is unknown."""

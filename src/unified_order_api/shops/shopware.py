@@ -37,7 +37,7 @@ from . import native
 from .connector import ShopConnector, ShopRules, Signature
 from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "order_of", "refunds", "signed_time", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "delivery_id", "order_of", "refunds", "signed_time", "translate"]
 
 REFUSED_PAYMENT = frozenset({"cancelled", "failed", "refunded"})
 PAYMENT_STATUS = {
@@ -81,6 +81,15 @@ def order_of(envelope: dict[str, Any]) -> dict[str, Any] | None:
     payload = data.get("payload") if isinstance(data, dict) else None
     order = payload.get("order") if isinstance(payload, dict) else None
     return order if isinstance(order, dict) else None
+
+
+def delivery_id(envelope: dict[str, Any]) -> str | None:
+    """The order's first delivery (the one its shipping address and method come from): where the
+    write-back puts tracking codes and moves the delivery state."""
+    order = order_of(envelope)
+    deliveries = native.entries(order, "deliveries") if order is not None else []
+    found = deliveries[0].get("id") if deliveries else None
+    return str(found) if found else None
 
 
 def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ignored:
@@ -384,4 +393,5 @@ CONNECTOR = ShopConnector(
     sku_fields_allowed=frozenset({"productNumber", "productId", "referencedId"}),
     signed_time=signed_time,
     refunds=refunds,
+    delivery_id=delivery_id,
 )

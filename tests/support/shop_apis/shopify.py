@@ -7,12 +7,12 @@ second; every answer reports `extensions.cost {requestedQueryCost, actualQueryCo
 {maximumAvailable, currentlyAvailable, restoreRate}}`; a query costing more than is available is
 not run and is answered 200 with `errors: [{message: "Throttled", extensions: {code: "THROTTLED"}}]`),
 the `order` query (`fulfillmentOrders` with line items' `remainingQuantity` and `lineItem`,
-`fulfillments` with `trackingInfo`, `cancelledAt`, `note`), `fulfillmentCreate` (`FulfillmentInput`:
-`lineItemsByFulfillmentOrder`, `notifyCustomer`, `trackingInfo`; a fulfillment order that is not
-open, or a quantity above what remains, is a `userErrors` entry and nothing is fulfilled; an empty
-`fulfillmentOrderLineItems` fulfils every remaining line), `orderCancel` (answers a `job`; a
-cancelled order's `cancelledAt` is set) and `orderUpdate` (`note`), `currentAppInstallation
-{ accessScopes { handle } }`.
+`fulfillments` with `trackingInfo` and `fulfillmentLineItems {quantity, lineItem}`, `cancelledAt`,
+`note`), `fulfillmentCreate` (`FulfillmentInput`: `lineItemsByFulfillmentOrder`, `notifyCustomer`,
+`trackingInfo`; a fulfillment order that is not open, or a quantity above what remains, is a
+`userErrors` entry and nothing is fulfilled; an empty `fulfillmentOrderLineItems` fulfils every
+remaining line), `orderCancel` (answers a `job`; a cancelled order's `cancelledAt` is set) and
+`orderUpdate` (`note`), `currentAppInstallation { accessScopes { handle } }`.
 
 It does not parse GraphQL: it tells the operations apart by their root field, reads `variables`,
 and answers the documented fields in full (a real shop answers only those selected).
@@ -215,7 +215,11 @@ class FakeShopify:
             ]
             if tracking
             else [],
-            "lines": [(item["lineItem"]["id"], quantity) for item, quantity in planned],
+            "fulfillmentLineItems": {
+                "nodes": [
+                    {"quantity": quantity, "lineItem": {"id": item["lineItem"]["id"]}} for item, quantity in planned
+                ]
+            },
         }
         owner["fulfillments"].append(fulfillment)
         if given.get("notifyCustomer"):

@@ -4,6 +4,7 @@ arrivals and the duplicate check, for arrivals as the shops send them."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -17,6 +18,7 @@ from unified_order_api.cache import MemoryCache
 from unified_order_api.config import ApiClient, ShopSettings
 from unified_order_api.shops import CONNECTORS, Arrival, ArrivalMemory, Topics
 from unified_order_api.shops.intake import IntakeAnswer, ShopIntake, ShopRefused
+from unified_order_api.write_back import ShopOrderIds
 
 __all__ = ["make"]
 
@@ -141,3 +143,42 @@ async def test_a_topic_header_is_found_whatever_case_the_connector_writes_it_in(
         "woo", "woocommerce", woo(encoded(woo_order), **{"X-WC-Webhook-Topic": "coupon.created"})
     )
     assert answer == IntakeAnswer("ignored", reason="Topic 'coupon.created' creates no order")
+
+
+class Book:
+    """The shop ids the intake keeps, in a dict (the SQL book is tested in tests/unit/store)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, str], ShopOrderIds] = {}
+
+    async def remember(self, client: str, reference: str, ids: ShopOrderIds, now: dt.datetime) -> None:
+        self.kept.setdefault((client, reference), ids)
+
+    async def ids_of(self, client: str, reference: str) -> ShopOrderIds | None:
+        return self.kept.get((client, reference))
+
+
+async def test_the_shops_own_ids_are_kept_with_the_order(
+    make: object, shopware_webhook: dict[str, Any], woo_order: dict[str, Any]
+) -> None:
+    h: Harness = await make()  # type: ignore[operator]
+    book = Book()
+    intake = ShopIntake(CLIENTS, h.service, ArrivalMemory(MemoryCache()), h.refunds, now=lambda: NOW, shop_orders=book)
+    body = encoded({**shopware_webhook, "timestamp": NOW})
+    signed = Arrival.of(
+        [("shopware-shop-signature", hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest())], body
+    )
+    assert (await intake.receive("sw", "shopware", signed)).outcome == "accepted"
+    kept = book.kept[("sw", "10077")]
+    assert (kept.kind, kept.order_id, kept.delivery_id) == (
+        "shopware",
+        "8f69d4874c53486a95383b2126161738",
+        "ae11f8bd3291451289919b55ed65a321",
+    )
+    assert [line_id for line_id, _sku, _quantity in kept.lines] == ["5567f5758b414a2686afa1c6492c63a1"]
+
+    await intake.receive("woo", "woocommerce", woo(encoded(woo_order)))
+    [(client, reference)] = [key for key in book.kept if key[0] == "woo"]
+    woo_ids = book.kept[(client, reference)]
+    assert woo_ids.order_id == str(woo_order["id"]) and woo_ids.delivery_id is None
+    assert [line_id for line_id, _s, _q in woo_ids.lines] == [str(line["id"]) for line in woo_order["line_items"]]
