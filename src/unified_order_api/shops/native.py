@@ -36,6 +36,7 @@ __all__ = [
     "negative_line",
     "order_date",
     "present",
+    "settle_taxes",
     "sku_missing",
     "taxation_for",
     "text",
@@ -201,6 +202,44 @@ def negative_line(pointer: str, what: str, value: Decimal) -> FieldProblem:
         f"{what} amounts to {value}, below zero: an order line cannot be negative (a reduction is a coupon, "
         "promotion or discount of its own)",
     )
+
+
+def settle_taxes(
+    charged: Mapping[Decimal, Decimal], added: Iterable[dict[str, Any]], taken: Iterable[dict[str, Any]]
+) -> None:
+    """The stated line taxes of each rate moved onto the tax the shop charged at that rate (`charged`,
+    percent → amount), where the shop rounds on the total: each line's tax rounded apart adds up to a
+    cent or so more or less than the rate's tax rounded once. The difference goes a cent per line onto
+    the rate's largest lines (`added`: items, shipping, fees), so each line stays within a cent of its
+    own rate and the VAT per rate is the shop's; `taken` (discounts) count negative and are left as they
+    are. A rate with a line that states no tax, or whose difference is more cents than it has lines to
+    carry them (the amounts do not belong together), is left alone: the totals check then says so."""
+    added, taken = list(added), list(taken)
+    for rate, tax in charged.items():
+        mine = [line for line in added if _rate_of(line) == rate]
+        theirs = [line for line in taken if _rate_of(line) == rate]
+        if not mine or any(line.get("tax_amount") is None for line in (*mine, *theirs)):
+            continue
+        ours = sum((Decimal(line["tax_amount"]) for line in mine), Decimal(0))
+        ours -= sum((Decimal(line["tax_amount"]) for line in theirs), Decimal(0))
+        cents_off = (tax - ours) / CENT
+        if not cents_off or cents_off != cents_off.to_integral_value() or abs(cents_off) > len(mine):
+            continue
+        step = CENT if cents_off > 0 else -CENT
+        for line in sorted(mine, key=_size, reverse=True)[: int(abs(cents_off))]:
+            line["tax_amount"] = str(Decimal(line["tax_amount"]) + step)
+
+
+def _size(line: Mapping[str, Any]) -> Decimal:
+    """A line's amount: a charge's `amount`, an item's price times quantity."""
+    if line.get("amount") is not None:
+        return Decimal(line["amount"])
+    return Decimal(line.get("price") or 0) * Decimal(line.get("quantity") or 0)
+
+
+def _rate_of(line: Mapping[str, Any]) -> Decimal | None:
+    rate = line.get("tax_rate")
+    return Decimal(rate) if isinstance(rate, str) else None
 
 
 def charge(name: str, value: Decimal, rate: Decimal) -> dict[str, Any]:

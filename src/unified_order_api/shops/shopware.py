@@ -18,6 +18,12 @@ due. Such a line (negative, of a type that is none of Shopware's, no tax calcula
 tax rules) is sent as `redeemed` (its `payload.code`, where the plugin keeps it), and the order's full
 value, `amountTotal` plus the cards, as `expected_total` (docs/shops.md, assumed).
 
+Each rate's tax is the order's own (`price.calculatedTaxes`): where Shopware calculates tax on the
+total of each rate ("vertical" tax calculation) rather than per line, the lines' taxes are settled
+onto it (`native.settle_taxes`). A total cash-rounded (`totalRounding`, e.g. to 0.05) carries its
+rounding (`amountTotal` - `price.rawTotal`) as a 0 % "Cash rounding" fee or discount, so Xentral books
+what the buyer pays.
+
 Refunds (`refunds`): an order whose last transaction entered `refunded` or `refunded_partially`
 (`state_enter.order_transaction.state.…`). Its refunds are the transaction's captures' completed
 `refunds[]` (the capture-refund entity: id, amount, reason, positions) where the payload loads them;
@@ -173,6 +179,12 @@ def translate(envelope: dict[str, Any], settings: ShopRules) -> Translated | Ign
         for charge in _charges(name, {"price": shipping_costs}, value):
             origins[f"/shipping_costs/{len(costs)}"] = f"{ORDER}/shippingCosts"
             costs.append({**charge, **(native.line_id(deliveries[0]) if deliveries else {})})
+    if (charged := _charged_by_rate(order)) is not None:
+        native.settle_taxes(charged, [*items, *costs, *fees], discounts)
+    if rounding := _cash_rounding(order):
+        target = fees if rounding > 0 else discounts
+        origins[f"/{'fees' if rounding > 0 else 'discounts'}/{len(target)}"] = f"{ORDER}/price/rawTotal"
+        target.append({"name": "Cash rounding", "amount": str(abs(rounding)), "tax_rate": "0", "tax_amount": "0.00"})
     tax_status = order.get("taxStatus") or (order.get("price") or {}).get("taxStatus")
     total_tax = _total_tax(order)
     body: dict[str, Any] = {
@@ -333,6 +345,37 @@ def _rate(line: dict[str, Any]) -> Decimal:
             if rate is not None:
                 return rate
     return Decimal(0)
+
+
+def _charged_by_rate(order: dict[str, Any]) -> dict[Decimal, Decimal] | None:
+    """The order's own tax per rate (`price.calculatedTaxes`), or None where it lists none. With the tax
+    calculated "vertically" (on the total of each rate, not per line) it may differ by a cent or so from
+    the lines' own taxes, which are rounded per line."""
+    price = order.get("price") if isinstance(order.get("price"), dict) else {}
+    assert isinstance(price, dict)
+    found: dict[Decimal, Decimal] = {}
+    for tax in price.get("calculatedTaxes") or []:
+        rate = native.amount(tax.get("taxRate")) if isinstance(tax, dict) else None
+        amount = native.amount(tax.get("tax")) if isinstance(tax, dict) else None
+        if rate is None or amount is None:
+            return None
+        found[rate] = found.get(rate, Decimal(0)) + amount
+    return found or None
+
+
+def _cash_rounding(order: dict[str, Any]) -> Decimal:
+    """What the total's cash rounding (`totalRounding`, e.g. to 0.05) added to the order's raw total
+    (`price.rawTotal`): `amountTotal` is what the buyer pays; 0 where nothing was rounded."""
+    price = order.get("price") if isinstance(order.get("price"), dict) else {}
+    assert isinstance(price, dict)
+    raw, total = native.amount(price.get("rawTotal")), native.amount(order.get("amountTotal"))
+    rounding = order.get("totalRounding") if isinstance(order.get("totalRounding"), dict) else {}
+    assert isinstance(rounding, dict)
+    interval = native.amount(rounding.get("interval"))
+    if raw is None or total is None or interval is None or interval <= native.CENT:
+        return Decimal(0)
+    difference = total - raw
+    return difference if abs(difference) < interval else Decimal(0)
 
 
 def _total_tax(order: dict[str, Any]) -> Decimal:

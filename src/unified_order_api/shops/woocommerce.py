@@ -10,9 +10,11 @@ what is still due, plus the cards) as `expected_total`.
 Each line's rate is the one the shop declares: its `taxes[]` name rate ids, and the order's
 `tax_lines[]` give each id its `rate_percent` (REST API v3). Only where no rate is declared is it
 derived, from the amounts before coupons (`subtotal_tax` of `subtotal`), so a line a fixed coupon
-consumed (total 0.00) keeps its rate. The line's tax before coupons goes with it as `tax_amount`,
-and a coupon's `discount_tax` with the coupon, when WooCommerce rounded them to the cent (its
-"round at subtotal" setting stores them unrounded: then our per-line rounding decides).
+consumed (total 0.00) keeps its rate. The line's tax before coupons goes with it as `tax_amount`, and
+a coupon's `discount_tax` with the coupon, to the cent. With "round tax at subtotal level" on,
+WooCommerce rounds each rate's tax once on the order (`tax_lines[].tax_total`, `shipping_tax_total`)
+while each line shows its own tax rounded apart; the lines' taxes are then settled onto the order's
+per rate (`native.settle_taxes`), so the total and the VAT per rate are the shop's to the cent.
 
 Refunds (`refunds`): an order's JSON lists its refunds (`refunds[]`: id, reason, total as a negative
 amount; their lines are not in it), each recorded on the order once by its id; an order whose status
@@ -158,6 +160,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     for discount in by_rate or []:
         origins[f"/discounts/{len(body['discounts'])}"] = "/coupon_lines"
         body["discounts"].append(discount)
+    if (charged := _charged_by_rate(order)) is not None:
+        added = [*body["items"], *body["shipping_costs"], *body["fees"]]
+        native.settle_taxes(charged, added, body["discounts"])
     shipping_address = _address(order.get("shipping"))
     if shipping_address is not None:
         body["shipping_address"] = shipping_address
@@ -274,6 +279,20 @@ def _coupons_by_rate(
     return found
 
 
+def _charged_by_rate(order: dict[str, Any]) -> dict[Decimal, Decimal] | None:
+    """The tax the order charged per rate in percent: each `tax_lines[]` entry's `tax_total` and
+    `shipping_tax_total`, rounded once per rate where "round tax at subtotal level" is on (the lines'
+    own taxes, rounded apart, may add up to a cent or so else); None when an entry lacks them."""
+    found: dict[Decimal, Decimal] = {}
+    for line in native.entries(order, "tax_lines"):
+        rate = native.amount(line.get("rate_percent"))
+        tax, shipping = native.amount(line.get("tax_total")), native.amount(line.get("shipping_tax_total"))
+        if rate is None or tax is None or line.get("compound"):
+            return None
+        found[rate.normalize()] = found.get(rate.normalize(), Decimal(0)) + tax + (shipping or Decimal(0))
+    return found or None
+
+
 def _declared_rates(order: dict[str, Any]) -> dict[str, Decimal]:
     """The order's rates by rate id, from `tax_lines[].rate_id` and `rate_percent` (where the shop sent it)."""
     found: dict[str, Decimal] = {}
@@ -285,8 +304,8 @@ def _declared_rates(order: dict[str, Any]) -> dict[str, Decimal]:
 
 
 def _tax(line: dict[str, Any], rates: Mapping[str, Decimal], tax: Decimal, base: Decimal) -> dict[str, str]:
-    """A line's `tax_rate` (declared by its `taxes[]` ids, else derived from `tax` of `base`) and, when
-    WooCommerce rounded it to the cent, its `tax_amount`."""
+    """A line's `tax_rate` (declared by its `taxes[]` ids, else derived from `tax` of `base`) and its
+    `tax_amount`, to the cent."""
     ids = [str(entry.get("id")) for entry in native.entries(line, "taxes")]
     declared = [rates[rate_id] for rate_id in ids if rate_id in rates]
     found: dict[str, str] = {}
@@ -294,8 +313,8 @@ def _tax(line: dict[str, Any], rates: Mapping[str, Decimal], tax: Decimal, base:
         found["tax_rate"] = native.decimal_text(sum(declared, Decimal(0)))
     elif base:  # a free line's zero tax says nothing of its rate: the product's applies
         found["tax_rate"] = native.decimal_text(native.charged_rate(tax, base))
-    if tax == tax.quantize(native.CENT):
-        found["tax_amount"] = str(tax.quantize(native.CENT))
+    # Shown with more decimals (the REST API's `dp`), the tax is rounded here as WooCommerce rounds it.
+    found["tax_amount"] = str(cents(tax))
     return found
 
 

@@ -215,3 +215,34 @@ def shopware_body_of(envelope: dict[str, Any]) -> dict[str, Any]:
     result = shopware.translate(envelope, ShopSettings(kind="shopware", secret="s"))
     assert isinstance(result, Translated), result
     return result.body
+
+
+def test_shopware_net_order_taxed_on_each_rates_total() -> None:
+    # Vertical tax calculation: the lines' own taxes add up to 78.97 and 6.89, the order's are 78.98 and
+    # 6.90; the buyer pays 600.07. Before, this was a two-cent difference and refused.
+    envelope = fixture("shopware-net-vertical-tax.json")
+    body = shopware_body_of(envelope)
+    assert [(d["name"], d["tax_rate"], d["tax_amount"]) for d in body["discounts"]] == [
+        ("B2B10 (10 %) (19 %)", "19", "8.61"),
+        ("B2B10 (10 %) (7 %)", "7", "0.75"),
+    ]
+    pricing, check = priced(body)
+    assert pricing.prices == "net" and check.gross == check.expected == D("600.07") and check.matches is True
+    assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("78.98"), D(7): D("6.90")}
+    # Each line stays within a cent of its own rate: the settled cent went to the largest line of each rate.
+    assert [item["tax_amount"] for item in body["items"]] == ["71.83", "14.24", "4.90", "2.62"]
+
+
+def test_shopware_cash_rounded_total_is_booked_as_paid() -> None:
+    # CHF to 0.05: the lines add up to 79.01, the buyer pays 79.00; the 0.01 goes as a 0 % rounding line.
+    body = shopware_body_of(fixture("shopware-chf-cash-rounding.json"))
+    assert body["discounts"] == [{"name": "Cash rounding", "amount": "0.01", "tax_rate": "0", "tax_amount": "0.00"}]
+    pricing, check = priced(body)
+    assert pricing.taxation == "domestic"  # Swiss VAT as charged, though the buyer is outside the EU
+    assert check.gross == check.expected == D("79.00") and check.matches is True
+    assert pricing.totals is not None
+    assert vat_by_rate(pricing.totals.lines) == {D("2.6"): D("0.56"), D("8.1"): D("4.26"), D(0): D("0.00")}
+    assert [line.tax for line in pricing.lines] == [
+        LineTax(None, D("2.6"), D("2.6")),
+        LineTax(None, D("8.1"), D("8.1")),
+    ]

@@ -254,3 +254,154 @@ def test_shopware_rounding_per_line(lines: list[tuple[int, int, Decimal]], gross
     assert check.gross == amount_total and check.matches is True
     assert pricing.totals is not None
     assert {r: t for r, t in vat_by_rate(pricing.totals.lines).items() if t} == {r: t for r, t in vat.items() if t}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=lines_strategy,
+    coupon_percent=st.sampled_from([0, 10, 15, 33, 100]),
+    shipping=st.tuples(st.integers(min_value=0, max_value=2_000), st.sampled_from(RATES)),
+)
+def test_woocommerce_rounding_at_subtotal(
+    lines: list[tuple[int, int, Decimal]], coupon_percent: int, shipping: tuple[int, Decimal]
+) -> None:
+    """WooCommerce with "round tax at subtotal level" (`woocommerce_tax_round_at_subtotal`) keeps each
+    line's tax unrounded and rounds each rate's sum once (`tax_lines[].tax_total`, `shipping_tax_total`);
+    the REST API shows each line's tax rounded to its `dp` (2). The order's total is the lines, the
+    shipping and those per-rate taxes: booked to the cent, the VAT per rate the shop's."""
+    rate_ids = {rate: index + 1 for index, rate in enumerate(RATES)}
+    unrounded: dict[Decimal, Decimal] = {}
+    line_items, net = [], D(0)
+    for index, (quantity, unit_cents, rate) in enumerate(lines):
+        subtotal = D(unit_cents) / 100 * quantity
+        line_total = cents(subtotal * (100 - coupon_percent) / 100)
+        subtotal_tax, total_tax = subtotal * rate / 100, line_total * rate / 100
+        unrounded[rate] = unrounded.get(rate, D(0)) + total_tax
+        shown = {key: str(cents(value)) for key, value in (("subtotal_tax", subtotal_tax), ("total_tax", total_tax))}
+        line_items.append(
+            {"id": index + 1, "name": f"Line {index}", "sku": f"SKU-{index}", "quantity": quantity}
+            | {"subtotal": str(subtotal), "total": str(line_total), **shown}
+            | {"taxes": [{"id": rate_ids[rate], "total": str(total_tax), "subtotal": str(subtotal_tax)}]}
+        )
+        net += line_total
+    shipping_amount, shipping_rate = D(shipping[0]) / 100, shipping[1]
+    shipping_tax = shipping_amount * shipping_rate / 100
+    tax_lines = []
+    for rate, rate_id in rate_ids.items():
+        rate_tax = cents(unrounded.get(rate, D(0)))
+        rate_shipping = cents(shipping_tax) if rate == shipping_rate else D(0)
+        if rate in unrounded or rate == shipping_rate:
+            tax_lines.append(
+                {"id": 100 + rate_id, "rate_id": rate_id, "rate_percent": float(rate), "compound": False}
+                | {"tax_total": str(rate_tax), "shipping_tax_total": str(rate_shipping)}
+            )
+    shop_vat = {D(str(t["rate_percent"])): D(t["tax_total"]) + D(t["shipping_tax_total"]) for t in tax_lines}
+    total_tax = sum(shop_vat.values(), D(0))
+    total = net + shipping_amount + total_tax
+    discount = sum((D(i["subtotal"]) - D(i["total"]) for i in line_items), D(0))
+    discount_tax = sum((D(i["taxes"][0]["subtotal"]) - D(i["taxes"][0]["total"]) for i in line_items), D(0))
+    order: dict[str, Any] = {
+        "id": 2,
+        "number": "2",
+        "status": "processing",
+        "currency": "EUR",
+        "billing": {"first_name": "A", "last_name": "B", "address_1": "S 1", "postcode": "1", "city": "C"}
+        | {"country": "DE", "email": "a@b.de"},
+        "line_items": line_items,
+        "shipping_lines": [
+            {"id": 90, "method_id": "flat_rate", "method_title": "Flat rate", "total": str(shipping_amount)}
+            | {"total_tax": str(cents(shipping_tax))}
+            | {"taxes": [{"id": rate_ids[shipping_rate], "total": str(shipping_tax)}]}
+        ],
+        "coupon_lines": [
+            {"id": 91, "code": "SALE", "discount": str(discount), "discount_tax": str(cents(discount_tax))}
+        ]
+        if discount
+        else [],
+        "tax_lines": tax_lines,
+        "total": str(total),
+        "total_tax": str(total_tax),
+    }
+    pricing, check = priced(woocommerce_settings(order))
+    assert check.gross == total and check.matches is True, (check, total)
+    assert pricing.totals is not None
+    ours = {rate: tax for rate, tax in vat_by_rate(pricing.totals.lines).items() if tax}
+    assert ours == {rate.normalize(): tax for rate, tax in shop_vat.items() if tax}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=5),
+            st.integers(min_value=1, max_value=20_000),
+            st.sampled_from([D(19), D(7)]),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    gross=st.booleans(),
+    shipping_cents=st.integers(min_value=0, max_value=2_000),
+    interval=st.sampled_from([D("0.01"), D("0.05"), D("0.10")]),
+)
+def test_shopware_rounding_on_the_total(
+    lines: list[tuple[int, int, Decimal]], gross: bool, shipping_cents: int, interval: Decimal
+) -> None:
+    """Shopware with "vertical" tax calculation computes each rate's tax once on the rate's total (the
+    order's `price.calculatedTaxes`) while each line keeps its own calculated tax, rounded per line
+    (`itemRounding`); net: the total is the net sum plus those taxes, gross: the gross sum (`taxStatus`).
+    `totalRounding` then cash-rounds the total (`amountTotal`; `price.rawTotal` keeps it unrounded).
+    Booked to the cent, and the VAT per rate is the order's."""
+
+    def tax_of(amount: Decimal, rate: Decimal) -> Decimal:
+        return amount - cents(amount / (1 + rate / 100)) if gross else cents(amount * rate / 100)
+
+    items, by_rate = [], {}
+    positions = D(0)
+    for index, (quantity, unit_cents, rate) in enumerate(lines):
+        unit = D(unit_cents) / 100
+        total_price = unit * quantity
+        line_tax = {"tax": float(tax_of(total_price, rate)), "taxRate": float(rate), "price": float(total_price)}
+        items.append(
+            {"id": f"l{index}", "type": "product", "label": f"Line {index}", "quantity": quantity}
+            | {"unitPrice": float(unit), "totalPrice": float(total_price), "payload": {"productNumber": f"N{index}"}}
+            | {"price": {"calculatedTaxes": [line_tax], "taxRules": [{"taxRate": float(rate), "percentage": 100}]}}
+        )
+        by_rate[rate] = by_rate.get(rate, D(0)) + total_price
+        positions += total_price
+    shipping = D(shipping_cents) / 100
+    by_rate[D(19)] = by_rate.get(D(19), D(0)) + shipping
+    shipping_tax = {"tax": float(tax_of(shipping, D(19))), "taxRate": 19.0, "price": float(shipping)}
+    vat = {rate: tax_of(amount, rate) for rate, amount in by_rate.items()}  # once per rate: vertical
+    raw = positions + shipping + (D(0) if gross else sum(vat.values(), D(0)))
+    amount_total = (raw / interval).quantize(D(1), rounding=ROUND_HALF_UP) * interval
+    billing = {"firstName": "Max", "lastName": "M", "street": "S 1", "zipcode": "1", "city": "B"}
+    billing |= {"country": {"iso": "DE"}}
+    status = "gross" if gross else "net"
+    calculated = [
+        {"tax": float(tax), "taxRate": float(rate), "price": float(by_rate[rate])} for rate, tax in vat.items()
+    ]
+    order = {
+        "orderNumber": "2",
+        "currency": {"isoCode": "EUR"},
+        "taxStatus": status,
+        "price": {"taxStatus": status, "calculatedTaxes": calculated, "rawTotal": float(raw)}
+        | {"totalPrice": float(amount_total)},
+        "amountTotal": float(amount_total),
+        "totalRounding": {"decimals": 2, "interval": float(interval), "roundForNet": True},
+        "itemRounding": {"decimals": 2, "interval": 0.01, "roundForNet": True},
+        "orderCustomer": {"email": "m@x.de", "firstName": "Max", "lastName": "M"},
+        "billingAddress": billing,
+        "shippingCosts": {"totalPrice": float(shipping), "calculatedTaxes": [shipping_tax], "taxRules": []},
+        "deliveries": [{"shippingOrderAddress": billing, "shippingMethod": {"name": "Standard"}}],
+        "lineItems": items,
+        "transactions": [{"stateMachineState": {"technicalName": "paid"}}],
+        "stateMachineState": {"technicalName": "open"},
+    }
+    envelope = {"data": {"payload": {"order": order}, "event": "checkout.order.placed"}, "source": {"eventId": "e"}}
+    result = shopware.translate(envelope | {"timestamp": 1}, ShopSettings(kind="shopware", secret="s"))
+    assert isinstance(result, Translated), result
+    pricing, check = priced(result.body)
+    assert check.gross == amount_total and check.matches is True, (check, amount_total)
+    assert pricing.totals is not None
+    assert {r: t for r, t in vat_by_rate(pricing.totals.lines).items() if t} == {r: t for r, t in vat.items() if t}
