@@ -42,6 +42,7 @@ from .metrics import Metrics
 from .server import server_config
 from .startup_errors import explain
 from .store import migrate
+from .subscription_check import check_subscriptions
 
 
 def _run(settings: Settings, host: str, port: int) -> None:
@@ -249,6 +250,7 @@ def check_config_command(args: argparse.Namespace) -> int:
         print(f"unified-order-api check-config: {error}", file=sys.stderr)
         return 2
     findings = asyncio.run(_check(settings)) + asyncio.run(check_backing_services(settings))
+    findings += asyncio.run(_check_events(settings))
     print(findings_table(findings))
     problems = sum(1 for finding in findings if not finding.ok)
     print(f"\n{len(findings)} settings checked, {problems} problem{'s' if problems != 1 else ''}.")
@@ -271,6 +273,16 @@ async def _check(settings: Settings) -> list[ConfigFinding]:
             await instance.aclose()
         for api in apis.values():
             await api.aclose()
+
+
+async def _check_events(settings: Settings) -> list[ConfigFinding]:
+    """Each instance's Xentral event subscription (subscription_check.py)."""
+    instances = xentral_instances(settings, Metrics())
+    try:
+        return await check_subscriptions(settings, {name: instance.client for name, instance in instances.items()})
+    finally:
+        for instance in instances.values():
+            await instance.aclose()
 
 
 _SOURCES = """\

@@ -8,6 +8,9 @@ or our URL — with our URL, the events we need (`SUBSCRIBED_EVENTS`) and our si
   our key too (Xentral never shows a key, so one we did not record may not be ours);
 - several: keep the one we recorded (else the lowest id) and delete the others.
 
+`inspect` only reads (the keeper's view, without the store): what `check-config` shows (found, missing,
+URL differs, events missing, duplicates).
+
 Several processes: one repairs at a time (a lease on the instance's row); another waits for it and
 then checks again, finding nothing left to do. Running it twice changes nothing the second time.
 The key is never logged, shown or put in an error.
@@ -20,12 +23,22 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from ..clock import Clock, utc_now
 from .ports import SubscriptionStore, WebhookSubscription, WebhookSubscriptions
 from .translation import SUBSCRIBED_EVENTS
 
-__all__ = ["SubscriptionBusy", "SubscriptionKeeper", "SubscriptionReport", "new_signature_key", "receiver_url"]
+__all__ = [
+    "SubscriptionBusy",
+    "SubscriptionKeeper",
+    "SubscriptionReport",
+    "SubscriptionSeen",
+    "inspect",
+    "new_signature_key",
+    "ours_first",
+    "receiver_url",
+]
 
 
 def new_signature_key() -> str:
@@ -52,6 +65,53 @@ class SubscriptionReport:
     events: tuple[str, ...]
     action: str
     removed: tuple[str, ...] = ()
+
+
+SeenStatus = Literal["found", "missing", "url_differs", "events_missing", "duplicates"]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionSeen:
+    """What Xentral holds of ours, compared with what we want (`inspect`); never a key (Xentral shows none)."""
+
+    instance: str
+    status: SeenStatus
+    wanted_url: str
+    webhook_id: str | None = None  # the one `ensure` would keep
+    url: str | None = None  # where it delivers, as Xentral has it
+    missing_events: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()  # further subscriptions of ours, which `ensure` would delete
+
+
+def ours_first(
+    found: Sequence[WebhookSubscription], name: str, url: str, known: str | None
+) -> list[WebhookSubscription]:
+    """Ours among Xentral's subscriptions (our name or our URL), the one to keep first: the one we recorded
+    (`known`), else the lowest id."""
+    ours = [w for w in found if w.name == name or w.url == url]
+    ours.sort(key=lambda w: (w.id != known, int(w.id) if w.id.isdigit() else 0))
+    return ours
+
+
+async def inspect(
+    instance: str,
+    xentral: WebhookSubscriptions,
+    *,
+    name: str,
+    url: str,
+    events: Sequence[str] = SUBSCRIBED_EVENTS,
+    known: str | None = None,
+) -> SubscriptionSeen:
+    """Read-only: how Xentral's subscription of ours differs from the one wanted (a read error is raised)."""
+    ours = ours_first(await xentral.list(), name, url, known)
+    if not ours:
+        return SubscriptionSeen(instance, "missing", url)
+    kept, extra = ours[0], tuple(w.id for w in ours[1:])
+    missing = tuple(event for event in events if event not in kept.events)
+    status: SeenStatus = (
+        "url_differs" if kept.url != url else "events_missing" if missing else "duplicates" if extra else "found"
+    )
+    return SubscriptionSeen(instance, status, url, kept.id, kept.url, missing, extra)
 
 
 class SubscriptionKeeper:
@@ -120,17 +180,13 @@ class SubscriptionKeeper:
                 raise SubscriptionBusy(f"another process is repairing the subscription of {self.instance}")
             await asyncio.sleep(0.1)
 
-    def _ours(self, found: WebhookSubscription) -> bool:
-        return found.name == self._name or found.url == self._url
-
     async def _ensure(self, key: str) -> SubscriptionReport:
         record = await self._store.get(self.instance)
         known = record.webhook_id if record else None
-        ours = [w for w in await self._xentral.list() if self._ours(w)]
+        ours = ours_first(await self._xentral.list(), self._name, self._url, known)
         if not ours:
             webhook_id = await self._xentral.create(self._name, self._url, key, self._events)
             return SubscriptionReport(self.instance, webhook_id, self._url, self._events, "created")
-        ours.sort(key=lambda w: (w.id != known, int(w.id) if w.id.isdigit() else 0))
         kept, extra = ours[0], ours[1:]
         for duplicate in extra:
             await self._xentral.delete(duplicate.id)
