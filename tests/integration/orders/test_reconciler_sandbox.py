@@ -201,3 +201,34 @@ def test_an_unresolved_order_is_visible_in_metrics_readiness_and_the_console_unt
         assert " s</td>" in page  # its age, in seconds
         fresh = client.get("/console/", params={"attention": "1", "q": "no-such-order"}).text
         assert body["reference"] not in fresh
+
+
+def test_the_reconciler_looks_a_batch_of_orders_up_together(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    """Five orders left without an outcome by a process that did not reconcile: the next one finds all five
+    in Xentral with shared lookups (not one list call per order) and completes each once."""
+    bodies = [order_body() for _ in range(5)]
+    idle = _settings(sandbox, tmp_path, receiver, reconciler={"run_in_service": False})
+    sandbox.faults.commit_then_status(500, count=5, **IMPORT)
+    sandbox.faults.server_error(503, count=None, **LIST_ORDERS)
+    with running_service(idle) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=30) as api:
+        for body in bodies:
+            answer = api.post("/api/orders", json=body)
+            assert answer.status_code == 502 and answer.json()["code"] == "xentral_outcome_unknown", answer.text
+    assert all(len(orders_with_reference(sandbox, body["reference"])) == 1 for body in bodies)
+    sandbox.faults.clear()
+    sandbox.calls.clear()
+
+    with (
+        running_service(_settings(sandbox, tmp_path, receiver)) as url,
+        httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=30) as api,
+    ):
+        for body in bodies:
+            _until(lambda body=body: _state(api, body["reference"]) == "completed", "not reconciled")
+        receiver.wait_for(5)
+    lists = sandbox.calls.count("GET /api/v1/salesOrders")
+    assert 1 <= lists <= 2, sandbox.calls.counts()  # one look per order would be five
+    assert sandbox.calls.count("POST /api/v1/salesOrders/actions/import") == 0
+    assert all(len(orders_with_reference(sandbox, body["reference"])) == 1 for body in bodies)
+    assert sorted(_events(receiver.received())) == sorted(("order.created", body["reference"]) for body in bodies)

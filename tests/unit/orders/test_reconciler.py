@@ -15,6 +15,7 @@ from tests.support.order_harness import Harness, make
 from unified_order_api.config import ApiClient, order_policies, reconcile_rules
 from unified_order_api.orders import errors
 from unified_order_api.orders.attempts import AttemptState, StepName
+from unified_order_api.orders.reads import reads_unhurried, work_in_background
 from unified_order_api.orders.reconciler import Reconciler
 from unified_order_api.orders.reconciliation import Finding
 from unified_order_api.orders.service import OrderService
@@ -194,3 +195,33 @@ async def test_queued_orders_are_left_to_the_queue_worker(make: Any) -> None:
     rig.h.clock.advance(3600)
     assert await rig.round() == []
     assert rig.h.gateway.orders == {}
+
+
+async def test_the_reconcilers_calls_take_the_background_lane_and_a_clients_do_not(make: Any) -> None:
+    """What the limiter reads (`work_in_background`) to let new orders go first, and the gateway
+    (`reads_unhurried`) to share the lookups of a batch."""
+    rig = await _rig(make, reconciler={"settle_seconds": 300})
+    gateway = rig.h.gateway
+    seen: list[tuple[str, bool, bool]] = []
+    find, place = gateway.find_orders_by_reference, gateway.import_order
+
+    async def find_orders_by_reference(reference: str) -> Any:
+        seen.append(("find", work_in_background(), reads_unhurried()))
+        return await find(reference)
+
+    async def import_order(draft: Any) -> str:
+        seen.append(("import", work_in_background(), reads_unhurried()))
+        return await place(draft)
+
+    gateway.find_orders_by_reference = find_orders_by_reference  # type: ignore[method-assign]
+    gateway.import_order = import_order  # type: ignore[method-assign]
+    gateway.fail("import", _server_error(), written=False)
+    gateway.fail("find_orders", _list_failed())
+    with pytest.raises(errors.XentralOutcomeUnknown):
+        await rig.service.place_order(command(), client="shop")
+    assert seen and all(not background for _call, background, _unhurried in seen)  # the client's own request
+    seen.clear()
+    rig.h.clock.advance(361)  # past the settle time: looked up, absent, run again
+    assert await rig.round() == [Finding.RAN_AGAIN]
+    assert {call for call, _, _ in seen} == {"find", "import"}
+    assert all(background and unhurried for _call, background, unhurried in seen), seen
