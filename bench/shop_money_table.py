@@ -3,9 +3,9 @@
 For each file in `../shared/shop-payloads/` and `tests/unit/shops/fixtures/`: the shop's connector
 translates it (`shops/`), the order goes to `POST /api/orders` of a running service against the
 sandbox (the order flow, its totals check, `setTotalAmount`, the sandbox's own booking), and the
-table shows the shop's total, ours, Xentral's (the sandbox's booked total, read back), the VAT per
-rate our pricing books (`orders.pricing`, `orders.totals.vat_by_rate`) and the verdict. Nothing in
-it is typed by hand: run it to get the figures.
+table shows the file's source (as its SOURCES.md names it), the shop's total, ours, Xentral's (the
+sandbox's booked total, read back), the VAT per rate our pricing books (`orders.pricing`,
+`orders.totals.vat_by_rate`) and the verdict. Nothing in it is typed by hand: run it to get the figures.
 
     .venv/bin/python -m bench.shop_money_table
 """
@@ -13,6 +13,7 @@ it is typed by hand: run it to get the figures.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from decimal import Decimal
@@ -82,6 +83,25 @@ def vat_per_rate(body: dict[str, Any]) -> str:
     )
 
 
+def sources() -> dict[str, str]:
+    """Each file's source, as its SOURCES.md names it (the shared samples' shape, the fixtures'
+    documentation followed), to its first clause."""
+    found: dict[str, str] = {}
+    for path, column in ((payloads_dir() / "SOURCES.md", 1), (FIXTURES / "SOURCES.md", 2)):
+        by_shop: dict[str | None, str] = {}
+        for line in path.read_text("utf-8").splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            name = cells[0].strip("`") if cells else ""
+            if len(cells) <= column or not name.endswith(".json") or name in found:
+                continue
+            text = re.split(r" \(|; |: |, `", cells[column].replace("**", ""), maxsplit=1)[0]
+            text = text.split(", ", 1)[0] if len(text) > 60 else text
+            if text.startswith("the same") or "as above" in text:
+                text = by_shop.get(kind_of(name), text)
+            found[name] = by_shop[kind_of(name)] = text
+    return found
+
+
 def main() -> int:
     files = sorted(payloads_dir().glob("*.json")) + sorted(FIXTURES.glob("*.json"))
     cases: list[tuple[str, str, dict[str, Any] | str]] = []
@@ -103,9 +123,11 @@ def main() -> int:
             )
             with running_service(settings) as url, httpx.Client(base_url=url, timeout=60) as api:
                 rows = [row(api, name, kind, body) for name, kind, body in cases]
-    print("\n| file | shop | shop total | our total | Xentral's total | VAT per rate | verdict |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
+    named = sources()
+    print("\n| file | source | shop | shop total | our total | Xentral's total | VAT per rate | verdict |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (name, _, _), line in zip(cases, rows, strict=True):
+        print(line.replace(f"| {name} |", f"| {name} | {named.get(name, '—')} |", 1))
     return 0
 
 
