@@ -342,57 +342,87 @@ def test_woocommerce_rounding_at_subtotal(
     ),
     gross=st.booleans(),
     shipping_cents=st.integers(min_value=0, max_value=2_000),
+    promotion_percent=st.sampled_from([0, 10, 25]),
     interval=st.sampled_from([D("0.01"), D("0.05"), D("0.10")]),
 )
 def test_shopware_rounding_on_the_total(
-    lines: list[tuple[int, int, Decimal]], gross: bool, shipping_cents: int, interval: Decimal
+    lines: list[tuple[int, int, Decimal]],
+    gross: bool,
+    shipping_cents: int,
+    promotion_percent: int,
+    interval: Decimal,
 ) -> None:
     """Shopware with "vertical" tax calculation computes each rate's tax once on the rate's total (the
     order's `price.calculatedTaxes`) while each line keeps its own calculated tax, rounded per line
     (`itemRounding`); net: the total is the net sum plus those taxes, gross: the gross sum (`taxStatus`).
-    `totalRounding` then cash-rounds the total (`amountTotal`; `price.rawTotal` keeps it unrounded).
-    Booked to the cent, and the VAT per rate is the order's."""
+    A percentage promotion and the shipping are split over the rates by the goods' shares, each part
+    with its own calculated tax. `totalRounding` then cash-rounds the total (`amountTotal`;
+    `price.rawTotal` keeps it unrounded). Booked to the cent, and the VAT per rate is the order's."""
 
     def tax_of(amount: Decimal, rate: Decimal) -> Decimal:
         return amount - cents(amount / (1 + rate / 100)) if gross else cents(amount * rate / 100)
 
-    items, by_rate = [], {}
-    positions = D(0)
+    def split(amount: Decimal, shares: dict[Decimal, Decimal]) -> list[tuple[Decimal, Decimal]]:
+        """`amount` over the rates by their shares, the last rate taking what rounding leaves."""
+        whole, parts, left = sum(shares.values(), D(0)), [], amount
+        for index, (rate, share) in enumerate(sorted(shares.items(), reverse=True)):
+            part = left if index == len(shares) - 1 else cents(amount * share / whole)
+            parts.append((rate, part))
+            left -= part
+        return parts
+
+    def calculated(parts: list[tuple[Decimal, Decimal]]) -> list[dict[str, float]]:
+        return [
+            {"tax": float(tax_of(part, rate)), "taxRate": float(rate), "price": float(part)} for rate, part in parts
+        ]
+
+    items, goods = [], {}
     for index, (quantity, unit_cents, rate) in enumerate(lines):
         unit = D(unit_cents) / 100
         total_price = unit * quantity
-        line_tax = {"tax": float(tax_of(total_price, rate)), "taxRate": float(rate), "price": float(total_price)}
         items.append(
             {"id": f"l{index}", "type": "product", "label": f"Line {index}", "quantity": quantity}
             | {"unitPrice": float(unit), "totalPrice": float(total_price), "payload": {"productNumber": f"N{index}"}}
-            | {"price": {"calculatedTaxes": [line_tax], "taxRules": [{"taxRate": float(rate), "percentage": 100}]}}
+            | {"price": {"calculatedTaxes": calculated([(rate, total_price)]), "taxRules": [{"taxRate": float(rate)}]}}
         )
-        by_rate[rate] = by_rate.get(rate, D(0)) + total_price
-        positions += total_price
+        goods[rate] = goods.get(rate, D(0)) + total_price
+    positions = sum(goods.values(), D(0))
+    by_rate = dict(goods)
+    promotion = -cents(positions * promotion_percent / 100)
+    if promotion:
+        parts = split(promotion, goods)
+        items.append(
+            {"id": "promo", "type": "promotion", "label": "SALE", "quantity": 1, "payload": {"code": "SALE"}}
+            | {"unitPrice": float(promotion), "totalPrice": float(promotion)}
+            | {"price": {"calculatedTaxes": calculated(parts), "taxRules": []}}
+        )
+        for rate, part in parts:
+            by_rate[rate] += part
     shipping = D(shipping_cents) / 100
-    by_rate[D(19)] = by_rate.get(D(19), D(0)) + shipping
-    shipping_tax = {"tax": float(tax_of(shipping, D(19))), "taxRate": 19.0, "price": float(shipping)}
+    shipping_parts = split(shipping, goods)
+    for rate, part in shipping_parts:
+        by_rate[rate] += part
     vat = {rate: tax_of(amount, rate) for rate, amount in by_rate.items()}  # once per rate: vertical
-    raw = positions + shipping + (D(0) if gross else sum(vat.values(), D(0)))
+    raw = positions + promotion + shipping + (D(0) if gross else sum(vat.values(), D(0)))
     amount_total = (raw / interval).quantize(D(1), rounding=ROUND_HALF_UP) * interval
     billing = {"firstName": "Max", "lastName": "M", "street": "S 1", "zipcode": "1", "city": "B"}
     billing |= {"country": {"iso": "DE"}}
     status = "gross" if gross else "net"
-    calculated = [
+    calculated_order = [
         {"tax": float(tax), "taxRate": float(rate), "price": float(by_rate[rate])} for rate, tax in vat.items()
     ]
     order = {
         "orderNumber": "2",
         "currency": {"isoCode": "EUR"},
         "taxStatus": status,
-        "price": {"taxStatus": status, "calculatedTaxes": calculated, "rawTotal": float(raw)}
+        "price": {"taxStatus": status, "calculatedTaxes": calculated_order, "rawTotal": float(raw)}
         | {"totalPrice": float(amount_total)},
         "amountTotal": float(amount_total),
         "totalRounding": {"decimals": 2, "interval": float(interval), "roundForNet": True},
         "itemRounding": {"decimals": 2, "interval": 0.01, "roundForNet": True},
         "orderCustomer": {"email": "m@x.de", "firstName": "Max", "lastName": "M"},
         "billingAddress": billing,
-        "shippingCosts": {"totalPrice": float(shipping), "calculatedTaxes": [shipping_tax], "taxRules": []},
+        "shippingCosts": {"totalPrice": float(shipping), "calculatedTaxes": calculated(shipping_parts)},
         "deliveries": [{"shippingOrderAddress": billing, "shippingMethod": {"name": "Standard"}}],
         "lineItems": items,
         "transactions": [{"stateMachineState": {"technicalName": "paid"}}],
