@@ -56,5 +56,6 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+    # aiosqlite logs every statement with its parameters at DEBUG: a stored signature key, a customer's address.
+    for noisy in ("httpx", "httpcore", "uvicorn.access", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,4 +1,5 @@
-"""Secrets never reach logs, problem bodies or responses — checked on a real process's output."""
+"""Secrets never reach logs, problem bodies or responses — checked on a real process's output (and on
+`check-config`'s), the Xentral event signature keys the service generates included."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import hashlib
 import hmac
 import json
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -16,7 +20,8 @@ from tests.integration.console.conftest import sign_in
 from tests.support.orders import order_body
 from tests.support.processes import ServiceProcess, service_env
 from tests.support.service import API_KEY
-from unified_order_api.store.tables import inbox_entries
+from unified_order_api.store.tables import inbox_entries, xentral_subscriptions
+from unified_order_api.xentral_events.signature import expected_signature
 from xentral_sandbox.testing import SandboxHandle
 
 XENTRAL_TOKEN = "xentral-secret-token-4242"
@@ -46,6 +51,12 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
             "UOA_ADMIN_API_KEY": "admin-secret-key-777",
             "UOA_ADMIN_API_KEY_NEXT": NEXT_ADMIN_KEY,
             "UOA_WEBHOOKS__ALLOW_PRIVATE_TARGETS": ["loopback"],
+            # Xentral's events: serve makes a signature key per instance and subscribes where the token works
+            "UOA_XENTRAL_EVENTS__PUBLIC_URL": "https://orders.example.com",
+            # (the same sandbox, by another name: one URL is configured once)
+            "UOA_XENTRAL_INSTANCES": {
+                "events": {"url": sandbox.base_url.replace("127.0.0.1", "localhost"), "token": sandbox.token}
+            },
             "UOA_CLIENTS": [
                 {
                     "name": "shop",
@@ -126,6 +137,8 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
         )
         assert next_admin.status_code == 200, next_admin.text
         answers.append(next_admin.text)
+        event_keys = _event_keys(tmp_path, sandbox)
+        answers += _events_answers(service.base_url, event_keys["events"])
         # The inbox keeps the refused requests' bodies and headers: masked, in its pages and its table.
         with httpx.Client(base_url=service.base_url) as console:
             assert sign_in(console, "admin-secret-key-777").status_code == 303
@@ -134,8 +147,19 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
             answers.append(inbox)
             for entry in re.findall(r'href="(/console/inbox/\d+)"', inbox):
                 answers.append(console.get(entry).text)
+            answers.append(console.get("/console/health").text)
     finally:
         service.stop()
+    checked = subprocess.run(
+        [sys.executable, "-m", "unified_order_api.cli", "check-config"],
+        env={**env, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert "xentral_events.subscription" in checked.stdout, checked.stdout + checked.stderr
+    answers.append(checked.stdout + checked.stderr)
     output = log_path.read_text()
     engine = create_engine(f"sqlite:///{tmp_path}/s.db")
     with engine.connect() as connection:
@@ -154,7 +178,42 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
         WEBHOOK_SECRET,
         SHOP_SECRET,
         *SHOP_API_SECRETS.values(),
+        *event_keys.values(),
     ):
         assert secret not in output, f"{secret} leaked into the log"
         for answer in answers:
             assert secret not in answer, f"{secret} leaked into an answer"
+
+
+def _event_keys(tmp_path: Path, sandbox: SandboxHandle) -> dict[str, str]:
+    """The signature keys serve generated, by instance, once it subscribed where its token works."""
+    deadline = time.monotonic() + 30  # a bound on waiting, not a measured time
+    while not sandbox.state.webhooks:
+        assert time.monotonic() < deadline, "serve made no subscription"
+        time.sleep(0.05)
+    engine = create_engine(f"sqlite:///{tmp_path}/s.db")
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(xentral_subscriptions.c.instance, xentral_subscriptions.c.signature_key))
+            keys = {row.instance: row.signature_key for row in rows}
+    finally:
+        engine.dispose()
+    [hook] = sandbox.state.webhooks.values()
+    assert set(keys) == {"default", "events"} and hook["signatureKey"] == keys["events"]
+    return keys
+
+
+def _events_answers(base_url: str, key: str) -> list[str]:
+    """Xentral events to the receiver: signed (queued), forged and stale (refused); every answer."""
+    body = json.dumps({"type": "com.xentral.salesOrder.released.v1", "body": {"salesOrderId": 1}}).encode()
+    now, answers = int(time.time()), []
+    for signing_key, stamp, status in ((key, now, 202), ("not-the-key-" + "x" * 20, now, 401), (key, now - 3600, 401)):
+        headers = {
+            "xentral-signature": expected_signature(body, str(stamp), signing_key),
+            "xentral-request-timestamp": str(stamp),
+            "content-type": "application/json",
+        }
+        answer = httpx.post(f"{base_url}/api/xentral/events/events", content=body, headers=headers)
+        assert answer.status_code == status, answer.text
+        answers.append(answer.text + str(answer.headers))
+    return answers
