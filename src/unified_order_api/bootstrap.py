@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import os
 import socket
 from collections.abc import Callable, Coroutine, Mapping
@@ -39,7 +40,8 @@ from .clock import Clock, utc_now
 from .config import DEFAULT_INSTANCE, Settings, XentralInstance, order_policies, reconcile_rules
 from .config.rules import startup_problems
 from .housekeeping import purge_forever, watch_queue_depth
-from .inbox.recording import InboxRecording, SourceLimiter
+from .inbox.limits import RedisSourceBudget, SharedSourceLimiter, SourceBudget, SourceLimiter, SourceLimits
+from .inbox.recording import InboxRecording
 from .lifecycle import ChangeFeed
 from .lifecycle.announcements import ClientAnnouncements
 from .lifecycle.polling import TrackingPoller
@@ -63,8 +65,10 @@ from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.event_queue import SqlEventQueue
 from .store.inbox import SqlInbox
+from .store.inbox_sources import SqlSourceBudget
 from .store.journal import SqlOrderJournal
 from .store.our_orders import SqlOurOrders
+from .store.received_bodies import SqlReceivedBodies
 from .store.refunds import SqlRefundLedger
 from .store.shop_orders import SqlShopOrderBook
 from .store.subscriptions import SqlSubscriptionStore
@@ -303,6 +307,24 @@ def coalescing_gateway(
         unhurried_window_seconds=settings.queue.coalesce_ms / 1000,
         running=running,
     )
+
+
+def inbox_limits(
+    settings: Settings, engine: AsyncEngine, redis: SharedRedis | None
+) -> tuple[SourceLimits, SourceBudget | None]:
+    """The inbox's recording budget per sender, and where it is shared: in Redis when `redis_url` is set,
+    else in PostgreSQL; on SQLite (one process) in this process. Processes share it when they share the
+    inbox's database: the Redis keys are named by a hash of its URL (no credentials in a key name)."""
+    per_minute = settings.inbox.per_source_per_minute
+    budget: SourceBudget | None = None
+    if redis is not None:
+        inbox_name = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
+        budget = RedisSourceBudget(redis.client, f"uoa:inbox-rate:{inbox_name}", redis.breaker)
+    elif engine.dialect.name == "postgresql":
+        budget = SqlSourceBudget(engine)
+    if budget is None:
+        return SourceLimiter(per_minute), None
+    return SharedSourceLimiter(budget, per_minute), budget
 
 
 def lookup_cache(settings: Settings, instance_name: str, redis: SharedRedis | None, metrics: Metrics) -> Cache:
@@ -653,11 +675,16 @@ async def _wire(
         )
     inbox = SqlInbox(engine)
     recording = None
+    # The bodies accepted orders arrived with are kept as long as the inbox keeps the refused ones.
+    received_retention = dt.timedelta(days=settings.inbox.retention_days)
+    loops["purge-received"] = partial(purge_forever, SqlReceivedBodies(engine), received_retention, what="received")
     if settings.inbox.enabled:
-        limiter = SourceLimiter(settings.inbox.per_source_per_minute)
+        limiter, budget = inbox_limits(settings, engine, redis)
         recording = InboxRecording(inbox, settings.inbox.max_body_bytes, limiter)
         inbox_retention = dt.timedelta(days=settings.inbox.retention_days)
         loops["purge-inbox"] = partial(purge_forever, inbox, inbox_retention, what="inbox")
+        if isinstance(budget, SqlSourceBudget):
+            loops["purge-inbox-sources"] = partial(purge_forever, budget, inbox_retention, what="inbox_sources")
     if settings.queue.run_in_service:
         worker = QueueWorker(
             service=service,

@@ -12,9 +12,10 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from ..config import ApiClient
+from ..inbox.masking import received_body
 from ..metrics import OrderOutcomeLabel
 from ..orders import errors as order_errors
-from ..orders.attempts import StoreUnavailable
+from ..orders.attempts import ReceivedBody, StoreUnavailable
 from ..orders.commands import PlaceOrder
 from ..orders.service import OrderOutcome
 from .auth import api_key_scheme, bearer_scheme, presented_key
@@ -115,10 +116,12 @@ async def create_order(
         preview = await service.preview_order(command, client=client.name, key=idempotency_key)
         metrics.order("dry_run")
         return dry_run_response(preview)
+    # What arrived, beside the normalised request (masked and capped as the inbox keeps a refused body).
+    received = received_body(await request.body(), container(request).settings.inbox.max_body_bytes)
     if "respond-async" in preferences or client.respond_async:
-        return await _accept(request, command, client, idempotency_key)
+        return await _accept(request, command, client, idempotency_key, received)
     try:
-        outcome = await service.place_order(command, client=client.name, key=idempotency_key)
+        outcome = await service.place_order(command, client=client.name, key=idempotency_key, received=received)
     except order_errors.OrderError as error:
         metrics.order(_failure_outcome(error))
         raise
@@ -145,8 +148,10 @@ def _preferences(prefer: str | None) -> set[str]:
     return {part.split(";", 1)[0].split("=", 1)[0].strip().lower() for part in prefer.split(",")}
 
 
-async def _accept(request: Request, command: PlaceOrder, client: ApiClient, key: str | None) -> JSONResponse:
-    accepted = await container(request).orders.accept_order(command, client=client.name, key=key)
+async def _accept(
+    request: Request, command: PlaceOrder, client: ApiClient, key: str | None, received: ReceivedBody
+) -> JSONResponse:
+    accepted = await container(request).orders.accept_order(command, client=client.name, key=key, received=received)
     if accepted.outcome is not None:
         return _finished(accepted.outcome, command.reference)
     container(request).metrics.order("queued")

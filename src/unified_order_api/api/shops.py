@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..alerts import AlertKind
+from ..inbox.masking import received_body
 from ..shops import CONNECTORS, Arrival, ShopKind
 from ..shops.intake import ShopRefused
 from .dependencies import container
@@ -56,8 +57,10 @@ _SHOPS = ", ".join(connector.title for connector in CONNECTORS.values())
 async def shop_webhook(client: str, kind: ShopKind, request: Request) -> JSONResponse:
     services = container(request)
     try:
-        arrival = Arrival.of(request.headers.items(), await request.body())
-        answer = await services.shop_intake().receive(client, kind, arrival)
+        raw = await request.body()
+        arrival = Arrival.of(request.headers.items(), raw)
+        received = received_body(raw, services.settings.inbox.max_body_bytes)
+        answer = await services.shop_intake().receive(client, kind, arrival, received=received)
     except ShopRefused as refused:
         services.metrics.shop_webhook(kind, refused.code)
         if refused.code == "signature_invalid":

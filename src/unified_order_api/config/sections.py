@@ -194,9 +194,12 @@ class InboxSettings(Section):
     enabled: bool = True
     """Record refused and ignored requests."""
     retention_days: float = Field(default=14.0, gt=0)
-    """Entries older than this are purged (hourly)."""
+    """Entries older than this are purged (hourly); so is the body an accepted order arrived with, once its order
+    has not changed for as long."""
     max_body_bytes: int = Field(default=65_536, ge=1024)
-    """A body is kept up to this size; a longer one is kept cut off (and cannot be replayed)."""
+    """A body is kept up to this size (a refused one's, and an accepted order's as it arrived); a longer one is kept
+    cut off (and cannot be replayed)."""
     per_source_per_minute: int = Field(default=60, ge=1)
-    """At most this many entries a minute from one sender's address (and ten times this from all), per process; what
-    is not recorded is counted on the sender's next entry."""
+    """At most this many entries a minute from one sender's address (and ten times this from all), counted across
+    every process sharing Redis (`redis_url`) or the PostgreSQL database, else in this process; what is not recorded
+    is counted on the sender's next entry."""

@@ -14,6 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..api.problem_catalogue import entry_for
+from .masking import mask_request
 
 __all__ = ["FILTERS", "human", "link_target", "query_string"]
 
@@ -63,9 +64,11 @@ def problem_link(context: Any, code: str | None) -> Markup | str:
 
 
 def pretty_body(text: str) -> str:
-    """A kept body for reading: JSON indented, anything else as it is."""
+    """A kept body for reading: JSON indented, anything else as it is. The body was masked when it was kept
+    (secrets, card data); URL credentials are masked here too, as in a stored request, since a kept shop body
+    is replayed as it was kept."""
     try:
-        return pretty_json(json.loads(text))
+        return pretty_json(mask_request(json.loads(text)))
     except ValueError:
         return text
 

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from ..clock import utc_now
 from ..inbox import InboxQuery, Replay
 from ..inbox.model import Channel, Outcome
+from ..orders.attempts import ReceivedBody
 from ..orders.errors import OrderError
 from ..shops import Arrival
 from ..shops.intake import ShopRefused
@@ -149,7 +150,9 @@ async def replay(request: Request, entry_id: int, action: Annotated[Action, Depe
     operator = action.session.operator
     arrival = Arrival.of(entry.headers.items(), entry.body.encode())
     try:
-        answer = await services.shop_intake().replay(entry.client, entry.shop, arrival)
+        # The order it makes keeps the body the inbox kept as the body it arrived with.
+        received = ReceivedBody(entry.body, entry.body_bytes, entry.body_truncated)
+        answer = await services.shop_intake().replay(entry.client, entry.shop, arrival, received=received)
     except ShopRefused as refused:
         done = Replay(operator, utc_now(), "refused", code=refused.code, detail=refused.detail)
     except OrderError as error:  # the order flow refused what the intake accepted (e.g. a key reused)

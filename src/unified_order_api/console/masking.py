@@ -1,8 +1,9 @@
 """What the console shows of stored requests and URLs: secrets replaced, before any template sees them.
 
 Stored requests hold no keys by design, but a caller may put a token in a `callback_url`
-query or a custom field named like one; a webhook URL may carry credentials. Masking is by
-name (any key that sounds secret) and by shape (URL userinfo and query strings).
+query or a custom field named like one, or a card number in a note; a webhook URL may carry
+credentials. Masking is by name (any key that sounds secret or like card data) and by shape
+(card-like numbers as the inbox masks them, URL userinfo and query strings).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from ..inbox.masking import mask_json
 
 __all__ = ["MASK", "mask_request", "mask_url"]
 
@@ -37,12 +40,17 @@ def mask_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def mask_request(value: Any, name: str = "") -> Any:
-    """A deep copy of a stored request with secret-sounding fields and URL credentials masked."""
+def mask_request(value: Any) -> Any:
+    """A deep copy of a stored request with secret-sounding fields, card data (as the inbox masks it) and URL
+    credentials masked."""
+    return _masked(mask_json(value))
+
+
+def _masked(value: Any, name: str = "") -> Any:
     if isinstance(value, dict):
-        return {key: mask_request(item, str(key)) for key, item in value.items()}
+        return {key: _masked(item, str(key)) for key, item in value.items()}
     if isinstance(value, list):
-        return [mask_request(item, name) for item in value]
+        return [_masked(item, name) for item in value]
     if value is None:
         return None
     if _SECRET_NAME.search(name):

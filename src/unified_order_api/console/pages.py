@@ -185,6 +185,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         entry=entry,
         attempt=attempt,
         request_json=mask_request(attempt.request) if attempt.request is not None else None,
+        original_json=mask_request(attempt.original_request) if attempt.original_request is not None else None,
         deliveries=deliveries,
         refunds=refunds,
         refunded_total=refunded_total(refunds) if refunds else None,

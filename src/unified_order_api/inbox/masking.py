@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MASK", "KeptBody", "keep_body", "keep_headers"]
+from ..orders.attempts import ReceivedBody
+
+__all__ = ["MASK", "KeptBody", "keep_body", "keep_headers", "mask_json", "received_body"]
 
 MASK = "••••••"  # as the console masks
 
@@ -74,6 +76,11 @@ def _masked(value: Any, name: str = "") -> Any:
     return value
 
 
+def mask_json(value: Any) -> Any:
+    """A JSON value with secret-sounding and card fields, and card-like numbers, masked (article numbers kept)."""
+    return _masked(value)
+
+
 def keep_body(body: bytes, max_bytes: int) -> KeptBody:
     """The body as the inbox keeps it: masked JSON (re-serialised) or masked text, at most `max_bytes`."""
     size = len(body)
@@ -96,6 +103,12 @@ def keep_body(body: bytes, max_bytes: int) -> KeptBody:
         text,
     )
     return KeptBody(text, size, truncated)
+
+
+def received_body(body: bytes, max_bytes: int) -> ReceivedBody:
+    """An accepted order's body, kept as the inbox keeps a refused one (masked, capped)."""
+    kept = keep_body(body, max_bytes)
+    return ReceivedBody(kept.text, kept.size, kept.truncated)
 
 
 def keep_headers(headers: Mapping[str, str]) -> dict[str, str]:

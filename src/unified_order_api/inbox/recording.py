@@ -6,8 +6,9 @@ A request is recorded as its answer is sent (before the answer's last part, so w
 finds the entry), from what goes over the wire: the status, the
 problem+json body (code, detail, pointers) or the shop answer's `ignored` reason, and the request body
 as it arrived (masked and capped by `masking`). Recording is limited per source (the sender's address)
-to `per_source_per_minute`, and to ten times that in all, so a flood fills neither the table nor the
-database's time; what is not recorded is counted on the source's next entry. A failure to record is
+to `per_source_per_minute`, and to ten times that in all, across every process when Redis or PostgreSQL
+is configured (`limits`), so a flood fills neither the table nor the database's time; what is not
+recorded is counted on the source's next entry. A failure to record is
 logged and never changes an answer.
 """
 
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -25,45 +24,17 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import utc_now
+from .limits import SourceLimits
 from .masking import keep_body, keep_headers
 from .model import Channel, Inbox, NewInboxEntry, Outcome
 
-__all__ = ["InboxRecording", "RefusalRecorder", "SourceLimiter"]
+__all__ = ["InboxRecording", "RefusalRecorder"]
 
 log = structlog.get_logger(__name__)
 
 _ORDERS = re.compile(r"^/api/orders/?$")
 _SHOP = re.compile(r"^/api/shops/(?P<client>[^/]{1,64})/(?P<kind>[^/]{1,32})/?$")
 _ANSWER_BYTES = 64_000  # a problem body is small; more is not read for the record
-_SOURCES_KEPT = 10_000
-
-
-class SourceLimiter:
-    """At most `per_minute` entries per source and `10 * per_minute` in all, per minute (fixed windows);
-    counts what it refused per source, handed over with the source's next allowed entry."""
-
-    def __init__(self, per_minute: int, now: Callable[[], float] = time.monotonic) -> None:
-        self._per_minute, self._now = per_minute, now
-        self._window = -1
-        self._all = 0
-        self._counts: OrderedDict[str, int] = OrderedDict()
-        self._refused: OrderedDict[str, int] = OrderedDict()
-
-    def allow(self, source: str) -> tuple[bool, int]:
-        """Whether to record this source's entry now, and how many of its entries were not recorded before it."""
-        window = int(self._now() // 60)
-        if window != self._window:
-            self._window, self._all = window, 0
-            self._counts.clear()
-        used = self._counts.get(source, 0)
-        if used >= self._per_minute or self._all >= 10 * self._per_minute:
-            self._refused[source] = self._refused.pop(source, 0) + 1
-            while len(self._refused) > _SOURCES_KEPT:
-                self._refused.popitem(last=False)
-            return False, 0
-        self._counts[source] = used + 1
-        self._all += 1
-        return True, self._refused.pop(source, 0)
 
 
 @dataclass
@@ -72,10 +43,10 @@ class InboxRecording:
 
     inbox: Inbox
     max_body_bytes: int
-    limiter: SourceLimiter
+    limiter: SourceLimits
 
     async def record(self, entry: NewInboxEntry) -> None:
-        allowed, suppressed = self.limiter.allow(entry.source)
+        allowed, suppressed = await self.limiter.allow(entry.source)
         if not allowed:
             return
         try:

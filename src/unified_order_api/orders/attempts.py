@@ -20,6 +20,7 @@ __all__ = [
     "CreationClaim",
     "LeaseLost",
     "OrderReceipt",
+    "ReceivedBody",
     "Step",
     "StepName",
     "StoreUnavailable",
@@ -121,6 +122,23 @@ class OrderReceipt:
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivedBody:
+    """The body an order arrived with, as the edge keeps it (secrets and card data masked, capped at
+    `inbox.max_body_bytes`): what the caller or the shop sent, beside the normalised request."""
+
+    text: str
+    size: int  # bytes as received
+    truncated: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"body": self.text, "bytes": self.size, "truncated": self.truncated}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReceivedBody:
+        return cls(str(data.get("body", "")), int(data.get("bytes", 0)), bool(data.get("truncated", False)))
+
+
 @dataclass(slots=True)
 class Attempt:
     client: str
@@ -144,6 +162,7 @@ class Attempt:
     request: dict[str, Any] | None = None
     queued: bool = False
     original_request: dict[str, Any] | None = None  # as it arrived, once an operator corrected `request`
+    as_received: ReceivedBody | None = None  # the body as it arrived (None: not kept, or cleared after retention)
 
     @classmethod
     def received(
@@ -158,6 +177,7 @@ class Attempt:
         lease_until: dt.datetime,
         request: dict[str, Any] | None,
         queued: bool,
+        received: ReceivedBody | None = None,
     ) -> Attempt:
         """A new attempt as a claim creates it: received now, owned by `owner` until `lease_until`."""
         attempt = cls(
@@ -172,6 +192,7 @@ class Attempt:
             updated_at=now,
             request=request,
             queued=queued,
+            as_received=received,
         )
         attempt.record(StepName.RECEIVED, now)
         return attempt

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Protocol
 
-from .attempts import Attempt, AttemptState, Claim, CreationClaim, Step, Unresolved, WebhookMessage
+from .attempts import Attempt, AttemptState, Claim, CreationClaim, ReceivedBody, Step, Unresolved, WebhookMessage
 from .model import (
     Address,
     Customer,
@@ -114,8 +114,11 @@ class Attempts(Protocol):
         lease_until: dt.datetime,
         request: dict[str, Any] | None = None,
         queued: bool = False,
+        received: ReceivedBody | None = None,
     ) -> Claim:
-        """Atomically take the key: a new attempt, a takeover of a failed or expired one, or why not."""
+        """Atomically take the key: a new attempt, a takeover of a failed or expired one, or why not.
+        `received` is kept with a new attempt, and replaces a failed one's with the resent request;
+        a claim without one (an operator's retry) keeps what the attempt has."""
         ...
 
     async def save(self, attempt: Attempt, webhook: WebhookMessage | None = None) -> None:

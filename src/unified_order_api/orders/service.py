@@ -22,7 +22,17 @@ from dataclasses import dataclass, replace
 import structlog
 
 from ..clock import Clock, utc_now
-from .attempts import Attempt, AttemptState, Claim, LeaseLost, OrderReceipt, Step, StepName, StoreUnavailable
+from .attempts import (
+    Attempt,
+    AttemptState,
+    Claim,
+    LeaseLost,
+    OrderReceipt,
+    ReceivedBody,
+    Step,
+    StepName,
+    StoreUnavailable,
+)
 from .callbacks import OrderCallbacks
 from .commands import PlaceOrder, fingerprint_of
 from .customers import CustomerLookup, creation_identity, find_customer
@@ -137,17 +147,20 @@ class OrderService:
 
     # -- what callers ask -----------------------------------------------------------------------
 
-    async def place_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> OrderOutcome:
+    async def place_order(
+        self, command: PlaceOrder, *, client: str, key: str | None = None, received: ReceivedBody | None = None
+    ) -> OrderOutcome:
         """Create the order now (the synchronous lane), or answer what an earlier request with this key got.
 
-        `key` is the caller's `Idempotency-Key`, if any; see `_key` for which key counts.
+        `key` is the caller's `Idempotency-Key`, if any; see `_key` for which key counts. `received` is the
+        body as it arrived, kept beside the normalised request (an operator's retry has none: the first stays).
         """
         policy = self._policies.for_client(client)
         key = _key(command, key, policy)
         refuse_cancelled(command)
         callback_url = await self._callbacks.target(client, command)
         now = self._clock()
-        claim = await self._claim(command, client, key, lease_until=now + self._lease(policy))
+        claim = await self._claim(command, client, key, lease_until=now + self._lease(policy), received=received)
         if claim.kind == "replay":
             assert claim.attempt.receipt is not None
             return OrderOutcome(claim.attempt.receipt, replayed=True)
@@ -169,16 +182,18 @@ class OrderService:
             ) from error
         return OrderOutcome(receipt)
 
-    async def accept_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> Accepted:
+    async def accept_order(
+        self, command: PlaceOrder, *, client: str, key: str | None = None, received: ReceivedBody | None = None
+    ) -> Accepted:
         """Queue the order for the worker (the async lane): nothing is sent to Xentral here.
 
         A queued attempt is due at once (its lease ends now); the worker processes the queue in
-        arrival order, at the pace the Xentral limiter allows.
+        arrival order, at the pace the Xentral limiter allows. `received` as for `place_order`.
         """
         key = _key(command, key, self._policies.for_client(client))
         refuse_cancelled(command)
         await self._callbacks.target(client, command, resolve=False)
-        claim = await self._claim(command, client, key, lease_until=self._clock(), queued=True)
+        claim = await self._claim(command, client, key, lease_until=self._clock(), queued=True, received=received)
         if claim.kind == "replay":
             assert claim.attempt.receipt is not None
             return Accepted(claim.attempt, OrderOutcome(claim.attempt.receipt, replayed=True))
@@ -354,7 +369,14 @@ class OrderService:
     # -- the flow -------------------------------------------------------------------------------
 
     async def _claim(
-        self, command: PlaceOrder, client: str, key: str, *, lease_until: dt.datetime, queued: bool = False
+        self,
+        command: PlaceOrder,
+        client: str,
+        key: str,
+        *,
+        lease_until: dt.datetime,
+        queued: bool = False,
+        received: ReceivedBody | None = None,
     ) -> Claim:
         request = command.to_json()
         claim = await self._store.claim(
@@ -367,6 +389,7 @@ class OrderService:
             lease_until=lease_until,
             request=request,
             queued=queued,
+            received=received,
         )
         if claim.kind == "key_reused":
             raise IdempotencyKeyReused(

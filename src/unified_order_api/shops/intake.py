@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from ..api.field_errors import field_error
 from ..api.schemas import OrderRequest, cross_field_problems
 from ..config import ApiClient, ShopSettings
-from ..orders.attempts import Attempt, AttemptState
+from ..orders.attempts import Attempt, AttemptState, ReceivedBody
 from ..orders.commands import PlaceOrder
 from ..orders.errors import FieldProblem, IdempotencyKeyReused
 from ..orders.refunds import OrderRefunds, RecordRefund, RefundOutcome
@@ -136,16 +136,24 @@ class ShopIntake:
         self._refunds = refunds
         self._shop_orders = shop_orders
 
-    async def receive(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
-        return await self._receive(client_name, kind, arrival, signed=True)
+    async def receive(
+        self, client_name: str, kind: str, arrival: Arrival, *, received: ReceivedBody | None = None
+    ) -> IntakeAnswer:
+        """`received`: the body as the edge keeps it, stored with the order it makes."""
+        return await self._receive(client_name, kind, arrival, signed=True, received=received)
 
-    async def replay(self, client_name: str, kind: str, arrival: Arrival) -> IntakeAnswer:
+    async def replay(
+        self, client_name: str, kind: str, arrival: Arrival, *, received: ReceivedBody | None = None
+    ) -> IntakeAnswer:
         """An arrival the inbox kept, sent again by an operator once the configuration is fixed: every step
         of `receive` but the signature and its freshness (the inbox keeps no signature, and a kept arrival
-        is old by definition); the operator's session is what authenticates it."""
-        return await self._receive(client_name, kind, arrival, signed=False)
+        is old by definition); the operator's session is what authenticates it. `received`: the inbox's
+        kept body, stored with the order it makes."""
+        return await self._receive(client_name, kind, arrival, signed=False, received=received)
 
-    async def _receive(self, client_name: str, kind: str, arrival: Arrival, *, signed: bool) -> IntakeAnswer:
+    async def _receive(
+        self, client_name: str, kind: str, arrival: Arrival, *, signed: bool, received: ReceivedBody | None
+    ) -> IntakeAnswer:
         client, shop, connector = self._client(client_name, kind)
         structlog.contextvars.bind_contextvars(client=client.name, shop=kind)
         if connector.ping is not None and connector.ping(arrival):
@@ -180,7 +188,7 @@ class ShopIntake:
         earlier = await self._orders.order_status(client=client.name, reference=command.reference)
         try:
             # No key of its own: the order's reference is what the shop's retries are deduplicated by.
-            accepted = await self._orders.accept_order(command, client=client.name)
+            accepted = await self._orders.accept_order(command, client=client.name, received=received)
         except IdempotencyKeyReused:
             reason = f"Order '{command.reference}' was received before; later changes to it are not imported"
             log.info("shop.webhook_ignored", reason=reason)

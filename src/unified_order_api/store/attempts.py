@@ -27,6 +27,7 @@ from ..orders.attempts import (
     CreationClaim,
     LeaseLost,
     OrderReceipt,
+    ReceivedBody,
     Step,
     StepName,
     Unresolved,
@@ -87,6 +88,7 @@ def attempt_from_row(row: Row[Any]) -> Attempt:
         request=values["request"],
         queued=values["queued"],
         original_request=values.get("original_request"),
+        as_received=ReceivedBody.from_json(values["received"]) if values.get("received") else None,
     )
 
 
@@ -129,6 +131,7 @@ class SqlAttemptStore:
         lease_until: dt.datetime,
         request: dict[str, Any] | None = None,
         queued: bool = False,
+        received: ReceivedBody | None = None,
     ) -> Claim:
         fresh = Attempt.received(
             client=client,
@@ -140,6 +143,7 @@ class SqlAttemptStore:
             lease_until=lease_until,
             request=request,
             queued=queued,
+            received=received,
         )
         row = {
             "client": client,
@@ -149,6 +153,7 @@ class SqlAttemptStore:
             "owner": owner,
             "version": 1,
             "request": request,
+            "received": received.to_json() if received is not None else None,
             "created_at": now,
             **_progress_values(fresh, now),
         }
@@ -210,6 +215,8 @@ class SqlAttemptStore:
                 lease_until=fresh.lease_until,
                 error=None,
                 request=fresh.request,
+                # The resent body replaces the one the failed request came with; an operator's retry sends none.
+                as_received=fresh.as_received or existing.as_received,
                 queued=fresh.queued,
                 order_id=None,
                 steps=[*existing.steps, Step(StepName.RETRIED, fresh.created_at)],
@@ -235,6 +242,7 @@ class SqlAttemptStore:
                 owner=attempt.owner,
                 version=version + 1,
                 request=attempt.request,
+                received=attempt.as_received.to_json() if attempt.as_received is not None else None,
                 **_progress_values(attempt, attempt.steps[-1].at),
             )
         )

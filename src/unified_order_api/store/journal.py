@@ -86,6 +86,11 @@ def _conditions(query: JournalQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
+# A page lists every column but the bodies orders arrived with (up to `inbox.max_body_bytes` each): only an
+# order's own page shows its body.
+_LISTED = [column for column in order_attempts.c if column.name != "received"]
+
+
 def _entry(row: Any) -> JournalEntry:
     receipt = row._mapping["receipt"]
     totals = receipt.get("totals") if isinstance(receipt, dict) else None
@@ -99,7 +104,7 @@ class SqlOrderJournal:
     @translated
     async def search(self, query: JournalQuery) -> JournalPage:
         conditions = _conditions(query)
-        page = select(order_attempts).where(*conditions).order_by(_A.id.desc()).limit(query.limit + 1)
+        page = select(*_LISTED).where(*conditions).order_by(_A.id.desc()).limit(query.limit + 1)
         if query.before_id is not None:
             page = page.where(_A.id < query.before_id)
         count = select(func.count()).select_from(order_attempts).where(*conditions)

@@ -81,6 +81,9 @@ order_attempts = Table(
     Column("request", JSON),
     # The request as it first arrived, kept once an operator retried the order with a corrected one (migration 0007).
     Column("original_request", JSON),
+    # The body as it arrived ({"body", "bytes", "truncated"}: masked and capped as the inbox keeps one), beside
+    # the normalised `request` (migration 0011); cleared after the inbox's retention.
+    Column("received", JSON(none_as_null=True)),
     Column("queued", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
@@ -225,6 +228,18 @@ inbox_entries = Table(
     Column("replays", JSON, nullable=False),
     Index("ix_inbox_entries_received_at", "received_at"),
     Index("ix_inbox_entries_client_received", "client", "received_at"),
+)
+
+inbox_sources = Table(
+    "inbox_sources",
+    metadata,
+    # The inbox's recording budget per sender, shared by every process on this database (migration 0011): the
+    # minute `window_minute` (minutes since the epoch) and the entries `used` in it, and the entries not recorded since
+    # the sender's last one. The row with source "*" counts every sender's entries together.
+    Column("source", String(64), primary_key=True),
+    Column("window_minute", Integer, nullable=False),
+    Column("used", Integer, nullable=False),
+    Column("suppressed", Integer, nullable=False),
 )
 
 order_refunds = Table(

@@ -151,3 +151,9 @@ def test_every_refusal_and_ignored_arrival_is_in_the_inbox_masked_and_a_fixed_on
         order = finished(web, "727", "woo-key-0123456789")
         assert order["state"] == "completed", order
         assert len(orders_with_reference(shop_sandbox, "WOO-727")) == 1
+        # The order the replay made keeps the body the inbox kept as the body it arrived with.
+        entry_page = web.get(f"/console/inbox/{sku_missing}").text
+        found = re.search(r'href="(/console/orders/\d+)" id="order-link"', entry_page)
+        assert found, entry_page
+        order_page = web.get(found.group(1)).text
+        assert 'id="received-body"' in order_page and "line_items" in order_page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -10,6 +11,7 @@ from unified_order_api.call_history import MinuteCount, MinuteCounter
 from unified_order_api.configcheck import ConfigFinding
 from unified_order_api.console import configuration
 from unified_order_api.console.charts import HEIGHT, calls_chart, outcomes_chart
+from unified_order_api.console.formatting import human
 from unified_order_api.console.masking import MASK, mask_request, mask_url
 from unified_order_api.console.sessions import Operators, SessionCodec
 from unified_order_api.metrics import Metrics
@@ -89,6 +91,17 @@ def test_masking_hides_secret_fields_and_url_credentials() -> None:
     assert mask_url("https://hooks.example.com/x") == "https://hooks.example.com/x"
     assert mask_url("http://[::1]:9000/x?y=1") == f"http://[::1]:9000/x?{MASK}"
     assert mask_url("not a url") == MASK and mask_url(None) is None
+
+
+def test_values_are_shown_as_people_write_them() -> None:
+    assert (human(False), human(True), human(None)) == ("no", "yes", "—")
+    assert (human(Decimal("12.50")), human(Decimal("1E+1")), human(Decimal("0.10"))) == ("12.50", "10", "0.10")
+
+
+def test_masking_hides_card_numbers_in_a_request_as_the_inbox_does() -> None:
+    masked = mask_request({"custom_fields": {"note": "paid with 4111 1111 1111 1111", "card_number": "x"}})
+    assert masked["custom_fields"] == {"note": f"paid with {MASK}", "card_number": MASK}
+    assert mask_request({"items": [{"sku": "4111111111111111"}]}) == {"items": [{"sku": "4111111111111111"}]}
 
 
 def test_calls_chart_scales_to_the_limit_and_colours_by_share_of_it() -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from unified_order_api.inbox import InboxEntry, InboxPage, InboxQuery, NewInboxEntry, Replay
-from unified_order_api.inbox.recording import InboxRecording, RefusalRecorder, SourceLimiter
+from unified_order_api.inbox.limits import SourceLimiter
+from unified_order_api.inbox.recording import InboxRecording, RefusalRecorder
 
 
 class ListInbox:
