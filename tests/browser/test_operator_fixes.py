@@ -1,7 +1,7 @@
 """The operator's side in a real browser: a refused WooCommerce arrival found in the inbox, the configuration
 fixed, replayed and completed; a failed order retried with a corrected request, and a bulk retry, both under the
 operator's name; every console page photographed at desktop (1400x1000) and phone (390x844) size, the phone
-pages checked for sideways scrolling.
+pages checked for sideways scrolling, and the order page's request block (as received, normalised) as well.
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def photograph(driver: Any, name: str) -> None:
     driver.save_screenshot(str(SCREENSHOTS / f"{name}-phone.png"))
     driver.set_window_size(*DESKTOP)
     assert overflow <= 0, f"{name} scrolls sideways on a phone by {overflow}px"
+
+
+def photograph_section(driver: Any, name: str, element_id: str) -> None:
+    """The part of the page from `element_id` on, at both sizes (scrolled to it after each resize)."""
+    for size, label in ((PHONE, "phone"), (DESKTOP, "desktop")):
+        driver.set_window_size(*size)
+        driver.execute_script("arguments[0].scrollIntoView(true);", by_id(driver, element_id))
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+    driver.execute_script("window.scrollTo(0, 0);")
 
 
 def sign_in_as_alice(driver: Any, url: str) -> None:
@@ -96,6 +105,8 @@ def test_a_refused_woocommerce_arrival_is_found_in_the_inbox_fixed_replayed_and_
         by_id(browser, "order-link").click()
         wait_for(lambda: by_id(browser, "order-state").text == "completed", "the order's page")
         assert by_id(browser, "order-number").text != "—"
+        assert "line_items" in json.loads(by_id(browser, "received-body").text)  # the shop's JSON, as the inbox kept it
+        photograph_section(browser, "order-replayed-received", "h-request")
     assert len(orders_with_reference(shop_sandbox, "WOO-727")) == 1
 
 
@@ -181,6 +192,16 @@ def test_every_console_page_at_desktop_and_phone_size(
     browser.set_window_size(*DESKTOP)
     open_order(browser, console_url, seen_pages["reference"])
     photograph(browser, "order")
+    # The request twice: the body as it arrived beside the normalised one (one above the other on a phone).
+    received = json.loads(by_id(browser, "received-body").text)
+    assert (
+        received["reference"] == seen_pages["reference"]
+        and "bytes as they arrived" in by_id(browser, "received-size").text
+    )
+    assert "Normalised request" in by_id(browser, "h-normalised").text
+    photograph_section(browser, "order-received", "h-request")
+    browser.get(f"{console_url}/console/orders/999999999")
+    photograph(browser, "not-found")
     for name, path in [
         ("deliveries", "/console/deliveries?state="),
         ("health", "/console/health"),
