@@ -132,6 +132,7 @@ def test_each_client_shows_its_own_mappings_named_by_its_own_instance(
 
     # Defaults named on the client's instance; the check's problems counted per client.
     assert re.search(r"<dt>shipping_method_id</dt><dd>7 — Prime Versand</dd>", amazon)
+    assert "<dt>auto_shipping</dt><dd>no</dd>" in woo and "False" not in woo  # as people write it
     assert (
         "shipping_method_id"
         not in woo[woo.index('class="defaults"') : woo.index("</dl>", woo.index('class="defaults"'))]
