@@ -28,7 +28,7 @@ from .errors import (
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, FilterOp, Page
 from .gateway import XentralHttpGateway
 from .import_payload import build_import_payload
-from .limiter import InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from .limiter import InProcessRateLimiter, RateLimiter, RedisRateLimiter, Slot
 from .retry import RetryPolicy
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "RedisRateLimiter",
     "ResponseHook",
     "RetryPolicy",
+    "Slot",
     "XentralAuthError",
     "XentralClient",
     "XentralConflict",

@@ -23,7 +23,7 @@ from .deprecations import DeprecationLog
 from .error_mapping import retry_after_seconds, status_error, transport_error
 from .errors import XentralError, XentralStatusError
 from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page, QueryParams, filter_params
-from .limiter import RateBudgetExhausted, RateLimiter
+from .limiter import RateBudgetExhausted, RateLimiter, Slot
 from .negotiation import accept_for
 from .paging import paging_params, read_pages
 from .responses import id_from_location, parse_json
@@ -305,7 +305,8 @@ class XentralClient:
     ) -> httpx.Response:
         """Send a request and return a 2xx response, or raise a `XentralError`.
 
-        Every attempt first takes a slot from the rate limiter; failed attempts are retried
+        Every attempt first takes a slot from the rate limiter, and tells it when the answer came
+        (Xentral counts by arrival, somewhere in between); failed attempts are retried
         as the retry policy allows (writes only when they surely did not land) until the wait
         budget is spent. The last error is raised as it is, or `RateBudgetExhausted` when no
         slot came free in time. `is_write` marks requests that change Xentral (creates,
@@ -316,9 +317,12 @@ class XentralClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._take_slot(operation, deadline)
+            slot = await self._take_slot(operation, deadline)
             try:
-                return await self._send_once(operation, method, path, params, json, is_write)
+                try:
+                    return await self._send_once(operation, method, path, params, json, is_write)
+                finally:
+                    await self._answered(slot)
             except XentralError as error:
                 delay = self._retry.next_delay(error, attempt=attempt, is_write=is_write)
                 if delay is None or self._clock() + delay > deadline:
@@ -328,16 +332,27 @@ class XentralClient:
                 self._hook(self._on_retry, operation, reason)
                 await self._sleep(delay)
 
-    async def _take_slot(self, operation: str, deadline: float) -> None:
+    async def _take_slot(self, operation: str, deadline: float) -> Slot | None:
         if self._limiter is None:
-            return
+            return None
         started = self._clock()
         try:
-            await self._limiter.acquire(deadline)
+            slot = await self._limiter.acquire(deadline)
         except RateBudgetExhausted as exhausted:
             self._hook(self._on_limiter_wait, self._clock() - started)
             raise RateBudgetExhausted(exhausted.retry_after, operation=operation) from None
         self._hook(self._on_limiter_wait, self._clock() - started)
+        return slot
+
+    async def _answered(self, slot: Slot | None) -> None:
+        """Count the send again now that its answer came (or it failed): docs/xentral.md#rate-limit."""
+        if self._limiter is None or slot is None:
+            return
+        try:
+            await self._limiter.answered(slot)
+        except Exception:
+            # Pacing is a courtesy; it must not turn a completed write into a failure.
+            logger.exception("xentral rate limiter could not count the answer")
 
     async def _send_once(
         self,

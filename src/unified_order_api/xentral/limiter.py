@@ -11,6 +11,13 @@ adapters sit beside it:
 Both never wait past the caller's deadline: when no slot frees up in time they raise
 `RateBudgetExhausted`, carrying how long until one would.
 
+Xentral counts a request when it arrives, we when we send it; in between a process starved of CPU, a
+full connection pool or a stalled server can hold it for longer than the window's padding, and a
+request sent at the end of one of Xentral's windows then opens the next, where the following window's
+full budget meets it: one 429 (seen in the 3-process burst of bench/scale_out.py). So every send is
+counted again when its answer came (`answered`): Xentral counted it somewhere between the two, and a
+window counted from the later of them holds whatever the delay was.
+
 Two lanes: background work (the reconciler's, marked by `orders.reads.in_background`) may use only
 `background_share` of the window, and holds no reservation while it waits, so a new order arriving
 meanwhile takes the next slot first.
@@ -19,14 +26,16 @@ meanwhile takes the next slot first.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import contextlib
 import logging
 import math
 import random
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Final
 
 from redis.asyncio import Redis
@@ -44,6 +53,7 @@ __all__ = [
     "RateLimiter",
     "RedisRateLimiter",
     "Sleep",
+    "Slot",
 ]
 
 logger = logging.getLogger(__name__)
@@ -67,15 +77,32 @@ _WINDOW_PADDING_SECONDS: Final = 0.25
 _BACKGROUND_POLL_SECONDS: Final = 0.5
 
 
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One send a limiter let through, to be counted again when its answer came (`RateLimiter.answered`).
+
+    `sent`: when it was let through, on the in-process limiter's clock; `member`: its entry in the shared
+    window, None when this process's own window let it through.
+    """
+
+    sent: float
+    member: str | None = None
+
+
 class RateLimiter(ABC):
     """The port: wait for a slot before every request; learn from every answer's headers."""
 
     @abstractmethod
-    async def acquire(self, deadline: float) -> None:
+    async def acquire(self, deadline: float) -> Slot:
         """Return when a request may be sent; raise `RateBudgetExhausted` if that is after `deadline`.
 
         `deadline` is on the limiter's clock (`time.monotonic` unless one was injected).
         """
+
+    @abstractmethod
+    async def answered(self, slot: Slot) -> None:
+        """The request of `slot` has its answer (or failed): count it from now, not from its sending,
+        since Xentral counted it on arrival, at the latest now."""
 
     @abstractmethod
     async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
@@ -124,8 +151,10 @@ class InProcessRateLimiter(RateLimiter):
     """A sliding-window log of send times for one process; asyncio-safe without a lock.
 
     Each caller reserves the earliest time that keeps at most `limit` sends in any
-    `window`, in arrival order, and sleeps until then. Reserving and checking happen with
-    no `await` in between, so concurrent tasks cannot take the same slot.
+    `window`, in arrival order, and sleeps until then; awake, it checks the slot is still free,
+    since a 429's pause or a send counted again from its answer may have taken it meanwhile.
+    Reserving and checking happen with no `await` in between, so concurrent tasks cannot take
+    the same slot.
     """
 
     def __init__(
@@ -140,7 +169,7 @@ class InProcessRateLimiter(RateLimiter):
         self._rules = _Adjustments(limit, window, background_share)
         self._clock = clock
         self._sleep = sleep
-        self._sends: deque[float] = deque()  # sorted; entries in the future are reservations
+        self._sends: list[float] = []  # sorted; entries in the future are reservations
         self._paused_until = 0.0
 
     @property
@@ -148,34 +177,55 @@ class InProcessRateLimiter(RateLimiter):
         """The window actually enforced (the configured one, slightly padded)."""
         return self._rules.window
 
-    async def acquire(self, deadline: float) -> None:
+    async def acquire(self, deadline: float) -> Slot:
         if work_in_background():
-            await self._acquire_background(deadline)
-            return
+            return await self._acquire_background(deadline)
         while True:
             now = self._clock()
             slot = self._next_slot(now)
             if slot > deadline:
                 raise RateBudgetExhausted(slot - now)
-            self._sends.append(slot)
+            bisect.insort(self._sends, slot)  # taken, or reserved: later callers queue behind it
             if slot <= now:
-                return
+                return Slot(slot)
             try:
                 await self._sleep(slot - now)
             except BaseException:
-                self._sends.remove(slot)
+                self._discard(slot)
                 raise
-            if self._paused_until <= slot:
-                return
-            # A 429 arrived while we slept: give the reservation back and queue again.
-            self._sends.remove(slot)
+            if self._still_free(slot):
+                return Slot(slot)
+            # A 429's pause, or a send counted again from its answer, took it meanwhile: queue again.
+            self._discard(slot)
+
+    async def answered(self, slot: Slot) -> None:
+        now = self._clock()
+        if now <= slot.sent:
+            return
+        self._discard(slot.sent)
+        bisect.insort(self._sends, now)
+
+    def _still_free(self, reserved: float) -> bool:
+        """Whether the slot reserved at `reserved` (in the window, counted) still keeps the limit."""
+        if self._paused_until > reserved:
+            return False
+        counted = bisect.bisect_right(self._sends, reserved) - bisect.bisect_right(
+            self._sends, reserved - self._rules.window
+        )
+        return counted <= self._rules.limit
+
+    def _discard(self, when: float) -> None:
+        """Drop one entry at `when`, if the window still holds one (entries at one time are interchangeable)."""
+        index = bisect.bisect_left(self._sends, when)
+        if index < len(self._sends) and self._sends[index] == when:
+            del self._sends[index]
 
     async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
         self._rules.learn(remaining, limit)
         if retry_after is not None and retry_after > 0:
             self._paused_until = max(self._paused_until, self._clock() + retry_after)
 
-    async def _acquire_background(self, deadline: float) -> None:
+    async def _acquire_background(self, deadline: float) -> Slot:
         """Take a slot only when one is free now within background work's share, else look again later:
         no reservation is held, so new orders arriving meanwhile go first."""
         while True:
@@ -184,14 +234,13 @@ class InProcessRateLimiter(RateLimiter):
             if slot > deadline:
                 raise RateBudgetExhausted(slot - now)
             if slot <= now:
-                self._sends.append(now)
-                return
+                bisect.insort(self._sends, now)
+                return Slot(now)
             await self._sleep(min(slot - now, _BACKGROUND_POLL_SECONDS))
 
     def _next_slot(self, now: float, *, background: bool = False) -> float:
         rules = self._rules
-        while self._sends and self._sends[0] <= now - rules.window:
-            self._sends.popleft()
+        del self._sends[: bisect.bisect_right(self._sends, now - rules.window)]
         slot = max(now, self._paused_until)
         if self._sends:
             slot = max(slot, self._sends[-1] + rules.spacing)
@@ -229,6 +278,15 @@ end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
 return {1, 0}
+"""
+
+# KEYS[1]: sorted set of send times; ARGV: member, window_ms. The send counts from now (its answer came).
+_ANSWERED: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return now
 """
 
 # KEYS[1]: pause-until (ms). ARGV: pause ms. Only ever extends the pause.
@@ -287,6 +345,7 @@ class RedisRateLimiter(RateLimiter):
         self._owns_connection = owns_connection
         self._acquire_script = redis.register_script(_ACQUIRE)
         self._pause_script = redis.register_script(_PAUSE)
+        self._answered_script = redis.register_script(_ANSWERED)
         self._fallback = InProcessRateLimiter(
             max(1, math.floor(limit * fallback_share)),
             window,
@@ -295,7 +354,7 @@ class RedisRateLimiter(RateLimiter):
             background_share=background_share,
         )
 
-    async def acquire(self, deadline: float) -> None:
+    async def acquire(self, deadline: float) -> Slot:
         window_ms = max(1, round(self._rules.window * 1000))
         while True:
             member = uuid.uuid4().hex
@@ -310,19 +369,28 @@ class RedisRateLimiter(RateLimiter):
                     logger.warning("rate limiter: Redis is unavailable; pacing this process alone")
                 if self._on_fallback is not None:
                     self._on_fallback()
-                await self._fallback.acquire(deadline)
-                return
+                return await self._fallback.acquire(deadline)
             if self._falling_back:
                 self._falling_back = False
                 logger.warning("rate limiter: Redis answers again; pacing with the shared window")
             if int(taken) == 1:
-                return
+                return Slot(self._clock(), member)
             wait = int(wait_ms) / 1000
             now = self._clock()
             if now + wait > deadline:
                 raise RateBudgetExhausted(wait)
             pause = max(_MIN_POLL_SECONDS, wait) + random.uniform(0, _POLL_JITTER_SECONDS)
             await self._sleep(min(pause, max(0.0, deadline - now)))
+
+    async def answered(self, slot: Slot) -> None:
+        member = slot.member
+        if member is None:  # this process's own window let it through (Redis was unavailable)
+            await self._fallback.answered(slot)
+            return
+        window_ms = max(1, round(self._rules.window * 1000))
+        # Redis unavailable: the breaker said so once; the send stays counted from when it went.
+        with contextlib.suppress(RedisUnavailable):
+            await self._breaker.call(lambda: self._answered_script(keys=[self._keys[0]], args=[member, window_ms]))
 
     async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
         was_spread = self._rules.spread

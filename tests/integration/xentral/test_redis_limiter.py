@@ -5,6 +5,7 @@ Runs when UOA_TEST_REDIS_URL is set (e.g. redis://127.0.0.1:6379/0).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import subprocess
@@ -106,6 +107,27 @@ async def test_the_shared_window_refuses_beyond_the_budget(key: str) -> None:
     finally:
         for pacer in pacers:
             await pacer.aclose()
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_a_send_counts_again_from_its_answer(key: str) -> None:
+    # Xentral counts on arrival, somewhere between the sending and the answer (test_counted_on_arrival.py):
+    # the shared window must hold the send from its answer, not from when Redis let it go.
+    assert REDIS_URL
+    first = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 1, 60.0, owns_connection=True)
+    second = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 1, 60.0, owns_connection=True)
+    try:
+        slot = await first.acquire(time.monotonic() + 1)
+        await asyncio.sleep(2.0)  # the request on its way, then answered
+        await first.answered(slot)
+        with pytest.raises(RateBudgetExhausted) as raised:
+            await second.acquire(time.monotonic() + 0.01)
+        # A window (60.85 s padded) from the answer; counted from the sending it would be 2 s less.
+        assert 59.5 < raised.value.retry_after <= 61.0
+    finally:
+        await first.aclose()
+        await second.aclose()
 
 
 @needs_redis
