@@ -3,16 +3,21 @@
     python bench/scale_out.py                          # every scenario
     python bench/scale_out.py throughput --orders 3000 # 1 vs 3 processes, distinct synchronous orders
     python bench/scale_out.py one-reference --requests 1000
-    python bench/scale_out.py burst --orders 300 --window 3
+    python bench/scale_out.py burst --orders 300 --window 3 --runs 3
     python bench/scale_out.py kill --orders 300 --window 3
+    python bench/scale_out.py stop --orders 300 --window 3
 
 `throughput`: the sandbox without a rate limit, N distinct synchronous orders sent by 32 clients at
 once, round-robin over 1, then 3 processes: orders per second, their ratio, median and p99.
 `one-reference`: N requests of one order (one reference) spread over 3 processes: how many orders.
 `burst`: N async orders spread over 3 processes with the sandbox's rate limit on (100 calls per
 `--window` seconds, Xentral's minute scaled down; our limit the same, shared in Redis), against one
-process: the sandbox's 429s and Xentral calls per order. `kill`: the same burst on 3 processes, one
-of them killed (SIGKILL) mid-burst: every order completed, each imported once.
+process: the sandbox's 429s, the most calls it counted in one of its windows (100 is the limit) and
+Xentral calls per order. `kill`: the same burst on 3 processes, one of them killed (SIGKILL) mid-burst:
+every order completed, each imported once; the killed process's orders resume when their lease
+(`--lease`, the service's default 60 s) runs out. `stop`: the same burst on 3 processes, and while
+synchronous orders to the first are in flight, SIGTERM to it (as systemd or a container runtime
+stops it): their answers, how long it took to exit, and every order completed once by the others.
 
 Needs PostgreSQL (UOA_TEST_DATABASE_URL, a throw-away schema per run) and Redis (UOA_TEST_REDIS_URL;
 the bench uses its database 3 and empties it). The sandbox runs in a process of its own, so the load
@@ -30,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -144,11 +150,11 @@ def order(reference: str, n: int) -> dict[str, Any]:
 
 
 async def send_all(urls: list[str], bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[tuple[int, float]]:
-    """Every body once, round-robin over `urls`, `CLIENTS` at a time; (status, seconds) each."""
+    """Every body once, round-robin over `urls`, `CLIENTS` at a time; (status, seconds) each, in the bodies' order."""
     queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
     for n, body in enumerate(bodies):
         queue.put_nowait((n, body))
-    results: list[tuple[int, float]] = []
+    results: list[tuple[int, float]] = [(0, 0.0)] * len(bodies)
 
     async def client() -> None:
         async with httpx.AsyncClient(headers={"X-API-Key": API_KEY, **headers}, timeout=120) as http:
@@ -157,9 +163,10 @@ async def send_all(urls: list[str], bodies: list[dict[str, Any]], headers: dict[
                 started = time.perf_counter()
                 try:
                     status = (await http.post(f"{urls[n % len(urls)]}/api/orders", json=body)).status_code
-                except httpx.HTTPError:
+                except httpx.HTTPError as error:
                     status = 0
-                results.append((status, time.perf_counter() - started))
+                    print(f"  {body['reference']}: no answer ({type(error).__name__})")
+                results[n] = (status, time.perf_counter() - started)
 
     await asyncio.gather(*(client() for _ in range(CLIENTS)))
     return results
@@ -245,6 +252,18 @@ def wait_completed(urls: list[str], references: list[str], timeout: float) -> di
     return states
 
 
+def fullest_window(calls: list[dict[str, Any]], window: float) -> int:
+    """The most calls the sandbox counted in one of its windows: its rule (`xentral_sandbox/ratelimit.py`),
+    a window opened by the first call after the last one closed, replayed over the arrival times."""
+    start, count, most = None, 0, 0
+    for arrived in sorted(float(call["timestamp"]) for call in calls):
+        if start is None or arrived - start >= window:
+            start, count = arrived, 0
+        count += 1
+        most = max(most, count)
+    return most
+
+
 def burst(orders: int, window: float, count: int, lease: float, kill: bool = False) -> dict[str, float]:
     extra = {"UOA_QUEUE__POLL_SECONDS": "0.05", "UOA_IDEMPOTENCY__LEASE_SECONDS": str(lease)}
     with services(count, rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
@@ -256,7 +275,9 @@ def burst(orders: int, window: float, count: int, lease: float, kill: bool = Fal
             time.sleep(window * 2)  # mid-burst: a third of the orders in flight or claimed by it
             processes[0].kill()
             urls = urls[1:]
-        states = wait_completed(urls, [str(b["reference"]) for b in bodies], timeout=window * orders / 5)
+        # Only what was accepted: an order refused at the door (503 while the database is slow) never completes.
+        waited = [str(b["reference"]) for b, (status, _) in zip(bodies, accepted, strict=True) if status == 202]
+        states = wait_completed(urls, waited, timeout=window * orders / 5)
         elapsed = time.perf_counter() - started
         calls = sandbox_calls(sandbox)
         assert handle is not None
@@ -264,30 +285,94 @@ def burst(orders: int, window: float, count: int, lease: float, kill: bool = Fal
             orders_made = Counter(o.get("externalOrderNumber") for o in handle.state.sales_orders.values())
     imports = imports_per_reference(calls)
     throttled = sum(1 for call in calls if call["status"] == 429)
-    per_order = len(calls) / orders
     completed = sum(1 for state in states.values() if state == "completed")
+    per_order = len(calls) / max(1, completed)
     once = sum(1 for body in bodies if orders_made[str(body["reference"])] == 1)
     answered_twice = sum(1 for body in bodies if imports[str(body["reference"])] > 1)
     label = f"{count} process{'es' if count > 1 else ''}" + (", one killed mid-burst" if kill else "")
     print(
         f"{label}: accepted {dict(Counter(s for s, _ in accepted))}, completed {completed}/{orders} "
         f"in {elapsed:.1f} s; one order each in Xentral {once}/{orders} (references imported with 201 "
-        f"twice: {answered_twice}); sandbox 429s {throttled}; Xentral calls {len(calls)} ({per_order:.2f} per order)"
+        f"twice: {answered_twice}); sandbox 429s {throttled}, fullest window {fullest_window(calls, window)} calls; "
+        f"Xentral calls {len(calls)} ({per_order:.2f} per completed order); load average {os.getloadavg()[0]:.1f}"
     )
+    by_operation = Counter(str(call["operation"]) for call in calls)
+    print("  calls by operation: " + ", ".join(f"{name} {n}" for name, n in by_operation.most_common()))
     return {"per_order": per_order, "throttled": throttled}
+
+
+def stop_mid_burst(orders: int, window: float, lease: float, synchronous: int = 10) -> None:
+    """The async burst on 3 processes; `synchronous` orders sent to the first, and SIGTERM to it while they
+    are in flight. Printed: their answers, the seconds from SIGTERM to its exit, every order made once."""
+    extra = {"UOA_QUEUE__POLL_SECONDS": "0.05", "UOA_IDEMPOTENCY__LEASE_SECONDS": str(lease)}
+    with services(3, rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
+        urls = [p.base_url for p in processes]
+        bodies = [order(f"STOP-{n}", n) for n in range(orders)]
+        started = time.perf_counter()
+        accepted = asyncio.run(send_all(urls, bodies, {"Prefer": "respond-async"}))
+        time.sleep(window)  # the burst under way, a third of it claimed by the first process
+        inline = [order(f"STOP-SYNC-{n}", n) for n in range(synchronous)]
+        answers: dict[str, int | str] = {}
+
+        def place(body: dict[str, Any]) -> None:
+            try:
+                answer = httpx.post(f"{urls[0]}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=120)
+                answers[str(body["reference"])] = answer.status_code
+            except httpx.HTTPError as error:
+                answers[str(body["reference"])] = type(error).__name__
+
+        threads = [threading.Thread(target=place, args=(body,)) for body in inline]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.5)  # in flight: waiting for rate slots or inside their Xentral calls
+        stopping = time.perf_counter()
+        processes[0].terminate()
+        code = processes[0].wait(120)
+        exited = time.perf_counter() - stopping
+        for thread in threads:
+            thread.join(120)
+        references = [str(b["reference"]) for b in bodies + inline]
+        waited = [str(b["reference"]) for b, (status, _) in zip(bodies, accepted, strict=True) if status == 202]
+        waited += [ref for ref, status in answers.items() if status == 201]
+        states = wait_completed(urls[1:], waited, timeout=window * orders / 5)
+        elapsed = time.perf_counter() - started
+        calls = sandbox_calls(sandbox)
+        assert handle is not None
+        with handle.state.lock:
+            orders_made = Counter(o.get("externalOrderNumber") for o in handle.state.sales_orders.values())
+    refused_inline = [ref for ref, status in answers.items() if status != 201]
+    expected = waited
+    completed = sum(1 for ref in expected if states.get(ref) == "completed")
+    once = sum(1 for ref in expected if orders_made[ref] == 1)
+    twice = sum(1 for ref in references if orders_made[ref] > 1)
+    print(
+        f"synchronous orders in flight at SIGTERM: answers {dict(Counter(answers.values()))}; "
+        f"the process exited {exited:.1f} s after SIGTERM (exit status {code})"
+    )
+    print(
+        f"accepted {dict(Counter(s for s, _ in accepted))}; completed {completed}/{len(expected)} accepted orders "
+        f"in {elapsed:.1f} s, one order each in Xentral {once}/{len(expected)}, made twice {twice}; "
+        f"synchronous ones refused (none made: {sum(orders_made[r] for r in refused_inline)}): {len(refused_inline)}; "
+        f"sandbox 429s {sum(1 for call in calls if call['status'] == 429)}; load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "scenario", nargs="?", default="all", choices=["all", "throughput", "one-reference", "burst", "kill"]
+        "scenario", nargs="?", default="all", choices=["all", "throughput", "one-reference", "burst", "kill", "stop"]
     )
     parser.add_argument("--orders", type=int, default=None, help="throughput: 3000; burst, kill: 300")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--window", type=float, default=3.0, help="the sandbox's rate window in seconds")
     parser.add_argument(
-        "--lease", type=float, default=20.0, help="idempotency.lease_seconds: how soon a killed process's orders resume"
+        "--lease",
+        type=float,
+        default=60.0,
+        help="idempotency.lease_seconds: how soon a killed process's orders resume (serve refuses one shorter than "
+        "a Xentral write may take, 45 s with the default timeouts)",
     )
+    parser.add_argument("--runs", type=int, default=1, help="burst: how many times to run the 1- and 3-process bursts")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     if args.scenario in ("all", "throughput"):
@@ -297,13 +382,18 @@ def main() -> None:
     if args.scenario in ("all", "burst"):
         orders = args.orders or 300
         print(f"\n== {orders} async orders, sandbox limit 100 calls per {args.window:g} s, limiter shared in Redis")
-        one = burst(orders, args.window, 1, args.lease)
-        three = burst(orders, args.window, 3, args.lease)
-        print(f"calls per order, 3 processes vs 1: {three['per_order']:.2f} vs {one['per_order']:.2f}")
+        for _ in range(args.runs):
+            one = burst(orders, args.window, 1, args.lease)
+            three = burst(orders, args.window, 3, args.lease)
+            print(f"calls per order, 3 processes vs 1: {three['per_order']:.2f} vs {one['per_order']:.2f}")
     if args.scenario in ("all", "kill"):
         orders = args.orders or 300
         print(f"\n== {orders} async orders on 3 processes, one killed (SIGKILL) mid-burst; leases of {args.lease:g} s")
         burst(orders, args.window, 3, args.lease, kill=True)
+    if args.scenario in ("all", "stop"):
+        orders = args.orders or 300
+        print(f"\n== {orders} async orders on 3 processes, SIGTERM to one with synchronous orders in flight")
+        stop_mid_burst(orders, args.window, args.lease)
 
 
 if __name__ == "__main__":
