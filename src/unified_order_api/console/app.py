@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
 from ..orders.attempts import StoreUnavailable
-from . import actions, inbox, pages, retries, signin
+from . import actions, inbox, pages, retries, signin, write_back
 from .formatting import FILTERS
 from .guard import ConsoleState, CsrfRejected, SignInRequired
 from .rendering import render
@@ -105,6 +105,7 @@ def create_console(parent: FastAPI, settings: Settings) -> FastAPI:
     console.include_router(actions.router)
     console.include_router(inbox.router)
     console.include_router(retries.router)
+    console.include_router(write_back.router)
     console.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     _install_error_pages(console)
     console.add_middleware(SecurityHeaders)

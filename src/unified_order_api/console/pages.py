@@ -26,6 +26,7 @@ from .guard import console_state, current_session, service_container
 from .masking import mask_request, mask_url
 from .rendering import render
 from .retries import dry_run
+from .write_back import write_back_of
 
 __all__ = ["router"]
 
@@ -42,6 +43,8 @@ NOTICES = {
     "not_failed": ("warn", "Only a failed order can be retried; this one is not failed (any more)."),
     "no_request": ("bad", "The order's request was not stored, so it cannot be retried from here."),
     "redelivered": ("ok", "The webhook was queued for delivery again."),
+    "write_back_redelivered": ("ok", "The write-back to the shop was queued again."),
+    "write_back_not_dead": ("warn", "Only a dead write-back can be redelivered; this one is not dead (any more)."),
 }
 
 
@@ -176,6 +179,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         # What a retry would do now: none is offered where it would fail the same way.
         preview = await dry_run(request, attempt, PlaceOrder.from_json(attempt.request))
     tracked = await service_container(request).tracking.tracked(attempt.client, attempt.reference)
+    write_back = await write_back_of(request, attempt.client, attempt.reference)
     return render(
         request,
         "order.html",
@@ -190,6 +194,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         refunds=refunds,
         refunded_total=refunded_total(refunds) if refunds else None,
         tracked=tracked,
+        write_back=write_back,
         timeline_steps=TIMELINE_STEPS,
         mask_url=mask_url,
         notice=NOTICES.get(notice or ""),

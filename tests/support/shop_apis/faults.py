@@ -3,11 +3,14 @@
 `lose_answer(method, path)`: the next matching request is carried out, then the connection drops
 before the answer (an `httpx.RemoteProtocolError` through ASGITransport; a reset connection under
 uvicorn). `refuse(status, …)`: the next matching requests are answered with `status` (429 with
-`Retry-After`, 503) without being carried out.
+`Retry-After`, 503) without being carried out. `hold_answer(method, path)`: the next matching request
+is carried out, then its answer waits until the test releases it (`held` is set meanwhile): a
+process killed while it waits never learns what the shop did.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Awaitable, Callable
@@ -50,7 +53,15 @@ class Faults:
     calls: list[Call] = field(default_factory=list)
     _lose: list[tuple[str, str, str]] = field(default_factory=list)
     _refusals: list[_Refusal] = field(default_factory=list)
+    _holds: list[tuple[str, str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    held: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def hold_answer(self, method: str, path_part: str, *, body_part: str = "") -> None:
+        """The next matching request is carried out; its answer waits for `released` (at most a minute)."""
+        with self._lock:
+            self._holds.append((method, path_part, body_part))
 
     def lose_answer(self, method: str, path_part: str, *, body_part: str = "") -> None:
         """The next request of `method` whose path has `path_part` (and raw body `body_part`) loses its answer."""
@@ -82,10 +93,13 @@ class Faults:
         return None
 
     def _loses(self, method: str, path: str, raw: bytes) -> bool:
+        return self._take(self._lose, method, path, raw)
+
+    def _take(self, planned: list[tuple[str, str, str]], method: str, path: str, raw: bytes) -> bool:
         with self._lock:
-            for index, (lose_method, part, body_part) in enumerate(self._lose):
-                if lose_method == method and part in path and body_part.encode() in raw:
-                    del self._lose[index]
+            for index, (planned_method, part, body_part) in enumerate(planned):
+                if planned_method == method and part in path and body_part.encode() in raw:
+                    del planned[index]
                     return True
         return False
 
@@ -108,4 +122,10 @@ class Faults:
         call.status = response.status_code
         if self._loses(request.method, request.url.path, raw):
             raise AnswerLost()
+        if self._take(self._holds, request.method, request.url.path, raw):
+            self.held.set()
+            for _ in range(1200):
+                if self.released.is_set():
+                    break
+                await asyncio.sleep(0.05)
         return response

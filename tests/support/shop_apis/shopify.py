@@ -59,6 +59,7 @@ class FakeShopify:
         self.faults = Faults()
         self.maximum, self.restore_rate, self._clock = maximum, restore_rate, clock
         self._available, self._at = maximum, clock()
+        self.throttled = 0  # queries answered THROTTLED
         self._lock = threading.Lock()
         self._ids = 1000
         self.app = Starlette(routes=[Route("/admin/api/{version}/graphql.json", self._graphql, methods=["POST"])])
@@ -131,6 +132,7 @@ class FakeShopify:
         with self._lock:
             self._refill()
             if self._available < requested:
+                self.throttled += 1
                 return JSONResponse(
                     {
                         "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
