@@ -1,5 +1,5 @@
-"""Background loops of a running service: purge old attempts and inbox entries, report the queue depth and
-the unresolved orders.
+"""Background loops of a running service: purge old attempts and inbox entries, report the queue (depth, oldest
+order's age) and the unresolved orders.
 
 Each loop survives its own failures (logged) and runs until cancelled by the container.
 """
@@ -23,6 +23,7 @@ __all__ = [
     "Purges",
     "oldest_age",
     "purge_forever",
+    "report_queue",
     "unresolved_now",
     "watch_queue_depth",
 ]
@@ -63,19 +64,33 @@ async def watch_queue_depth(
     lease: dt.timedelta = dt.timedelta(minutes=1),
     clock: Clock = utc_now,
 ) -> None:
-    """The queue depth gauge (and, given `unresolved`, the unresolved orders' count and oldest age),
-    refreshed every few seconds."""
+    """`report_queue` every few seconds."""
     while True:
         try:
-            metrics.set_queue_depth("orders", await queue.queue_depth())
-            if unresolved is not None:
-                summary = await unresolved_now(unresolved, lease, clock)
-                metrics.set_unresolved(summary.count, oldest_age(summary, clock()))
+            await report_queue(queue, metrics, unresolved, lease, clock)
         except StoreUnavailable as error:
             log.warning("queue.depth_failed", error=error.detail)
         except Exception:
             log.exception("queue.depth_failed")
         await asyncio.sleep(QUEUE_DEPTH_INTERVAL_SECONDS)
+
+
+async def report_queue(
+    queue: OrderQueue,
+    metrics: Metrics,
+    unresolved: UnresolvedAttempts | None = None,
+    lease: dt.timedelta = dt.timedelta(minutes=1),
+    clock: Clock = utc_now,
+) -> None:
+    """The async lane's depth and how long its oldest order has waited (a queue can be short and stuck), and,
+    given `unresolved`, the unresolved orders' count and oldest age, into the gauges."""
+    now = clock()
+    metrics.set_queue_depth("orders", await queue.queue_depth())
+    oldest = await queue.oldest_queued()
+    metrics.set_queue_oldest_age("orders", max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0)
+    if unresolved is not None:
+        summary = await unresolved_now(unresolved, lease, clock)
+        metrics.set_unresolved(summary.count, oldest_age(summary, now))
 
 
 async def unresolved_now(attempts: UnresolvedAttempts, lease: dt.timedelta, clock: Clock = utc_now) -> Unresolved:

@@ -106,6 +106,12 @@ class Metrics:
             "cache_misses", "Cache lookups that had to go to the source.", ["cache"], registry=r
         )
         self._queue_depth = Gauge("queue_depth", "Items waiting in a queue.", ["queue"], registry=r)
+        self._queue_age = Gauge(
+            "queue_oldest_age_seconds",
+            "Age of the longest-waiting item in a queue since it arrived (0 when the queue is empty).",
+            ["queue"],
+            registry=r,
+        )
         self._unresolved = Gauge(
             "unresolved_orders",
             "Synchronous orders without an outcome longer than their lease (the reconciler's to finish).",
@@ -244,6 +250,9 @@ class Metrics:
     def set_queue_depth(self, queue: str, depth: float) -> None:
         """Set the depth now, for code that knows it when it changes."""
         self._queue_depth.labels(queue=queue).set(depth)
+
+    def set_queue_oldest_age(self, queue: str, seconds: float) -> None:
+        self._queue_age.labels(queue=queue).set(seconds)
 
     def set_unresolved(self, count: int, oldest_age_seconds: float) -> None:
         self._unresolved.set(count)

@@ -152,6 +152,10 @@ class OrderQueue(Protocol):
         """Queued attempts not finished yet."""
         ...
 
+    async def oldest_queued(self) -> dt.datetime | None:
+        """When the longest-waiting queued attempt not finished yet arrived; None when the queue is empty."""
+        ...
+
     async def hand_back(self, attempt: Attempt, now: dt.datetime) -> bool:
         """End a claimed attempt's lease now (a worker stopping), so another worker takes it at once instead
         of when the lease runs out; False when it is no longer this worker's."""

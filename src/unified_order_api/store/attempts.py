@@ -13,7 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Collection
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
@@ -391,6 +391,16 @@ class SqlAttemptStore:
                 .where(order_attempts.c.state.in_(_RUNNING_STATES))
             )
             return int(count.scalar_one())
+
+    @translated
+    async def oldest_queued(self) -> dt.datetime | None:
+        async with self._engine.connect() as connection:
+            oldest = await connection.execute(
+                select(func.min(order_attempts.c.created_at))
+                .where(order_attempts.c.queued.is_(True))
+                .where(order_attempts.c.state.in_(_RUNNING_STATES))
+            )
+            return cast("dt.datetime | None", oldest.scalar_one())
 
     @translated
     async def claim_customer_creation(

@@ -1,6 +1,6 @@
 """Every operator alert is documented: docs/operations/alerts.md has a row per `AlertKind` saying what
 raises it and what to do, and the Prometheus rules cover what the service can only export as a series
-(the token's time left, the unresolved orders)."""
+(the token's time left, the unresolved orders) and every trouble the operations guide promises a rule for."""
 
 from __future__ import annotations
 
@@ -40,3 +40,23 @@ def test_the_prometheus_rules_cover_the_token_and_the_unresolved_orders() -> Non
     for alert in ("XentralTokenExpiring", "XentralTokenExpired", "OrdersUnresolved"):
         assert f"alert: {alert}" in rules and f"`{alert}`" in MONITORING.read_text(encoding="utf-8"), alert
     assert "(xentral_token_expiry_seconds) < 14 * 86400" in rules and "(xentral_token_expiry_seconds) <= 0" in rules
+
+
+# What the operations guide promises a ready rule for, and the rule that covers it.
+PROMISED = {
+    "failed orders": ("OrdersFailing", 'orders_total{outcome="failed"}'),
+    "unresolved outcomes": ("OrdersUnresolved", "unresolved_oldest_age_seconds"),
+    "dead webhooks": ("WebhooksDead", 'webhook_deliveries_total{state="dead"}'),
+    "queue age": ("OrderQueueOld", 'queue_oldest_age_seconds{queue="orders"}'),
+    "rate-limit saturation": ("XentralRateLimitSaturated", "xentral_rate_limiter_wait_seconds_bucket"),
+    "token expiry": ("XentralTokenExpiring", "xentral_token_expiry_seconds"),
+}
+
+
+def test_the_prometheus_rules_cover_every_promised_trouble() -> None:
+    rules = RULES.read_text(encoding="utf-8").split("- alert: ")
+    monitoring = MONITORING.read_text(encoding="utf-8")
+    for trouble, (alert, series) in PROMISED.items():
+        (rule,) = [text for text in rules if text.startswith(f"{alert}\n")]
+        assert series in rule, (trouble, alert)
+        assert f"`{alert}`" in monitoring, (trouble, alert)

@@ -199,6 +199,29 @@ async def test_queued_attempts_are_claimed_once_in_arrival_order(store: AttemptS
     assert await store.claim_queued(owner="w3", now=NOW, lease_until=NOW, limit=5) == []
 
 
+async def test_the_oldest_queued_order_is_the_longest_waiting_unfinished_one(store: AttemptStore) -> None:
+    assert await store.oldest_queued() is None
+    arrivals = [NOW + dt.timedelta(minutes=n) for n in range(3)]
+    for n, arrived in enumerate(arrivals):
+        await store.claim(
+            client="shop",
+            key=f"Q{n}",
+            reference=f"Q{n}",
+            fingerprint="F",
+            owner="api",
+            now=arrived,
+            lease_until=arrived,
+            queued=True,
+        )
+    await _claim(store, key="S", reference="S", now=NOW - dt.timedelta(hours=1))  # synchronous: not queued
+    assert await store.oldest_queued() == arrivals[0]
+    (first,) = await store.claim_queued(owner="w1", now=arrivals[2], lease_until=arrivals[2], limit=1)
+    assert await store.oldest_queued() == arrivals[0]  # claimed, still waiting for its order
+    first.state = AttemptState.COMPLETED
+    await store.save(first)
+    assert await store.oldest_queued() == arrivals[1]
+
+
 async def test_one_customer_creation_at_a_time_then_its_id_is_remembered(store: AttemptStore) -> None:
     lease = NOW + dt.timedelta(seconds=60)
     claims = await asyncio.gather(
