@@ -40,8 +40,10 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import redis
@@ -59,6 +61,23 @@ ADMIN = {"X-Sandbox-Token": TOKEN}
 IMPORT = "POST /api/v1/salesOrders/actions/import"
 CLIENTS = 32
 UNLIMITED = 1_000_000
+# A client's idle connection expires before serve closes it (UOA_LIMITS__KEEP_ALIVE_SECONDS, 5 s): with equal
+# times (httpx's default is 5 s too) a request sent on a connection the server is closing gets no answer.
+CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
+LOGS: Path | None = None
+"""Where the serve processes' logs are kept (`--logs`); a temporary directory, gone after the run, without."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One request's answer: its status (0 for none), seconds, and for a problem its code, detail and
+    Retry-After."""
+
+    status: int
+    seconds: float
+    code: str = ""
+    detail: str = ""
+    retry_after: float = 0.0
 
 
 @contextmanager
@@ -100,10 +119,10 @@ def local_sandbox(rate_limit: int | None, window: float) -> Iterator[SandboxHand
 
 @contextmanager
 def services(
-    count: int, *, rate_limit: int | None = None, window: float = 60.0, local: bool = False, **extra: Any
+    count: int, label: str, *, rate_limit: int | None = None, window: float = 60.0, local: bool = False, **extra: Any
 ) -> Iterator[Any]:
     """A sandbox (its URL, and its handle when `local`), an empty PostgreSQL schema, an empty Redis database
-    and `count` serve processes on them."""
+    and `count` serve processes on them, logging to `label`-serve-N.log (in `LOGS`, when given)."""
     redis_url = os.environ.get("UOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/3"
     redis.Redis.from_url(redis_url).flushdb()
     with ExitStack() as stack:
@@ -124,7 +143,8 @@ def services(
                 **extra,
             },
         )
-        processes = [ServiceProcess(env, tmp / f"serve-{n}.log") for n in range(count)]
+        logs = LOGS or tmp
+        processes = [ServiceProcess(env, logs / f"{label}-serve-{n}.log") for n in range(count)]
         for process in processes:
             stack.callback(process.stop)
         for process in processes:
@@ -149,27 +169,76 @@ def order(reference: str, n: int) -> dict[str, Any]:
     }
 
 
-async def send_all(urls: list[str], bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[tuple[int, float]]:
-    """Every body once, round-robin over `urls`, `CLIENTS` at a time; (status, seconds) each, in the bodies' order."""
+async def send_all(urls: list[str], bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[Answer]:
+    """Every body once, round-robin over `urls`, `CLIENTS` at a time; the answers in the bodies' order."""
     queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
     for n, body in enumerate(bodies):
         queue.put_nowait((n, body))
-    results: list[tuple[int, float]] = [(0, 0.0)] * len(bodies)
+    results: list[Answer] = [Answer(0, 0.0)] * len(bodies)
 
     async def client() -> None:
-        async with httpx.AsyncClient(headers={"X-API-Key": API_KEY, **headers}, timeout=120) as http:
+        async with httpx.AsyncClient(
+            headers={"X-API-Key": API_KEY, **headers}, timeout=120, limits=CLIENT_LIMITS
+        ) as http:
             while not queue.empty():
                 n, body = queue.get_nowait()
-                started = time.perf_counter()
-                try:
-                    status = (await http.post(f"{urls[n % len(urls)]}/api/orders", json=body)).status_code
-                except httpx.HTTPError as error:
-                    status = 0
-                    print(f"  {body['reference']}: no answer ({type(error).__name__})")
-                results[n] = (status, time.perf_counter() - started)
+                results[n] = await post(http, urls[n % len(urls)], body)
 
     await asyncio.gather(*(client() for _ in range(CLIENTS)))
     return results
+
+
+async def post(http: httpx.AsyncClient, url: str, body: dict[str, Any]) -> Answer:
+    started = time.perf_counter()
+    try:
+        answer = await http.post(f"{url}/api/orders", json=body)
+    except httpx.HTTPError as error:
+        print(f"  {body['reference']}: no answer ({type(error).__name__})")
+        return Answer(0, time.perf_counter() - started, type(error).__name__)
+    return answer_of(answer, time.perf_counter() - started)
+
+
+def answer_of(answer: httpx.Response, seconds: float) -> Answer:
+    if answer.status_code < 300:
+        return Answer(answer.status_code, seconds)
+    problem = answer.json() if answer.headers.get("content-type", "").endswith("json") else {}
+    return Answer(
+        answer.status_code,
+        seconds,
+        str(problem.get("code", "")),
+        str(problem.get("detail", "")),
+        float(answer.headers.get("retry-after") or 0),
+    )
+
+
+def retry_until_answered(urls: list[str], bodies: list[dict[str, Any]], attempts: int = 10) -> list[Answer]:
+    """As a client does with a retryable answer: the same request again after Retry-After, until it gets
+    one that is not retryable (or `attempts` run out). The last answer each."""
+
+    async def one(http: httpx.AsyncClient, n: int, body: dict[str, Any]) -> Answer:
+        answer = Answer(0, 0.0)
+        for _ in range(attempts):
+            answer = await post(http, urls[n % len(urls)], body)
+            if answer.status not in (0, 409, 502, 503, 504) or answer.code == "reference_taken":
+                break
+            await asyncio.sleep(max(1.0, answer.retry_after))
+        return answer
+
+    async def every() -> list[Answer]:
+        async with httpx.AsyncClient(headers={"X-API-Key": API_KEY}, timeout=120, limits=CLIENT_LIMITS) as http:
+            return list(await asyncio.gather(*(one(http, n, body) for n, body in enumerate(bodies))))
+
+    return asyncio.run(every())
+
+
+def print_problems(bodies: list[dict[str, Any]], answers: list[Answer]) -> list[dict[str, Any]]:
+    """Each request not answered 201/202 with its code and detail; those bodies."""
+    failed = [(body, answer) for body, answer in zip(bodies, answers, strict=True) if answer.status not in (201, 202)]
+    for body, answer in failed[:20]:
+        print(f"  {body['reference']}: {answer.status} {answer.code} after {answer.seconds:.1f} s: {answer.detail}")
+    if len(failed) > 20:
+        print(f"  … and {len(failed) - 20} more")
+    return [body for body, _ in failed]
 
 
 def resident_mb(pid: int) -> float:
@@ -202,30 +271,40 @@ def throughput(orders: int) -> None:
     print(f"\n== {orders} distinct synchronous orders, {CLIENTS} clients at once, sandbox without rate limit")
     rates = {}
     for count in (1, 3):
-        with services(count) as (_, processes, _):
+        with services(count, f"throughput-{count}") as (sandbox, processes, _):
+            urls = [p.base_url for p in processes]
             bodies = [order(f"TP{count}-{n}", n) for n in range(orders)]
             started = time.perf_counter()
-            results = asyncio.run(send_all([p.base_url for p in processes], bodies, {}))
+            results = asyncio.run(send_all(urls, bodies, {}))
             elapsed = time.perf_counter() - started
             memory = [resident_mb(p.pid) for p in processes]
-        seconds = [s for status, s in results if status == 201]
-        statuses = Counter(status for status, _ in results)
+            unanswered = print_problems(bodies, results)
+            retried = retry_until_answered(urls, unanswered) if unanswered else []
+            imports = imports_per_reference(sandbox_calls(sandbox))
+        seconds = [answer.seconds for answer in results if answer.status == 201]
+        statuses = Counter(answer.status for answer in results)
         rates[count] = len(seconds) / elapsed
         print(
             f"{count} process{'es' if count > 1 else ''}: {rates[count]:.1f} orders/s ({elapsed:.1f} s), "
             f"median {statistics.median(seconds) * 1000:.0f} ms, p99 {percentile(seconds, 0.99) * 1000:.0f} ms, "
             f"answers {dict(statuses)}; resident memory {', '.join(f'{m:.0f}' for m in memory)} MB"
         )
+        if unanswered:
+            print(
+                f"  the {len(unanswered)} sent again, as their client would: {dict(Counter(a.status for a in retried))}"
+            )
+        made = Counter(imports[str(body["reference"])] for body in bodies)
+        print(f"  orders in Xentral per reference: {dict(sorted(made.items()))} (every reference once expected)")
     print(f"throughput ratio 3 : 1 = {rates[3] / rates[1]:.2f} (load average {os.getloadavg()[0]:.1f})")
 
 
 def one_reference(requests: int) -> None:
     print(f"\n== {requests} requests of one order (one reference) spread over 3 processes")
-    with services(3) as (sandbox, processes, _):
+    with services(3, "one-reference") as (sandbox, processes, _):
         bodies = [order("ONE-REFERENCE", 1)] * requests
         results = asyncio.run(send_all([p.base_url for p in processes], bodies, {}))
         calls = sandbox_calls(sandbox)
-    print(f"answers: {dict(Counter(status for status, _ in results))}")
+    print(f"answers: {dict(Counter((answer.status, answer.code) for answer in results))}")
     print(f"orders imported in Xentral: {sum(imports_per_reference(calls).values())} (one expected)")
 
 
@@ -233,7 +312,7 @@ def wait_completed(urls: list[str], references: list[str], timeout: float) -> di
     deadline = time.monotonic() + timeout
     states: dict[str, str] = {}
     pending = set(references)
-    with httpx.Client(headers={"X-API-Key": API_KEY}, timeout=30) as http:
+    with httpx.Client(headers={"X-API-Key": API_KEY}, timeout=30, limits=CLIENT_LIMITS) as http:
         while pending and time.monotonic() < deadline:
             time.sleep(1.0)
             for n, reference in enumerate(sorted(pending)):
@@ -266,7 +345,8 @@ def fullest_window(calls: list[dict[str, Any]], window: float) -> int:
 
 def burst(orders: int, window: float, count: int, lease: float, kill: bool = False) -> dict[str, float]:
     extra = {"UOA_QUEUE__POLL_SECONDS": "0.05", "UOA_IDEMPOTENCY__LEASE_SECONDS": str(lease)}
-    with services(count, rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
+    label = f"burst-{count}{'-kill' if kill else ''}"
+    with services(count, label, rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
         urls = [p.base_url for p in processes]
         bodies = [order(f"BURST{count}{'K' if kill else ''}-{n}", n) for n in range(orders)]
         started = time.perf_counter()
@@ -276,7 +356,8 @@ def burst(orders: int, window: float, count: int, lease: float, kill: bool = Fal
             processes[0].kill()
             urls = urls[1:]
         # Only what was accepted: an order refused at the door (503 while the database is slow) never completes.
-        waited = [str(b["reference"]) for b, (status, _) in zip(bodies, accepted, strict=True) if status == 202]
+        print_problems(bodies, accepted)
+        waited = [str(b["reference"]) for b, answer in zip(bodies, accepted, strict=True) if answer.status == 202]
         states = wait_completed(urls, waited, timeout=window * orders / 5)
         elapsed = time.perf_counter() - started
         calls = sandbox_calls(sandbox)
@@ -291,7 +372,7 @@ def burst(orders: int, window: float, count: int, lease: float, kill: bool = Fal
     answered_twice = sum(1 for body in bodies if imports[str(body["reference"])] > 1)
     label = f"{count} process{'es' if count > 1 else ''}" + (", one killed mid-burst" if kill else "")
     print(
-        f"{label}: accepted {dict(Counter(s for s, _ in accepted))}, completed {completed}/{orders} "
+        f"{label}: accepted {dict(Counter(a.status for a in accepted))}, completed {completed}/{orders} "
         f"in {elapsed:.1f} s; one order each in Xentral {once}/{orders} (references imported with 201 "
         f"twice: {answered_twice}); sandbox 429s {throttled}, fullest window {fullest_window(calls, window)} calls; "
         f"Xentral calls {len(calls)} ({per_order:.2f} per completed order); load average {os.getloadavg()[0]:.1f}"
@@ -305,56 +386,84 @@ def stop_mid_burst(orders: int, window: float, lease: float, synchronous: int = 
     """The async burst on 3 processes; `synchronous` orders sent to the first, and SIGTERM to it while they
     are in flight. Printed: their answers, the seconds from SIGTERM to its exit, every order made once."""
     extra = {"UOA_QUEUE__POLL_SECONDS": "0.05", "UOA_IDEMPOTENCY__LEASE_SECONDS": str(lease)}
-    with services(3, rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
+    with services(3, "stop", rate_limit=100, window=window, local=True, **extra) as (sandbox, processes, handle):
         urls = [p.base_url for p in processes]
         bodies = [order(f"STOP-{n}", n) for n in range(orders)]
         started = time.perf_counter()
         accepted = asyncio.run(send_all(urls, bodies, {"Prefer": "respond-async"}))
         time.sleep(window)  # the burst under way, a third of it claimed by the first process
         inline = [order(f"STOP-SYNC-{n}", n) for n in range(synchronous)]
-        answers: dict[str, int | str] = {}
+        answers: dict[str, Answer] = {}
 
         def place(body: dict[str, Any]) -> None:
+            started = time.perf_counter()
             try:
                 answer = httpx.post(f"{urls[0]}/api/orders", json=body, headers={"X-API-Key": API_KEY}, timeout=120)
-                answers[str(body["reference"])] = answer.status_code
+                answers[str(body["reference"])] = answer_of(answer, time.perf_counter() - started)
             except httpx.HTTPError as error:
-                answers[str(body["reference"])] = type(error).__name__
+                answers[str(body["reference"])] = Answer(0, time.perf_counter() - started, type(error).__name__)
 
         threads = [threading.Thread(target=place, args=(body,)) for body in inline]
         for thread in threads:
             thread.start()
-        time.sleep(0.5)  # in flight: waiting for rate slots or inside their Xentral calls
+        # In flight for certain: each has reached Xentral (its duplicate check names its reference).
+        seen = wait_seen_by_xentral(sandbox, [str(body["reference"]) for body in inline], timeout=60)
         stopping = time.perf_counter()
         processes[0].terminate()
         code = processes[0].wait(120)
         exited = time.perf_counter() - stopping
         for thread in threads:
             thread.join(120)
+        at_stop = [answers[str(body["reference"])] for body in inline]
+        print(
+            f"{seen}/{synchronous} synchronous orders inside their Xentral calls at SIGTERM: answers "
+            f"{dict(Counter((a.status, a.code) for a in at_stop))}; the process exited {exited:.1f} s after SIGTERM "
+            f"(exit status {code}; -15 is uvicorn's clean exit: it re-raises the signal)"
+        )
+        print_problems(inline, at_stop)
+        # As their clients would: what got no 201 is sent again, to the processes still running.
+        again = [body for body, answer in zip(inline, at_stop, strict=True) if answer.status != 201]
+        for body, answer in zip(again, retry_until_answered(urls[1:], again) if again else [], strict=True):
+            answers[str(body["reference"])] = answer
+        if again:
+            print(
+                f"  the {len(again)} sent again: {dict(Counter((answers[str(b['reference'])].status) for b in again))}"
+            )
         references = [str(b["reference"]) for b in bodies + inline]
-        waited = [str(b["reference"]) for b, (status, _) in zip(bodies, accepted, strict=True) if status == 202]
-        waited += [ref for ref, status in answers.items() if status == 201]
+        print_problems(bodies, accepted)
+        waited = [str(b["reference"]) for b, answer in zip(bodies, accepted, strict=True) if answer.status == 202]
+        waited += [ref for ref, answer in answers.items() if answer.status == 201]
         states = wait_completed(urls[1:], waited, timeout=window * orders / 5)
         elapsed = time.perf_counter() - started
         calls = sandbox_calls(sandbox)
         assert handle is not None
         with handle.state.lock:
             orders_made = Counter(o.get("externalOrderNumber") for o in handle.state.sales_orders.values())
-    refused_inline = [ref for ref, status in answers.items() if status != 201]
+    unanswered = [ref for ref, answer in answers.items() if answer.status != 201]
     expected = waited
     completed = sum(1 for ref in expected if states.get(ref) == "completed")
     once = sum(1 for ref in expected if orders_made[ref] == 1)
     twice = sum(1 for ref in references if orders_made[ref] > 1)
     print(
-        f"synchronous orders in flight at SIGTERM: answers {dict(Counter(answers.values()))}; "
-        f"the process exited {exited:.1f} s after SIGTERM (exit status {code})"
+        f"accepted {dict(Counter(a.status for a in accepted))}; completed {completed}/{len(expected)} orders (async "
+        f"and synchronous) in {elapsed:.1f} s, one order each in Xentral {once}/{len(expected)}, made twice {twice}; "
+        f"synchronous ones still without a 201 (orders made of them: {sum(orders_made[r] for r in unanswered)}): "
+        f"{len(unanswered)}; sandbox 429s {sum(1 for call in calls if call['status'] == 429)}; "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-    print(
-        f"accepted {dict(Counter(s for s, _ in accepted))}; completed {completed}/{len(expected)} accepted orders "
-        f"in {elapsed:.1f} s, one order each in Xentral {once}/{len(expected)}, made twice {twice}; "
-        f"synchronous ones refused (none made: {sum(orders_made[r] for r in refused_inline)}): {len(refused_inline)}; "
-        f"sandbox 429s {sum(1 for call in calls if call['status'] == 429)}; load average {os.getloadavg()[0]:.1f}"
-    )
+
+
+def wait_seen_by_xentral(sandbox: str, references: list[str], timeout: float) -> int:
+    """Until each reference is in a call Xentral received (its query or body); how many were."""
+    deadline = time.monotonic() + timeout
+    seen: set[str] = set()
+    while time.monotonic() < deadline:
+        text = " ".join(unquote(str(call["query"])) + str(call["body"]) for call in sandbox_calls(sandbox))
+        seen = {reference for reference in references if reference in text}
+        if len(seen) == len(references):
+            break
+        time.sleep(0.1)
+    return len(seen)
 
 
 def main() -> None:
@@ -373,7 +482,12 @@ def main() -> None:
         "a Xentral write may take, 45 s with the default timeouts)",
     )
     parser.add_argument("--runs", type=int, default=1, help="burst: how many times to run the 1- and 3-process bursts")
+    parser.add_argument("--logs", type=Path, default=None, help="keep the serve processes' logs in this directory")
     args = parser.parse_args()
+    global LOGS
+    if args.logs:
+        args.logs.mkdir(parents=True, exist_ok=True)
+        LOGS = args.logs
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
     if args.scenario in ("all", "throughput"):
         throughput(args.orders or 3000)
