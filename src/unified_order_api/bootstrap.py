@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import structlog
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .alerts import AlertChannel, AlertGroups, AlertKind, EmailChannel, WebhookChannel, deliver_forever
@@ -339,6 +340,22 @@ def lookup_cache(settings: Settings, instance_name: str, redis: SharedRedis | No
             on_bypass=lambda: metrics.redis_bypassed("cache"),
         )
     return MemoryCache(max_entries=settings.cache.max_entries)
+
+
+def verify_clients(
+    settings: Settings, instance: str, limited_token: str | None = None
+) -> tuple[XentralClient, XentralClient | None]:
+    """`verify-xentral`'s clients of one instance: its token's, and one with `limited_token` (a token lacking a
+    scope) when given; both paced by one limiter, since Xentral counts by instance and IP."""
+    endpoint = settings.xentral_endpoints()[instance]
+    metrics = Metrics()
+    limiter = rate_limiter(settings, endpoint, None, metrics)
+    hooks = metrics.for_instance(instance)
+    client = xentral_client(settings, endpoint, limiter=limiter, metrics=hooks)
+    if limited_token is None:
+        return client, None
+    limited = endpoint.model_copy(update={"token": SecretStr(limited_token)})
+    return client, xentral_client(settings, limited, limiter=limiter, metrics=hooks)
 
 
 def xentral_instances(

@@ -1,4 +1,5 @@
-"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config | subscribe-xentral`.
+"""`unified-order-api serve | demo | sandbox | migrate | dispatcher | check-config | subscribe-xentral |
+verify-xentral`.
 
 Settings come from `UOA_*` environment variables (nested ones with `__`, e.g. `UOA_DEFAULTS__PROJECT_ID`;
 lists and maps as JSON) and from the TOML file `UOA_CONFIG_FILE` names; the environment wins. A mistake
@@ -32,9 +33,10 @@ from .bootstrap import (
     shop_apis,
     subscription_keepers,
     target_guard,
+    verify_clients,
     xentral_instances,
 )
-from .config import ApiClient, Settings, load_settings
+from .config import DEFAULT_INSTANCE, ApiClient, Settings, load_settings
 from .config.rules import dispatcher_problems
 from .configcheck import ConfigFinding, check_settings, findings_table
 from .logging_setup import configure_logging
@@ -336,6 +338,68 @@ def subscribe_command(args: argparse.Namespace) -> int:
     return asyncio.run(_subscribe(settings, args.instance))
 
 
+def verify_command(args: argparse.Namespace) -> int:
+    """Exit 0 when every finding agrees and every test order was cancelled, 1 on a finding to look at or an
+    order left, 2 when it cannot run (no test project named, the settings, an unknown project)."""
+    if not args.project:
+        print(
+            "unified-order-api verify-xentral: name a test project with --project ID (its test orders are "
+            "imported there, held, and cancelled); refusing to run without one",
+            file=sys.stderr,
+        )
+        return 2
+    settings = _settings("verify-xentral")
+    configure_logging("WARNING", json_lines=False)
+    instance = args.instance or DEFAULT_INSTANCE
+    endpoints = settings.xentral_endpoints()
+    if instance not in endpoints:
+        known = ", ".join(sorted(endpoints)) or "none: set UOA_XENTRAL_URL and UOA_XENTRAL_TOKEN"
+        print(
+            f"unified-order-api verify-xentral: no Xentral instance {instance!r} (configured: {known})", file=sys.stderr
+        )
+        return 2
+    limited = None
+    if args.limited_token_file is not None:
+        try:
+            limited = Path(args.limited_token_file).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            print(f"unified-order-api verify-xentral: --limited-token-file: {error.strerror}", file=sys.stderr)
+            return 2
+    return asyncio.run(_verify(settings, instance, args, limited or None))
+
+
+async def _verify(settings: Settings, instance: str, args: argparse.Namespace, limited_token: str | None) -> int:
+    from .xentral_verify import TargetRefused, VerifySession, configured, find_target, report_lines, run_checks
+
+    client, limited = verify_clients(settings, instance, limited_token)
+    assumptions = configured(settings, instance)
+    try:
+        try:
+            target = await find_target(
+                client,
+                args.project,
+                customer_id=args.customer,
+                product_id=args.product,
+                discount_product_id=args.discount_product or assumptions.discount_product_id,
+            )
+        except TargetRefused as refused:
+            print(f"unified-order-api verify-xentral: {refused}", file=sys.stderr)
+            return 2
+        print(
+            f"Verifying Xentral instance {instance!r} in project {target.project_id} (customer {target.customer_id}, "
+            f"product {target.product_id}); every test order is held and cancelled at the end.\n",
+            flush=True,
+        )
+        session = VerifySession(client, target, assumptions, run_id=secrets.token_hex(4).upper(), limited=limited)
+        report = await run_checks(session)
+        print("\n".join(report_lines(report, target)))
+        return report.exit_status
+    finally:
+        await client.aclose()
+        if limited is not None:
+            await limited.aclose()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="unified-order-api",
@@ -416,6 +480,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     subscribe_parser.add_argument("--instance", default=None, help="only this instance (default: every one)")
     subscribe_parser.set_defaults(run=subscribe_command)
+    verify_parser = command(
+        "verify-xentral",
+        "check, on a test project, what Xentral's documents leave open; non-zero exit on a finding to act on",
+        "Against the test project named with --project, import held test orders, read what Xentral booked and "
+        "answered, and cancel them: the discount scale, net or gross price.amount, rounding against setTotalAmount, "
+        "the discount position's sign, the Location form, a repeated reference, a page above 50, the end of a "
+        "customer cursor, a missing scope and the rate-limit headers. Each finding is printed with the setting to "
+        "change when it contradicts the configuration (docs/xentral.md). Exit status 0: all agree and all was "
+        "cancelled, 1: a finding to act on or an order left, 2: cannot run (no --project, the settings).",
+    )
+    verify_parser.add_argument(
+        "--project", metavar="ID", default=None, help="the Xentral id of the test project (required)"
+    )
+    verify_parser.add_argument(
+        "--instance", metavar="NAME", default=None, help="the Xentral instance (default: the default one)"
+    )
+    verify_parser.add_argument(
+        "--customer", metavar="ID", default=None, help="the test customer's id (default: one is created)"
+    )
+    verify_parser.add_argument(
+        "--product", metavar="ID", default=None, help="the product id to order (default: the first orderable)"
+    )
+    verify_parser.add_argument(
+        "--discount-product",
+        metavar="ID",
+        default=None,
+        help="discount positions' product (default: defaults.discount_product_id)",
+    )
+    verify_parser.add_argument(
+        "--limited-token-file",
+        metavar="PATH",
+        default=None,
+        help="a file with a token lacking one read scope (default: not checked)",
+    )
+    verify_parser.set_defaults(run=verify_command)
     command(
         "dispatcher",
         "deliver webhooks from the outbox (with UOA_WEBHOOKS__RUN_IN_SERVICE=false)",

@@ -143,6 +143,9 @@ class Front:
             client = (scope.get("client") or ("?", 0))[0]
             decision = self.limiter.hit(str(client))
         extra_headers = decision.headers() if decision is not None else {}
+        if self.state.readings.rate_limit_headers == "absent":
+            # The other reading (readings.py): no budget headers; a 429 still says when to come back.
+            extra_headers = {k: v for k, v in extra_headers.items() if not k.startswith("X-RateLimit-")}
         operation = find_operation(method, path, self.operations)
         if operation is not None and operation.deprecated:
             extra_headers |= _deprecation_headers()

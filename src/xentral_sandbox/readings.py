@@ -23,6 +23,7 @@ OversizePage = Literal["refused", "clamped"]
 LocationForm = Literal["absolute", "path"]
 MissingScope = Literal["400", "401", "403"]
 Cancellable = Literal["released", "created-or-completed"]
+RateLimitHeaders = Literal["sent", "absent"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Readings:
     # v1 text read as it stands: "Only sales orders in status 'created' or 'completed' can be canceled", every
     # other one refused ("created-or-completed"). Either way a dispatched or shipped order is refused with 409.
     cancellable: Cancellable = "released"
+    # `X-RateLimit-Limit` / `-Remaining` on every answer (Xentral's rate-limit page, "sent"), or on none
+    # ("absent": a proxy in front of the instance may strip them); a 429 keeps `Retry-After` either way.
+    rate_limit_headers: RateLimitHeaders = "sent"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Readings:
@@ -87,4 +91,5 @@ _TYPES: dict[str, Any] = {
     "location_form": LocationForm,
     "missing_scope": MissingScope,
     "cancellable": Cancellable,
+    "rate_limit_headers": RateLimitHeaders,
 }

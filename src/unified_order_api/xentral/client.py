@@ -26,7 +26,7 @@ from .filters import MAX_PAGE_SIZE, Cursor, Filter, Page, QueryParams, filter_pa
 from .limiter import RateBudgetExhausted, RateLimiter, Slot
 from .negotiation import accept_for
 from .paging import paging_params, read_pages
-from .responses import id_from_location, parse_json
+from .responses import RawAnswer, id_from_location, parse_json, raw_answer
 from .retry import NO_RETRY, RetryPolicy
 from .webhook_wire import EventTypeItem, WebhookCreate, WebhookItem, WebhookUpdate
 from .wire import (
@@ -291,6 +291,26 @@ class XentralClient:
         params = filter_params(filters) + paging_params(page=page, cursor=cursor)
         response = await self._send(operation, "GET", path, params=params)
         return parse_json(response, ListResponse[item], operation)  # type: ignore[valid-type]
+
+    # --- probes (verify-xentral) ----------------------------------------------------------
+
+    async def probe(
+        self,
+        operation: str,
+        method: Method,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        json: Any = None,
+        is_write: bool = False,
+    ) -> RawAnswer:
+        """One of the spec's operations sent as given, past the typed methods' guards (a page size above 50,
+        a repeated reference), answered with its status, headers and body: what `verify-xentral` needs to see
+        how an instance answers a point no document settles. The same `_send` as every other call (limiter,
+        retries, error mapping: a non-2xx answer is raised as usual); `operation` names one of ours, for
+        its `Accept` and metrics label."""
+        response = await self._send(operation, method, path, params=params, json=json, is_write=is_write)
+        return raw_answer(response)
 
     # --- the one way out ---------------------------------------------------------------
 

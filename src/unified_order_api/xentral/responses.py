@@ -6,8 +6,11 @@ A success we cannot use (no JSON, wrong shape, no Location) becomes
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,11 +18,38 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import XentralUnexpectedResponse
 
-__all__ = ["id_from_location", "parse_json"]
+__all__ = ["RawAnswer", "id_from_location", "parse_json", "raw_answer"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _TRAILING_ID = re.compile(r"(\d+)/?$")
+
+
+@dataclass(frozen=True, slots=True)
+class RawAnswer:
+    """A 2xx answer as it came: status, headers (lower-case names) and the JSON body (None when there is none
+    or it is not JSON). For probes only; orders read typed answers."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("location")
+
+    def created_id(self, operation: str) -> str:
+        """The new resource's id, read from `Location` as `id_from_location` reads it."""
+        return _trailing_id(self.location, self.status, operation)
+
+
+def raw_answer(response: httpx.Response) -> RawAnswer:
+    try:
+        body = json.loads(response.content) if response.content else None
+    except ValueError:
+        body = None
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    return RawAnswer(response.status_code, headers, body)
 
 
 def parse_json(response: httpx.Response, model: type[M], operation: str) -> M:
@@ -44,12 +74,13 @@ def id_from_location(response: httpx.Response, operation: str) -> str:
     `https://example.xentral.biz/api/users/17`), so only its trailing `\\d+` is trusted; a
     trailing slash is tolerated, query and fragment are ignored.
     """
-    location = response.headers.get("location")
+    return _trailing_id(response.headers.get("location"), response.status_code, operation)
+
+
+def _trailing_id(location: str | None, status: int, operation: str) -> str:
     if not location:
-        raise XentralUnexpectedResponse(response.status_code, None, operation, detail="created, but no Location header")
+        raise XentralUnexpectedResponse(status, None, operation, detail="created, but no Location header")
     match = _TRAILING_ID.search(urlsplit(location).path)
     if match is None:
-        raise XentralUnexpectedResponse(
-            response.status_code, None, operation, detail=f"no id at the end of Location {location!r}"
-        )
+        raise XentralUnexpectedResponse(status, None, operation, detail=f"no id at the end of Location {location!r}")
     return match.group(1)

@@ -143,3 +143,11 @@ def test_readings_over_the_admin_api(sandbox: SandboxHandle) -> None:
         assert sandbox.state.readings.discount_scale == "percent"  # a refused change changes nothing
         assert admin.post("/_sandbox/reset").status_code == 204
         assert sandbox.state.readings == Readings()
+
+
+def test_rate_limit_headers(client: httpx.Client, sandbox: SandboxHandle) -> None:
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining"} <= set(client.get("/api/v1/projects").headers)
+    _switch(sandbox, rate_limit_headers="absent")
+    answered = client.get("/api/v1/projects")
+    assert answered.status_code == 200
+    assert not [name for name in answered.headers if name.startswith("x-ratelimit-")]

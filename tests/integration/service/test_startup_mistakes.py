@@ -213,7 +213,17 @@ def test_every_command_has_help_with_its_defaults_and_the_settings_sources(tmp_p
     top = cli_refusal(tmp_path, ["--help"])
     assert top.returncode == 0
     assert "UOA_CONFIG_FILE" in top.stdout and "UOA_*" in top.stdout
-    for command in ("serve", "demo", "sandbox", "migrate", "check-config", "dispatcher"):
+    commands = (
+        "serve",
+        "demo",
+        "sandbox",
+        "migrate",
+        "check-config",
+        "dispatcher",
+        "subscribe-xentral",
+        "verify-xentral",
+    )
+    for command in commands:
         assert command in top.stdout
         sub = cli_refusal(tmp_path, [command, "--help"])
         assert sub.returncode == 0, sub.stderr
@@ -221,3 +231,4 @@ def test_every_command_has_help_with_its_defaults_and_the_settings_sources(tmp_p
     serve = cli_refusal(tmp_path, ["serve", "--help"]).stdout
     assert "(default: 8000)" in serve and "(default: 127.0.0.1)" in serve
     assert "(default: 100)" in cli_refusal(tmp_path, ["sandbox", "--help"]).stdout
+    assert "--project ID" in cli_refusal(tmp_path, ["verify-xentral", "--help"]).stdout
