@@ -3,8 +3,9 @@
 Documentation followed (shopify.dev/docs/api/admin-graphql): `fulfillmentCreate` with
 `FulfillmentInput` (`lineItemsByFulfillmentOrder`, `notifyCustomer`, `trackingInfo {number,
 company, url}`), the order's `fulfillmentOrders` (their line items' `remainingQuantity` and
-`lineItem { id }`) and `fulfillments { trackingInfo }`, `orderCancel`, `orderUpdate` (the note),
-`currentAppInstallation { accessScopes }`; authentication by the `X-Shopify-Access-Token` header;
+`lineItem { id }`) and `fulfillments { trackingInfo }`, `orderCancel` (a background job; its
+`refundMethod` replaced `refund` in 2025-07), `orderUpdate` (the note), `currentAppInstallation {
+accessScopes }`; authentication by the `X-Shopify-Access-Token` header;
 rate limits ("API rate limits": the cost-based leaky bucket reported in `extensions.cost
 .throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`, a throttled query answered
 200 with an error of code `THROTTLED`).
@@ -59,10 +60,12 @@ ORDER = """query WriteBackOrder($id: ID!) {
 FULFIL = """mutation WriteBackFulfil($fulfillment: FulfillmentInput!) {
   fulfillmentCreate(fulfillment: $fulfillment) { fulfillment { id status } userErrors { field message } }
 }"""
-CANCEL = """mutation WriteBackCancel($orderId: ID!, $staffNote: String) {
-  orderCancel(orderId: $orderId, reason: OTHER, refund: false, restock: true, notifyCustomer: false,
-              staffNote: $staffNote) {
-    job { id } orderCancelUserErrors { field message code }
+# `refundMethod` replaced `refund` in 2025-07 ("orderCancel"); declared non-null, it fits either nullability.
+CANCEL = """mutation WriteBackCancel($orderId: ID!, $reason: OrderCancelReason!, $restock: Boolean!,
+    $refundMethod: OrderCancelRefundMethodInput!, $notifyCustomer: Boolean!, $staffNote: String) {
+  orderCancel(orderId: $orderId, reason: $reason, restock: $restock, refundMethod: $refundMethod,
+              notifyCustomer: $notifyCustomer, staffNote: $staffNote) {
+    job { id done } orderCancelUserErrors { field message code }
   }
 }"""
 NOTE = """mutation WriteBackNote($input: OrderInput!) {
@@ -209,14 +212,28 @@ class ShopifyShopApi:
         return "order note added"
 
     async def cancel(self, order: ShopOrderRef, reason: str) -> str:
+        """`orderCancel` runs as a background job: its answer says it was queued, `cancelledAt` that it ran.
+        No refund (Xentral books that as a credit note), stock back, no e-mail (Xentral cancelled, not the buyer).
+        Refused because an earlier try's cancellation (its answer lost) ran since: the read after says so."""
         found = await self._order(order)
         if found.get("cancelledAt"):
             return "cancelled in Shopify already"
-        result = (await self._query(CANCEL, {"orderId": found["id"], "staffNote": reason}, cost=10)).get(
-            "orderCancel"
-        ) or {}
-        _user_errors(result.get("orderCancelUserErrors"))
-        return "cancellation requested in Shopify"
+        variables = {
+            "orderId": found["id"],
+            "reason": "OTHER",
+            "restock": True,
+            "refundMethod": {"originalPaymentMethodsRefund": False},
+            "notifyCustomer": False,
+            "staffNote": reason,
+        }
+        result = (await self._query(CANCEL, variables, cost=10)).get("orderCancel") or {}
+        errors = result.get("orderCancelUserErrors")
+        if errors:
+            if (await self._order(order)).get("cancelledAt"):
+                return "cancelled in Shopify (by an earlier try whose answer was lost)"
+            _user_errors(errors)
+        job = result.get("job") or {}
+        return f"cancellation queued in Shopify (job {job.get('id')})"
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -11,8 +11,12 @@ the `order` query (`fulfillmentOrders` with line items' `remainingQuantity` and 
 `note`), `fulfillmentCreate` (`FulfillmentInput`: `lineItemsByFulfillmentOrder`, `notifyCustomer`,
 `trackingInfo`; a fulfillment order that is not open, or a quantity above what remains, is a
 `userErrors` entry and nothing is fulfilled; an empty `fulfillmentOrderLineItems` fulfils every
-remaining line), `orderCancel` (answers a `job`; a cancelled order's `cancelledAt` is set) and
-`orderUpdate` (`note`), `currentAppInstallation { accessScopes { handle } }`.
+remaining line), `orderCancel` (arguments `orderId`, `reason` of `OrderCancelReason`, `restock`,
+`refundMethod` — `refund` is no argument since 2025-07 — `notifyCustomer`, `staffNote`; it answers a
+`job` with `done: false` and cancels in the background: the order's `cancelledAt` is set when the job
+has run, here before the shop's next request or `cancel_job_requests` later; an order that is cancelled
+or being cancelled is refused with an `orderCancelUserErrors` entry) and `orderUpdate` (`note`),
+`currentAppInstallation { accessScopes { handle } }`.
 
 It does not parse GraphQL: it tells the operations apart by their root field, reads `variables`,
 and answers the documented fields in full (a real shop answers only those selected).
@@ -62,6 +66,9 @@ class FakeShopify:
         self.throttled = 0  # queries answered THROTTLED
         self._lock = threading.Lock()
         self._ids = 1000
+        self._cancelling: list[list[Any]] = []  # orderCancel jobs not run yet: [order GID, staff note, requests left]
+        self.cancel_job_requests = 0  # the shop's requests a cancel job waits before it runs (0: by the next one)
+        self.cancel_emails = 0  # cancellation e-mails to buyers (notifyCustomer)
         self.app = Starlette(routes=[Route("/admin/api/{version}/graphql.json", self._graphql, methods=["POST"])])
 
     def _next(self, kind: str) -> str:
@@ -123,8 +130,11 @@ class FakeShopify:
             return JSONResponse(
                 {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401
             )
+        self._run_jobs()
         query = str((body or {}).get("query") or "")
         variables = (body or {}).get("variables") or {}
+        if re.search(r"orderCancel\s*\(", query) and re.search(r"[(,\s]refund\s*:", query):
+            return JSONResponse({"errors": [{"message": "Field 'orderCancel' doesn't accept argument 'refund'"}]})
         field = next((name for name in COSTS if re.search(rf"\b{name}\s*[({{]", query)), None)
         if field is None:
             return JSONResponse({"errors": [{"message": "Field is not supported by the fake"}]}, 200)
@@ -228,29 +238,38 @@ class FakeShopify:
             self.emails.append((owner["id"], tracking.get("number")))
         return {"fulfillmentCreate": {"fulfillment": {"id": fulfillment["id"], "status": "SUCCESS"}, "userErrors": []}}
 
+    def _run_jobs(self) -> None:
+        """The background jobs `orderCancel` queued, run once `cancel_job_requests` more requests came."""
+        with self._lock:
+            due = [job for job in self._cancelling if job[2] <= 0]
+            for job in self._cancelling:
+                job[2] -= 1
+            self._cancelling = [job for job in self._cancelling if job not in due]
+        for gid, staff_note, _left in due:
+            order = self.orders[gid]
+            if not order["cancelledAt"]:
+                order["cancelledAt"], order["staffNote"] = "2026-01-01T00:00:00Z", staff_note
+
     def _orderCancel(self, variables: dict[str, Any]) -> dict[str, Any]:
         order = self.orders.get(str(variables.get("orderId")))
-        if order is None:
-            return {
-                "orderCancel": {
-                    "job": None,
-                    "orderCancelUserErrors": [
-                        {"field": ["orderId"], "message": "Order does not exist", "code": "NOT_FOUND"}
-                    ],
-                }
-            }
-        if order["cancelledAt"]:
-            return {
-                "orderCancel": {
-                    "job": None,
-                    "orderCancelUserErrors": [
-                        {"field": ["orderId"], "message": "Cannot cancel a cancelled order", "code": "INVALID"}
-                    ],
-                }
-            }
-        order["cancelledAt"] = "2026-01-01T00:00:00Z"
-        order["staffNote"] = variables.get("staffNote")
-        return {"orderCancel": {"job": {"id": self._next("Job")}, "orderCancelUserErrors": []}}
+        invalid = None
+        if variables.get("reason") not in ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "OTHER", "STAFF"):
+            invalid = ("reason", "Reason is invalid")
+        elif not isinstance(variables.get("restock"), bool) or not isinstance(variables.get("refundMethod"), dict):
+            invalid = ("restock", "restock and refundMethod are required")
+        elif order is None:
+            invalid = ("orderId", "Order does not exist")
+        elif order["cancelledAt"] or any(job[0] == order["id"] for job in self._cancelling):
+            invalid = ("orderId", "Cannot cancel a cancelled order")
+        if invalid is not None:
+            code = "NOT_FOUND" if order is None else "INVALID"
+            error = {"field": [invalid[0]], "message": invalid[1], "code": code}
+            return {"orderCancel": {"job": None, "orderCancelUserErrors": [error]}}
+        assert order is not None
+        self._cancelling.append([order["id"], variables.get("staffNote"), self.cancel_job_requests])
+        if variables.get("notifyCustomer"):
+            self.cancel_emails += 1
+        return {"orderCancel": {"job": {"id": self._next("Job"), "done": False}, "orderCancelUserErrors": []}}
 
     def _orderUpdate(self, variables: dict[str, Any]) -> dict[str, Any]:
         given = variables.get("input") or {}

@@ -6,10 +6,12 @@ over http: OAuth 1.0a one-legged — `oauth_consumer_key`, `oauth_timestamp`, `o
 over METHOD & encoded base URL & the encoded, sorted parameters, keyed with the consumer secret and
 `&`; a nonce is used once; a timestamp older than 15 minutes is refused; errors answered 401
 `woocommerce_rest_authentication_error`), "Orders" (retrieve `GET /orders/{id}`, list `GET /orders`,
-update `PUT /orders/{id}`; a status outside the documented list is 400 `rest_invalid_param`; an
-unknown id 404 `woocommerce_rest_shop_order_invalid_id`), and "Order notes" (list `GET
-/orders/{id}/notes` with `type` any/customer/internal, create `POST /orders/{id}/notes` with
-`note` (required) and `customer_note`, answered 201; a customer note e-mails the buyer).
+update `PUT /orders/{id}`; a status outside the documented list is 400 `rest_invalid_param` — the
+list is the shop's registered statuses, so a plugin's own status is added to `statuses` (assumed:
+WooCommerce builds the enum from `wc_get_order_statuses()`, which plugins extend); an unknown id 404
+`woocommerce_rest_shop_order_invalid_id`), and "Order notes" (list `GET /orders/{id}/notes` with `type`
+any/customer/internal, create `POST /orders/{id}/notes` with `note` (required) and `customer_note`,
+answered 201; a customer note e-mails the buyer).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class FakeWooCommerce:
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.emails: list[tuple[int, str]] = []  # (order id, note) of every customer note: the buyer's e-mails
         self.faults = Faults()
+        self.statuses = list(STATUSES)
         self._nonces: set[str] = set()
         self._next_note = 100
         self.app = Starlette(
@@ -123,7 +126,7 @@ class FakeWooCommerce:
         if request.method == "PUT":
             status = (body or {}).get("status")
             if status is not None:
-                if status not in STATUSES:
+                if status not in self.statuses:
                     return _error("rest_invalid_param", "Invalid parameter(s): status", 400)
                 order["status"] = status
         return JSONResponse(order)

@@ -140,6 +140,38 @@ async def test_cancel_once_and_note_once(fake: FakeShopify) -> None:
     await api.note(ORDER, "Cancellation refused: shipped")
     await api.note(ORDER, "Cancellation refused: shipped")
     assert fake.orders[GID]["note"] == "Cancellation refused: shipped"
-    await api.cancel(ORDER, "Cancelled in Xentral")
+    assert "queued" in await api.cancel(ORDER, "Cancelled in Xentral")
+    assert "already" in await api.cancel(ORDER, "Cancelled in Xentral")  # the job ran: cancelledAt is set
+    assert fake.orders[GID]["cancelledAt"] and fake.orders[GID]["staffNote"] == "Cancelled in Xentral"
+    [sent] = [c.body["variables"] for c in fake.faults.calls if "orderCancel" in c.body["query"]]
+    assert sent["refundMethod"] == {"originalPaymentMethodsRefund": False}  # `refund` is gone since 2025-07
+    assert sent["restock"] is True and sent["notifyCustomer"] is False and fake.cancel_emails == 0
+
+
+async def test_a_cancellation_whose_answer_was_lost_is_not_sent_again(fake: FakeShopify) -> None:
+    api = adapter(fake)
+    fake.faults.lose_answer("POST", "/graphql.json", body_part="orderCancel")
+    with pytest.raises(ShopApiRetryable) as lost:
+        await api.cancel(ORDER, "Cancelled in Xentral")
+    assert lost.value.outcome_unknown
     assert "already" in await api.cancel(ORDER, "Cancelled in Xentral")
-    assert fake.orders[GID]["cancelledAt"]
+    assert len([c for c in fake.faults.calls if "orderCancel" in c.body["query"]]) == 1
+
+
+async def test_a_cancellation_refused_while_an_earlier_one_runs_is_read_back(fake: FakeShopify) -> None:
+    """The lost try's job still runs at the retry's first read; Shopify refuses a second cancel, the read after
+    the refusal shows the order cancelled: done, not dead."""
+    api = adapter(fake)
+    fake.cancel_job_requests = 1
+    fake.faults.lose_answer("POST", "/graphql.json", body_part="orderCancel")
+    with pytest.raises(ShopApiRetryable):
+        await api.cancel(ORDER, "Cancelled in Xentral")
+    assert "earlier try" in await api.cancel(ORDER, "Cancelled in Xentral")
+    assert fake.orders[GID]["staffNote"] == "Cancelled in Xentral"
+
+
+async def test_a_cancellation_shopify_refuses_is_refused_with_its_message(fake: FakeShopify) -> None:
+    fake.orders.pop(GID)
+    with pytest.raises(ShopApiRefused) as refused:
+        await adapter(fake).cancel(ORDER, "Cancelled in Xentral")
+    assert "not found" in str(refused.value)

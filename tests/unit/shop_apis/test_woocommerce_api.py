@@ -16,9 +16,16 @@ PARCEL = Shipment("7", "DHL", "00340434161094042557", "https://nolp.dhl.de/?piec
 ORDER = ShopOrderRef("727", "727")
 
 
-def adapter(fake: FakeWooCommerce, *, secret: str = SECRET, url: str = "http://woo.test") -> WooCommerceShopApi:
+def adapter(
+    fake: FakeWooCommerce, *, secret: str = SECRET, url: str = "http://woo.test", **shop_settings: str
+) -> WooCommerceShopApi:
     shop = ShopSettings.model_validate(
-        {"kind": "woocommerce", "secret": "s", "api": {"url": url, "consumer_key": KEY, "consumer_secret": secret}}
+        {
+            "kind": "woocommerce",
+            "secret": "s",
+            "api": {"url": url, "consumer_key": KEY, "consumer_secret": secret},
+            **shop_settings,
+        }
     )
     api = shop_api(shop, timeout_seconds=5, transport=httpx.ASGITransport(app=fake.app))
     assert isinstance(api, WooCommerceShopApi)
@@ -41,6 +48,20 @@ async def test_a_shipment_is_one_customer_note_with_the_tracking_and_completes_t
     assert fake.orders[727]["status"] == "completed"
     assert len(fake.emails) == 1
     assert "status completed" in said
+
+
+async def test_the_status_once_everything_shipped_is_the_shops_completed_status(fake: FakeWooCommerce) -> None:
+    fake.statuses.append("shipped")  # a plugin's own status, registered in the shop
+    said = await adapter(fake, completed_status="shipped").ship(ORDER, PARCEL, complete=True)
+    assert fake.orders[727]["status"] == "shipped" and "status shipped" in said
+    assert [c.body for c in fake.faults.calls_to("PUT", "/orders/727")] == [{"status": "shipped"}]
+
+
+async def test_a_completed_status_the_shop_does_not_know_is_refused(fake: FakeWooCommerce) -> None:
+    with pytest.raises(ShopApiRefused) as refused:
+        await adapter(fake, completed_status="delivered").complete(ORDER)
+    assert refused.value.status == 400 and "rest_invalid_param" in str(refused.value)
+    assert fake.orders[727]["status"] == "processing"
 
 
 async def test_a_partial_shipment_leaves_the_status(fake: FakeWooCommerce) -> None:
