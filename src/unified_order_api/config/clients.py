@@ -92,7 +92,8 @@ class ShopSettings(Section):
     """Shopware: a webhook whose signed timestamp is older is refused."""
     api: ShopApiCredentials | None = None
     """The shop's API credentials for writing tracking and status back (WooCommerce `{url, consumer_key,
-    consumer_secret}`, Shopify `{shop_domain, access_token, api_version}`, Shopware `{url, client_id,
+    consumer_secret}`, Shopify `{shop_domain, access_token, api_version}` (or
+    `client_id` and `client_secret` instead of `access_token`), Shopware `{url, client_id,
     client_secret}`); None: nothing is written back to this shop."""
     completed_status: str = Field(default="completed", min_length=1, max_length=64)
     """WooCommerce: the status an order is set to once everything has shipped."""

@@ -125,7 +125,7 @@ def shop_fits_its_kind(shop: ShopSettings) -> None:
 _API_FOR_KIND = {"woocommerce": "WooCommerceApi", "shopify": "ShopifyApi", "shopware": "ShopwareApi"}
 _API_FIELDS = {
     "WooCommerceApi": "{url, consumer_key, consumer_secret}",
-    "ShopifyApi": "{shop_domain, access_token, api_version}",
+    "ShopifyApi": "{shop_domain, access_token or client_id and client_secret, api_version}",
     "ShopwareApi": "{url, client_id, client_secret}",
 }
 

@@ -8,7 +8,7 @@ client's `shop.kind` decides which one applies (`rules.shop_api_fits_its_kind`).
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field, SecretStr, field_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from ..orders.policy import Section
 
@@ -58,22 +58,39 @@ class WooCommerceApi(Section):
 
 
 class ShopifyApi(Section):
-    """Shopify Admin GraphQL API access of a custom app (scopes: read_orders, write_orders,
-    read_merchant_managed_fulfillment_orders, write_merchant_managed_fulfillment_orders)."""
+    """Shopify Admin GraphQL API access of an app installed in the shop (scopes: write_orders,
+    write_merchant_managed_fulfillment_orders): an admin-created custom app's `access_token`, or a Dev
+    Dashboard app's `client_id` and `client_secret` (Shopify's client credentials grant; since 2026 new
+    custom apps are made there)."""
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
     shop_domain: str = Field(pattern=r"^(https?://)?[A-Za-z0-9.-]+(:\d+)?$")
     """The shop's myshopify domain, e.g. acme.myshopify.com (https is used; http:// only for a local test shop)."""
-    access_token: SecretStr
-    """The app's Admin API access token (`shpat_…`)."""
-    api_version: str = Field(default="2025-10", pattern=r"^\d{4}-\d{2}$|^unstable$")
-    """The Admin API version called, e.g. 2025-10 (Shopify supports each for a year)."""
+    access_token: SecretStr | None = None
+    """An admin-created custom app's Admin API access token (`shpat_…`); or `client_id` and `client_secret`."""
+    client_id: SecretStr | None = None
+    """A Dev Dashboard app's client ID: tokens are fetched with the client credentials grant, renewed before they
+    expire (24 hours) and when refused."""
+    client_secret: SecretStr | None = None
+    """That app's client secret."""
+    api_version: str = Field(default="2026-10", pattern=r"^\d{4}-\d{2}$|^unstable$")
+    """The Admin API version called, e.g. 2026-10 (Shopify supports each for a year; an older one is answered
+    by the oldest supported)."""
 
-    @field_validator("access_token")
+    @field_validator("access_token", "client_id", "client_secret")
     @classmethod
-    def _secrets(cls, value: SecretStr) -> SecretStr:
-        return _not_blank(value)
+    def _secrets(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else _not_blank(value)
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> ShopifyApi:
+        pair = (self.client_id is not None, self.client_secret is not None)
+        if pair[0] != pair[1]:
+            raise ValueError("client_id and client_secret go together")
+        if (self.access_token is not None) == pair[0]:
+            raise ValueError("give access_token, or client_id and client_secret (not both)")
+        return self
 
 
 class ShopwareApi(Section):

@@ -5,10 +5,10 @@ Documentation followed (shopify.dev/docs/api/admin-graphql): `fulfillmentCreate`
 company, url}`), the order's `fulfillmentOrders` (their line items' `remainingQuantity` and
 `lineItem { id }`) and `fulfillments { trackingInfo }`, `orderCancel` (a background job; its
 `refundMethod` replaced `refund` in 2025-07), `orderUpdate` (the note), `currentAppInstallation {
-accessScopes }`; authentication by the `X-Shopify-Access-Token` header;
-rate limits ("API rate limits": the cost-based leaky bucket reported in `extensions.cost
-.throttleStatus {maximumAvailable, currentlyAvailable, restoreRate}`, a throttled query answered
-200 with an error of code `THROTTLED`).
+accessScopes }`; authentication by the `X-Shopify-Access-Token` header (a fixed token, or one of
+the client credentials grant: `shopify_auth.py`); rate limits ("API rate limits": the cost-based
+leaky bucket reported in `extensions.cost.throttleStatus {maximumAvailable, currentlyAvailable,
+restoreRate}`, a throttled query answered 200 with an error of code `THROTTLED`).
 
 Ids are GIDs: the order of the webhook's numeric `id` is `gid://shopify/Order/{id}`, its line
 `gid://shopify/LineItem/{id}` — the ids we sent Xentral as `webId`. Idempotent by looking first:
@@ -34,6 +34,7 @@ from ..config import ShopifyApi
 from ..lifecycle import Shipment
 from .errors import ShopApiRefused, ShopApiRetryable
 from .port import ApiCheck, ShopOrderRef, WriteMark
+from .shopify_auth import ShopifyAccess
 from .transport import send
 
 __all__ = ["NEEDED_SCOPES", "ShopifyShopApi", "order_gid"]
@@ -96,7 +97,7 @@ class ShopifyShopApi:
         domain = credentials.shop_domain
         base = domain if domain.startswith(("http://", "https://")) else f"https://{domain}"
         self._url = f"{base.rstrip('/')}/admin/api/{credentials.api_version}/graphql.json"
-        self._token = credentials.access_token.get_secret_value()
+        self._access = ShopifyAccess(credentials, http, base.rstrip("/"), clock=clock)
         self._http, self._notify = http, notify_customer
         self._clock, self._sleep = clock, sleep
         self._bucket: tuple[float, float, float] | None = None  # (available, restore per second, seen at)
@@ -117,14 +118,22 @@ class ShopifyShopApi:
             )
         if wait > 0:
             await self._sleep(wait)
-        response = await send(
-            self._http,
-            SHOP,
-            "POST",
-            self._url,
-            json={"query": query, "variables": dict(variables or {})},
-            headers={"X-Shopify-Access-Token": self._token},
-        )
+        renewable = frozenset({401}) if self._access.renewable else frozenset()
+        for attempt in (1, 2):
+            token = await self._access.token(renew=attempt == 2)
+            response = await send(
+                self._http,
+                SHOP,
+                "POST",
+                self._url,
+                json={"query": query, "variables": dict(variables or {})},
+                headers={"X-Shopify-Access-Token": token},
+                ok=renewable,
+            )
+            if response.status_code != 401:
+                break
+        else:
+            raise ShopApiRefused(f"{SHOP}: the app's access token is refused (401)", status=401)
         try:
             body = response.json()
         except ValueError:

@@ -1,5 +1,10 @@
 """Secrets never reach logs, problem bodies or responses — checked on a real process's output (and on
-`check-config`'s), the Xentral event signature keys the service generates included."""
+`check-config`'s), the Xentral event signature keys the service generates included, and the shops'
+write-back credentials (`shop.api`: WooCommerce keys, a Shopify token and a Dev Dashboard app's client
+secret, a Shopware integration's), which serve and check-config try at start, in the log, the
+console's inbox, health and configuration pages and check-config's output. The write-back jobs
+themselves log at DEBUG without a credential in `tests/integration/write_back/test_killed_mid_job.py`,
+and their console pages show none in `tests/integration/write_back/test_console.py`."""
 
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ SHOP_SECRET = "shopify-shop-secret-9876"
 # The shops' write-back credentials (`shop.api`): `serve` checks each at start, against a closed port.
 SHOP_API_SECRETS = {
     "shopify": "shpat_write-back-token-5150",
+    "shopify_client_id": "write-back-dev-dashboard-client-5155",
+    "shopify_client_secret": "shpss_write-back-client-secret-5156",
     "woo_key": "ck_write-back-key-5151",
     "woo_secret": "cs_write-back-secret-5152",
     "shopware_id": "SWIAWRITEBACKID5153",
@@ -82,6 +89,20 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
                             "url": "http://127.0.0.1:9",
                             "consumer_key": SHOP_API_SECRETS["woo_key"],
                             "consumer_secret": SHOP_API_SECRETS["woo_secret"],
+                        },
+                    },
+                },
+                {  # a Dev Dashboard app: serve's start-up check asks for a token with its client secret
+                    "name": "dd",
+                    "api_key": "dd-key-0123456789",
+                    "reference_prefix": "D-",
+                    "shop": {
+                        "kind": "shopify",
+                        "secret": "dd-webhook-secret",
+                        "api": {
+                            "shop_domain": "http://127.0.0.1:9",
+                            "client_id": SHOP_API_SECRETS["shopify_client_id"],
+                            "client_secret": SHOP_API_SECRETS["shopify_client_secret"],
                         },
                     },
                 },
@@ -148,6 +169,9 @@ def test_no_secret_in_logs_or_answers(sandbox: SandboxHandle, tmp_path: Path) ->
             for entry in re.findall(r'href="(/console/inbox/\d+)"', inbox):
                 answers.append(console.get(entry).text)
             answers.append(console.get("/console/health").text)
+            configuration = console.get("/console/configuration").text
+            assert "shop.api" in configuration  # the shops' API checks are shown there, without their secrets
+            answers.append(configuration)
     finally:
         service.stop()
     checked = subprocess.run(

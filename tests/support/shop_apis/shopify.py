@@ -1,7 +1,11 @@
 """A fake Shopify Admin GraphQL API, written from shopify.dev/docs/api/admin-graphql and /docs/api/usage.
 
 Pages followed: "Authentication" (the `X-Shopify-Access-Token` header; a wrong one is answered 401
-`{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}`),
+`{"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}`), "Using
+the client credentials grant" (a Dev Dashboard app's `POST /admin/oauth/access_token`, form-encoded
+`grant_type=client_credentials`, `client_id`, `client_secret` → `{access_token, scope, expires_in:
+86399}`; wrong credentials are answered 400 with an OAuth error — its body assumed
+`{"error": "invalid_client", "error_description": …}`, as RFC 6749 §5.2 has it),
 "API rate limits" (a leaky bucket of `maximumAvailable` points refilled at `restoreRate` per
 second; every answer reports `extensions.cost {requestedQueryCost, actualQueryCost, throttleStatus
 {maximumAvailable, currentlyAvailable, restoreRate}}`; a query costing more than is available is
@@ -25,10 +29,12 @@ and answers the documented fields in full (a real shop answers only those select
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -50,13 +56,17 @@ SCOPES = (
 class FakeShopify:
     def __init__(
         self,
-        access_token: str,
+        access_token: str | None,
         *,
+        client: tuple[str, str] | None = None,
+        token_lifetime: float = 86399,
         maximum: float = 1000,
         restore_rate: float = 50,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.access_token = access_token
+        self.access_token = access_token  # an admin-created app's fixed token
+        self.client, self.token_lifetime = client, token_lifetime  # a Dev Dashboard app's (client id, secret)
+        self.granted: dict[str, float] = {}  # tokens of the client credentials grant → valid until
         self.orders: dict[str, dict[str, Any]] = {}  # by order GID
         self.emails: list[tuple[str, str | None]] = []  # (order GID, tracking number) of each shipping confirmation
         self.scopes = list(SCOPES)
@@ -69,7 +79,12 @@ class FakeShopify:
         self._cancelling: list[list[Any]] = []  # orderCancel jobs not run yet: [order GID, staff note, requests left]
         self.cancel_job_requests = 0  # the shop's requests a cancel job waits before it runs (0: by the next one)
         self.cancel_emails = 0  # cancellation e-mails to buyers (notifyCustomer)
-        self.app = Starlette(routes=[Route("/admin/api/{version}/graphql.json", self._graphql, methods=["POST"])])
+        self.app = Starlette(
+            routes=[
+                Route("/admin/api/{version}/graphql.json", self._graphql, methods=["POST"]),
+                Route("/admin/oauth/access_token", self._access_token, methods=["POST"]),
+            ]
+        )
 
     def _next(self, kind: str) -> str:
         self._ids += 1
@@ -125,8 +140,30 @@ class FakeShopify:
     async def _graphql(self, request: Request) -> Response:
         return await self.faults.around(request, self._answer)
 
+    def expire_tokens(self) -> None:
+        self.granted.clear()
+
+    async def _access_token(self, request: Request) -> Response:
+        return await self.faults.around(request, self._grant)
+
+    async def _grant(self, request: Request, body: Any) -> Response:
+        form = dict(parse_qsl(body)) if isinstance(body, str) else {}
+        if form.get("grant_type") != "client_credentials":
+            return JSONResponse({"error": "unsupported_grant_type"}, 400)
+        if self.client is None or (form.get("client_id"), form.get("client_secret")) != self.client:
+            return JSONResponse({"error": "invalid_client", "error_description": "Client authentication failed"}, 400)
+        token = "shpat_" + secrets.token_hex(16)
+        self.granted[token] = self._clock() + self.token_lifetime
+        scope = ",".join(self.scopes)
+        return JSONResponse({"access_token": token, "scope": scope, "expires_in": int(self.token_lifetime)})
+
+    def _authorized(self, token: str | None) -> bool:
+        if token is not None and token == self.access_token:
+            return True
+        return token is not None and self.granted.get(token, float("-inf")) > self._clock()
+
     async def _answer(self, request: Request, body: Any) -> Response:
-        if request.headers.get("x-shopify-access-token") != self.access_token:
+        if not self._authorized(request.headers.get("x-shopify-access-token")):
             return JSONResponse(
                 {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401
             )
@@ -237,6 +274,13 @@ class FakeShopify:
         if given.get("notifyCustomer"):
             self.emails.append((owner["id"], tracking.get("number")))
         return {"fulfillmentCreate": {"fulfillment": {"id": fulfillment["id"], "status": "SUCCESS"}, "userErrors": []}}
+
+    def settle_jobs(self) -> None:
+        """Every queued `orderCancel` job has run (as a person looking at the shop a moment later sees it)."""
+        with self._lock:
+            for job in self._cancelling:
+                job[2] = 0
+        self._run_jobs()
 
     def _run_jobs(self) -> None:
         """The background jobs `orderCancel` queued, run once `cancel_job_requests` more requests came."""

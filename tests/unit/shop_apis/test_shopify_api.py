@@ -135,6 +135,71 @@ async def test_a_wrong_token_is_refused_without_showing_it(fake: FakeShopify) ->
     assert refused.value.status == 401 and "shpat_wrong" not in str(refused.value)
 
 
+CLIENT = ("a1b2c3d4e5f6client", "shpss_unit_client_secret")
+
+
+def granted_adapter(fake: FakeShopify, *, secret: str = CLIENT[1], clock: FakeClock | None = None) -> ShopifyShopApi:
+    """A Dev Dashboard app's adapter: client id and secret, tokens of the client credentials grant."""
+    shop = ShopSettings.model_validate(
+        {
+            "kind": "shopify",
+            "secret": "s",
+            "api": {"shop_domain": "http://fake.myshopify.test", "client_id": CLIENT[0], "client_secret": secret},
+        }
+    )
+    api = shop_api(shop, timeout_seconds=5, transport=httpx.ASGITransport(app=fake.app))
+    assert isinstance(api, ShopifyShopApi)
+    if clock is not None:
+        api._access._clock = clock.monotonic
+    return api
+
+
+async def test_a_dev_dashboard_app_gets_its_token_by_the_client_credentials_grant_once() -> None:
+    clock = FakeClock()
+    fake = FakeShopify(None, client=CLIENT, clock=clock.monotonic)
+    fake.add_order(450789469, [(466157049, "IPOD2008GREEN", 2), (518995019, "IPOD2008RED", 1)])
+    api = granted_adapter(fake, clock=clock)
+    await api.check()
+    await api.ship(ORDER, parcel(), complete=True)
+    [grant] = fake.faults.calls_to("POST", "/admin/oauth/access_token")
+    assert "grant_type=client_credentials" in grant.body and f"client_id={CLIENT[0]}" in grant.body
+    assert len(fake.orders[GID]["fulfillments"]) == 1  # one token served every call
+
+
+async def test_a_granted_token_is_renewed_before_it_expires_and_when_refused() -> None:
+    clock = FakeClock()
+    fake = FakeShopify(None, client=CLIENT, clock=clock.monotonic)
+    api = granted_adapter(fake, clock=clock)
+    await api.check()
+    clock.advance(86399 - 200)  # within five minutes of its end: fetched again before it runs out
+    await api.check()
+    fake.expire_tokens()  # Shopify forgot it (rotated secret, reinstalled app): the 401 fetches one more
+    await api.check()
+    assert len(fake.faults.calls_to("POST", "/admin/oauth/access_token")) == 3
+    assert [c.status for c in fake.faults.calls_to("POST", "/graphql.json")] == [200, 200, 401, 200]
+
+
+async def test_a_wrong_client_secret_is_refused_without_showing_it() -> None:
+    fake = FakeShopify(None, client=CLIENT)
+    with pytest.raises(ShopApiRefused) as refused:
+        await granted_adapter(fake, secret="shpss_wrong").check()
+    assert refused.value.status == 400 and "invalid_client" in str(refused.value)
+    assert "shpss_wrong" not in str(refused.value) and CLIENT[1] not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "api",
+    [
+        {"shop_domain": "a.myshopify.com"},
+        {"shop_domain": "a.myshopify.com", "client_id": "x"},
+        {"shop_domain": "a.myshopify.com", "access_token": "shpat_x", "client_id": "x", "client_secret": "y"},
+    ],
+)
+def test_shopify_credentials_are_a_token_or_a_client_id_and_secret(api: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match=r"access_token|client_id"):
+        ShopSettings.model_validate({"kind": "shopify", "secret": "s", "api": api})
+
+
 async def test_cancel_once_and_note_once(fake: FakeShopify) -> None:
     api = adapter(fake)
     await api.note(ORDER, "Cancellation refused: shipped")
