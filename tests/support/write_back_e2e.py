@@ -28,9 +28,10 @@ from tests.support.shop_orders import payloads_dir
 
 SHOP_SECRET = "write-back-webhook-secret"
 WOO_KEY, WOO_SECRET = "ck_e2e_write_back_key", "cs_e2e_write_back_secret"
-SHOPIFY_TOKEN = "shpat_e2e_write_back_token"
+# A Dev Dashboard app (how Shopify apps are made since 2026): its tokens come from the client credentials grant.
+SHOPIFY_CLIENT = ("e2e0write0back0client0id", "shpss_e2e_write_back_client_secret")
 SW_ID, SW_SECRET = "SWIAE2EWRITEBACK", "sw-e2e-write-back-secret"
-SECRETS = (SHOP_SECRET, WOO_KEY, WOO_SECRET, SHOPIFY_TOKEN, SW_ID, SW_SECRET)
+SECRETS = (SHOP_SECRET, WOO_KEY, WOO_SECRET, *SHOPIFY_CLIENT, SW_ID, SW_SECRET)
 SHOPWARE_SHIPPING = "43fe06f14437458a94aceca821b0934c"  # the sample's shippingMethodId
 SHOPWARE_PAYMENT = "28709c5abc4348c6aab62b4c1d64392f"  # the sample's paymentMethodId
 SEED = {
@@ -75,10 +76,13 @@ class ShopCase:
     shown: Callable[[], list[str]]  # the tracking numbers the shop shows
     emails: Callable[[], int]  # the buyer's shipping e-mails the shop sent (Shopware: none modelled)
     status: Callable[[], str | None]  # the order's (or delivery's) status in the shop
+    cancelled: Callable[[], bool]  # the order is cancelled in the shop
+    merchant_notes: Callable[[], str]  # what the merchant reads on the order (notes not for the buyer)
+    cancel_write: tuple[str, str, str]  # (method, path part, body part) of the write that cancels the order
 
-    def writes(self) -> int:
-        """How often the shop was asked to make the write that shows the tracking (answered or not)."""
-        method, path, body_part = self.write
+    def writes(self, write: tuple[str, str, str] | None = None) -> int:
+        """How often the shop was asked to make `write` (default: the one that shows the tracking), answered or not."""
+        method, path, body_part = write or self.write
         return sum(1 for call in self.faults.calls_to(method, path) if body_part in json.dumps(call.body))
 
     @property
@@ -124,6 +128,9 @@ def woocommerce_case() -> ShopCase:
         ],
         emails=lambda: len(fake.emails),
         status=lambda: str(fake.orders[order_id]["status"]),
+        cancelled=lambda: fake.orders[order_id]["status"] == "cancelled",
+        merchant_notes=lambda: "\n".join(n["note"] for n in fake.notes[order_id] if not n["customer_note"]),
+        cancel_write=("PUT", f"/orders/{order_id}", "cancelled"),
     )
 
 
@@ -133,8 +140,14 @@ def _drain(fake: FakeShopify) -> None:
     fake.drain(fake.maximum)
 
 
+def _cancelled_after_its_job(fake: FakeShopify, gid: str) -> bool:
+    """Shopify cancels in a background job: a moment later, when the merchant looks, it has run."""
+    fake.settle_jobs()
+    return bool(fake.orders[gid]["cancelledAt"])
+
+
 def shopify_case() -> ShopCase:
-    fake = FakeShopify(SHOPIFY_TOKEN)
+    fake = FakeShopify(None, client=SHOPIFY_CLIENT)
     order = _sample("shopify-orders-create-webhook.json")
     order.update(test=False, cancelled_at=None, cancel_reason=None, financial_status="paid")
     fake.add_order(
@@ -151,7 +164,12 @@ def shopify_case() -> ShopCase:
     return ShopCase(
         kind="shopify",
         client="shopify",
-        api={"shop_domain": "{base}", "access_token": SHOPIFY_TOKEN, "api_version": "2025-10"},
+        api={
+            "shop_domain": "{base}",
+            "client_id": SHOPIFY_CLIENT[0],
+            "client_secret": SHOPIFY_CLIENT[1],
+            "api_version": "2026-10",
+        },
         fake=fake,
         body=body,
         headers=headers,
@@ -165,6 +183,11 @@ def shopify_case() -> ShopCase:
         ],
         emails=lambda: len(fake.emails),
         status=lambda: str(fake.orders[gid]["fulfillmentOrders"][0]["status"]),
+        cancelled=partial(_cancelled_after_its_job, fake, gid),
+        merchant_notes=lambda: "\n".join(
+            str(text) for text in (fake.orders[gid]["note"], fake.orders[gid].get("staffNote")) if text
+        ),
+        cancel_write=("POST", "/graphql.json", "orderCancel"),
     )
 
 
@@ -192,6 +215,9 @@ def shopware_case() -> ShopCase:
         shown=lambda: [str(code) for code in fake.deliveries[delivery_id]["trackingCodes"]],
         emails=lambda: 0,
         status=lambda: str(fake.deliveries[delivery_id]["stateMachineState"]["technicalName"]),
+        cancelled=lambda: fake.orders[order["id"]]["stateMachineState"]["technicalName"] == "cancelled",
+        merchant_notes=lambda: str((fake.orders[order["id"]]["customFields"] or {}).get("uoa_note") or ""),
+        cancel_write=("POST", f"/_action/order/{order['id']}/state/cancel", ""),
     )
 
 
