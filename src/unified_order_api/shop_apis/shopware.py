@@ -159,7 +159,8 @@ class ShopwareShopApi:
 
     async def note(self, order: ShopOrderRef, text: str) -> str:
         """Shopware orders have a `customerComment` of the buyer's and no merchant notes in the core: the
-        note goes into the order's `customFields` (`uoa_note`), where the administration shows it."""
+        note goes into the order's `customFields` (`uoa_note`), which the administration shows once a custom
+        field set on orders defines that field (docs/shops.md, Shopware 6)."""
         found = await self._call("POST", "/search/order", json={"ids": [order.shop_order_id]})
         orders = (found or {}).get("data") or []
         if not orders:
