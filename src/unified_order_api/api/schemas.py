@@ -20,6 +20,7 @@ from ..orders.commands import (
     RedemptionKind,
     TaxComponent,
 )
+from ..orders.currencies import Currency
 from ..orders.errors import FieldProblem
 from ..orders.holds import HELD_REASONS, HeldReason
 from ..orders.model import Address, DocumentsOnShipping
@@ -60,7 +61,6 @@ Reference = Annotated[
 ]
 XentralId = Annotated[str, StringConstraints(pattern=r"^\d{1,18}$")]
 Salutation = Literal["mr", "mrs", "company", "other"]
-Currency = Literal["EUR", "PLN", "CHF", "USD", "GBP"]  # the currencies Xentral's Money type accepts
 
 
 class _Strict(BaseModel):

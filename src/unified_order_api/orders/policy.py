@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .currencies import Currency
 from .model import CustomerSearch, DocumentsOnShipping
 from .payments import PaymentMap
 from .routing import DEFAULT_INSTANCE
@@ -52,8 +53,9 @@ class OrderDefaults(Section):
     """Xentral payment method id used when a request sends no `payment`."""
     shipping_method_id: str | None = None
     """Xentral shipping method id used when a request sends no `shipping`."""
-    currency: str = "EUR"
-    """Currency of orders that do not name one: EUR, PLN, CHF, USD or GBP."""
+    currency: Currency = "EUR"
+    """Currency of orders that do not name one: an ISO 4217 code of the 38 Xentral's money objects accept
+    (orders/currencies.py)."""
     sales_channel_id: str | None = None
     """Xentral sales channel id of orders (one of `GET /api/v2/salesChannels`)."""
     auto_shipping: bool = False

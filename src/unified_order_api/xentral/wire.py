@@ -309,7 +309,7 @@ class IdRef(TypedDict):
 
 class MoneyBody(TypedDict):
     amount: str  # decimal string, e.g. "19.99"
-    currency: str  # spec enum on positions: EUR|PLN|CHF|USD|GBP
+    currency: str  # the spec's enum of 38 ISO 4217 codes (orders/currencies.py)
 
 
 class CustomerContactBody(TypedDict, total=False):

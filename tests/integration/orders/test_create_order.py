@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,28 @@ def test_item_price_and_name_are_sent(api: httpx.Client, sandbox: SandboxHandle)
     assert position["price"] == {"amount": "17.50", "currency": "EUR"}
     assert position["webId"] == "L1"
     assert imported_lines(order) == [("1", "ART-001", 1, "17.50")]
+
+
+@pytest.mark.parametrize("currency", ["JPY", "ISK", "SEK", "QAR"])
+def test_an_order_in_a_currency_of_the_2026_spec(api: httpx.Client, sandbox: SandboxHandle, currency: str) -> None:
+    """Beyond 2024's five: zero-decimal ones (JPY, ISK) included, computed to the cent like the rest."""
+    items = [{"sku": "ART-001", "quantity": 2, "price": "1200"}]
+    body = order_body(reference=f"CUR-{currency}", items=items, currency=currency, shipping_cost="0")
+    response = api.post("/api/orders", json=body)
+    assert response.status_code == 201, response.text
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert order["financials"]["currency"] == currency
+    assert order["positions"][0]["price"] == {"amount": "1200.00", "currency": currency}
+    assert Decimal(str(order["total"])) == Decimal("2400.00")  # as booked: gross prices, to the cent
+    assert response.json()["totals"]["gross"] == "2400.00"
+
+
+def test_a_currency_outside_the_spec_is_refused(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    before = order_count(sandbox)
+    response = api.post("/api/orders", json=order_body(currency="XYZ"))
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+    assert [pointer for pointer, _ in _codes(response)] == ["/currency"]
+    assert order_count(sandbox) == before
 
 
 def test_creation_disabled_gives_customer_not_found_and_creates_nothing(sandbox: SandboxHandle, tmp_path: Path) -> None:
