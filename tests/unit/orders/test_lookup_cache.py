@@ -91,3 +91,25 @@ async def test_an_unknown_sku_is_remembered_briefly(make: Any) -> None:
     with pytest.raises(errors.OrderRejected):
         await c.service.place_order(_order("R-2", sku="NEW-1"), client="shop")
     assert c.calls["products_by_sku"] == 0
+
+
+async def test_no_customer_e_mail_or_number_is_in_a_cache_key_name(make: Any) -> None:
+    """Key names show up in `KEYS *`, `MONITOR` and slow logs: a customer lookup's key is a hash."""
+    h: Harness = await make()
+    h.gateway.catalogue = {SHIRT.sku: SHIRT}
+    cache = MemoryCache()
+    gateway = CachedLookups(h.gateway, cache)
+    service = OrderService(gateway=gateway, store=h.store, policies=h.policies, cache=gateway, clock=h.clock)
+    first = await service.place_order(_order("R-1", email="Kunde.Eins@Example.com"), client="shop")
+    number = h.gateway.customers[first.receipt.customer_id].number
+    assert number
+    numbered = dataclasses.replace(command("R-2", email=None, number=number), items=(ItemRequest("ART-001", 1),))
+    await service.place_order(numbered, client="shop")
+    keys = list(cache._entries)
+    customer_keys = [key for key in keys if key.startswith("customer")]
+    assert len(customer_keys) >= 2, keys
+    for key in keys:
+        assert "@" not in key and "kunde" not in key.casefold() and number not in key, key
+    # The same customer, written differently, is the same key: the e-mail is normalised before hashing.
+    again = await service.place_order(_order("R-3", email=" kunde.eins@example.COM"), client="shop")
+    assert again.receipt.customer_created is False
