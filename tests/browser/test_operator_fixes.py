@@ -6,21 +6,24 @@ pages checked for sideways scrolling, and the order page's request block (as rec
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from tests.integration.console.test_inbox import shop_sandbox, woo_headers, woo_order, woo_settings
 from tests.support.orders import order_body, orders_with_reference
+from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from xentral_sandbox.testing import SandboxHandle
 
-from .conftest import PREFIX
+from .conftest import ADMIN_KEY, PREFIX
 from .test_browser import SCREENSHOTS, all_by_css, browser, by_id, open_order, sign_in, step_names, wait_for
 
 __all__ = ["browser", "shop_sandbox"]
@@ -30,6 +33,28 @@ pytestmark = pytest.mark.slow
 DESKTOP = (1400, 1000)
 PHONE = (390, 844)
 OPERATOR = ("alice", "alice-key-0123456789abcdef")
+ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+
+# Every state and problem code shown, whose box lies (partly) beyond the viewport's right edge: one a phone
+# shows only after scrolling sideways, the page's or a table's own (a `.scroll` box clips, it does not move it).
+_OFF_TO_THE_SIDE = """
+const width = document.documentElement.clientWidth;
+return Array.from(document.querySelectorAll('.state, .problem-code'))
+  .filter(node => node.getClientRects().length > 0)
+  .filter(node => { const box = node.getBoundingClientRect(); return box.left < 0 || box.right > width + 0.5; })
+  .map(node => node.textContent.trim());
+"""
+
+
+def on_the_phone_in_view(driver: Any, name: str) -> None:
+    """At phone size: the page does not scroll sideways, and every state and problem code is in view."""
+    overflow = driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{name} scrolls sideways on a phone by {overflow}px"
+    hidden = driver.execute_script(_OFF_TO_THE_SIDE)
+    assert hidden == [], f"{name}: on a phone these are off to the side: {hidden}"
 
 
 def photograph(driver: Any, name: str) -> None:
@@ -37,12 +62,11 @@ def photograph(driver: Any, name: str) -> None:
     driver.set_window_size(*DESKTOP)
     driver.save_screenshot(str(SCREENSHOTS / f"{name}-desktop.png"))
     driver.set_window_size(*PHONE)
-    overflow = driver.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
     driver.save_screenshot(str(SCREENSHOTS / f"{name}-phone.png"))
-    driver.set_window_size(*DESKTOP)
-    assert overflow <= 0, f"{name} scrolls sideways on a phone by {overflow}px"
+    try:
+        on_the_phone_in_view(driver, name)
+    finally:
+        driver.set_window_size(*DESKTOP)
 
 
 def photograph_section(driver: Any, name: str, element_id: str) -> None:
@@ -51,6 +75,8 @@ def photograph_section(driver: Any, name: str, element_id: str) -> None:
         driver.set_window_size(*size)
         driver.execute_script("arguments[0].scrollIntoView(true);", by_id(driver, element_id))
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+        if size == PHONE:
+            on_the_phone_in_view(driver, name)
     driver.execute_script("window.scrollTo(0, 0);")
 
 
@@ -68,6 +94,18 @@ def test_a_refused_woocommerce_arrival_is_found_in_the_inbox_fixed_replayed_and_
     with running_service(woo_settings(shop_sandbox, tmp_path, None, **operators)) as url:
         refused = httpx.post(f"{url}/api/shops/woo/woocommerce", content=body, headers=woo_headers(body))
         assert refused.status_code == 422, refused.text
+        # Beside it in the inbox: a forged signature, a body that is not JSON, a topic the shop sends but we ignore.
+        forged = httpx.post(f"{url}/api/shops/woo/woocommerce", content=body, headers=woo_headers(body, "forged"))
+        assert forged.status_code == 401, forged.text
+        broken = b'{"id": 728,'
+        assert (
+            httpx.post(f"{url}/api/shops/woo/woocommerce", content=broken, headers=woo_headers(broken)).status_code
+            == 400
+        )
+        deleted = httpx.post(
+            f"{url}/api/shops/woo/woocommerce", content=body, headers=woo_headers(body, topic="order.deleted")
+        )
+        assert deleted.status_code == 200 and deleted.json()["outcome"] == "ignored", deleted.text
         sign_in_as_alice(browser, url)
         by_id(browser, "main")  # the journal
         next(a for a in all_by_css(browser, ".top nav a") if a.text == "Inbox").click()
@@ -77,6 +115,8 @@ def test_a_refused_woocommerce_arrival_is_found_in_the_inbox_fixed_replayed_and_
             "the refused arrival in the inbox",
         )
         assert "woocommerce" in row.text and "woo" in row.text and "sku" in row.text.lower()
+        listed = by_id(browser, "inbox").text
+        assert all(code in listed for code in ("signature_invalid", "invalid_json", "ignored")), listed
         photograph(browser, "inbox")
         row.find_element("css selector", "a.entry-link").click()
         wait_for(lambda: by_id(browser, "entry-code").text == "request_invalid", "the entry's page")
@@ -87,7 +127,7 @@ def test_a_refused_woocommerce_arrival_is_found_in_the_inbox_fixed_replayed_and_
     fixed = woo_settings(shop_sandbox, tmp_path, ["sku", "product_id"], **operators)
     with running_service(fixed) as url:
         sign_in_as_alice(browser, url)
-        browser.get(f"{url}/console/inbox?channel=shop&outcome=refused")
+        browser.get(f"{url}/console/inbox?channel=shop&outcome=refused&code=request_invalid")
         wait_for(lambda: all_by_css(browser, "#inbox a.entry-link"), "the inbox after the restart")[0].click()
         wait_for(lambda: by_id(browser, "replay"), "the replay link").click()
         wait_for(lambda: by_id(browser, "confirm"), "the replay confirmation")
@@ -171,10 +211,29 @@ def test_a_failed_order_is_retried_with_a_corrected_request_and_others_in_bulk(
 
 
 @pytest.fixture
-def seen_pages(console_url: str, api: httpx.Client) -> Iterator[dict[str, str]]:
+def seen_pages(console_url: str, api: httpx.Client, console_receiver: Receiver) -> Iterator[dict[str, str]]:
+    """A completed order, a failed one, and a webhook the receiver refused until it was given up (dead)."""
     created = api.post("/api/orders", json=order_body())
     assert created.status_code == 201, created.text
-    yield {"reference": created.json()["reference"]}
+    assert api.post("/api/orders", json=order_body(items=[{"sku": "ART-778", "quantity": 1}])).status_code == 422
+    console_receiver.status = 500
+    try:
+        refused = api.post("/api/orders", json=order_body())
+        assert refused.status_code == 201, refused.text
+        dead_for = refused.json()["reference"]
+
+        def dead() -> bool:
+            listed = api.get("/api/admin/webhooks/deliveries", params={"state": "dead"}, headers=ADMIN).json()
+            for item in listed["items"]:
+                delivery = api.get(f"/api/admin/webhooks/deliveries/{item['event_id']}", headers=ADMIN).json()
+                if delivery["payload"]["data"]["reference"] == dead_for:
+                    return True
+            return False
+
+        wait_for(dead, "the refused webhook to be dead")
+    finally:
+        console_receiver.status = 200
+    yield {"reference": created.json()["reference"], "dead_for": dead_for}
 
 
 def test_every_console_page_at_desktop_and_phone_size(
@@ -209,13 +268,23 @@ def test_every_console_page_at_desktop_and_phone_size(
     ]:
         browser.get(f"{console_url}{path}")
         photograph(browser, name)
-    browser.get(f"{console_url}/console/deliveries?state=")
-    redeliver = all_by_css(browser, "a.redeliver")
-    if redeliver:
-        redeliver[0].click()
-        wait_for(lambda: by_id(browser, "confirm"), "the redelivery confirmation")
-        photograph(browser, "confirm-redeliver")
-    # Times are shown in the browser's zone, UTC kept on hover.
-    browser.get(f"{console_url}/console/")
-    stamp = all_by_css(browser, "#journal time")[0]
-    assert stamp.get_attribute("title").endswith(" UTC") and "local" in stamp.get_attribute("class")
+    browser.get(f"{console_url}/console/deliveries?state=dead")
+    row = next(r for r in all_by_css(browser, "#delivery-list tbody tr") if seen_pages["dead_for"] in r.text)
+    photograph(browser, "deliveries-dead")
+    row.find_element("css selector", "a.redeliver").click()
+    wait_for(lambda: by_id(browser, "confirm"), "the redelivery confirmation")
+    assert seen_pages["dead_for"] in by_id(browser, "main").text
+    photograph(browser, "confirm-redeliver")
+    # Times are shown in the browser's zone, UTC kept on hover: an operator in Berlin sees CET (UTC+1 in December).
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Europe/Berlin"})
+    try:
+        browser.get(f"{console_url}/console/")
+        stamp = all_by_css(browser, "#journal time")[0]
+        assert stamp.get_attribute("title").endswith(" UTC") and "local" in stamp.get_attribute("class")
+        utc = dt.datetime.fromisoformat(stamp.get_attribute("datetime"))
+        berlin = utc.astimezone(ZoneInfo("Europe/Berlin"))
+        assert stamp.text.startswith(berlin.strftime("%Y-%m-%d %H:%M:%S ")), (stamp.text, utc)
+        assert stamp.text.endswith(berlin.strftime("%Z")) or "GMT+" in stamp.text, stamp.text
+        photograph(browser, "journal-local-time")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})

@@ -172,9 +172,19 @@ def test_the_order_page_lists_the_shops_refunds(
         page = _order_page(client, reference)
     section = page[page.index('id="h-refunds"') : page.index("</section>", page.index('id="h-refunds"'))]
     assert re.search(r'id="refunded-total">7.50 EUR<', section)
-    first = r"woocommerce r-1</td><td>5.00</td><td>Wrong size</td>\s*<td>ART-001 &times; 1: 5.00</td>"
+    cell = '<td data-label="{}">'
+    first = (
+        r"woocommerce r-1</td>"
+        + cell.format("Amount")
+        + r"5.00</td>"
+        + cell.format("Reason")
+        + r"Wrong size</td>\s*"
+        + cell.format("Lines")
+        + r"ART-001 &times; 1: 5.00</td>"
+    )
     assert re.search(first, section)
-    assert re.search(r"woocommerce r-2</td><td>2.50</td><td></td>\s*<td></td>", section)
+    second = r"woocommerce r-2</td>" + cell.format("Amount") + r"2.50</td>" + cell.format("Reason") + r"</td>\s*"
+    assert re.search(second + cell.format("Lines") + "</td>", section)
 
 
 def _store_refund(settings: Settings, reference: str, refund_id: str, amount: str, reason: str | None) -> None:
