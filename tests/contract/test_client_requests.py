@@ -51,8 +51,10 @@ from unified_order_api.xentral import (
     customer_address_body,
     customer_create,
 )
+from unified_order_api.xentral.cancellations import XentralCancellations
 from unified_order_api.xentral.event_lookups import XentralEventLookups
 from unified_order_api.xentral.subscriptions import XentralWebhookSubscriptions
+from unified_order_api.xentral.tracking_reads import XentralTrackingReads, wire_time
 from unified_order_api.xentral_events import SUBSCRIBED_EVENTS
 
 openapi_core = pytest.importorskip("openapi_core")
@@ -256,6 +258,9 @@ _ITEMS: dict[str, list[dict[str, Any]]] = {
     ],
     "/api/v1/webhookEventTypes": [{"id": "com.xentral.shipment.created.v1", "group": "shipment"}],
     "/api/v1/deliveryNotes": [{"id": "5", "documentNumber": "300001", "salesOrder": {"id": "17"}}],
+    "/api/v1/deliveries": [
+        {"id": "3", "salesOrder": {"id": "17"}, "deliveryNote": {"id": "5"}, "tracking": {"number": "T1"}}
+    ],
     "/api/v2/salesChannels": [
         {
             "id": "1",
@@ -421,6 +426,15 @@ CALLS: dict[str, Call] = {
     "list_webhooks": lambda c, g: c.list_webhooks(),
     "list_webhook_event_types": lambda c, g: c.list_webhook_event_types(),
     "get_delivery_note": lambda c, g: c.get_delivery_note("5"),
+    # The tracking poll's and the cancellations' reads, with the filters they send.
+    "tracking_deliveries_of": lambda c, g: XentralTrackingReads(c).deliveries_of(["17", "18"]),
+    "tracking_orders_changed": lambda c, g: c.list_sales_orders(
+        [Filter("updatedAt", "greaterThanOrEquals", wire_time(dt.datetime(2026, 1, 2, tzinfo=dt.UTC)))], Page(1, 50)
+    ),
+    "tracking_notes_changed": lambda c, g: c.list_delivery_notes(
+        [Filter("updatedAt", "greaterThanOrEquals", wire_time(dt.datetime(2026, 1, 2, tzinfo=dt.UTC)))], Page(1, 50)
+    ),
+    "cancellations_standing": lambda c, g: XentralCancellations({"default": c}).standing("default", "17"),
     "subscriptions_list": lambda c, g: XentralWebhookSubscriptions(c).list(),
     "subscriptions_create": lambda c, g: XentralWebhookSubscriptions(c).create(
         "unified-order-api", _RECEIVER, "k" * 43, SUBSCRIBED_EVENTS
