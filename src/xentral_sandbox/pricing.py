@@ -32,10 +32,18 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .problems import put_violation
-from .readings import Readings
+from .readings import Readings, Rounding
 from .state import Record, SandboxState
 
-__all__ = ["Booked", "book_order", "discount_factor", "discount_violations", "line_category", "line_rate"]
+__all__ = [
+    "Booked",
+    "book_order",
+    "booked_by_rate",
+    "discount_factor",
+    "discount_violations",
+    "line_category",
+    "line_rate",
+]
 
 _CENT = Decimal("0.01")
 _TAX_FREE = frozenset({"eu", "export", "taxfreedomestic"})
@@ -157,16 +165,40 @@ def _per_rate_sum(lines: list[tuple[Decimal, Decimal]], net_basis: bool) -> tupl
     return net_total, gross_total
 
 
-def book_order(state: SandboxState, data: Mapping[str, Any], project: Record) -> Booked:
+def _rated(state: SandboxState, data: Mapping[str, Any], project: Record) -> list[tuple[Decimal, Decimal]]:
+    """(signed amount, effective rate) for every priced line of the import."""
     readings = state.readings
     tax = (data.get("financials") or {}).get("tax") or {}
     normal = _dec(tax.get("normalTaxRate") or project.get("normalTaxRate") or 19)
     reduced = _dec(tax.get("reducedTaxRate") or project.get("reducedTaxRate") or 7)
-    net_basis = net_prices(data, readings)
     tax_free = tax.get("taxation") in _TAX_FREE
-    lines: list[tuple[Decimal, Decimal]] = []
-    for amount, line_tax, product in _lines(state, data, net_basis, readings):
-        lines.append((amount, Decimal(0) if tax_free else line_rate(line_tax, product, normal, reduced)))
+    return [
+        (amount, Decimal(0) if tax_free else line_rate(line_tax, product, normal, reduced))
+        for amount, line_tax, product in _lines(state, data, net_prices(data, readings), readings)
+    ]
+
+
+def booked_by_rate(
+    state: SandboxState, data: Mapping[str, Any], project: Record, rounding: Rounding | None = None
+) -> dict[Decimal, tuple[Decimal, Decimal]]:
+    """The net and tax the order books per rate (percent → (net, tax)) before any `setTotalAmount`, under
+    the instance's rounding reading or `rounding`: what an invoice's VAT summary would list."""
+    net_basis = net_prices(data, state.readings)
+    by_rate: dict[Decimal, list[tuple[Decimal, Decimal]]] = {}
+    for amount, rate in _rated(state, data, project):
+        by_rate.setdefault(rate.normalize(), []).append((amount, rate))
+    summed = _per_rate_sum if (rounding or state.readings.rounding) == "per-rate-sum" else _per_line
+    found = {}
+    for rate, lines in by_rate.items():
+        net, gross = summed(lines, net_basis)
+        found[rate] = (net, gross - net)
+    return found
+
+
+def book_order(state: SandboxState, data: Mapping[str, Any], project: Record) -> Booked:
+    readings = state.readings
+    net_basis = net_prices(data, readings)
+    lines = _rated(state, data, project)
     summed = _per_rate_sum if readings.rounding == "per-rate-sum" else _per_line
     net_total, gross_total = summed(lines, net_basis)
     positions = lines[: len(data["positions"])]

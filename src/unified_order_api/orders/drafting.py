@@ -21,6 +21,7 @@ from .ports import XentralGateway
 from .pricing import MoneySettings, check_expected_total, price_order
 from .reads import gather_reads
 from .reference_data import ReferenceData, match_code
+from .rounding_balance import RoundingBalance
 from .totals import TotalsCheck
 
 __all__ = ["OrderDrafter"]
@@ -93,7 +94,7 @@ class OrderDrafter:
             external_order_id=command.external_order_id,
             transaction_number=command.transaction_id,
             customer_order_number=command.customer_order_number,
-            internal_note=_internal_note(command),
+            internal_note=_internal_note(command, pricing.balances),
             internal_designation=defaults.internal_designation,
             language=command.language or defaults.language,
             auto_shipping=defaults.auto_shipping if command.auto_shipping is None else command.auto_shipping,
@@ -198,11 +199,12 @@ def _customer_address(command: PlaceOrder) -> Address | None:
     )
 
 
-def _internal_note(command: PlaceOrder) -> str | None:
+def _internal_note(command: PlaceOrder, balances: Sequence[RoundingBalance] = ()) -> str | None:
     """The internal comment; it also carries what Xentral's import has no field for.
 
     The import has no paid flag (docs/xentral.md#sales-order-import), so the payment status is written
-    here, where a clerk sees it on the order; the transaction id goes to `transactionNumber`.
+    here, where a clerk sees it on the order; the transaction id goes to `transactionNumber`. Balancing
+    lines (`rounding_balance.py`) are explained here, so nobody takes them for a charge.
     """
     parts = []
     if command.internal_note:
@@ -211,7 +213,18 @@ def _internal_note(command: PlaceOrder) -> str | None:
         parts.append(f"Payment status: {command.payment_status}")
     if command.redeemed:
         parts.append(paid_how(command))
+    if balances:
+        parts.append(rounding_note(balances))
     return "\n".join(parts) or None
+
+
+def rounding_note(balances: Sequence[RoundingBalance]) -> str:
+    """Why the order has balancing lines, and what they move (net 0.00, the shop's tax per rate)."""
+    moved = "; ".join(f"{format(b.rate.normalize(), 'f')} % {b.difference:+} to {b.stated}" for b in balances)
+    return (
+        f"Rounding balance: the shop rounded its tax otherwise than per line ({moved}); the balancing lines add "
+        "up to 0.00 and make Xentral's tax per rate the shop's"
+    )
 
 
 def paid_how(command: PlaceOrder) -> str:

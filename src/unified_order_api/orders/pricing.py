@@ -13,6 +13,10 @@ Promises:
   beyond the tolerance is `TotalMismatch` with the breakdown per line, unless the client's rule
   is to flag it. A difference within the tolerance goes through flagged: `matches` is false and
   the answer carries the warning (a difference is never called a match).
+- Where the shop stated tax amounts that Xentral's per-line tax of the same amounts would miss (a shop
+  rounding each rate's tax on the order), balancing lines at that rate carry the difference
+  (`rounding_balance.py`), so Xentral books the shop's tax per rate and total; when the configuration
+  cannot carry them (no fee or discount product) the order is refused before anything is written.
 - Every problem is collected and returned, so the caller sees them all at once.
 """
 
@@ -28,6 +32,7 @@ from .errors import FieldProblem, OrderCancelled, TotalMismatch
 from .line_tax import LineTaxes, as_charged, taxed_at_home
 from .model import LineTax, Money, OrderDiscount, OrderLine, Product, ShippingCost
 from .policy import ClientPolicy
+from .rounding_balance import RoundingBalance, Unbalanced, rounding_balances
 from .taxation import DEFAULT_RATES, Prices, Taxation, TaxRates, category_of_tax_class, derive_taxation
 from .totals import Charge, OrderTotals, TotalsCheck, cents, compute_totals
 
@@ -68,6 +73,7 @@ class Pricing:
     shipping_costs: tuple[ShippingCost, ...]
     discounts: tuple[OrderDiscount, ...]
     totals: OrderTotals | None  # None when a unit price is unknown (no request price, no master price)
+    balances: tuple[RoundingBalance, ...] = ()  # their lines are among `lines` and `discounts`
 
 
 def refuse_cancelled(command: PlaceOrder) -> None:
@@ -106,6 +112,7 @@ def price_order(
     problems: list[FieldProblem] = []
     context = LineTaxes(rates, prices, taxation, taxed_at_home(taxation, billing_country, settings.home_country))
     charges: list[Charge] = []
+    charge_taxes: list[LineTax] = []  # each charge's tax as Xentral is told it
     unknown_prices: list[FieldProblem] = []
     unpriced_discount = False
 
@@ -143,6 +150,7 @@ def price_order(
             )
         if unit is None:
             continue
+        charge_taxes.append(tax)
         charges.append(
             Charge(
                 "item",
@@ -182,6 +190,7 @@ def price_order(
                     settings.shipping_cost_product_id, Money(extra.amount, currency), tax, extra.name, extra.line_id
                 )
             )
+        charge_taxes.append(tax)
         charges.append(
             Charge("shipping", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
         )
@@ -207,6 +216,7 @@ def price_order(
                     line_id=extra.line_id,
                 )
             )
+        charge_taxes.append(tax)
         charges.append(Charge("fee", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated))
     if _priced(command.fees) and settings.fee_product_id is None:
         problems.append(_unsupported("/fees", "fee", "fee product", "FEE_PRODUCT_ID"))
@@ -221,6 +231,7 @@ def price_order(
                     settings.discount_product_id, Money(extra.amount, currency), tax, extra.name, extra.line_id
                 )
             )
+        charge_taxes.append(tax)
         charges.append(
             Charge("discount", pointer, extra.name, Decimal(1), extra.amount, tax.percent, tax_amount=stated)
         )
@@ -241,6 +252,24 @@ def price_order(
     if unknown_prices and command.expected_total is not None:
         problems.extend(unknown_prices)
     totals = None if unknown_prices or unpriced_discount else compute_totals(charges, prices, taxation)
+    balances: list[RoundingBalance] = []
+    if totals is not None:
+        balances, unbalanced = rounding_balances(charges, totals.lines, prices, taxation)
+        problems.extend(_unbalanced(rate) for rate in unbalanced)
+        if balances and (settings.fee_product_id is None or settings.discount_product_id is None):
+            problems.extend(_unsupported_balance(balance) for balance in balances)
+            balances = []
+        taxes = {charge.rate.normalize(): tax for charge, tax in zip(charges, charge_taxes, strict=True)}
+        for balance in balances:
+            assert settings.fee_product_id is not None and settings.discount_product_id is not None
+            tax = taxes[balance.rate]
+            fee = OrderLine(
+                settings.fee_product_id, "", Decimal(1), Money(balance.amount, currency), tax=tax, comment=balance.label
+            )
+            fees.extend([fee] * balance.count)
+            discounts.append(
+                OrderDiscount(settings.discount_product_id, Money(balance.discount, currency), tax, balance.label)
+            )
     pricing = Pricing(
         prices=prices,
         taxation=taxation,
@@ -249,6 +278,7 @@ def price_order(
         shipping_costs=tuple(shipping_costs),
         discounts=tuple(discounts),
         totals=totals,
+        balances=tuple(balances),
     )
     return pricing, problems
 
@@ -306,6 +336,29 @@ def _unit_amount(line: OrderLine, product: Product | None, prices: Prices, curre
     if master is None or master.currency.upper() != currency.upper():
         return None
     return master.amount
+
+
+def _unbalanced(rate: Unbalanced) -> FieldProblem:
+    computed = rate.stated - rate.difference
+    return FieldProblem(
+        rate.pointer,
+        "tax_rounding_unbalanced",
+        f"The shop's tax at {format(rate.rate.normalize(), 'f')} % is {rate.stated}, but Xentral computes "
+        f"{computed} on these lines and no balancing lines can carry the difference at that rate; send the "
+        "rate the shop charged with its amounts",
+    )
+
+
+def _unsupported_balance(balance: RoundingBalance) -> FieldProblem:
+    computed = balance.stated - balance.difference
+    return FieldProblem(
+        balance.pointer,
+        "tax_rounding_unsupported",
+        f"The shop charged {balance.stated} tax at {format(balance.rate.normalize(), 'f')} %, but Xentral computes "
+        f"each line's tax and would book {computed}; the difference goes on balancing lines (fees and a "
+        "discount adding up to 0.00), which need a fee product and a discount product "
+        "(UOA_DEFAULTS__FEE_PRODUCT_ID, UOA_DEFAULTS__DISCOUNT_PRODUCT_ID)",
+    )
 
 
 def _priced(lines: Sequence[AmountLine]) -> bool:

@@ -287,10 +287,13 @@ def test_xentral_booking_another_total_is_reported_in_answer_status_webhook_and_
 def test_a_cent_xentral_rounds_otherwise_is_flagged_never_called_a_match(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
-    """Shopify rounds each tax line apart (0.11 + 0.41 on the shipping); Xentral, told the summed 5.3 %,
-    books 0.53: a difference of a cent, within the tolerance, so imported — flagged in the answer, the
-    order's status and the webhook, and `matches` false in each. (With `setTotalAmount` turned off for
-    the client: with it Xentral books the buyer's total, see below.)"""
+    """Shopify rounds each tax line apart (0.11 + 0.41 on the shipping): 1.58 tax at 5.3 % on 29.99. A
+    Xentral that rounds each rate's sum once (the sandbox's per-rate-sum reading, "Runden nach addieren")
+    books 5.3 % of 29.99, 1.59, whatever lines the import states (no balancing line moves a rate's sum): a
+    difference of a cent, within the tolerance, so imported — flagged in the answer, the order's status
+    and the webhook, and `matches` false in each. (With `setTotalAmount` turned off for the client: with
+    it Xentral books the buyer's total, see below.)"""
+    sandbox.state.readings = Readings(rounding="per-rate-sum")
     receiver = Receiver()
     body = shopify_us_order()
     try:
@@ -339,9 +342,34 @@ def shopify_us_order() -> dict[str, Any]:
     }
 
 
+def test_xentral_rounding_per_line_books_the_shops_tax_lines_with_a_balancing_line(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Xentral rounding per line would book 0.53 on the shipping; a balancing line at 5.3 % (two fees and a
+    discount adding up to 0.00, named in the comment) makes its own sum the 31.57 paid — with
+    `setTotalAmount` turned off, so nothing but Xentral's own rounding decides."""
+    shop = ApiClient(name="shop", api_key=API_KEY, totals=TotalsPolicy(set_total_amount=False))
+    settings = service_settings(sandbox, tmp_path, defaults=PRODUCTS, clients=[shop])
+    body = order_body(**shopify_us_order())
+    with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as api:
+        created = api.post("/api/orders", json=body, headers={"Authorization": f"Bearer {API_KEY}"})
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    assert (answer["totals"]["xentral"], answer["totals"]["matches"], answer["warnings"]) == ("31.57", True, [])
+    [booked] = orders_with_reference(sandbox, body["reference"])
+    assert booked["booked"]["fromExternal"] is False and xentral_total(sandbox, answer["order_id"]) == Decimal("31.57")
+    balancing = [p for p in booked["positions"] if p["comment"] == "Rounding balance 5.3 %"]
+    assert len(balancing) == 2 and all(p["tax"]["rate"] == 5.3 for p in balancing)
+    assert (
+        "Rounding balance: the shop rounded its tax otherwise than per line (5.3 % -0.01 to 1.58)"
+        in (booked["comment"])
+    )
+
+
 def test_xentral_books_the_buyers_total_within_the_tolerance(money_api: httpx.Client, sandbox: SandboxHandle) -> None:
-    """setTotalAmount: Xentral's own sum is 31.58, a cent off the 31.57 paid; within the client's tolerance
-    it books the external 31.57, so the invoice says what the buyer paid."""
+    """setTotalAmount: a Xentral rounding each rate's sum once books 31.58, a cent off the 31.57 paid; within
+    the client's tolerance it books the external 31.57, so the invoice says what the buyer paid."""
+    sandbox.state.readings = Readings(rounding="per-rate-sum")
     body = order_body(**shopify_us_order())
     answer = money_api.post("/api/orders", json=body)
     assert answer.status_code == 201, answer.text

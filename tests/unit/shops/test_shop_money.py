@@ -4,12 +4,15 @@ connector and priced as the order flow prices them (pure: no HTTP, no Xentral)."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.support.xentral_books import xentral_books
 from unified_order_api.api.schemas import OrderRequest
 from unified_order_api.config import ShopSettings
+from unified_order_api.orders.drafting import rounding_note
 from unified_order_api.orders.model import LineTax, Money, OrderLine, Product
 from unified_order_api.orders.pricing import MoneySettings, Pricing, check_expected_total, price_order
 from unified_order_api.orders.totals import TotalsCheck, vat_by_rate
@@ -231,6 +234,45 @@ def test_shopware_net_order_taxed_on_each_rates_total() -> None:
     assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("78.98"), D(7): D("6.90")}
     # Each line stays within a cent of its own rate: the settled cent went to the largest line of each rate.
     assert [item["tax_amount"] for item in body["items"]] == ["71.83", "14.24", "4.90", "2.62"]
+
+
+def test_shopware_vertical_tax_is_booked_by_xentral_under_either_rounding() -> None:
+    # Xentral computes each line's tax: 78.97 and 6.89, 600.05. A balancing line per rate (fees and a
+    # discount adding up to 0.00) makes its tax the shop's, per line and per rate sum alike.
+    pricing, _ = priced(shopware_body_of(fixture("shopware-net-vertical-tax.json")))
+    assert [(b.rate, b.stated, b.difference) for b in pricing.balances] == [
+        (D(7), D("6.90"), D("0.01")),
+        (D(19), D("78.98"), D("0.01")),
+    ]
+    balancing = [line for line in pricing.lines if line.comment and line.comment.startswith("Rounding balance")]
+    discounts = [d for d in pricing.discounts if d.name and d.name.startswith("Rounding balance")]
+    assert sum((line.unit_price.amount for line in balancing if line.unit_price), D(0)) == sum(
+        (d.amount.amount for d in discounts), D(0)
+    )
+    for rounding in ("per-line", "per-rate-sum"):
+        booked = xentral_books(pricing, rounding)
+        assert (booked.gross, booked.vat) == (D("600.07"), {D(19): D("78.98"), D(7): D("6.90")}), rounding
+    assert "7 % +0.01 to 6.90; 19 % +0.01 to 78.98" in rounding_note(pricing.balances)
+
+
+def test_a_rounding_difference_without_fee_and_discount_products_is_refused_before_anything_is_written() -> None:
+    command = OrderRequest.model_validate(shopware_body_of(fixture("shopware-net-vertical-tax.json"))).to_command()
+    lines = [
+        OrderLine(str(n), item.sku, item.quantity, Money(item.unit_price, "EUR"))
+        for n, item in enumerate(command.items)
+    ]
+    products = {
+        str(n): Product(str(n), item.sku, item.sku, tax_class="standard") for n, item in enumerate(command.items)
+    }
+    _, problems = price_order(command, lines, products, None, "EUR", replace(MONEY, fee_product_id=None))
+    assert [(p.pointer, p.code) for p in problems] == [
+        ("/items/2", "tax_rounding_unsupported"),  # the first line at 7 %
+        ("/items/0", "tax_rounding_unsupported"),
+    ]
+    assert "The shop charged 78.98 tax at 19 %, but Xentral computes each line's tax and would book 78.97" in (
+        problems[1].detail
+    )
+    assert "UOA_DEFAULTS__FEE_PRODUCT_ID" in problems[1].detail
 
 
 def test_shopware_cash_rounded_total_is_booked_as_paid() -> None:
