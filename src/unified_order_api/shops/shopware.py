@@ -287,7 +287,9 @@ def _full_value(order: dict[str, Any], redeemed: list[dict[str, str]]) -> str | 
     total = native.amount(order.get("amountTotal"))
     if total is None:
         return None
-    return str(total + sum((Decimal(card["amount"]) for card in redeemed), Decimal(0)))
+    full = total + sum((Decimal(card["amount"]) for card in redeemed), Decimal(0))
+    # A float amount reads 79.0; a total is said to the cent (a currency with more decimals keeps them).
+    return str(full.quantize(native.CENT) if full == full.quantize(native.CENT) else full)
 
 
 def _method(entity: dict[str, Any], key: str) -> str | None:

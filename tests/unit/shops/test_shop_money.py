@@ -193,7 +193,7 @@ def test_shopware_a_gift_card_plugins_tax_neutral_line_is_a_payment() -> None:
     # Before: the -30.00 line went in as a discount at 0 %: the total passed, revenue was 30.00 short.
     body = shopware_body("shopware-gift-card-plugin.json")
     assert body["redeemed"] == [{"kind": "gift_card", "amount": "30.0", "code": "GC-SW-7Q2M-9F3A"}]
-    assert body["expected_total"] == "54.8" and body.get("discounts", []) == []  # amountTotal 24.80 + the card
+    assert body["expected_total"] == "54.80" and body.get("discounts", []) == []  # amountTotal 24.80 + the card
     pricing, check = priced(body)
     assert check.gross == check.expected == D("54.80") and check.matches is True and check.redeemed == D("30.0")
     assert pricing.totals is not None and vat_by_rate(pricing.totals.lines) == {D(19): D("8.75")}
@@ -206,7 +206,7 @@ def test_shopware_promotions_and_credits_stay_discounts() -> None:
     for kind in ("promotion", "credit"):
         order["lineItems"][1]["type"] = kind
         body = shopware_body_of(envelope)
-        assert "redeemed" not in body and body["expected_total"] == "24.8"
+        assert "redeemed" not in body and body["expected_total"] == "24.80"
         assert [d["amount"] for d in body["discounts"]] == ["30.0"]
     # A plugin's line that carries tax is a taxed reduction too, not a payment.
     order["lineItems"][1]["type"] = "gift-card"
