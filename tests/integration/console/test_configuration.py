@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -11,11 +13,15 @@ import pytest
 
 from tests.support.orders import order_body
 from tests.support.servers import running_service
+from tests.support.service import API_KEY
 from unified_order_api.config import ApiClient, Settings
+from xentral_sandbox.app import create_app as create_sandbox_app
 from xentral_sandbox.config import SandboxConfig
+from xentral_sandbox.server import Background
+from xentral_sandbox.state import SandboxState, tokens_of
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
-from .conftest import ADMIN_KEY, OPERATOR_KEY, SECRET, sign_in
+from .conftest import ADMIN_KEY, OPERATOR_KEY, SECRET, console_settings, sign_in
 
 WOO_KEY = "woo-config-key-0123456789"
 AMAZON_KEY = "amazon-config-key-0123456789"
@@ -168,3 +174,38 @@ def test_the_configuration_page_renders_nothing_secret(
     woo = _section(page, "woo")
     assert "http://127.0.0.1:9/hook?••••••" in woo  # the webhook URL, in the client card and the check
     assert re.search(r"<td[^>]*>webhook_secret</td><td[^>]*>\(set\)</td>", woo)
+
+
+@contextmanager
+def _sandbox_deprecating(method: str, path: str) -> Iterator[SandboxHandle]:
+    """A sandbox whose operation `method path` is deprecated, as Xentral marks one months before it goes: its
+    answers carry `Deprecation` and `Sunset` (xentral_sandbox/front.py)."""
+    config = SandboxConfig(rate_limit=None)
+    app = create_sandbox_app(SandboxState(config.seed_path, config.readings, tokens_of(config)), config)
+    operations = app.front.operations
+    app.front.operations = tuple(replace(op, deprecated=op.deprecated or op.name == f"{method} {path}") for op in operations)
+    server = Background(app)
+    server.start()
+    try:
+        yield SandboxHandle(
+            server.base_url, config.token, app.state, app.faults, app.calls, app.delivery, app.event_faults
+        )
+    finally:
+        app.delivery.stop()
+        server.stop()
+
+
+def test_a_deprecation_xentral_announced_is_shown_with_its_sunset(tmp_path: Path) -> None:
+    """What the running service's own calls were told (`Sunset` / `Deprecation` on the v2 product list the SKU
+    lookup uses) is on the configuration page as a warning, not a problem: the next move seen ahead."""
+    with _sandbox_deprecating("GET", "/api/v2/products") as sandbox:
+        settings = console_settings(sandbox, tmp_path, "http://127.0.0.1:9/hook")
+        with running_service(settings) as url:
+            _post(url, API_KEY)
+            with httpx.Client(base_url=url, timeout=30) as operator:
+                assert sign_in(operator).status_code == 303
+                page = operator.get("/console/configuration").text
+    shop = _section(page, "shop")
+    assert "xentral.list_products" in shop and "/api/v2/products" in shop
+    warning = re.search(r'<span class="state queued">([^<]*plan the move before the sunset)</span>', shop)
+    assert warning is not None and "Sunset: " in warning.group(1)  # a warning (queued's colour), not a problem
