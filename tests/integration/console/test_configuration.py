@@ -182,8 +182,8 @@ def _sandbox_deprecating(method: str, path: str) -> Iterator[SandboxHandle]:
     answers carry `Deprecation` and `Sunset` (xentral_sandbox/front.py)."""
     config = SandboxConfig(rate_limit=None)
     app = create_sandbox_app(SandboxState(config.seed_path, config.readings, tokens_of(config)), config)
-    operations = app.front.operations
-    app.front.operations = tuple(replace(op, deprecated=op.deprecated or op.name == f"{method} {path}") for op in operations)
+    chosen, served = f"{method} {path}", app.front.operations
+    app.front.operations = tuple(replace(op, deprecated=op.deprecated or op.name == chosen) for op in served)
     server = Background(app)
     server.start()
     try:
