@@ -83,9 +83,9 @@ EXAMPLE_ERRORS: tuple[Answerable, ...] = (
         "Xentral rejected the order",
         violations=[FieldProblem("/positions/0/product/id", "xentral_violation", "This value is not valid.")],
     ),
-    order_errors.XentralFailed("Xentral answered 500 to GET /api/v1/products", retry_after=10),
+    order_errors.XentralFailed("Xentral answered 500 to GET /api/v2/products", retry_after=10),
     order_errors.XentralUnavailable("Xentral could not be reached: connection refused", retry_after=10),
-    order_errors.XentralTimedOut("Xentral did not answer GET /api/v1/customers within 10 s", retry_after=10),
+    order_errors.XentralTimedOut("Xentral did not answer GET /api/v2/customers within 10 s", retry_after=10),
     order_errors.XentralOutcomeUnknown(
         "Xentral did not answer the import in time; retry with the same reference", retry_after=60
     ),
@@ -100,7 +100,7 @@ EXAMPLE_ERRORS: tuple[Answerable, ...] = (
     order_errors.XentralAccessDenied("Xentral answered 401: the API token is wrong or expired"),
     order_errors.XentralMisconfigured("Xentral answered 404 for project 7: check the configured project id"),
     order_errors.XentralMisbehaved("Xentral answered 200 with a body that is not JSON", extra={"retryable": True}),
-    order_errors.XentralRejectedRequest("Xentral answered 400 to GET /api/v1/products"),
+    order_errors.XentralRejectedRequest("Xentral answered 400 to GET /api/v2/products"),
     order_errors.XentralFilterIgnored("Xentral answered a filtered lookup with items its filter excludes"),
     StoreUnavailable("the order database did not answer within 5 s", order_may_exist=False),
     edge.InternalError(
