@@ -446,7 +446,7 @@ CALLS: dict[str, Call] = {
         "3", "unified-order-api", _RECEIVER, SUBSCRIBED_EVENTS, None
     ),
     "subscriptions_delete": lambda c, g: XentralWebhookSubscriptions(c).delete("3"),
-    "event_lookups_note": lambda c, g: XentralEventLookups({"default": c}).order_of_delivery_note("default", "5"),
+    "event_lookups_note": lambda c, g: XentralEventLookups({"default": c}).delivery_note("default", "5"),
     "event_lookups_status": lambda c, g: XentralEventLookups({"default": c}).order_status("default", "17"),
 }
 

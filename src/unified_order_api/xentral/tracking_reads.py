@@ -20,9 +20,9 @@ from .client import XentralClient
 from .converters import to_sales_order
 from .filters import MAX_PAGE_SIZE, Filter, Page
 from .verification import AnswerChecks, UntrustedHook
-from .wire import DeliveryItem, DeliveryNoteItem, ListResponse, SalesOrderItem
+from .wire import DeliveryItem, DeliveryNoteItem, DeliveryNoteView, ListResponse, SalesOrderItem
 
-__all__ = ["MAX_TRACKING_PAGES", "XentralTrackingReads", "parse_time", "wire_time"]
+__all__ = ["MAX_TRACKING_PAGES", "XentralTrackingReads", "note_shipped_in_full", "parse_time", "wire_time"]
 
 MAX_TRACKING_PAGES = 200
 """Pages of one tracking list at most (10,000 items): far above what changes in one poll interval."""
@@ -152,5 +152,9 @@ class XentralTrackingReads:
 
     async def shipped_in_full(self, delivery_note_id: str) -> bool:
         self.calls += 1
-        note = await self._client.get_delivery_note(delivery_note_id)
-        return bool(note.positions) and all(p.delivered_quantity >= p.quantity for p in note.positions)
+        return note_shipped_in_full(await self._client.get_delivery_note(delivery_note_id))
+
+
+def note_shipped_in_full(note: DeliveryNoteView) -> bool:
+    """Every position of the note delivered (assumed: docs/xentral.md#after-the-import)."""
+    return bool(note.positions) and all(p.delivered_quantity >= p.quantity for p in note.positions)

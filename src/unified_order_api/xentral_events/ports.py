@@ -14,6 +14,7 @@ from typing import Any, Protocol
 __all__ = [
     "EventLookups",
     "EventQueue",
+    "NoteRead",
     "QueuedEvent",
     "SubscriptionRecord",
     "SubscriptionStore",
@@ -107,10 +108,21 @@ class WebhookSubscriptions(Protocol):
     async def delete(self, webhook_id: str) -> None: ...
 
 
-class EventLookups(Protocol):
-    """The reads an event may need, in the low-priority lane: a delivery note's order, an order's status."""
+@dataclass(frozen=True, slots=True)
+class NoteRead:
+    """A delivery note as a shipment event needs it: its order, and whether every position is delivered
+    (the parcel the event names is then the last: the order is shipped in full, not partially)."""
 
-    async def order_of_delivery_note(self, instance: str, delivery_note_id: str) -> str | None: ...
+    sales_order_id: str | None
+    shipped_in_full: bool
+
+
+class EventLookups(Protocol):
+    """The reads an event may need, in the low-priority lane: a delivery note, an order's status."""
+
+    async def delivery_note(self, instance: str, delivery_note_id: str) -> NoteRead | None:
+        """None when the note is gone."""
+        ...
 
     async def order_status(self, instance: str, sales_order_id: str) -> str | None: ...
 

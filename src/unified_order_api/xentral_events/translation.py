@@ -78,6 +78,7 @@ class Observed:
     observed_at: dt.datetime
     state: LifecycleState | None = None
     shipment: Shipment | None = None
+    all_shipped: bool | None = None  # with a shipment: its delivery note delivered in full (read by the worker)
 
 
 @dataclass(frozen=True, slots=True)

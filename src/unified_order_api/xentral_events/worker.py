@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import socket
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import structlog
 
@@ -129,17 +130,24 @@ class EventWorker:
         self._count(event.instance, "failed" if give_up else "retried")
 
     async def _observe(self, event: QueuedEvent) -> str:
-        """Hand what the event says to the sink; the outcome's name."""
+        """Hand what the event says to the sink; the outcome's name. A shipment's delivery note is read
+        (once) for its order where the event names only the note, and for whether the parcel completes
+        the order: without that read every parcel would count as the last, and a shop would be told
+        "shipped" at the first of several."""
         translation = translate(event.event_type, event.body, event.received_at)
         if isinstance(translation, Ignored):
             return "ignored"
-        order_id: str | None
         if isinstance(translation, ShipmentOfNote):
             with in_background():
-                order_id = await self._lookups.order_of_delivery_note(event.instance, translation.delivery_note_id)
-            if order_id is None:
+                note = await self._lookups.delivery_note(event.instance, translation.delivery_note_id)
+            if note is None or note.sales_order_id is None:
                 return "unresolved"
-            translation = Observed(order_id, translation.observed_at, shipment=translation.shipment)
+            translation = Observed(
+                note.sales_order_id,
+                translation.observed_at,
+                shipment=translation.shipment,
+                all_shipped=note.shipped_in_full,
+            )
         order_id = translation.sales_order_id
         if order_id not in await self._tracked.ours(event.instance, [order_id]):
             return "untracked"
@@ -150,6 +158,11 @@ class EventWorker:
             if state is None:
                 return "ignored"
             translation = Observed(order_id, translation.observed_at, state=state)
+        shipment = translation.shipment
+        if shipment is not None and translation.all_shipped is None and shipment.delivery_note_id is not None:
+            with in_background():
+                note = await self._lookups.delivery_note(event.instance, shipment.delivery_note_id)
+            translation = replace(translation, all_shipped=note.shipped_in_full if note is not None else None)
         await self._sink.observe(self._observations(event.instance, translation))
         return "observed"
 
@@ -163,6 +176,7 @@ class EventWorker:
                 source="event",
                 state=observed.state,
                 shipment=observed.shipment,
+                all_shipped=observed.all_shipped,
             )
         ]
 

@@ -25,9 +25,11 @@ from tests.support.lifecycle_e2e import (
     dispatch_and_ship,
     lifecycle_of,
     lifecycle_settings,
+    move,
     place_orders,
     seeded_sandbox,
     shipped_events,
+    tracking_numbers,
     wait_until_shown,
 )
 from tests.support.receiver import Receiver
@@ -150,3 +152,42 @@ def test_events_duplicated_late_or_out_of_order_change_nothing_more(
     else:  # an event emitted earlier arrived after one emitted later
         sequences = [d.event_sequence for d in sent]
         assert sequences != sorted(sequences)
+
+
+def test_a_first_parcel_of_two_is_a_partial_shipment_by_events_alone(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    """Each `shipment.created` has its delivery note read: after the first of two parcels positions are left,
+    so the order is partially shipped (a shop is told of a parcel, not that everything shipped); the second
+    ships it in full. The polls are far apart: only the events (and their note reads) can have said so."""
+
+    def settings_for(url: str) -> Any:
+        return lifecycle_settings(
+            sandbox,
+            tmp_path,
+            receiver,
+            xentral_events={"public_url": url, "poll_seconds": 0.05, "check_seconds": 600},
+            tracking={"poll_seconds": FAR_APART, "safety_net_poll_seconds": FAR_APART},
+        )
+
+    def state_becomes(url: str, order: PlacedOrder, state: str) -> None:
+        deadline = time.monotonic() + 30  # a bound on waiting, not a measured time
+        while lifecycle_of(url, order).get("state") != state:
+            assert time.monotonic() < deadline, lifecycle_of(url, order)
+            time.sleep(0.05)
+
+    with running_service_at(settings_for) as (url, _settings):
+        deadline = time.monotonic() + 20
+        while not sandbox.state.webhooks:
+            assert time.monotonic() < deadline, "serve made no subscription"
+            time.sleep(0.05)
+        order = place_orders(url)[0]  # the API order: 2 of ART-001, 1 of ART-002
+        sandbox.calls.clear()
+        move(sandbox, order.order_id, "dispatch")
+        first = {"trackingNumber": "TRK-PART-1", "lines": [{"sku": "ART-001", "quantity": 2}]}
+        move(sandbox, order.order_id, "ship", first)
+        state_becomes(url, order, "partially_shipped")
+        move(sandbox, order.order_id, "ship", {"trackingNumber": "TRK-PART-2"})
+        state_becomes(url, order, "shipped")
+        assert tracking_numbers(url, order) == ["TRK-PART-1", "TRK-PART-2"]
+    assert sandbox.calls.count(DELIVERIES) == 0  # no poll read a delivery: the events said it all

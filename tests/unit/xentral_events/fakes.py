@@ -11,7 +11,7 @@ from typing import Any
 
 from unified_order_api.lifecycle import Observation
 from unified_order_api.store.event_queue import event_key
-from unified_order_api.xentral_events.ports import QueuedEvent, SubscriptionRecord, WebhookSubscription
+from unified_order_api.xentral_events.ports import NoteRead, QueuedEvent, SubscriptionRecord, WebhookSubscription
 
 
 class MemoryQueue:
@@ -126,18 +126,28 @@ class FakeXentralWebhooks:
 
 
 class FakeLookups:
-    def __init__(self, notes: dict[str, str] | None = None, statuses: dict[str, str] | None = None) -> None:
+    """`notes`: a delivery note's order; `delivered`: the notes every position of which is delivered."""
+
+    def __init__(
+        self,
+        notes: dict[str, str] | None = None,
+        statuses: dict[str, str] | None = None,
+        delivered: set[str] | None = None,
+    ) -> None:
         self.notes = notes or {}
         self.statuses = statuses or {}
+        self.delivered = delivered or set()
         self.calls: list[tuple[str, str]] = []
         self.fail = 0
 
-    async def order_of_delivery_note(self, instance: str, delivery_note_id: str) -> str | None:
+    async def delivery_note(self, instance: str, delivery_note_id: str) -> NoteRead | None:
         self.calls.append(("note", delivery_note_id))
         if self.fail:
             self.fail -= 1
             raise ConnectionError("Xentral is away")
-        return self.notes.get(delivery_note_id)
+        if delivery_note_id not in self.notes:
+            return None
+        return NoteRead(self.notes[delivery_note_id], delivery_note_id in self.delivered)
 
     async def order_status(self, instance: str, sales_order_id: str) -> str | None:
         self.calls.append(("status", sales_order_id))

@@ -142,6 +142,26 @@ async def test_a_shipment_finds_its_order_through_the_delivery_note() -> None:
     assert counted == ["observed", "unresolved"]
     [seen] = sink.seen
     assert seen.shipment is not None and seen.shipment.tracking_number == "T1" and seen.state is None
+    assert seen.all_shipped is False  # the note has positions left: a partial shipment, not the last parcel
+
+
+async def test_a_shipment_says_whether_its_note_is_delivered_in_full_with_one_read_of_the_note() -> None:
+    """The note read for the order also says whether the parcel was the last; a shipment event naming its
+    order reads the note only for an order of ours, so a shop hears "shipped" once everything has."""
+    queue, sink, counted = MemoryQueue(), RecordingSink(), []  # type: list[str]
+    parcel = {"shipmentId": 9, "deliveryNoteId": 5, "trackingNumber": "T1", "createdAt": "x"}
+    await queue.add("default", "com.xentral.shipment.created.v1", parcel, NOW)
+    label = "com.xentral.shipment.labelCreated.v1"
+    await queue.add("default", label, parcel | {"shipmentId": 10, "salesOrderId": 17}, NOW)
+    await queue.add("default", label, parcel | {"shipmentId": 11, "salesOrderId": 99}, NOW)
+    lookups = FakeLookups(notes={"5": "17"}, delivered={"5"})
+    await worker_of(queue, sink, lookups, counted).run_once()
+    assert counted == ["observed", "observed", "untracked"]
+    assert [(o.shipment.shipment_id if o.shipment else None, o.all_shipped) for o in sink.seen] == [
+        ("9", True),
+        ("10", True),
+    ]
+    assert lookups.calls == [("note", "5"), ("note", "5")]  # one read each, none for the order not ours
 
 
 async def test_a_thin_update_reads_the_status_of_our_orders_only() -> None:
