@@ -7,7 +7,9 @@ Guarantees (tested with hypothesis in `tests/unit/lifecycle`):
 - idempotent: an observation applied twice changes nothing the second time; a shipment id is
   recorded (and announced) once;
 - order-independent where it can be: `released` and `held` share a rank, so between them the
-  observation seen latest in Xentral (`observed_at`) wins, whatever order they arrive in.
+  observation seen latest in Xentral (`observed_at`) wins, whatever order they arrive in;
+- one story per batch: `in_story_order` applies a batch oldest first, and what Xentral dated the same
+  second in the order of the forward path (a poll reads an order shipped and completed at once that way).
 
 Pure: no clock, no I/O. The store applies it under a row lock and records each `Step` as a change.
 """
@@ -15,11 +17,12 @@ Pure: no clock, no I/O. The store applies it under a row lock and records each `
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .model import LifecycleState, Observation, Shipment
 
-__all__ = ["Step", "TrackedOrder", "advance", "initial_state"]
+__all__ = ["Step", "TrackedOrder", "advance", "in_story_order", "initial_state"]
 
 _SIDE_RANK = LifecycleState.RELEASED.rank  # released and held: the order waits to be dispatched
 
@@ -62,6 +65,20 @@ def initial_state(order_status: str, held_reasons: list[str] | None) -> Lifecycl
     if order_status == "released":
         return LifecycleState.HELD if held_reasons else LifecycleState.RELEASED
     return LifecycleState.IMPORTED
+
+
+def in_story_order(observations: Sequence[Observation]) -> list[Observation]:
+    """Oldest first. Xentral dates its changes to the second, so a parcel sent and the order completed within
+    one second look simultaneous to a poll: within a second they go the way an order's life goes (dispatched,
+    shipped, completed), so the client hears the story the events tell, not a completion and then a parcel.
+    A cancellation goes first among them: Xentral's status is the truth, a parcel with it stays a parcel."""
+    return sorted(observations, key=lambda seen: (seen.observed_at, _story_rank(seen)))
+
+
+def _story_rank(observation: Observation) -> int:
+    if observation.state == LifecycleState.CANCELLED:
+        return -1
+    return (observation.state or LifecycleState.SHIPPED).rank  # a parcel alone: shipped's place
 
 
 def advance(order: TrackedOrder, observation: Observation) -> tuple[TrackedOrder, list[Step]]:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..lifecycle.announcements import ClientAnnouncements
-from ..lifecycle.machine import Step, TrackedOrder, advance, initial_state
+from ..lifecycle.machine import Step, TrackedOrder, advance, in_story_order, initial_state
 from ..lifecycle.model import LifecycleChange, LifecycleState, Observation
 from ..lifecycle.polling import PollClaim
 from ..lifecycle.records import shipment_from_json, shipment_to_json
@@ -201,13 +201,12 @@ class SqlTrackingStore:
 
     @translated
     async def observe(self, observations: Sequence[Observation]) -> None:
-        """Apply what sources saw, order by order, each in its own transaction (oldest first)."""
+        """Apply what sources saw, order by order, each in its own transaction (`in_story_order`)."""
         by_order: dict[tuple[str, str], list[Observation]] = defaultdict(list)
         for observation in observations:
             by_order[(observation.instance, observation.sales_order_id)].append(observation)
         for (instance, sales_order_id), seen in by_order.items():
-            seen.sort(key=lambda observation: observation.observed_at)
-            await self._apply(instance, sales_order_id, seen)
+            await self._apply(instance, sales_order_id, in_story_order(seen))
 
     async def _apply(self, instance: str, sales_order_id: str, seen: list[Observation]) -> None:
         now = self._clock()

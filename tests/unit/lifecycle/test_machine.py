@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unified_order_api.lifecycle import LifecycleState, Observation, Shipment, ShippedLine
-from unified_order_api.lifecycle.machine import Step, TrackedOrder, advance, initial_state
+from unified_order_api.lifecycle.machine import Step, TrackedOrder, advance, in_story_order, initial_state
 
 T0 = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -99,6 +99,23 @@ def test_cancelled_ends_it_and_a_shipped_order_cannot_be_cancelled() -> None:
     assert advance(cancelled, seen(2, LifecycleState.DISPATCHED)) == (cancelled, [])
     shipped, _ = advance(order(), seen(1, shipment=parcel("9")))
     assert advance(shipped, seen(2, LifecycleState.CANCELLED)) == (shipped, [])
+
+
+def test_within_one_second_the_forward_path_orders_the_story_and_a_cancellation_goes_first() -> None:
+    """A poll sees an order shipped and completed within the second Xentral dates both to, in any order."""
+    dispatched, shipment = seen(1, LifecycleState.DISPATCHED), seen(1, shipment=parcel("9"), all_shipped=True)
+    completed, cancelled = seen(1, LifecycleState.COMPLETED), seen(1, LifecycleState.CANCELLED)
+    for batch in ([completed, dispatched, shipment], [shipment, completed, dispatched]):
+        final, steps = apply_all(order(), in_story_order(batch))
+        assert [step.state for step in steps] == [
+            LifecycleState.DISPATCHED,
+            LifecycleState.SHIPPED,
+            LifecycleState.COMPLETED,
+        ]
+        assert final.state == LifecycleState.COMPLETED and [s.shipment_id for s in final.shipments] == ["9"]
+    later = seen(2, LifecycleState.COMPLETED)
+    assert in_story_order([later, shipment]) == [shipment, later]
+    assert in_story_order([shipment, cancelled]) == [cancelled, shipment]  # Xentral's status stays the truth
 
 
 def test_initial_state_from_the_receipt() -> None:

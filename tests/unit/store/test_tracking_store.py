@@ -100,6 +100,22 @@ async def test_observations_move_it_forward_once_and_announce_each_step(engine: 
     assert await store.open_orders("default", NOW) == []  # completed: no longer polled
 
 
+async def test_a_parcel_and_the_completion_dated_the_same_second_are_announced_completion_last(
+    engine: AsyncEngine,
+) -> None:
+    """A poll reads the order's status first, then its notes and parcels; Xentral dates them to the second."""
+    await _complete(engine, "R-1", "7")
+    store = _tracking(engine)
+    await store.observe(
+        [
+            _seen("7", 1, LifecycleState.COMPLETED),
+            _seen("7", 1, LifecycleState.DISPATCHED),
+            _seen("7", 1, shipment=_parcel(), all_shipped=True),
+        ]
+    )
+    assert [event for event, _ in await _outbox(engine)] == ["order.dispatched", "order.shipped", "order.completed"]
+
+
 async def test_concurrent_observers_record_a_shipment_once(engine: AsyncEngine) -> None:
     await _complete(engine, "R-1", "7")
     store = _tracking(engine)
