@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.integration.console.conftest import ADMIN_KEY, sign_in
+from tests.integration.console.test_retries import attempt_id
 from tests.support.leases import leased_env, leased_settings
 from tests.support.orders import order_body, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
@@ -69,7 +71,7 @@ def _until(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
 
 
 def _state(api: httpx.Client, reference: str) -> str:
-    return str(api.get(f"/api/orders/{reference}").json()["state"])
+    return str(api.get(f"/api/orders/{reference}", headers={"X-API-Key": API_KEY}).json()["state"])
 
 
 def test_an_import_answered_500_after_xentral_committed_is_completed_with_one_order_created_callback(
@@ -111,6 +113,33 @@ def test_an_import_that_provably_did_not_land_is_created_once_after_the_settle_t
         receiver.wait_for(1)
         time.sleep(0.5)
     assert _events(receiver.received()) == [("order.created", body["reference"])]
+
+
+def test_an_import_whose_read_back_could_not_confirm_it_is_completed_with_one_order_created_callback(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    """The second stuck order of the finding: imported, but the read-back showed another order, so the client
+    was told `502 xentral_order_unconfirmed`; without a client retry the reconciler confirms it, once."""
+    body = order_body()
+    with (
+        running_service(_settings(sandbox, tmp_path, receiver)) as url,
+        httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}, timeout=30) as api,
+    ):
+        other = order_body()
+        assert api.post("/api/orders", json=other).status_code == 201  # another order to be read back instead
+        sandbox.calls.clear()
+        sandbox.faults.wrong_read_back(count=1, path="/api/v1/salesOrders*")
+        first = api.post("/api/orders", json=body)
+        assert first.status_code == 502 and first.json()["code"] == "xentral_order_unconfirmed", first.text
+        _until(lambda: _state(api, body["reference"]) == "completed", "the reconciler never confirmed it")
+        [order] = orders_with_reference(sandbox, body["reference"])
+        assert api.get(f"/api/orders/{body['reference']}").json()["order"]["order_id"] == order["id"]
+        receiver.wait_for(2)
+        time.sleep(0.5)  # room for a second callback, which must not come
+    assert sandbox.calls.count("POST /api/v1/salesOrders/actions/import") == 1
+    assert sorted(_events(receiver.received())) == sorted(
+        [("order.created", other["reference"]), ("order.created", body["reference"])]
+    )
 
 
 def _attempt_state(database: Path, reference: str) -> str | None:
@@ -162,9 +191,17 @@ def test_a_process_killed_right_after_the_import_is_completed_by_the_restarted_o
     assert _events(receiver.received()) == [("order.created", body["reference"])]
 
 
+def _gauge(client: httpx.Client, name: str) -> float:
+    line = next(line for line in client.get("/metrics").text.splitlines() if line.startswith(f"{name} "))
+    return float(line.split()[1])
+
+
 def test_an_unresolved_order_is_visible_in_metrics_readiness_and_the_console_until_resolved(
     sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
 ) -> None:
+    """Xentral committed the import and then answers no lookup: the order waits, the reconciler looking, and
+    says so everywhere (age, last finding, the filter, /metrics, /readyz degraded); once Xentral answers
+    again the reconciler completes it and every one of them is clear again."""
     body = order_body()
     settings = _settings(
         sandbox,
@@ -175,13 +212,13 @@ def test_an_unresolved_order_is_visible_in_metrics_readiness_and_the_console_unt
             **leased_settings(1),
             "idempotency": {"unknown_outcome_retry_seconds": 0.3, "upstream_check": "when_unsure", "lease_seconds": 1},
         },
-        reconciler={"run_in_service": False, "attention_seconds": 1, "degraded_after_seconds": 1},
+        reconciler={"poll_seconds": 0.1, "recheck_seconds": 0.2, "attention_seconds": 1, "degraded_after_seconds": 1},
     )
     with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
         ready = client.get("/readyz").json()
         assert ready["checks"]["orders"] == {"ok": True, "unresolved": 0, "oldest_age_seconds": 0}
-        sandbox.faults.server_error(500, count=1, **IMPORT)
-        sandbox.faults.server_error(503, count=1, **LIST_ORDERS)
+        sandbox.faults.commit_then_status(500, count=1, **IMPORT)
+        lookups = sandbox.faults.server_error(503, count=None, **LIST_ORDERS)  # until the test removes it
         assert client.post("/api/orders", json=body, headers={"X-API-Key": API_KEY}).status_code == 502
         time.sleep(2.2)  # past the lease (received more than a lease ago: unresolved), attention and degraded
 
@@ -190,17 +227,34 @@ def test_an_unresolved_order_is_visible_in_metrics_readiness_and_the_console_unt
         orders = ready.json()["checks"]["orders"]
         assert orders["unresolved"] == 1 and orders["degraded"] is True and orders["oldest_age_seconds"] >= 2
         assert orders["ok"] is False  # degraded, as Redis down is: still ready (200), new orders are served
-        _until(lambda: "unresolved_orders 1.0" in client.get("/metrics").text, "the gauge never counted it", timeout=8)
-        metrics = client.get("/metrics").text
-        age = next(line for line in metrics.splitlines() if line.startswith("unresolved_oldest_age_seconds "))
-        assert float(age.split()[1]) >= 2
+        _until(lambda: _gauge(client, "unresolved_orders") == 1, "the gauge never counted it", timeout=8)
+        assert _gauge(client, "unresolved_oldest_age_seconds") >= 2
 
         assert sign_in(client).status_code == 303
         page = client.get("/console/", params={"attention": "1"}).text
         assert body["reference"] in page and 'id="attention-note"' in page
         assert " s</td>" in page  # its age, in seconds
+        found = "Xentral answered 503 to list_sales_orders"  # what the reconciler last found, as the problem
+        assert re.search(r'class="problem-cell">xentral_error: ' + found, page), page
         fresh = client.get("/console/", params={"attention": "1", "q": "no-such-order"}).text
         assert body["reference"] not in fresh
+        order_page = client.get(f"/console/orders/{attempt_id(client, body['reference'])}").text
+        assert 'id="unresolved-for"' in order_page
+        finding = re.search(r'<dd id="last-finding">([^<]*)</dd>', order_page)
+        assert finding and finding.group(1) == f"xentral_error: {found}", order_page
+
+        sandbox.faults.remove(lookups.id)  # Xentral answers again: the reconciler finds the order
+        _until(lambda: _state(client, body["reference"]) == "completed", "the reconciler never completed it")
+        ready = client.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["checks"]["orders"]["ok"] is True, ready
+        assert ready["checks"]["orders"]["unresolved"] == 0, ready
+        _until(lambda: _gauge(client, "unresolved_orders") == 0, "the gauge still counts it", timeout=8)
+        assert body["reference"] not in client.get("/console/", params={"attention": "1"}).text
+        order_page = client.get(f"/console/orders/{attempt_id(client, body['reference'])}").text
+        assert 'id="unresolved-for"' not in order_page
+        receiver.wait_for(1)
+    assert len(orders_with_reference(sandbox, body["reference"])) == 1
+    assert _events(receiver.received()) == [("order.created", body["reference"])]
 
 
 def test_the_reconciler_looks_a_batch_of_orders_up_together(
