@@ -30,6 +30,7 @@ from .alerts.expiring_tokens import ExpiringTokens
 from .alerts.triggers import (
     ResponseHook,
     access_denied_alerts,
+    cancellation_alerts,
     dead_delivery_alerts,
     dead_write_back_alerts,
     failed_order_alert,
@@ -48,6 +49,8 @@ from .lifecycle.announcements import ClientAnnouncements
 from .lifecycle.polling import TrackingPoller
 from .lifecycle.retention import purge_tracking_forever
 from .metrics import InstanceMetrics, Metrics
+from .orders.amendments import OrderChanges
+from .orders.cancellations import OrderCancellations
 from .orders.queue import QueueWorker
 from .orders.reads import RunningOrders
 from .orders.reconciler import Reconciler
@@ -62,6 +65,7 @@ from .shops.arrivals import ArrivalMemory
 from .shops.intake import ShopIntake
 from .store import migrate
 from .store.attempts import SqlAttemptStore
+from .store.cancellations import SqlCancellationLedger, SqlShopChangeLedger, TrackedLifecycle
 from .store.database import create_engine
 from .store.deliveries import SqlDeliveryStore
 from .store.event_queue import SqlEventQueue
@@ -92,6 +96,7 @@ from .xentral import (
     XentralHttpGateway,
 )
 from .xentral.batch_reads import XentralBatchReads
+from .xentral.cancellations import XentralCancellations
 from .xentral.coalescing_gateway import CoalescingGateway
 from .xentral.deprecations import DeprecationLog
 from .xentral.event_lookups import XentralEventLookups
@@ -193,6 +198,9 @@ class Container:
     write_back: WriteBackRequests | None = None
     write_back_jobs: SqlWriteBackQueue | None = None
     shop_orders: SqlShopOrderBook | None = None
+    # The shops' cancellations of orders we hold (carried out in Xentral before dispatch), and their changes.
+    cancellations: OrderCancellations | None = None
+    shop_changes: OrderChanges | None = None
 
     @property
     def cache(self) -> Cache:
@@ -209,6 +217,8 @@ class Container:
             ArrivalMemory(self.cache),
             self.refunds,
             shop_orders=self.shop_orders,
+            cancellations=self.cancellations,
+            changes=self.shop_changes,
         )
 
     def start_background(self) -> None:
@@ -776,6 +786,20 @@ async def _wire(
     write_back = WriteBackRequests(
         write_back_jobs, set(apis), give_up=dt.timedelta(hours=settings.write_back.give_up_hours)
     )
+    lifecycle = TrackedLifecycle(tracking)
+    cancellations = OrderCancellations(
+        attempts,
+        SqlCancellationLedger(engine),
+        XentralCancellations({name: instance.client for name, instance in instances.items()}),
+        instance_of=lambda client: policies.for_client(client).instance,
+        clock=utc_now,
+        lifecycle=lifecycle,
+        sink=tracking,
+        on_not_cancelled=cancellation_alerts(alerts),
+        notes=write_back,
+        steps=attempts,
+    )
+    shop_changes = OrderChanges(SqlShopChangeLedger(engine), clock=utc_now, lifecycle=lifecycle, steps=attempts)
     if settings.write_back.run_in_service and apis:
         lane = write_back_lane(settings, tracking, write_back_jobs, shop_orders, apis, alerts, metrics)
         loops["write-back"] = lane.run_forever
@@ -802,6 +826,8 @@ async def _wire(
         write_back=write_back,
         write_back_jobs=write_back_jobs,
         shop_orders=shop_orders,
+        cancellations=cancellations,
+        shop_changes=shop_changes,
     )
 
 

@@ -18,6 +18,7 @@ class AlertKind(StrEnum):
     XENTRAL_TOKEN_EXPIRING = "xentral_token_expiring"  # noqa: S105 - an alert kind, not a secret
     SHOP_SIGNATURE_FAILURES = "shop_signature_failures"
     SHOP_WRITE_BACK_DEAD = "shop_write_back_dead"
+    SHOP_CANCELLATION_NOT_CARRIED_OUT = "shop_cancellation_not_carried_out"
 
     @property
     def what(self) -> str:
@@ -38,6 +39,7 @@ _WHAT = {
     AlertKind.XENTRAL_TOKEN_EXPIRING: "A Xentral token expires soon or has expired",
     AlertKind.SHOP_SIGNATURE_FAILURES: "Shop webhooks with a wrong signature, repeatedly",
     AlertKind.SHOP_WRITE_BACK_DEAD: "Shop write-backs gave up",
+    AlertKind.SHOP_CANCELLATION_NOT_CARRIED_OUT: "Orders the shop cancelled that Xentral still holds",
 }
 _ACTION = {
     AlertKind.ORDER_FAILED: "Open each order in the console: its problem says why; fix the cause (Xentral, the "
@@ -59,6 +61,10 @@ _ACTION = {
     "failing past the give-up time): open each order in the console, read the shop's answers under Write-back, fix "
     "the cause (the shop block's `api` credentials and their permissions, `check-config` shows them) and press "
     "Redeliver.",
+    AlertKind.SHOP_CANCELLATION_NOT_CARRIED_OUT: "The shop cancelled these orders, but Xentral had dispatched or "
+    "shipped them (or refused the cancellation, or never got the order): nothing was changed in Xentral. Open each "
+    "order in the console (Cancellation by the shop says why), stop the parcel in the warehouse or settle it with "
+    "the buyer (a return), and cancel or complete the order in Xentral by hand; the shop got a note saying so.",
 }
 
 

@@ -4,7 +4,8 @@ Each turns one event into `AlertGroups.raise_alert(kind, subject, detail)`: an o
 retries (the queue worker's last requeue, the reconciler failing it), an order unresolved past the
 attention time (the reconciler's looks), a callback that gave up (the dispatcher), Xentral refusing
 the token (every response of an instance's client), a wrong shop signature (the shops' edge), a shop
-write-back job that died (the write-back runner). The token expiring (`AlertKind.XENTRAL_TOKEN_EXPIRING`)
+write-back job that died (the write-back runner), a shop's cancellation Xentral could not carry out
+(the cancellation flow). The token expiring (`AlertKind.XENTRAL_TOKEN_EXPIRING`)
 is no event but a date: a periodic check raises it (`expiring_tokens`).
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from ..clock import Clock, utc_now
 from ..orders.attempts import Attempt
+from ..orders.cancellations import CancellationRecord
 from ..orders.reconciliation import Finding
 from ..webhooks.deliveries import Delivery
 from ..write_back.model import WriteBackJob
@@ -26,6 +28,7 @@ from .model import AlertKind
 __all__ = [
     "ResponseHook",
     "access_denied_alerts",
+    "cancellation_alerts",
     "dead_delivery_alerts",
     "dead_write_back_alerts",
     "failed_order_alert",
@@ -98,6 +101,16 @@ def dead_write_back_alerts(alerts: AlertGroups) -> Callable[[WriteBackJob, str],
         )
 
     return dead
+
+
+def cancellation_alerts(alerts: AlertGroups) -> Callable[[CancellationRecord, Attempt], None]:
+    """A shop's cancellation not carried out in Xentral, named by its order, with why (the record's detail)."""
+
+    def not_cancelled(record: CancellationRecord, attempt: Attempt) -> None:
+        detail = f"{record.source}: {record.detail}"
+        alerts.raise_alert(AlertKind.SHOP_CANCELLATION_NOT_CARRIED_OUT, f"{attempt.client}/{attempt.reference}", detail)
+
+    return not_cancelled
 
 
 def access_denied_alerts(alerts: AlertGroups, instance: str, inner: ResponseHook | None) -> ResponseHook:

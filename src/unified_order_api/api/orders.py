@@ -180,6 +180,10 @@ async def order_status(
         raise OrderNotFound(f"No order with reference '{reference}' was sent by this client")
     refunds = await services.refunds.refunds_of(client.name, attempt.reference)
     status = OrderStatusOut.from_attempt(attempt).with_refunds(refunds)
+    if services.cancellations is not None and services.shop_changes is not None:
+        cancellation = await services.cancellations.cancellation_of(client.name, attempt.reference)
+        changes = await services.shop_changes.changes_of(client.name, attempt.reference)
+        status = status.with_shop_news(cancellation, changes)
     tracked = await services.tracking.tracked(client.name, attempt.reference)
     if tracked is not None:
         status.lifecycle = LifecycleOut.of(tracked)

@@ -9,7 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..orders.amendments import ShopChange
 from ..orders.attempts import Attempt, AttemptState, OrderReceipt
+from ..orders.cancellations import CancellationRecord
 from ..orders.commands import (
     AmountLine,
     CustomerDetails,
@@ -609,6 +611,62 @@ class RefundOut(BaseModel):
         return cls.model_validate(refund.to_json())
 
 
+class CancellationOut(BaseModel):
+    """The shop's cancellation of the order, and what became of it in Xentral."""
+
+    source: str = Field(description="The shop that cancelled it: woocommerce, shopify or shopware")
+    outcome: Literal[
+        "pending",
+        "cancelled",
+        "already_cancelled",
+        "not_cancelled_dispatched",
+        "not_cancelled_refused",
+        "not_in_xentral",
+    ] = Field(
+        description="cancelled: cancelled in Xentral by this request; already_cancelled: Xentral had it cancelled; "
+        "not_cancelled_dispatched: dispatched, shipped or completed, Xentral untouched (the operator was alerted "
+        "and the shop got a note); not_cancelled_refused: Xentral refused it; not_in_xentral: the order never "
+        "reached Xentral; pending: Xentral's answer is not known yet (the shop's retry settles it)"
+    )
+    detail: str = Field(description="What was done and why")
+    reason: str | None = Field(default=None, description="The shop's reason, where it gives one")
+    xentral_status: str | None = Field(default=None, description="Xentral's status when it was decided")
+    cancelled_at: dt.datetime | None = Field(default=None, description="When the shop cancelled it, where it says")
+    received_at: dt.datetime
+    decided_at: dt.datetime | None = None
+
+    @classmethod
+    def of(cls, record: CancellationRecord) -> CancellationOut:
+        return cls(
+            source=record.source,
+            outcome=record.outcome.value,  # UNKNOWN_ORDER is never recorded
+            detail=record.detail,
+            reason=record.reason,
+            xentral_status=record.xentral_status,
+            cancelled_at=record.cancelled_at,
+            received_at=record.received_at,
+            decided_at=record.decided_at,
+        )
+
+
+class ShopChangeOut(BaseModel):
+    """A change the shop made to the order after its import; recorded, never sent to Xentral."""
+
+    source: str
+    changes: list[str] = Field(description="What changed: the billing or shipping address, a line's quantity or price")
+    lifecycle_state: str | None = Field(default=None, description="Where the order stood in Xentral then")
+    received_at: dt.datetime
+
+    @classmethod
+    def of(cls, change: ShopChange) -> ShopChangeOut:
+        return cls(
+            source=change.source,
+            changes=list(change.changes),
+            lifecycle_state=change.lifecycle_state,
+            received_at=change.received_at,
+        )
+
+
 class OrderStatusOut(BaseModel):
     reference: str
     state: Literal["processing", "queued", "completed", "failed"] = Field(
@@ -629,6 +687,24 @@ class OrderStatusOut(BaseModel):
         default=None, description="The shop's refunds after the import, oldest first (absent when there are none)"
     )
     refunded_total: str | None = Field(default=None, description="The refunds' sum (absent when there are none)")
+    cancellation: CancellationOut | None = Field(
+        default=None, description="The shop's cancellation and what became of it (absent when the shop cancelled none)"
+    )
+    shop_changes: list[ShopChangeOut] | None = Field(
+        default=None,
+        description="Changes of address or lines the shop made after the import, not sent to Xentral (absent: none)",
+    )
+
+    def with_shop_news(
+        self, cancellation: CancellationRecord | None, changes: Sequence[ShopChange]
+    ) -> OrderStatusOut:
+        """The shop's cancellation and changes after the import, where there are any."""
+        update: dict[str, Any] = {}
+        if cancellation is not None:
+            update["cancellation"] = CancellationOut.of(cancellation)
+        if changes:
+            update["shop_changes"] = [ShopChangeOut.of(change) for change in changes]
+        return self.model_copy(update=update) if update else self
 
     def with_refunds(self, refunds: Sequence[Refund]) -> OrderStatusOut:
         if not refunds:
@@ -666,11 +742,13 @@ class OrderStatusOut(BaseModel):
 
 class ShopDeliveryOut(BaseModel):
     """What a shop's webhook is answered: queued (202), already received (200), a refund recorded on an
-    order we hold (200) or nothing to import (200)."""
+    order we hold (200), the shop's cancellation of an order we hold (200) or nothing to import (200)."""
 
-    outcome: Literal["accepted", "duplicate", "ignored", "refunded"]
+    outcome: Literal["accepted", "duplicate", "ignored", "refunded", "cancellation"]
     reason: str | None = Field(
-        default=None, description="Why nothing was imported, why this is a duplicate, or which refund was recorded"
+        default=None,
+        description="Why nothing was imported, why this is a duplicate, which refund was recorded, or what became "
+        "of the cancellation (cancelled in Xentral, or not and why)",
     )
     reference: str | None = Field(
         default=None, description="The order's reference: GET /api/orders/{reference} with the client's API key"

@@ -26,6 +26,7 @@ from .guard import console_state, current_session, service_container
 from .masking import mask_request, mask_url
 from .rendering import render
 from .retries import dry_run
+from .shop_news import shop_news_of
 from .write_back import write_back_of
 
 __all__ = ["router"]
@@ -180,6 +181,7 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         preview = await dry_run(request, attempt, PlaceOrder.from_json(attempt.request))
     tracked = await service_container(request).tracking.tracked(attempt.client, attempt.reference)
     write_back = await write_back_of(request, attempt.client, attempt.reference)
+    cancellation, shop_changes = await shop_news_of(request, attempt.client, attempt.reference)
     return render(
         request,
         "order.html",
@@ -195,6 +197,8 @@ async def order(request: Request, attempt_id: int, notice: str | None = None) ->
         refunded_total=refunded_total(refunds) if refunds else None,
         tracked=tracked,
         write_back=write_back,
+        cancellation=cancellation,
+        shop_changes=shop_changes,
         timeline_steps=TIMELINE_STEPS,
         mask_url=mask_url,
         notice=NOTICES.get(notice or ""),

@@ -57,6 +57,8 @@ class StepName(StrEnum):
     OPERATOR_CORRECTION = "operator_correction"  # someone retried it with a corrected request (detail: who, what)
     OPERATOR_REDELIVERY = "operator_redelivery"  # someone redelivered one of the order's webhooks
     RECONCILER_CHECKED = "reconciler_checked"  # what the reconciler last found (kept once: the latest replaces it)
+    SHOP_CANCELLATION = "shop_cancellation"  # the shop cancelled the order (detail: what was done, and why)
+    SHOP_CHANGE = "shop_change"  # the shop changed the address or lines after the import (detail: what; not sent)
 
 
 class AttemptState(StrEnum):

@@ -5,11 +5,16 @@ The shop connectors translate a cancellation (WooCommerce's `order.updated` to `
 module decides what becomes of it, in one flow for every shop:
 
 - an order this service never received: nothing is recorded (`CancellationOutcome.UNKNOWN_ORDER`);
-- an order Xentral does not hold (it failed, is still queued): recorded, not cancelled, the operator alerted;
+- an order still on its way into Xentral (queued, importing): nothing is recorded yet, `OrderInProgress`
+  goes up (the shop is answered 409 and retries, by when the order is in Xentral and can be cancelled);
+- an order Xentral does not hold (it failed): recorded, not cancelled, the operator alerted;
 - an order not dispatched yet: cancelled in Xentral (`POST …/actions/cancel`), recorded, and the
   lifecycle shows it cancelled (its `order.cancelled` webhook, once, through the tracking store);
 - an order dispatched, shipped or completed: Xentral is not touched; the request is recorded, the
   operator alerted and the shop gets a note (`on_not_cancelled`).
+
+Every final decision is also a step on the order (`shop_cancellation`, its detail the reason), so the
+order's page and `GET /api/orders/{reference}` say what became of the shop's request and why.
 
 Whether the order is dispatched is read from Xentral at that moment (its delivery notes and
 deliveries), and from our lifecycle, which never moves backwards: never from the cancel call's answer
@@ -18,10 +23,11 @@ A lost answer of the cancel call (timeout, 5xx) is resolved by reading the order
 cancelled; still released and not dispatched, the call is sent once more; a read that fails too leaves
 the request `pending` and the error goes up (the shop is answered 503 and retries).
 
-Guarantees: one record per order (`CancellationLedger`, unique by client and reference); it is written
-`pending` before Xentral is called, so a crash between the call and the record is finished by the shop's
-retry, which reads the order back. A final record makes every later delivery a duplicate: Xentral is
-called at most once per success, the alert and the shop's note are raised once.
+Guarantees: one record per order (`CancellationLedger`, unique by client and reference); it is claimed
+`pending` before Xentral is called (two deliveries at once: the second is answered 409 and retries), so
+a crash between the call and the record is finished by the shop's retry, which reads the order back.
+A final record makes every later delivery a duplicate: Xentral is called at most once per success,
+the alert and the shop's note are raised once.
 """
 
 from __future__ import annotations
@@ -36,8 +42,9 @@ import structlog
 
 from ..clock import Clock
 from ..lifecycle.model import LifecycleState, Observation, ObservationSink
-from .attempts import Attempt
-from .errors import XentralOutcomeUnknown
+from .attempts import Attempt, AttemptState, Step, StepName
+from .errors import OrderInProgress, XentralOutcomeUnknown
+from .ports import AttemptNotes
 from .refunds import RefundedOrders, ShopOrderKey
 
 __all__ = [
@@ -45,10 +52,12 @@ __all__ = [
     "CancellationOutcome",
     "CancellationRecord",
     "LifecycleLookup",
+    "MerchantNotes",
     "OrderCancellations",
     "RequestCancellation",
     "XentralCancelling",
     "XentralStanding",
+    "merchant_note",
 ]
 
 log = structlog.get_logger(__name__)
@@ -151,8 +160,13 @@ class CancellationLedger(Protocol):
 
     async def cancellation_of(self, client: str, reference: str) -> CancellationRecord | None: ...
 
+    async def claim(self, record: CancellationRecord) -> bool:
+        """Insert the order's first (pending) record; False when the order has one already (another
+        delivery of the cancellation got there first)."""
+        ...
+
     async def save(self, record: CancellationRecord) -> None:
-        """Insert the order's record, or replace it (a pending one becomes final)."""
+        """Replace the order's record (a pending one becomes final), or insert it."""
         ...
 
 
@@ -163,7 +177,28 @@ class LifecycleLookup(Protocol):
 
 
 NotCancelled = Callable[[CancellationRecord, Attempt], None]
-"""Told of every final record the operator must act on (`needs_operator`): the alert, the shop's note."""
+"""Told of every final record the operator must act on (`needs_operator`): the operator's alert."""
+
+
+class MerchantNotes(Protocol):
+    """A note for the merchant in the shop the order came from, queued as a durable write-back job
+    (`write_back.ShopNotes`); False when nothing was queued (no `api` credentials, or queued before)."""
+
+    async def add_note(self, client: str, reference: str, text: str, *, key: str, cause: str) -> bool: ...
+
+
+def merchant_note(record: CancellationRecord, attempt: Attempt) -> str:
+    """The shop's note when its cancellation was not carried out in Xentral: what, why, what to do."""
+    number = attempt.receipt.order_number if attempt.receipt is not None else None
+    order = f"Xentral order {number}" if number else f"order {attempt.reference}"
+    why = record.detail.removeprefix("Not cancelled in Xentral: ")
+    return (
+        f"Cancellation NOT carried out in Xentral ({order}): {why}. "
+        "Stop the parcel or settle it with the buyer; the operator was alerted."
+    )
+
+
+_IN_PROGRESS_RETRY_SECONDS = 30.0
 
 
 class OrderCancellations:
@@ -180,10 +215,13 @@ class OrderCancellations:
         lifecycle: LifecycleLookup | None = None,
         sink: ObservationSink | None = None,
         on_not_cancelled: NotCancelled | None = None,
+        notes: MerchantNotes | None = None,
+        steps: AttemptNotes | None = None,
     ) -> None:
         self._orders, self._ledger, self._xentral = orders, ledger, xentral
         self._instance_of, self._clock = instance_of, clock
         self._lifecycle, self._sink, self._on_not_cancelled = lifecycle, sink, on_not_cancelled
+        self._notes, self._steps = notes, steps
 
     async def order_of(self, client: str, key: ShopOrderKey) -> Attempt | None:
         if key.reference is not None:
@@ -219,10 +257,21 @@ class OrderCancellations:
             reason=command.reason,
             cancelled_at=command.cancelled_at,
         )
+        if attempt.order_id is None and attempt.state.in_progress:
+            # Cancelled now, it would be imported after: the shop's retry finds it in Xentral.
+            raise OrderInProgress(
+                f"Order '{attempt.reference}' is still on its way into Xentral; the cancellation is carried out "
+                "when the shop sends it again",
+                retry_after=_IN_PROGRESS_RETRY_SECONDS,
+            )
         if attempt.order_id is None:
             detail = f"Not cancelled in Xentral: the order never reached it (its state here: {attempt.state.value})"
             return await self._decide(record, attempt, CancellationOutcome.NOT_IN_XENTRAL, detail, None), attempt, False
-        await self._ledger.save(record)
+        if earlier is None and not await self._ledger.claim(record):
+            raise OrderInProgress(
+                f"Another delivery of the cancellation of '{attempt.reference}' is being carried out",
+                retry_after=_IN_PROGRESS_RETRY_SECONDS,
+            )
         # A pending record: an earlier delivery may have sent the cancel and lost its answer.
         decided = await self._carry_out(record, attempt, attempt.order_id, sent_before=earlier is not None)
         bound.info("cancellation.decided", reference=attempt.reference, outcome=decided.outcome.value)
@@ -305,10 +354,28 @@ class OrderCancellations:
         status: str | None,
     ) -> CancellationRecord:
         decided = replace(record, outcome=outcome, detail=detail, xentral_status=status, decided_at=self._clock())
+        if outcome.needs_operator:
+            # Before the final record: a crash in between repeats it on the shop's retry (the note's job is
+            # keyed by the order, so it is queued once); after it, a repeated delivery is a duplicate.
+            await self._tell(decided, attempt)
         await self._ledger.save(decided)
-        if outcome.needs_operator and self._on_not_cancelled is not None:
-            try:
-                self._on_not_cancelled(decided, attempt)
-            except Exception:  # the record stands; an alert or note that fails must not undo it
-                log.exception("cancellation.notify_failed", reference=attempt.reference)
+        if self._steps is not None and attempt.id is not None:
+            step = Step(StepName.SHOP_CANCELLATION, decided.decided_at or self._clock(), f"{record.source}: {detail}")
+            await self._steps.note(attempt.id, step, only_in=(AttemptState.COMPLETED, AttemptState.FAILED))
         return decided
+
+    async def _tell(self, record: CancellationRecord, attempt: Attempt) -> None:
+        """The operator's alert and the merchant's note in the shop (queued once: keyed by the order)."""
+        if self._on_not_cancelled is not None:
+            try:
+                self._on_not_cancelled(record, attempt)
+            except Exception:
+                log.exception("cancellation.alert_failed", reference=attempt.reference)
+        if self._notes is not None:  # a failure goes up: the record stays pending and the shop's retry queues it
+            await self._notes.add_note(
+                attempt.client,
+                attempt.reference,
+                merchant_note(record, attempt),
+                key=f"shop-cancellation:{attempt.reference}",
+                cause=f"{record.source} cancelled the order: {record.detail}",
+            )

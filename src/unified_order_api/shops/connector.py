@@ -4,13 +4,14 @@ Each shop module (`woocommerce`, `shopify`, `shopware`) exports one `CONNECTOR`,
 lists them. The intake (`intake.py`) and the settings read nothing but these fields, so no code
 outside a shop's module asks which shop it is: adding a shop is one module and one registration.
 
-The second direction (status and tracking written back to the shop, the shop's cancellations) has
-its place here too: `write_back`, a `ShopWriteBack` a later change gives the shops that need it;
-until then it is None and nothing is written back. A cancellation will be a third result of
-`translate`, beside `Translated` and `Ignored`.
+The second direction (status and tracking written back to the shop) has its place here too:
+`write_back`, a `ShopWriteBack` a later change gives the shops that need it; until then it is None
+and nothing is written back.
 
-Refunds are read apart from the order (`refunds`): a refund is news about an order we hold, not an
-order, and a delivery may be both (WooCommerce's `order.updated` of a partly refunded order).
+Refunds and cancellations are read apart from the order (`refunds`, `cancellation`): each is news
+about an order we hold, not an order, and a delivery may be both (WooCommerce's `order.updated` of a
+partly refunded order). A cancellation of an order we never received stays what it was before: a
+cancelled order, not imported (`translate` ignores it).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..orders.cancellations import RequestCancellation
 from .arrivals import Arrival
 from .native import Ignored, ReportedRefunds, Translated
 from .signatures import Encoding
 
 __all__ = [
     "ArrivalId",
+    "ReadCancellation",
     "ReadRefunds",
     "ShopConnector",
     "ShopRules",
@@ -65,6 +68,9 @@ Translate = Callable[[dict[str, Any], ShopRules], Translated | Ignored]
 
 ReadRefunds = Callable[[str | None, dict[str, Any]], ReportedRefunds | None]
 """The topic (None: the shop sends none) and JSON body → the refunds the delivery reports, or None."""
+
+ReadCancellation = Callable[[str | None, dict[str, Any]], RequestCancellation | None]
+"""The topic (None: the shop sends none) and JSON body → the cancellation of the order it names, or None."""
 
 ArrivalId = Callable[[Mapping[str, str], Mapping[str, Any]], str | None]
 """The id a shop repeats on every retry of one call, read from the headers (lower-case names) or the body."""
@@ -114,6 +120,8 @@ class ShopConnector:
     write_back: ShopWriteBack | None = None
     # The refunds a delivery reports after the order (None: the shop's refunds are not read).
     refunds: ReadRefunds | None = None
+    # The shop's cancellation of an order a delivery reports (None: the shop's cancellations are not read).
+    cancellation: ReadCancellation | None = None
     # The shop's delivery of the order, where its API addresses shipments by delivery (Shopware), read from
     # the body; kept with the shop's order id for the write-back (None: the shop has no such id).
     delivery_id: Callable[[dict[str, Any]], str | None] | None = None

@@ -12,6 +12,13 @@ here is answered 200 "ignored" with that reason (a 4xx would make the shop retry
 switch its webhook off), unless the delivery is an order to import: then the order is queued and its
 refunds recorded on it.
 
+A delivery that reports the shop's cancellation of an order we hold (the connector's `cancellation`) goes
+to the one cancellation flow (`orders.cancellations`), whatever the shop: cancelled in Xentral before
+dispatch, recorded and told to the operator and the merchant after. A cancellation of an order not
+received here is what it was before: a cancelled order, not imported (answered 200 "ignored"). An
+order we hold arriving again with another address or other lines (a shop's `order.updated`) has the
+change recorded for the operator (`orders.amendments`), never sent to Xentral.
+
 Guarantees: nothing in the body is read before its signature holds (but on an operator's `replay` of an
 arrival the inbox kept: its signature was checked, or refused, when it arrived); every refusal is one
 `ShopRefused` with its problem code, which the HTTP edge answers as problem+json; retries are
@@ -35,7 +42,9 @@ from pydantic import ValidationError
 from ..api.field_errors import field_error
 from ..api.schemas import OrderRequest, cross_field_problems
 from ..config import ApiClient, ShopSettings
+from ..orders.amendments import ChangeOutcome, OrderChanges
 from ..orders.attempts import Attempt, AttemptState, ReceivedBody
+from ..orders.cancellations import CancellationOutcome, OrderCancellations, RequestCancellation
 from ..orders.commands import PlaceOrder
 from ..orders.errors import FieldProblem, IdempotencyKeyReused
 from ..orders.refunds import OrderRefunds, RecordRefund, RefundOutcome
@@ -113,9 +122,10 @@ class ShopOrderInvalid(ShopRefused):
 @dataclass(frozen=True, slots=True)
 class IntakeAnswer:
     """What the shop is answered: its order queued, a duplicate of one we hold, its refund recorded on
-    an order we hold, or nothing to import."""
+    an order we hold, its cancellation of an order we hold (carried out or not: `reason` says), or
+    nothing to import."""
 
-    outcome: Literal["accepted", "duplicate", "ignored", "refunded"]
+    outcome: Literal["accepted", "duplicate", "ignored", "refunded", "cancellation"]
     reason: str | None = None
     reference: str | None = None
     attempt: Attempt | None = None  # the order's state when it is known
@@ -131,10 +141,13 @@ class ShopIntake:
         *,
         now: Callable[[], float] = time.time,
         shop_orders: ShopOrderBook | None = None,
+        cancellations: OrderCancellations | None = None,
+        changes: OrderChanges | None = None,
     ) -> None:
         self._clients, self._orders, self._memory, self._now = clients, orders, memory, now
         self._refunds = refunds
         self._shop_orders = shop_orders
+        self._cancellations, self._changes = cancellations, changes
 
     async def receive(
         self, client_name: str, kind: str, arrival: Arrival, *, received: ReceivedBody | None = None
@@ -167,6 +180,14 @@ class ShopIntake:
             return await self._duplicate(client, answered.reference, f"Delivery '{arrival_id}' was answered before")
 
         reported = _reported_refunds(connector, arrival, payload)
+        cancelled = _reported_cancellation(connector, arrival, payload)
+        if cancelled is not None and (answer := await self._cancel(client, cancelled)) is not None:
+            if reported is not None:  # a cancelled order's refunds go on it too
+                await self._record_refunds(client, reported)
+            if arrival_id:
+                await self._memory.remember(client.name, kind, arrival_id, Answered(reference=answer.reference))
+            return answer
+
         if reported is not None and (refunded := await self._record_refunds(client, reported)) is not None:
             if arrival_id:
                 await self._memory.remember(client.name, kind, arrival_id, Answered(reference=refunded.reference))
@@ -191,6 +212,7 @@ class ShopIntake:
             accepted = await self._orders.accept_order(command, client=client.name, received=received)
         except IdempotencyKeyReused:
             reason = f"Order '{command.reference}' was received before; later changes to it are not imported"
+            reason = await self._record_change(client, connector, command.reference, command) or reason
             log.info("shop.webhook_ignored", reason=reason)
             return await self._duplicate(client, command.reference, reason)
         if reported is not None:  # the order is held now: its refunds go on it
@@ -213,6 +235,40 @@ class ShopIntake:
         ids = ShopOrderIds(connector.kind, command.external_order_id, delivery, lines)
         await self._shop_orders.remember(
             client.name, command.reference, ids, dt.datetime.fromtimestamp(self._now(), dt.UTC)
+        )
+
+    async def _cancel(self, client: ApiClient, command: RequestCancellation) -> IntakeAnswer | None:
+        """The shop's cancellation carried out by the one flow; None when the order is not one we hold."""
+        if self._cancellations is None:
+            return None
+        record, attempt, repeated = await self._cancellations.request(command, client=client.name)
+        if record is None or attempt is None:
+            return None
+        said = "recorded before: " if repeated else ""
+        if record.outcome is CancellationOutcome.CANCELLED or record.outcome is CancellationOutcome.ALREADY_CANCELLED:
+            log.info("shop.cancellation", reference=attempt.reference, outcome=record.outcome.value)
+        else:
+            log.warning("shop.cancellation_not_carried_out", reference=attempt.reference, outcome=record.outcome.value)
+        reason = f"Cancellation of order '{attempt.reference}' {said}{record.detail}"
+        return IntakeAnswer("cancellation", reason=reason, reference=attempt.reference, attempt=attempt)
+
+    async def _record_change(
+        self, client: ApiClient, connector: ShopConnector, reference: str, command: PlaceOrder
+    ) -> str | None:
+        """A changed address or changed lines of an order in Xentral, recorded for the operator; the answer's
+        reason, or None when nothing we compare changed (or the order is not in Xentral)."""
+        if self._changes is None:
+            return None
+        attempt = await self._orders.order_status(client=client.name, reference=reference)
+        if attempt is None or attempt.state != AttemptState.COMPLETED:
+            return None
+        outcome, change = await self._changes.record(attempt, command, source=connector.kind)
+        if outcome is ChangeOutcome.NOTHING:
+            return None
+        when = "recorded" if outcome is ChangeOutcome.RECORDED else "recorded before"
+        return (
+            f"Order '{reference}' was received before; the shop's change is {when} for the operator and not sent "
+            f"to Xentral: {'; '.join(change.changes)}"
         )
 
     async def _record_refunds(self, client: ApiClient, reported: ReportedRefunds) -> IntakeAnswer | None:
@@ -296,6 +352,19 @@ def _reported_refunds(connector: ShopConnector, arrival: Arrival, payload: dict[
     except (AttributeError, KeyError, TypeError, ValueError, ArithmeticError) as error:
         log.warning("shop.unexpected_refund_shape", error=type(error).__name__)
         raise ShopOrderInvalid("The body does not have the shape of a shop refund") from None
+
+
+def _reported_cancellation(
+    connector: ShopConnector, arrival: Arrival, payload: dict[str, Any]
+) -> RequestCancellation | None:
+    if connector.cancellation is None:
+        return None
+    topic = arrival.headers.get(connector.topics.header.lower()) if connector.topics is not None else None
+    try:
+        return connector.cancellation(topic, payload)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        log.warning("shop.unexpected_cancellation_shape", error=type(error).__name__)
+        raise ShopOrderInvalid("The body does not have the shape of a shop's cancelled order") from None
 
 
 def _translated(

@@ -27,6 +27,10 @@ is not `gift_card`.
 Refunds come as `refunds/create`, the Refund resource: its money is its successful `refund`
 transactions, its lines `refund_line_items[]`, its reason the `note`; it names the order by the
 shop's id (`order_id`), which the order's import kept as `external_order_id`.
+
+Cancellations come as `orders/cancelled` (the Order resource with `cancelled_at` and `cancel_reason`:
+customer, fraud, inventory, declined, staff, other), or as an `orders/updated` whose `cancelled_at` is
+set (Shopify sends both when an order is cancelled); either names the order by its `id`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..orders.cancellations import RequestCancellation
 from ..orders.errors import FieldProblem
 from ..orders.refunds import RecordRefund, RefundedLine, ShopOrderKey
 from ..orders.totals import cents
@@ -42,7 +47,7 @@ from . import native
 from .connector import ShopConnector, ShopRules, Signature, Topics
 from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "refunds", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "cancellation", "refunds", "translate"]
 
 GIFT_CARD = "gift_card"  # the gateway of a gift card payment (Transaction resource, payment_gateway_names)
 REFUSED_FINANCIAL = frozenset({"voided", "refunded", "expired"})
@@ -252,6 +257,20 @@ def refunds(topic: str | None, refund: dict[str, Any]) -> ReportedRefunds | None
     return ReportedRefunds(key, (found,))
 
 
+def cancellation(topic: str | None, order: dict[str, Any]) -> RequestCancellation | None:
+    """An `orders/cancelled` delivery, or an `orders/updated` of a cancelled order; None otherwise."""
+    if topic not in ("orders/cancelled", "orders/updated") or not order.get("cancelled_at"):
+        return None
+    if order.get("id") is None:
+        return None
+    return RequestCancellation(
+        ShopOrderKey(external_order_id=str(order["id"])),
+        "shopify",
+        reason=str(order.get("cancel_reason") or "").strip() or None,
+        cancelled_at=native.timestamp(order.get("cancelled_at")),
+    )
+
+
 def _tax(line: dict[str, Any]) -> Decimal:
     return sum((native.amount(tax.get("price")) or Decimal(0) for tax in native.entries(line, "tax_lines")), Decimal(0))
 
@@ -364,4 +383,5 @@ CONNECTOR = ShopConnector(
         frozenset({"orders/create", "orders/updated", "orders/paid", "orders/fulfilled", "orders/partially_fulfilled"}),
     ),
     refunds=refunds,
+    cancellation=cancellation,
 )

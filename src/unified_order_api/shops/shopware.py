@@ -24,6 +24,10 @@ onto it (`native.settle_taxes`). A total cash-rounded (`totalRounding`, e.g. to 
 rounding (`amountTotal` - `price.rawTotal`) as a 0 % "Cash rounding" fee or discount, so Xentral books
 what the buyer pays.
 
+Cancellations (`cancellation`): `state_enter.order.state.cancelled` (the webhook events reference: payload
+`{"entity": "order"}`, needs `order:read`), or any event whose order's `stateMachineState` is `cancelled`;
+it names the order by its id (`id`, kept as `external_order_id`).
+
 Refunds (`refunds`): an order whose last transaction entered `refunded` or `refunded_partially`
 (`state_enter.order_transaction.state.…`). Its refunds are the transaction's captures' completed
 `refunds[]` (the capture-refund entity: id, amount, reason, positions) where the payload loads them;
@@ -33,17 +37,31 @@ refunds says too little to record (no amount).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..orders.cancellations import RequestCancellation
 from ..orders.errors import FieldProblem
 from ..orders.refunds import RecordRefund, RefundedLine, ShopOrderKey
 from . import native
 from .connector import ShopConnector, ShopRules, Signature
 from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "delivery_id", "order_of", "refunds", "signed_time", "translate"]
+__all__ = [
+    "CANCELLED_EVENT",
+    "CONNECTOR",
+    "arrival_id",
+    "cancellation",
+    "delivery_id",
+    "order_of",
+    "refunds",
+    "signed_time",
+    "translate",
+]
+
+CANCELLED_EVENT = "state_enter.order.state.cancelled"
 
 REFUSED_PAYMENT = frozenset({"cancelled", "failed", "refunded"})
 PAYMENT_STATUS = {
@@ -246,6 +264,18 @@ def refunds(topic: str | None, envelope: dict[str, Any]) -> ReportedRefunds | No
     return ReportedRefunds(key, tuple(found)) if found else None
 
 
+def cancellation(topic: str | None, envelope: dict[str, Any]) -> RequestCancellation | None:
+    """The order of a `state_enter.order.state.cancelled` event (or of any event, once it is cancelled), or None."""
+    order = order_of(envelope)
+    data = envelope.get("data")
+    event = data.get("event") if isinstance(data, dict) else None
+    if order is None or not order.get("id") or (event != CANCELLED_EVENT and _state(order) != "cancelled"):
+        return None
+    timestamp = envelope.get("timestamp")
+    at = dt.datetime.fromtimestamp(timestamp, dt.UTC) if isinstance(timestamp, int | float) else None
+    return RequestCancellation(ShopOrderKey(external_order_id=str(order["id"])), "shopware", cancelled_at=at)
+
+
 def _price(price: Any) -> Decimal | None:
     """A calculated price's `totalPrice` (positive), or None."""
     value = native.amount(price.get("totalPrice")) if isinstance(price, dict) else None
@@ -438,5 +468,6 @@ CONNECTOR = ShopConnector(
     sku_fields_allowed=frozenset({"productNumber", "productId", "referencedId"}),
     signed_time=signed_time,
     refunds=refunds,
+    cancellation=cancellation,
     delivery_id=delivery_id,
 )

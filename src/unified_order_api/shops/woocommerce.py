@@ -16,6 +16,10 @@ WooCommerce rounds each rate's tax once on the order (`tax_lines[].tax_total`, `
 while each line shows its own tax rounded apart; the lines' taxes are then settled onto the order's
 per rate (`native.settle_taxes`), so the total and the VAT per rate are the shop's to the cent.
 
+Cancellations (`cancellation`): an `order.updated` (or `order.created`) whose `status` is `cancelled`
+names the order by its WooCommerce id (`id`, kept as the order's `external_order_id`); WooCommerce
+gives no reason, and `date_modified_gmt` is when it was cancelled as near as it says.
+
 Refunds (`refunds`): an order's JSON lists its refunds (`refunds[]`: id, reason, total as a negative
 amount; their lines are not in it), each recorded on the order once by its id; an order whose status
 became `refunded` without a listed refund is one refund of its whole value.
@@ -29,6 +33,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..orders.cancellations import RequestCancellation
 from ..orders.errors import FieldProblem
 from ..orders.refunds import RecordRefund, ShopOrderKey
 from ..orders.totals import cents
@@ -37,7 +42,7 @@ from .arrivals import Arrival
 from .connector import ShopConnector, ShopRules, Signature, Topics
 from .native import Ignored, NativeOrderInvalid, ReportedRefunds, Translated
 
-__all__ = ["CONNECTOR", "arrival_id", "is_ping", "refunds", "translate"]
+__all__ = ["CONNECTOR", "arrival_id", "cancellation", "is_ping", "refunds", "translate"]
 
 VAT_ID_KEYS = ("_billing_vat_id", "billing_vat_id", "_vat_number", "vat_number", "_billing_vat", "vat_id")
 UNIT_PRICE = Decimal("0.0001")
@@ -202,6 +207,21 @@ def refunds(topic: str | None, order: dict[str, Any]) -> ReportedRefunds | None:
     return ReportedRefunds(key, tuple(found)) if found else None
 
 
+def cancellation(topic: str | None, order: dict[str, Any]) -> RequestCancellation | None:
+    """An order whose status is `cancelled` (WooCommerce's `order.updated` when the merchant or the buyer
+    cancels it), or None."""
+    if topic not in (None, "order.updated", "order.created") or order.get("status") != "cancelled":
+        return None
+    if order.get("id") is None:
+        return None
+    modified = order.get("date_modified_gmt")
+    return RequestCancellation(
+        ShopOrderKey(external_order_id=str(order["id"])),
+        "woocommerce",
+        cancelled_at=native.timestamp(f"{modified}+00:00") if modified else None,
+    )
+
+
 def _shipping_costs(
     order: dict[str, Any], rates: Mapping[str, Decimal], origins: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -357,4 +377,5 @@ CONNECTOR = ShopConnector(
     topics=Topics("x-wc-webhook-topic", frozenset({"order.created", "order.updated", "order.restored"})),
     ping=is_ping,
     refunds=refunds,
+    cancellation=cancellation,
 )

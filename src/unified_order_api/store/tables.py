@@ -370,3 +370,39 @@ write_back_cursor = Table(
     Column("lease_until", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+shop_cancellations = Table(
+    "shop_cancellations",
+    metadata,
+    # A shop's cancellation of one of a client's orders and what became of it (orders/cancellations.py;
+    # migration 0012): one row per order, written `pending` before Xentral is asked, final after.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("reason", Text),
+    Column("xentral_status", String(64)),
+    Column("cancelled_at", UtcDateTime()),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime()),
+    UniqueConstraint("client", "reference", name="uq_shop_cancellations_client_reference"),
+)
+
+shop_order_changes = Table(
+    "shop_order_changes",
+    metadata,
+    # A shop's change to an order after its import (an address, the lines), recorded, never sent to
+    # Xentral (orders/amendments.py; migration 0012). `digest` is the new request's fingerprint: the same
+    # change delivered twice is one row.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("reference", String(255), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("changes", JSON, nullable=False),
+    Column("lifecycle_state", String(32)),
+    Column("received_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("client", "reference", "digest", name="uq_shop_order_changes_client_reference_digest"),
+)

@@ -67,6 +67,12 @@ class Ledger:
     async def cancellation_of(self, client: str, reference: str) -> CancellationRecord | None:
         return self.records.get((client, reference))
 
+    async def claim(self, record: CancellationRecord) -> bool:
+        if (record.client, record.reference) in self.records:
+            return False
+        await self.save(record)
+        return True
+
     async def save(self, record: CancellationRecord) -> None:
         self.records[(record.client, record.reference)] = record
         self.saved.append(record.outcome)
