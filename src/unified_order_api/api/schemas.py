@@ -695,9 +695,7 @@ class OrderStatusOut(BaseModel):
         description="Changes of address or lines the shop made after the import, not sent to Xentral (absent: none)",
     )
 
-    def with_shop_news(
-        self, cancellation: CancellationRecord | None, changes: Sequence[ShopChange]
-    ) -> OrderStatusOut:
+    def with_shop_news(self, cancellation: CancellationRecord | None, changes: Sequence[ShopChange]) -> OrderStatusOut:
         """The shop's cancellation and changes after the import, where there are any."""
         update: dict[str, Any] = {}
         if cancellation is not None:

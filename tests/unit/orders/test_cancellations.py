@@ -5,14 +5,14 @@ text on which states the cancel action takes (docs/xentral.md#cancelling-an-orde
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
 
 import pytest
 
 from tests.support.clock import FakeClock
 from unified_order_api.lifecycle.model import LifecycleState, Observation
-from unified_order_api.orders.attempts import Attempt, AttemptState
+from unified_order_api.orders.attempts import Attempt, AttemptState, Step
 from unified_order_api.orders.cancellations import (
     CancellationOutcome,
     CancellationRecord,
@@ -21,7 +21,7 @@ from unified_order_api.orders.cancellations import (
     RequestCancellation,
     XentralStanding,
 )
-from unified_order_api.orders.errors import XentralOutcomeUnknown, XentralUnavailable
+from unified_order_api.orders.errors import OrderInProgress, XentralOutcomeUnknown, XentralUnavailable
 from unified_order_api.orders.refunds import ShopOrderKey
 
 NOW = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)
@@ -278,3 +278,112 @@ async def test_a_shop_naming_the_order_by_its_own_id_finds_it() -> None:
     record, order, _ = await f.cancellations.request(command, client="woo")
     assert record is not None and order is not None and order.reference == "727"
     assert record.outcome == CancellationOutcome.CANCELLED
+
+
+class Notes:
+    """The write-back lane's door (`ShopNotes`): a note per key, once."""
+
+    def __init__(self, failing: int = 0) -> None:
+        self.queued: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self.failing = failing
+
+    async def add_note(self, client: str, reference: str, text: str, *, key: str, cause: str) -> bool:
+        if self.failing:
+            self.failing -= 1
+            raise XentralUnavailable("the database is down")
+        if (client, reference, key) in self.queued:
+            return False
+        self.queued[(client, reference, key)] = (text, cause)
+        return True
+
+
+class Steps:
+    def __init__(self) -> None:
+        self.noted: list[tuple[int, str, str | None]] = []
+
+    async def note(self, attempt_id: int, step: Step, *, only_in: Collection[AttemptState]) -> bool:
+        self.noted.append((attempt_id, step.name, step.detail))
+        return True
+
+
+def noted_flow(xentral: Xentral, notes: Notes, steps: Steps, *attempts: Attempt) -> Flow:
+    f = flow(xentral, *attempts)
+    f.cancellations = OrderCancellations(
+        Orders(*(attempts or (attempt(),))),
+        f.ledger,
+        xentral,
+        instance_of=lambda client: "default",
+        clock=FakeClock(NOW),
+        lifecycle=Lifecycle(LifecycleState.RELEASED),
+        sink=f.sink,
+        on_not_cancelled=lambda record, order: f.alerts.append((record.reference, record.detail)),
+        notes=notes,
+        steps=steps,
+    )
+    return f
+
+
+def numbered(a: Attempt) -> Attempt:
+    return replace(a, id=7)
+
+
+async def test_too_late_the_merchant_gets_one_note_and_every_decision_is_a_step_on_the_order() -> None:
+    notes, steps = Notes(), Steps()
+    f = noted_flow(Xentral(dispatched=True), notes, steps, numbered(attempt()))
+    record, _ = await f.request()
+    assert record is not None and record.outcome == CancellationOutcome.NOT_CANCELLED_DISPATCHED
+    [((client, reference, key), (text, cause))] = notes.queued.items()
+    assert (client, reference, key) == ("woo", "727", "shop-cancellation:727")
+    assert text == (
+        "Cancellation NOT carried out in Xentral (order 727): already dispatched. "
+        "Stop the parcel or settle it with the buyer; the operator was alerted."
+    )
+    assert cause == "woocommerce cancelled the order: Not cancelled in Xentral: already dispatched"
+    assert steps.noted == [(7, "shop_cancellation", "woocommerce: Not cancelled in Xentral: already dispatched")]
+    await f.request()  # again: a duplicate, nothing more
+    assert len(notes.queued) == 1 and len(steps.noted) == 1 and len(f.alerts) == 1
+
+
+async def test_a_carried_out_cancellation_is_a_step_and_no_note() -> None:
+    notes, steps = Notes(), Steps()
+    f = noted_flow(Xentral(), notes, steps, numbered(attempt()))
+    record, _ = await f.request()
+    assert record is not None and record.outcome == CancellationOutcome.CANCELLED
+    assert notes.queued == {} and steps.noted == [(7, "shop_cancellation", "woocommerce: Cancelled in Xentral")]
+
+
+async def test_a_note_that_cannot_be_queued_leaves_the_request_pending_for_the_shops_retry() -> None:
+    notes, steps = Notes(failing=1), Steps()
+    f = noted_flow(Xentral(dispatched=True), notes, steps, numbered(attempt()))
+    with pytest.raises(XentralUnavailable):
+        await f.request()
+    assert f.ledger.records[("woo", "727")].outcome == CancellationOutcome.PENDING and steps.noted == []
+    record, repeated = await f.request()
+    assert record is not None and not repeated and record.outcome == CancellationOutcome.NOT_CANCELLED_DISPATCHED
+    assert len(notes.queued) == 1 and "cancel" not in f.xentral.calls
+
+
+async def test_an_order_still_on_its_way_into_xentral_is_not_decided_yet() -> None:
+    queued = attempt("729", order_id=None, state=AttemptState.RECEIVED)
+    f = flow(Xentral(), queued)
+    with pytest.raises(OrderInProgress) as refused:
+        await f.request("729")
+    assert refused.value.retry_after == 30.0
+    assert f.ledger.records == {} and f.xentral.calls == [] and f.alerts == []
+
+
+async def test_a_second_delivery_while_the_first_holds_the_claim_is_told_to_retry() -> None:
+    f = flow(Xentral())
+    pending = CancellationRecord(
+        "woo", "727", "woocommerce", NOW, CancellationOutcome.PENDING, "Received; Xentral not asked yet"
+    )
+    claimed_by_the_other = f.ledger.claim
+
+    async def lost_race(record: CancellationRecord) -> bool:
+        await claimed_by_the_other(pending)  # the other delivery claimed it in between our read and our claim
+        return False
+
+    f.ledger.claim = lost_race  # type: ignore[method-assign]
+    with pytest.raises(OrderInProgress, match="Another delivery"):
+        await f.request()
+    assert f.xentral.calls == []
