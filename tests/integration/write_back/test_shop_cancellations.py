@@ -17,6 +17,7 @@ import copy
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -27,6 +28,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from tests.integration.console.conftest import ADMIN_KEY, sign_in
 from tests.support.lifecycle_e2e import move
 from tests.support.receiver import Receiver
 from tests.support.servers import running_service
@@ -63,12 +65,13 @@ def alerts() -> Iterator[Receiver]:
     receiver.stop()
 
 
-def _service(sandbox: SandboxHandle, tmp_path: Path, case: ShopCase, alerts: Receiver):  # type: ignore[no-untyped-def]
+def _service(sandbox: SandboxHandle, tmp_path: Path, case: ShopCase, alerts: Receiver, **more: Any):  # type: ignore[no-untyped-def]
     client = ApiClient.model_validate(client_config(case, FAKE_BASE))
     settings = service_settings(
         sandbox,
         tmp_path,
         clients=[client],
+        **more,
         alerts={"webhook_url": alerts.url, "webhook_secret": ALERT_SECRET, "window_seconds": 0.5},
         webhooks={"allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
         **service_values(),
@@ -236,3 +239,35 @@ def test_a_changed_address_of_an_order_we_hold_is_recorded_and_not_sent_to_xentr
     assert line.startswith("shipping address: ") and line.endswith("Neue Straße 2, 94103, San Francisco, CA, US")
     writes = [c for c in sandbox.calls.records() if c.method in ("PATCH", "PUT") and order_id in c.path]
     assert writes == []
+
+
+def test_the_order_page_shows_the_cancellation_not_carried_out_and_why_and_the_shops_change(
+    sandbox: SandboxHandle, tmp_path: Path, alerts: Receiver
+) -> None:
+    case = CASES["shopify"]()
+    with (
+        _service(sandbox, tmp_path, case, alerts, admin_api_key=ADMIN_KEY) as url,
+        httpx.Client(base_url=url, timeout=30) as operator,
+    ):
+        reference, order_id = place(url, case)
+        changed = json.loads(case.body)
+        changed["shipping_address"]["address1"] = "1 Changed Road"
+        body = json.dumps(changed).encode()
+        headers = {**case.headers, "X-Shopify-Hmac-Sha256": _b64(body), "X-Shopify-Topic": "orders/updated"}
+        headers["X-Shopify-Webhook-Id"] = "changed-1"
+        assert httpx.post(f"{url}/api/shops/{case.client}/shopify", content=body, headers=headers).status_code == 200
+        move(sandbox, order_id, "dispatch")
+        move(sandbox, order_id, "ship", {"trackingNumber": "E2E-CANCEL", "carrier": "DHL"})
+        assert "already shipped" in _send(url, case, "cancel-1").json()["reason"]
+        assert sign_in(operator).status_code == 303
+        journal = operator.get("/console/", params={"q": reference})
+        found = re.search(
+            r'href="/console/orders/(\d+)" class="order-link">' + re.escape(reference) + "<", journal.text
+        )
+        assert found, journal.text
+        page = operator.get(f"/console/orders/{found.group(1)}").text
+    assert "Cancellation by the shop" in page and "Not carried out: Xentral was not changed" in page
+    assert 'id="cancellation-detail">Not cancelled in Xentral: already shipped<' in page
+    assert "shopify (customer)" in page  # who asked, with the shop's reason
+    assert "Changes in the shop" in page and "1 Changed Road" in page
+    assert "shop_cancellation" in page and "shop_change" in page  # the steps
