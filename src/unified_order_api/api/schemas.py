@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from ..orders.amendments import ShopChange
 from ..orders.attempts import Attempt, AttemptState, OrderReceipt
@@ -21,6 +21,7 @@ from ..orders.commands import (
     Redemption,
     RedemptionKind,
     TaxComponent,
+    mask_code,
 )
 from ..orders.currencies import Currency
 from ..orders.errors import FieldProblem
@@ -246,15 +247,14 @@ class RedemptionIn(_Strict):
     amount: Amount = Field(examples=["12.00"])
     code: ShortText | None = Field(default=None, examples=["****-7XK2"])
 
+    @field_validator("code")
+    @classmethod
+    def _masked(cls, code: str | None) -> str | None:
+        # Masked as it is read, so the normalised request (stored, shown, replayed) never holds the code.
+        return mask_code(code)
+
     def to_domain(self) -> Redemption:
-        return Redemption(self.kind, self.amount, mask_code(self.code))
-
-
-def mask_code(code: str | None) -> str | None:
-    """A gift card code is money to whoever holds it: kept as its last four characters only."""
-    if code is None:
-        return None
-    return "****" + code[-4:] if len(code) > 4 else "****"
+        return Redemption(self.kind, self.amount, self.code)
 
 
 PaymentStatusIn = PaymentStatus  # the service's list: a status the edge accepts is one the flow knows

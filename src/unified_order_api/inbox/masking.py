@@ -2,7 +2,10 @@
 and the few headers that say what it was (never a signature's or a key's value).
 
 Masking is by name (a field that sounds secret or like card data) and by shape (a run of 13 to 19 digits
-that passes the Luhn check, as a card number does), except in fields that hold article numbers. A body
+that passes the Luhn check, as a card number does), except in fields that hold article numbers. A gift
+card's code is money to whoever holds it: kept as its last four characters (`mask_code`, as the order
+keeps it) in our `redeemed[]`, WooCommerce Gift Cards' `gift_cards[]` and a line whose `type` names a
+gift card (a Shopware plugin's, its `payload.code`). A body
 that is not JSON is kept as text, card-like numbers masked. The kept body of a shop arrival is what a
 replay sends through the intake, so only values no order is made of are masked.
 """
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..orders.attempts import ReceivedBody
+from ..orders.commands import mask_code
 
 __all__ = ["MASK", "KeptBody", "keep_body", "keep_headers", "mask_json", "received_body"]
 
@@ -26,6 +30,8 @@ _SECRET_NAME = re.compile(
 )
 _CARD_NAME = re.compile(r"card[_-]?(number|no|num)|^pan$|cvv|cvc|csc|security[_-]?code|^iban$|card[_-]?holder", re.I)
 _ARTICLE_NAME = re.compile(r"sku|ean|gtin|upc|barcode|product[_-]?number|productnumber", re.I)
+_GIFT_CARD_LISTS = frozenset({"redeemed", "gift_cards"})  # ours, WooCommerce Gift Cards'
+_GIFT_CARD_TYPE = re.compile(r"gift[-_ ]?card|voucher|gutschein", re.I)
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 # The headers that say what an arrival was (and which the intake reads on a replay): the content type, the
 # shops' topic, event and delivery headers, the sender's agent. Anything secret-sounding is masked.
@@ -59,6 +65,13 @@ def _mask_card_numbers(text: str) -> str:
 
 def _masked(value: Any, name: str = "") -> Any:
     if isinstance(value, dict):
+        if name in _GIFT_CARD_LISTS:
+            return {key: _code(item) if key == "code" else _masked(item, str(key)) for key, item in value.items()}
+        if isinstance(value.get("type"), str) and _GIFT_CARD_TYPE.search(value["type"]):
+            return {
+                key: _gift_card_payload(item) if key == "payload" else _masked(item, str(key))
+                for key, item in value.items()
+            }
         return {key: _masked(item, str(key)) for key, item in value.items()}
     if isinstance(value, list):
         return [_masked(item, name) for item in value]
@@ -74,6 +87,16 @@ def _masked(value: Any, name: str = "") -> Any:
         masked = _mask_card_numbers(str(value))
         return value if masked == str(value) else MASK
     return value
+
+
+def _code(value: Any) -> Any:
+    return mask_code(value) if isinstance(value, str) else _masked(value, "code")
+
+
+def _gift_card_payload(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return _masked(value, "payload")
+    return {key: _code(item) if key == "code" else _masked(item, str(key)) for key, item in value.items()}
 
 
 def mask_json(value: Any) -> Any:

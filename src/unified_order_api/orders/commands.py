@@ -23,6 +23,7 @@ __all__ = [
     "RedemptionKind",
     "TaxComponent",
     "fingerprint_of",
+    "mask_code",
 ]
 
 # What shops really send (Shopify financial_status, WooCommerce/Shopware states); docs/concepts/money.md.
@@ -58,6 +59,13 @@ class CustomerDetails:
 
 
 RedemptionKind = Literal["gift_card", "store_credit"]
+
+
+def mask_code(code: str | None) -> str | None:
+    """A gift card code is money to whoever holds it: kept as its last four characters only (idempotent)."""
+    if code is None:
+        return None
+    return "****" + code[-4:] if len(code) > 4 else "****"
 
 
 @dataclass(frozen=True, slots=True)

@@ -158,6 +158,29 @@ def test_the_order_page_never_calls_a_cent_a_match(
     assert 'id="totals-state">matches<' not in checked
 
 
+def test_the_order_page_says_what_was_paid_how(
+    console_sandbox: SandboxHandle, console_receiver: Receiver, tmp_path: Path
+) -> None:
+    """Gift cards are payments: the order page shows them and what the payment method paid, beside the
+    order's full value; the card's code only by its last four characters, on the page as in Xentral."""
+    settings = console_settings(console_sandbox, tmp_path, console_receiver.url)
+    body = order_body(
+        prices="net",
+        items=[{"sku": "ART-001", "quantity": 1, "price": "23.53", "tax_rate": 19}],
+        expected_total="28.00",
+        redeemed=[{"kind": "gift_card", "code": "GC-7Q2M-AAAA-1111", "amount": "24.00"}],
+    )
+    with service(settings, lambda container: None) as url, httpx.Client(base_url=url) as client:
+        created = client.post("/api/orders", json=body, headers={"Authorization": f"Bearer {API_KEY}"})
+        assert created.status_code == 201, created.text
+        page = _order_page(client, created.json()["reference"])
+    section = page[page.index('id="h-totals"') : page.index("</section>", page.index('id="h-totals"'))]
+    assert '<span class="state completed" id="totals-state">matches</span>' in section
+    assert re.search(r"<dt>Expected \(shop\)</dt><dd>28.00</dd>", section)
+    assert 'id="totals-redeemed">24.00<' in section and 'id="totals-due">4.00<' in section
+    assert "AAAA-1111" not in page and "7Q2M" not in page
+
+
 def test_the_order_page_lists_the_shops_refunds(
     console_sandbox: SandboxHandle, console_receiver: Receiver, tmp_path: Path
 ) -> None:

@@ -26,6 +26,24 @@ def test_secret_and_card_fields_are_masked_by_name_and_card_numbers_by_shape() -
     assert value["numbers"] == [MASK, 4111111111111112]  # only the one passing the Luhn check
 
 
+def test_a_gift_cards_code_is_kept_as_its_last_four_characters_and_a_coupons_code_whole() -> None:
+    body = {
+        "redeemed": [{"kind": "gift_card", "code": "GC-7Q2M-AAAA-1111", "amount": "12.00"}],  # ours
+        "gift_cards": [{"id": 3, "code": "WOO-9R4N-2222", "amount": "12.00"}],  # WooCommerce Gift Cards
+        "coupon_lines": [{"code": "SUMMER10", "discount": "2.00"}],
+        "lineItems": [
+            {"type": "gift-card", "payload": {"code": "SW-GIFT-3333", "value": 30}},  # a Shopware plugin's line
+            {"type": "promotion", "payload": {"code": "B2B10"}},
+        ],
+    }
+    value = json.loads(keep_body(json.dumps(body).encode(), 10_000).text)
+    assert value["redeemed"][0]["code"] == "****1111" and value["gift_cards"][0]["code"] == "****2222"
+    assert value["lineItems"][0]["payload"] == {"code": "****3333", "value": 30}
+    assert value["coupon_lines"][0]["code"] == "SUMMER10" and value["lineItems"][1]["payload"]["code"] == "B2B10"
+    # A replay of the kept body reads the same masked code again (masking is idempotent).
+    assert json.loads(keep_body(json.dumps(value).encode(), 10_000).text) == value
+
+
 def test_a_body_that_is_not_json_is_kept_as_text_masked_and_capped() -> None:
     kept = keep_body(b"token=abc123&card=4111111111111111&rest=" + b"x" * 5000, 1024)
     assert kept.truncated and kept.size == 5040

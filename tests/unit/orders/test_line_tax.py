@@ -201,6 +201,21 @@ def test_the_comment_says_what_was_paid_how() -> None:
     assert paid_how(order) == "Paid with: gift card ****1111 24.00; store credit 1.00; rest 3.00 by paypal"
 
 
+def test_the_normalised_request_holds_a_gift_cards_code_only_masked() -> None:
+    """The request is stored, shown in the console and replayed as normalised: the code is masked as read."""
+    body = {
+        "reference": "R-1",
+        "customer": {"email": "a@b.de", "name": "A", "street": "S 1", "zip": "1", "city": "C", "country": "DE"},
+        "items": [{"sku": "ART-001", "quantity": 1, "price": "28.00"}],
+        "expected_total": "28.00",
+        "redeemed": [{"kind": "gift_card", "code": "GC-7Q2M-AAAA-1111", "amount": "24.00"}],
+    }
+    request = OrderRequest.model_validate(body)
+    assert request.model_dump(mode="json")["redeemed"][0]["code"] == "****1111"
+    assert request.to_command().redeemed == (Redemption("gift_card", D("24.00"), "****1111"),)
+    assert OrderRequest.model_validate(request.model_dump(mode="json")) == request  # a replay reads the same
+
+
 def test_free_shipping_and_a_zero_coupon_need_no_product_of_their_own() -> None:
     bare = MoneySettings("DE", "gross", D("0.01"), "refuse")
     order = command(
