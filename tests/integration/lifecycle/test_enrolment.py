@@ -11,6 +11,7 @@ from unified_order_api.config import Settings
 from unified_order_api.lifecycle import LifecycleState
 from unified_order_api.store.database import create_engine
 from unified_order_api.store.tracking import SqlTrackingStore, TrackedView
+from xentral_sandbox.testing import SandboxHandle
 
 
 def _tracked(settings: Settings, reference: str) -> TrackedView | None:
@@ -33,6 +34,34 @@ def test_a_created_order_is_tracked_as_released(api: httpx.Client, settings: Set
     assert view.order.sales_order_id == response.json()["order_id"]
     assert view.order.state == LifecycleState.RELEASED
     assert [change.state for change in view.changes] == [LifecycleState.RELEASED]
+
+
+def test_an_order_found_existing_in_xentral_is_tracked_too(
+    api: httpx.Client, settings: Settings, sandbox: SandboxHandle
+) -> None:
+    """Xentral holds the reference already (imported by someone else, or an earlier answer lost): the
+    service answers `existing`, and the order it found is the one tracked."""
+    body = order_body()
+    imported = httpx.post(
+        f"{sandbox.base_url}/api/v1/salesOrders/actions/import",
+        headers=sandbox.headers,
+        json={
+            "date": "2026-11-01",
+            "externalOrderNumber": body["reference"],
+            "customer": {"id": "1"},
+            "project": {"id": "1"},
+            "financials": {"paymentMethod": {"id": "2"}, "currency": "EUR"},
+            "delivery": {"shippingMethod": {"id": "1"}},
+            "positions": [{"product": {"id": "1"}, "quantity": 1}],
+        },
+    )
+    assert imported.status_code == 201, imported.text
+    existing_id = imported.headers["location"].rsplit("/", 1)[-1]
+    response = api.post("/api/orders", json=body)
+    assert response.status_code == 200 and response.json()["outcome"] == "existing", response.text
+    view = _tracked(settings, body["reference"])
+    assert view is not None and view.order.sales_order_id == existing_id
+    assert view.order.state == LifecycleState.RELEASED
 
 
 def test_the_change_feed_pages_with_a_cursor(api: httpx.Client) -> None:
