@@ -116,6 +116,23 @@ async def test_a_parcel_and_the_completion_dated_the_same_second_are_announced_c
     assert [event for event, _ in await _outbox(engine)] == ["order.dispatched", "order.shipped", "order.completed"]
 
 
+async def test_a_hold_is_announced_with_its_reasons_and_a_cancellation_as_order_cancelled(engine: AsyncEngine) -> None:
+    await _complete(engine, "R-1", "7")
+    store = _tracking(engine)
+    await store.observe([_seen("7", 1, LifecycleState.HELD, held_reasons=("awaiting_prepayment",))])
+    await store.observe([_seen("7", 2, LifecycleState.CANCELLED)])
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(webhook_deliveries.c.event_type, webhook_deliveries.c.payload).order_by(webhook_deliveries.c.id)
+        )
+        sent = [(row.event_type, row.payload["data"]) for row in rows]
+    assert [event for event, _ in sent] == ["order.held", "order.cancelled"]
+    held, cancelled = sent[0][1], sent[1][1]
+    assert held["reference"] == "R-1" and held["held_reasons"] == ["awaiting_prepayment"] and held["state"] == "held"
+    assert (cancelled["state"], cancelled["previous_state"]) == ("cancelled", "held")
+    assert cancelled["order_number"] == "20007"
+
+
 async def test_concurrent_observers_record_a_shipment_once(engine: AsyncEngine) -> None:
     await _complete(engine, "R-1", "7")
     store = _tracking(engine)
