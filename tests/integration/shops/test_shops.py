@@ -18,8 +18,10 @@ from typing import Any
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
 
 from tests.support.orders import customer_count, order_count, orders_with_reference
+from tests.support.receiver import Receiver
 from tests.support.servers import running_service
 from tests.support.service import service_settings
 from tests.support.shop_orders import payloads_dir
@@ -28,6 +30,7 @@ from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
 SECRET = "test-secret"  # the secret SOURCES.md's known-answer signatures use
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"shop-refund-secret-0123456789abc").decode()
 KEYS = {"woo": "woo-key-0123456789", "shopify": "shopify-key-0123456789", "shopware": "shopware-key-0123456789"}
 PREFIXES = {"woo": "WOO-", "shopify": "SHOPIFY-", "shopware": "SW-"}
 SHOPWARE_SHIPPING = "43fe06f14437458a94aceca821b0934c"  # the sample's shippingMethodId
@@ -72,14 +75,14 @@ def sandbox(seeded: SandboxHandle) -> SandboxHandle:
     return seeded
 
 
-def shop_clients(secret: str = SECRET) -> list[ApiClient]:
+def shop_clients(secret: str = SECRET, **extra: Any) -> list[ApiClient]:
     shops = {
         "woo": ShopSettings(kind="woocommerce", secret=secret, sku_fields=["sku", "product_id"]),
         "shopify": ShopSettings(kind="shopify", secret=secret),
         "shopware": ShopSettings(kind="shopware", secret=secret),
     }
     return [
-        ApiClient(name=name, api_key=KEYS[name], reference_prefix=PREFIXES[name], shop=shop)
+        ApiClient(name=name, api_key=KEYS[name], reference_prefix=PREFIXES[name], shop=shop, **extra)
         for name, shop in shops.items()
     ]
 
@@ -526,3 +529,106 @@ def test_a_refund_after_the_import_is_on_the_order_once_and_xentral_is_not_touch
         "woocommerce",
     )
     assert order_count(sandbox) == 1  # no second order, no credit note: Xentral holds what it held
+
+
+def test_shopify_and_shopware_refunds_reach_the_order_its_status_and_the_client(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """Shopify's `refunds/create` (the REST Refund resource) and Shopware's transaction entering
+    `refunded` (an app webhook of `state_enter.order_transaction.state.refunded`), signed as the shops
+    sign them, after each order was imported: each is one refund on its order in
+    `GET /api/orders/{reference}`, one `order.refunded` to the client's webhook, and Xentral holds
+    the two orders it held (no credit note)."""
+    receiver = Receiver()
+    try:
+        clients = shop_clients(webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET)
+        settings = service_settings(
+            sandbox,
+            tmp_path,
+            clients=clients,
+            defaults={"shipping_cost_product_id": "453", "discount_product_id": "99", "fee_product_id": "454"},
+            shipping_map={SHOPWARE_SHIPPING: "1"},
+            payment_map={SHOPWARE_PAYMENT: "2"},
+            webhooks={"run_in_service": True, "allow_private_targets": ["loopback"], "poll_interval_seconds": 0.05},
+        )
+        with running_service(settings) as url, httpx.Client(base_url=url, timeout=30) as service:
+            order = shopify_webhook_as_real_order()
+            created = {"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "e2e-1"}
+            sent = service.post(
+                "/api/shops/shopify/shopify", content=order, headers=signed("shopify", order, **created)
+            )
+            assert sent.status_code == 202, sent.text
+            placed = shopware_fresh()
+            sent = service.post("/api/shops/shopware/shopware", content=placed, headers=signed("shopware", placed))
+            assert sent.status_code == 202, sent.text
+            assert finished(service, "shopify", "9999")["state"] == "completed"
+            assert finished(service, "shopware", "10077")["state"] == "completed"
+
+            refund = encoded(shopify_refund_of(json.loads(order)))
+            topic = {"X-Shopify-Topic": "refunds/create", "X-Shopify-Webhook-Id": "e2e-2"}
+            answer = service.post(
+                "/api/shops/shopify/shopify", content=refund, headers=signed("shopify", refund, **topic)
+            )
+            assert (answer.status_code, answer.json()["outcome"]) == (200, "refunded"), answer.text
+            moved = json.loads(placed)
+            moved["data"]["event"] = "state_enter.order_transaction.state.refunded"
+            moved["data"]["payload"]["order"]["transactions"][-1]["stateMachineState"] = {"technicalName": "refunded"}
+            moved["source"] = {**moved.get("source", {}), "eventId": "e2e-refunded"}
+            state = encoded(moved)
+            answer = service.post("/api/shops/shopware/shopware", content=state, headers=signed("shopware", state))
+            assert (answer.status_code, answer.json()["outcome"]) == (200, "refunded"), answer.text
+
+            shopify_status, shopware_status = (
+                finished(service, "shopify", "9999"),
+                finished(service, "shopware", "10077"),
+            )
+            told = [
+                Webhook(WEBHOOK_SECRET).verify(r.body, r.headers)
+                for r in receiver.wait_for(4)  # order.created twice, order.refunded twice
+            ]
+    finally:
+        receiver.stop()
+    [sfy] = shopify_status["refunds"]
+    assert (shopify_status["refunded_total"], sfy["amount"], sfy["reason"], sfy["source"]) == (
+        "202.98",
+        "202.98",
+        "Damaged in transit",
+        "shopify",
+    )
+    assert [line["sku"] for line in sfy["lines"]] == [json.loads(order)["line_items"][0]["sku"]]
+    [sw] = shopware_status["refunds"]
+    assert (shopware_status["refunded_total"], sw["amount"], sw["source"]) == ("395.01", "395.01", "shopware")
+    refunded = sorted(
+        (message["data"]["reference"], message["data"]["refunded_total"])
+        for message in told
+        if message["type"] == "order.refunded"
+    )
+    assert refunded == [("10077", "395.01"), ("9999", "202.98")]
+    assert order_count(sandbox) == 2
+
+
+def shopify_refund_of(order: dict[str, Any]) -> dict[str, Any]:
+    """A Refund resource (Shopify REST Admin API, "Refund") as `refunds/create` delivers it: one unit of the
+    first line given back with its tax, the money in one successful `refund` transaction."""
+    line = order["line_items"][0]
+    return {
+        "id": 929361464,
+        "order_id": order["id"],
+        "created_at": "2026-12-01T10:15:00-05:00",
+        "note": "Damaged in transit",
+        "restock": False,
+        "refund_line_items": [
+            {
+                "id": 104689539,
+                "quantity": 1,
+                "line_item_id": line["id"],
+                "subtotal": 199.0,
+                "total_tax": 3.98,
+                "line_item": {"id": line["id"], "sku": line["sku"], "title": line["title"], "quantity": 1},
+            }
+        ],
+        "transactions": [
+            {"id": 1068278533, "order_id": order["id"], "kind": "refund", "status": "success", "amount": "202.98"}
+        ],
+        "order_adjustments": [],
+    }
