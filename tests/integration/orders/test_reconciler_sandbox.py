@@ -89,7 +89,9 @@ def test_an_import_answered_500_after_xentral_committed_is_completed_with_one_or
         # No retry from the client: the reconciler finishes it.
         _until(lambda: _state(api, body["reference"]) == "completed", "the reconciler never completed it")
         [order] = orders_with_reference(sandbox, body["reference"])
-        assert api.get(f"/api/orders/{body['reference']}").json()["order"]["order_id"] == order["id"]
+        found = api.get(f"/api/orders/{body['reference']}").json()["order"]
+        assert found["order_id"] == order["id"] and found["outcome"] == "created"
+        assert found["totals"]["matches"] is True and found["totals"]["gross"] == found["totals"]["xentral"], found
         received = receiver.wait_for(1)
         time.sleep(0.5)  # room for a second callback, which must not come
     assert _events(receiver.received()) == [("order.created", body["reference"])]
