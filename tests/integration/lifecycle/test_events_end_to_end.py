@@ -191,3 +191,45 @@ def test_a_first_parcel_of_two_is_a_partial_shipment_by_events_alone(
         state_becomes(url, order, "shipped")
         assert tracking_numbers(url, order) == ["TRK-PART-1", "TRK-PART-2"]
     assert sandbox.calls.count(DELIVERIES) == 0  # no poll read a delivery: the events said it all
+
+
+def test_events_signed_with_a_wrong_key_are_refused_and_change_nothing(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    """Xentral's deliveries signed with another key (a forged sender, say): each answered 401, retried by
+    Xentral and given up; the orders stay as imported, no lookup was made for them, no client hears a thing."""
+
+    def settings_for(url: str) -> Any:
+        return lifecycle_settings(
+            sandbox,
+            tmp_path,
+            receiver,
+            xentral_events={"public_url": url, "poll_seconds": 0.05, "check_seconds": 600},
+            tracking={"poll_seconds": FAR_APART, "safety_net_poll_seconds": FAR_APART},
+        )
+
+    with running_service_at(settings_for) as (url, _settings):
+        deadline = time.monotonic() + 20  # the start-up check makes the subscription (a bound, not a measure)
+        while not sandbox.state.webhooks:
+            assert time.monotonic() < deadline, "serve made no subscription"
+            time.sleep(0.05)
+        orders = place_orders(url)
+        assert sandbox.delivery.idle(timeout=15)
+        before = {d.event_sequence for d in sandbox.delivery.log()}
+        imported = [lifecycle_of(url, order) for order in orders]
+        sandbox.event_faults.add(EventFaultKind.WRONG_KEY, count=None)
+        sandbox.calls.clear()
+        for order in orders:
+            dispatch_and_ship(sandbox, order, f"FORGED-{order.order_id}")
+        assert sandbox.delivery.idle(timeout=30)
+        time.sleep(1.0)  # the event worker's turns: nothing may come of them
+        forged = [d for d in sandbox.delivery.log() if d.event_sequence not in before]
+        assert forged and all(d.outcome != "delivered" and d.status in (401, None) for d in forged), forged
+        assert any(d.status == 401 for d in forged) and any(d.outcome == "given_up" for d in forged), forged
+        assert [lifecycle_of(url, order) for order in orders] == imported  # as imported (held or released)
+        assert all(lifecycle["shipments"] == [] for lifecycle in imported)
+    lookups = ("GET /api/v1/salesOrders", "GET /api/v1/deliveryNotes", "GET /api/v1/deliveries")
+    reads = [name for name in sandbox.calls.counts() if name.startswith(lookups)]
+    assert reads == [], reads  # not even an event's lookup: the refused events were never queued
+    lifecycle = [r for r in receiver.requests if b'"order.dispatched"' in r.body or b'"order.shipped"' in r.body]
+    assert lifecycle == []
