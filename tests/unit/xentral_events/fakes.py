@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from unified_order_api.lifecycle import Observation
+from unified_order_api.orders.reads import work_in_background
 from unified_order_api.store.event_queue import event_key
 from unified_order_api.xentral_events.ports import NoteRead, QueuedEvent, SubscriptionRecord, WebhookSubscription
 
@@ -138,10 +139,12 @@ class FakeLookups:
         self.statuses = statuses or {}
         self.delivered = delivered or set()
         self.calls: list[tuple[str, str]] = []
+        self.in_background: list[bool] = []  # per call: whether it ran in the limiter's background lane
         self.fail = 0
 
     async def delivery_note(self, instance: str, delivery_note_id: str) -> NoteRead | None:
         self.calls.append(("note", delivery_note_id))
+        self.in_background.append(work_in_background())
         if self.fail:
             self.fail -= 1
             raise ConnectionError("Xentral is away")
@@ -151,6 +154,7 @@ class FakeLookups:
 
     async def order_status(self, instance: str, sales_order_id: str) -> str | None:
         self.calls.append(("status", sales_order_id))
+        self.in_background.append(work_in_background())
         return self.statuses.get(sales_order_id)
 
 

@@ -174,6 +174,18 @@ async def test_a_thin_update_reads_the_status_of_our_orders_only() -> None:
     assert [o.state for o in sink.seen] == [LifecycleState.CANCELLED]
 
 
+async def test_the_workers_lookups_take_the_background_lane() -> None:
+    """New orders go first (the limiter's low-priority lane, `in_background`), whatever an event asks for."""
+    queue, sink, counted = MemoryQueue(), RecordingSink(), []  # type: list[str]
+    await queue.add("default", "com.xentral.salesOrder.updated.v1", {"salesOrderId": 17, "updatedAt": "x"}, NOW)
+    parcel = {"shipmentId": 9, "deliveryNoteId": 5, "trackingNumber": "T1", "createdAt": "x"}
+    await queue.add("default", "com.xentral.shipment.created.v1", parcel, NOW)
+    lookups = FakeLookups(notes={"5": "17"}, statuses={"17": "completed"})
+    await worker_of(queue, sink, lookups, counted).run_once()
+    assert lookups.calls == [("status", "17"), ("note", "5")]
+    assert lookups.in_background == [True, True]
+
+
 async def test_a_failed_lookup_is_retried_then_given_up() -> None:
     queue, sink, counted = MemoryQueue(), RecordingSink(), []  # type: list[str]
     body = {"shipmentId": 9, "deliveryNoteId": 5, "createdAt": "x"}
