@@ -12,6 +12,7 @@ hold is recorded for the operator and nothing is sent to Xentral.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import hashlib
@@ -37,6 +38,8 @@ from tests.support.write_back_e2e import CASES, SEED, SHOP_SECRET, ShopCase, cli
 from unified_order_api.app import create_app
 from unified_order_api.bootstrap import bootstrap
 from unified_order_api.config import ApiClient
+from unified_order_api.store.database import create_engine
+from unified_order_api.store.write_back import SqlWriteBackQueue
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import SandboxHandle, running_sandbox
 
@@ -65,8 +68,15 @@ def alerts() -> Iterator[Receiver]:
     receiver.stop()
 
 
-def _service(sandbox: SandboxHandle, tmp_path: Path, case: ShopCase, alerts: Receiver, **more: Any):  # type: ignore[no-untyped-def]
-    client = ApiClient.model_validate(client_config(case, FAKE_BASE))
+def _service(  # type: ignore[no-untyped-def]
+    sandbox: SandboxHandle,
+    tmp_path: Path,
+    case: ShopCase,
+    alerts: Receiver,
+    shop: dict[str, Any] | None = None,
+    **more: Any,
+):
+    client = ApiClient.model_validate(client_config(case, FAKE_BASE, **(shop or {})))
     settings = service_settings(
         sandbox,
         tmp_path,
@@ -137,7 +147,30 @@ def _xentral_status(sandbox: SandboxHandle, order_id: str) -> str:
     return str(answer.json()["data"]["status"])
 
 
+def _cancel_in_the_shop(case: ShopCase) -> None:
+    """The merchant (or the buyer) cancels the order in the fake shop, as the shop's webhook then reports."""
+    order = json.loads(case.body)
+    if case.kind == "woocommerce":
+        case.fake.orders[int(order["id"])]["status"] = "cancelled"
+    elif case.kind == "shopify":
+        case.fake.orders[f"gid://shopify/Order/{order['id']}"]["cancelledAt"] = "2026-12-07T10:00:00Z"
+    else:
+        shop_order = case.fake.orders[order["data"]["payload"]["order"]["id"]]
+        shop_order["stateMachineState"]["technicalName"] = "cancelled"
+
+
+def _shop_cancel_writes(case: ShopCase) -> list[Any]:
+    """The calls that would cancel the order in the shop (a status, `orderCancel`, the state machine's cancel)."""
+    order = json.loads(case.body)
+    if case.kind == "woocommerce":
+        return [c for c in case.faults.calls_to("PUT", f"/orders/{order['id']}") if "cancelled" in json.dumps(c.body)]
+    if case.kind == "shopify":
+        return [c for c in case.faults.calls_to("POST", "/graphql.json") if "orderCancel" in json.dumps(c.body)]
+    return case.faults.calls_to("POST", f"/_action/order/{order['data']['payload']['order']['id']}/state/cancel")
+
+
 def _send(url: str, case: ShopCase, delivery: str) -> httpx.Response:
+    _cancel_in_the_shop(case)
     body, headers = _cancel_webhook(case, delivery)
     return httpx.post(f"{url}/api/shops/{case.client}/{case.kind}", content=body, headers=headers, timeout=30)
 
@@ -184,6 +217,37 @@ def test_a_cancellation_before_dispatch_cancels_the_sandbox_order_once(
     assert [call.status for call in _cancel_calls(sandbox)] == [204]
     assert alerts.received() == []
     assert not any("NOT carried out" in note for note in _merchant_notes(case))
+
+
+def _cancel_jobs(tmp_path: Path, client: str, reference: str) -> list[str]:
+    """The states of the order's `cancel` write-back jobs, read from the service's database (a SQLite file)."""
+
+    async def read() -> list[str]:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/orders.db")
+        try:
+            jobs = await SqlWriteBackQueue(engine).jobs_of(client, reference)
+        finally:
+            await engine.dispose()
+        return [job.state.value for job in jobs if job.kind.value == "cancel"]
+
+    return asyncio.run(read())
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_a_shop_cancellation_carried_out_is_not_cancelled_in_the_shop_again_under_on_xentral_cancel_cancel(
+    sandbox: SandboxHandle, tmp_path: Path, alerts: Receiver, kind: str
+) -> None:
+    """The lane tells the shop of every cancellation in Xentral, ours too: it finds the order cancelled there."""
+    case = CASES[kind]()
+    with _service(sandbox, tmp_path, case, alerts, shop={"on_xentral_cancel": "cancel"}) as url:
+        reference, order_id = place(url, case)
+        assert "Cancelled in Xentral" in _send(url, case, "cancel-1").json()["reason"]
+        _until(lambda: _cancel_jobs(tmp_path, case.client, reference) == ["done"], "the lane's cancel job not done")
+        time.sleep(1.0)  # more passes of the write-back loop
+        order = _order(url, case, reference)
+    assert _xentral_status(sandbox, order_id) == "canceled" and order["lifecycle"]["state"] == "cancelled"
+    assert _shop_cancel_writes(case) == []  # the shop had it cancelled: nothing cancelled twice
+    assert case.emails() == 0
 
 
 @pytest.mark.parametrize("kind", list(CASES))
