@@ -19,6 +19,7 @@ from standardwebhooks import Webhook
 
 from tests.integration.console.conftest import ADMIN_KEY, sign_in
 from tests.integration.console.test_retries import attempt_id
+from tests.support.databases import postgres_schema
 from tests.support.leases import leased_env, leased_settings
 from tests.support.orders import order_body, orders_with_reference, post_in_background
 from tests.support.processes import ServiceProcess, service_env
@@ -285,6 +286,56 @@ def test_the_reconciler_looks_a_batch_of_orders_up_together(
         receiver.wait_for(5)
     lists = sandbox.calls.count("GET /api/v1/salesOrders")
     assert 1 <= lists <= 2, sandbox.calls.counts()  # one look per order would be five
+    assert sandbox.calls.count("POST /api/v1/salesOrders/actions/import") == 0
+    assert all(len(orders_with_reference(sandbox, body["reference"])) == 1 for body in bodies)
+    assert sorted(_events(receiver.received())) == sorted(("order.created", body["reference"]) for body in bodies)
+
+
+@pytest.mark.postgres
+def test_two_serve_processes_on_postgresql_reconcile_each_stuck_order_once(
+    sandbox: SandboxHandle, tmp_path: Path, receiver: Receiver
+) -> None:
+    """The store's claim (tests/integration/store/test_unresolved_attempts.py) as two real `serve` processes use
+    it: six orders left without an outcome, both reconciling at once on one PostgreSQL schema; each order is
+    completed once, nothing is imported again, and each `order.created` is sent once."""
+    bodies = [order_body() for _ in range(6)]
+    with postgres_schema() as database_url:
+        idle = _settings(sandbox, tmp_path, receiver, database_url=database_url, reconciler={"run_in_service": False})
+        sandbox.faults.commit_then_status(500, count=len(bodies), **IMPORT)
+        sandbox.faults.server_error(503, count=None, **LIST_ORDERS)
+        with running_service(idle) as url, httpx.Client(base_url=url, headers={"X-API-Key": API_KEY}) as api:
+            for body in bodies:
+                answer = api.post("/api/orders", json=body)
+                assert answer.status_code == 502 and answer.json()["code"] == "xentral_outcome_unknown", answer.text
+        sandbox.faults.clear()
+        sandbox.calls.clear()
+        env = service_env(
+            xentral_url=sandbox.base_url,
+            token=sandbox.token,
+            database_url=database_url,
+            api_key=API_KEY,
+            extra={
+                "UOA_CLIENTS": json.dumps(
+                    [{"name": "shop", "api_key": API_KEY, "webhook_url": receiver.url, "webhook_secret": SECRET}]
+                ),
+                "UOA_RECONCILER__POLL_SECONDS": "0.1",
+                "UOA_RECONCILER__BATCH_SIZE": "2",  # several rounds, so both processes take some
+                "UOA_WEBHOOKS__ALLOW_PRIVATE_TARGETS": '["loopback"]',
+                "UOA_WEBHOOKS__POLL_INTERVAL_SECONDS": "0.05",
+            },
+        )
+        services = [ServiceProcess(env, tmp_path / f"service{n}.log") for n in range(2)]
+        try:
+            for service in services:
+                service.wait_ready()
+            with httpx.Client(base_url=services[1].base_url, headers={"X-API-Key": API_KEY}, timeout=30) as api:
+                for body in bodies:
+                    _until(lambda body=body: _state(api, body["reference"]) == "completed", "not reconciled", 30)
+            receiver.wait_for(len(bodies))
+            time.sleep(1.0)  # both dispatchers and reconcilers go on: nothing more may come
+        finally:
+            for service in services:
+                service.stop()
     assert sandbox.calls.count("POST /api/v1/salesOrders/actions/import") == 0
     assert all(len(orders_with_reference(sandbox, body["reference"])) == 1 for body in bodies)
     assert sorted(_events(receiver.received())) == sorted(("order.created", body["reference"]) for body in bodies)
