@@ -79,6 +79,7 @@ class ShopCase:
     cancelled: Callable[[], bool]  # the order is cancelled in the shop
     merchant_notes: Callable[[], str]  # what the merchant reads on the order (notes not for the buyer)
     cancel_write: tuple[str, str, str]  # (method, path part, body part) of the write that cancels the order
+    fake_order_id: str = ""  # the order's id in the shop
 
     def writes(self, write: tuple[str, str, str] | None = None) -> int:
         """How often the shop was asked to make `write` (default: the one that shows the tracking), answered or not."""
@@ -188,6 +189,7 @@ def shopify_case() -> ShopCase:
             str(text) for text in (fake.orders[gid]["note"], fake.orders[gid].get("staffNote")) if text
         ),
         cancel_write=("POST", "/graphql.json", "orderCancel"),
+        fake_order_id=str(order["id"]),
     )
 
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
-from .model import LifecycleState, Observation, Shipment
+from .model import LifecycleState, Observation, Shipment, ShippedLine
 
 __all__ = ["Step", "TrackedOrder", "advance", "in_story_order", "initial_state"]
 
@@ -85,12 +86,36 @@ def advance(order: TrackedOrder, observation: Observation) -> tuple[TrackedOrder
     """The order after `observation`, and the steps it took (none: the observation told nothing new)."""
     steps: list[Step] = []
     if observation.shipment is not None:
-        order = _ship(order, observation.shipment, observation.all_shipped, steps)
+        shipment = _with_lines(order, observation.shipment, observation.delivered)
+        order = _ship(order, shipment, observation.all_shipped, steps)
     elif observation.all_shipped and order.state == LifecycleState.PARTIALLY_SHIPPED:
         order = _move(order, LifecycleState.SHIPPED, steps)
     if observation.state is not None:
         order = _to_state(order, observation, steps)
     return order, steps
+
+
+def _with_lines(order: TrackedOrder, shipment: Shipment, delivered: Sequence[ShippedLine]) -> Shipment:
+    """A new parcel's lines where Xentral's delivery names none (docs/xentral.md#after-the-import): what its
+    delivery note has delivered in all, less the lines of the order's earlier parcels of that note. Left
+    unknown (no lines) when an earlier parcel's are unknown too, or nothing is left for this one (two
+    parcels read at once: the first took the note's whole progress)."""
+    if shipment.lines or not delivered or order.shipment(shipment.shipment_id) is not None:
+        return shipment
+    before: dict[str, Decimal] = {}
+    for earlier in order.shipments:
+        if earlier.delivery_note_id != shipment.delivery_note_id:
+            continue
+        if not earlier.lines:
+            return shipment
+        for line in earlier.lines:
+            before[line.sku or ""] = before.get(line.sku or "", Decimal(0)) + line.quantity
+    lines = tuple(
+        ShippedLine(None, None, line.sku, line.quantity - before.get(line.sku or "", Decimal(0)))
+        for line in delivered
+        if line.quantity > before.get(line.sku or "", Decimal(0))
+    )
+    return replace(shipment, lines=lines)
 
 
 def _ship(order: TrackedOrder, shipment: Shipment, all_shipped: bool | None, steps: list[Step]) -> TrackedOrder:

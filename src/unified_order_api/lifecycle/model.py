@@ -89,7 +89,8 @@ class Shipment:
 @dataclass(frozen=True, slots=True)
 class Observation:
     """What one source saw of one Xentral sales order at one time. `state` None: nothing about the
-    state (e.g. a shipment event alone). `shipment` None: no shipment in this observation."""
+    state (e.g. a shipment event alone). `shipment` None: no shipment in this observation.
+    `all_shipped`: the shipment's delivery note is delivered in full (None: not read)."""
 
     instance: str
     sales_order_id: str
@@ -99,6 +100,9 @@ class Observation:
     shipment: Shipment | None = None
     held_reasons: tuple[str, ...] = ()
     all_shipped: bool | None = None
+    delivered: tuple[ShippedLine, ...] = ()
+    """With a shipment: what its delivery note had delivered when it was read, by product number (SKU),
+    in all — the parcel's own lines are that less the order's earlier parcels (`machine`)."""
 
 
 class ObservationSink(Protocol):

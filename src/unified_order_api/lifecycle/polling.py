@@ -28,10 +28,11 @@ import structlog
 
 from ..clock import Clock, utc_now
 from ..orders.reads import in_background, unhurried
-from .model import LifecycleState, Observation, ObservationSink, Shipment
+from .model import LifecycleState, Observation, ObservationSink, Shipment, ShippedLine
 
 __all__ = [
     "DeliverySeen",
+    "NoteProgress",
     "NoteSeen",
     "OrderSeen",
     "PollClaim",
@@ -71,6 +72,14 @@ class DeliverySeen:
     sent_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class NoteProgress:
+    """A delivery note as read for a new parcel: delivered in full, and what it has delivered by SKU in all."""
+
+    shipped_in_full: bool
+    delivered: tuple[ShippedLine, ...] = ()
+
+
 class TrackingReads(Protocol):
     """One instance's reads for the poller (`xentral.tracking_reads`); `calls` counts the requests made."""
 
@@ -79,7 +88,7 @@ class TrackingReads(Protocol):
     async def orders_changed(self, since: dt.datetime) -> list[OrderSeen]: ...
     async def notes_changed(self, since: dt.datetime) -> list[NoteSeen]: ...
     async def deliveries_of(self, sales_order_ids: Sequence[str]) -> list[DeliverySeen]: ...
-    async def shipped_in_full(self, delivery_note_id: str) -> bool: ...
+    async def note_progress(self, delivery_note_id: str) -> NoteProgress: ...
 
 
 class _OpenOrder(Protocol):
@@ -215,13 +224,13 @@ class TrackingPoller:
             seen.append(Observation(instance, note.sales_order_id, at, "poll", LifecycleState.DISPATCHED))
             changed.append(note.sales_order_id)
         if changed:
-            shipped_in_full: dict[str, bool] = {}
+            progress: dict[str, NoteProgress] = {}
             for delivery in await reads.deliveries_of(changed):
                 if delivery.shipment_id in open_orders[delivery.sales_order_id].shipment_ids:
                     continue
                 note_id = delivery.delivery_note_id
-                if note_id is not None and note_id not in shipped_in_full:
-                    shipped_in_full[note_id] = await reads.shipped_in_full(note_id)
+                if note_id is not None and note_id not in progress:
+                    progress[note_id] = await reads.note_progress(note_id)
                 shipment = Shipment(
                     delivery.shipment_id,
                     delivery.carrier,
@@ -230,11 +239,17 @@ class TrackingPoller:
                     note_id,
                     delivery.sent_at,
                 )
-                all_shipped = shipped_in_full.get(note_id) if note_id is not None else None
+                read = progress.get(note_id) if note_id is not None else None
                 at = delivery.sent_at or now
                 seen.append(
                     Observation(
-                        instance, delivery.sales_order_id, at, "poll", shipment=shipment, all_shipped=all_shipped
+                        instance,
+                        delivery.sales_order_id,
+                        at,
+                        "poll",
+                        shipment=shipment,
+                        all_shipped=read.shipped_in_full if read is not None else None,
+                        delivered=read.delivered if read is not None else (),
                     )
                 )
         return seen

@@ -18,6 +18,10 @@ tracking number leaves nothing to recognise its fulfilment by, and a partial one
 fulfil: so before its first `fulfillmentCreate` the adapter keeps the order's fulfilment ids in the
 job's `WriteMark`, and a later try takes a fulfilment that is new since, of the shipped lines
 (`fulfillmentLineItems`), for its own (its answer was lost) instead of fulfilling the lines again.
+
+Which lines a parcel holds: those Xentral names (`webId`, else SKU), or, where its delivery names none,
+what the delivery note delivered with it (the lifecycle's lines by SKU). The last parcel fulfils
+whatever is still open; a partial one that names no lines is refused (fulfilled by hand in Shopify).
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ ORDER = """query WriteBackOrder($id: ID!) {
     id name cancelledAt note
     fulfillments(first: 50) {
       id trackingInfo(first: 5) { number company url }
-      fulfillmentLineItems(first: 100) { nodes { quantity lineItem { id } } }
+      fulfillmentLineItems(first: 100) { nodes { quantity lineItem { id sku } } }
     }
     fulfillmentOrders(first: 20) {
       nodes { id status lineItems(first: 100) { nodes { id remainingQuantity lineItem { id sku } } } }
@@ -180,7 +184,7 @@ class ShopifyShopApi:
             if number and any(info.get("number") == number for info in fulfilment.get("trackingInfo") or []):
                 return f"fulfilment {fulfilment.get('id')} with tracking {number} was there already"
         if mark is not None and mark.seen is not None:
-            earlier = _made_since(fulfilments, mark.seen, _wanted_lines(order, shipment))
+            earlier = _made_since(fulfilments, mark.seen, None if complete else _wanted_lines(order, shipment))
             if earlier is not None:
                 return f"fulfilment {earlier} was made by an earlier try (its answer was lost)"
         by_fulfillment_order = _lines_to_fulfil(found, order, shipment, complete=complete)
@@ -255,18 +259,34 @@ def _user_errors(errors: Sequence[Any] | None) -> None:
 
 
 def _wanted_lines(order: ShopOrderRef, shipment: Shipment) -> dict[str, Decimal] | None:
-    """The shipped quantities by line GID; None when Xentral names no lines (the whole rest ships)."""
+    """The shipped quantities, by line GID where Xentral names the `webId`, else by `sku:<SKU>` (filled
+    from the order's open lines of that SKU in turn); None when Xentral names no lines. A line whose
+    SKU is on none of the order's lines (a fee or discount position of Xentral's own) has nothing to
+    fulfil; a parcel with none of the order's lines is refused."""
     if not shipment.lines:
         return None
+    skus = {line.sku for line in order.lines if line.sku}
     wanted: dict[str, Decimal] = {}
-    by_sku = {line.sku: line.line_id for line in order.lines if line.line_id}
     for line in shipment.lines:
-        line_id = line.web_id or (by_sku.get(line.sku) if line.sku else None)
-        if line_id is None:
-            raise ShopApiRefused(f"{SHOP}: a shipped line (SKU {line.sku}) matches no line of the order")
-        gid = _line_gid(line_id)
-        wanted[gid] = wanted.get(gid, Decimal(0)) + line.quantity
+        if line.web_id:
+            key = _line_gid(line.web_id)
+        elif line.sku in skus:
+            key = f"sku:{line.sku}"
+        else:
+            continue
+        wanted[key] = wanted.get(key, Decimal(0)) + line.quantity
+    if not wanted:
+        named = ", ".join(sorted({str(line.sku) for line in shipment.lines}))
+        raise ShopApiRefused(f"{SHOP}: no shipped line (SKU {named}) matches a line of the order")
     return wanted
+
+
+def _wanted_key(line_item: Mapping[str, Any], wanted: Mapping[str, Decimal]) -> str | None:
+    """The entry of `wanted` an order line (`{id, sku}`) answers to: its GID, else its SKU."""
+    gid, sku = str(line_item.get("id")), line_item.get("sku")
+    if gid in wanted:
+        return gid
+    return f"sku:{sku}" if sku and f"sku:{sku}" in wanted else None
 
 
 def _made_since(
@@ -277,9 +297,9 @@ def _made_since(
     for fulfilment in fulfilments:
         if str(fulfilment.get("id")) in before:
             continue
-        items = (fulfilment.get("fulfillmentLineItems") or {}).get("nodes") or []
-        lines = {str((item.get("lineItem") or {}).get("id")) for item in items if isinstance(item, dict)}
-        if wanted is None or (lines and lines <= set(wanted)):
+        items = [item for item in (fulfilment.get("fulfillmentLineItems") or {}).get("nodes") or [] if item]
+        keys = [_wanted_key(item.get("lineItem") or {}, wanted) for item in items] if wanted is not None else []
+        if wanted is None or (keys and None not in keys):
             return str(fulfilment.get("id"))
     return None
 
@@ -288,9 +308,9 @@ def _lines_to_fulfil(
     found: Mapping[str, Any], order: ShopOrderRef, shipment: Shipment, *, complete: bool
 ) -> list[dict[str, Any]]:
     """`lineItemsByFulfillmentOrder` for the shipped lines: each matched by its `webId` (our line id,
-    the shop's), else by SKU among the order's lines; no lines and `complete`: all that remains."""
+    the shop's), else by SKU among the order's lines; `complete` (the last parcel): all that remains."""
     orders = [fo for fo in (found.get("fulfillmentOrders") or {}).get("nodes", []) if fo.get("status") in FULFILLABLE]
-    if not shipment.lines:
+    if complete or not shipment.lines:  # the last parcel: whatever is still open goes with it
         if not complete:
             raise ShopApiRefused(
                 f"{SHOP}: Xentral names no lines of this partial shipment; fulfil it in Shopify by hand"
@@ -305,10 +325,10 @@ def _lines_to_fulfil(
     for fo in orders:
         items = []
         for item in fo["lineItems"]["nodes"]:
-            item_gid, remaining = str((item.get("lineItem") or {}).get("id")), int(item.get("remainingQuantity") or 0)
-            if item_gid in wanted and remaining > 0 and wanted[item_gid] > 0:
-                quantity = min(remaining, int(wanted[item_gid]))
-                wanted[item_gid] -= quantity
+            key, remaining = _wanted_key(item.get("lineItem") or {}, wanted), int(item.get("remainingQuantity") or 0)
+            if key is not None and remaining > 0 and wanted[key] > 0:
+                quantity = min(remaining, int(wanted[key]))
+                wanted[key] -= quantity
                 items.append({"id": item["id"], "quantity": quantity})
         if items:
             found_lines.append({"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": items})

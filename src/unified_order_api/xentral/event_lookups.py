@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from ..xentral_events.ports import NoteRead
 from .client import XentralClient
 from .errors import XentralNotFound
-from .tracking_reads import note_shipped_in_full
+from .tracking_reads import note_progress
 
 __all__ = ["XentralEventLookups"]
 
@@ -30,7 +30,8 @@ class XentralEventLookups:
         except XentralNotFound:
             return None
         order_id = note.sales_order.id if note.sales_order is not None else None
-        return NoteRead(order_id, note_shipped_in_full(note))
+        progress = note_progress(note)
+        return NoteRead(order_id, progress.shipped_in_full, progress.delivered)
 
     async def order_status(self, instance: str, sales_order_id: str) -> str | None:
         try:

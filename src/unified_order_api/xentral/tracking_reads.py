@@ -11,18 +11,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-from ..lifecycle.polling import DeliverySeen, NoteSeen, OrderSeen
+from ..lifecycle import ShippedLine
+from ..lifecycle.polling import DeliverySeen, NoteProgress, NoteSeen, OrderSeen
 from .client import XentralClient
 from .converters import to_sales_order
 from .filters import MAX_PAGE_SIZE, Filter, Page
 from .verification import AnswerChecks, UntrustedHook
 from .wire import DeliveryItem, DeliveryNoteItem, DeliveryNoteView, ListResponse, SalesOrderItem
 
-__all__ = ["MAX_TRACKING_PAGES", "XentralTrackingReads", "note_shipped_in_full", "parse_time", "wire_time"]
+__all__ = [
+    "MAX_TRACKING_PAGES",
+    "XentralTrackingReads",
+    "note_delivered",
+    "note_progress",
+    "note_shipped_in_full",
+    "parse_time",
+    "wire_time",
+]
 
 MAX_TRACKING_PAGES = 200
 """Pages of one tracking list at most (10,000 items): far above what changes in one poll interval."""
@@ -150,11 +160,28 @@ class XentralTrackingReads:
                 )
         return found
 
-    async def shipped_in_full(self, delivery_note_id: str) -> bool:
+    async def note_progress(self, delivery_note_id: str) -> NoteProgress:
         self.calls += 1
-        return note_shipped_in_full(await self._client.get_delivery_note(delivery_note_id))
+        return note_progress(await self._client.get_delivery_note(delivery_note_id))
 
 
 def note_shipped_in_full(note: DeliveryNoteView) -> bool:
     """Every position of the note delivered (assumed: docs/xentral.md#after-the-import)."""
     return bool(note.positions) and all(p.delivered_quantity >= p.quantity for p in note.positions)
+
+
+def note_delivered(note: DeliveryNoteView) -> tuple[ShippedLine, ...]:
+    """What the note has delivered in all, by product number (the SKU the order was imported with); nothing
+    (unknown) when a position names no product number, so no parcel is told a part of its lines."""
+    delivered: dict[str, Decimal] = {}
+    for position in note.positions:
+        number = position.product.number if position.product is not None else None
+        if not number:
+            return ()
+        if position.delivered_quantity > 0:
+            delivered[number] = delivered.get(number, Decimal(0)) + position.delivered_quantity
+    return tuple(ShippedLine(None, None, sku, quantity) for sku, quantity in delivered.items())
+
+
+def note_progress(note: DeliveryNoteView) -> NoteProgress:
+    return NoteProgress(note_shipped_in_full(note), note_delivered(note))

@@ -11,6 +11,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..lifecycle import ShippedLine
+
 __all__ = [
     "EventLookups",
     "EventQueue",
@@ -115,6 +117,7 @@ class NoteRead:
 
     sales_order_id: str | None
     shipped_in_full: bool
+    delivered: tuple[ShippedLine, ...] = ()  # by SKU, in all (`lifecycle.Observation.delivered`)
 
 
 class EventLookups(Protocol):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..lifecycle import LifecycleState, Shipment
+from ..lifecycle import LifecycleState, Shipment, ShippedLine
 from .ids import NotAnId, rest_id
 
 __all__ = [
@@ -79,6 +79,7 @@ class Observed:
     state: LifecycleState | None = None
     shipment: Shipment | None = None
     all_shipped: bool | None = None  # with a shipment: its delivery note delivered in full (read by the worker)
+    delivered: tuple[ShippedLine, ...] = ()  # …and what it has delivered by SKU in all
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,7 @@ class EventWorker:
                 translation.observed_at,
                 shipment=translation.shipment,
                 all_shipped=note.shipped_in_full,
+                delivered=note.delivered,
             )
         order_id = translation.sales_order_id
         if order_id not in await self._tracked.ours(event.instance, [order_id]):
@@ -162,7 +163,8 @@ class EventWorker:
         if shipment is not None and translation.all_shipped is None and shipment.delivery_note_id is not None:
             with in_background():
                 note = await self._lookups.delivery_note(event.instance, shipment.delivery_note_id)
-            translation = replace(translation, all_shipped=note.shipped_in_full if note is not None else None)
+            if note is not None:
+                translation = replace(translation, all_shipped=note.shipped_in_full, delivered=note.delivered)
         await self._sink.observe(self._observations(event.instance, translation))
         return "observed"
 
@@ -177,6 +179,7 @@ class EventWorker:
                 state=observed.state,
                 shipment=observed.shipment,
                 all_shipped=observed.all_shipped,
+                delivered=observed.delivered,
             )
         ]
 

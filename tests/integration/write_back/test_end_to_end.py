@@ -118,3 +118,36 @@ def test_a_429_first_is_waited_out_and_the_tracking_shown_once(
         assert case.fake.throttled >= 1
     else:
         assert len([call for call in case.faults.calls if call.status == 429]) == 1
+
+
+PARTIAL = {"woocommerce": "processing", "shopify": "IN_PROGRESS"}
+
+
+@pytest.mark.parametrize("kind", list(PARTIAL))
+def test_two_parcels_show_a_partial_shipment_then_the_rest(sandbox: SandboxHandle, tmp_path: Path, kind: str) -> None:
+    """The first parcel holds the order's first position only (Xentral's delivery names no lines: its delivery
+    note's progress does): WooCommerce stays processing with one customer note, Shopify fulfils only that line
+    (the sample's two lines share a SKU); the second parcel ships the rest and the final status follows. The
+    Shopware sample has one line of one piece, so its partial delivery is shown by
+    `tests/unit/shop_apis/test_shopware_api.py` and the Shopware state machine's fake."""
+    case = CASES[kind]()
+    with _service(sandbox, tmp_path, case) as url:
+        _reference, order_id = place(url, case)
+        move(sandbox, order_id, "dispatch")
+        with sandbox.state.lock:
+            first = sandbox.state.sales_orders[order_id]["positions"][0]
+            line = {"positionId": first["id"], "quantity": float(first["quantity"])}
+        move(sandbox, order_id, "ship", {"trackingNumber": f"E2E-{kind}-P1", "carrier": "DHL", "lines": [line]})
+        wait_shown(case, [f"E2E-{kind}-P1"])
+        time.sleep(1.0)  # more passes: the status stays partial
+        assert case.status() == PARTIAL[kind]
+        if kind == "shopify":
+            [fulfilment] = case.fake.orders[f"gid://shopify/Order/{case.fake_order_id}"]["fulfillments"]
+            assert [item["quantity"] for item in fulfilment["fulfillmentLineItems"]["nodes"]] == [1]
+        move(sandbox, order_id, "ship", {"trackingNumber": f"E2E-{kind}-P2", "carrier": "DHL"})
+        wait_shown(case, [f"E2E-{kind}-P1", f"E2E-{kind}-P2"])
+        deadline = time.monotonic() + 30
+        while case.status() != SHIPPED[kind]:
+            assert time.monotonic() < deadline, case.status()
+            time.sleep(0.05)
+    assert case.emails() == 2  # one per parcel

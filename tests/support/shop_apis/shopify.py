@@ -265,9 +265,7 @@ class FakeShopify:
             if tracking
             else [],
             "fulfillmentLineItems": {
-                "nodes": [
-                    {"quantity": quantity, "lineItem": {"id": item["lineItem"]["id"]}} for item, quantity in planned
-                ]
+                "nodes": [{"quantity": quantity, "lineItem": dict(item["lineItem"])} for item, quantity in planned]
             },
         }
         owner["fulfillments"].append(fulfillment)

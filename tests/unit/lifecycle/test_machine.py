@@ -72,6 +72,41 @@ def test_partial_then_the_rest() -> None:
     assert full.state == LifecycleState.SHIPPED and len(full.shipments) == 2 and len(steps) == 1
 
 
+def _delivered(**by_sku: int) -> tuple[ShippedLine, ...]:
+    return tuple(ShippedLine(None, None, sku, Decimal(quantity)) for sku, quantity in by_sku.items())
+
+
+def test_a_parcel_s_lines_are_its_notes_progress_less_the_earlier_parcels() -> None:
+    """Xentral's delivery names no lines; the note's delivered quantities, read with each new parcel, do."""
+    final, _steps = apply_all(
+        order(),
+        [
+            seen(1, shipment=parcel("s1", "T1"), all_shipped=False, delivered=_delivered(A=2)),
+            seen(2, shipment=parcel("s2", "T2"), all_shipped=True, delivered=_delivered(A=2, B=1)),
+            seen(3, shipment=parcel("s2", "T2"), all_shipped=True, delivered=_delivered(A=2, B=5)),  # seen again
+        ],
+    )
+    assert [[(line.sku, line.quantity) for line in s.lines] for s in final.shipments] == [
+        [("A", Decimal(2))],
+        [("B", Decimal(1))],
+    ]
+
+
+def test_a_parcel_s_lines_stay_unknown_where_an_earlier_one_s_are_or_nothing_is_left() -> None:
+    two_at_once, _ = apply_all(
+        order(),
+        [
+            seen(1, shipment=parcel("s1"), all_shipped=True, delivered=_delivered(A=2, B=1)),
+            seen(1, shipment=parcel("s2"), all_shipped=True, delivered=_delivered(A=2, B=1)),
+            seen(2, shipment=parcel("s3"), all_shipped=True, delivered=_delivered(A=3, B=1)),
+        ],
+    )
+    assert [len(s.lines) for s in two_at_once.shipments] == [2, 0, 0]  # s2 found nothing left; s3 cannot know
+    named = Shipment("s1", "DHL", "TN", None, "40", None, (ShippedLine("p1", "w1", "A", Decimal(1)),))
+    kept, _ = advance(order(), seen(1, shipment=named, delivered=_delivered(A=2)))
+    assert kept.shipments[0].lines == named.lines  # lines Xentral named are kept as named
+
+
 def test_a_shipment_after_completion_is_still_recorded_without_moving_the_order() -> None:
     done, _ = advance(order(), seen(3, LifecycleState.COMPLETED))
     late, steps = advance(done, seen(1, shipment=parcel("4")))

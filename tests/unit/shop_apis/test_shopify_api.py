@@ -75,6 +75,20 @@ async def test_a_partial_shipment_fulfils_only_the_shipped_lines_by_their_web_id
     assert fake.orders[GID]["fulfillmentOrders"][0]["status"] == "IN_PROGRESS"
 
 
+async def test_lines_read_from_the_delivery_note_are_matched_by_sku_and_xentral_s_own_skipped(
+    fake: FakeShopify,
+) -> None:
+    """A parcel's lines from its delivery note's progress carry SKUs only (no webId); a fee position of
+    Xentral's own matches no line of the order and has nothing to fulfil."""
+    api = adapter(fake)
+    lines = (ShippedLine(None, None, "IPOD2008GREEN", Decimal(2)), ShippedLine(None, None, "FEE-454", Decimal(1)))
+    said = await api.ship(ORDER, parcel(*lines), complete=False)
+    assert remaining(fake) == [0, 1] and "created" in said
+    with pytest.raises(ShopApiRefused, match="FEE-454"):
+        await api.ship(ORDER, parcel(ShippedLine(None, None, "FEE-454", Decimal(1)), number="1Z997"), complete=False)
+    assert remaining(fake) == [0, 1] and len(fake.orders[GID]["fulfillments"]) == 1
+
+
 async def test_notify_customer_off_sends_no_confirmation(fake: FakeShopify) -> None:
     await adapter(fake, notify=False).ship(ORDER, parcel(), complete=True)
     assert fake.emails == [] and len(fake.orders[GID]["fulfillments"]) == 1
