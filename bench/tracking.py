@@ -9,6 +9,11 @@ few rounds), as a quiet shop's warehouse would; the poller's calls are counted b
 (`XentralTrackingReads.calls`). Calls per minute = calls per round * rounds per minute, at the default interval
 (`tracking.poll_seconds`) and at the safety-net interval used where Xentral's webhooks are healthy
 (`tracking.safety_net_poll_seconds`).
+
+With webhooks, the events the sandbox emitted for each round's changes also go through the event worker
+(`xentral_events/worker.py`, the real lookups over the same client): a shipment's delivery note and a thin
+`salesOrder.updated`'s status are read, once per event. Those calls follow the changes, not the open orders,
+so they are printed apart, per change and per minute at this bench's pace (one round per poll interval).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import datetime as dt
 import sys
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
@@ -30,12 +36,38 @@ from unified_order_api.lifecycle.polling import TrackingPoller
 from unified_order_api.orders.attempts import Attempt, AttemptState, OrderReceipt
 from unified_order_api.store import migrate
 from unified_order_api.store.database import create_engine
+from unified_order_api.store.event_queue import SqlEventQueue
 from unified_order_api.store.tracking import SqlTrackingStore, TrackingEnrolment
 from unified_order_api.xentral import XentralClient
+from unified_order_api.xentral.event_lookups import XentralEventLookups
 from unified_order_api.xentral.tracking_reads import XentralTrackingReads
+from unified_order_api.xentral_events.ports import NoteRead
+from unified_order_api.xentral_events.worker import EventWorker
 from xentral_sandbox import fulfilment
 from xentral_sandbox.config import SandboxConfig
 from xentral_sandbox.testing import running_sandbox
+
+
+class CountedLookups:
+    """The worker's real lookups, counted (each is one Xentral call)."""
+
+    def __init__(self, inner: XentralEventLookups) -> None:
+        self.inner, self.calls = inner, 0
+
+    async def delivery_note(self, instance: str, delivery_note_id: str) -> NoteRead | None:
+        self.calls += 1
+        return await self.inner.delivery_note(instance, delivery_note_id)
+
+    async def order_status(self, instance: str, sales_order_id: str) -> str | None:
+        self.calls += 1
+        return await self.inner.order_status(instance, sales_order_id)
+
+
+class EveryOrderOurs:
+    """Every order of the bench is tracked (they were enrolled without attempts)."""
+
+    async def ours(self, instance: str, sales_order_ids: Collection[str]) -> set[str]:
+        return set(sales_order_ids)
 
 
 async def main(orders: int, rounds: int) -> None:
@@ -64,7 +96,11 @@ async def main(orders: int, rounds: int) -> None:
             reads = XentralTrackingReads(client)
             poller = TrackingPoller(store=store, reads={"default": reads}, sink=store)
             await poller.poll_once("default", force=True)  # the first round reads the backlog
-            per_round = []
+            lookups = CountedLookups(XentralEventLookups({"default": client}))
+            queue = SqlEventQueue(engine)
+            worker = EventWorker(queue=queue, sink=store, lookups=lookups, tracked=EveryOrderOurs())
+            emitted = len(sandbox.state.events.since(0))  # the imports' events came before: not tracking's
+            per_round, events, changes = [], 0, 0
             for round_number in range(rounds):
                 changed = 1 + round_number
                 fulfilment.dispatch(sandbox.state, str(changed))
@@ -72,9 +108,15 @@ async def main(orders: int, rounds: int) -> None:
                     fulfilment.ship(sandbox.state, str(changed), tracking_number=f"T{changed}")
                 if round_number % 5 == 0:
                     fulfilment.cancel(sandbox.state, str(orders - round_number))
+                changes += 1 + (round_number % 2 == 0) + (round_number % 5 == 0)
                 before = reads.calls
                 await poller.poll_once("default", force=True)
                 per_round.append(reads.calls - before)
+                for event in sandbox.state.events.since(emitted):  # as Xentral would deliver them
+                    await queue.add("default", event.type, event.body, dt.datetime.now(dt.UTC))
+                    emitted, events = event.sequence, events + 1
+                while await worker.run_once():
+                    pass
         await engine.dispose()
     average = sum(per_round) / len(per_round)
     print(f"open orders: {orders}, rounds: {rounds}, calls per round: {average:.2f} (max {max(per_round)})")
@@ -83,6 +125,14 @@ async def main(orders: int, rounds: int) -> None:
         ("with webhooks", settings.safety_net_poll_seconds),
     ):
         print(f"{label:14} interval {seconds:>5.0f} s: {average * 60 / seconds:.2f} Xentral calls per minute")
+    rounds_per_minute = 60 / settings.poll_seconds
+    print(
+        f"events: {changes} changes, {events} events, {lookups.calls} lookups "
+        f"({lookups.calls / changes:.2f} per change): {lookups.calls / rounds * rounds_per_minute:.2f} calls per "
+        f"minute at this pace ({changes / rounds * rounds_per_minute:.1f} changes per minute)"
+    )
+    with_events = average * 60 / settings.safety_net_poll_seconds + lookups.calls / rounds * rounds_per_minute
+    print(f"with webhooks, the safety net and the events' lookups: {with_events:.2f} Xentral calls per minute")
 
 
 if __name__ == "__main__":
