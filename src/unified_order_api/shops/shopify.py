@@ -7,8 +7,10 @@ actually charged (Shopify's own REST example labels 6 % and charges 2 %). A line
 whose every tax line its label explains is sent with those `taxes`, each amount as Shopify rounded it
 (a city and a state tax on one line are rounded apart: 0.11 + 0.41, not 0.53 of the summed rate).
 
-All discounts go to the order level: the discount codes by name, whatever else `total_discounts`
-holds as one "Discount" line. Their tax is what the lines' tax drops by through their discounts
+All discounts go to the order level. Where the lines' `discount_allocations` account for
+`total_discounts`, one discount per rate of the lines they reduced (a code over lines at 19 % and 7 %
+is two), each with the tax it took off that rate; else the discount codes by name, whatever else
+`total_discounts` holds as one "Discount" line. Their tax is what the lines' tax drops by through their discounts
 (the rate of the discounted lines, when they share one: a 15 % code on a 7 % line is a 7 % discount),
 plus what the lines' and shipping's tax exceed the order's tax by. Quantities are as ordered: refunds
 are credit notes in Xentral, not a smaller order. Ids exceed 2^53, so they are read as Python ints
@@ -36,6 +38,7 @@ set (Shopify sends both when an order is cancelled); either names the order by i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -108,6 +111,7 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
     items: list[dict[str, Any]] = []
     charged_tax = Decimal(0)
     reductions: dict[Decimal, Decimal] = {}  # by rate: how much the lines' tax dropped through their discounts
+    shares: dict[Decimal, list[Share]] = {}  # by rate: each discounted line's part of the discounts
     for index, line in enumerate(native.entries(order, "line_items")):
         where = f"/line_items/{index}"
         sku = native.first_sku(line, settings.skus_from)
@@ -129,7 +133,9 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
             "line_id": str(line.get("id", index)),
         }
         if after_discount:
-            reductions[rate] = reductions.get(rate, Decimal(0)) + _rate_tax(base, rate, gross) - tax
+            reduction = _rate_tax(base, rate, gross) - tax
+            reductions[rate] = reductions.get(rate, Decimal(0)) + reduction
+            shares.setdefault(rate, []).append(Share(name or str(line.get("id", index)), allocated, reduction))
         item.update(_line_taxes(line, base, rate, gross) if not allocated else {"tax_rate": native.decimal_text(rate)})
         if name:
             item["name"] = name
@@ -161,7 +167,8 @@ def translate(order: dict[str, Any], settings: ShopRules) -> Translated | Ignore
         "prices": "gross" if gross else "net",
         "currency": order.get("currency"),
         "shipping_costs": shipping_costs,
-        "discounts": _discounts(order, reductions, excess=charged_tax - total_tax, gross=gross, origins=origins),
+        "discounts": _discounts_by_rate(order, shares, excess=charged_tax - total_tax, gross=gross, origins=origins)
+        or _discounts(order, reductions, excess=charged_tax - total_tax, gross=gross, origins=origins),
         "expected_total": order.get("total_price"),
         "external_order_id": str(order["id"]) if order.get("id") is not None else None,
         "payment_status": PAYMENT_STATUS.get(financial),
@@ -318,6 +325,50 @@ def _line_taxes(line: dict[str, Any], base: Decimal, rate: Decimal, gross: bool)
             component["name"] = str(tax_line["title"])[:64]
         components.append(component)
     return {"taxes": components} if components else {"tax_rate": native.decimal_text(rate)}
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What the discounts took off one line (`discount_allocations`), and the tax they took with it."""
+
+    label: str
+    amount: Decimal
+    tax: Decimal
+
+
+def _discounts_by_rate(
+    order: dict[str, Any],
+    shares: Mapping[Decimal, list[Share]],
+    *,
+    excess: Decimal,
+    gross: bool,
+    origins: dict[str, str],
+) -> list[dict[str, Any]] | None:
+    """The discounts at the rates of the lines they were allocated to, when their allocations account for
+    `total_discounts` to the cent (and the lines' tax is the order's); else None (`_discounts` decides).
+    A code over lines at 19 % and 7 % is two discounts, each with the tax it took off its rate, so the
+    VAT per rate is the shop's. A rate's parts go as one discount while their tax stays within a cent of
+    the rate's, else one per line (each part's tax is a difference of Shopify's rounded tax lines)."""
+    total = native.amount(order.get("total_discounts")) or Decimal(0)
+    allocated = sum((share.amount for parts in shares.values() for share in parts), Decimal(0))
+    if not shares or excess or allocated != total:
+        return None
+    codes = [str(code.get("code") or "") for code in native.entries(order, "discount_codes") if code.get("code")]
+    name = "+".join(codes)[:120] or "Discount"
+    found: list[dict[str, Any]] = []
+    for rate, parts in sorted(shares.items()):
+        value = sum((part.amount for part in parts), Decimal(0))
+        tax = sum((part.tax for part in parts), Decimal(0))
+        together = abs(_rate_tax(value, rate, gross) - tax) <= native.CENT
+        rated = f"{name} ({native.decimal_text(rate)} %)" if len(shares) > 1 else name
+        each = [(part.label, part.amount, part.tax) for part in parts]
+        for label, amount, part_tax in [(rated, value, tax)] if together else each:
+            origins[f"/discounts/{len(found)}"] = "/total_discounts"
+            found.append(
+                native.charge(label if together else f"{name} ({label})"[:200], amount, rate)
+                | {"tax_amount": str(part_tax)}
+            )
+    return found
 
 
 def _discounts(

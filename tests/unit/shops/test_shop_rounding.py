@@ -446,3 +446,88 @@ def test_shopware_rounding_on_the_total(
     for rounding in ("per-line", "per-rate-sum"):
         booked = xentral_books(pricing, rounding)
         assert (booked.gross, booked.vat) == (amount_total, {r.normalize(): t for r, t in vat.items() if t}), rounding
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=5),
+            st.integers(min_value=1, max_value=20_000),
+            st.sampled_from([(D(19),), (D(7),), (D(6), D("1.15")), (D("6.25"), D("2.5"))]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    gross=st.booleans(),
+    code_percent=st.sampled_from([0, 10, 15, 50, 100]),
+    shipping_cents=st.integers(min_value=0, max_value=2_000),
+)
+def test_shopify_rounding_per_tax_line_with_a_code_and_taxes_included(
+    lines: list[tuple[int, int, tuple[Decimal, ...]]], gross: bool, code_percent: int, shipping_cents: int
+) -> None:
+    """Shopify allocates a percentage code to the lines (`discount_allocations`) and taxes each line after
+    it, every tax line rounded apart (`tax_lines[].price`); with `taxes_included` the tax is inside the
+    price. Lines at several rates share the code: each rate's VAT stays the shop's."""
+
+    def taxed(amount: Decimal, rates: tuple[Decimal, ...]) -> list[dict[str, Any]]:
+        def tax(rate: Decimal) -> Decimal:
+            return amount - cents(amount / (1 + rate / 100)) if gross else cents(amount * rate / 100)
+
+        return [{"title": f"T{rate}", "rate": float(rate / 100), "price": str(tax(rate))} for rate in rates]
+
+    line_items, vat, goods, discounts, tax_total = [], {}, D(0), D(0), D(0)
+    for index, (quantity, unit_cents, rates) in enumerate(lines):
+        if gross:
+            rates = rates[:1]  # an EU VAT: one rate, inside the price
+        price = D(unit_cents) / 100
+        allocated = cents(price * quantity * code_percent / 100)
+        taxes = taxed(price * quantity - allocated, rates)
+        line_items.append(
+            {"id": index + 1, "sku": f"SKU-{index}", "name": f"Line {index}", "quantity": quantity}
+            | {"price": str(price), "tax_lines": taxes}
+            | {
+                "discount_allocations": [{"amount": str(allocated), "discount_application_index": 0}]
+                if allocated
+                else []
+            }
+        )
+        charged = sum((D(t["price"]) for t in taxes), D(0))
+        key = sum(rates, D(0)).normalize()
+        vat[key] = vat.get(key, D(0)) + charged
+        goods, discounts, tax_total = goods + price * quantity, discounts + allocated, tax_total + charged
+    shipping = D(shipping_cents) / 100
+    shipping_rates = (D(19),) if gross else (D(6), D("1.15"))
+    shipping_taxes = taxed(shipping, shipping_rates)
+    shipping_tax = sum((D(t["price"]) for t in shipping_taxes), D(0))
+    key = sum(shipping_rates, D(0)).normalize()
+    vat[key] = vat.get(key, D(0)) + shipping_tax
+    tax_total += shipping_tax
+    total = goods - discounts + shipping + (D(0) if gross else tax_total)
+    address = {"name": "Ann Lee", "first_name": "Ann", "last_name": "Lee", "address1": "1 Main St", "city": "Chicago"}
+    address |= {"zip": "60601", "country_code": "DE" if gross else "US"}
+    order = {
+        "id": 2,
+        "name": "#2",
+        "email": "ann@example.com",
+        "currency": "EUR" if gross else "USD",
+        "financial_status": "paid",
+        "taxes_included": gross,
+        "billing_address": address,
+        "shipping_address": address,
+        "line_items": line_items,
+        "shipping_lines": [{"title": "Ground", "price": str(shipping), "tax_lines": shipping_taxes}],
+        "discount_codes": [{"code": "CODE", "amount": str(discounts), "type": "percentage"}] if discounts else [],
+        "total_discounts": str(discounts),
+        "total_tax": str(tax_total),
+        "total_price": str(total),
+    }
+    result = shopify.translate(order, ShopSettings(kind="shopify", secret="s"))
+    assert isinstance(result, Translated), result
+    pricing, check = priced(result.body)
+    assert check.gross == total and check.matches is True, (check, total)
+    assert pricing.totals is not None
+    shop_vat = {rate: tax for rate, tax in vat.items() if tax}
+    assert {r: t for r, t in vat_by_rate(pricing.totals.lines).items() if t} == shop_vat
+    booked = xentral_books(pricing)
+    assert (booked.gross, booked.vat) == (total, shop_vat)
