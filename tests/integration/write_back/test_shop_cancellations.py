@@ -233,6 +233,21 @@ def _cancel_jobs(tmp_path: Path, client: str, reference: str) -> list[str]:
     return asyncio.run(read())
 
 
+def test_a_cancel_whose_answer_xentral_lost_is_read_back_and_not_sent_again(
+    sandbox: SandboxHandle, tmp_path: Path, alerts: Receiver
+) -> None:
+    case = CASES["woocommerce"]()
+    with _service(sandbox, tmp_path, case, alerts) as url:
+        reference, order_id = place(url, case)
+        sandbox.faults.commit_then_drop(count=1, method="POST", path=f"/api/v1/salesOrders/{order_id}/actions/cancel")
+        answer = _send(url, case, "cancel-1")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["reason"] == f"Cancellation of order '{reference}' Cancelled in Xentral"
+        order = _order(url, case, reference)
+    assert _xentral_status(sandbox, order_id) == "canceled" and order["cancellation"]["outcome"] == "cancelled"
+    assert len(_cancel_calls(sandbox)) == 1  # it landed; the read-back saw it, nothing was sent again
+
+
 @pytest.mark.parametrize("kind", list(CASES))
 def test_a_shop_cancellation_carried_out_is_not_cancelled_in_the_shop_again_under_on_xentral_cancel_cancel(
     sandbox: SandboxHandle, tmp_path: Path, alerts: Receiver, kind: str
