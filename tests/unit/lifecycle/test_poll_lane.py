@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from unified_order_api.lifecycle import LifecycleState, Observation
-from unified_order_api.lifecycle.polling import DeliverySeen, NoteSeen, OrderSeen, PollClaim, TrackingPoller
+from unified_order_api.lifecycle.polling import (
+    DeliverySeen,
+    NoteProgress,
+    NoteSeen,
+    OrderSeen,
+    PollClaim,
+    TrackingPoller,
+)
 from unified_order_api.orders.reads import work_in_background
 
 NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
@@ -54,9 +61,9 @@ class _Reads:
         self._note("deliveries_of")
         return [DeliverySeen("9", "7", "40", "T1", "DHL", None, NOW)]
 
-    async def shipped_in_full(self, delivery_note_id: str) -> bool:
-        self._note("shipped_in_full")
-        return True
+    async def note_progress(self, delivery_note_id: str) -> NoteProgress:
+        self._note("note_progress")
+        return NoteProgress(shipped_in_full=True)
 
 
 class _Sink:
@@ -71,6 +78,6 @@ async def test_every_read_of_a_poll_takes_the_background_lane() -> None:
     reads, sink = _Reads(), _Sink()
     poller = TrackingPoller(store=_Store(), reads={"default": reads}, sink=sink, clock=lambda: NOW)
     assert await poller.poll_once("default", force=True)
-    assert reads.lanes == dict.fromkeys(("orders_changed", "notes_changed", "deliveries_of", "shipped_in_full"), True)
+    assert reads.lanes == dict.fromkeys(("orders_changed", "notes_changed", "deliveries_of", "note_progress"), True)
     assert {o.state for o in sink.seen} == {LifecycleState.COMPLETED, LifecycleState.DISPATCHED, None}
     assert not work_in_background()  # the lane is the poll's only, not its caller's
