@@ -55,7 +55,9 @@ async def dry_run(request: Request, attempt: Attempt, command: PlaceOrder) -> Re
     """The dry run of `command` as client `attempt.client` under the order's key; Xentral's failures and
     refusals become the preview's `error` (the store's outage is the console's 503 page)."""
     try:
-        preview = await service_container(request).orders.preview_order(command, client=attempt.client, key=attempt.key)
+        preview = await service_container(request).orders.preview_order(
+            command, client=attempt.client, key=attempt.key, fresh=True
+        )
     except order_errors.OrderError as error:
         failed = error.to_json()
         earlier = (attempt.error or {}).get("code")

@@ -199,9 +199,12 @@ class OrderService:
             return Accepted(claim.attempt, OrderOutcome(claim.attempt.receipt, replayed=True))
         return Accepted(claim.attempt, None)
 
-    async def preview_order(self, command: PlaceOrder, *, client: str, key: str | None = None) -> OrderPreview:
+    async def preview_order(
+        self, command: PlaceOrder, *, client: str, key: str | None = None, fresh: bool = False
+    ) -> OrderPreview:
         """The dry run: what `place_order` would do with this request, found by its reads and checks,
-        with nothing written (no key claimed, no customer, no order). Raises what `place_order` would."""
+        with nothing written (no key claimed, no customer, no order). Raises what `place_order` would.
+        `fresh`: an operator's look before a retry, with Xentral as it is now (`_forget_cached`)."""
         policy = self._policies.for_client(client)
         refuse_cancelled(command)
         await self._callbacks.target(client, command)
@@ -210,6 +213,8 @@ class OrderService:
         if earlier is not None and earlier.key != key:
             earlier = None  # found by its reference, but this request's key is another
         flow = self._flow(policy)
+        if fresh:
+            await self._forget_cached(command, flow, methods=True)
         preview = await preview_order(
             command,
             policy,
@@ -341,7 +346,9 @@ class OrderService:
         step = Step(StepName.OPERATOR_RETRY, self._clock(), f"retry requested by {operator} in {via}")
         if not await self._store.note(attempt.id, step, only_in=[AttemptState.FAILED]):
             return None
-        return await self.place_order(PlaceOrder.from_json(attempt.request), client=attempt.client, key=attempt.key)
+        command = PlaceOrder.from_json(attempt.request)
+        await self._forget_cached(command, self._flow(self._policies.for_client(attempt.client)))
+        return await self.place_order(command, client=attempt.client, key=attempt.key)
 
     async def retry_corrected(
         self, attempt: Attempt, command: PlaceOrder, *, operator: str, via: str, changed: list[str]
@@ -361,6 +368,7 @@ class OrderService:
         ):
             return None
         await self._store.keep_original(attempt.id, attempt.original_request or attempt.request)
+        await self._forget_cached(command, self._flow(self._policies.for_client(attempt.client)))
         return await self.place_order(command, client=attempt.client, key=attempt.key)
 
     async def order_status(self, *, client: str, reference: str) -> Attempt | None:
@@ -503,15 +511,9 @@ class OrderService:
         self, command: PlaceOrder, attempt: Attempt, policy: ClientPolicy, flow: InstanceFlow
     ) -> tuple[OrderDraft, CustomerLookup | None]:
         """Draft and customer again from Xentral itself, after dropping what the caches said."""
-        cache = flow.route.cache
-        assert cache is not None
-        flow.drafter.reference_data.invalidate()
-        await cache.forget_products([item.sku for item in command.items])
+        await self._forget_cached(command, flow, methods=True)
         details = command.customer
-        if details.number:
-            await cache.forget_customer("number", details.number)
         if details.email:
-            await cache.forget_customer("email", details.email)
             await self._store.forget_customer_creation(creation_identity(flow.route.instance, details.email))
         if attempt.customer_created:
             # We created this customer moments ago; its id is not a cached guess.
@@ -521,6 +523,26 @@ class OrderService:
             flow.drafter.draft(command, policy), find_customer(flow.route.gateway, details, policy.customers)
         )
         return draft, lookup
+
+    async def _forget_cached(self, command: PlaceOrder, flow: InstanceFlow, *, methods: bool = False) -> None:
+        """Drop what the caches say of this order's products and customer (and, with `methods`, Xentral's
+        shipping and payment methods and projects).
+
+        An operator's dry run and retry read Xentral as it is now: a SKU created there after the order
+        failed is otherwise still remembered missing (`cache.missing_product_seconds`), so the dry run
+        would say "fails the same way" and withhold the retry the fix made possible. A retry keeps the
+        methods its dry run just read (a bulk retry of many orders does not read them once per order)."""
+        if methods:
+            flow.drafter.reference_data.invalidate()
+        cache = flow.route.cache
+        if cache is None:
+            return
+        await cache.forget_products([item.sku for item in command.items])
+        details = command.customer
+        if details.number:
+            await cache.forget_customer("number", details.number)
+        if details.email:
+            await cache.forget_customer("email", details.email)
 
     async def _finish(self, attempt: Attempt, receipt: OrderReceipt, callback_url: str | None) -> None:
         attempt.state = AttemptState.COMPLETED

@@ -113,3 +113,50 @@ async def test_no_customer_e_mail_or_number_is_in_a_cache_key_name(make: Any) ->
     # The same customer, written differently, is the same key: the e-mail is normalised before hashing.
     again = await service.place_order(_order("R-3", email=" kunde.eins@example.COM"), client="shop")
     assert again.receipt.customer_created is False
+
+
+async def test_an_operators_dry_run_and_retry_see_a_product_created_after_the_failure(make: Any) -> None:
+    """The order failed on a SKU Xentral did not have, and the cache remembers it missing for a while; the
+    operator creates the product in Xentral and looks again at once: the dry run and the retry read Xentral as it
+    is now (products, customer, methods), not what the cache remembers. The API's own dry run stays cached."""
+    c = await _cached(make)
+    order = _order("R-1", sku="NEW-1")
+    with pytest.raises(errors.OrderRejected):
+        await c.service.place_order(order, client="shop")
+    failed = await c.h.store.find("shop", "R-1")
+    assert failed is not None
+    c.h.gateway.catalogue["NEW-1"] = Product("7", "NEW-1", "New")
+    with pytest.raises(errors.OrderRejected):  # a client's dry run: answered from the cache, as ever
+        await c.service.preview_order(order, client="shop")
+    c.calls.clear()
+    preview = await c.service.preview_order(order, client="shop", fresh=True)
+    assert preview.outcome == "create" and c.calls["products_by_sku"] == 1 and c.calls["find_customers"] >= 1
+    outcome = await c.service.retry_failed(failed, operator="alice", via="the console")
+    assert outcome is not None and outcome.receipt.outcome == "created"
+    assert [line.product_id for line in c.h.gateway.drafts[outcome.receipt.order_id].lines] == ["7"]
+
+
+async def test_an_operators_corrected_request_is_checked_against_xentral_as_it_is_now(make: Any) -> None:
+    c = await _cached(make)
+    with pytest.raises(errors.OrderRejected):
+        await c.service.place_order(_order("R-1", sku="NEW-2"), client="shop")
+    failed = await c.h.store.find("shop", "R-1")
+    assert failed is not None
+    c.h.gateway.catalogue["NEW-2"] = Product("8", "NEW-2", "Newer")
+    corrected = dataclasses.replace(_order("R-1", sku="NEW-2"), items=(ItemRequest("NEW-2", 2),))
+    outcome = await c.service.retry_corrected(
+        failed, corrected, operator="alice", via="the console", changed=["/items/0/quantity"]
+    )
+    assert outcome is not None and outcome.receipt.outcome == "created"
+
+
+async def test_an_operators_retry_without_a_dry_run_first_sees_the_product_too(make: Any) -> None:
+    """A bulk retry runs no dry run per order: each retry drops the cache's word on its own products."""
+    c = await _cached(make)
+    with pytest.raises(errors.OrderRejected):
+        await c.service.place_order(_order("R-1", sku="NEW-3"), client="shop")
+    failed = await c.h.store.find("shop", "R-1")
+    assert failed is not None
+    c.h.gateway.catalogue["NEW-3"] = Product("9", "NEW-3", "Newest")
+    outcome = await c.service.retry_failed(failed, operator="alice", via="a bulk retry in the console")
+    assert outcome is not None and outcome.receipt.outcome == "created"
