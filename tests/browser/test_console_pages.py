@@ -1,7 +1,8 @@
 """The console pages the operator-fixes tests do not reach, in a real browser and photographed at desktop and
 phone size: a shipped order's timeline in Xentral and its write-back to the shop (a dead job with the shop's
 answer, the redelivery's confirmation, the job done after it), the journal's In Xentral filter, and the Needs
-attention filter with an order left without an outcome and that order's page.
+attention filter with an order left without an outcome and that order's page, and a retry the dry run says
+would succeed (its confirmation with *Retry now*, the order completed after it).
 """
 
 from __future__ import annotations
@@ -137,3 +138,26 @@ def test_an_order_without_an_outcome_is_under_needs_attention(
             photograph(browser, "order-unresolved")
     finally:
         receiver.stop()
+
+
+def test_a_retry_the_dry_run_says_would_succeed_is_offered_and_completes(
+    browser: Any, console_url: str, api: httpx.Client, console_sandbox: SandboxHandle
+) -> None:
+    """Xentral's product reads failed (503), so the order failed; now they answer, the dry run would create it."""
+    body = order_body(items=[{"sku": "BOOK-001", "quantity": 1}])
+    console_sandbox.faults.server_error(503, count=None, method="GET", path="/api/v2/products")
+    try:
+        assert api.post("/api/orders", json=body).status_code in (502, 503)
+    finally:
+        console_sandbox.faults.clear()
+    browser.delete_all_cookies()
+    sign_in(browser, console_url)
+    open_order(browser, console_url, body["reference"], state="failed")
+    by_id(browser, "retry").click()
+    wait_for(lambda: by_id(browser, "confirm"), "the retry's confirmation with its dry run")
+    assert "would create the order" in by_id(browser, "preview").text
+    photograph(browser, "confirm-retry-offered")
+    by_id(browser, "confirm").click()
+    wait_for(lambda: by_id(browser, "order-state").text == "completed", "the retried order to complete")
+    assert "retry requested by admin in the console" in by_id(browser, "steps").text
+    photograph(browser, "order-retried")
