@@ -36,7 +36,7 @@ from ..orders.attempts import (
 from .failures import translated
 from .grouped_inserts import GroupedAttemptInserts
 from .outbox import enqueue
-from .tables import customer_creations, order_attempts, order_refunds
+from .tables import customer_creations, order_attempts, order_refunds, shop_cancellations, shop_order_changes
 from .tracking import SqlTrackingStore, TrackingEnrolment
 
 _CLAIM_ROUNDS = 8
@@ -563,4 +563,10 @@ class SqlAttemptStore:
                 order_attempts.c.reference == order_refunds.c.reference,
             )
             await connection.execute(delete(order_refunds).where(~exists(held)))
+            # And what its shop did to it after the import: its cancellation and its changes.
+            for table in (shop_cancellations, shop_order_changes):
+                named = select(order_attempts.c.id).where(
+                    order_attempts.c.client == table.c.client, order_attempts.c.reference == table.c.reference
+                )
+                await connection.execute(delete(table).where(~exists(named)))
         return int(result.rowcount)

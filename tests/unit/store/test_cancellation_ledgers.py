@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from unified_order_api.orders.amendments import ShopChange
 from unified_order_api.orders.cancellations import CancellationOutcome, CancellationRecord
+from unified_order_api.store.attempts import SqlAttemptStore
 from unified_order_api.store.cancellations import SqlCancellationLedger, SqlShopChangeLedger
 
 NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
@@ -71,3 +72,26 @@ async def test_a_change_is_recorded_once_per_digest_and_listed_oldest_first(engi
     assert await ledger.record(second)
     assert await ledger.changes_of("shop", "R") == [first, second]
     assert await ledger.changes_of("shop", "other") == []
+
+
+async def test_a_purged_order_takes_its_cancellation_and_changes_with_it(engine: AsyncEngine) -> None:
+    store = SqlAttemptStore(engine)
+    for reference, at in (("R", NOW), ("KEPT", NOW + dt.timedelta(days=400))):  # KEPT: still recent at the purge
+        await store.claim(
+            client="shop",
+            key=reference,
+            reference=reference,
+            fingerprint="F",
+            owner="o",
+            now=at,
+            lease_until=at,
+            request={"reference": reference},
+        )
+    cancellations, changes = SqlCancellationLedger(engine), SqlShopChangeLedger(engine)
+    for reference in ("R", "KEPT"):
+        assert await cancellations.claim(_pending(reference))
+        assert await changes.record(ShopChange("shop", reference, "woocommerce", NOW, ("line A: added x 1",), "d"))
+    assert await store.purge(NOW + dt.timedelta(days=300)) == 1  # R, abandoned long ago
+    assert await cancellations.cancellation_of("shop", "R") is None and await changes.changes_of("shop", "R") == []
+    assert await cancellations.cancellation_of("shop", "KEPT") is not None
+    assert len(await changes.changes_of("shop", "KEPT")) == 1
