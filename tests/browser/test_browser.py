@@ -152,9 +152,6 @@ def test_sign_in_find_an_order_made_through_the_api_and_see_its_steps_and_number
     [in_xentral] = orders_with_reference(console_sandbox, PREFIX + answer["reference"])
     assert in_xentral["documentNumber"] == answer["order_number"]
     browser.save_screenshot(str(SCREENSHOTS / "order.png"))
-    browser.set_window_size(390, 844)  # a phone
-    browser.save_screenshot(str(SCREENSHOTS / "order-phone.png"))
-    browser.set_window_size(1280, 900)
 
     browser.get(f"{console_url}/console/health")
     bars = all_by_css(browser, "#calls-chart rect.bar")
