@@ -1,4 +1,5 @@
-"""PostgreSQL for tests: a throw-away schema per test on the server named by UOA_TEST_DATABASE_URL."""
+"""PostgreSQL for tests: a throw-away schema per test on the server named by UOA_TEST_DATABASE_URL (or, for what
+an operator does with a new database, a throw-away database)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,21 @@ def postgres_schema() -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """Yield the URL of a new, empty database on the server (created from template0, so nothing another test
+    left in template1 is in it); drop it afterwards, with whatever sessions still hold it."""
+    server = postgres_server_url()
+    name = f"uoa_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(sync_url(server), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()

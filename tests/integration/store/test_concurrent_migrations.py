@@ -1,4 +1,4 @@
-"""Three `serve` processes started at once on an empty PostgreSQL schema migrate it exactly once.
+"""Three `serve` processes started at once on a new, empty PostgreSQL database migrate it exactly once.
 
 The first to take the advisory lock (`store/migrations/env.py`) runs every revision in one
 transaction; the others wait for the lock, then find the schema at head and run none. So that
@@ -16,7 +16,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, text
 
-from tests.support.databases import postgres_schema
+from tests.support.databases import postgres_database
 from tests.support.processes import ServiceProcess, service_env
 from unified_order_api.store.database import sync_url
 from unified_order_api.store.migrate import MIGRATION_LOCK_ID, alembic_config
@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 FIRST_REVISION_LINE = "Running upgrade  -> 0001"
 
 
-def test_three_processes_on_an_empty_schema_migrate_once(tmp_path: Path, sandbox: SandboxHandle) -> None:
-    with postgres_schema() as url:
+def test_three_processes_on_an_empty_database_migrate_once(tmp_path: Path, sandbox: SandboxHandle) -> None:
+    with postgres_database() as url:
         env = service_env(
             xentral_url=sandbox.base_url,
             token=sandbox.token,
