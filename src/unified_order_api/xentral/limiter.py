@@ -205,6 +205,12 @@ class InProcessRateLimiter(RateLimiter):
         self._discard(slot.sent)
         bisect.insort(self._sends, now)
 
+    def note(self, sent: float) -> None:
+        """Count a send this process made through another window (Redis's): falling back to this one, the
+        process then knows its own sends of the last window instead of starting with a full budget."""
+        del self._sends[: bisect.bisect_right(self._sends, self._clock() - self._rules.window)]
+        bisect.insort(self._sends, sent)
+
     def _still_free(self, reserved: float) -> bool:
         """Whether the slot reserved at `reserved` (in the window, counted) still keeps the limit."""
         if self._paused_until > reserved:
@@ -314,7 +320,9 @@ class RedisRateLimiter(RateLimiter):
     agree. `key` should name the Xentral instance (its base URL), since that is what Xentral
     counts. While Redis fails or hangs (the `breaker` is open), the limiter paces this process
     alone at `fallback_share` of the budget, since the other instances do the same and Xentral
-    still counts them together: better a smaller local limit than none, or an outage.
+    still counts them together: better a smaller local limit than none, or an outage. The local
+    window counts this process's sends through Redis too, so a Redis hiccup in a busy window does
+    not hand the process a fresh share on top of what it already sent (one 429 of the stop run).
     """
 
     def __init__(
@@ -374,7 +382,9 @@ class RedisRateLimiter(RateLimiter):
                 self._falling_back = False
                 logger.warning("rate limiter: Redis answers again; pacing with the shared window")
             if int(taken) == 1:
-                return Slot(self._clock(), member)
+                sent = self._clock()
+                self._fallback.note(sent)
+                return Slot(sent, member)
             wait = int(wait_ms) / 1000
             now = self._clock()
             if now + wait > deadline:
@@ -387,6 +397,7 @@ class RedisRateLimiter(RateLimiter):
         if member is None:  # this process's own window let it through (Redis was unavailable)
             await self._fallback.answered(slot)
             return
+        await self._fallback.answered(Slot(slot.sent))  # this process's own count, as Redis's below
         window_ms = max(1, round(self._rules.window * 1000))
         # Redis unavailable: the breaker said so once; the send stays counted from when it went.
         with contextlib.suppress(RedisUnavailable):

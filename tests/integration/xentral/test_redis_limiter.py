@@ -12,14 +12,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from redis.asyncio import Redis
 
 from tests.support.pacing import max_in_window
 from tests.support.processes import checkout_env
+from unified_order_api.redis_breaker import RedisBreaker, RedisUnavailable
 from unified_order_api.xentral import RateBudgetExhausted, RedisRateLimiter
 
 REDIS_URL = os.environ.get("UOA_TEST_REDIS_URL")
@@ -27,6 +29,7 @@ needs_redis = pytest.mark.skipif(
     not REDIS_URL, reason="Redis tests need UOA_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
 )
 WORKER = Path(__file__).with_name("redis_worker.py")
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -158,5 +161,39 @@ async def test_without_redis_it_falls_back_to_pacing_this_process(caplog: pytest
                 await pacer.acquire(time.monotonic() + 1)
             await pacer.observe(remaining=0, limit=2, retry_after=5.0)  # logged, not raised
         assert "pacing this process alone" in caplog.text
+    finally:
+        await pacer.aclose()
+
+
+class SwitchableBreaker(RedisBreaker):
+    """Redis as it is, until the test says it fails (as a timeout under load opens the real breaker)."""
+
+    failing = False
+
+    async def call(self, operation: Callable[[], Awaitable[T]]) -> T:
+        if self.failing:
+            raise RedisUnavailable("Redis timed out")
+        return await super().call(operation)
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_falling_back_counts_what_this_process_sent_through_redis(key: str) -> None:
+    # A process that used its share of the window through Redis gets nothing more when Redis hiccups: its own
+    # window holds its sends. (It started empty: the process sent its share again on top, and the shared
+    # window, full, met Xentral's 429.)
+    assert REDIS_URL
+    breaker = SwitchableBreaker()
+    pacer = RedisRateLimiter(
+        Redis.from_url(REDIS_URL), key, 4, 60.0, owns_connection=True, breaker=breaker, fallback_share=0.5
+    )
+    try:
+        first = await pacer.acquire(time.monotonic() + 1)
+        await pacer.acquire(time.monotonic() + 1)
+        await pacer.answered(first)  # re-stamped in both windows
+        breaker.failing = True
+        with pytest.raises(RateBudgetExhausted) as raised:
+            await pacer.acquire(time.monotonic() + 0.01)
+        assert raised.value.retry_after > 59  # the process's own two sends, a window (padded) from now
     finally:
         await pacer.aclose()
