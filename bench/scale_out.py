@@ -66,6 +66,7 @@ UNLIMITED = 1_000_000
 CLIENT_LIMITS = httpx.Limits(keepalive_expiry=2.0)
 LOGS: Path | None = None
 """Where the serve processes' logs are kept (`--logs`); a temporary directory, gone after the run, without."""
+LOG_LEVEL = "WARNING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ def services(
                 "UOA_XENTRAL_RATE_LIMIT_PER_MINUTE": str(rate_limit or UNLIMITED),
                 "UOA_XENTRAL_RATE_WINDOW_SECONDS": str(window),
                 "UOA_REDIS_FALLBACK_SHARE": str(1 / count),
+                "UOA_LOG_LEVEL": LOG_LEVEL,
                 **extra,
             },
         )
@@ -331,6 +333,18 @@ def wait_completed(urls: list[str], references: list[str], timeout: float) -> di
     return states
 
 
+def print_unfinished(urls: list[str], states: dict[str, str], references: list[str]) -> None:
+    """Each order that did not complete: its state, its problem and its last steps, as the service shows them."""
+    with httpx.Client(headers={"X-API-Key": API_KEY}, timeout=30) as http:
+        for reference in [ref for ref in references if states.get(ref) != "completed"][:10]:
+            body = http.get(f"{urls[0]}/api/orders/{reference}").json()
+            error = body.get("error") or {}
+            steps = [step.get("name") for step in body.get("steps", [])][-6:]
+            print(
+                f"  {reference}: {body.get('state')} {error.get('code', '')} {error.get('detail', '')}; steps {steps}"
+            )
+
+
 def fullest_window(calls: list[dict[str, Any]], window: float) -> int:
     """The most calls the sandbox counted in one of its windows: its rule (`xentral_sandbox/ratelimit.py`),
     a window opened by the first call after the last one closed, replayed over the arrival times."""
@@ -360,6 +374,7 @@ def burst(orders: int, window: float, count: int, lease: float, kill: bool = Fal
         waited = [str(b["reference"]) for b, answer in zip(bodies, accepted, strict=True) if answer.status == 202]
         states = wait_completed(urls, waited, timeout=window * orders / 5)
         elapsed = time.perf_counter() - started
+        print_unfinished(urls, states, waited)
         calls = sandbox_calls(sandbox)
         assert handle is not None
         with handle.state.lock:
@@ -459,6 +474,7 @@ def stop_mid_burst(orders: int, window: float, lease: float, synchronous: int = 
         waited += [ref for ref, answer in answers.items() if answer.status == 201]
         states = wait_completed(urls[1:], waited, timeout=window * orders / 5)
         elapsed = time.perf_counter() - started
+        print_unfinished(urls[1:], states, waited)
         calls = sandbox_calls(sandbox)
         assert handle is not None
         with handle.state.lock:
@@ -507,8 +523,10 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=1, help="burst: how many times to run the 1- and 3-process bursts")
     parser.add_argument("--logs", type=Path, default=None, help="keep the serve processes' logs in this directory")
+    parser.add_argument("--log-level", default="WARNING", help="the serve processes' UOA_LOG_LEVEL")
     args = parser.parse_args()
-    global LOGS
+    global LOGS, LOG_LEVEL
+    LOG_LEVEL = args.log_level
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
         LOGS = args.logs
