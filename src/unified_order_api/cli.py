@@ -340,7 +340,8 @@ def subscribe_command(args: argparse.Namespace) -> int:
 
 def verify_command(args: argparse.Namespace) -> int:
     """Exit 0 when every finding agrees and every test order was cancelled, 1 on a finding to look at or an
-    order left, 2 when it cannot run (no test project named, the settings, an unknown project)."""
+    order left (or not found), 2 when it cannot run (no test project named, the settings, an unknown project),
+    130 when interrupted (Ctrl-C: the checks stop, the cleanup runs and is printed)."""
     if not args.project:
         print(
             "unified-order-api verify-xentral: name a test project with --project ID (its test orders are "
@@ -365,10 +366,21 @@ def verify_command(args: argparse.Namespace) -> int:
         except OSError as error:
             print(f"unified-order-api verify-xentral: --limited-token-file: {error.strerror}", file=sys.stderr)
             return 2
-    return asyncio.run(_verify(settings, instance, args, limited or None))
+    run_id = secrets.token_hex(4).upper()
+    try:
+        return asyncio.run(_verify(settings, instance, args, limited or None, run_id))
+    except KeyboardInterrupt:  # Ctrl-C before the checks began, or a second one during the cleanup
+        print(
+            f"unified-order-api verify-xentral: interrupted before the report; a test order this run made "
+            f"carries a reference starting VERIFY-{run_id}- in project {args.project}: cancel it by hand",
+            file=sys.stderr,
+        )
+        return 130
 
 
-async def _verify(settings: Settings, instance: str, args: argparse.Namespace, limited_token: str | None) -> int:
+async def _verify(
+    settings: Settings, instance: str, args: argparse.Namespace, limited_token: str | None, run_id: str
+) -> int:
     from .xentral_verify import TargetRefused, VerifySession, configured, find_target, report_lines, run_checks
 
     client, limited = verify_clients(settings, instance, limited_token)
@@ -390,9 +402,9 @@ async def _verify(settings: Settings, instance: str, args: argparse.Namespace, l
             f"product {target.product_id}); every test order is held and cancelled at the end.\n",
             flush=True,
         )
-        session = VerifySession(client, target, assumptions, run_id=secrets.token_hex(4).upper(), limited=limited)
+        session = VerifySession(client, target, assumptions, run_id=run_id, limited=limited)
         report = await run_checks(session)
-        print("\n".join(report_lines(report, target)))
+        print("\n".join(report_lines(report, target, run_id)))
         return report.exit_status
     finally:
         await client.aclose()
@@ -488,7 +500,8 @@ def _parser() -> argparse.ArgumentParser:
         "the discount position's sign, the Location form, a repeated reference, a page above 50, the end of a "
         "customer cursor, a missing scope and the rate-limit headers. Each finding is printed with the setting to "
         "change when it contradicts the configuration (docs/xentral.md). Exit status 0: all agree and all was "
-        "cancelled, 1: a finding to act on or an order left, 2: cannot run (no --project, the settings).",
+        "cancelled, 1: a finding to act on or an order left, 2: cannot run (no --project, the settings), "
+        "130: interrupted (Ctrl-C: the test orders so far are cancelled first).",
     )
     verify_parser.add_argument(
         "--project", metavar="ID", default=None, help="the Xentral id of the test project (required)"

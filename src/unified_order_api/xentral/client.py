@@ -51,7 +51,9 @@ from .wire import (
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "PROBES",
     "LimiterWaitHook",
+    "ProbeOperation",
     "ResponseHook",
     "RetryHook",
     "TransportErrorHook",
@@ -72,6 +74,13 @@ LimiterWaitHook = Callable[[float], None]
 """Called with the seconds an attempt waited for a rate-limit slot (0 when none was needed)."""
 
 Method = Literal["GET", "POST", "PATCH", "DELETE"]
+ProbeOperation = Literal["import_sales_order", "list_products", "list_customers"]
+PROBES: Final[dict[str, tuple[Method, str, bool]]] = {
+    "import_sales_order": ("POST", "/api/v1/salesOrders/actions/import", True),
+    "list_products": ("GET", "/api/v2/products", False),
+    "list_customers": ("GET", "/api/v2/customers", False),
+}
+"""What `probe` may send: (method, path, is a write) per operation; nothing else."""
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -295,20 +304,16 @@ class XentralClient:
     # --- probes (verify-xentral) ----------------------------------------------------------
 
     async def probe(
-        self,
-        operation: str,
-        method: Method,
-        path: str,
-        *,
-        params: QueryParams | None = None,
-        json: Any = None,
-        is_write: bool = False,
+        self, operation: ProbeOperation, *, params: QueryParams | None = None, json: Any = None
     ) -> RawAnswer:
-        """One of the spec's operations sent as given, past the typed methods' guards (a page size above 50,
-        a repeated reference), answered with its status, headers and body: what `verify-xentral` needs to see
-        how an instance answers a point no document settles. The same `_send` as every other call (limiter,
-        retries, error mapping: a non-2xx answer is raised as usual); `operation` names one of ours, for
-        its `Accept` and metrics label."""
+        """One of the few operations `verify-xentral` probes (`PROBES`) sent past the typed methods' guards (a
+        `discount`, a page size above 50, a repeated reference), answered with its status, headers and body:
+        how an instance answers a point no document settles. The method and path come from the operation's
+        name, never from the caller, so a probe cannot reach another operation (a delete, a cancel). The same
+        `_send` as every other call (limiter, retries, error mapping: a non-2xx answer is raised as usual)."""
+        if operation not in PROBES:
+            raise ValueError(f"{operation!r} is not a probe (one of {', '.join(PROBES)})")
+        method, path, is_write = PROBES[operation]
         response = await self._send(operation, method, path, params=params, json=json, is_write=is_write)
         return raw_answer(response)
 

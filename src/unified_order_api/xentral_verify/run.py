@@ -1,22 +1,24 @@
 """The checks of `verify-xentral` in their order, run one after another, then the cleanup.
 
-A check is a coroutine taking the session and returning a `Finding`; one that fails with a Xentral
-error becomes a `failed` finding and the run goes on. The cleanup runs whatever happened, the
-rate-limit check last (it reads the headers of every answer the run saw).
+A check is a coroutine taking the session and returning a `Finding`; one that fails (a Xentral error, or
+any other: a check broken midway) becomes a `failed` finding and the run goes on. An interruption (Ctrl-C:
+`asyncio.run` cancels the run) stops the checks, not the cleanup, which runs whatever happened; the report
+then says the run was interrupted. The rate-limit check runs last (it reads the headers of every answer).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from ..xentral.errors import XentralError
 from . import money_checks, wire_checks
-from .cleanup import Leftover, cancel_created
+from .cleanup import Cleanup, Leftover, cancel_created
 from .findings import Finding
 from .session import CreatedOrder, VerifySession
 
-__all__ = ["CHECKS", "Check", "Report", "run_checks"]
+__all__ = ["CHECKS", "INTERRUPTED", "Check", "Report", "run_checks"]
 
 Check = Callable[[VerifySession], Awaitable[Finding]]
 
@@ -36,26 +38,58 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 """FACTS §3 and §4's points no document answers, in the order they are printed."""
 
 
+INTERRUPTED = 130
+"""The exit status of a run interrupted by Ctrl-C (128 + SIGINT, as shells report it)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     findings: list[Finding]
-    cancelled: list[CreatedOrder]
-    left_over: list[Leftover]
+    cleanup: Cleanup
+    interrupted: bool = False
+
+    @property
+    def cancelled(self) -> list[CreatedOrder]:
+        return self.cleanup.cancelled
+
+    @property
+    def left_over(self) -> list[Leftover]:
+        return self.cleanup.left_over
+
+    @property
+    def foreign(self) -> list[CreatedOrder]:
+        return self.cleanup.foreign
+
+    @property
+    def unaccounted(self) -> list[str]:
+        return self.cleanup.unaccounted
 
     @property
     def exit_status(self) -> int:
-        """0: every finding agrees (or needs nothing) and everything was cancelled; 1 otherwise."""
-        return 1 if self.left_over or any(finding.contradicts for finding in self.findings) else 0
+        """130: interrupted; 0: every finding agrees (or needs nothing) and everything was cancelled; 1 otherwise
+        (a finding to act on, an order left, one not found, or a `Location` naming another order)."""
+        if self.interrupted:
+            return INTERRUPTED
+        cleanup = self.cleanup
+        untidy = cleanup.left_over or cleanup.foreign or cleanup.unaccounted
+        return 1 if untidy or any(finding.contradicts for finding in self.findings) else 0
 
 
 async def run_checks(session: VerifySession, checks: Sequence[tuple[str, Check]] = CHECKS) -> Report:
     findings: list[Finding] = []
+    interrupted = False
     try:
         for name, check in checks:
             try:
                 findings.append(await check(session))
             except XentralError as error:
                 findings.append(Finding(name, "failed", str(error)))
-    finally:
-        cancelled, left = await cancel_created(session)
-    return Report(findings, cancelled, left)
+            except Exception as error:  # a check broken midway: the others and the cleanup still run
+                findings.append(Finding(name, "failed", f"{type(error).__name__}: {error}"))
+    except asyncio.CancelledError:
+        interrupted = True
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # taken: the cleanup's own awaits must run, then the report says so
+    cleanup = await cancel_created(session)
+    return Report(findings, cleanup, interrupted)

@@ -2,8 +2,9 @@
 
 The project is checked against Xentral before anything is written (an unknown one refuses the run);
 a customer, product and methods are the ones named, else the first suitable ones the instance lists.
-The customer is the only thing `verify-xentral` may create and not undo: Xentral keeps a customer
-with orders (cancelled ones too), so its id is printed for the next run's `--customer`.
+The customer (created in the test project) is the only thing `verify-xentral` may create and not undo:
+Xentral keeps a customer with orders (cancelled ones too; assumed), so its id is printed for the next
+run's `--customer`.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ async def find_target(
         raise TargetRefused("Xentral lists no shipping or no payment method; an import needs one of each")
     product = await _product(client, product_id)
     created = customer_id is None
-    customer = customer_id or await client.create_customer(_TEST_CUSTOMER)
+    customer = customer_id or await client.create_customer(_test_customer(project.id))
     if not created:
         try:
             await client.get_customer(customer)
@@ -77,12 +78,15 @@ async def find_target(
     )
 
 
-_TEST_CUSTOMER: CustomerCreate = {
-    "customerType": "person",
-    "firstname": "Verify",
-    "lastname": "Xentral (unified-order-api test)",
-    "contactDetails": {"email": "verify-xentral@example.invalid"},
-}
+def _test_customer(project_id: str) -> CustomerCreate:
+    """The test customer, in the test project like everything else the run writes."""
+    return {
+        "customerType": "person",
+        "firstname": "Verify",
+        "lastname": "Xentral (unified-order-api test)",
+        "project": {"id": project_id},
+        "contactDetails": {"email": "verify-xentral@example.invalid"},
+    }
 
 
 async def _product(client: XentralClient, product_id: str | None) -> str:

@@ -16,26 +16,41 @@ from ..xentral.errors import (
     XentralAuthError,
     XentralConflict,
     XentralStatusError,
+    XentralUnexpectedResponse,
     XentralValidationError,
 )
 from ..xentral.filters import Cursor, Filter, Page, cursor_params, filter_params, page_params
 from ..xentral.problems import is_token_scopes
 from .findings import Finding, Verdict
 from .orders import line
-from .session import VerifySession
+from .session import CreatedOrder, VerifySession
 
 __all__ = ["cursor_end", "location_form", "missing_scope", "oversize_page", "rate_limit_headers", "repeated_reference"]
 
 
 async def location_form(session: VerifySession) -> Finding:
-    """A 201's `Location`: the client trusts only its trailing digits, so either form (URL or path) is read."""
-    order_id, answer = await session.import_order(session.body("LOCATION", [line(session.target, "1.00")]))
+    """A 201's `Location`: the client reads the id from its trailing digits, whatever the form (URL or path).
+    That id is proven by the order's view showing the imported reference; else the client reads (and would
+    act on) another order."""
+    reference = session.reference("LOCATION")
+    try:
+        order_id, answer = await session.import_order(session.body("LOCATION", [line(session.target, "1.00")]))
+        await session.view_of(CreatedOrder(order_id, reference))
+    except XentralUnexpectedResponse as unusable:  # no Location, no id in it, or another order's id
+        return Finding(
+            "location-form",
+            "differs",
+            f"the import's answer names no order the client can use: {unusable}",
+            "the service reads each imported order by this id (xentral/responses.py id_from_location): "
+            "do not go live; report the Location Xentral sends (docs/xentral.md#transport)",
+        )
     location = answer.location or ""
     form = "an absolute URL" if urlsplit(location).scheme else "a path alone"
     return Finding(
         "location-form",
         "agrees",
-        f"the import's 201 says Location {location!r}: {form}, the id {order_id} read from its trailing digits",
+        f"the import's 201 says Location {location!r}: {form}; its trailing digits, {order_id}, are the order "
+        f"imported as {reference}",
     )
 
 
@@ -80,7 +95,7 @@ async def oversize_page(session: VerifySession) -> Finding:
     params = page_params(Page(1, 50))
     params[-1] = ("page[size]", "51")
     try:
-        answer = await session.client.probe("list_products", "GET", "/api/v2/products", params=params)
+        answer = await session.client.probe("list_products", params=params)
     except XentralValidationError as refused:
         return Finding(
             "oversize-page",
@@ -105,9 +120,7 @@ async def cursor_end(session: VerifySession) -> Finding:
     marks: list[str] = []
     cursor = Cursor(size=1)
     for _ in range(3):
-        answer = await session.client.probe(
-            "list_customers", "GET", "/api/v2/customers", params=filters + cursor_params(cursor)
-        )
+        answer = await session.client.probe("list_customers", params=filters + cursor_params(cursor))
         session.answers.append(answer)
         body: dict[str, Any] = answer.body if isinstance(answer.body, dict) else {}
         items = body.get("data") or []
@@ -148,8 +161,10 @@ _SCOPE_READS: dict[str, Callable[[XentralClient], Awaitable[object]]] = {
 
 
 async def missing_scope(session: VerifySession) -> Finding:
-    """With a token lacking a scope: the answer to the first read it lacks, and whether the client reads it as a
-    configuration error (never as "order invalid")."""
+    """With a token lacking a scope: how each read it lacks is answered, and whether the client reads that as a
+    configuration error (never as "order invalid"). Every read is tried: a refusal proves a missing scope only
+    when the answer names one or the token was granted another read (a token Xentral does not know at all,
+    mistyped or expired, is refused everywhere alike)."""
     if session.limited is None:
         return Finding(
             "missing-scope",
@@ -158,17 +173,13 @@ async def missing_scope(session: VerifySession) -> Finding:
             "create a token in Xentral without one read scope (say customer:read) and pass it with "
             "--limited-token-file PATH",
         )
+    granted: list[str] = []
+    refused: list[tuple[str, XentralAuthError]] = []
     for scope, read in _SCOPE_READS.items():
         try:
             await read(session.limited)
-        except XentralAuthError as refused:
-            form = "400 #token-scopes" if is_token_scopes(refused.problem) else str(refused.status_code)
-            named = f", naming {', '.join(refused.missing_scopes)}" if refused.missing_scopes else ""
-            return Finding(
-                "missing-scope",
-                "agrees",
-                f"lacking {scope}: answered {form}{named}; read as a configuration error, never retried",
-            )
+        except XentralAuthError as error:
+            refused.append((scope, error))
         except XentralStatusError as other:
             return Finding(
                 "missing-scope",
@@ -176,12 +187,33 @@ async def missing_scope(session: VerifySession) -> Finding:
                 f"lacking {scope}: answered {other.status_code} ({other})",
                 "the service would not see a missing scope here: report the answer (docs/xentral.md#errors)",
             )
-    return Finding(
-        "missing-scope",
-        "not_checked",
-        "the limited token has every read scope the service needs",
-        "give a token lacking one of: " + ", ".join(_SCOPE_READS),
-    )
+        else:
+            granted.append(scope)
+    if not refused:
+        return Finding(
+            "missing-scope",
+            "not_checked",
+            "the limited token has every read scope the service needs",
+            "give a token lacking one of: " + ", ".join(_SCOPE_READS),
+        )
+    named = any(error.missing_scopes for _, error in refused)
+    if not granted and not named:
+        forms = sorted({_answer(error) for _, error in refused})
+        return Finding(
+            "missing-scope",
+            "failed",
+            f"the limited token was refused every read ({', '.join(forms)}), naming no scope",
+            "that is a token Xentral does not know (mistyped, expired, deleted) as much as one lacking every scope: "
+            "give a valid token that lacks only one read scope",
+        )
+    observed = "; ".join(f"lacking {scope}: answered {_answer(error)}" for scope, error in refused)
+    observed += f"; granted {', '.join(granted)}" if granted else ""
+    return Finding("missing-scope", "agrees", f"{observed}; read as a configuration error, never retried")
+
+
+def _answer(error: XentralAuthError) -> str:
+    form = "400 #token-scopes" if is_token_scopes(error.problem) else str(error.status_code)
+    return form + (f", naming {', '.join(error.missing_scopes)}" if error.missing_scopes else ", naming no scope")
 
 
 async def rate_limit_headers(session: VerifySession) -> Finding:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from unified_order_api.xentral_verify.cleanup import Leftover
+from unified_order_api.xentral_verify.cleanup import Cleanup, Leftover
 from unified_order_api.xentral_verify.findings import Finding
 from unified_order_api.xentral_verify.money_checks import _rounding_expectations
 from unified_order_api.xentral_verify.orders import discount_position, import_body, line
@@ -53,10 +53,18 @@ def test_the_rounding_order_tells_the_rules_apart_at_the_usual_rates() -> None:
     assert per_line == Decimal("2.67") and per_rate == Decimal("2.66")
 
 
-def _report(*verdicts: str, left: bool = False) -> Report:
+def _report(
+    *verdicts: str, left: bool = False, foreign: bool = False, lost: bool = False, interrupted: bool = False
+) -> Report:
     findings = [Finding(f"check-{i}", v, "seen", "change x") for i, v in enumerate(verdicts)]  # type: ignore[arg-type]
     order = CreatedOrder("5", "VERIFY-X-LOCATION")
-    return Report(findings, [] if left else [order], [Leftover(order, "HTTP 409")] if left else [])
+    cleanup = Cleanup(
+        cancelled=[] if left else [order],
+        left_over=[Leftover(order, "HTTP 409")] if left else [],
+        foreign=[CreatedOrder("17", "VERIFY-X-PRICE-BASIS")] if foreign else [],
+        unaccounted=["VERIFY-X-ROUNDING"] if lost else [],
+    )
+    return Report(findings, cleanup, interrupted)
 
 
 def test_the_exit_status_is_1_on_a_difference_a_failure_or_an_order_left() -> None:
@@ -64,10 +72,21 @@ def test_the_exit_status_is_1_on_a_difference_a_failure_or_an_order_left() -> No
     assert _report("agrees", "differs").exit_status == 1
     assert _report("failed").exit_status == 1
     assert _report("agrees", left=True).exit_status == 1
+    assert _report("agrees", foreign=True).exit_status == 1
+    assert _report("agrees", lost=True).exit_status == 1
+    assert _report("agrees", interrupted=True).exit_status == 130
 
 
 def test_the_report_prints_each_finding_its_advice_and_what_is_left() -> None:
-    lines = report_lines(_report("differs", left=True), TARGET)
+    lines = report_lines(_report("differs", left=True), TARGET, "X")
     assert lines[:2] == ["DIFFERS  check-0: seen", "         → change x"]
     assert "NOT CANCELLED order 5 (VERIFY-X-LOCATION): HTTP 409; cancel it by hand" in lines
+    assert "This run's test orders carry references starting VERIFY-X- in project 4." in lines
     assert lines[-1] == "1 checks, 1 to look at."
+
+
+def test_the_report_names_an_order_left_alone_one_not_found_and_an_interruption() -> None:
+    lines = report_lines(_report("agrees", foreign=True, lost=True, interrupted=True), TARGET, "X")
+    assert lines[0] == "Interrupted after 1 check(s); the test orders so far were cleaned up."
+    assert any(line.startswith("LEFT ALONE order 17: the import of VERIFY-X-PRICE-BASIS") for line in lines)
+    assert any(line.startswith("NOT FOUND VERIFY-X-ROUNDING: ") for line in lines)

@@ -179,3 +179,24 @@ async def test_query_is_not_logged(client: XentralClient, recorder: Recorder, ca
 def test_token_is_required() -> None:
     with pytest.raises(ValueError):
         XentralClient(BASE_URL, "", timeout=httpx.Timeout(1.0))
+
+
+async def test_a_probe_sends_only_its_named_operations_own_request(client: XentralClient, recorder: Recorder) -> None:
+    """`probe` (verify-xentral) steps past the typed guards, never past the operation: the method and path come
+    from the operation's name, so no caller can send a DELETE or reach a path the probes do not need."""
+    recorder.handler = lambda request: httpx.Response(201, headers={"Location": "/api/v1/salesOrders/5"})
+    answer = await client.probe("import_sales_order", json={"positions": []})
+    assert answer.created_id("import_sales_order") == "5"
+    recorder.handler = None
+    await client.probe("list_products", params=[("page[size]", "51")])
+    await client.probe("list_customers")
+    sent = [(request.method, request.url.path) for request in recorder.requests]
+    assert sent == [
+        ("POST", "/api/v1/salesOrders/actions/import"),
+        ("GET", "/api/v2/products"),
+        ("GET", "/api/v2/customers"),
+    ]
+    for operation in ("delete_sales_order", "cancel_sales_order", "get_sales_order", "update_product"):
+        with pytest.raises(ValueError, match="not a probe"):
+            await client.probe(operation)  # type: ignore[arg-type]
+    assert len(recorder.requests) == 3
