@@ -59,7 +59,7 @@ class OrderDrafter:
                 FieldProblem(pointer, "unknown_project", f"Project '{project_id}' does not exist in Xentral")
             )
         # -- money: VAT per line, shipping costs, fees, discounts and the expected total (orders/pricing.py)
-        money = MoneySettings.for_policy(policy)
+        money = MoneySettings.for_policy(policy, currency)
         rates = next((p.tax_rates for p in projects if p.id == project_id), None)
         pricing, money_problems = price_order(command, lines, products, rates, currency, money)
         problems += money_problems
@@ -129,7 +129,7 @@ def _external_total(totals: TotalsCheck | None, policy: ClientPolicy) -> Externa
     """The buyer's total for Xentral to book, when one is known and the client has not turned it off."""
     if not policy.totals.set_total_amount or totals is None or totals.expected is None:
         return None
-    return ExternalTotal(totals.expected, policy.totals.tolerance)
+    return ExternalTotal(totals.expected, totals.tolerance)  # the order's: at least the currency's smallest unit
 
 
 def _payment_id(

@@ -142,7 +142,8 @@ class TotalsPolicy(Section):
     """The merchant's country (ISO-2); decides domestic / eu / export when a request does not say."""
     tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
     """Largest difference from the expected total that is flagged rather than refused (never a match: any
-    difference has its warning); the most Xentral's total may be corrected by."""
+    difference has its warning); the most Xentral's total may be corrected by. At least the currency's smallest
+    unit: 1 for JPY, KRW, CLP and ISK, whose shops round to whole units (orders/currencies.py)."""
     on_mismatch: Literal["refuse", "flag"] = "refuse"
     """refuse: `422 total_mismatch` before anything is written; flag: import and report a warning."""
     set_total_amount: bool = True

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Literal
 
 from .commands import REFUSED_PAYMENT_STATUSES, AmountLine, PlaceOrder
+from .currencies import tolerance_in
 from .errors import FieldProblem, OrderCancelled, TotalMismatch
 from .line_tax import LineTaxes, as_charged, taxed_at_home
 from .model import LineTax, Money, OrderDiscount, OrderLine, Product, ShippingCost
@@ -52,11 +53,13 @@ class MoneySettings:
     fee_product_id: str | None = None
 
     @classmethod
-    def for_policy(cls, policy: ClientPolicy) -> MoneySettings:
+    def for_policy(cls, policy: ClientPolicy, currency: str) -> MoneySettings:
+        """The client's money settings for an order in `currency` (its tolerance at least the currency's
+        smallest unit, orders/currencies.py)."""
         return cls(
             home_country=policy.totals.home_country,
             default_prices=policy.defaults.prices,
-            tolerance=policy.totals.tolerance,
+            tolerance=tolerance_in(currency, policy.totals.tolerance),
             on_mismatch=policy.totals.on_mismatch,
             shipping_cost_product_id=policy.defaults.shipping_cost_product_id,
             discount_product_id=policy.defaults.discount_product_id,

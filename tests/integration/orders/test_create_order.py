@@ -124,6 +124,43 @@ def test_an_order_in_a_currency_of_the_2026_spec(api: httpx.Client, sandbox: San
     assert response.json()["totals"]["gross"] == "2400.00"
 
 
+@pytest.mark.parametrize(
+    ("prices", "item", "shop_total", "ours"),
+    [
+        ("gross", {"price": "1234", "discount_percent": 15}, "1049", "1048.90"),  # 15 % off, rounded to the yen
+        ("net", {"price": "999", "tax_rate": 19}, "1189", "1188.81"),  # the VAT rounded to the yen
+    ],
+)
+def test_a_yen_order_as_the_shop_rounded_it_is_booked_with_the_shops_total(
+    api: httpx.Client, sandbox: SandboxHandle, prices: str, item: dict[str, Any], shop_total: str, ours: str
+) -> None:
+    """A JPY shop rounds to the yen; computed to the cent the order is a fraction of a yen off. Not a mismatch
+    (the tolerance is at least the currency's smallest unit), and Xentral books the shop's total."""
+    items = [{"sku": "ART-001", "quantity": 1, **item}]
+    body = order_body(
+        reference=f"JPY-{prices}",
+        items=items,
+        currency="JPY",
+        prices=prices,
+        shipping_cost="0",
+        expected_total=shop_total,
+    )
+    response = api.post("/api/orders", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["totals"]["gross"] == ours
+    [order] = orders_with_reference(sandbox, body["reference"])
+    assert Decimal(str(order["total"])) == Decimal(shop_total)  # setTotalAmount within its maximum difference
+
+
+def test_a_yen_order_more_than_a_yen_off_is_still_refused(api: httpx.Client, sandbox: SandboxHandle) -> None:
+    items = [{"sku": "ART-001", "quantity": 1, "price": "1234", "discount_percent": 15}]
+    before = order_count(sandbox)
+    body = order_body(items=items, currency="JPY", prices="gross", shipping_cost="0", expected_total="1051")
+    response = api.post("/api/orders", json=body)
+    assert response.status_code == 422 and "tolerance 1" in response.text
+    assert order_count(sandbox) == before
+
+
 def test_a_currency_outside_the_spec_is_refused(api: httpx.Client, sandbox: SandboxHandle) -> None:
     before = order_count(sandbox)
     response = api.post("/api/orders", json=order_body(currency="XYZ"))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from unified_order_api.orders.commands import AmountLine, CustomerDetails, ItemRequest, PlaceOrder
+from unified_order_api.orders.currencies import smallest_unit, tolerance_in
 from unified_order_api.orders.errors import OrderCancelled, TotalMismatch
 from unified_order_api.orders.model import Address, LineTax, Money, OrderLine, Product
 from unified_order_api.orders.pricing import MoneySettings, check_expected_total, price_order, refuse_cancelled
@@ -340,3 +341,11 @@ def test_money_fields_survive_the_queue_round_trip() -> None:
     assert restored.fingerprint() == queued.fingerprint()
     assert restored.fees[0] == AmountLine("Cash on delivery", D("2.00"), D(19))
     assert (restored.prices, restored.expected_total, restored.items[0].discount_percent) == ("net", D("54.72"), D(10))
+
+
+def test_the_tolerance_is_at_least_the_currencys_smallest_unit() -> None:
+    assert [smallest_unit(c) for c in ("JPY", "KRW", "CLP", "ISK")] == [Decimal(1)] * 4
+    assert smallest_unit("EUR") == smallest_unit("HUF") == Decimal("0.01")
+    assert tolerance_in("JPY", Decimal("0.01")) == Decimal(1)
+    assert tolerance_in("JPY", Decimal(3)) == Decimal(3)  # a wider setting stands
+    assert tolerance_in("EUR", Decimal("0.01")) == Decimal("0.01")
