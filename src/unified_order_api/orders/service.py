@@ -62,6 +62,12 @@ from .totals import TotalsCheck
 
 __all__ = ["Accepted", "OrderOutcome", "OrderService", "RequeueLimits"]
 
+_REQUEUED_ERRORS: tuple[type[OrderError], ...] = (XentralSideError, OrderInProgress)
+"""What puts a queued order back (with a delay) instead of failing it: Xentral failing for now, and another
+order holding what this one waits for — its new customer's creation, claimed by an order still running or
+by a process killed while it held the claim (free again when its lease runs out). A caller of the
+synchronous lane gets these as retryable answers; a queued order has no caller to retry it."""
+
 log = structlog.get_logger(__name__)
 
 
@@ -322,7 +328,7 @@ class OrderService:
             return  # another worker owns it now
         except StoreUnavailable:
             raise
-        except XentralSideError as error:
+        except _REQUEUED_ERRORS as error:
             await self._requeue(attempt, error, callback_url)
         except OrderError as error:
             if attempt.state != AttemptState.FAILED:  # e.g. a refused callback_url, before the flow ran
@@ -425,7 +431,7 @@ class OrderService:
             bound.warning("order.outcome_unknown", detail=error.detail)
             raise
         except OrderError as error:
-            if isinstance(error, XentralSideError) and attempt.queued:
+            if isinstance(error, _REQUEUED_ERRORS) and attempt.queued:
                 raise  # `run_queued` decides: requeue or, after many tries, fail
             await self._fail(attempt, error, callback_url)
             bound.info("order.failed", code=error.code, detail=error.detail)

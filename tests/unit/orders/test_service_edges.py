@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -10,8 +11,9 @@ import pytest
 from tests.support.fakes import FakeGateway, command
 from tests.support.order_harness import make
 from unified_order_api.cache import CachedLookups, MemoryCache
-from unified_order_api.orders import errors
+from unified_order_api.orders import customers, errors
 from unified_order_api.orders.attempts import AttemptState, StepName
+from unified_order_api.orders.customers import creation_identity
 from unified_order_api.orders.model import Product, SalesOrder
 from unified_order_api.orders.service import OrderService, RequeueLimits
 from unified_order_api.xentral import errors as upstream
@@ -280,3 +282,35 @@ async def test_an_operators_retry_of_an_order_that_is_not_failed_changes_nothing
     completed.request = None
     with pytest.raises(ValueError, match="no stored request"):
         await h.service.retry_failed(completed, operator="alice", via="the console")
+
+
+async def test_a_queued_order_waiting_for_a_dead_processs_customer_creation_is_put_back(
+    make: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A process killed while it created this e-mail's customer holds the creation claim until its lease ends;
+    # a queued order of the same new customer waits its while, then must go back on the queue: failing it as
+    # `order_in_progress` (a synchronous caller's cue to retry) lost it, as 5 of 300 in the scale-out kill run.
+    h = await make()
+    monkeypatch.setattr(customers, "CUSTOMER_CREATION_POLL_SECONDS", 0.0)
+    held = await h.store.claim_customer_creation(
+        creation_identity("default", "a@example.com"),
+        owner="killed",
+        now=h.clock.now,
+        lease_until=h.clock.now + dt.timedelta(hours=1),
+    )
+    assert held.kind == "mine"
+    await h.service.accept_order(command("R-9"), client="shop")
+    (queued,) = await h.store.claim_queued(owner="w", now=h.clock.now, lease_until=h.clock.now, limit=1)
+    running = asyncio.create_task(h.service.run_queued(queued))
+    while not running.done():  # its wait for the claim, on the fake clock
+        h.clock.advance(1)
+        await asyncio.sleep(0)
+    await running
+    waiting = await h.store.find("shop", "R-9")
+    assert waiting is not None and waiting.state.in_progress and waiting.queued, waiting.error
+    assert waiting.count(StepName.REQUEUED) == 1 and h.gateway.customers == {}
+    h.clock.advance(3600)  # the dead holder's claim has run out
+    assert await h.worker.run_once() == 1
+    done = await h.store.find("shop", "R-9")
+    assert done is not None and done.state == AttemptState.COMPLETED and len(h.orders_with("R-9")) == 1
+    assert len(h.gateway.customers) == 1
