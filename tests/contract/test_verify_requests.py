@@ -36,6 +36,12 @@ class Recording(httpx.AsyncBaseTransport):
 async def test_every_verify_request_is_in_the_spec(sandbox: SandboxHandle) -> None:
     _spec()  # skip early when the spec is absent
     sandbox.state.tokens[LIMITED] = frozenset({"product:read"})
+    with sandbox.state.lock:  # longer than a page of 50, so the page-size check sends its page of 51
+        for n in range(60):
+            sandbox.state.products[str(1000 + n)] = sandbox.state.products["1"] | {
+                "id": str(1000 + n),
+                "number": f"P{n}",
+            }
     recording = Recording()
     settings = load_settings(
         xentral_url=sandbox.base_url, xentral_token=sandbox.token, defaults={"discount_product_id": "99"}

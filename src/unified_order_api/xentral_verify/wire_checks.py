@@ -19,9 +19,9 @@ from ..xentral.errors import (
     XentralUnexpectedResponse,
     XentralValidationError,
 )
-from ..xentral.filters import Cursor, Filter, Page, cursor_params, filter_params, page_params
+from ..xentral.filters import MAX_PAGE_SIZE, Cursor, Filter, Page, cursor_params, filter_params, page_params
 from ..xentral.problems import is_token_scopes
-from .findings import Finding, Verdict
+from .findings import Finding
 from .orders import line
 from .session import CreatedOrder, VerifySession
 
@@ -91,8 +91,30 @@ async def repeated_reference(session: VerifySession) -> Finding:
 
 
 async def oversize_page(session: VerifySession) -> Finding:
-    """`page[size]=51` on the product list: refused, served as 50, or served as asked."""
-    params = page_params(Page(1, 50))
+    """The client's page, `page[size]=50` (`MAX_PAGE_SIZE`), served in full (assumed: 50 is the largest page;
+    a silently smaller one would end a list early, the SKU lookup missing what a later page holds); then
+    `page[size]=51`: refused, clamped or served. Proven only on a list longer than 50 (the product list)."""
+    try:
+        full = await _products(session, 1, MAX_PAGE_SIZE)
+    except XentralValidationError as refused:
+        return Finding("oversize-page", "differs", f"page[size]=50 is refused with 400 ({refused})", _SMALLER)
+    served = len(full)
+    if served < MAX_PAGE_SIZE:
+        following = await _products(session, 2, MAX_PAGE_SIZE)
+        if following:
+            return Finding(
+                "oversize-page",
+                "differs",
+                f"page[size]=50 is served as {served} items, and page 2 holds more: the largest page is smaller",
+                _SMALLER,
+            )
+        return Finding(
+            "oversize-page",
+            "noted",
+            f"the product list holds only {served}: a page of 50 is not proven on this instance",
+            "nothing to change while its lists are short; rerun once it holds more than 50 products",
+        )
+    params = page_params(Page(1, MAX_PAGE_SIZE))
     params[-1] = ("page[size]", "51")
     try:
         answer = await session.client.probe("list_products", params=params)
@@ -100,18 +122,30 @@ async def oversize_page(session: VerifySession) -> Finding:
         return Finding(
             "oversize-page",
             "agrees",
-            f"page[size]=51 is refused with 400 ({refused}); the client never asks for more than 50",
+            f"page[size]=50 is served in full; page[size]=51 is refused with 400 ({refused}): 50 is the largest",
         )
     session.answers.append(answer)
     data = answer.body.get("data") if isinstance(answer.body, dict) else None
     count = len(data) if isinstance(data, list) else None
-    verdict: Verdict = "agrees" if count is not None and count <= 50 else "noted"
     return Finding(
         "oversize-page",
-        verdict,
-        f"page[size]=51 is answered 200 with {count} items (more than 50 only when the list holds them)",
+        "agrees",
+        f"page[size]=50 is served in full; page[size]=51 is answered 200 with {count} items",
         "nothing to change: the client asks for 50 at most (xentral/filters.py MAX_PAGE_SIZE)",
     )
+
+
+_SMALLER = (
+    "the client's lists would end early (a short page reads as the last): lower MAX_PAGE_SIZE in "
+    "xentral/filters.py to the largest page served, and report it (docs/xentral.md#lists-and-filters)"
+)
+
+
+async def _products(session: VerifySession, number: int, size: int) -> list[Any]:
+    answer = await session.client.probe("list_products", params=page_params(Page(number, size)))
+    session.answers.append(answer)
+    data = answer.body.get("data") if isinstance(answer.body, dict) else None
+    return data if isinstance(data, list) else []
 
 
 async def cursor_end(session: VerifySession) -> Finding:

@@ -6,6 +6,7 @@ does not know at all is not mistaken for one lacking a scope."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -181,3 +182,54 @@ async def test_a_token_lacking_a_scope_is_told_from_the_reads_it_has(sandbox: Sa
     (finding,) = report.findings
     assert finding.verdict == "agrees", finding
     assert "lacking customer:read" in finding.observed and "granted product:read" in finding.observed
+
+
+def _more_products(sandbox: SandboxHandle, count: int) -> None:
+    """The seed has 8 products: a page of 50 is proven only on a list longer than 50."""
+    with sandbox.state.lock:
+        model = sandbox.state.products["1"]
+        for n in range(count):
+            product_id = str(1000 + n)
+            sandbox.state.products[product_id] = model | {"id": product_id, "number": f"VERIFY-PAGE-{n}"}
+
+
+class _PagesOf(httpx.AsyncBaseTransport):
+    """An instance whose largest page is `largest`: a larger page is silently served as `largest` items."""
+
+    def __init__(self, largest: int) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.largest = largest
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path != "/api/v2/products" or response.status_code != 200:
+            return response
+        body = json.loads(await response.aread())
+        body["data"] = body["data"][: self.largest]
+        headers = [
+            (k, v) for k, v in response.headers.items() if k.lower() not in ("content-length", "content-encoding")
+        ]
+        return httpx.Response(200, headers=headers, json=body)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_page_of_50_served_in_full_agrees(sandbox: SandboxHandle) -> None:
+    _more_products(sandbox, 60)
+    (finding,) = (await _run(sandbox, _named("oversize-page"))).findings
+    assert finding.verdict == "agrees", finding
+    assert "page[size]=50 is served in full" in finding.observed and "51 is refused" in finding.observed
+
+
+async def test_a_largest_page_below_50_differs_and_names_max_page_size(sandbox: SandboxHandle) -> None:
+    _more_products(sandbox, 60)
+    (finding,) = (await _run(sandbox, _named("oversize-page"), transport=_PagesOf(25))).findings
+    assert finding.verdict == "differs", finding
+    assert "25 items" in finding.observed and "MAX_PAGE_SIZE" in (finding.advice or "")
+
+
+async def test_a_list_too_short_to_prove_a_page_of_50_is_noted(sandbox: SandboxHandle) -> None:
+    (finding,) = (await _run(sandbox, _named("oversize-page"))).findings
+    assert finding.verdict == "noted", finding
+    assert "only 8" in finding.observed

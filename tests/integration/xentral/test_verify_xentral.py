@@ -37,6 +37,12 @@ async def _verify(sandbox: SandboxHandle, *only: str, **settings: Any) -> Report
     } | settings
     loaded = load_settings(**options)
     sandbox.state.tokens[LIMITED] = frozenset({"product:read", "salesOrder:read", "project:read"})
+    with sandbox.state.lock:  # a product list longer than a page of 50, as an instance in use has
+        for n in range(60):
+            sandbox.state.products[str(1000 + n)] = sandbox.state.products["1"] | {
+                "id": str(1000 + n),
+                "number": f"P{n}",
+            }
     client, limited = verify_clients(loaded, "default", LIMITED)
     assert limited is not None
     assumptions = configured(loaded, "default")
