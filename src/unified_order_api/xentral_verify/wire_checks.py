@@ -55,24 +55,15 @@ async def location_form(session: VerifySession) -> Finding:
 
 
 async def repeated_reference(session: VerifySession) -> Finding:
-    """The same `externalOrderNumber` imported twice: accepted (a second order), or refused (400, 409)."""
+    """The same `externalOrderNumber` imported twice: accepted (a second order), or refused (400, 409). A
+    refusal agrees only when a lookup by the reference, as the service then makes, finds the first order."""
     body = session.body("REPEAT", [line(session.target, "1.00")])
     first, _ = await session.import_order(body)
     try:
         second, _ = await session.import_order(body)
-    except XentralConflict:
-        return Finding(
-            "repeated-reference",
-            "agrees",
-            "a repeated reference is refused with 409; the service then looks the reference up before answering",
-        )
-    except XentralValidationError as refused:
-        return Finding(
-            "repeated-reference",
-            "agrees",
-            f"a repeated reference is refused with 400 ({refused}); "
-            "the service then looks the reference up before answering",
-        )
+    except (XentralConflict, XentralValidationError) as refused:
+        how = "409" if isinstance(refused, XentralConflict) else f"400 ({refused})"
+        return await _looked_up(session, str(body["externalOrderNumber"]), first, how)
     unchecked = session.configured.clients_where(lambda client: client.upstream_check != "always")
     observed = f"a repeated reference is imported again: orders {first} and {second} share it"
     if unchecked:
@@ -87,6 +78,25 @@ async def repeated_reference(session: VerifySession) -> Finding:
         "repeated-reference",
         "agrees",
         f'{observed}; every client checks Xentral before each import (idempotency.upstream_check = "always")',
+    )
+
+
+async def _looked_up(session: VerifySession, reference: str, first: str, how: str) -> Finding:
+    listing = await session.client.list_sales_orders([Filter("externalOrderNumber", "equals", reference)])
+    found = [item.id for item in listing.data if item.external_order_number == reference]
+    if first in found:
+        return Finding(
+            "repeated-reference",
+            "agrees",
+            f"a repeated reference is refused with {how}; the lookup by reference finds order {first}, as the "
+            "service looks before answering",
+        )
+    return Finding(
+        "repeated-reference",
+        "differs",
+        f"a repeated reference is refused with {how}, but the lookup by reference finds no order {first} "
+        f"(found: {', '.join(found) or 'none'})",
+        "a refused repeat of an order of ours would be answered as failed: report it (docs/xentral.md#duplicates)",
     )
 
 

@@ -21,6 +21,7 @@ from unified_order_api.config import load_settings
 from unified_order_api.xentral import XentralClient
 from unified_order_api.xentral_verify import CHECKS, Finding, Report, VerifySession, configured, find_target, run_checks
 from unified_order_api.xentral_verify.orders import import_body, line
+from xentral_sandbox.readings import Readings
 from xentral_sandbox.testing import SandboxHandle
 
 IMPORT = "/api/v1/salesOrders/actions/import"
@@ -33,6 +34,7 @@ async def _run(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     limited_token: str | None = None,
+    run_id: str = "T",
 ) -> Report:
     settings = load_settings(xentral_url=sandbox.base_url, xentral_token=sandbox.token)
     timeout = httpx.Timeout(10.0)
@@ -40,7 +42,7 @@ async def _run(
         limited = XentralClient(sandbox.base_url, limited_token, timeout=timeout) if limited_token else None
         try:
             target = await find_target(client, "4", customer_id="1", product_id="1", discount_product_id=None)
-            session = VerifySession(client, target, configured(settings, "default"), run_id="T", limited=limited)
+            session = VerifySession(client, target, configured(settings, "default"), run_id=run_id, limited=limited)
             return await run_checks(session, checks)
         finally:
             if limited is not None:
@@ -233,3 +235,30 @@ async def test_a_list_too_short_to_prove_a_page_of_50_is_noted(sandbox: SandboxH
     (finding,) = (await _run(sandbox, _named("oversize-page"))).findings
     assert finding.verdict == "noted", finding
     assert "only 8" in finding.observed
+
+
+class _NoOrderLists(httpx.AsyncBaseTransport):
+    """An instance whose order list finds nothing by reference (a filter it reads otherwise)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path != "/api/v1/salesOrders" or response.status_code != 200:
+            return response
+        await response.aread()
+        return httpx.Response(200, json={"data": [], "extra": {"totalCount": 0, "page": {"number": 1, "size": 50}}})
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_refused_repeat_agrees_only_when_the_reference_finds_the_first_order(sandbox: SandboxHandle) -> None:
+    sandbox.state.readings = Readings(repeated_reference="refused-409")
+    (finding,) = (await _run(sandbox, _named("repeated-reference"))).findings
+    assert finding.verdict == "agrees" and "the lookup by reference finds order" in finding.observed, finding
+    report = await _run(sandbox, _named("repeated-reference"), transport=_NoOrderLists(), run_id="U")
+    (finding,) = report.findings
+    assert finding.verdict == "differs", finding
+    assert "finds no order" in finding.observed
