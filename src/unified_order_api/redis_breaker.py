@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import structlog
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -91,15 +91,27 @@ class RedisBreaker:
                 self._on_change(False)
 
 
-def redis_client(url: str, timeout_seconds: float) -> Redis:
+MAX_CONNECTIONS = 100
+"""Connections one process opens to Redis at most (redis-py's default); more operations at once wait for one."""
+
+
+def redis_client(url: str, timeout_seconds: float, max_connections: int = MAX_CONNECTIONS) -> Redis:
     """A client whose every socket wait is bounded and that does not retry on its own: the
-    breaker decides what happens after a failure (redis-py's defaults are 5 s and 3 retries)."""
-    return Redis.from_url(
+    breaker decides what happens after a failure (redis-py's defaults are 5 s and 3 retries).
+
+    Its pool makes an operation beyond `max_connections` wait for a free connection (within the same
+    timeout) instead of failing at once: redis-py's default pool raised `MaxConnectionsError` when a
+    burst of queued orders woke together, the breaker took that for Redis failing, and the rate limiter
+    paced alone for a moment without the shared window (one 429 of the scale-out burst)."""
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=timeout_seconds,
         socket_timeout=timeout_seconds,
         socket_connect_timeout=timeout_seconds,
         retry=Retry(NoBackoff(), 0),
     )
+    return Redis.from_pool(pool)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 
 from tests.support.pacing import max_in_window
 from tests.support.processes import checkout_env
-from unified_order_api.redis_breaker import RedisBreaker, RedisUnavailable
+from unified_order_api.redis_breaker import RedisBreaker, RedisUnavailable, redis_client
 from unified_order_api.xentral import RateBudgetExhausted, RedisRateLimiter
 
 REDIS_URL = os.environ.get("UOA_TEST_REDIS_URL")
@@ -197,3 +197,18 @@ async def test_falling_back_counts_what_this_process_sent_through_redis(key: str
         assert raised.value.retry_after > 59  # the process's own two sends, a window (padded) from now
     finally:
         await pacer.aclose()
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_more_operations_at_once_than_connections_wait_for_one() -> None:
+    # A burst of queued orders wakes together: beyond the pool's connections an operation waits for a free
+    # one. (redis-py's default pool failed it at once with MaxConnectionsError, the breaker opened, and the
+    # limiter paced alone without the shared window: the scale-out burst's 429.)
+    assert REDIS_URL
+    client, breaker = redis_client(REDIS_URL, 0.5, max_connections=4), RedisBreaker()
+    try:
+        answers = await asyncio.gather(*(breaker.call(client.ping) for _ in range(50)))
+        assert all(answers) and breaker.available
+    finally:
+        await client.aclose()
