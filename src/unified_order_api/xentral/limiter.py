@@ -295,6 +295,18 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return now
 """
 
+# KEYS[1]: sorted set of send times; ARGV: window_ms, then (member, age ms) per send this process made alone
+# while Redis was unavailable: counted in the shared window from when they went.
+_SHARE_ALONE: Final = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 2, #ARGV, 2 do
+  redis.call('ZADD', KEYS[1], now - tonumber(ARGV[i + 1]), ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+return now
+"""
+
 # KEYS[1]: pause-until (ms). ARGV: pause ms. Only ever extends the pause.
 _PAUSE: Final = """
 local t = redis.call('TIME')
@@ -322,7 +334,9 @@ class RedisRateLimiter(RateLimiter):
     alone at `fallback_share` of the budget, since the other instances do the same and Xentral
     still counts them together: better a smaller local limit than none, or an outage. The local
     window counts this process's sends through Redis too, so a Redis hiccup in a busy window does
-    not hand the process a fresh share on top of what it already sent (one 429 of the stop run).
+    not hand the process a fresh share on top of what it already sent (one 429 of the stop run);
+    and once Redis answers again the sends made alone are added to the shared window, so the others
+    do not fill it as if they had not happened.
     """
 
     def __init__(
@@ -354,6 +368,8 @@ class RedisRateLimiter(RateLimiter):
         self._acquire_script = redis.register_script(_ACQUIRE)
         self._pause_script = redis.register_script(_PAUSE)
         self._answered_script = redis.register_script(_ANSWERED)
+        self._share_script = redis.register_script(_SHARE_ALONE)
+        self._alone: list[float] = []  # when this process's sends went while it paced alone
         self._fallback = InProcessRateLimiter(
             max(1, math.floor(limit * fallback_share)),
             window,
@@ -377,10 +393,13 @@ class RedisRateLimiter(RateLimiter):
                     logger.warning("rate limiter: Redis is unavailable; pacing this process alone")
                 if self._on_fallback is not None:
                     self._on_fallback()
-                return await self._fallback.acquire(deadline)
+                slot = await self._fallback.acquire(deadline)
+                self._alone.append(slot.sent)
+                return slot
             if self._falling_back:
                 self._falling_back = False
                 logger.warning("rate limiter: Redis answers again; pacing with the shared window")
+                await self._share_alone(window_ms)
             if int(taken) == 1:
                 sent = self._clock()
                 self._fallback.note(sent)
@@ -396,12 +415,28 @@ class RedisRateLimiter(RateLimiter):
         member = slot.member
         if member is None:  # this process's own window let it through (Redis was unavailable)
             await self._fallback.answered(slot)
+            if slot.sent in self._alone:
+                self._alone[self._alone.index(slot.sent)] = self._clock()
             return
         await self._fallback.answered(Slot(slot.sent))  # this process's own count, as Redis's below
         window_ms = max(1, round(self._rules.window * 1000))
         # Redis unavailable: the breaker said so once; the send stays counted from when it went.
         with contextlib.suppress(RedisUnavailable):
             await self._breaker.call(lambda: self._answered_script(keys=[self._keys[0]], args=[member, window_ms]))
+
+    async def _share_alone(self, window_ms: int) -> None:
+        """Add the sends this process made alone (within the last window) to the shared window."""
+        now, window = self._clock(), self._rules.window
+        ages = [now - sent for sent in self._alone if now - sent < window]
+        self._alone.clear()
+        if not ages:
+            return
+        args: list[str | int] = [window_ms]
+        for age in ages:
+            args += [uuid.uuid4().hex, max(0, round(age * 1000))]
+        # Redis failing again: the breaker said so; the sends then count only in this process's window.
+        with contextlib.suppress(RedisUnavailable):
+            await self._breaker.call(lambda: self._share_script(keys=[self._keys[0]], args=args))
 
     async def observe(self, remaining: int | None, limit: int | None, retry_after: float | None) -> None:
         was_spread = self._rules.spread

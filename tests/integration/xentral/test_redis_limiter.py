@@ -212,3 +212,26 @@ async def test_more_operations_at_once_than_connections_wait_for_one() -> None:
         assert all(answers) and breaker.available
     finally:
         await client.aclose()
+
+
+@needs_redis
+@pytest.mark.redis
+async def test_sends_made_alone_count_in_the_shared_window_once_redis_answers(key: str) -> None:
+    # While Redis failed this process sent two calls on its own; once Redis answers they are in the shared
+    # window, so another process does not take the whole budget as if they had not happened.
+    assert REDIS_URL
+    breaker = SwitchableBreaker()
+    alone = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 4, 60.0, owns_connection=True, breaker=breaker)
+    other = RedisRateLimiter(Redis.from_url(REDIS_URL), key, 4, 60.0, owns_connection=True)
+    try:
+        breaker.failing = True
+        for _ in range(2):
+            await alone.answered(await alone.acquire(time.monotonic() + 1))
+        breaker.failing = False
+        await alone.acquire(time.monotonic() + 1)  # Redis again: the two are shared, this is the third
+        await other.acquire(time.monotonic() + 1)  # the fourth
+        with pytest.raises(RateBudgetExhausted):
+            await other.acquire(time.monotonic() + 0.01)
+    finally:
+        await alone.aclose()
+        await other.aclose()
