@@ -15,8 +15,9 @@ Promises:
   with the balancing lines as without them, so the shop's figures stand under either rounding.
 - Under per-line rounding the tax per rate Xentral books equals the shop's, and so does its total.
 - No balancing line's tax is a rounding tie (half up, half even and half away from zero agree on it).
-- A difference no such lines can carry (at 0 %) is said, never booked silently; so is one the
-  configuration cannot carry (no fee or discount product).
+- At most `MAX_FEES` fees and one discount per rate. A difference no such lines can carry (at 0 %, more
+  than they can carry, at a rate whose every line is exact or a tie, such as 50 % net) is said, never
+  booked silently; so is one the configuration cannot carry (no fee or discount product).
 """
 
 from __future__ import annotations
@@ -28,11 +29,18 @@ from decimal import Decimal
 from .taxation import TAX_FREE, Prices, Taxation
 from .totals import CENT, Charge, LineTotal, cents, line_total
 
-__all__ = ["RoundingBalance", "Unbalanced", "rounding_balances", "xentral_tax"]
+__all__ = ["MAX_FEES", "RoundingBalance", "Unbalanced", "rounding_balances", "xentral_tax"]
 
 _HALF = Decimal("0.5")
 HUNDRED = Decimal(100)
 _SMALLEST_LARGEST = 100  # cents: balancing fees of up to 1.00, more at a rate below 2 %
+_LARGEST = 2_000  # cents: no balancing fee above 20.00 (a rate below 0.1 % cannot be balanced)
+MAX_FEES = 20
+"""Balancing fees per rate at most. Each line's tax is off its exact value by less than half a cent, so
+k cents take at least 2k fees: 20 carry up to about 9 cents at most rates (about 5 at 25 % net, where a
+line is off by a quarter cent at most). A shop's rounding of n lines makes a difference of at most n/2
+cents, typically far less; a difference beyond what 20 fees carry is refused, not spread over a
+hundred positions (`Unbalanced`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +117,10 @@ def _lines_for(difference: Decimal, rate: Decimal, prices: Prices) -> tuple[Deci
     """The smallest `count`, then `amount`, whose lines move Xentral's tax at `rate` by `difference`."""
     if rate == 0:
         return None
-    steps = int(abs(difference) / CENT)
-    largest = min(max(_SMALLEST_LARGEST, int(200 / rate) + 1), 10_000)  # a fee whose tax reaches 2 cents
-    for count in range(2, 2 * steps + 12):
+    if abs(difference) > CENT * MAX_FEES:  # 20 fees move the tax by less than 10.5 cents
+        return None
+    largest = min(max(_SMALLEST_LARGEST, int(200 / rate) + 1), _LARGEST)  # a fee whose tax reaches 2 cents
+    for count in range(2, MAX_FEES + 1):
         for amount_cents in range(1, largest + 1):
             amount = Decimal(amount_cents) * CENT
             if _tie(amount, rate, prices) or _tie(amount * count, rate, prices):
