@@ -6,7 +6,8 @@ Promises:
   with a category or a rate and states the line's tax as the shop computed it.
 - Where the shop states amounts (`tax_amount`, each component's `amount`), they are the tax: the
   totals and the comparison with `expected_total` use them, whatever our own rounding would say.
-  A stated amount further from the rate's own than a cent per component is refused, pointing at it.
+  A stated amount further from the rate's own than a cent per component (a whole unit in a currency
+  without cents, `unit`: a yen shop states whole yen) is refused, pointing at it.
 - The rate comes from what the shop declares. Only when it declares none is it derived from the
   amounts, and never from a tax of zero: a zero tax on a zero line (a coupon consumed it) says
   nothing about its rate, so the line keeps its product's rate. A derived rate that one of the
@@ -79,6 +80,7 @@ class LineTaxes:
     prices: Prices
     taxation: Taxation
     at_home: bool
+    unit: Decimal = CENT  # the smallest amount the shop states (orders/currencies.py smallest_unit)
 
     def line_tax(
         self,
@@ -180,7 +182,7 @@ class LineTaxes:
         if amount is None:
             return
         expected = self.rate_tax(amount, tax.percent)
-        allowance = CENT * max(1, len(line.taxes))
+        allowance = self.unit * max(1, len(line.taxes))
         if abs(cents(stated) - expected) > allowance:
             problems.append(
                 FieldProblem(

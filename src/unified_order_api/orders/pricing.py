@@ -28,14 +28,14 @@ from decimal import Decimal
 from typing import Literal
 
 from .commands import REFUSED_PAYMENT_STATUSES, AmountLine, PlaceOrder
-from .currencies import tolerance_in
+from .currencies import smallest_unit, tolerance_in
 from .errors import FieldProblem, OrderCancelled, TotalMismatch
 from .line_tax import LineTaxes, as_charged, taxed_at_home
 from .model import LineTax, Money, OrderDiscount, OrderLine, Product, ShippingCost
 from .policy import ClientPolicy
-from .rounding_balance import RoundingBalance, Unbalanced, rounding_balances
+from .rounding_balance import MAX_FEES, RoundingBalance, Unbalanced, rounding_balances
 from .taxation import DEFAULT_RATES, Prices, Taxation, TaxRates, category_of_tax_class, derive_taxation
-from .totals import Charge, OrderTotals, TotalsCheck, cents, compute_totals
+from .totals import CENT, Charge, OrderTotals, TotalsCheck, cents, compute_totals
 
 __all__ = ["MoneySettings", "Pricing", "check_expected_total", "price_order", "refuse_cancelled"]
 
@@ -113,7 +113,8 @@ def price_order(
         return Pricing(prices, taxation, vat_id, tuple(lines), (), (), None), []
     by_id = {product.id: product for product in products.values()}
     problems: list[FieldProblem] = []
-    context = LineTaxes(rates, prices, taxation, taxed_at_home(taxation, billing_country, settings.home_country))
+    at_home = taxed_at_home(taxation, billing_country, settings.home_country)
+    context = LineTaxes(rates, prices, taxation, at_home, smallest_unit(currency))
     charges: list[Charge] = []
     charge_taxes: list[LineTax] = []  # each charge's tax as Xentral is told it
     unknown_prices: list[FieldProblem] = []
@@ -256,7 +257,11 @@ def price_order(
         problems.extend(unknown_prices)
     totals = None if unknown_prices or unpriced_discount else compute_totals(charges, prices, taxation)
     balances: list[RoundingBalance] = []
-    if totals is not None:
+    inconsistent = any(problem.code == "tax_amount_inconsistent" for problem in problems)
+    if totals is not None and smallest_unit(currency) == CENT and not inconsistent:
+        # A currency without cents: the shop's whole-unit tax against Xentral's to the cent is no cent to
+        # balance (it would take fractions of a yen on dozens of lines); its tolerance keeps the total.
+        # Amounts already refused as inconsistent are no rounding to balance either.
         balances, unbalanced = rounding_balances(charges, totals.lines, prices, taxation)
         problems.extend(_unbalanced(rate) for rate in unbalanced)
         if balances and (settings.fee_product_id is None or settings.discount_product_id is None):
@@ -347,8 +352,10 @@ def _unbalanced(rate: Unbalanced) -> FieldProblem:
         rate.pointer,
         "tax_rounding_unbalanced",
         f"The shop's tax at {format(rate.rate.normalize(), 'f')} % is {rate.stated}, but Xentral computes "
-        f"{computed} on these lines and no balancing lines can carry the difference at that rate; send the "
-        "rate the shop charged with its amounts",
+        f"{computed} on these lines, and balancing lines cannot carry {rate.difference:+} at that rate (none "
+        f"at 0 %, at most {MAX_FEES} fees, none where every line's tax is exact or a half cent, as at 50 % net); "
+        "a shop's rounding differs by a few cents at most: check the rate and tax amounts sent against the "
+        "shop's order, or send the lines without `tax_amount` to book Xentral's own tax",
     )
 
 

@@ -237,3 +237,21 @@ def test_a_fully_discounted_line_keeps_its_rate() -> None:
     pricing, problems = price(order, products("reduced"))
     assert problems == [] and pricing.lines[0].tax == LineTax("reduced", None, D(7))
     assert pricing.totals is not None and pricing.totals.gross == D("0.00")
+
+
+def test_a_yen_orders_whole_yen_tax_is_not_balanced_with_fractions_of_a_yen() -> None:
+    # A yen shop states whole yen (¥91 on ¥1000 at 10 %, gross), where Xentral computes to the cent (90.91).
+    # Each line is a yen's rounding, not a tax the rate cannot explain (it was refused as inconsistent); and
+    # balancing 9 sen per line would take some twenty fee positions of a fraction of a yen per line, and more
+    # than MAX_FEES for three lines, refusing a consistent order. The yen's tolerance and setTotalAmount
+    # keep its total (orders/currencies.py); Xentral's VAT in yen is its own to the cent.
+    items = tuple(ItemRequest(sku, D(1), D(1000), tax_rate=D(10), tax_amount=D(91)) for sku in ("A", "B", "C"))
+    order = command(items=items, expected_total=D(3000))
+    pricing, problems = price_order(order, lines_for(order), products("standard"), None, "JPY", SETTINGS)
+    assert problems == [] and pricing.balances == () and len(pricing.lines) == 3
+    assert pricing.totals is not None and pricing.totals.tax == D(273)
+    # The same in euro is balanced: 0.09 per line are cents, not fractions of the currency's unit.
+    items = tuple(ItemRequest(sku, D(1), D(1000), tax_rate=D(10), tax_amount=D("90.92")) for sku in ("A", "B", "C"))
+    order = command(items=items)
+    pricing, problems = price_order(order, lines_for(order), products("standard"), None, "EUR", SETTINGS)
+    assert problems == [] and [b.difference for b in pricing.balances] == [D("0.03")]
