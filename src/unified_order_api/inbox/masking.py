@@ -5,7 +5,8 @@ Masking is by name (a field that sounds secret or like card data) and by shape (
 that passes the Luhn check, as a card number does), except in fields that hold article numbers. A gift
 card's code is money to whoever holds it: kept as its last four characters (`mask_code`, as the order
 keeps it) in our `redeemed[]`, WooCommerce Gift Cards' `gift_cards[]` and a line whose `type` names a
-gift card (a Shopware plugin's, its `payload.code`). A body
+gift card or, as the Shopware connector reads a plugin's redemption, a negative line of a type Shopware
+does not know (its `payload.code`). A body
 that is not JSON is kept as text, card-like numbers masked. The kept body of a shop arrival is what a
 replay sends through the intake, so only values no order is made of are masked.
 """
@@ -16,6 +17,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..orders.attempts import ReceivedBody
@@ -32,6 +34,8 @@ _CARD_NAME = re.compile(r"card[_-]?(number|no|num)|^pan$|cvv|cvc|csc|security[_-
 _ARTICLE_NAME = re.compile(r"sku|ean|gtin|upc|barcode|product[_-]?number|productnumber", re.I)
 _GIFT_CARD_LISTS = frozenset({"redeemed", "gift_cards"})  # ours, WooCommerce Gift Cards'
 _GIFT_CARD_TYPE = re.compile(r"gift[-_ ]?card|voucher|gutschein", re.I)
+SHOPWARE_LINE_TYPES = frozenset({"product", "promotion", "credit", "discount", "custom", "container"})
+"""Shopware's own line types, as shops/shopware.py lists them (a test keeps the two in step)."""
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 # The headers that say what an arrival was (and which the intake reads on a replay): the content type, the
 # shops' topic, event and delivery headers, the sender's agent. Anything secret-sounding is masked.
@@ -67,7 +71,7 @@ def _masked(value: Any, name: str = "") -> Any:
     if isinstance(value, dict):
         if name in _GIFT_CARD_LISTS:
             return {key: _code(item) if key == "code" else _masked(item, str(key)) for key, item in value.items()}
-        if isinstance(value.get("type"), str) and _GIFT_CARD_TYPE.search(value["type"]):
+        if _gift_card_line(value):
             return {
                 key: _gift_card_payload(item) if key == "payload" else _masked(item, str(key))
                 for key, item in value.items()
@@ -87,6 +91,23 @@ def _masked(value: Any, name: str = "") -> Any:
         masked = _mask_card_numbers(str(value))
         return value if masked == str(value) else MASK
     return value
+
+
+def _gift_card_line(value: dict[str, Any]) -> bool:
+    """A line whose type names a gift card, or a negative line of a type Shopware does not know (a plugin's
+    redemption, as the Shopware connector takes it); its `payload.code` is a gift card's."""
+    kind = value.get("type")
+    if not isinstance(kind, str):
+        return False
+    if _GIFT_CARD_TYPE.search(kind):
+        return True
+    total = value.get("totalPrice")
+    if kind in SHOPWARE_LINE_TYPES or isinstance(total, bool) or not isinstance(total, int | float | str):
+        return False
+    try:
+        return Decimal(str(total)) < 0
+    except InvalidOperation:
+        return False
 
 
 def _code(value: Any) -> Any:

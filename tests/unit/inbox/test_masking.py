@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
+from unified_order_api.inbox import masking
 from unified_order_api.inbox.masking import MASK, keep_body, keep_headers
+from unified_order_api.shops.shopware import SHOPWARE_LINE_TYPES
 
 
 def test_secret_and_card_fields_are_masked_by_name_and_card_numbers_by_shape() -> None:
@@ -42,6 +44,18 @@ def test_a_gift_cards_code_is_kept_as_its_last_four_characters_and_a_coupons_cod
     assert value["coupon_lines"][0]["code"] == "SUMMER10" and value["lineItems"][1]["payload"]["code"] == "B2B10"
     # A replay of the kept body reads the same masked code again (masking is idempotent).
     assert json.loads(keep_body(json.dumps(value).encode(), 10_000).text) == value
+
+
+def test_a_shopware_plugins_redemption_line_keeps_its_code_masked_whatever_its_type_is_called() -> None:
+    # The Shopware connector takes any negative line of a type Shopware does not know as a gift card and
+    # reads its payload.code (shops/shopware.py _redemption); the kept body masked only a type named
+    # like a gift card, so a plugin's "easy-coupon" line showed the code whole on the console's page.
+    line = {"type": "easy-coupon", "totalPrice": -20.0, "payload": {"code": "EC-8W3K-4444"}}
+    positive = {"type": "easy-coupon", "totalPrice": 5.0, "payload": {"code": "OPTION-5555"}}
+    credit = {"type": "credit", "totalPrice": -3.0, "payload": {"code": "CREDIT-6666"}}
+    value = json.loads(keep_body(json.dumps({"lineItems": [line, positive, credit]}).encode(), 10_000).text)
+    assert [item["payload"]["code"] for item in value["lineItems"]] == ["****4444", "OPTION-5555", "CREDIT-6666"]
+    assert SHOPWARE_LINE_TYPES == masking.SHOPWARE_LINE_TYPES  # the connector's list, kept in step
 
 
 def test_a_body_that_is_not_json_is_kept_as_text_masked_and_capped() -> None:
