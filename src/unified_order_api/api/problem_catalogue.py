@@ -160,7 +160,11 @@ ENTRIES: tuple[ProblemEntry, ...] = (
         "shipping or payment code, …); `errors` lists every problem with its pointer. Nothing was created.",
         "no",
         "Caller: fix what `errors` names. Operator: when a code is unmapped, add it to `shipping_map` or "
-        "`payment_map`; `check-config` shows what Xentral knows.",
+        "`payment_map`; `check-config` shows what Xentral knows. A `*_unsupported` problem (`fee_unsupported`, "
+        "`discount_unsupported`, `shipping_cost_unsupported`, `tax_rounding_unsupported`: the shop rounded its "
+        "tax otherwise than Xentral, and the balancing lines need both a fee and a discount product) names "
+        "the `UOA_DEFAULTS__*_PRODUCT_ID` setting to configure; `tax_rounding_unbalanced` means the shop's tax "
+        "amounts are more than rounding explains (docs/concepts/money.md).",
     ),
     ProblemEntry(
         "customer_not_found",
