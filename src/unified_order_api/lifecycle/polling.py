@@ -1,7 +1,11 @@
 """The poller: the safety net under Xentral's webhooks, and the only source where an instance has none.
 
-Each round, per instance, under the store's lease (one process at a time; a killed process's lease runs
-out and another takes the poll from where it was left):
+Each round, per instance, under the store's lease (one process at a time), and only when it is due by the
+stored last poll, so several processes together never poll an instance more often than its interval. The
+round's claim holds for `lease_seconds` (a long round keeps it); a finished round keeps the instance only
+until its next round is due plus a margin (`hold_until`), so the holder takes it again in time while a killed
+holder's instance is taken over by another process about two poll intervals after its last round, from
+where it was left:
 
 1. sales orders changed since the last poll (`updatedAt`): cancelled, completed, held or released;
 2. delivery notes changed since then: a note means the order is dispatched;
@@ -31,6 +35,7 @@ from ..orders.reads import in_background, unhurried
 from .model import LifecycleState, Observation, ObservationSink, Shipment, ShippedLine
 
 __all__ = [
+    "MIN_HOLD_MARGIN_SECONDS",
     "DeliverySeen",
     "NoteProgress",
     "NoteSeen",
@@ -111,11 +116,28 @@ class PollClaim:
 class PollStore(Protocol):
     async def open_orders(self, instance: str, now: dt.datetime) -> Sequence[_OpenOrder]: ...
     async def claim_poll(
-        self, instance: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
+        self,
+        instance: str,
+        *,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        due_before: dt.datetime | None = None,
     ) -> PollClaim | None: ...
     async def finish_poll(
-        self, claim: PollClaim, *, polled_until: dt.datetime, now: dt.datetime, calls: int
+        self,
+        claim: PollClaim,
+        *,
+        polled_until: dt.datetime,
+        now: dt.datetime,
+        calls: int,
+        hold_until: dt.datetime | None = None,
     ) -> bool: ...
+
+
+MIN_HOLD_MARGIN_SECONDS = 5.0
+"""The least a finished round's hold outlasts its next round's due time: the holder's loop tick, a busy event
+loop, a slow database and process clocks a few seconds apart must not hand a live holder's poll over."""
 
 
 @dataclass
@@ -171,14 +193,25 @@ class TrackingPoller:
             healthy = False
         return self.safety_seconds if healthy else self.poll_seconds
 
+    def hold_margin(self) -> float:
+        """How long past its next round's due time a finished round keeps the instance: one full-rate interval,
+        at least `MIN_HOLD_MARGIN_SECONDS`; a killed holder's instance is taken over that long after it was due."""
+        return max(self.poll_seconds, MIN_HOLD_MARGIN_SECONDS)
+
     async def poll_once(self, instance: str, *, force: bool = False) -> list[Observation] | None:
-        """One round for `instance` when it is due (or `force`); None when another process holds its poll."""
+        """One round for `instance` when it is due (or `force`); None when another process holds its poll
+        or polled it less than an interval ago (the stored last poll decides, not only this process's)."""
         now = self.clock()
+        interval = await self.interval(instance)
         last = self._last.get(instance)
-        if not force and last is not None and (now - last).total_seconds() < await self.interval(instance):
+        if not force and last is not None and (now - last).total_seconds() < interval:
             return []
         claim = await self.store.claim_poll(
-            instance, owner=self.owner, now=now, lease_until=now + dt.timedelta(seconds=self.lease_seconds)
+            instance,
+            owner=self.owner,
+            now=now,
+            lease_until=now + dt.timedelta(seconds=self.lease_seconds),
+            due_before=None if force else now - dt.timedelta(seconds=interval),
         )
         if claim is None:
             return None
@@ -193,7 +226,8 @@ class TrackingPoller:
             await self.sink.observe(observations)
         calls = reads.calls - before
         self.budget.record(instance, now, calls)
-        await self.store.finish_poll(claim, polled_until=now, now=self.clock(), calls=calls)
+        hold_until = now + dt.timedelta(seconds=interval + self.hold_margin())
+        await self.store.finish_poll(claim, polled_until=now, now=self.clock(), calls=calls, hold_until=hold_until)
         self._last[instance] = now
         return observations
 

@@ -12,8 +12,11 @@ Guarantees:
 - change ids grow in commit order: writers of changes take one transaction-scoped advisory lock on
   PostgreSQL (SQLite has one writer anyway), so a consumer resuming after the last id it read
   never skips a change that committed late;
-- the poll of one instance is one process's at a time, under a lease (`claim_poll`); a killed
-  process's lease runs out and another process takes the poll, from where it was left.
+- the poll of one instance is one process's at a time, under a lease (`claim_poll`), and is taken only
+  when due by the stored start of its last round (`due_before`, checked again in the conditional update),
+  so several processes never poll it more often than its interval; a finished round shortens the lease
+  to the next round's due time plus a margin (`finish_poll`'s `hold_until`), so a killed process's
+  instance is taken over soon after, from where it was left.
 """
 
 from __future__ import annotations
@@ -91,6 +94,11 @@ class TrackingHealth:
     last_poll_at: dt.datetime | None
     polled_until: dt.datetime | None
     calls: int
+
+
+def _same_or_null(column: Any, value: dt.datetime | None) -> Any:
+    """`column` still holds `value` (as read before a conditional update)."""
+    return column.is_(None) if value is None else column == value
 
 
 def _order_from_row(row: Row[Any]) -> TrackedOrder:
@@ -377,9 +385,16 @@ class SqlTrackingStore:
 
     @translated
     async def claim_poll(
-        self, instance: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime
+        self,
+        instance: str,
+        *,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        due_before: dt.datetime | None = None,
     ) -> PollClaim | None:
-        """Take (or keep) the poll of `instance` until `lease_until`; None while another process holds it."""
+        """Take (or keep) the poll of `instance` until `lease_until`; None while another process holds it, or,
+        with `due_before`, while its last round (by any process) started after that: not due yet."""
         async with self._engine.begin() as connection:
             row = (
                 await connection.execute(select(tracking_polls).where(tracking_polls.c.instance == instance))
@@ -395,11 +410,14 @@ class SqlTrackingStore:
                 except Exception:  # another process inserted it first: it holds the poll
                     return None
                 return PollClaim(instance, owner, lease_until, None)
+            if due_before is not None and row.polled_until is not None and row.polled_until > due_before:
+                return None
             taken = await connection.execute(
                 update(tracking_polls)
                 .where(tracking_polls.c.instance == instance)
                 .where(or_(tracking_polls.c.owner == owner, tracking_polls.c.lease_until <= now))
                 .where(tracking_polls.c.lease_until == row.lease_until)
+                .where(_same_or_null(tracking_polls.c.polled_until, row.polled_until))
                 .values(owner=owner, lease_until=lease_until)
             )
             if taken.rowcount != 1:
@@ -407,13 +425,25 @@ class SqlTrackingStore:
             return PollClaim(instance, owner, lease_until, row.polled_until)
 
     @translated
-    async def finish_poll(self, claim: PollClaim, *, polled_until: dt.datetime, now: dt.datetime, calls: int) -> bool:
-        """Record a completed poll (fenced by the owner: a poll whose lease was taken records nothing)."""
+    async def finish_poll(
+        self,
+        claim: PollClaim,
+        *,
+        polled_until: dt.datetime,
+        now: dt.datetime,
+        calls: int,
+        hold_until: dt.datetime | None = None,
+    ) -> bool:
+        """Record a completed poll (fenced by the owner: a poll whose lease was taken records nothing); with
+        `hold_until`, the instance stays this process's only until then (its next round due plus a margin)."""
+        values: dict[str, Any] = {"polled_until": polled_until, "last_poll_at": now}
+        if hold_until is not None:
+            values["lease_until"] = hold_until
         async with self._engine.begin() as connection:
             result = await connection.execute(
                 update(tracking_polls)
                 .where(and_(tracking_polls.c.instance == claim.instance, tracking_polls.c.owner == claim.owner))
-                .values(polled_until=polled_until, last_poll_at=now, calls=tracking_polls.c.calls + calls)
+                .values(calls=tracking_polls.c.calls + calls, **values)
             )
         return bool(result.rowcount == 1)
 

@@ -5,8 +5,8 @@ Two real processes (`unified-order-api serve`) on one PostgreSQL schema and the 
 subscription), orders placed through both. The first process takes the instance's poll (its lease, renewed
 every round); the orders both placed are shipped in the sandbox, shown by both and announced once. Then the
 poller is killed (SIGKILL, its lease still running): the other process takes the poll once the lease ran
-out, and the orders shipped after that are shown and announced once too — nothing announced before is
-announced again.
+out (between rounds: the next round's due time plus the 5 s margin, not the round's lease), and the orders
+shipped after that are shown and announced once too — nothing announced before is announced again.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.support.service import API_KEY
 from unified_order_api.store.database import sync_url
 from xentral_sandbox.testing import SandboxHandle
 
-LEASE = 5.0  # the poll's lease (rounds take milliseconds): a killed poller's instance is polled again after it
+LEASE = 5.0  # a round's lease (rounds take milliseconds); between rounds the hold is 0.3 s + the 5 s margin
 LIFECYCLE = ("order.dispatched", "order.shipped")
 
 

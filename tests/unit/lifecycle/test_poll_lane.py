@@ -31,10 +31,26 @@ class _Store:
     async def open_orders(self, instance: str, now: dt.datetime) -> Sequence[_Open]:
         return [_Open("7")]
 
-    async def claim_poll(self, instance: str, *, owner: str, now: dt.datetime, lease_until: dt.datetime) -> PollClaim:
+    async def claim_poll(
+        self,
+        instance: str,
+        *,
+        owner: str,
+        now: dt.datetime,
+        lease_until: dt.datetime,
+        due_before: dt.datetime | None = None,
+    ) -> PollClaim:
         return PollClaim(instance, owner, lease_until, None)
 
-    async def finish_poll(self, claim: PollClaim, *, polled_until: dt.datetime, now: dt.datetime, calls: int) -> bool:
+    async def finish_poll(
+        self,
+        claim: PollClaim,
+        *,
+        polled_until: dt.datetime,
+        now: dt.datetime,
+        calls: int,
+        hold_until: dt.datetime | None = None,
+    ) -> bool:
         return True
 
 

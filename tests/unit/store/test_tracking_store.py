@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from unified_order_api.lifecycle import LifecycleState, Observation, Shipment
 from unified_order_api.lifecycle.announcements import LIFECYCLE_EVENTS, ClientAnnouncements
+from unified_order_api.lifecycle.polling import DeliverySeen, NoteProgress, NoteSeen, OrderSeen, TrackingPoller
 from unified_order_api.orders.attempts import AttemptState, OrderReceipt
 from unified_order_api.store.attempts import SqlAttemptStore
 from unified_order_api.store.tables import webhook_deliveries
@@ -179,6 +182,131 @@ async def test_the_poll_is_one_process_s_until_its_lease_runs_out(engine: AsyncE
     assert not await store.finish_poll(first, polled_until=later, now=later, calls=1)  # fenced
     [health] = await store.health(later)
     assert health.calls == 3 and health.last_poll_at == NOW
+
+
+async def test_a_round_is_taken_only_when_due_by_the_stored_last_poll(engine: AsyncEngine) -> None:
+    """Another process whose lease ran out early (or a restarted one, with no memory) still does not poll an
+    instance polled less than an interval ago: the stored start of the last round decides."""
+    store = _tracking(engine)
+    lease, interval = dt.timedelta(seconds=120), dt.timedelta(seconds=30)
+    first = await store.claim_poll("default", owner="a", now=NOW, lease_until=NOW + lease, due_before=NOW - interval)
+    assert first is not None
+    assert await store.finish_poll(first, polled_until=NOW, now=NOW, calls=2, hold_until=NOW + dt.timedelta(seconds=1))
+    soon = NOW + dt.timedelta(seconds=10)  # a's hold is over, its next round not due
+    assert (
+        await store.claim_poll("default", owner="b", now=soon, lease_until=soon + lease, due_before=soon - interval)
+        is None
+    )
+    due = NOW + interval
+    taken = await store.claim_poll("default", owner="b", now=due, lease_until=due + lease, due_before=due - interval)
+    assert taken is not None and taken.polled_until == NOW
+
+
+async def test_a_finished_round_holds_the_instance_only_until_its_next_round_is_due_plus_a_margin(
+    engine: AsyncEngine,
+) -> None:
+    store = _tracking(engine)
+    lease, interval = dt.timedelta(seconds=120), dt.timedelta(seconds=30)
+    first = await store.claim_poll("default", owner="a", now=NOW, lease_until=NOW + lease)
+    assert first is not None
+    hold = NOW + interval + interval  # due after one interval, held one more
+    assert await store.finish_poll(first, polled_until=NOW, now=NOW, calls=2, hold_until=hold)
+    due = NOW + interval  # a is alive: due, it keeps its poll, and no one else may take it
+    assert (
+        await store.claim_poll("default", owner="b", now=due, lease_until=due + lease, due_before=due - interval)
+        is None
+    )
+    after = hold + dt.timedelta(seconds=1)  # a died after its round: taken over long before its round's lease (120 s)
+    taken = await store.claim_poll(
+        "default", owner="b", now=after, lease_until=after + lease, due_before=after - interval
+    )
+    assert taken is not None and taken.polled_until == NOW
+    assert not await store.finish_poll(first, polled_until=after, now=after, calls=1, hold_until=after + (hold - NOW))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class _CountedReads:
+    """A quiet Xentral: nothing changed. Records when each round read (`orders_changed` opens every round)."""
+
+    def __init__(self, clock: _Clock) -> None:
+        self.calls = 0
+        self.rounds: list[dt.datetime] = []
+        self._clock = clock
+
+    async def orders_changed(self, since: dt.datetime) -> list[OrderSeen]:
+        self.calls += 1
+        self.rounds.append(self._clock())
+        return []
+
+    async def notes_changed(self, since: dt.datetime) -> list[NoteSeen]:
+        self.calls += 1
+        return []
+
+    async def deliveries_of(self, sales_order_ids: Sequence[str]) -> list[DeliverySeen]:
+        raise AssertionError("nothing changed, no deliveries to read")
+
+    async def note_progress(self, delivery_note_id: str) -> NoteProgress:
+        raise AssertionError("nothing changed, no note to read")
+
+
+async def test_two_pollers_never_poll_more_often_than_the_interval_and_a_killed_ones_share_is_taken_in_two(
+    engine: AsyncEngine,
+) -> None:
+    """Two processes on one store and one (fake) clock, each trying every second: the rounds of both together
+    are an interval apart; the first keeps the poll while it lives; killed, the other polls the instance
+    within two intervals of its last round (not the 120 s round lease plus one interval)."""
+    await _complete(engine, "R-1", "7")
+    store, clock = _tracking(engine), _Clock()
+    interval = 30.0
+
+    def poller(reads: _CountedReads) -> TrackingPoller:
+        return TrackingPoller(
+            store=store, reads={"default": reads}, sink=store, poll_seconds=interval, lease_seconds=120, clock=clock
+        )
+
+    a_reads, b_reads = _CountedReads(clock), _CountedReads(clock)
+    a, b = poller(a_reads), poller(b_reads)
+    for second in range(601):
+        clock.now = NOW + dt.timedelta(seconds=second)
+        for each in (b, a) if second % 3 == 0 and second else (a, b):  # b first at each of a's due times
+            await each.poll_once("default")
+        if second == 0:
+            assert a_reads.rounds and not b_reads.rounds  # a took the poll first (b tried after it)
+    assert b_reads.rounds == []  # a lived: it kept the poll
+    gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(a_reads.rounds)]
+    assert gaps and min(gaps) >= interval and len(a_reads.rounds) == 21
+    last = a_reads.rounds[-1]
+    for second in range(601, 800):  # a killed after its last round: only b tries
+        clock.now = NOW + dt.timedelta(seconds=second)
+        await b.poll_once("default")
+    taken = (b_reads.rounds[0] - last).total_seconds()
+    assert interval <= taken <= 2 * interval
+    rounds = sorted(a_reads.rounds + b_reads.rounds)
+    assert min((y - x).total_seconds() for x, y in itertools.pairwise(rounds)) >= interval
+
+
+async def test_a_restarted_process_does_not_poll_an_instance_polled_less_than_an_interval_ago(
+    engine: AsyncEngine,
+) -> None:
+    """A new process (no memory of the last round) finding the lease free still waits for its interval."""
+    await _complete(engine, "R-1", "7")
+    store, clock = _tracking(engine), _Clock()
+    first_reads, later_reads = _CountedReads(clock), _CountedReads(clock)
+    first = TrackingPoller(store=store, reads={"default": first_reads}, sink=store, poll_seconds=5, clock=clock)
+    assert await first.poll_once("default") is not None  # held until its next round (5 s) plus the 5 s margin
+    # a new process polling every 30 s (another setting, another version), after the first's hold ran out
+    quick = TrackingPoller(store=store, reads={"default": later_reads}, sink=store, poll_seconds=30, clock=clock)
+    clock.now = NOW + dt.timedelta(seconds=11)
+    assert await quick.poll_once("default") is None and later_reads.rounds == []
+    clock.now = NOW + dt.timedelta(seconds=30)
+    assert await quick.poll_once("default") is not None and later_reads.rounds == [clock.now]
 
 
 async def test_purge_closes_orders_past_their_time_and_deletes_them_later(engine: AsyncEngine) -> None:
