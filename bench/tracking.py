@@ -12,8 +12,9 @@ few rounds), as a quiet shop's warehouse would; the poller's calls are counted b
 
 With webhooks, the events the sandbox emitted for each round's changes also go through the event worker
 (`xentral_events/worker.py`, the real lookups over the same client): a shipment's delivery note and a thin
-`salesOrder.updated`'s status are read, once per event. Those calls follow the changes, not the open orders,
-so they are printed apart, per change and per minute at this bench's pace (one round per poll interval).
+`salesOrder.updated`'s status are read, each once per batch, and not at all where an event of the batch
+carries the status (`xentral_events/batch.py`). Those calls follow the changes, not the open orders, so
+they are printed apart, per change and per minute at this bench's pace (one round per poll interval).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ __all__ = [
     "StatusToRead",
     "Translation",
     "event_name",
+    "event_time",
     "state_of_status",
     "translate",
 ]
@@ -125,7 +126,7 @@ def _id(body: Mapping[str, Any], *path: str) -> str:
         raise EventMalformed(f"{'.'.join(path)}: {error}") from None
 
 
-def _time(body: Mapping[str, Any], received_at: dt.datetime) -> dt.datetime:
+def event_time(body: Mapping[str, Any], received_at: dt.datetime) -> dt.datetime:
     """When it happened, as the event says (`updatedAt`, `createdAt`), else when it arrived."""
     for key in ("updatedAt", "createdAt"):
         value = body.get(key)
@@ -157,7 +158,7 @@ def _shipment(body: Mapping[str, Any], at: dt.datetime) -> Shipment:
 def translate(event_type: str, body: Mapping[str, Any], received_at: dt.datetime) -> Translation:
     """What one event means for the lifecycle (`received_at`: when it arrived, if it names no time)."""
     name = event_name(event_type)
-    at = _time(body, received_at)
+    at = event_time(body, received_at)
     if name in ("shipment.created", "shipment.labelCreated"):
         shipment = _shipment(body, at)
         if body.get("salesOrderId") is not None:  # labelCreated may name the order

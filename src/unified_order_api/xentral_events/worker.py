@@ -5,8 +5,9 @@ sink took it (a crash in between hands it again after the lease: the sink's `obs
 lifecycle/model.py). Events for orders that are not ours are dropped quietly and counted
 (`untracked`); an event that cannot be translated (`EventMalformed`) is marked done as `malformed`,
 never retried. A failed lookup or sink is retried with growing waits, then given up (`failed`).
-Lookups (a delivery note's order, an order's status) run as background work: the rate limiter's
-low-priority lane, so new orders always go first.
+Lookups (a delivery note's order, an order's status) are made once per claimed batch, and a status
+the batch's own events carry is not read (`batch.BatchLookups`); they run as background work: the
+rate limiter's low-priority lane, so new orders always go first.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import structlog
 from ..clock import Clock, utc_now
 from ..lifecycle import Observation, ObservationSink
 from ..orders.attempts import StoreUnavailable
-from ..orders.reads import in_background
+from .batch import BatchLookups
 from .ports import EventLookups, EventQueue, QueuedEvent, TrackedOrders
 from .translation import (
     EventMalformed,
@@ -90,13 +91,14 @@ class EventWorker:
         """Claim and handle one batch, in the order received; the number of events claimed."""
         now = self._clock()
         events = await self._queue.claim(worker=self._worker, now=now, until=now + self._lease, limit=self.batch_size)
+        lookups = BatchLookups(self._lookups, events)
         for event in events:
-            await self._handle(event)
+            await self._handle(event, lookups)
         return len(events)
 
-    async def _handle(self, event: QueuedEvent) -> None:
+    async def _handle(self, event: QueuedEvent, lookups: BatchLookups) -> None:
         try:
-            outcome = await self._observe(event)
+            outcome = await self._observe(event, lookups)
         except EventMalformed as error:
             log.warning("xentral_events.malformed", instance=event.instance, type=event.event_type, error=str(error))
             outcome = "malformed"
@@ -129,7 +131,7 @@ class EventWorker:
         )
         self._count(event.instance, "failed" if give_up else "retried")
 
-    async def _observe(self, event: QueuedEvent) -> str:
+    async def _observe(self, event: QueuedEvent, lookups: BatchLookups) -> str:
         """Hand what the event says to the sink; the outcome's name. A shipment's delivery note is read
         (once) for its order where the event names only the note, and for whether the parcel completes
         the order: without that read every parcel would count as the last, and a shop would be told
@@ -138,8 +140,7 @@ class EventWorker:
         if isinstance(translation, Ignored):
             return "ignored"
         if isinstance(translation, ShipmentOfNote):
-            with in_background():
-                note = await self._lookups.delivery_note(event.instance, translation.delivery_note_id)
+            note = await lookups.delivery_note(event.instance, translation.delivery_note_id)
             if note is None or note.sales_order_id is None:
                 return "unresolved"
             translation = Observed(
@@ -153,16 +154,14 @@ class EventWorker:
         if order_id not in await self._tracked.ours(event.instance, [order_id]):
             return "untracked"
         if isinstance(translation, StatusToRead):
-            with in_background():
-                status = await self._lookups.order_status(event.instance, order_id)
+            status = await lookups.order_status(event.instance, order_id, changed_at=translation.observed_at)
             state = state_of_status(status)
             if state is None:
                 return "ignored"
             translation = Observed(order_id, translation.observed_at, state=state)
         shipment = translation.shipment
         if shipment is not None and translation.all_shipped is None and shipment.delivery_note_id is not None:
-            with in_background():
-                note = await self._lookups.delivery_note(event.instance, shipment.delivery_note_id)
+            note = await lookups.delivery_note(event.instance, shipment.delivery_note_id)
             if note is not None:
                 translation = replace(translation, all_shipped=note.shipped_in_full, delivered=note.delivered)
         await self._sink.observe(self._observations(event.instance, translation))

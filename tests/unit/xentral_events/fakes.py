@@ -141,6 +141,7 @@ class FakeLookups:
         self.calls: list[tuple[str, str]] = []
         self.in_background: list[bool] = []  # per call: whether it ran in the limiter's background lane
         self.fail = 0
+        self.fail_status = 0
 
     async def delivery_note(self, instance: str, delivery_note_id: str) -> NoteRead | None:
         self.calls.append(("note", delivery_note_id))
@@ -155,6 +156,9 @@ class FakeLookups:
     async def order_status(self, instance: str, sales_order_id: str) -> str | None:
         self.calls.append(("status", sales_order_id))
         self.in_background.append(work_in_background())
+        if self.fail_status:
+            self.fail_status -= 1
+            raise ConnectionError("Xentral is away")
         return self.statuses.get(sales_order_id)
 
 

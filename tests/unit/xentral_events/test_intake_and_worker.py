@@ -161,7 +161,7 @@ async def test_a_shipment_says_whether_its_note_is_delivered_in_full_with_one_re
         ("9", True),
         ("10", True),
     ]
-    assert lookups.calls == [("note", "5"), ("note", "5")]  # one read each, none for the order not ours
+    assert lookups.calls == [("note", "5")]  # one read for the batch's two parcels, none for the order not ours
 
 
 async def test_a_thin_update_reads_the_status_of_our_orders_only() -> None:
