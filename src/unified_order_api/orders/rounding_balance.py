@@ -12,7 +12,9 @@ at that rate whose amounts add up to zero: `count` fee positions of `amount` eac
 Promises:
 - Every rate's sum of amounts, the order's net and gross amounts stay as the shop's: a Xentral that adds
   the unrounded amounts per rate and rounds each rate's tax once ("Runden nach addieren") books the same
-  with the balancing lines as without them, so the shop's figures stand under either rounding.
+  with the balancing lines as without them, so the shop's figures stand under either rounding. (Except
+  where a rate's unrounded gross-to-net sum is exactly a half cent: a gross balancing line's net is no
+  finite decimal, so the last digit of the arithmetic, Decimal's or PHP's, decides that tie.)
 - Under per-line rounding the tax per rate Xentral books equals the shop's, and so does its total.
 - No balancing line's tax is a rounding tie (half up, half even and half away from zero agree on it).
 - At most `MAX_FEES` fees and one discount per rate. A difference no such lines can carry (at 0 %, more
