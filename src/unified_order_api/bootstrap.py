@@ -799,6 +799,8 @@ async def _wire(
         notes=write_back,
         steps=attempts,
     )
+    # A cancellation received while its order was still importing is carried out once the import has ended.
+    loops["shop-cancellations"] = partial(cancellations.run_forever, _AWAITING_CANCELLATIONS_SECONDS)
     shop_changes = OrderChanges(SqlShopChangeLedger(engine), clock=utc_now, lifecycle=lifecycle, steps=attempts)
     if settings.write_back.run_in_service and apis:
         lane = write_back_lane(settings, tracking, write_back_jobs, shop_orders, apis, alerts, metrics)
@@ -829,6 +831,9 @@ async def _wire(
         cancellations=cancellations,
         shop_changes=shop_changes,
     )
+
+
+_AWAITING_CANCELLATIONS_SECONDS = 5.0  # how often each process looks for cancellations whose import has ended
 
 
 async def _deliver_last(alerts: AlertGroups) -> None:

@@ -617,6 +617,7 @@ class CancellationOut(BaseModel):
     source: str = Field(description="The shop that cancelled it: woocommerce, shopify or shopware")
     outcome: Literal[
         "pending",
+        "awaiting_import",
         "cancelled",
         "already_cancelled",
         "not_cancelled_dispatched",
@@ -626,7 +627,8 @@ class CancellationOut(BaseModel):
         description="cancelled: cancelled in Xentral by this request; already_cancelled: Xentral had it cancelled; "
         "not_cancelled_dispatched: dispatched, shipped or completed, Xentral untouched (the operator was alerted "
         "and the shop got a note); not_cancelled_refused: Xentral refused it; not_in_xentral: the order never "
-        "reached Xentral; pending: Xentral's answer is not known yet (the shop's retry settles it)"
+        "reached Xentral; pending: Xentral's answer is not known yet (the shop's retry settles it); awaiting_import: "
+        "received while the order was on its way into Xentral, carried out once its import has ended"
     )
     detail: str = Field(description="What was done and why")
     reason: str | None = Field(default=None, description="The shop's reason, where it gives one")

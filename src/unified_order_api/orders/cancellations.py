@@ -5,8 +5,10 @@ The shop connectors translate a cancellation (WooCommerce's `order.updated` to `
 module decides what becomes of it, in one flow for every shop:
 
 - an order this service never received: nothing is recorded (`CancellationOutcome.UNKNOWN_ORDER`);
-- an order still on its way into Xentral (queued, importing): nothing is recorded yet, `OrderInProgress`
-  goes up (the shop is answered 409 and retries, by when the order is in Xentral and can be cancelled);
+- an order still on its way into Xentral (queued, importing): recorded as `awaiting_import` and carried
+  out when the import has ended (`carry_out_awaiting`, a loop of the service, and any later delivery).
+  Not a 409 for the shop to retry: WooCommerce never redelivers a webhook (a failed delivery only counts
+  towards disabling it) and Shopware's retries last seconds, so the cancellation would be lost;
 - an order Xentral does not hold (it failed): recorded, not cancelled, the operator alerted;
 - an order not dispatched yet: cancelled in Xentral (`POST …/actions/cancel`), recorded, and the
   lifecycle shows it cancelled (its `order.cancelled` webhook, once, through the tracking store);
@@ -24,14 +26,16 @@ cancelled; still released and not dispatched, the call is sent once more; a read
 the request `pending` and the error goes up (the shop is answered 503 and retries).
 
 Guarantees: one record per order (`CancellationLedger`, unique by client and reference); it is claimed
-`pending` before Xentral is called (two deliveries at once: the second is answered 409 and retries), so
-a crash between the call and the record is finished by the shop's retry, which reads the order back.
+`pending` before Xentral is called (two deliveries at once: the second is answered 409 and retries; a
+record awaiting the import is `take`n to `pending` by one caller only, whatever process), so a crash
+between the call and the record is finished by the shop's retry, which reads the order back.
 A final record makes every later delivery a duplicate: Xentral is called at most once per success,
 the alert and the shop's note are raised once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -78,6 +82,7 @@ class RequestCancellation:
 
 class CancellationOutcome(StrEnum):
     PENDING = "pending"  # recorded, Xentral's answer not known yet (a retry of the shop's delivery resolves it)
+    AWAITING_IMPORT = "awaiting_import"  # recorded while the order was on its way into Xentral: carried out after
     CANCELLED = "cancelled"  # cancelled in Xentral by this request
     ALREADY_CANCELLED = "already_cancelled"  # Xentral had it cancelled before
     NOT_CANCELLED_DISPATCHED = "not_cancelled_dispatched"  # dispatched, shipped or completed: Xentral untouched
@@ -87,7 +92,11 @@ class CancellationOutcome(StrEnum):
 
     @property
     def final(self) -> bool:
-        return self not in (CancellationOutcome.PENDING, CancellationOutcome.UNKNOWN_ORDER)
+        return self not in (
+            CancellationOutcome.PENDING,
+            CancellationOutcome.AWAITING_IMPORT,
+            CancellationOutcome.UNKNOWN_ORDER,
+        )
 
     @property
     def needs_operator(self) -> bool:
@@ -169,6 +178,15 @@ class CancellationLedger(Protocol):
         """Replace the order's record (a pending one becomes final), or insert it."""
         ...
 
+    async def take(self, client: str, reference: str) -> bool:
+        """The order's record awaiting the import made `pending`, for this caller alone; False when it does
+        not await the import (any more: another caller took it)."""
+        ...
+
+    async def awaiting_import(self, limit: int) -> list[CancellationRecord]:
+        """The records awaiting their order's import, oldest first."""
+        ...
+
 
 class LifecycleLookup(Protocol):
     """What the lifecycle knows of an order: its instance and state, None when it is not tracked."""
@@ -199,6 +217,9 @@ def merchant_note(record: CancellationRecord, attempt: Attempt) -> str:
 
 
 _IN_PROGRESS_RETRY_SECONDS = 30.0
+_AWAITING_DETAIL = (
+    "Received while the order was on its way into Xentral; carried out in Xentral once its import has put it there"
+)
 
 
 class OrderCancellations:
@@ -257,13 +278,18 @@ class OrderCancellations:
             reason=command.reason,
             cancelled_at=command.cancelled_at,
         )
+        if earlier is not None and earlier.outcome is CancellationOutcome.AWAITING_IMPORT:
+            decided = await self._after_import(earlier)
+            return decided, attempt, decided.outcome is CancellationOutcome.AWAITING_IMPORT
         if attempt.order_id is None and attempt.state.in_progress:
-            # Cancelled now, it would be imported after: the shop's retry finds it in Xentral.
-            raise OrderInProgress(
-                f"Order '{attempt.reference}' is still on its way into Xentral; the cancellation is carried out "
-                "when the shop sends it again",
-                retry_after=_IN_PROGRESS_RETRY_SECONDS,
-            )
+            # Cancelled now, it would be imported after: kept, and carried out once the import has ended.
+            waiting = replace(record, outcome=CancellationOutcome.AWAITING_IMPORT, detail=_AWAITING_DETAIL)
+            if await self._ledger.claim(waiting):
+                bound.info("cancellation.awaiting_import", reference=attempt.reference)
+            else:  # another delivery recorded it at the same moment: its record is the one
+                waiting = await self._ledger.cancellation_of(client, attempt.reference) or waiting
+            # The sweep may have looked before this record existed: the order is read again after it.
+            return await self._after_import(waiting), attempt, False
         if attempt.order_id is None:
             detail = f"Not cancelled in Xentral: the order never reached it (its state here: {attempt.state.value})"
             return await self._decide(record, attempt, CancellationOutcome.NOT_IN_XENTRAL, detail, None), attempt, False
@@ -276,6 +302,50 @@ class OrderCancellations:
         decided = await self._carry_out(record, attempt, attempt.order_id, sent_before=earlier is not None)
         bound.info("cancellation.decided", reference=attempt.reference, outcome=decided.outcome.value)
         return decided, attempt, False
+
+    async def carry_out_awaiting(self, limit: int = 50) -> int:
+        """Each cancellation awaiting its order's import whose import has ended, carried out (or, the import
+        failed, recorded as not in Xentral and told); the number decided. A Xentral that fails puts the
+        record back to wait for the next round, so nothing taken is lost."""
+        decided = 0
+        for waiting in await self._ledger.awaiting_import(limit):
+            try:
+                record = await self._after_import(waiting)
+            except Exception as error:
+                log.warning("cancellation.awaiting_failed", reference=waiting.reference, error=type(error).__name__)
+                continue
+            decided += record.outcome.final
+        return decided
+
+    async def run_forever(self, every_seconds: float) -> None:
+        """`carry_out_awaiting` every few seconds (each process: `take` lets one carry each out)."""
+        while True:
+            try:
+                await self.carry_out_awaiting()
+            except Exception:
+                log.exception("cancellation.sweep_failed")
+            await asyncio.sleep(every_seconds)
+
+    async def _after_import(self, waiting: CancellationRecord) -> CancellationRecord:
+        """A record awaiting the import, carried out when the order is no longer on its way into Xentral and
+        this caller takes it; else the record as it stands."""
+        attempt = await self._orders.find(waiting.client, waiting.reference)
+        if attempt is None or (attempt.order_id is None and attempt.state.in_progress):
+            return waiting
+        if not await self._ledger.take(waiting.client, waiting.reference):
+            return await self._ledger.cancellation_of(waiting.client, waiting.reference) or waiting
+        record = replace(waiting, outcome=CancellationOutcome.PENDING, detail="Import ended; Xentral not asked yet")
+        tried = waiting.detail != _AWAITING_DETAIL  # an earlier round may have sent the cancel and lost its answer
+        try:
+            if attempt.order_id is None:
+                detail = f"Not cancelled in Xentral: the order never reached it (its state here: {attempt.state.value})"
+                return await self._decide(record, attempt, CancellationOutcome.NOT_IN_XENTRAL, detail, None)
+            return await self._carry_out(record, attempt, attempt.order_id, sent_before=tried)
+        except Exception as error:
+            # Nothing decided: back to wait, the next round (or delivery) tries again and reads the order back.
+            retry = f"{_AWAITING_DETAIL} (a try failed: {type(error).__name__}; tried again)"
+            await self._ledger.save(replace(waiting, detail=retry))
+            raise
 
     async def _carry_out(
         self, record: CancellationRecord, attempt: Attempt, order_id: str, *, sent_before: bool

@@ -44,7 +44,7 @@ from ..api.schemas import OrderRequest, cross_field_problems
 from ..config import ApiClient, ShopSettings
 from ..orders.amendments import ChangeOutcome, OrderChanges
 from ..orders.attempts import Attempt, AttemptState, ReceivedBody
-from ..orders.cancellations import CancellationOutcome, OrderCancellations, RequestCancellation
+from ..orders.cancellations import OrderCancellations, RequestCancellation
 from ..orders.commands import PlaceOrder
 from ..orders.errors import FieldProblem, IdempotencyKeyReused
 from ..orders.refunds import OrderRefunds, RecordRefund, RefundOutcome
@@ -245,7 +245,7 @@ class ShopIntake:
         if record is None or attempt is None:
             return None
         said = "recorded before: " if repeated else ""
-        if record.outcome is CancellationOutcome.CANCELLED or record.outcome is CancellationOutcome.ALREADY_CANCELLED:
+        if not record.outcome.needs_operator:
             log.info("shop.cancellation", reference=attempt.reference, outcome=record.outcome.value)
         else:
             log.warning("shop.cancellation_not_carried_out", reference=attempt.reference, outcome=record.outcome.value)

@@ -3,7 +3,9 @@ changes (`shop_order_changes`), and the lifecycle as the cancellation flow reads
 
 A cancellation is one row per order: `claim` inserts the pending row, and the unique (client, reference)
 decides a race of two deliveries (the second's insert fails: it is told another is at it); `save`
-replaces the row when the decision is made. A change is one row per distinct change (unique digest).
+replaces the row when the decision is made. A row awaiting its order's import is `take`n by one caller: the
+update's condition (still `awaiting_import`) lets exactly one of several processes make it `pending`.
+A change is one row per distinct change (unique digest).
 """
 
 from __future__ import annotations
@@ -62,6 +64,33 @@ class SqlCancellationLedger:
             )
             if changed.rowcount == 0:
                 await connection.execute(insert(shop_cancellations), _values(record))
+
+    @translated
+    async def take(self, client: str, reference: str) -> bool:
+        columns = shop_cancellations.c
+        async with self._engine.begin() as connection:
+            taken = await connection.execute(
+                update(shop_cancellations)
+                .where(
+                    columns.client == client,
+                    columns.reference == reference,
+                    columns.outcome == CancellationOutcome.AWAITING_IMPORT.value,
+                )
+                .values(outcome=CancellationOutcome.PENDING.value)
+            )
+        return taken.rowcount == 1
+
+    @translated
+    async def awaiting_import(self, limit: int) -> list[CancellationRecord]:
+        columns = shop_cancellations.c
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                select(shop_cancellations)
+                .where(columns.outcome == CancellationOutcome.AWAITING_IMPORT.value)
+                .order_by(columns.received_at, columns.id)
+                .limit(limit)
+            )
+            return [_record(row) for row in rows.mappings()]
 
 
 def _values(record: CancellationRecord) -> dict[str, Any]:

@@ -77,6 +77,17 @@ class Ledger:
         self.records[(record.client, record.reference)] = record
         self.saved.append(record.outcome)
 
+    async def take(self, client: str, reference: str) -> bool:
+        record = self.records.get((client, reference))
+        if record is None or record.outcome is not CancellationOutcome.AWAITING_IMPORT:
+            return False
+        await self.save(replace(record, outcome=CancellationOutcome.PENDING))
+        return True
+
+    async def awaiting_import(self, limit: int) -> list[CancellationRecord]:
+        waiting = [r for r in self.records.values() if r.outcome is CancellationOutcome.AWAITING_IMPORT]
+        return sorted(waiting, key=lambda r: r.received_at)[:limit]
+
 
 @dataclass
 class Xentral:
@@ -363,13 +374,61 @@ async def test_a_note_that_cannot_be_queued_leaves_the_request_pending_for_the_s
     assert len(notes.queued) == 1 and "cancel" not in f.xentral.calls
 
 
-async def test_an_order_still_on_its_way_into_xentral_is_not_decided_yet() -> None:
+async def test_an_order_still_on_its_way_into_xentral_has_the_request_kept_and_carried_out_after_its_import() -> None:
+    """WooCommerce never redelivers a webhook (a failed one only counts towards disabling it) and Shopware's
+    retries last seconds: a cancellation answered 409 while the order is queued would be lost. It is recorded
+    as awaiting the import instead, and the sweep carries it out once the order is in Xentral — once."""
     queued = attempt("729", order_id=None, state=AttemptState.RECEIVED)
     f = flow(Xentral(), queued)
-    with pytest.raises(OrderInProgress) as refused:
-        await f.request("729")
-    assert refused.value.retry_after == 30.0
-    assert f.ledger.records == {} and f.xentral.calls == [] and f.alerts == []
+    record, repeated = await f.request("729")
+    assert record is not None and record.outcome is CancellationOutcome.AWAITING_IMPORT and not repeated
+    assert f.xentral.calls == [] and f.alerts == [] and f.sink.seen == []
+    again, repeated = await f.request("729")  # the shop's own retry, if it sends one, changes nothing yet
+    assert again == record and repeated and f.ledger.saved == [CancellationOutcome.AWAITING_IMPORT]
+    assert await f.cancellations.carry_out_awaiting() == 0  # still importing: left waiting
+    assert f.xentral.calls == []
+    f.cancellations._orders._by_reference["729"] = attempt("729")  # type: ignore[attr-defined]  # imported
+    assert await f.cancellations.carry_out_awaiting() == 1
+    decided = f.ledger.records[("woo", "729")]
+    assert decided.outcome is CancellationOutcome.CANCELLED and f.xentral.calls.count("cancel") == 1
+    assert decided.reason == "Changed my mind" and decided.received_at == NOW
+    assert [seen.state for seen in f.sink.seen] == [LifecycleState.CANCELLED]
+    assert await f.cancellations.carry_out_awaiting() == 0
+    late, repeated = await f.request("729")  # a late redelivery is a duplicate
+    assert late == decided and repeated and f.xentral.calls.count("cancel") == 1
+
+
+async def test_an_order_whose_import_failed_while_the_cancellation_waited_is_not_in_xentral_and_told() -> None:
+    f = flow(Xentral(), attempt("729", order_id=None, state=AttemptState.IMPORTING))
+    await f.request("729")
+    f.cancellations._orders._by_reference["729"] = attempt("729", None, AttemptState.FAILED)  # type: ignore[attr-defined]
+    assert await f.cancellations.carry_out_awaiting() == 1
+    assert f.ledger.records[("woo", "729")].outcome is CancellationOutcome.NOT_IN_XENTRAL
+    assert f.xentral.calls == [] and len(f.alerts) == 1
+
+
+async def test_an_import_ending_between_our_read_and_our_record_is_carried_out_at_once() -> None:
+    """The sweep may have looked before our record existed: the request reads the order again after it."""
+    f = flow(Xentral())
+    reads = iter([attempt(order_id=None, state=AttemptState.IMPORTING), attempt()])
+
+    async def find(client: str, reference: str) -> Attempt | None:
+        return next(reads)
+
+    f.cancellations._orders.find = find  # type: ignore[attr-defined, method-assign]
+    record, _ = await f.request()
+    assert record is not None and record.outcome is CancellationOutcome.CANCELLED
+    assert f.xentral.calls.count("cancel") == 1
+
+
+async def test_a_failing_xentral_puts_a_taken_request_back_to_wait_for_the_next_sweep() -> None:
+    f = flow(Xentral(unreadable=1), attempt("729", order_id=None, state=AttemptState.RECEIVED))
+    await f.request("729")
+    f.cancellations._orders._by_reference["729"] = attempt("729")  # type: ignore[attr-defined]
+    assert await f.cancellations.carry_out_awaiting() == 0  # Xentral down: nothing decided, nothing lost
+    assert f.ledger.records[("woo", "729")].outcome is CancellationOutcome.AWAITING_IMPORT
+    assert await f.cancellations.carry_out_awaiting() == 1
+    assert f.ledger.records[("woo", "729")].outcome is CancellationOutcome.CANCELLED
 
 
 async def test_a_second_delivery_while_the_first_holds_the_claim_is_told_to_retry() -> None:

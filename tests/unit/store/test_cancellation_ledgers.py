@@ -63,6 +63,24 @@ async def test_two_deliveries_claiming_at_once_get_one_claim(engine: AsyncEngine
     assert sorted(claims) == [False, False, False, True]
 
 
+async def test_a_cancellation_awaiting_the_import_is_listed_and_taken_by_one_caller(engine: AsyncEngine) -> None:
+    """Received while its order was still on its way into Xentral: listed for the sweep, oldest first, and
+    taken (awaiting → pending) by exactly one of several callers at once — the one that carries it out."""
+    ledger = SqlCancellationLedger(engine)
+    waiting = replace(_pending("W"), outcome=CancellationOutcome.AWAITING_IMPORT, detail="awaiting the import")
+    later = replace(waiting, reference="W2", received_at=NOW + dt.timedelta(seconds=5))
+    for record in (later, waiting, _pending("P")):
+        assert await ledger.claim(record)
+    assert [r.reference for r in await ledger.awaiting_import(10)] == ["W", "W2"]
+    assert [r.reference for r in await ledger.awaiting_import(1)] == ["W"]
+    takes = await asyncio.gather(*(ledger.take("shop", "W") for _ in range(4)))
+    assert sorted(takes) == [False, False, False, True]
+    taken = await ledger.cancellation_of("shop", "W")
+    assert taken is not None and taken.outcome is CancellationOutcome.PENDING
+    assert not await ledger.take("shop", "P")  # only a record awaiting the import is taken
+    assert [r.reference for r in await ledger.awaiting_import(10)] == ["W2"]
+
+
 async def test_a_change_is_recorded_once_per_digest_and_listed_oldest_first(engine: AsyncEngine) -> None:
     ledger = SqlShopChangeLedger(engine)
     first = ShopChange("shop", "R", "woocommerce", NOW, ("shipping address: A → B",), "d1", "released")
