@@ -21,8 +21,10 @@ class TrackingSettings(Section):
     poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     """How often Xentral is asked what changed (orders by `updatedAt`, delivery notes and deliveries); a shipment
     shows within two of these even where Xentral sends no webhooks, and when the polling process was killed."""
-    safety_net_poll_seconds: float = Field(default=300.0, gt=0, le=86400)
-    """The poll interval of an instance whose Xentral webhooks are healthy: polling is then only the safety net."""
+    safety_net_poll_seconds: float = Field(default=600.0, gt=0, le=86400)
+    """The poll interval of an instance whose Xentral webhooks are healthy: polling is then only the safety net,
+    which makes up a lost event within this long (10 minutes: with the events' own reads, tracking stays within
+    two Xentral calls a minute at a few changes a minute; see docs/development/benchmarks.md)."""
     retention_days: float = Field(default=30.0, gt=0)
     """How long after its import an order is tracked at most (it stops earlier when completed or cancelled); its
     record and changes are deleted as long again after it closed."""

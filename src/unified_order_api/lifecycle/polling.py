@@ -174,7 +174,7 @@ class TrackingPoller:
     reads: Mapping[str, TrackingReads]
     sink: ObservationSink
     poll_seconds: float = 30.0
-    safety_seconds: float = 300.0
+    safety_seconds: float = 600.0
     lease_seconds: float = 120.0
     overlap_seconds: float = 120.0
     clock: Clock = utc_now
