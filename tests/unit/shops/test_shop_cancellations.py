@@ -19,10 +19,12 @@ from tests.unit.orders.test_cancellations import Lifecycle, Xentral
 from tests.unit.shops.test_refunds import (
     CLIENTS,
     NOW,
+    encoded,
     harness,
     make,
     refunds,
     shopify_call,
+    shopware_call,
     woo,
 )
 from unified_order_api.cache import MemoryCache
@@ -30,7 +32,8 @@ from unified_order_api.lifecycle.model import LifecycleState
 from unified_order_api.orders.cancellations import OrderCancellations, RequestCancellation
 from unified_order_api.orders.refunds import OrderRefunds, ShopOrderKey
 from unified_order_api.shops import ArrivalMemory, native, shopify, shopware, woocommerce
-from unified_order_api.shops.intake import ShopIntake
+from unified_order_api.shops.arrivals import Arrival
+from unified_order_api.shops.intake import ArrivalSignatureRefused, ShopIntake
 from unified_order_api.store.cancellations import SqlCancellationLedger
 
 __all__ = ["harness", "make", "refunds"]
@@ -134,3 +137,31 @@ async def test_a_cancellation_of_an_order_still_queued_is_kept_and_decided_once_
     [row] = await harness.rows("shop_cancellations")
     assert row["outcome"] == "not_in_xentral" and xentral.calls == []
     assert await cancellations.carry_out_awaiting() == 0
+
+
+async def test_a_cancellation_whose_signature_does_not_hold_is_refused_and_nothing_is_done(
+    intake: ShopIntake,
+    harness: Harness,
+    xentral: Xentral,
+    woo_order: dict[str, Any],
+    shopify_webhook: dict[str, Any],
+    shopware_webhook: dict[str, Any],
+) -> None:
+    """The cancel topics go through the same signature check as an order: a body signed for another body
+    (a forged or altered cancellation) is refused before it is read, for each shop."""
+    assert (await intake.receive("woo", "woocommerce", woo(woo_order))).outcome == "accepted"
+    cancelled_woo = encoded({**woo_order, "status": "cancelled"})
+    shopware_cancelled = {**shopware_webhook, "data": {**shopware_webhook["data"], "event": shopware.CANCELLED_EVENT}}
+    forged = {
+        "woo": ("woocommerce", woo(woo_order), cancelled_woo),
+        "sfy": (
+            "shopify",
+            shopify_call({**shopify_webhook, "cancelled_at": None}, "orders/cancelled", "w-9"),
+            encoded(shopify_webhook),
+        ),
+        "sw": ("shopware", shopware_call(shopware_webhook), encoded({**shopware_cancelled, "timestamp": NOW})),
+    }
+    for client, (kind, signed_for_another, body) in forged.items():
+        with pytest.raises(ArrivalSignatureRefused):
+            await intake.receive(client, kind, Arrival.of(list(signed_for_another.headers.items()), body))
+    assert xentral.calls == [] and await harness.rows("shop_cancellations") == []
