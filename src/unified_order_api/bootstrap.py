@@ -783,6 +783,14 @@ async def _wire(
         token_warn_before=dt.timedelta(days=settings.xentral_token_warn_days),
     )
     write_back_jobs, shop_orders = SqlWriteBackQueue(engine), SqlShopOrderBook(engine)
+    # What hangs on an order is kept as long as the order: its delivered callbacks and finished write-backs are
+    # on its console page while its attempt is; the purges of write-backs and shop ids also wait for its tracking.
+    loops["purge-deliveries"] = partial(purge_forever, deliveries, retention, what="deliveries")
+    loops["purge-write-backs"] = partial(purge_forever, write_back_jobs, retention, what="write_backs")
+    loops["purge-shop-orders"] = partial(purge_forever, shop_orders, retention, what="shop_orders")
+    loops["purge-xentral-events"] = partial(
+        purge_forever, event_queue, dt.timedelta(days=events.retention_days), what="xentral_events"
+    )
     write_back = WriteBackRequests(
         write_back_jobs, set(apis), give_up=dt.timedelta(hours=settings.write_back.give_up_hours)
     )

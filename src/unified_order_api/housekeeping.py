@@ -1,4 +1,5 @@
-"""Background loops of a running service: purge old attempts and inbox entries, report the queue (depth, oldest
+"""Background loops of a running service: purge old attempts, bodies, inbox entries, handled Xentral events,
+delivered callbacks, finished write-backs and the shop's ids of orders gone (each store's `purge`), report the queue (depth, oldest
 order's age) and the unresolved orders.
 
 Each loop survives its own failures (logged) and runs until cancelled by the container.
@@ -44,7 +45,8 @@ class Purges(Protocol):
 async def purge_forever(
     store: Purges, retention: dt.timedelta, clock: Clock = utc_now, *, what: str = "attempts"
 ) -> None:
-    """What `store` keeps (finished attempts, inbox entries) older than the retention is deleted every hour."""
+    """What `store` keeps (finished attempts, inbox entries, delivered callbacks, …) older than the retention is
+    deleted every hour; what is still needed (pending, dead, not yet handled) the store's `purge` leaves alone."""
     while True:
         try:
             purged = await store.purge(clock() - retention)

@@ -33,6 +33,9 @@ class XentralEventSettings(Section):
     """How often an idle event worker looks for received events."""
     max_attempts: int = Field(default=8, ge=1)
     """Tries per event whose handling failed (a lookup at Xentral, the lifecycle's store) before it is given up."""
+    retention_days: float = Field(default=30.0, gt=0)
+    """Handled events older than this are purged (hourly); until then a repeat of one is recognised and not
+    handled twice. Events not yet handled, and given-up ones, stay."""
 
     @field_validator("public_url")
     @classmethod

@@ -20,6 +20,7 @@ from ..orders.attempts import WebhookMessage
 from ..webhooks.deliveries import Delivery, DeliveryAttempt, DeliveryState, Outcome
 from .failures import translated
 from .outbox import enqueue
+from .purging import delete_in_batches
 from .tables import webhook_attempts, webhook_deliveries
 
 _D = webhook_deliveries.c
@@ -187,3 +188,14 @@ class SqlDeliveryStore:
                 )
             )
         return await self.get(event_id)
+
+    @translated
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Delete callbacks delivered before `older_than`, with their attempts (ON DELETE CASCADE). Pending
+        ones and dead ones (an operator may redeliver them) stay, however old."""
+        return await delete_in_batches(
+            self._engine,
+            webhook_deliveries,
+            [_D.id],
+            [_D.state == DeliveryState.DELIVERED.value, _D.updated_at < older_than],
+        )

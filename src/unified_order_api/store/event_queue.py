@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..xentral_events.ports import QueuedEvent
 from .failures import translated
+from .purging import delete_in_batches
 from .tables import xentral_events, xentral_subscriptions
 
 __all__ = ["SqlEventQueue", "event_key"]
@@ -130,3 +131,12 @@ class SqlEventQueue:
             name = outcome if state == "done" and outcome else state
             counts[name] = counts.get(name, 0) + int(count)
         return counts
+
+    @translated
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Delete events handled before `older_than`. Pending ones (not yet handled, or due again) and failed
+        ones (given up, for an operator to look at) stay. A handled event is kept as long as Xentral may still
+        send it again: its row is what makes a repeat one event (the unique `event_key`)."""
+        return await delete_in_batches(
+            self._engine, xentral_events, [_E.id], [_E.state == "done", _E.handled_at < older_than]
+        )

@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..write_back.model import ShopOrderIds
 from .failures import translated
-from .tables import shop_orders
+from .purging import delete_in_batches, order_gone
+from .tables import shop_orders, write_back_jobs
 
 __all__ = ["SqlShopOrderBook"]
 
@@ -63,4 +64,20 @@ class SqlShopOrderBook:
             order_id=row.shop_order_id,
             delivery_id=row.delivery_id,
             lines=ShopOrderIds.lines_from_json(row.lines),
+        )
+
+    @translated
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Delete the shop's ids of orders received before `older_than` that nothing can use any more: the order
+        is gone (`order_gone`: no attempt, so no cancellation or change of it is carried out; no tracking, so
+        no write-back is asked for) and no write-back job of it is left (a pending or dead one still writes to
+        the shop with these ids)."""
+        job = select(write_back_jobs.c.id).where(
+            write_back_jobs.c.client == shop_orders.c.client, write_back_jobs.c.reference == shop_orders.c.reference
+        )
+        return await delete_in_batches(
+            self._engine,
+            shop_orders,
+            [shop_orders.c.client, shop_orders.c.reference],
+            [shop_orders.c.received_at < older_than, order_gone(shop_orders), ~exists(job)],
         )

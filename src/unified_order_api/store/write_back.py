@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..write_back.model import JobAttempt, JobKind, JobState, NewJob, WriteBackJob
 from .failures import translated
+from .purging import delete_in_batches, order_gone
 from .tables import write_back_attempts, write_back_cursor, write_back_jobs
 
 __all__ = ["FEED", "SqlWriteBackQueue"]
@@ -284,6 +285,19 @@ class SqlWriteBackQueue:
                 )
             ).all()
         return [_job(row) for row in rows]
+
+    @translated
+    async def purge(self, older_than: dt.datetime) -> int:
+        """Delete jobs done before `older_than` whose order is gone (`order_gone`), with their attempts (ON
+        DELETE CASCADE). While the order is tracked its done jobs stay: they are what makes a change read
+        again one job (the unique `job_key`), not a second write to the shop; while its attempt stays the
+        console shows them on its page. Pending and dead jobs stay, however old."""
+        return await delete_in_batches(
+            self._engine,
+            write_back_jobs,
+            [_J.id],
+            [_J.state == JobState.DONE.value, _J.updated_at < older_than, order_gone(write_back_jobs)],
+        )
 
 
 async def _record(connection: AsyncConnection, job_id: int, attempt: JobAttempt) -> None:
