@@ -64,6 +64,7 @@ from .shop_apis import ShopApi, shop_api
 from .shops.arrivals import ArrivalMemory
 from .shops.intake import ShopIntake
 from .store import migrate
+from .store.alert_claims import SqlAlertClaims
 from .store.attempts import SqlAttemptStore
 from .store.cancellations import SqlCancellationLedger, SqlShopChangeLedger, TrackedLifecycle
 from .store.database import create_engine
@@ -467,15 +468,22 @@ def build_dispatcher(
     )
 
 
-def alert_groups(settings: Settings, outbox: SqlDeliveryStore) -> AlertGroups:
-    """The operators' alert channels of this deployment (none when nothing is configured)."""
+def alert_groups(settings: Settings, outbox: SqlDeliveryStore, engine: AsyncEngine | None = None) -> AlertGroups:
+    """The operators' alert channels of this deployment (none when nothing is configured); on PostgreSQL the
+    alerts every process raises alike are claimed in the database, so one process sends them."""
     config = settings.alerts
     channels: list[AlertChannel] = []
     if config.webhook_url:
         channels.append(WebhookChannel(outbox, config.webhook_url))
     if config.email_to and config.smtp_host and config.email_from:
         channels.append(EmailChannel(config))
-    return AlertGroups(channels, at_least={AlertKind.SHOP_SIGNATURE_FAILURES: config.signature_failures})
+    shared = engine is not None and engine.dialect.name == "postgresql"
+    return AlertGroups(
+        channels,
+        at_least={AlertKind.SHOP_SIGNATURE_FAILURES: config.signature_failures},
+        claims=SqlAlertClaims(engine) if shared and engine is not None else None,
+        window=dt.timedelta(seconds=config.window_seconds),
+    )
 
 
 def expiring_tokens(settings: Settings, alerts: AlertGroups, *, clock: Clock = utc_now) -> ExpiringTokens | None:
@@ -657,7 +665,7 @@ async def _wire(
         resources.push_async_callback(redis.client.aclose)
     running = RunningOrders()  # counted by the service, consulted by every instance's coalescing gateway
     deliveries = SqlDeliveryStore(engine)
-    alerts = alert_groups(settings, deliveries)
+    alerts = alert_groups(settings, deliveries, engine)
     instances = xentral_instances(settings, metrics, redis, xentral_transports, running, alerts)
     for instance in instances.values():
         resources.push_async_callback(instance.aclose)

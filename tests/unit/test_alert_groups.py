@@ -160,3 +160,17 @@ async def test_an_order_that_stays_unresolved_is_named_once_and_again_only_after
     hook(stuck, Finding.FOUND)  # resolved: forgotten, so a later trouble of the same order is told at once
     hook(stuck, Finding.UNKNOWN)
     assert [digest.count for digest in groups.digests()] == [1]
+
+
+class DownClaims:
+    async def claim(self, kind: str, key: str, window_start: dt.datetime, now: dt.datetime) -> bool:
+        raise ConnectionError("database down")
+
+
+async def test_a_claim_the_store_cannot_answer_is_sent_not_dropped() -> None:
+    channel = Channel()
+    clock = FakeClock(dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC))
+    groups = AlertGroups([channel], clock=clock, claims=DownClaims())
+    groups.raise_alert(AlertKind.XENTRAL_ACCESS_DENIED, "main", "orders.import answered 401", once_per=groups.window)
+    assert await groups.deliver() == 1
+    assert channel.sent[0].subjects == ("main",)

@@ -6,7 +6,8 @@ tells their end). The check runs in every `serve` process at start and then ever
 raised as `xentral_token_expiring` for its instance. A check is cheap and frequent, a reminder is
 not: an instance is raised again only after `alerts.token_repeat_seconds` (a day), or at once when
 its token goes from expiring to expired. Raises within one window are one digest naming every
-instance (`grouping`).
+instance (`grouping`); with several processes on one database, the reminder is claimed there per
+instance, state and `token_repeat_seconds` window, so one process sends it.
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ class ExpiringTokens:
             last = self._raised.get(instance)
             if last is not None and last[1] == expiry.expired and now - last[0] < self._repeat:
                 continue
-            self._alerts.raise_alert(AlertKind.XENTRAL_TOKEN_EXPIRING, instance, expiry_detail(expiry))
+            self._alerts.raise_alert(
+                AlertKind.XENTRAL_TOKEN_EXPIRING,
+                instance,
+                expiry_detail(expiry),
+                once_per=self._repeat,
+                key=f"{instance}:{'expired' if expiry.expired else 'expiring'}",
+            )
             self._raised[instance] = (now, expiry.expired)
             raised.append(instance)
         return raised

@@ -71,7 +71,7 @@ def finding_alerts(
             named[subject] = now
             step = attempt.steps[-1] if attempt.steps else None
             detail = step.detail if step is not None and step.detail else found.value
-            alerts.raise_alert(AlertKind.OUTCOME_UNRESOLVED, subject, detail)
+            alerts.raise_alert(AlertKind.OUTCOME_UNRESOLVED, subject, detail, once_per=remind)
 
     return finding
 
@@ -120,6 +120,8 @@ def access_denied_alerts(alerts: AlertGroups, instance: str, inner: ResponseHook
         if inner is not None:
             inner(operation, status, seconds)
         if status in (401, 403):
-            alerts.raise_alert(AlertKind.XENTRAL_ACCESS_DENIED, instance, f"{operation} answered {status}")
+            alerts.raise_alert(
+                AlertKind.XENTRAL_ACCESS_DENIED, instance, f"{operation} answered {status}", once_per=alerts.window
+            )
 
     return response

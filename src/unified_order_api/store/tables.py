@@ -406,3 +406,15 @@ shop_order_changes = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     UniqueConstraint("client", "reference", "digest", name="uq_shop_order_changes_client_reference_digest"),
 )
+
+alert_claims = Table(
+    "alert_claims",
+    metadata,
+    # Which process sends an alert repeated in every process (a token reminder, access denied, an unresolved
+    # order): the first to insert (kind, group_key, window_start) sends it, the others drop their repeat
+    # (alerts/grouping.py; migration 0013). Rows older than a few days are deleted as claims go in.
+    Column("kind", String(64), primary_key=True),
+    Column("group_key", String(255), primary_key=True),
+    Column("window_start", UtcDateTime(), primary_key=True),
+    Column("claimed_at", UtcDateTime(), nullable=False),
+)
