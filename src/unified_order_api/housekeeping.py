@@ -1,6 +1,6 @@
 """Background loops of a running service: purge old attempts, bodies, inbox entries, handled Xentral events,
-delivered callbacks, finished write-backs and the shop's ids of orders gone (each store's `purge`), report the queue (depth, oldest
-order's age) and the unresolved orders.
+delivered callbacks, finished write-backs and the shop's ids of orders gone (each store's `purge`), report the
+queue (depth, oldest order's age) and the unresolved orders.
 
 Each loop survives its own failures (logged) and runs until cancelled by the container.
 """
